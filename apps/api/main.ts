@@ -1,0 +1,24 @@
+/** The API server as its own process (compose, production): PostgreSQL and Temporal given by env. */
+import { loadConfig } from '../../core/config';
+import { bootPlatform } from '../../core/platform';
+import { startWorker } from '../worker/worker';
+import { startApiServer } from './server';
+import { apiExtensions } from './extensions';
+
+const config = loadConfig();
+const app = await bootPlatform(config, {
+  onAdminCreated: ({ email, password, apiKey }) =>
+    console.log(`[blobhub] created instance admin ${email}${password ? ` (password: ${password})` : ''}\n[blobhub] admin API key (shown once): ${apiKey}`),
+});
+const worker = config.BLOBHUB_RUN_WORKER ? await startWorker(app) : undefined;
+const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });
+console.log(`[blobhub] API listening on ${api.url} (docs at /docs)`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    await api.close();
+    await worker?.stop();
+    await app.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,40 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { verifyPassword } from '../../../core/crypto';
+import { unauthenticated } from '../../../core/errors';
+import { issueTokenPair, refreshAccessToken } from '../../../core/tokens';
+import { toUserWire, userWire } from '../../../core/wire';
+import { users } from '../../../db/schema';
+import { publicProcedure, router } from '../trpc';
+
+const tokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), expires_at: z.string() });
+
+export const authRouter = router({
+  login: publicProcedure
+    .meta({ openapi: { method: 'POST', path: '/auth/login', tags: ['auth'], summary: 'Sign in with email and password' } })
+    .input(z.object({ email: z.string().email().max(320), password: z.string().min(1).max(1024) }))
+    .output(tokenPair.extend({ user: userWire }))
+    .mutation(async ({ ctx, input }) => {
+      const [user] = await ctx.app.db.select().from(users).where(eq(users.email, input.email.toLowerCase()));
+      // Same message either way: do not reveal which emails exist.
+      if (!user || !(await verifyPassword(input.password, user.passwordHash))) {
+        throw unauthenticated('wrong email or password');
+      }
+      return { ...(await issueTokenPair(ctx.app.db, ctx.app.config, user.id)), user: toUserWire(user) };
+    }),
+
+  refresh: publicProcedure
+    .meta({ openapi: { method: 'POST', path: '/auth/core/refresh', tags: ['auth'], summary: 'Exchange a refresh token for a new access token' } })
+    .input(z.object({ refresh_token: z.string().min(1).max(200) }))
+    .output(z.object({ access_token: z.string(), expires_at: z.string() }))
+    .mutation(({ ctx, input }) => refreshAccessToken(ctx.app.db, ctx.app.config, input.refresh_token)),
+
+  anonymous: publicProcedure
+    .meta({ openapi: { method: 'GET', path: '/auth/core/anonymous', tags: ['auth'], summary: 'Tokens for anonymous, public-read-only access' } })
+    .input(z.object({}))
+    .output(z.object({ access_token: z.string(), refresh_token: z.string() }))
+    .query(async ({ ctx }) => {
+      const { access_token, refresh_token } = await issueTokenPair(ctx.app.db, ctx.app.config, null);
+      return { access_token, refresh_token };
+    }),
+});

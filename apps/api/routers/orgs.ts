@@ -1,0 +1,92 @@
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import { newId } from '../../../core/ids';
+import { conflict } from '../../../core/errors';
+import { requireOrg } from '../../../core/resources';
+import { decodeCursor, idOrName, orgWire, page, pageQuery, slug, toOrgWire } from '../../../core/wire';
+import { members, orgs } from '../../../db/schema';
+import { authedProcedure, router } from '../trpc';
+
+const orgParam = { org_id: idOrName('org') };
+const orgFields = {
+  display_name: z.string().min(1).max(200).optional(),
+  description: z.string().max(4000).optional(),
+};
+
+export const orgsRouter = router({
+  create: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/orgs', tags: ['orgs'], summary: 'Create an organization; the creator becomes admin' } })
+    .input(z.object({ name: slug, ...orgFields }))
+    .output(z.object({ org: orgWire }))
+    .mutation(async ({ ctx, input }) => {
+      const org = await ctx.app.db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(orgs)
+          .values({ id: newId('org'), name: input.name, displayName: input.display_name, description: input.description })
+          .onConflictDoNothing({ target: orgs.name })
+          .returning();
+        if (!row) throw conflict(`an organization named ${input.name} already exists`);
+        await tx.insert(members).values({ targetType: 'org', targetId: row.id, userId: ctx.caller.userId, role: 'admin' });
+        return row;
+      });
+      return { org: toOrgWire(org) };
+    }),
+
+  list: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/orgs', tags: ['orgs'], summary: 'Organizations I am a member of' } })
+    .input(z.object(pageQuery))
+    .output(z.object({ orgs: z.array(orgWire), cursor: z.string().nullable() }))
+    .query(async ({ ctx, input }) => {
+      const caller = ctx.caller;
+      const after = decodeCursor(input.cursor);
+      const memberOrgIds = ctx.app.db
+        .select({ id: members.targetId })
+        .from(members)
+        .where(and(eq(members.userId, caller.userId), eq(members.targetType, 'org')));
+      const conditions = [after ? lt(orgs.id, after) : undefined];
+      if (caller.kind === 'key' && caller.keyTarget.type === 'org') conditions.push(eq(orgs.id, caller.keyTarget.id));
+      else if (caller.kind === 'key' && caller.keyTarget.type === 'blob') conditions.push(eq(orgs.id, '')); // a blob key sees no org list
+      if (!caller.isInstanceAdmin || caller.kind === 'key') conditions.push(inArray(orgs.id, memberOrgIds));
+      const rows = await ctx.app.db
+        .select()
+        .from(orgs)
+        .where(and(...conditions))
+        .orderBy(desc(orgs.id))
+        .limit(input.limit + 1);
+      const { items, cursor } = page(rows, input.limit);
+      return { orgs: items.map(toOrgWire), cursor };
+    }),
+
+  get: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/orgs/{org_id}', tags: ['orgs'], summary: 'Get an organization' } })
+    .input(z.object(orgParam))
+    .output(z.object({ org: orgWire }))
+    .query(async ({ ctx, input }) => ({ org: toOrgWire((await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'read')).org) })),
+
+  update: authedProcedure
+    .meta({ openapi: { method: 'PATCH', path: '/orgs/{org_id}', tags: ['orgs'], summary: 'Update an organization (admin)' } })
+    .input(z.object({ ...orgParam, ...orgFields }))
+    .output(z.object({ org: orgWire }))
+    .mutation(async ({ ctx, input }) => {
+      const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'admin');
+      const [row] = await ctx.app.db
+        .update(orgs)
+        .set({ displayName: input.display_name ?? org.displayName, description: input.description ?? org.description, updatedAt: new Date() })
+        .where(eq(orgs.id, org.id))
+        .returning();
+      return { org: toOrgWire(row) };
+    }),
+
+  delete: authedProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/orgs/{org_id}', tags: ['orgs'], summary: 'Delete an organization and everything in it (admin)' } })
+    .input(z.object(orgParam))
+    .output(z.object({}))
+    .mutation(async ({ ctx, input }) => {
+      const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'admin');
+      await ctx.app.db.transaction(async (tx) => {
+        await tx.delete(members).where(and(eq(members.targetType, 'org'), eq(members.targetId, org.id)));
+        await tx.delete(orgs).where(eq(orgs.id, org.id));
+      });
+      return {};
+    }),
+});

@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createOpenApiHttpHandler, generateOpenApiDocument } from 'trpc-to-openapi';
+import type { App } from '../../core/app';
+import { toErrorBody, type ErrorBody } from '../../core/errors';
+import { credentialsFromHeaders, resolveCaller } from './context';
+import { appRouter } from './router';
+import type { Context } from './trpc';
+
+export const MAX_JSON_BODY = 1024 * 1024;
+
+/**
+ * Extra HTTP surfaces that are not JSON procedures: the realtime WebSocket, octet-stream
+ * uploads, the local blob store's signed URLs. Each returns true when it handled the request.
+ */
+export interface HttpExtension {
+  handle?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> | boolean;
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close?(): Promise<void> | void;
+}
+
+export function openApiDocument(baseUrl: string) {
+  return generateOpenApiDocument(appRouter, {
+    title: 'BlobHub API',
+    version: '1.0.0',
+    baseUrl,
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    },
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+export function sendError(res: ServerResponse, status: number, error: ErrorBody) {
+  sendJson(res, status, { error });
+}
+
+/**
+ * trpc-to-openapi writes `{message, code, issues, data}`; rewrite error bodies into the SPEC
+ * shape `{error: {code, message, details}}` from the `data.blobhub` our errorFormatter put there.
+ */
+function specErrorBodies(res: ServerResponse) {
+  const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+  res.end = ((chunk?: unknown) => {
+    if (res.statusCode >= 400 && typeof chunk === 'string') {
+      try {
+        const parsed = JSON.parse(chunk) as { data?: { blobhub?: ErrorBody } };
+        const error = parsed.data?.blobhub ?? toErrorBody(parsed);
+        return end(JSON.stringify({ error }));
+      } catch {
+        /* not JSON: pass through */
+      }
+    }
+    return end(chunk);
+  }) as typeof res.end;
+}
+
+export interface ApiServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(app: App, opts: { port: number; host?: string; extensions?: HttpExtension[] }): Promise<ApiServer> {
+  const extensions = opts.extensions ?? [];
+  const createContext = async ({ req }: { req: IncomingMessage | Request }): Promise<Context> => ({
+    app,
+    caller: await resolveCaller(app, credentialsFromHeaders(req.headers)),
+  });
+  const rest = createOpenApiHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
+  const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
+  const docs = await docsHandler();
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      for (const ext of extensions) if (ext.handle && (await ext.handle(req, res, url))) return;
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname === '/readyz') return readiness(app, res);
+      if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, openApiDocument(`${app.publicUrl}/v1`));
+      if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return docs(url, res);
+      if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+      if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) {
+        req.url = req.url!.replace(/^\/v1/, '') || '/';
+        // The adapter only parses the exact media type; parameters such as charset are fine.
+        const type = req.headers['content-type'];
+        if (type && /^application\/json\s*;/i.test(type)) req.headers['content-type'] = 'application/json';
+        specErrorBodies(res);
+        return await rest(req, res);
+      }
+      sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` });
+    } catch (error) {
+      console.error('[api] unhandled', error);
+      if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'internal error' });
+      else res.destroy();
+    }
+  });
+  server.on('upgrade', (req, socket, head) => {
+    for (const ext of extensions) if (ext.upgrade?.(req, socket, head)) return;
+    socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const ext of extensions) await ext.close?.();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function readiness(app: App, res: ServerResponse) {
+  const checks = await Promise.allSettled([app.database.ping(), app.temporal.connection.healthService.check({})]);
+  const [database, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : String((c.reason as Error)?.message ?? c.reason)));
+  const ready = database === 'ok' && temporal === 'ok';
+  if (ready) return sendJson(res, 200, { status: 'ready', database, temporal });
+  sendJson(res, 503, { error: { code: 'unavailable', message: 'not ready', details: { database, temporal } } });
+}
+
+/** Swagger UI from the swagger-ui-dist package, pointed at /v1/openapi.json. */
+async function docsHandler() {
+  const require = createRequire(import.meta.url);
+  const distDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  const page = `<!doctype html><html><head><meta charset="utf-8"><title>BlobHub API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head><body><div id="ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#ui' });</script></body></html>`;
+  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
+  return async (url: URL, res: ServerResponse) => {
+    const file = url.pathname.replace(/^\/docs\/?/, '');
+    if (!file) {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      return void res.end(page);
+    }
+    if (!/^[\w.-]+$/.test(file)) return sendError(res, 404, { code: 'not_found', message: 'no such file' });
+    try {
+      const body = await readFile(path.join(distDir, file));
+      res.setHeader('content-type', types[path.extname(file)] ?? 'application/octet-stream');
+      res.end(body);
+    } catch {
+      sendError(res, 404, { code: 'not_found', message: 'no such file' });
+    }
+  };
+}

@@ -1,0 +1,36 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { Caller } from '../../core/access';
+import type { App } from '../../core/app';
+import { toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
+
+export interface Context {
+  app: App;
+  caller: Caller;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    // The SPEC error body rides along in `data.blobhub`; the REST layer sends it as `{error}`.
+    errorFormatter: ({ shape, error }) => {
+      const blobhub: ErrorBody = toErrorBody(error);
+      if (blobhub.code === 'internal') console.error('[api] internal error:', error.cause ?? error);
+      return { ...shape, message: blobhub.message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, blobhub } };
+    },
+  });
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+
+/** Any caller, anonymous included (public reads). */
+export const publicProcedure = t.procedure;
+
+/** A signed-in user or an API key. */
+export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind === 'anonymous') throw unauthenticated();
+  return next({ ctx: { ...ctx, caller: ctx.caller } });
+});
+
+export type AuthedCaller = Exclude<Caller, { kind: 'anonymous' }>;

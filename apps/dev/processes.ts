@@ -1,0 +1,71 @@
+/** Child processes for the embedded services (dev mode and the test harness). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const toolsBin = path.join(repoRoot, '.tools', 'bin');
+
+export function toolPath(name: string): string {
+  const p = path.join(toolsBin, name);
+  if (!existsSync(p)) throw new Error(`${name} is not installed: run \`bash scripts/install-services.sh\``);
+  return p;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, child: ChildProcess, timeoutMs = 60_000, what = 'service') {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not open port ${port} within ${timeoutMs} ms`);
+}
+
+export interface ManagedProcess {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns a child that dies with us; its output goes to our stderr when `verbose`. */
+export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; verbose?: boolean; cwd?: string } = {}): ManagedProcess {
+  const child = spawn(cmd, args, {
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', opts.verbose ? 'inherit' : 'pipe'],
+  });
+  let stderrTail = '';
+  child.stderr?.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0 && !signal) console.error(`[${path.basename(cmd)}] exited with ${code}: ${stderrTail}`);
+  });
+  return {
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { searchAttributes } from '../../core/temporal';
+import { freePort, startProcess, toolPath, waitForPort, type ManagedProcess } from './processes';
+
+export interface TemporalDevServer extends ManagedProcess {
+  address: string;
+  uiUrl?: string;
+}
+
+/**
+ * `temporal server start-dev` with the BlobHub search attributes registered. With a dataDir its
+ * SQLite file persists across starts; without, state lives in memory (tests).
+ */
+export async function startTemporalDevServer(opts: { dataDir?: string; port?: number; uiPort?: number; headless?: boolean; verbose?: boolean } = {}): Promise<TemporalDevServer> {
+  const port = opts.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', 'default', '--log-level', 'error'];
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  for (const name of searchAttributes) args.push('--search-attribute', `${name}=Keyword`);
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    args.push('--db-filename', path.join(opts.dataDir, 'temporal.sqlite'));
+  }
+  let uiUrl: string | undefined;
+  if (opts.headless) args.push('--headless');
+  else {
+    const uiPort = opts.uiPort ?? (await freePort());
+    args.push('--ui-port', String(uiPort));
+    uiUrl = `http://localhost:${uiPort}`;
+  }
+  const proc = startProcess(toolPath('temporal'), args, { verbose: opts.verbose });
+  await waitForPort(port, proc.child, 120_000, 'temporal dev server');
+  return { ...proc, address: `127.0.0.1:${port}`, uiUrl };
+}

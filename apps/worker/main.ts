@@ -1,0 +1,11 @@
+/** A standalone worker process: `npm run worker`. Several may share one task queue. */
+import { loadConfig } from '../../core/config';
+import { bootPlatform } from '../../core/platform';
+import { startWorker } from './worker';
+
+const app = await bootPlatform(loadConfig());
+const worker = await startWorker(app);
+console.log(`[blobhub] worker polling task queue ${app.temporal.taskQueue}`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop());
+await worker.done;
+await app.close();

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { App } from '../../core/app';
+import { createActivities } from '../../activities';
+
+const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
+
+export interface RunningWorker {
+  worker: Worker;
+  /** resolves when the worker has shut down */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A Temporal worker on the app's task queue running every engine's workflows and activities. */
+export async function startWorker(app: App, opts: { taskQueue?: string } = {}): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: app.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: app.temporal.namespace,
+    taskQueue: opts.taskQueue ?? app.temporal.taskQueue,
+    workflowsPath,
+    activities: createActivities(app),
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

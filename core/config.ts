@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every setting BlobHub reads from the environment, validated once at start-up. */
+const configSchema = z.object({
+  BLOBHUB_DATA_DIR: z.string().default('.blobhub'),
+  BLOBHUB_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  BLOBHUB_HTTP_HOST: z.string().default('0.0.0.0'),
+  BLOBHUB_PUBLIC_URL: z.string().url().optional(),
+  /** postgres://… for a PostgreSQL server; empty means the embedded PGlite database in the data dir. */
+  BLOBHUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** host:port of an existing Temporal frontend; empty means the dev server as a child process. */
+  BLOBHUB_TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  BLOBHUB_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  BLOBHUB_TEMPORAL_TASK_QUEUE: z.string().min(1).default('blobhub'),
+  BLOBHUB_TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  BLOBHUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  /** 32 bytes as 64 hex chars or base64; encrypts credential bodies at rest. Dev mode generates one. */
+  BLOBHUB_SECRET_KEY: z.string().optional(),
+  BLOBHUB_ADMIN_EMAIL: z.string().email().optional(),
+  BLOBHUB_ADMIN_PASSWORD: z.string().min(8).optional(),
+  BLOBHUB_ADMIN_API_KEY: z.string().regex(/^bhk_[A-Za-z0-9_-]{16,}$/, 'must look like bhk_…').optional(),
+  BLOBHUB_OPEN_SIGNUP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  BLOBHUB_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  BLOBHUB_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(30 * 24 * 3600),
+  BLOBHUB_RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  BLOBHUB_S3_ENDPOINT: z.string().url().optional(),
+  BLOBHUB_S3_REGION: z.string().default('us-east-1'),
+  BLOBHUB_S3_BUCKET: z.string().default('blobhub'),
+  BLOBHUB_S3_ACCESS_KEY_ID: z.string().optional(),
+  BLOBHUB_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.BLOBHUB_DATA_DIR) };
+}

@@ -1,0 +1,75 @@
+/**
+ * The engine registry. An engine is a module that registers its data commands (SPEC §3 "Engine
+ * data commands") and the hooks the revision lifecycle calls. Engines live in engines/<name>/.
+ */
+import type { z } from 'zod';
+import type { Transaction } from '../db/client';
+import type { blobs, revisions } from '../db/schema';
+import type { Caller, Role } from './access';
+import type { App } from './app';
+
+export type BlobType = (typeof blobs.$inferSelect)['type'];
+export type BlobRow = typeof blobs.$inferSelect;
+export type RevisionRow = typeof revisions.$inferSelect;
+
+export interface CommandContext {
+  app: App;
+  caller: Caller;
+  /** the caller's effective role on the blob */
+  role: Role;
+  blob: BlobRow;
+  revision: RevisionRow;
+}
+
+export interface EngineCommand<S extends z.ZodType = z.ZodType> {
+  /** queries need `read`; commands need `write` and are refused on `/data/query` */
+  kind: 'query' | 'command';
+  /** content-changing commands run only on a draft revision (409 otherwise) */
+  draftOnly?: boolean;
+  input: S;
+  run(ctx: CommandContext, input: z.infer<S>): Promise<Record<string, unknown>>;
+}
+
+export function defineCommand<S extends z.ZodType>(command: EngineCommand<S>): EngineCommand<S> {
+  return command;
+}
+
+export interface CommitProblem {
+  message: string;
+  [key: string]: unknown;
+}
+
+export interface Engine {
+  name: string;
+  aliases?: string[];
+  blobType: BlobType;
+  commands: Record<string, EngineCommand>;
+  /** Checks revision content before commit; any problem refuses the commit with 400. */
+  validateForCommit?(app: App, tx: Transaction, revision: RevisionRow): Promise<CommitProblem[]>;
+  /** Copies engine content when a new draft is opened from a revision. */
+  copyContent?(tx: Transaction, from: RevisionRow, to: RevisionRow): Promise<void>;
+  /** A stable hash of the revision content, stored at commit. */
+  contentHash?(tx: Transaction, revision: RevisionRow): Promise<string>;
+  /** Releases engine resources outside the database (e.g. Temporal Schedules) before a blob is deleted. */
+  beforeBlobDelete?(app: App, blob: BlobRow): Promise<void>;
+  /** Runs on API start (e.g. reconcilers, sweepers); returns a stopper. */
+  start?(app: App): Promise<(() => Promise<void>) | void>;
+}
+
+const registry = new Map<string, Engine>();
+
+export function registerEngine(engine: Engine): void {
+  for (const name of [engine.name, ...(engine.aliases ?? [])]) registry.set(name, engine);
+}
+
+export function findEngine(name: string): Engine | undefined {
+  return registry.get(name);
+}
+
+export function engineForBlobType(type: BlobType): Engine | undefined {
+  return [...registry.values()].find((e) => e.blobType === type);
+}
+
+export function allEngines(): Engine[] {
+  return [...new Set(registry.values())];
+}

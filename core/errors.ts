@@ -1,0 +1,79 @@
+import { TRPCError } from '@trpc/server';
+
+/** The error codes of SPEC §2, with the tRPC code that carries each one's HTTP status. */
+const specCodes = {
+  bad_request: 'BAD_REQUEST',
+  unauthenticated: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  payload_too_large: 'PAYLOAD_TOO_LARGE',
+  unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+  rate_limited: 'TOO_MANY_REQUESTS',
+  internal: 'INTERNAL_SERVER_ERROR',
+  unavailable: 'SERVICE_UNAVAILABLE',
+} as const;
+
+export type SpecCode = keyof typeof specCodes;
+type TrpcCode = (typeof specCodes)[SpecCode];
+
+const specCodeOfTrpc: Partial<Record<TRPCError['code'], SpecCode>> = {
+  ...Object.fromEntries(Object.entries(specCodes).map(([spec, trpc]) => [trpc, spec as SpecCode])),
+  PARSE_ERROR: 'bad_request',
+  METHOD_NOT_SUPPORTED: 'bad_request',
+  UNPROCESSABLE_CONTENT: 'bad_request',
+  TIMEOUT: 'unavailable',
+};
+
+/**
+ * An error with a SPEC code. Engines may use their own lower-snake codes (e.g.
+ * `invalid_thread_envelope`) over one of the HTTP classes.
+ */
+export class ApiError extends TRPCError {
+  readonly specCode: string;
+  readonly details?: unknown;
+  constructor(code: SpecCode, message: string, opts: { details?: unknown; engineCode?: string; cause?: unknown } = {}) {
+    super({ code: specCodes[code] as TrpcCode, message, cause: opts.cause });
+    this.specCode = opts.engineCode ?? code;
+    this.details = opts.details;
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new ApiError('bad_request', message, { details });
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+export const forbidden = (message = 'you do not have access to this resource') => new ApiError('forbidden', message);
+export const conflict = (message: string, details?: unknown) => new ApiError('conflict', message, { details });
+export const unauthenticated = (message = 'sign in to do this') => new ApiError('unauthenticated', message);
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+interface ZodLikeIssue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+}
+
+/** Turns any thrown value into the SPEC error body; a 500 never carries internals. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof ApiError) return { code: error.specCode, message: error.message, details: error.details };
+  if (error instanceof TRPCError) {
+    const cause = error.cause as { name?: string; issues?: ZodLikeIssue[] } | undefined;
+    if (error.code === 'BAD_REQUEST' && cause?.issues) {
+      return { code: 'bad_request', message: describeIssues(cause.issues), details: cause.issues };
+    }
+    if (cause instanceof ApiError) return toErrorBody(cause);
+    const code = specCodeOfTrpc[error.code] ?? 'internal';
+    if (code === 'internal') return { code, message: 'internal error' };
+    return { code, message: error.message };
+  }
+  return { code: 'internal', message: 'internal error' };
+}
+
+function describeIssues(issues: ZodLikeIssue[]): string {
+  const first = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
+  return `invalid input: ${first.join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`;
+}

@@ -1,0 +1,91 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db, Notifier } from '../db/client';
+import { events, sessions } from '../db/schema';
+import { newId } from './ids';
+
+/** The NOTIFY channel; payloads are event ids only, readers fetch the row. */
+export const EVENTS_CHANNEL = 'blobhub_events';
+
+export interface EventInput {
+  type: string;
+  orgId?: string | null;
+  blobId?: string | null;
+  revisionId?: string | null;
+  sessionId?: string | null;
+  executionId?: string | null;
+  message?: string | null;
+  attributes?: Record<string, unknown> | null;
+  data?: unknown;
+  /** one logical event = one key; recording the same key twice returns the first row */
+  dedupeKey?: string;
+  createdAt?: number;
+}
+
+export type EventRow = typeof events.$inferSelect;
+
+/**
+ * Writes an event durably (session events take the next per-session seq under the session's row
+ * lock, so commit order equals seq order), then publishes its id. Idempotent by dedupeKey.
+ */
+export async function recordEvent(db: Db, notifier: Notifier, input: EventInput): Promise<EventRow> {
+  const { row, created } = await db.transaction(async (tx) => {
+    if (input.dedupeKey) {
+      const [existing] = await tx.select().from(events).where(eq(events.dedupeKey, input.dedupeKey));
+      if (existing) return { row: existing, created: false };
+    }
+    const seq = input.sessionId ? await nextSessionSeq(tx, input.sessionId) : await nextCoreSeq(tx);
+    const [inserted] = await tx
+      .insert(events)
+      .values({
+        id: newId('event'),
+        seq,
+        type: input.type,
+        orgId: input.orgId ?? null,
+        blobId: input.blobId ?? null,
+        revisionId: input.revisionId ?? null,
+        sessionId: input.sessionId ?? null,
+        executionId: input.executionId ?? null,
+        message: input.message ?? null,
+        attributes: input.attributes ?? null,
+        data: input.data ?? null,
+        dedupeKey: input.dedupeKey ?? null,
+        createdAt: input.createdAt ?? Date.now(),
+      })
+      .returning();
+    return { row: inserted, created: true };
+  });
+  if (created) await notifier.notify(EVENTS_CHANNEL, row.id);
+  return row;
+}
+
+async function nextSessionSeq(tx: Db, sessionId: string): Promise<number> {
+  const [row] = await tx
+    .update(sessions)
+    .set({ lastSeq: sql`${sessions.lastSeq} + 1` })
+    .where(eq(sessions.id, sessionId))
+    .returning({ seq: sessions.lastSeq });
+  if (!row) throw new Error(`session ${sessionId} does not exist`);
+  return row.seq;
+}
+
+async function nextCoreSeq(tx: Db): Promise<number> {
+  const result = await tx.execute<{ seq: string }>(sql`select nextval('core_event_seq') as seq`);
+  const rows = Array.isArray(result) ? result : (result as unknown as { rows: { seq: string }[] }).rows;
+  return Number(rows[0].seq);
+}
+
+/** The wire shape of SPEC §4 events. */
+export function eventToWire(e: EventRow) {
+  return {
+    id: e.id,
+    seq: e.seq,
+    revision_id: e.revisionId,
+    session_id: e.sessionId,
+    execution_id: e.executionId ?? undefined,
+    created_at: e.createdAt,
+    type: e.type,
+    message: e.message ?? undefined,
+    attributes: e.attributes ?? undefined,
+    data: e.data ?? undefined,
+  };
+}

@@ -1,0 +1,75 @@
+/** Builds the App for a process: database, Temporal, secrets, engines, first-start bootstrap. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { openDatabase } from '../db/client';
+import { apiKeys, users } from '../db/schema';
+import { registerAllEngines } from '../engines';
+import { createApp, type App } from './app';
+import type { Config } from './config';
+import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
+import { newId } from './ids';
+import { connectTemporal } from './temporal';
+import { createUser } from './users';
+
+export interface BootOptions {
+  /** Temporal frontend address when not in the config (the dev server child). */
+  temporalAddress?: string;
+  publicUrl?: string;
+  /** Called with the generated admin credentials on first start. */
+  onAdminCreated?: (admin: { email: string; password?: string; apiKey: string }) => void;
+}
+
+export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
+  registerAllEngines();
+  const database = await openDatabase({ url: config.BLOBHUB_DATABASE_URL, dataDir: config.dataDir });
+  const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporalAddress;
+  if (!address) throw new Error('no Temporal address: set BLOBHUB_TEMPORAL_ADDRESS or start the dev server');
+  const temporal = await connectTemporal(config, address);
+  const app = createApp({
+    config,
+    database,
+    temporal,
+    secretKey: loadSecretKey(config),
+    publicUrl: (opts.publicUrl ?? config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`).replace(/\/$/, ''),
+  });
+  await bootstrapAdmin(app, opts.onAdminCreated);
+  return app;
+}
+
+/** BLOBHUB_SECRET_KEY, or (embedded default) a key generated once and kept in the data dir. */
+function loadSecretKey(config: Config): Buffer {
+  if (config.BLOBHUB_SECRET_KEY) return parseSecretKey(config.BLOBHUB_SECRET_KEY);
+  const file = path.join(config.dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return parseSecretKey(readFileSync(file, 'utf8').trim());
+}
+
+/**
+ * On an empty database, creates the instance admin with a personal API key. Env vars make it
+ * deterministic; otherwise the key (and a password) are generated and handed to onAdminCreated.
+ */
+async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated']) {
+  const cfg = app.config;
+  const [anyAdmin] = await app.db.select({ id: users.id }).from(users).where(eq(users.isInstanceAdmin, true)).limit(1);
+  if (anyAdmin) return;
+  const email = cfg.BLOBHUB_ADMIN_EMAIL ?? 'admin@blobhub.local';
+  const password = cfg.BLOBHUB_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+  const apiKey = cfg.BLOBHUB_ADMIN_API_KEY ?? randomSecret('bhk');
+  const admin = await createUser(app.db, { email, name: 'Instance admin', password, isInstanceAdmin: true });
+  await app.db.insert(apiKeys).values({
+    id: newId('apiKey'),
+    targetType: 'user',
+    targetId: admin.id,
+    userId: admin.id,
+    role: 'write',
+    description: 'bootstrap key of the instance admin',
+    prefix: apiKey.slice(0, 12),
+    secretHash: sha256Hex(apiKey),
+  });
+  onCreated?.({ email, password: cfg.BLOBHUB_ADMIN_PASSWORD ? undefined : password, apiKey });
+}

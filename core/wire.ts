@@ -1,0 +1,138 @@
+/** Zod schemas and row → wire mappers shared by the REST routers and the engines. */
+import { z } from 'zod';
+import type { blobs, orgs, revisions, users, operations } from '../db/schema';
+import { idPrefixes, type IdKind } from './ids';
+
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and dashes, 1-63 chars');
+
+/** An id of one kind, e.g. `blb_…`. */
+export const idOf = (kind: IdKind) =>
+  z.string().regex(new RegExp(`^${idPrefixes[kind]}_[0-9a-z]{26}$`), `must be a ${idPrefixes[kind]}_… id`);
+
+/** An id, or a slug name (orgs and blobs may be addressed by name). */
+export const idOrName = (kind: IdKind) => z.union([idOf(kind), slug]);
+
+export const role = z.enum(['read', 'write', 'admin']);
+export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
+
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+};
+
+export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
+export const decodeCursor = (cursor?: string) => (cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined);
+
+/** Takes limit+1 rows (newest first) and turns them into a page with the next cursor. */
+export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string = (row) => (row as { id: string }).id) {
+  const items = rows.slice(0, limit);
+  const cursor = rows.length > limit ? encodeCursor(keyOf(items[items.length - 1])) : null;
+  return { items, cursor };
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export const userWire = z.object({ id: z.string(), email: z.string(), name: z.string(), is_instance_admin: z.boolean(), created_at: isoDate });
+export const toUserWire = (u: typeof users.$inferSelect) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  is_instance_admin: u.isInstanceAdmin,
+  created_at: u.createdAt.toISOString(),
+});
+
+export const orgWire = z.object({
+  id: z.string(),
+  name: z.string(),
+  display_name: z.string().nullable(),
+  description: z.string().nullable(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+export const toOrgWire = (o: typeof orgs.$inferSelect) => ({
+  id: o.id,
+  name: o.name,
+  display_name: o.displayName,
+  description: o.description,
+  created_at: o.createdAt.toISOString(),
+  updated_at: o.updatedAt.toISOString(),
+});
+
+export const blobWire = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  name: z.string(),
+  type: z.enum(['workflow', 'scheduler', 'onnx']),
+  visibility: z.enum(['private', 'public']),
+  description: z.string().nullable(),
+  created_at: isoDate,
+  updated_at: isoDate,
+  latest_revision_id: z.string().nullable(),
+  latest_snapshot_id: z.string().nullable(),
+});
+export const toBlobWire = (b: typeof blobs.$inferSelect) => ({
+  id: b.id,
+  org_id: b.orgId,
+  name: b.name,
+  type: b.type,
+  visibility: b.visibility,
+  description: b.description,
+  created_at: b.createdAt.toISOString(),
+  updated_at: b.updatedAt.toISOString(),
+  latest_revision_id: b.latestRevisionId,
+  latest_snapshot_id: b.latestSnapshotId,
+});
+
+export const revisionWire = z.object({
+  id: z.string(),
+  blob_id: z.string(),
+  number: z.number().int(),
+  phase: z.enum(['draft', 'commit', 'snapshot']),
+  status: z.enum(['ready', 'processing', 'failed']),
+  status_reason: z.string().nullable(),
+  parent_revision_id: z.string().nullable(),
+  content_hash: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: isoDate,
+  committed_at: isoDate.nullable(),
+  snapshotted_at: isoDate.nullable(),
+});
+export const toRevisionWire = (r: typeof revisions.$inferSelect) => ({
+  id: r.id,
+  blob_id: r.blobId,
+  number: r.number,
+  phase: r.phase,
+  status: r.status,
+  status_reason: r.statusReason,
+  parent_revision_id: r.parentRevisionId,
+  content_hash: r.contentHash,
+  created_by: r.createdBy,
+  created_at: r.createdAt.toISOString(),
+  committed_at: iso(r.committedAt),
+  snapshotted_at: iso(r.snapshottedAt),
+});
+
+export const operationWire = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
+  progress: z.number(),
+  target: z.object({ type: z.string(), id: z.string() }),
+  result: z.unknown(),
+  error: z.unknown(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+export const toOperationWire = (o: typeof operations.$inferSelect) => ({
+  id: o.id,
+  type: o.type,
+  status: o.status,
+  progress: o.progress,
+  target: { type: o.targetType, id: o.targetId },
+  result: o.result ?? null,
+  error: o.error ?? null,
+  created_at: o.createdAt.toISOString(),
+  updated_at: o.updatedAt.toISOString(),
+});

@@ -1,0 +1,416 @@
+/**
+ * The whole BlobHub schema as code. Platform core first, then one section per engine.
+ * Migrations in db/migrations are generated from this file with `npm run db:generate`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+const updatedAt = () => ts('updated_at').notNull().defaultNow();
+
+// ---------------------------------------------------------------- platform core
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  isInstanceAdmin: boolean('is_instance_admin').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Opaque bearer tokens (access and refresh), stored as SHA-256 hashes only. */
+export const authTokens = pgTable(
+  'auth_tokens',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['access', 'refresh'] }).notNull(),
+    /** null for anonymous tokens */
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('auth_tokens_user_idx').on(t.userId)],
+);
+
+export const orgs = pgTable('orgs', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  displayName: text('display_name'),
+  description: text('description'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const memberTargets = ['org', 'blob'] as const;
+export const roles = ['read', 'write', 'admin'] as const;
+
+export const members = pgTable(
+  'members',
+  {
+    targetType: text('target_type', { enum: memberTargets }).notNull(),
+    targetId: text('target_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: roles }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.targetType, t.targetId, t.userId] }), index('members_user_idx').on(t.userId)],
+);
+
+export const keyTargets = ['org', 'blob', 'user'] as const;
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    targetType: text('target_type', { enum: keyTargets }).notNull(),
+    targetId: text('target_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['read', 'write'] }).notNull(),
+    description: text('description'),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull().unique(),
+    createdAt: createdAt(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('api_keys_target_idx').on(t.targetType, t.targetId)],
+);
+
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: text('id').primaryKey(),
+    targetType: text('target_type', { enum: ['user', 'org', 'blob'] }).notNull(),
+    targetId: text('target_id').notNull(),
+    alias: text('alias').notNull(),
+    type: text('type').notNull(),
+    description: text('description'),
+    /** AES-256-GCM: base64 of iv | auth tag | ciphertext */
+    encryptedBody: text('encrypted_body').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('credentials_alias_idx').on(t.targetType, t.targetId, t.alias)],
+);
+
+export const blobTypes = ['workflow', 'scheduler', 'onnx'] as const;
+
+export const blobs = pgTable(
+  'blobs',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: blobTypes }).notNull(),
+    visibility: text('visibility', { enum: ['private', 'public'] }).notNull(),
+    description: text('description'),
+    latestRevisionId: text('latest_revision_id'),
+    latestSnapshotId: text('latest_snapshot_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('blobs_org_name_idx').on(t.orgId, t.name)],
+);
+
+export const revisionPhases = ['draft', 'commit', 'snapshot'] as const;
+
+export const revisions = pgTable(
+  'revisions',
+  {
+    id: text('id').primaryKey(),
+    blobId: text('blob_id')
+      .notNull()
+      .references(() => blobs.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    phase: text('phase', { enum: revisionPhases }).notNull(),
+    status: text('status', { enum: ['ready', 'processing', 'failed'] }).notNull().default('ready'),
+    statusReason: text('status_reason'),
+    parentRevisionId: text('parent_revision_id'),
+    contentHash: text('content_hash'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    committedAt: ts('committed_at'),
+    snapshottedAt: ts('snapshotted_at'),
+  },
+  (t) => [
+    uniqueIndex('revisions_blob_number_idx').on(t.blobId, t.number),
+    // One open draft per blob, enforced by the database itself.
+    uniqueIndex('revisions_one_draft_idx').on(t.blobId).where(sql`phase = 'draft'`),
+  ],
+);
+
+export const metadata = pgTable(
+  'metadata',
+  {
+    targetType: text('target_type', { enum: ['blob', 'revision'] }).notNull(),
+    targetId: text('target_id').notNull(),
+    key: text('key').notNull(),
+    value: jsonb('value').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.targetType, t.targetId, t.key] })],
+);
+
+export const operationStatuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+export const operations = pgTable(
+  'operations',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    status: text('status', { enum: operationStatuses }).notNull().default('pending'),
+    progress: real('progress').notNull().default(0),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    result: jsonb('result'),
+    error: jsonb('error'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('operations_target_idx').on(t.targetType, t.targetId)],
+);
+
+/**
+ * The durable event log shared by every engine and the realtime API. Session events are ordered
+ * by a per-session seq (allocated under the session row lock); core events (blob, revision,
+ * operation changes) have session_id null and are ordered by id.
+ * dedupe_key makes recording idempotent when an activity is retried.
+ */
+/** Orders core events (session_id null); session events use the session's own counter. */
+export const coreEventSeq = pgSequence('core_event_seq');
+
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    orgId: text('org_id'),
+    blobId: text('blob_id'),
+    revisionId: text('revision_id'),
+    sessionId: text('session_id'),
+    executionId: text('execution_id'),
+    type: text('type').notNull(),
+    message: text('message'),
+    attributes: jsonb('attributes'),
+    data: jsonb('data'),
+    dedupeKey: text('dedupe_key').unique(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('events_session_seq_idx').on(t.sessionId, t.seq),
+    index('events_execution_seq_idx').on(t.executionId, t.seq),
+    index('events_revision_idx').on(t.revisionId),
+    index('events_blob_idx').on(t.blobId),
+    index('events_org_idx').on(t.orgId),
+  ],
+);
+
+// ---------------------------------------------------------------- workflow engine
+
+export const definitions = pgTable(
+  'workflow_definitions',
+  {
+    id: text('id').primaryKey(),
+    revisionId: text('revision_id')
+      .notNull()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    contentHash: text('content_hash').notNull(),
+    definition: jsonb('definition').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('workflow_definitions_alias_idx').on(t.revisionId, t.alias)],
+);
+
+export const sessions = pgTable(
+  'workflow_sessions',
+  {
+    id: text('id').primaryKey(),
+    revisionId: text('revision_id')
+      .notNull()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    name: text('name'),
+    metadata: jsonb('metadata'),
+    /** last event seq handed out in this session */
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('workflow_sessions_revision_idx').on(t.revisionId)],
+);
+
+export const sessionObjects = pgTable(
+  'workflow_session_objects',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    type: text('type').notNull(),
+    value: jsonb('value').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.alias] })],
+);
+
+export const threadItems = pgTable(
+  'workflow_thread_items',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    userId: text('user_id'),
+    content: jsonb('content').notNull(),
+    parentId: text('parent_id'),
+    metadata: jsonb('metadata'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('workflow_thread_items_idx').on(t.sessionId, t.alias, t.createdAt)],
+);
+
+export const executionStatuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+
+export const executions = pgTable(
+  'workflow_executions',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    revisionId: text('revision_id').notNull(),
+    definitionId: text('definition_id').notNull(),
+    alias: text('alias').notNull(),
+    definitionHash: text('definition_hash').notNull(),
+    status: text('status', { enum: executionStatuses }).notNull().default('pending'),
+    inputData: jsonb('input_data').notNull().default([]),
+    outputData: jsonb('output_data'),
+    error: jsonb('error'),
+    parentExecutionId: text('parent_execution_id'),
+    temporalRunId: text('temporal_run_id'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    startedAt: ts('started_at'),
+    endedAt: ts('ended_at'),
+  },
+  (t) => [
+    index('workflow_executions_session_idx').on(t.sessionId, t.createdAt),
+    index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt),
+  ],
+);
+
+/** Component outputs stored with `persist`, and large values passed by reference. */
+export const executionData = pgTable(
+  'workflow_execution_data',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id')
+      .notNull()
+      .references(() => executions.id, { onDelete: 'cascade' }),
+    value: jsonb('value').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('workflow_execution_data_execution_idx').on(t.executionId)],
+);
+
+// ---------------------------------------------------------------- scheduler engine
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: text('id').primaryKey(),
+    revisionId: text('revision_id')
+      .notNull()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    blobId: text('blob_id').notNull(),
+    orgId: text('org_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    /** the user-facing fields (repeat, cron_expression, timezone, target, policies …) */
+    spec: jsonb('spec').notNull(),
+    state: text('state', { enum: ['active', 'paused', 'completed'] }).notNull().default('active'),
+    pauseNote: text('pause_note'),
+    /** 'synced' once Temporal matches this row; the reconciler repairs anything else */
+    syncState: text('sync_state', { enum: ['pending', 'synced', 'deleting'] }).notNull().default('pending'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('schedules_revision_idx').on(t.revisionId)],
+);
+
+export const scheduleExecutions = pgTable(
+  'schedule_executions',
+  {
+    id: text('id').primaryKey(),
+    scheduleId: text('schedule_id').notNull(),
+    /** the Temporal workflow id of the fire, so a retried fire records once */
+    fireId: text('fire_id').notNull().unique(),
+    invocationTargetType: text('invocation_target_type').notNull(),
+    invocationTarget: jsonb('invocation_target').notNull(),
+    status: text('status', { enum: ['success', 'access_error', 'invocation_error'] }).notNull(),
+    result: jsonb('result').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('schedule_executions_schedule_idx').on(t.scheduleId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------- onnx engine
+
+/** A model file in a revision; bytes are content-addressed by sha256 in the blob store. */
+export const onnxFiles = pgTable(
+  'onnx_files',
+  {
+    revisionId: text('revision_id')
+      .notNull()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    storageKey: text('storage_key').notNull(),
+    description: jsonb('description'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.revisionId, t.path] })],
+);
+
+export const onnxUploads = pgTable('onnx_uploads', {
+  operationId: text('operation_id').primaryKey(),
+  revisionId: text('revision_id')
+    .notNull()
+    .references(() => revisions.id, { onDelete: 'cascade' }),
+  path: text('path').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  sha256: text('sha256'),
+  storageKey: text('storage_key').notNull(),
+  storeUploadId: text('store_upload_id').notNull(),
+  parts: jsonb('parts').notNull(),
+  status: text('status', { enum: ['open', 'completing', 'completed', 'aborted'] }).notNull().default('open'),
+  expiresAt: ts('expires_at').notNull(),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the real services BlobHub runs against (Temporal CLI dev server, MinIO, PostgreSQL,
+# Chromium). Idempotent: each step is skipped when its binary is already there.
+# Go binaries go to .tools/bin (git-ignored); Go's module and build caches make re-installs fast.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/.tools/bin"
+mkdir -p "$bin"
+
+TEMPORAL_VERSION="v1.5.1"
+MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c" # RELEASE tags are not semver; this is the newest commit the Go proxy serves
+
+log() { echo "[install-services] $*" >&2; }
+
+go_install() { # name module version
+  local name="$1" module="$2" version="$3" stamp="$bin/.$1.version"
+  if [ -x "$bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then return 0; fi
+  log "building $name $version (first build takes minutes)"
+  GOBIN="$bin" GOFLAGS=-mod=mod go install "$module@$version"
+  echo "$version" >"$stamp"
+}
+
+apt_install() { # binary-path package...
+  local probe="$1"; shift
+  if [ -x "$probe" ]; then return 0; fi
+  log "installing $* from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+want="${1:-all}"
+case "$want" in all|temporal) go_install temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" ;; esac
+case "$want" in all|minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;; esac
+case "$want" in all|postgres) apt_install /usr/lib/postgresql/15/bin/postgres postgresql ;; esac
+case "$want" in all|chromium) apt_install /usr/bin/chromium chromium ;; esac
+log "ready in $bin"

@@ -1,0 +1,41 @@
+/** A throwaway PostgreSQL server for the test run (Debian's binaries; as root it runs as `postgres`). */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
+
+const PG_BIN = process.env.BLOBHUB_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const isRoot = process.getuid?.() === 0;
+
+function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+}
+
+export interface PostgresServer extends ManagedProcess {
+  url: string;
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-pg-'));
+  chmodSync(dir, 0o777);
+  const dataDir = path.join(dir, 'data');
+  if (isRoot) execFileSync('chown', ['postgres', dir]);
+  const [initCmd, initArgs] = asPostgresUser(path.join(PG_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  const port = await freePort();
+  const [cmd, args] = asPostgresUser(path.join(PG_BIN, 'postgres'), [
+    '-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1',
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400',
+  ]);
+  const proc = startProcess(cmd, args);
+  await waitForPort(port, proc.child, 60_000, 'postgres');
+  return {
+    ...proc,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

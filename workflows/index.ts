@@ -1,0 +1,2 @@
+// Temporal workflow code: deterministic, no I/O. Each engine's workflows are re-exported here.
+export {};
