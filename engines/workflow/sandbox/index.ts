@@ -1,0 +1,83 @@
+/**
+ * `logic.code`: runs user JavaScript in a QuickJS/WASM sandbox (fresh runtime per run, memory,
+ * stack and time limits, no host objects; see prelude.ts for the API the code sees).
+ */
+import { z } from 'zod';
+import { valueObject } from '../model';
+import { closeSandboxThreads, runInSandboxThread } from './pool';
+import type { UserCodeErrorKind } from './protocol';
+
+export type { UserCodeErrorKind } from './protocol';
+export { closeSandboxThreads };
+
+export interface LogicCodeInput {
+  code: string;
+  /** BlobHub value objects by input route, e.g. {n: {type: 'integer', integer: 3}}. */
+  inputs: Record<string, unknown>;
+  /** The session's objects by alias (a snapshot; writes come back in sessionWrites). */
+  sessionObjects: Record<string, unknown>;
+  limits?: { memoryBytes?: number; timeoutMs?: number };
+}
+
+export interface LogicCodeResult {
+  outputs: Record<string, { value: unknown; persist: boolean }>;
+  result: { route: string; terminal: boolean } | null;
+  sessionWrites: Record<string, unknown>;
+  logs: string[];
+}
+
+export class UserCodeError extends Error {
+  readonly kind: UserCodeErrorKind;
+  /** Line in the user's code where an exception was thrown, when known. */
+  readonly line?: number;
+  /** What the code logged before it failed. */
+  readonly logs: string[];
+
+  constructor(kind: UserCodeErrorKind, message: string, options: { line?: number; logs?: string[] } = {}) {
+    super(message);
+    this.name = 'UserCodeError';
+    this.kind = kind;
+    this.line = options.line;
+    this.logs = options.logs ?? [];
+  }
+}
+
+export const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+const logicCodeInput = z.object({
+  code: z.string().max(1024 * 1024),
+  inputs: z.record(z.string(), z.unknown()),
+  sessionObjects: z.record(z.string(), z.unknown()),
+  limits: z
+    .object({
+      memoryBytes: z.number().int().min(1024 * 1024).max(1024 * 1024 * 1024).optional(),
+      timeoutMs: z.number().int().min(1).max(10 * 60 * 1000).optional(),
+    })
+    .optional(),
+});
+
+// The authority on what leaves the sandbox: the in-sandbox checks give early, precise errors, but
+// code can tamper with its own realm (e.g. Object.prototype), so the host checks again.
+const sandboxResult = z.object({
+  outputs: z.record(z.string().min(1), z.object({ value: valueObject, persist: z.boolean() })),
+  result: z.object({ route: z.string().min(1), terminal: z.boolean() }).nullable(),
+  sessionWrites: z.record(z.string().min(1), z.unknown()),
+  logs: z.array(z.string()),
+});
+
+/** Runs `code` with the BlobHub code API; throws UserCodeError when the code fails. */
+export async function runLogicCode(input: LogicCodeInput): Promise<LogicCodeResult> {
+  const { code, inputs, sessionObjects, limits } = logicCodeInput.parse(input);
+  const outcome = await runInSandboxThread({
+    code,
+    inputs,
+    sessionObjects,
+    memoryBytes: limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    timeoutMs: limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  if (!outcome.ok) throw new UserCodeError(outcome.kind, outcome.message, { line: outcome.line, logs: outcome.logs });
+  const checked = sandboxResult.safeParse(JSON.parse(outcome.resultJson));
+  if (!checked.success) throw new UserCodeError('invalid_value', `the code produced an invalid value: ${z.prettifyError(checked.error)}`);
+  return checked.data;
+}

@@ -1,0 +1,128 @@
+/**
+ * Sandbox threads: QuickJS runs in worker threads, never on the caller's event loop, because
+ *  - a native operation inside QuickJS (one huge split or regex) does not check the deadline, so a
+ *    watchdog must be able to stop a run from outside: it terminates the thread;
+ *  - deep recursion in QuickJS's C code uses the native stack, which a thread can have plenty of;
+ *  - a run that blocks for seconds must not stall the activity worker (heartbeats, other runs).
+ * Each thread loads the WASM module once and runs one request at a time; threads are reused and
+ * replaced when they die.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SandboxOutcome, SandboxRequest } from './protocol';
+
+const MAX_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+/** Native stack of a sandbox thread: far above QuickJS's own stack limit (see quickjs-runner.ts). */
+const THREAD_STACK_MB = 64;
+/** How long past its deadline a run may take before the watchdog terminates its thread. */
+const WATCHDOG_GRACE_MS = 2000;
+
+const threadUrl = new URL('./thread.ts', import.meta.url).href;
+// The thread's entry is TypeScript: load it through tsx's ESM API (the CJS build of that API cannot
+// load it from an eval'd worker), whatever runner started this process.
+const tsxApiUrl = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+const bootstrap = `import(${JSON.stringify(tsxApiUrl)}).then((tsx) => tsx.tsImport(${JSON.stringify(threadUrl)}, ${JSON.stringify(threadUrl)}))`;
+
+class SandboxThread {
+  private readonly worker: Worker;
+  private readonly started: Promise<void>;
+  private pending: ((outcome: SandboxOutcome) => void) | null = null;
+  private lastError: unknown = null;
+  alive = true;
+
+  constructor(onExit: (thread: SandboxThread) => void) {
+    this.worker = new Worker(bootstrap, { eval: true, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
+    this.started = new Promise((resolve, reject) => {
+      this.worker.once('message', () => resolve());
+      this.worker.once('exit', () => reject(new Error(`sandbox thread failed to start: ${String(this.lastError)}`)));
+    });
+    this.started.catch(() => {});
+    this.worker.on('error', (e) => (this.lastError = e));
+    this.worker.on('exit', () => {
+      this.alive = false;
+      this.settle(stoppedOutcome(this.lastError));
+      onExit(this);
+    });
+  }
+
+  async run(request: SandboxRequest): Promise<SandboxOutcome> {
+    await this.started;
+    this.worker.ref();
+    try {
+      return await new Promise<SandboxOutcome>((resolve) => {
+        const watchdog = setTimeout(() => this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS);
+        this.pending = (outcome) => (clearTimeout(watchdog), resolve(outcome));
+        this.worker.once('message', (outcome: SandboxOutcome) => this.settle(outcome));
+        this.worker.postMessage(request);
+      });
+    } finally {
+      this.worker.unref();
+    }
+  }
+
+  /** Ends the thread; a run in progress ends as a timeout (that is the watchdog's only reason). */
+  stop(): Promise<number> {
+    this.alive = false;
+    this.settle({ ok: false, kind: 'timeout', message: 'the code ran past its time limit', logs: [] });
+    return this.worker.terminate();
+  }
+
+  private settle(outcome: SandboxOutcome): void {
+    const resolve = this.pending;
+    this.pending = null;
+    resolve?.(outcome);
+  }
+}
+
+function stoppedOutcome(error: unknown): SandboxOutcome {
+  const outOfStack = error instanceof RangeError;
+  return { ok: false, kind: outOfStack ? 'memory' : 'exception', message: `the sandbox stopped unexpectedly${error ? ` (${String(error)})` : ''}`, logs: [] };
+}
+
+const threads = new Set<SandboxThread>();
+const idle: SandboxThread[] = [];
+const waiting: ((thread: SandboxThread) => void)[] = [];
+
+function forget(thread: SandboxThread): void {
+  threads.delete(thread);
+  const idleAt = idle.indexOf(thread);
+  if (idleAt >= 0) idle.splice(idleAt, 1);
+  // A waiter can use the freed slot.
+  if (waiting.length && threads.size < MAX_THREADS) waiting.shift()!(spawn());
+}
+
+function spawn(): SandboxThread {
+  const thread = new SandboxThread(forget);
+  threads.add(thread);
+  return thread;
+}
+
+function acquire(): Promise<SandboxThread> {
+  const thread = idle.pop();
+  if (thread) return Promise.resolve(thread);
+  if (threads.size < MAX_THREADS) return Promise.resolve(spawn());
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function release(thread: SandboxThread): void {
+  if (!thread.alive) return;
+  const next = waiting.shift();
+  if (next) next(thread);
+  else idle.push(thread);
+}
+
+export async function runInSandboxThread(request: SandboxRequest): Promise<SandboxOutcome> {
+  const thread = await acquire();
+  try {
+    return await thread.run(request);
+  } finally {
+    release(thread);
+  }
+}
+
+/** Stops every sandbox thread (for a clean shutdown; new runs start fresh threads). */
+export async function closeSandboxThreads(): Promise<void> {
+  await Promise.all([...threads].map((t) => t.stop()));
+}
