@@ -30,7 +30,8 @@ export interface BlobRef {
   orgId: string;
   visibility: 'private' | 'public';
 }
-export type Resource = { type: 'org'; org: OrgRef } | { type: 'blob'; blob: BlobRef };
+/** A user is a resource for their personal things (keys, credentials): only they (and instance admins) reach it. */
+export type Resource = { type: 'org'; org: OrgRef } | { type: 'blob'; blob: BlobRef } | { type: 'user'; userId: string };
 
 export const anonymous: Caller = { kind: 'anonymous' };
 
@@ -55,12 +56,14 @@ export function userIdOf(caller: Caller): string | null {
 
 /** Does an API key's target reach this resource at all? */
 function keyCovers(target: KeyTarget, resource: Resource): boolean {
-  if (target.type === 'user') return true;
+  if (target.type === 'user') return resource.type !== 'user' || target.id === resource.userId;
+  if (resource.type === 'user') return false;
   if (resource.type === 'org') return target.type === 'org' && target.id === resource.org.id;
   return target.type === 'org' ? target.id === resource.blob.orgId : target.id === resource.blob.id;
 }
 
 async function membershipRole(db: Db, userId: string, resource: Resource): Promise<Role | null> {
+  if (resource.type === 'user') return resource.userId === userId ? 'admin' : null;
   const targets =
     resource.type === 'org'
       ? [and(eq(members.targetType, 'org'), eq(members.targetId, resource.org.id))]
@@ -86,7 +89,7 @@ export async function roleOn(db: Db, caller: Caller, resource: Resource): Promis
 }
 
 function describe(resource: Resource): string {
-  return resource.type === 'org' ? 'organization' : 'blob';
+  return { org: 'organization', blob: 'blob', user: 'user' }[resource.type];
 }
 
 /** Throws unless the caller may perform the action; see the module comment for 404 vs 403. */

@@ -7,6 +7,13 @@ export const slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and dashes, 1-63 chars');
 
+/**
+ * Names of the sub-resources under /blobs/{blob_id}/…: a blob called like one of them could not
+ * be addressed as /blobs/{org}/{blob}, so they are reserved.
+ */
+const reservedBlobNames = new Set(['revisions', 'members', 'credentials', 'metadata', 'operations']);
+export const blobName = slug.refine((name) => !reservedBlobNames.has(name), 'is reserved (a sub-resource name of /blobs/{blob_id}/…)');
+
 /** An id of one kind, e.g. `blb_…`. */
 export const idOf = (kind: IdKind) =>
   z.string().regex(new RegExp(`^${idPrefixes[kind]}_[0-9a-z]{26}$`), `must be a ${idPrefixes[kind]}_… id`);

@@ -29,9 +29,24 @@ apt_install() { # binary-path package...
   apt-get install -y -qq "$@" >/dev/null
 }
 
+# docker compose (a docker CLI plugin), to check docker-compose.yml without a Docker engine. Its
+# module has replace directives, so it is built from the downloaded module source.
+COMPOSE_VERSION="v2.40.3"
+compose_install() {
+  local dest="$root/.tools/docker/cli-plugins/docker-compose" stamp="$root/.tools/docker/.compose.version"
+  if [ -x "$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$COMPOSE_VERSION" ]; then return 0; fi
+  log "building docker compose $COMPOSE_VERSION (first build takes minutes)"
+  local dir
+  dir="$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  mkdir -p "$(dirname "$dest")"
+  (cd "$dir" && go build -trimpath -o "$dest" ./cmd)
+  echo "$COMPOSE_VERSION" >"$stamp"
+}
+
 want="${1:-all}"
 case "$want" in all|temporal) go_install temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" ;; esac
 case "$want" in all|minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;; esac
 case "$want" in all|postgres) apt_install /usr/lib/postgresql/15/bin/postgres postgresql ;; esac
 case "$want" in all|chromium) apt_install /usr/bin/chromium chromium ;; esac
+case "$want" in all|compose) compose_install ;; esac
 log "ready in $bin"

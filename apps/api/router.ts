@@ -1,6 +1,11 @@
+import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
 import { blobByNameRouter, blobsRouter } from './routers/blobs';
+import { credentialsRouter } from './routers/credentials';
 import { dataRouter } from './routers/data';
+import { membersRouter } from './routers/members';
+import { metadataRouter } from './routers/metadata';
+import { operationsRouter } from './routers/operations';
 import { orgsRouter } from './routers/orgs';
 import { revisionsRouter } from './routers/revisions';
 import { usersRouter } from './routers/users';
@@ -17,6 +22,11 @@ export const appRouter = router({
   blobs: blobsRouter,
   revisions: revisionsRouter,
   data: dataRouter,
+  members: membersRouter,
+  apiKeys: apiKeysRouter,
+  credentials: credentialsRouter,
+  metadata: metadataRouter,
+  operations: operationsRouter,
   blobByName: blobByNameRouter,
 });
 

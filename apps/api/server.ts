@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createOpenApiHttpHandler, generateOpenApiDocument } from 'trpc-to-openapi';
+import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { App } from '../../core/app';
+import { startEngines } from '../../core/engines';
 import { toErrorBody, type ErrorBody } from '../../core/errors';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { appRouter } from './router';
@@ -23,8 +24,27 @@ export interface HttpExtension {
   close?(): Promise<void> | void;
 }
 
+type SchemaObject = NonNullable<NonNullable<ReturnType<typeof generateOpenApiDocument>['components']>['schemas']>[string];
+
+/** The SPEC §2 error body, which is what every REST error response carries. */
+const errorSchema: SchemaObject = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'lower snake case, e.g. bad_request, not_found, conflict' },
+        message: { type: 'string' },
+        details: { description: 'e.g. the zod issues of a bad_request' },
+      },
+    },
+  },
+};
+
 export function openApiDocument(baseUrl: string) {
-  return generateOpenApiDocument(appRouter, {
+  const doc = generateOpenApiDocument(appRouter, {
     title: 'BlobHub API',
     version: '1.0.0',
     baseUrl,
@@ -33,6 +53,16 @@ export function openApiDocument(baseUrl: string) {
       apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
     },
   });
+  // trpc-to-openapi documents its own error shape; ours is rewritten by specErrorBodies below.
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema } };
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, { content?: unknown }> }>)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (Number(status) >= 400) response.content = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+      }
+    }
+  }
+  return doc;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -77,7 +107,9 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
     app,
     caller: await resolveCaller(app, credentialsFromHeaders(req.headers)),
   });
-  const rest = createOpenApiHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
+  // The node handler reads the body itself (co-body): malformed JSON is a 400 and an oversize
+  // body a 413, where the fetch-Request adapter would surface a JSON SyntaxError as a 500.
+  const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
 
@@ -95,6 +127,9 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
         // The adapter only parses the exact media type; parameters such as charset are fine.
         const type = req.headers['content-type'];
         if (type && /^application\/json\s*;/i.test(type)) req.headers['content-type'] = 'application/json';
+        // A POST without a body (commit, snapshot) needs no content type either.
+        const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
+        if (!type && bodiless) req.headers['content-type'] = 'application/json';
         specErrorBodies(res);
         return await rest(req, res);
       }
@@ -110,12 +145,14 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
     socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
   });
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
+  const stopEngines = await startEngines(app);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
     server,
     url: `http://127.0.0.1:${port}`,
     async close() {
+      await stopEngines();
       for (const ext of extensions) await ext.close?.();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

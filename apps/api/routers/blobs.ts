@@ -1,12 +1,13 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { membershipsOf, type Caller } from '../../../core/access';
+import { deleteAttachments } from '../../../core/attachments';
 import { engineForBlobType } from '../../../core/engines';
 import { conflict } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
-import { blobWire, decodeCursor, idOf, idOrName, page, pageQuery, revisionWire, slug, toBlobWire, toRevisionWire } from '../../../core/wire';
-import { blobs, members, metadata, revisions } from '../../../db/schema';
+import { blobName, blobWire, decodeCursor, idOf, idOrName, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
+import { blobs, revisions } from '../../../db/schema';
 import type { Db } from '../../../db/client';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
@@ -31,7 +32,7 @@ export const blobsRouter = router({
     .input(
       z.object({
         org_id: idOrName('org'),
-        name: slug,
+        name: blobName,
         type: blobType,
         visibility: visibility.default('private'),
         description: z.string().max(4000).optional(),
@@ -112,8 +113,7 @@ export const blobsRouter = router({
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'admin');
       await engineForBlobType(blob.type)?.beforeBlobDelete?.(ctx.app, blob);
       await ctx.app.db.transaction(async (tx) => {
-        await tx.delete(members).where(and(eq(members.targetType, 'blob'), eq(members.targetId, blob.id)));
-        await tx.delete(metadata).where(and(eq(metadata.targetType, 'blob'), eq(metadata.targetId, blob.id)));
+        await deleteAttachments(tx, { type: 'blob', id: blob.id });
         await tx.delete(blobs).where(eq(blobs.id, blob.id));
       });
       await ctx.app.emit({ type: 'blob_deleted', orgId: blob.orgId, blobId: blob.id, data: { blob_id: blob.id } });

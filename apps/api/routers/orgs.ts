@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { deleteAttachments } from '../../../core/attachments';
 import { newId } from '../../../core/ids';
 import { conflict } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
@@ -84,7 +85,7 @@ export const orgsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'admin');
       await ctx.app.db.transaction(async (tx) => {
-        await tx.delete(members).where(and(eq(members.targetType, 'org'), eq(members.targetId, org.id)));
+        await deleteAttachments(tx, { type: 'org', id: org.id });
         await tx.delete(orgs).where(eq(orgs.id, org.id));
       });
       return {};

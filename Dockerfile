@@ -1,0 +1,13 @@
+# The BlobHub image: the API (apps/api/main.ts) and the worker (apps/worker/main.ts) run from it.
+FROM node:20-slim
+WORKDIR /app
+# onnxruntime-node ships its CPU binaries in the package; skip its optional GPU download.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm cache clean --force
+COPY . .
+ENV NODE_ENV=production \
+    BLOBHUB_DATA_DIR=/data \
+    BLOBHUB_HTTP_PORT=8080
+EXPOSE 8080
+CMD ["npx", "tsx", "apps/api/main.ts"]

@@ -1,0 +1,45 @@
+/**
+ * The load generator of bench/api/run.ts, in its own process so that it does not share an event
+ * loop (or a core) with the servers it measures. Reads a scenario as JSON from argv, runs
+ * autocannon, prints {rps, p50, p99, errors, non2xx} as JSON.
+ */
+import autocannon from 'autocannon';
+
+interface Scenario {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  /** POST bodies get a unique blob name per request */
+  createBlob?: boolean;
+  connections: number;
+  durationSeconds: number;
+}
+
+const scenario = JSON.parse(process.argv[2]) as Scenario;
+let counter = 0;
+const runId = Date.now().toString(36);
+
+const result = await autocannon({
+  url: scenario.url,
+  connections: scenario.connections,
+  duration: scenario.durationSeconds,
+  requests: [
+    {
+      method: scenario.method,
+      headers: scenario.headers,
+      setupRequest: (req) =>
+        scenario.createBlob ? { ...req, body: JSON.stringify({ name: `b-${runId}-${process.pid}-${++counter}`, type: 'workflow' }) } : req,
+    },
+  ],
+});
+
+console.log(
+  JSON.stringify({
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  }),
+);
