@@ -1,0 +1,181 @@
+/**
+ * The activities of the interpreter workflow: loading the plan, recording events, creating child
+ * executions, finishing, and one activity per component type (named by the type).
+ * Every event carries a dedupe key, so a retried activity or a replay after a worker crash
+ * records each logical event exactly once.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq } from 'drizzle-orm';
+import type { App } from '../../core/app';
+import { executionData, executions } from '../../db/schema';
+import { allComponentTypes, ComponentError, type ComponentType } from './components';
+import { definitionDataId, findDefinition, insertExecution } from './executions';
+import { writeSessionObject } from './session-objects';
+import type { InputData } from './model';
+import { processorAttributes, type ComponentFailureDetails, type ComponentRequest, type ComponentResponse, type EventSpec, type ExecutionArgs, type ExecutionOutcome, type Plan, type PlanComponent, type ValueRef } from './plan';
+import { compileDefinition } from './validate';
+import { dataIdFor, resolveRefs, storeData, toRef } from './values';
+
+function record(app: App, execution: ExecutionArgs, event: EventSpec) {
+  return app.emit({
+    type: event.type,
+    orgId: execution.orgId,
+    blobId: execution.blobId,
+    revisionId: execution.revisionId,
+    sessionId: execution.sessionId,
+    executionId: execution.executionId,
+    message: event.message,
+    attributes: event.attributes,
+    data: event.data,
+    dedupeKey: `${execution.executionId}:${event.key}`,
+  });
+}
+
+async function recordAll(app: App, execution: ExecutionArgs, events: EventSpec[]) {
+  for (const event of events) await record(app, execution, event);
+}
+
+async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef> }> {
+  const [row] = await app.db.select().from(executions).where(eq(executions.id, execution.executionId));
+  const [pinned] = await app.db.select().from(executionData).where(eq(executionData.id, definitionDataId(execution.executionId)));
+  if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
+  const compiled = compileDefinition(pinned.value);
+  if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
+  await app.db
+    .update(executions)
+    .set({ status: 'running', startedAt: new Date() })
+    .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
+  await recordAll(app, execution, [
+    { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
+    { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
+  ]);
+  const inputs: Record<string, ValueRef> = {};
+  for (const { alias, value } of row.inputData as InputData) {
+    inputs[alias] = await toRef(app.db, row.id, dataIdFor(row.id, 'input', alias), value);
+  }
+  return { plan: compiled.plan, inputs };
+}
+
+/** Records the closing events, then the row, so whoever sees the final status finds every event. */
+async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome) {
+  const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
+  if (!row) return; // its session was deleted (which cancelled it): nothing left to record
+  const outputs = outcome.outputData ?? [];
+  const resolved = await resolveRefs(app.db, Object.fromEntries(outputs.map((o) => [o.alias, o.value])));
+  const flowEvent: EventSpec =
+    outcome.status === 'failed' || outcome.status === 'timed_out'
+      ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
+      : { type: 'flow.exited', key: 'flow.exited', attributes: { status: outcome.status } };
+  await recordAll(app, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
+  await app.db
+    .update(executions)
+    .set({
+      status: outcome.status,
+      outputData: outcome.status === 'succeeded' ? outputs.map((o) => ({ alias: o.alias, value: resolved[o.alias] })) : null,
+      error: outcome.error ?? null,
+      endedAt: new Date(),
+    })
+    .where(eq(executions.id, execution.executionId));
+}
+
+/** A flow.subworkflow's child: a new execution of another definition in the same session. */
+async function createChild(app: App, args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> }): Promise<ExecutionArgs> {
+  const { parent } = args;
+  const inputs = await resolveRefs(app.db, args.inputs);
+  const row = await app.db.transaction(async (tx) => {
+    const definition = await findDefinition(tx, parent.revisionId, { alias: args.alias }).catch(() => {
+      throw ApplicationFailure.nonRetryable(`no definition with alias ${args.alias} in this revision`, 'not_found');
+    });
+    return insertExecution(tx, {
+      id: args.childId,
+      revisionId: parent.revisionId,
+      sessionId: parent.sessionId,
+      definition,
+      inputData: Object.entries(inputs).map(([alias, value]) => ({ alias, value })),
+      createdBy: parent.createdBy,
+      parentExecutionId: parent.executionId,
+    });
+  });
+  return { ...parent, executionId: row.id, definitionId: row.definitionId, alias: row.alias, timeoutSeconds: undefined };
+}
+
+function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
+  const userError = error instanceof ComponentError;
+  const kind = userError ? error.kind : 'internal';
+  const details: ComponentFailureDetails = { attempt, kind };
+  return ApplicationFailure.create({
+    message: (error as Error).message,
+    type: kind,
+    // user errors retry only when the component asks for retries; platform errors always may
+    nonRetryable: userError && !component.retry,
+    details: [details],
+  });
+}
+
+const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
+  lines.map((line, i): EventSpec => ({ type: 'processor.output', key: `${keyPrefix}:log:${i}`, message: line, attributes }));
+
+async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
+  const { execution, component, visit } = request;
+  const attempt = Context.current().info.attempt;
+  const startedAt = Date.now();
+  const attributes = processorAttributes(component);
+  // recorded while the component already runs: off the critical path, and still before any
+  // later event of this component, which all wait for it
+  const entered = record(app, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
+  entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+  let result;
+  try {
+    if (type.emitsEvents) await entered;
+    const inputs = await resolveRefs(app.db, request.inputs);
+    result = await type.run!({ app, request, config: component.config, inputs, attempt });
+  } catch (e) {
+    await entered;
+    if (e instanceof ComponentError) await recordAll(app, execution, logEvents(e.logs, `${visit}:attempt${attempt}`, attributes));
+    throw toFailure(e, component, attempt);
+  }
+  await entered;
+  for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
+    await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
+  }
+  await recordAll(app, execution, logEvents(result.logs ?? [], visit, attributes));
+  const outputs: Record<string, ValueRef> = {};
+  for (const [port, output] of Object.entries(result.outputs ?? {})) {
+    const id = dataIdFor(execution.executionId, visit, port);
+    if (output.persist) {
+      outputs[port] = { $ref: await storeData(app.db, execution.executionId, id, output.value) };
+      await record(app, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
+    } else {
+      outputs[port] = await toRef(app.db, execution.executionId, id, output.value);
+    }
+  }
+  await record(app, execution, {
+    type: 'processor.exited',
+    key: `${visit}:processor.exited`,
+    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
+  });
+  return { route: result.route, terminal: result.terminal ?? false, outputs };
+}
+
+export function createWorkflowActivities(app: App) {
+  const componentActivities = Object.fromEntries(
+    allComponentTypes()
+      .filter((t) => t.run)
+      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
+  );
+  return {
+    ...componentActivities,
+    'workflow.load': (execution: ExecutionArgs) => load(app, execution),
+    'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app, execution, events),
+    'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
+    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finish(app, execution, outcome),
+  };
+}
+
+export type WorkflowControlActivities = {
+  'workflow.load': (execution: ExecutionArgs) => Promise<{ plan: Plan; inputs: Record<string, ValueRef> }>;
+  'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => Promise<void>;
+  'workflow.create_child': (args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> }) => Promise<ExecutionArgs>;
+  'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => Promise<void>;
+};

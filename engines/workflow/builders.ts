@@ -1,0 +1,20 @@
+/** Builders for workflow_definition documents (tests, benchmarks, examples). */
+
+const categories: Record<string, string> = { flow: 'flow', logic: 'logic', http: 'http', session: 'session', thread: 'session' };
+
+export function comp(id: string, type: string, config?: unknown, extra: Record<string, unknown> = {}) {
+  const prefix = type.split('.')[0];
+  return { id, category: categories[prefix] ?? prefix, type, name: id, position: { x: 0, y: 0 }, ...(config === undefined ? {} : { config }), ...extra };
+}
+
+export function flow(from: string, to: string, route = 'success') {
+  return { id: `c:${from}>${to}:${route}`, source_id: from, target_id: to, source_port: 'flow_output', target_port: 'flow_input', route };
+}
+
+export function data(from: string, port: string, to: string, toPort = port) {
+  return { id: `d:${from}.${port}>${to}.${toPort}`, source_id: from, target_id: to, source_port: port, target_port: toPort };
+}
+
+export function definition(components: unknown[], connections: unknown[]) {
+  return { type: 'workflow_definition', version: '1.0.1', components, connections };
+}

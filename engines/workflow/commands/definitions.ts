@@ -1,0 +1,97 @@
+/** upload/get/list/delete/validate_definition: definitions are the revision's content. */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { defineCommand } from '../../../core/engines';
+import { ApiError, notFound } from '../../../core/errors';
+import { newId } from '../../../core/ids';
+import { idOf, page, pageQuery } from '../../../core/wire';
+import { definitions } from '../../../db/schema';
+import { compileDefinition, definitionHash } from '../validate';
+import { newestFirst } from './paging';
+
+export const definitionAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, _ . -');
+const definitionRef = z
+  .object({ definition_id: idOf('definition').optional(), alias: definitionAlias.optional() })
+  .refine((r) => Boolean(r.definition_id) !== Boolean(r.alias), { message: 'give exactly one of definition_id and alias' });
+
+type DefinitionRow = typeof definitions.$inferSelect;
+
+const toDefinitionWire = (d: DefinitionRow) => ({
+  id: d.id,
+  alias: d.alias,
+  content_hash: d.contentHash,
+  created_at: d.createdAt.toISOString(),
+  updated_at: d.updatedAt.toISOString(),
+});
+
+async function findByRef(db: Parameters<typeof loadDefinitions>[0], revisionId: string, ref: z.infer<typeof definitionRef>) {
+  const where = ref.definition_id ? eq(definitions.id, ref.definition_id) : eq(definitions.alias, ref.alias!);
+  const [row] = await db
+    .select()
+    .from(definitions)
+    .where(and(eq(definitions.revisionId, revisionId), where));
+  if (!row) throw notFound('definition');
+  return row;
+}
+
+export function loadDefinitions(db: import('../../../db/client').Db, revisionId: string) {
+  return db.select().from(definitions).where(eq(definitions.revisionId, revisionId)).orderBy(definitions.alias);
+}
+
+export const definitionCommands = {
+  upload_definition: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: z.object({ alias: definitionAlias, definition: z.unknown() }),
+    async run({ app, revision }, { alias, definition }) {
+      const compiled = compileDefinition(definition);
+      if (!compiled.valid) {
+        throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0].message}`, { details: compiled.errors, engineCode: 'invalid_definition' });
+      }
+      const contentHash = definitionHash(compiled.definition);
+      const now = new Date();
+      const [row] = await app.db
+        .insert(definitions)
+        .values({ id: newId('definition'), revisionId: revision.id, alias, contentHash, definition: compiled.definition, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: [definitions.revisionId, definitions.alias], set: { contentHash, definition: compiled.definition, updatedAt: now } })
+        .returning();
+      return { definition: toDefinitionWire(row) };
+    },
+  }),
+  get_definition: defineCommand({
+    kind: 'query',
+    input: definitionRef,
+    async run({ app, revision }, ref) {
+      const row = await findByRef(app.db, revision.id, ref);
+      return { definition: { ...toDefinitionWire(row), definition: row.definition } };
+    },
+  }),
+  list_definitions: defineCommand({
+    kind: 'query',
+    input: z.object(pageQuery),
+    async run({ app, revision }, { limit, cursor }) {
+      const q = newestFirst(definitions.id, cursor, eq(definitions.revisionId, revision.id));
+      const rows = await app.db.select().from(definitions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
+      const { items, cursor: next } = page(rows, limit);
+      return { definitions: items.map(toDefinitionWire), cursor: next };
+    },
+  }),
+  delete_definition: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: definitionRef,
+    async run({ app, revision }, ref) {
+      const row = await findByRef(app.db, revision.id, ref);
+      await app.db.delete(definitions).where(eq(definitions.id, row.id));
+      return {};
+    },
+  }),
+  validate_definition: defineCommand({
+    kind: 'query',
+    input: z.object({ definition: z.unknown() }),
+    async run(_ctx, { definition }) {
+      const compiled = compileDefinition(definition);
+      return { valid: compiled.valid, errors: compiled.errors };
+    },
+  }),
+};

@@ -1,0 +1,112 @@
+/** Sessions and session objects (SPEC §4). */
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { userIdOf } from '../../../core/access';
+import { defineCommand, type CommandContext } from '../../../core/engines';
+import { notFound } from '../../../core/errors';
+import { idOf, page, pageQuery } from '../../../core/wire';
+import { executions, sessions } from '../../../db/schema';
+import { createSessionRow, requireSessionIn } from '../executions';
+import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
+import { cancelWorkflow } from './executions';
+import { newestFirst } from './paging';
+
+type SessionRow = typeof sessions.$inferSelect;
+
+const toSessionWire = (s: SessionRow) => ({
+  id: s.id,
+  revision_id: s.revisionId,
+  name: s.name,
+  metadata: s.metadata ?? null,
+  created_by: s.createdBy,
+  created_at: s.createdAt.toISOString(),
+});
+
+const sessionId = idOf('session');
+const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
+
+/** Session object values are JSON up to 1 MiB (the body limit). */
+const objectValue = z.unknown().refine((v) => v !== undefined, { message: 'value is required' });
+
+export async function sessionScope(ctx: CommandContext, id: string): Promise<SessionScope> {
+  await requireSessionIn(ctx.app.db, ctx.revision.id, id);
+  return { orgId: ctx.blob.orgId, blobId: ctx.blob.id, revisionId: ctx.revision.id, sessionId: id };
+}
+
+export const sessionCommands = {
+  create_session: defineCommand({
+    kind: 'command',
+    input: z.object({ name: z.string().max(256).optional(), metadata: z.record(z.string(), z.unknown()).optional() }),
+    async run({ app, caller, revision }, fields) {
+      const row = await app.db.transaction((tx) => createSessionRow(tx, revision.id, userIdOf(caller), fields));
+      return { session: toSessionWire(row) };
+    },
+  }),
+  get_session: defineCommand({
+    kind: 'query',
+    input: z.object({ session_id: sessionId }),
+    async run({ app, revision }, { session_id }) {
+      return { session: toSessionWire(await requireSessionIn(app.db, revision.id, session_id)) };
+    },
+  }),
+  list_sessions: defineCommand({
+    kind: 'query',
+    input: z.object(pageQuery),
+    async run({ app, revision }, { limit, cursor }) {
+      const q = newestFirst(sessions.id, cursor, eq(sessions.revisionId, revision.id));
+      const rows = await app.db.select().from(sessions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
+      const { items, cursor: next } = page(rows, limit);
+      return { sessions: items.map(toSessionWire), cursor: next };
+    },
+  }),
+  delete_session: defineCommand({
+    kind: 'command',
+    input: z.object({ session_id: sessionId }),
+    async run({ app, revision }, { session_id }) {
+      await requireSessionIn(app.db, revision.id, session_id);
+      // stop what still runs in the session before its rows go
+      const live = await app.db
+        .select()
+        .from(executions)
+        .where(and(eq(executions.sessionId, session_id), inArray(executions.status, ['pending', 'running'])));
+      for (const e of live) await cancelWorkflow(app, e.id);
+      await app.db.delete(sessions).where(eq(sessions.id, session_id));
+      return {};
+    },
+  }),
+  upload_session_object: defineCommand({
+    kind: 'command',
+    input: z.object({ session_id: sessionId, alias: objectAlias, value: objectValue }),
+    async run(ctx, { session_id, alias, value }) {
+      await writeSessionObject(ctx.app, await sessionScope(ctx, session_id), alias, value);
+      return {};
+    },
+  }),
+  download_session_object: defineCommand({
+    kind: 'query',
+    input: z.object({ session_id: sessionId, alias: objectAlias }),
+    async run(ctx, { session_id, alias }) {
+      await sessionScope(ctx, session_id);
+      const row = await readSessionObject(ctx.app, session_id, alias);
+      if (!row) throw notFound('session object');
+      return { session_object: { revision_id: ctx.revision.id, session_id, alias, updated_at: row.updatedAt.toISOString(), value: row.value } };
+    },
+  }),
+  list_session_objects: defineCommand({
+    kind: 'query',
+    input: z.object({ session_id: sessionId }),
+    async run(ctx, { session_id }) {
+      await sessionScope(ctx, session_id);
+      const rows = await listSessionObjects(ctx.app, session_id);
+      return { session_objects: rows.map((r) => ({ alias: r.alias, type: r.type, updated_at: r.updatedAt.toISOString() })) };
+    },
+  }),
+  delete_session_object: defineCommand({
+    kind: 'command',
+    input: z.object({ session_id: sessionId, alias: objectAlias }),
+    async run(ctx, { session_id, alias }) {
+      if (!(await deleteSessionObject(ctx.app, await sessionScope(ctx, session_id), alias))) throw notFound('session object');
+      return {};
+    },
+  }),
+};

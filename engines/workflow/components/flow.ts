@@ -1,0 +1,143 @@
+/** flow.*: control components. All but flow.branch are interpreted by the workflow itself. */
+import { z } from 'zod';
+import { primitiveOf } from '../values';
+import { ComponentError, type ComponentType } from './registry';
+
+const none = z.object({}).strict().optional().default({});
+const anyPorts = () => 'any' as const;
+const noPorts = () => [] as string[];
+const success = () => ['success'];
+
+export const flowStart: ComponentType<object> = {
+  type: 'flow.start',
+  category: 'flow',
+  config: none,
+  runsIn: 'workflow',
+  routes: success,
+  inputs: noPorts,
+  // each execution input alias is an output of the start component
+  outputs: anyPorts,
+};
+
+export const flowEnd: ComponentType<object> = {
+  type: 'flow.end',
+  category: 'flow',
+  config: none,
+  runsIn: 'workflow',
+  routes: noPorts,
+  inputs: anyPorts,
+  outputs: noPorts,
+};
+
+const comparisons = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'truthy', 'falsy', 'contains'] as const;
+
+export const branchConfig = z
+  .object({
+    /** the data input the condition reads */
+    input: z.string().min(1).max(128),
+    op: z.enum(comparisons),
+    /** compared with the input's plain value (text, integer, flag, id, json …) */
+    value: z.unknown().optional(),
+  })
+  .strict()
+  .refine((c) => ['truthy', 'falsy'].includes(c.op) || c.value !== undefined, { message: 'this op needs a value' });
+type BranchConfig = z.infer<typeof branchConfig>;
+
+function evaluate(config: BranchConfig, input: unknown): boolean {
+  const { op, value } = config;
+  switch (op) {
+    case 'eq':
+      return JSON.stringify(input) === JSON.stringify(value);
+    case 'ne':
+      return JSON.stringify(input) !== JSON.stringify(value);
+    case 'gt':
+      return (input as number) > (value as number);
+    case 'gte':
+      return (input as number) >= (value as number);
+    case 'lt':
+      return (input as number) < (value as number);
+    case 'lte':
+      return (input as number) <= (value as number);
+    case 'truthy':
+      return Boolean(input);
+    case 'falsy':
+      return !input;
+    case 'contains':
+      return Array.isArray(input) ? input.some((x) => JSON.stringify(x) === JSON.stringify(value)) : String(input).includes(String(value));
+  }
+}
+
+export const flowBranch: ComponentType<BranchConfig> = {
+  type: 'flow.branch',
+  category: 'flow',
+  config: branchConfig,
+  runsIn: 'local_activity',
+  routes: () => ['true', 'false'],
+  inputs: (c) => [c.input],
+  outputs: noPorts,
+  async run({ config, inputs }) {
+    const input = inputs[config.input];
+    if (!input) throw new ComponentError(`the condition's input ${config.input} has no value`, 'missing_input');
+    return { route: evaluate(config, primitiveOf(input)) ? 'true' : 'false' };
+  },
+};
+
+export const joinConfig = z.object({ mode: z.enum(['all', 'any']).default('all') }).strict().optional().default({ mode: 'all' });
+
+export const flowJoin: ComponentType<z.infer<typeof joinConfig>> = {
+  type: 'flow.join',
+  category: 'flow',
+  config: joinConfig,
+  runsIn: 'workflow',
+  routes: success,
+  inputs: anyPorts,
+  // a join passes its data inputs through under the same names
+  outputs: anyPorts,
+};
+
+export const delayConfig = z.object({ seconds: z.number().min(0).max(365 * 86_400) }).strict();
+
+export const flowDelay: ComponentType<z.infer<typeof delayConfig>> = {
+  type: 'flow.delay',
+  category: 'flow',
+  config: delayConfig,
+  runsIn: 'workflow',
+  routes: success,
+  inputs: noPorts,
+  outputs: noPorts,
+};
+
+export const waitConfig = z
+  .object({
+    /** the signal name (signal_execution) that resolves the wait */
+    signal: z.string().min(1).max(128).optional(),
+    /** or: an item posted to this thread session object */
+    thread_alias: z.string().min(1).max(128).optional(),
+    timeout_seconds: z.number().min(0).max(365 * 86_400).optional(),
+  })
+  .strict()
+  .refine((c) => Boolean(c.signal) !== Boolean(c.thread_alias), { message: 'set exactly one of signal and thread_alias' });
+export type WaitConfig = z.infer<typeof waitConfig>;
+
+export const flowWait: ComponentType<WaitConfig> = {
+  type: 'flow.wait',
+  category: 'flow',
+  config: waitConfig,
+  runsIn: 'workflow',
+  routes: () => ['success', 'timeout'],
+  inputs: noPorts,
+  outputs: () => ['payload'],
+};
+
+export const subworkflowConfig = z.object({ alias: z.string().min(1).max(128) }).strict();
+
+export const flowSubworkflow: ComponentType<z.infer<typeof subworkflowConfig>> = {
+  type: 'flow.subworkflow',
+  category: 'flow',
+  config: subworkflowConfig,
+  runsIn: 'workflow',
+  routes: () => ['success', 'failure'],
+  // inputs become the child's input_data; the child's output_data become outputs
+  inputs: anyPorts,
+  outputs: anyPorts,
+};

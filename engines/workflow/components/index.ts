@@ -1,0 +1,26 @@
+/** The built-in component catalog of SPEC §4. */
+import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
+import { httpRequest } from './http-request';
+import { logicCode } from './logic-code';
+import { registerComponent } from './registry';
+import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
+
+export { registerComponent, findComponentType, allComponentTypes, ComponentError } from './registry';
+export type { ComponentType, ComponentRunContext, ComponentRunResult } from './registry';
+
+const builtins = [
+  flowStart,
+  flowEnd,
+  flowBranch,
+  flowJoin,
+  flowDelay,
+  flowWait,
+  flowSubworkflow,
+  logicCode,
+  httpRequest,
+  sessionReadObject,
+  sessionWriteObject,
+  threadPostItem,
+];
+
+for (const c of builtins) registerComponent(c);

@@ -1,0 +1,191 @@
+/**
+ * Executions: create (row + Temporal workflow, id = execution id), wire shape, and the lookups the
+ * commands and the scheduler share.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Caller } from '../../core/access';
+import type { App } from '../../core/app';
+import { ApiError, badRequest, notFound } from '../../core/errors';
+import { newId } from '../../core/ids';
+import { requireRevision } from '../../core/resources';
+import type { Transaction } from '../../db/client';
+import { definitions, executionData, executions, sessions } from '../../db/schema';
+import type { InputData } from './model';
+import type { ExecutionArgs } from './plan';
+import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './temporal-names';
+import { dataIdFor } from './values';
+
+export type ExecutionRow = typeof executions.$inferSelect;
+
+export function toExecutionWire(app: App, e: ExecutionRow) {
+  return {
+    id: e.id,
+    session_id: e.sessionId,
+    revision_id: e.revisionId,
+    definition_id: e.definitionId,
+    alias: e.alias,
+    definition_hash: e.definitionHash,
+    status: e.status,
+    input_data: e.inputData as InputData,
+    output_data: (e.outputData as InputData | null) ?? null,
+    error: (e.error as Record<string, unknown> | null) ?? null,
+    parent_execution_id: e.parentExecutionId,
+    created_by: e.createdBy,
+    created_at: e.createdAt.toISOString(),
+    started_at: e.startedAt?.toISOString() ?? null,
+    ended_at: e.endedAt?.toISOString() ?? null,
+    temporal: {
+      namespace: app.temporal.namespace,
+      workflow_id: e.id,
+      run_id: e.temporalRunId,
+      ui_url: app.temporal.workflowUrl(e.id, e.temporalRunId ?? undefined),
+    },
+  };
+}
+export type ExecutionWire = ReturnType<typeof toExecutionWire>;
+
+/** The id under which an execution's definition is pinned, so a later upload cannot change a run. */
+export const definitionDataId = (executionId: string) => dataIdFor(executionId, 'definition');
+
+export async function findDefinition(tx: Transaction | App['db'], revisionId: string, ref: { alias?: string; definitionId?: string }) {
+  const where = ref.definitionId ? eq(definitions.id, ref.definitionId) : eq(definitions.alias, ref.alias ?? '');
+  const [row] = await tx
+    .select()
+    .from(definitions)
+    .where(and(eq(definitions.revisionId, revisionId), where));
+  if (!row) throw notFound('definition');
+  return row;
+}
+
+/** Writes the execution row and pins its definition; the caller starts the workflow. */
+export async function insertExecution(
+  tx: Transaction,
+  args: { id?: string; revisionId: string; sessionId: string; definition: typeof definitions.$inferSelect; inputData: InputData; createdBy: string | null; parentExecutionId?: string },
+): Promise<ExecutionRow> {
+  const id = args.id ?? newId('execution');
+  const [row] = await tx
+    .insert(executions)
+    .values({
+      id,
+      sessionId: args.sessionId,
+      revisionId: args.revisionId,
+      definitionId: args.definition.id,
+      alias: args.definition.alias,
+      definitionHash: args.definition.contentHash,
+      inputData: args.inputData,
+      createdBy: args.createdBy,
+      parentExecutionId: args.parentExecutionId ?? null,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) {
+    // a retried child creation: the row is already there
+    const [existing] = await tx.select().from(executions).where(eq(executions.id, id));
+    return existing;
+  }
+  await tx.insert(executionData).values({ id: definitionDataId(id), executionId: id, value: args.definition.definition }).onConflictDoNothing();
+  return row;
+}
+
+export interface CreateExecutionArgs {
+  caller: Caller;
+  revisionId: string;
+  sessionId?: string;
+  alias?: string;
+  definitionId?: string;
+  inputData?: InputData;
+  /** set when a schedule fires the execution (kept in the Temporal memo) */
+  scheduleId?: string;
+  /** the execution ends `timed_out` after this many seconds */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Authorizes (write on the blob), creates a session when none is given, writes the execution row
+ * and starts its Temporal workflow. Throws ApiError not_found / forbidden / bad_request.
+ */
+export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
+  const { blob, revision } = await requireRevision(app.db, args.caller, args.revisionId, 'write');
+  if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
+  if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
+  const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
+  const row = await app.db.transaction(async (tx) => {
+    const definition = await findDefinition(tx, revision.id, args);
+    const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
+    if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
+    return insertExecution(tx, { revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
+  });
+  const started = await startExecutionWorkflow(app, { orgId: blob.orgId, blobId: blob.id, row, scheduleId: args.scheduleId, timeoutSeconds: args.timeoutSeconds });
+  return toExecutionWire(app, started);
+}
+
+export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId: string; timeoutSeconds?: number }): ExecutionArgs => ({
+  executionId: row.id,
+  orgId: ids.orgId,
+  blobId: ids.blobId,
+  revisionId: row.revisionId,
+  sessionId: row.sessionId,
+  definitionId: row.definitionId,
+  alias: row.alias,
+  createdBy: row.createdBy,
+  timeoutSeconds: ids.timeoutSeconds,
+});
+
+async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: string; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number }) {
+  const args = executionArgsOf(opts.row, opts);
+  try {
+    const handle = await app.temporal.client.workflow.start(EXECUTION_WORKFLOW, {
+      taskQueue: app.temporal.taskQueue,
+      workflowId: opts.row.id,
+      args: [args],
+      typedSearchAttributes: executionSearchAttributes(args),
+      memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
+    });
+    const [row] = await app.db.update(executions).set({ temporalRunId: handle.firstExecutionRunId }).where(eq(executions.id, opts.row.id)).returning();
+    return row;
+  } catch (e) {
+    // nothing half-written: an execution that never started is recorded as failed, not left pending
+    await app.db
+      .update(executions)
+      .set({ status: 'failed', error: { message: 'the execution could not be started on Temporal' }, endedAt: new Date() })
+      .where(eq(executions.id, opts.row.id));
+    throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
+  }
+}
+
+export async function createSessionRow(tx: Transaction, revisionId: string, createdBy: string | null, fields: { name?: string; metadata?: unknown } = {}) {
+  const [row] = await tx
+    .insert(sessions)
+    .values({ id: newId('session'), revisionId, name: fields.name ?? null, metadata: fields.metadata ?? null, createdBy })
+    .returning();
+  return row;
+}
+
+export async function requireSessionIn(tx: Transaction | App['db'], revisionId: string, sessionId: string) {
+  const [row] = await tx
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.revisionId, revisionId)));
+  if (!row) throw notFound('session');
+  return row;
+}
+
+/**
+ * Wakes the executions of a session whose flow.wait listens on a thread: call after an item is
+ * posted to the thread `alias` (by thread.post_item or by post_session_thread_item).
+ */
+export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, itemId: string) {
+  const live = await app.db
+    .select({ id: executions.id })
+    .from(executions)
+    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, ['pending', 'running'])));
+  for (const { id } of live) {
+    try {
+      await app.temporal.client.workflow.getHandle(id).signal(EXECUTION_SIGNAL, { name: threadSignalName(alias), payload: { alias, item_id: itemId } });
+    } catch (e) {
+      // the execution ended between the query and the signal
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/** The workflow engine (`workflow_blobhub`, SPEC §4): definitions, sessions, executions, events. */
+import { eq } from 'drizzle-orm';
+import { sha256Hex } from '../../core/crypto';
+import type { Engine } from '../../core/engines';
+import { newId } from '../../core/ids';
+import { definitions } from '../../db/schema';
+import { definitionCommands, loadDefinitions } from './commands/definitions';
+import { executionCommands } from './commands/executions';
+import { sessionCommands } from './commands/sessions';
+import { compileDefinition, type DefinitionError } from './validate';
+
+export { registerComponent } from './components';
+export { createExecution } from './executions';
+
+export const workflowEngine: Engine = {
+  name: 'workflow_blobhub',
+  blobType: 'workflow',
+  commands: { ...definitionCommands, ...sessionCommands, ...executionCommands },
+
+  async validateForCommit(_app, tx, revision) {
+    const rows = await loadDefinitions(tx, revision.id);
+    const aliases = new Set(rows.map((r) => r.alias));
+    return rows.flatMap((row) => {
+      const compiled = compileDefinition(row.definition);
+      const errors: DefinitionError[] = compiled.valid ? [] : [...compiled.errors];
+      if (compiled.valid) {
+        for (const c of Object.values(compiled.plan.components)) {
+          const child = c.type === 'flow.subworkflow' ? (c.config as { alias: string }).alias : null;
+          if (child && !aliases.has(child)) errors.push({ component_id: c.id, message: `flow.subworkflow ${c.id} runs definition ${child}, which is not in this revision` });
+        }
+      }
+      return errors.map((e) => ({ ...e, definition_alias: row.alias, message: `${row.alias}: ${e.message}` }));
+    });
+  },
+
+  async copyContent(tx, from, to) {
+    const rows = await loadDefinitions(tx, from.id);
+    if (rows.length === 0) return;
+    await tx.insert(definitions).values(rows.map((r) => ({ ...r, id: newId('definition'), revisionId: to.id })));
+  },
+
+  async contentHash(tx, revision) {
+    const rows = await tx.select({ alias: definitions.alias, hash: definitions.contentHash }).from(definitions).where(eq(definitions.revisionId, revision.id));
+    return sha256Hex(rows.map((r) => `${r.alias}\u0000${r.hash}`).sort().join('\n'));
+  },
+};

@@ -1,0 +1,161 @@
+/**
+ * Bad input gets its SPEC code and leaves the database exactly as it was; committed and
+ * snapshotted content cannot change by any route.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as schema from '../../db/schema';
+import type { ApiResponse } from '../support/client';
+import { ENGINE, comp, definition, fibonacciDefinition, flow } from '../../engines/workflow/testing';
+import { expectError, startWithOwnedBlob, type TestUser } from '../support/people';
+import type { TestPlatform } from '../support/platform';
+
+
+let p: TestPlatform;
+let owner: TestUser;
+let orgId: string;
+let blobId: string;
+let revisionId: string;
+
+beforeAll(async () => {
+  ({ p, owner, orgId, blobId, revisionId } = await startWithOwnedBlob('shop', { name: 'notes', type: 'workflow' }));
+});
+afterAll(() => p?.close());
+
+/** Every table a core request can write, read through the app's own database handle. */
+async function coreRows() {
+  const db = p.app.db;
+  const tables = [
+    schema.users, schema.authTokens, schema.orgs, schema.members, schema.apiKeys, schema.credentials,
+    schema.blobs, schema.revisions, schema.metadata, schema.operations, schema.events,
+  ];
+  return Promise.all(tables.map((t) => db.select().from(t)));
+}
+
+async function rawRequest(method: string, path: string, body: string | Buffer, contentType = 'application/json'): Promise<ApiResponse> {
+  const res = await fetch(`${p.url}/v1${path}`, { method, headers: { 'content-type': contentType, authorization: owner.client.auth.token ? `Bearer ${owner.client.auth.token}` : '' }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+describe('bad input', () => {
+  const cases: { name: string; send: () => Promise<ApiResponse>; status: number; code: string }[] = [
+    { name: 'malformed JSON', send: () => rawRequest('POST', '/orgs', '{"name": "x",'), status: 400, code: 'bad_request' },
+    { name: 'a JSON body that is not an object', send: () => rawRequest('POST', '/orgs', '"acme"'), status: 400, code: 'bad_request' },
+    { name: 'a wrong type', send: () => owner.client.post('/orgs', { name: 42 }), status: 400, code: 'bad_request' },
+    { name: 'a missing field', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'no-type' }), status: 400, code: 'bad_request' },
+    { name: 'an unknown enum value', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'v', type: 'video' }), status: 400, code: 'bad_request' },
+    { name: 'an unknown visibility', send: () => owner.client.patch(`/blobs/${blobId}`, { visibility: 'secret' }), status: 400, code: 'bad_request' },
+    { name: 'an invalid org slug', send: () => owner.client.post('/orgs', { name: 'Not A Slug' }), status: 400, code: 'bad_request' },
+    { name: 'a slug that is too long', send: () => owner.client.post('/orgs', { name: 'a'.repeat(64) }), status: 400, code: 'bad_request' },
+    { name: 'an invalid blob slug', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: '-dash', type: 'workflow' }), status: 400, code: 'bad_request' },
+    { name: 'an org id where a blob id belongs', send: () => owner.client.get(`/blobs/${orgId}`), status: 400, code: 'bad_request' },
+    { name: 'a blob id where a revision id belongs', send: () => owner.client.post(`/revisions/${blobId}/commit`), status: 400, code: 'bad_request' },
+    { name: 'a revision id as from_revision_id of the wrong kind', send: () => owner.client.post(`/blobs/${blobId}/revisions`, { from_revision_id: blobId }), status: 400, code: 'bad_request' },
+    { name: 'a list limit above 100', send: () => owner.client.get(`/orgs/${orgId}/blobs?limit=101`), status: 400, code: 'bad_request' },
+    { name: 'an unknown engine', send: () => owner.client.data(revisionId, 'nope', 'x'), status: 400, code: 'bad_request' },
+    { name: 'an unknown command', send: () => owner.client.data(revisionId, ENGINE, 'nope'), status: 400, code: 'bad_request' },
+    { name: 'bad command parameters', send: () => owner.client.data(revisionId, ENGINE, 'get_execution', { execution_id: 5 }), status: 400, code: 'bad_request' },
+    { name: 'a changing command sent to /data/query', send: () => owner.client.post(`/revisions/${revisionId}/data/query`, { engine: ENGINE, command: 'upload_definition', alias: 'x', definition: fibonacciDefinition() }), status: 400, code: 'bad_request' },
+    { name: 'a body over 1 MiB', send: () => rawRequest('POST', '/orgs', JSON.stringify({ name: 'big', description: 'x'.repeat(1024 * 1024) })), status: 413, code: 'payload_too_large' },
+    { name: 'a body that is not JSON', send: () => rawRequest('POST', '/orgs', 'name=x', 'text/plain'), status: 415, code: 'unsupported_media_type' },
+    { name: 'an unknown route', send: () => owner.client.get('/nothing/here'), status: 404, code: 'not_found' },
+    { name: 'a duplicate org name', send: () => owner.client.post('/orgs', { name: 'shop' }), status: 409, code: 'conflict' },
+    { name: 'a duplicate blob name', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'notes', type: 'workflow' }), status: 409, code: 'conflict' },
+    { name: 'a second open draft', send: () => owner.client.post(`/blobs/${blobId}/revisions`, {}), status: 409, code: 'conflict' },
+    { name: 'a snapshot of a draft', send: () => owner.client.post(`/revisions/${revisionId}/snapshot`), status: 409, code: 'conflict' },
+    { name: 'removing the last org admin', send: () => owner.client.delete(`/orgs/${orgId}/members/${owner.id}`), status: 409, code: 'conflict' },
+    { name: 'demoting the last org admin', send: () => owner.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'read' }), status: 409, code: 'conflict' },
+  ];
+
+  it.each(cases)('answers $name with $status $code and changes nothing', async ({ send, status, code }) => {
+    const before = await coreRows();
+    const res = await send();
+    expectError(res, status, code);
+    expect(typeof res.body.error.message).toBe('string');
+    expect(await coreRows()).toEqual(before);
+  });
+
+  it('puts zod issues into details and never leaks internals', async () => {
+    const res = await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'x', type: 'video' });
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: ['type'] })]);
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+|node_modules|select /i);
+  });
+
+  it('accepts a POST without a body and without a content type', async () => {
+    const blob = (await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'bodiless', type: 'workflow' })).body;
+    const res = await fetch(`${p.url}/v1/revisions/${blob.revision.id}/commit`, { method: 'POST', headers: { authorization: `Bearer ${owner.client.auth.token}` } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { revision: { phase: string } }).revision.phase).toBe('commit');
+  });
+
+  it('accepts application/json with a charset parameter', async () => {
+    const res = await rawRequest('POST', '/orgs', JSON.stringify({ name: 'charset-ok' }), 'application/json; charset=utf-8');
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('revision lifecycle invariants', () => {
+  // Real content: workflow definitions, the workflow engine's part of a revision.
+  const callsHelper = definition([comp('s', 'flow.start'), comp('sub', 'flow.subworkflow', { alias: 'helper' }), comp('e', 'flow.end')], [flow('s', 'sub'), flow('sub', 'e')]);
+  const defineOn = (revision: string, alias: string, def: unknown = fibonacciDefinition()) =>
+    owner.client.data(revision, ENGINE, 'upload_definition', { alias, definition: def });
+  const aliasesOf = async (revision: string) =>
+    ((await owner.client.data(revision, ENGINE, 'list_definitions')).body.definitions as { alias: string }[]).map((d) => d.alias).sort();
+
+  it('edits a draft, refuses an invalid commit, then freezes the content for every route', async () => {
+    expect((await defineOn(revisionId, 'main', callsHelper)).status).toBe(200);
+    const beforeCommit = await coreRows();
+    const refused = await owner.client.post(`/revisions/${revisionId}/commit`);
+    expectError(refused, 400, 'bad_request');
+    expect(JSON.stringify(refused.body.error.details)).toContain('helper');
+    expect(await coreRows()).toEqual(beforeCommit);
+
+    expect((await defineOn(revisionId, 'helper')).status).toBe(200);
+    const committed = await owner.client.post(`/revisions/${revisionId}/commit`);
+    expect(committed.body.revision).toMatchObject({ phase: 'commit', content_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    const frozen = await coreRows();
+    for (const path of ['data', 'data/command']) {
+      const body = { engine: ENGINE, command: 'upload_definition', alias: 'late', definition: fibonacciDefinition() };
+      expectError(await owner.client.post(`/revisions/${revisionId}/${path}`, body), 409, 'conflict');
+    }
+    expectError(await owner.client.data(revisionId, ENGINE, 'delete_definition', { alias: 'helper' }), 409, 'conflict');
+    expectError(await owner.client.delete(`/revisions/${revisionId}`), 409, 'conflict');
+    expectError(await owner.client.post(`/revisions/${revisionId}/commit`), 409, 'conflict');
+    expect(await coreRows()).toEqual(frozen);
+    expect(await aliasesOf(revisionId)).toEqual(['helper', 'main']);
+
+    const snap = await owner.client.post(`/revisions/${revisionId}/snapshot`);
+    expect(snap.body.revision.phase).toBe('snapshot');
+    expectError(await owner.client.post(`/revisions/${revisionId}/snapshot`), 409, 'conflict');
+    expectError(await defineOn(revisionId, 'late'), 409, 'conflict');
+    expectError(await owner.client.delete(`/revisions/${revisionId}`), 409, 'conflict');
+    expect((await owner.client.get(`/blobs/${blobId}`)).body.blob.latest_snapshot_id).toBe(revisionId);
+    expect(await aliasesOf(revisionId)).toEqual(['helper', 'main']);
+  });
+
+  it('opens a new draft as a copy of its parent, editable without touching the parent', async () => {
+    const draft = (await owner.client.post(`/blobs/${blobId}/revisions`, {})).body.revision;
+    expect(draft).toMatchObject({ number: 2, phase: 'draft', parent_revision_id: revisionId });
+    expect(await aliasesOf(draft.id)).toEqual(['helper', 'main']);
+    expect((await defineOn(draft.id, 'extra')).status).toBe(200);
+    expect(await aliasesOf(draft.id)).toEqual(['extra', 'helper', 'main']);
+    expect(await aliasesOf(revisionId)).toEqual(['helper', 'main']);
+
+    // a draft can be deleted; then a draft from an explicit revision can be opened again
+    expect((await owner.client.delete(`/revisions/${draft.id}`)).status).toBe(200);
+    expect((await owner.client.get(`/blobs/${blobId}`)).body.blob.latest_revision_id).toBe(revisionId);
+    const again = (await owner.client.post(`/blobs/${blobId}/revisions`, { from_revision_id: revisionId })).body.revision;
+    expect(again).toMatchObject({ number: 2, parent_revision_id: revisionId });
+    expect(await aliasesOf(again.id)).toEqual(['helper', 'main']);
+  });
+
+  it('allows only one open draft even when two are requested at once', async () => {
+    const blob = (await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'race', type: 'workflow' })).body;
+    await owner.client.post(`/revisions/${blob.revision.id}/commit`);
+    const results = await Promise.all([1, 2, 3].map(() => owner.client.post(`/blobs/${blob.blob.id}/revisions`, {})));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+    const drafts = (await owner.client.get(`/blobs/${blob.blob.id}/revisions`)).body.revisions.filter((r: { phase: string }) => r.phase === 'draft');
+    expect(drafts).toHaveLength(1);
+  });
+});

@@ -1,0 +1,324 @@
+/**
+ * The interpreter workflow: one per BlobHub execution (workflow id = execution id). It walks the
+ * compiled plan deterministically: components run as activities named by their type, parallel
+ * routes run concurrently, flow.delay / flow.wait / flow.subworkflow use Temporal timers, signals
+ * and child workflows. Large values travel as references; events are recorded by activities.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  TimeoutFailure,
+  condition,
+  defineSignal,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
+import type { WorkflowControlActivities } from '../engines/workflow/activities';
+import type { WaitConfig } from '../engines/workflow/components/flow';
+import {
+  processorAttributes,
+  type ComponentFailureDetails,
+  type ComponentRequest,
+  type ComponentResponse,
+  type EventSpec,
+  type ExecutionArgs,
+  type ExecutionOutcome,
+  type Plan,
+  type PlanComponent,
+  type PlanEdge,
+  type ValueRef,
+} from '../engines/workflow/plan';
+import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from '../engines/workflow/temporal-names';
+
+export const executionSignal = defineSignal<[{ name: string; payload?: unknown }]>(EXECUTION_SIGNAL);
+
+const control = proxyLocalActivities<WorkflowControlActivities>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '200ms', maximumAttempts: 30 },
+});
+
+type ComponentActivity = (request: ComponentRequest) => Promise<ComponentResponse>;
+const DEFAULT_COMPONENT_TIMEOUT_MS = 5 * 60_000;
+/** attempts for platform errors (database blips) when a component sets no retry policy */
+const DEFAULT_ATTEMPTS = 3;
+
+function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptions {
+  const r = c.retry;
+  return {
+    startToCloseTimeout: c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS,
+    retry: {
+      maximumAttempts: r?.maximum_attempts ?? DEFAULT_ATTEMPTS,
+      initialInterval: r?.initial_interval_ms ?? 200,
+      backoffCoefficient: r?.backoff ?? 2,
+      maximumInterval: r?.maximum_interval_ms,
+    },
+  };
+}
+
+function componentActivity(c: PlanComponent): ComponentActivity {
+  const options = activityOptions(c);
+  const proxy = c.runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities(options);
+  return (proxy as Record<string, ComponentActivity>)[c.type];
+}
+
+/** The execution ran past its timeout_seconds. */
+class ExecutionTimedOut extends Error {}
+
+/** A component that failed with no failure route: ends the execution. */
+class ComponentFailed extends Error {
+  constructor(readonly error: NonNullable<ExecutionOutcome['error']>) {
+    super(error.message);
+  }
+}
+
+interface FailureInfo {
+  message: string;
+  kind: string;
+  attempt: number;
+}
+
+function failureInfo(err: unknown, c: PlanComponent): FailureInfo {
+  const maxAttempts = c.retry?.maximum_attempts ?? 1;
+  let cause: unknown = err;
+  if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) cause = err.cause;
+  if (cause instanceof TimeoutFailure) return { message: `${c.type} timed out after ${c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS} ms`, kind: 'timeout', attempt: maxAttempts };
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as ComponentFailureDetails | undefined;
+    return { message: cause.message, kind: details?.kind ?? cause.type ?? 'error', attempt: details?.attempt ?? maxAttempts };
+  }
+  return { message: (cause as Error)?.message ?? String(cause), kind: 'error', attempt: maxAttempts };
+}
+
+/**
+ * An `exe_` ULID from workflow time and the workflow's seeded Math.random, so that a replay
+ * creates the same child id.
+ */
+function childExecutionId(): string {
+  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+  let time = Date.now();
+  let head = '';
+  for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) head = alphabet[time % 32] + head;
+  const tail = Array.from({ length: 16 }, () => alphabet[Math.floor(Math.random() * 32)]).join('');
+  return `exe_${head}${tail}`;
+}
+
+export async function blobhubExecution(execution: ExecutionArgs): Promise<ExecutionOutcome> {
+  const signals: { name: string; payload?: unknown }[] = [];
+  setHandler(executionSignal, (signal) => void signals.push(signal));
+  try {
+    const { plan, inputs } = await control['workflow.load'](execution);
+    const outputData = await new Interpreter(execution, plan, inputs, signals).run();
+    const outcome: ExecutionOutcome = { status: 'succeeded', outputData };
+    await control['workflow.finish'](execution, outcome);
+    return outcome;
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => control['workflow.finish'](execution, { status: 'cancelled' }));
+      throw err;
+    }
+    const timedOut = err instanceof ExecutionTimedOut;
+    const error = err instanceof ComponentFailed ? err.error : { message: (err as Error).message, kind: timedOut ? 'timeout' : 'internal' };
+    await control['workflow.finish'](execution, { status: timedOut ? 'timed_out' : 'failed', error });
+    throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
+  }
+}
+
+type OutputData = NonNullable<ExecutionOutcome['outputData']>;
+
+class Interpreter {
+  private values: Record<string, Record<string, ValueRef>> = {};
+  private visits: Record<string, number> = {};
+  private joins: Record<string, { arrived: Set<string>; fired: boolean }> = {};
+  private activities: Record<string, ComponentActivity> = {};
+  private scope = new CancellationScope();
+  private pending = 0;
+  private settled = false;
+  private resolve!: (output: OutputData) => void;
+  private reject!: (err: unknown) => void;
+
+  constructor(
+    private execution: ExecutionArgs,
+    private plan: Plan,
+    private startInputs: Record<string, ValueRef>,
+    private signals: { name: string; payload?: unknown }[],
+  ) {}
+
+  run(): Promise<OutputData> {
+    const done = new Promise<OutputData>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    const timeout = this.execution.timeoutSeconds;
+    if (timeout !== undefined) {
+      // a timer in the walk's scope: cancelled with everything else once the execution is decided
+      this.scope.run(() => sleep(Math.round(timeout * 1000))).then(
+        () => this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${timeout} s`))),
+        () => undefined,
+      );
+    }
+    this.spawn(this.plan.startId);
+    return done;
+  }
+
+  private settle(fn: () => void) {
+    if (this.settled) return;
+    this.settled = true;
+    fn();
+    // the execution is decided: stop the paths still running
+    this.scope.cancel();
+  }
+
+  private spawn(id: string) {
+    this.pending++;
+    this.scope.run(() => this.visit(id)).then(
+      () => {
+        if (--this.pending === 0) this.settle(() => this.quiesced());
+      },
+      (err) => this.settle(() => this.reject(err)),
+    );
+  }
+
+  /** Every path ended without reaching flow.end: fine, unless a join still waits for paths. */
+  private quiesced() {
+    const waiting = Object.entries(this.joins).find(([, j]) => j.arrived.size > 0 && !j.fired);
+    if (!waiting) return this.resolve([]);
+    const c = this.plan.components[waiting[0]];
+    this.reject(new ComponentFailed({ message: `flow.join ${c.id} waited for ${this.plan.incoming[c.id]} paths but only ${waiting[1].arrived.size} arrived`, component_id: c.id, component_type: c.type, kind: 'dead_end' }));
+  }
+
+  private arrive(edge: PlanEdge) {
+    const target = this.plan.components[edge.targetId];
+    if (target.type === 'flow.join') {
+      const join = (this.joins[target.id] ??= { arrived: new Set(), fired: false });
+      join.arrived.add(edge.connectionId);
+      const all = join.arrived.size >= this.plan.incoming[target.id];
+      const fire = (target.config as { mode: 'all' | 'any' }).mode === 'any' ? !join.fired : all;
+      if (fire) join.fired = true;
+      if (all) delete this.joins[target.id];
+      if (!fire) return;
+    }
+    this.spawn(edge.targetId);
+  }
+
+  private inputsOf(id: string): Record<string, ValueRef> {
+    const inputs: Record<string, ValueRef> = {};
+    for (const d of this.plan.dataIn[id] ?? []) {
+      const value = this.values[d.sourceId]?.[d.sourcePort];
+      if (value) inputs[d.port] = value;
+    }
+    return inputs;
+  }
+
+  private async visit(id: string) {
+    const c = this.plan.components[id];
+    const visit = `${id}#${(this.visits[id] = (this.visits[id] ?? 0) + 1)}`;
+    const inputs = this.inputsOf(id);
+    const startedAt = Date.now();
+    let response: ComponentResponse;
+    try {
+      response = await this.runComponent(c, visit, inputs);
+    } catch (err) {
+      if (isCancellation(err) || err instanceof ComponentFailed) throw err;
+      response = await this.failed(c, visit, failureInfo(err, c), startedAt);
+    }
+    this.values[id] = { ...this.values[id], ...response.outputs };
+    if (c.type === 'flow.end') return this.settle(() => this.resolve(Object.entries(inputs).map(([alias, value]) => ({ alias, value }))));
+    if (response.terminal) return this.settle(() => this.resolve([]));
+    for (const edge of this.plan.next[id]?.[response.route] ?? []) this.arrive(edge);
+  }
+
+  /** The failure route when connected; otherwise processor.error and the execution fails. */
+  private async failed(c: PlanComponent, visit: string, info: FailureInfo, startedAt: number): Promise<ComponentResponse> {
+    const attributes = processorAttributes(c);
+    if (this.plan.next[c.id]?.failure) {
+      await this.record([
+        {
+          type: 'processor.exited',
+          key: `${visit}:processor.exited`,
+          message: info.message,
+          attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: 'failure', attempt: info.attempt, error: info.message, kind: info.kind },
+        },
+      ]);
+      return { route: 'failure', terminal: false, outputs: { error: { type: 'text', text: info.message } } };
+    }
+    await this.record([{ type: 'processor.error', key: `${visit}:processor.error`, message: info.message, attributes: { ...attributes, attempt: info.attempt, kind: info.kind } }]);
+    throw new ComponentFailed({ message: `${c.type} ${c.id} (${c.name}) failed: ${info.message}`, component_id: c.id, component_type: c.type, kind: info.kind });
+  }
+
+  private record(events: EventSpec[]) {
+    return control['workflow.record'](this.execution, events);
+  }
+
+  private runComponent(c: PlanComponent, visit: string, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
+    switch (c.type) {
+      case 'flow.start':
+        return this.instant(c, visit, { route: 'success', terminal: false, outputs: this.startInputs });
+      case 'flow.end':
+        return this.instant(c, visit, { route: 'end', terminal: true, outputs: {} });
+      case 'flow.join':
+        return this.instant(c, visit, { route: 'success', terminal: false, outputs: inputs });
+      case 'flow.delay':
+        return this.around(c, visit, async () => {
+          await sleep(Math.round((c.config as { seconds: number }).seconds * 1000));
+          return { route: 'success', terminal: false, outputs: {} };
+        });
+      case 'flow.wait':
+        return this.around(c, visit, () => this.wait(c.config as WaitConfig));
+      case 'flow.subworkflow':
+        return this.around(c, visit, () => this.subworkflow(c, inputs));
+      default:
+        this.activities[c.id] ??= componentActivity(c);
+        return this.activities[c.id]({ execution: this.execution, component: c, visit, inputs });
+    }
+  }
+
+  private async wait(config: WaitConfig): Promise<ComponentResponse> {
+    const name = config.signal ?? threadSignalName(config.thread_alias!);
+    const arrived = () => this.signals.some((s) => s.name === name);
+    const timeout = config.timeout_seconds === undefined ? undefined : Math.round(config.timeout_seconds * 1000);
+    const ok = timeout === undefined ? (await condition(arrived), true) : await condition(arrived, timeout);
+    if (!ok) return { route: 'timeout', terminal: false, outputs: {} };
+    const signal = this.signals.splice(this.signals.findIndex((s) => s.name === name), 1)[0];
+    return { route: 'success', terminal: false, outputs: { payload: { type: 'json', json: signal.payload ?? null } } };
+  }
+
+  private async subworkflow(c: PlanComponent, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
+    const child = await control['workflow.create_child']({ parent: this.execution, childId: childExecutionId(), alias: (c.config as { alias: string }).alias, inputs });
+    const outcome = await executeChild(EXECUTION_WORKFLOW, {
+      workflowId: child.executionId,
+      args: [child],
+      typedSearchAttributes: executionSearchAttributes(child),
+      memo: { parent_execution_id: this.execution.executionId },
+    });
+    const outputs = Object.fromEntries(((outcome as ExecutionOutcome).outputData ?? []).map((o) => [o.alias, o.value]));
+    return { route: 'success', terminal: false, outputs };
+  }
+
+  /** A component done inside the workflow at once: entered and exited in one record. */
+  private async instant(c: PlanComponent, visit: string, response: ComponentResponse): Promise<ComponentResponse> {
+    const attributes = processorAttributes(c);
+    await this.record([
+      { type: 'processor.entered', key: `${visit}:processor.entered`, attributes },
+      { type: 'processor.exited', key: `${visit}:processor.exited`, attributes: { ...attributes, duration_ms: 0, route: response.route, attempt: 1 } },
+    ]);
+    return response;
+  }
+
+  /** A component that takes workflow time (timer, signal, child): entered, work, exited. */
+  private async around(c: PlanComponent, visit: string, work: () => Promise<ComponentResponse>): Promise<ComponentResponse> {
+    const attributes = processorAttributes(c);
+    const startedAt = Date.now();
+    await this.record([{ type: 'processor.entered', key: `${visit}:processor.entered`, attributes }]);
+    const response = await work();
+    await this.record([{ type: 'processor.exited', key: `${visit}:processor.exited`, attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: response.route, attempt: 1 } }]);
+    return response;
+  }
+}
