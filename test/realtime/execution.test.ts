@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ENGINE, fibonacciDefinition, integer, newWorkflowBlob, upload } from '../../engines/workflow/testing';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { RealtimeClient } from './realtime-client';
+
+let p: TestPlatform;
+beforeAll(async () => {
+  p = await startTestPlatform();
+});
+afterAll(() => p?.close());
+
+it('streams a real workflow execution live, matching its stored events', async () => {
+  const { revisionId } = await newWorkflowBlob(p.admin, 'live');
+  await upload(p.admin, revisionId, 'fib', fibonacciDefinition());
+  const session = (await p.admin.data(revisionId, ENGINE, 'create_session', { name: 'watched' })).body.session;
+
+  const client = await RealtimeClient.connect(p.url, { key: p.admin.auth.key });
+  const sessionKey = { scope: 'revision', scope_id: revisionId, target: 'session', target_id: session.id };
+  expect(await client.request('subscription/add', sessionKey)).toMatchObject({ result: {} });
+  const lifecycle = await RealtimeClient.connect(p.url, { key: p.admin.auth.key });
+  expect(await lifecycle.request('subscription/add', { ...sessionKey, types: ['execution_started', 'execution_ended'] })).toMatchObject({ result: {} });
+
+  const created = await p.admin.data(revisionId, ENGINE, 'create_execution', { session_id: session.id, alias: 'fib', input_data: [{ alias: 'n', value: integer(10) }] });
+  expect(created.status).toBe(200);
+  const executionId = created.body.execution.id;
+  // subscribing to the execution after it started loses nothing with since: 0
+  expect(await client.request('subscription/add', { scope: 'revision', scope_id: revisionId, target: 'execution', target_id: executionId, since: 0 })).toMatchObject({ result: {} });
+
+  await lifecycle.waitForEvents(2);
+  expect(lifecycle.events().map((e) => [e.type, e.execution_id])).toEqual([
+    ['execution_started', executionId],
+    ['execution_ended', executionId],
+  ]);
+  const finished = (await p.admin.data(revisionId, ENGINE, 'get_execution', { execution_id: executionId })).body.execution;
+  expect(lifecycle.events()[1].attributes).toMatchObject({ status: finished.status });
+
+  const stored = (await p.admin.data(revisionId, ENGINE, 'list_execution_events', { execution_id: executionId, limit: 1000 })).body.events;
+  await client.waitForEvents(stored.length, session.id);
+  await client.waitForEvents(stored.length, executionId);
+  expect(client.events(session.id)).toEqual(stored.map((e: object) => expect.objectContaining(e)));
+  expect(client.events(executionId).map((e) => e.id)).toEqual(stored.map((e: { id: string }) => e.id));
+  expect(stored.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['execution_started', 'flow.entered', 'processor.entered', 'execution_ended']));
+  await Promise.all([client.close(), lifecycle.close()]);
+});
