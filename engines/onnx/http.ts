@@ -1,0 +1,132 @@
+/**
+ * The ONNX engine's raw HTTP surface: the local store's signed URLs, BlobHub's older single-request
+ * `upload` / `download` (octet-stream bodies, JSON envelope in X-Request-Body / X-Response-Body).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { z } from 'zod';
+import { credentialsFromHeaders, resolveCaller } from '../../apps/api/context';
+import type { HttpExtension } from '../../apps/api/server';
+import { userIdOf } from '../../core/access';
+import type { App } from '../../core/app';
+import { LocalBlobStore } from '../../core/blobstore';
+import { engineForBlobType, findEngine } from '../../core/engines';
+import { ApiError, badRequest, toErrorBody } from '../../core/errors';
+import { createOperation } from '../../core/operations';
+import { requireRevision } from '../../core/resources';
+import { assertDraft } from '../../core/revisions';
+import { onnxUploads } from '../../db/schema';
+import { requireFile, storeOf } from './files';
+import { modelPath, onnxEngine } from './index';
+import { startProcessing, UPLOAD_PREFIX } from './uploads';
+
+const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
+/** A single PUT to S3 holds at most 5 GiB; larger models go through initiate_upload. */
+const MAX_SINGLE_UPLOAD = 5 * 1024 * 1024 * 1024;
+
+const envelope = z.discriminatedUnion('command', [
+  z.object({ engine: z.string(), command: z.literal('upload'), path: modelPath.default('model.onnx'), size: z.number().int().positive().optional() }),
+  z.object({ engine: z.string(), command: z.literal('download'), path: modelPath.optional() }),
+]);
+type Envelope = z.infer<typeof envelope>;
+
+/** Bytes in (octet-stream body) or bytes out (Accept: octet-stream): not for the JSON adapter. */
+function isRawRequest(req: IncomingMessage) {
+  const octet = (h: string | undefined) => /application\/octet-stream/i.test(h ?? '');
+  return req.method === 'POST' && (octet(req.headers['content-type']) || octet(req.headers.accept));
+}
+
+const MAX_ENVELOPE = 64 * 1024;
+
+/** The command: in X-Request-Body, or (a download, whose body is free) as the JSON body itself. */
+async function readEnvelope(req: IncomingMessage): Promise<Envelope> {
+  let text = req.headers['x-request-body'];
+  if (typeof text !== 'string') {
+    if (/application\/octet-stream/i.test(req.headers['content-type'] ?? '')) throw badRequest('send the command as JSON in X-Request-Body');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_ENVELOPE) throw new ApiError('payload_too_large', 'the command body is too large');
+      chunks.push(chunk as Buffer);
+    }
+    text = Buffer.concat(chunks).toString('utf8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badRequest('the command is not JSON');
+  }
+  const parsed = envelope.safeParse(json);
+  if (!parsed.success) throw new ApiError('bad_request', 'invalid command', { details: parsed.error.issues });
+  return parsed.data;
+}
+
+/** Same caller resolution and access checks as the REST data route. */
+async function authorizedRevision(app: App, req: IncomingMessage, revisionId: string, action: 'read' | 'write') {
+  const caller = await resolveCaller(app, credentialsFromHeaders(req.headers));
+  const { revision, blob } = await requireRevision(app.db, caller, revisionId, action);
+  if (engineForBlobType(blob.type) !== onnxEngine) throw badRequest(`engine ${onnxEngine.name} does not serve ${blob.type} blobs`);
+  return { caller, revision };
+}
+
+async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string, body: Extract<Envelope, { command: 'upload' }>) {
+  const { caller, revision } = await authorizedRevision(app, req, revisionId, 'write');
+  assertDraft(revision);
+  const length = Number(req.headers['content-length']);
+  if (!Number.isSafeInteger(length) || length <= 0) throw badRequest('send the model with a Content-Length');
+  if (body.size !== undefined && body.size !== length) throw badRequest(`size ${body.size} does not match Content-Length ${length}`);
+  if (length > MAX_SINGLE_UPLOAD) throw new ApiError('payload_too_large', 'use initiate_upload for models over 5 GiB');
+  const operation = await createOperation(app, { type: 'onnx.upload', target: { type: 'revision', id: revision.id }, createdBy: userIdOf(caller) });
+  const storageKey = `${UPLOAD_PREFIX}${operation.id}`;
+  await storeOf(app).put(storageKey, req, length);
+  const [upload] = await app.db
+    .insert(onnxUploads)
+    .values({ operationId: operation.id, revisionId: revision.id, path: body.path, size: length, storageKey, storeUploadId: '', parts: [], status: 'completed', expiresAt: new Date() })
+    .returning();
+  const result = { status: 'success', operation_id: operation.id, ...(await startProcessing(app, upload)) };
+  res.writeHead(200, { 'content-type': 'application/json', 'x-response-body': JSON.stringify(result) }).end(JSON.stringify(result));
+}
+
+async function legacyDownload(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string, body: Extract<Envelope, { command: 'download' }>) {
+  const { revision } = await authorizedRevision(app, req, revisionId, 'read');
+  const file = await requireFile(app.db, revision, body.path);
+  const stream = await storeOf(app).get(file.storageKey);
+  req.resume();
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': file.size,
+    'x-response-body': JSON.stringify({ status: 'success', path: file.path, size: file.size, sha256: file.sha256 }),
+  });
+  stream.pipe(res);
+  await new Promise<void>((resolve) => res.once('close', resolve));
+}
+
+async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string) {
+  try {
+    const body = await readEnvelope(req);
+    const engine = findEngine(body.engine);
+    if (engine !== onnxEngine) throw badRequest(`octet-stream bodies are only for the ONNX engine's upload and download`);
+    await (body.command === 'upload' ? legacyUpload(app, req, res, revisionId, body) : legacyDownload(app, req, res, revisionId, body));
+  } catch (error) {
+    req.resume();
+    if (res.headersSent) return void res.destroy();
+    const status = error instanceof ApiError ? getHTTPStatusCodeFromError(error) : 500;
+    if (status === 500) console.error('[onnx] raw request failed', error);
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: toErrorBody(error) }));
+  }
+}
+
+export function onnxHttpExtension(app: App): HttpExtension {
+  const store = storeOf(app);
+  return {
+    async handle(req, res, url) {
+      if (store instanceof LocalBlobStore && (await store.handleSignedRequest(req, res, url))) return true;
+      const match = DATA_ROUTE.exec(url.pathname);
+      if (!match || !isRawRequest(req)) return false;
+      await handleRaw(app, req, res, decodeURIComponent(match[1]));
+      return true;
+    },
+  };
+}
