@@ -1,0 +1,216 @@
+/** The `scheduler_blobhub` data commands (SPEC §5), with BlobHub field names. */
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import { userIdOf } from '../../core/access';
+import { defineCommand, type CommandContext } from '../../core/engines';
+import { conflict } from '../../core/errors';
+import { newId } from '../../core/ids';
+import { decodeCursor, idOf, page, pageQuery } from '../../core/wire';
+import { scheduleExecutions, schedules } from '../../db/schema';
+import { fieldError } from './cron';
+import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
+import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, scheduleWire } from './store';
+import { overlapToTemporal, previewFireTimes, scheduleHandle } from './temporal';
+import { validateTarget, validateTiming } from './validate';
+
+const scheduleRef = z.object({ schedule_id: idOf('schedule') });
+const executionsPageSize = 10;
+
+const withSchedule = async (ctx: CommandContext, row: ScheduleRow) => ({ schedule: await scheduleWire(ctx.app, row) });
+
+/** Loads a schedule of this blob that may still change (a completed one answers 409). */
+async function loadChangeable(ctx: CommandContext, scheduleId: string) {
+  const row = await loadSchedule(ctx.app, ctx.blob.id, scheduleId);
+  if ((await scheduleWire(ctx.app, row)).state === 'completed') throw conflict('this schedule has completed and cannot be changed');
+  return row;
+}
+
+/** One-time schedules keep no cron and recurring ones no invocation time, so switching is clean. */
+function normalizeTiming(spec: ScheduleSpec): ScheduleSpec {
+  return spec.repeat === 'one_time' ? { ...spec, cron_expression: null } : { ...spec, invocation_time: null };
+}
+
+const createSchedule = defineCommand({
+  kind: 'command',
+  input: createScheduleInput,
+  async run(ctx, input) {
+    const { enabled, pause_note, ...fields } = input;
+    const spec = normalizeTiming({
+      ...fields,
+      cron_expression: fields.cron_expression ?? null,
+      invocation_time: fields.invocation_time ?? null,
+      start_date: fields.start_date ?? null,
+      end_date: fields.end_date ?? null,
+      catchup_window_seconds: fields.catchup_window_seconds ?? null,
+    });
+    validateTiming(spec, { invocationTimeChanged: true });
+    spec.invocation_target = await validateTarget(ctx.app, ctx.caller, spec.invocation_target);
+    const row = await insertSchedule(ctx.app, {
+      id: newId('schedule'),
+      revisionId: ctx.revision.id,
+      blobId: ctx.blob.id,
+      orgId: ctx.blob.orgId,
+      ownerId: userIdOf(ctx.caller)!,
+      spec,
+      state: enabled ? 'active' : 'paused',
+      pauseNote: pause_note ?? null,
+    });
+    return withSchedule(ctx, row);
+  },
+});
+
+const updateSchedule = defineCommand({
+  kind: 'command',
+  input: updateScheduleInput,
+  async run(ctx, input) {
+    const row = await loadChangeable(ctx, input.schedule_id);
+    const { schedule_id: _id, enabled, pause_note, ...changes } = input;
+    if (changes.repeat === 'recurring_cron' && specOf(row).repeat !== 'recurring_cron' && !changes.cron_expression) {
+      throw fieldError('cron_expression', 'is required when switching repeat to recurring_cron');
+    }
+    if (changes.repeat === 'one_time' && specOf(row).repeat !== 'one_time' && !changes.invocation_time) {
+      throw fieldError('invocation_time', 'is required when switching repeat to one_time');
+    }
+    const spec = normalizeTiming({ ...specOf(row), ...changes });
+    validateTiming(spec, { invocationTimeChanged: changes.invocation_time !== undefined || changes.timezone !== undefined });
+    if (changes.invocation_target) spec.invocation_target = await validateTarget(ctx.app, ctx.caller, spec.invocation_target);
+    const state = enabled === undefined ? row.state : enabled ? 'active' : 'paused';
+    const saved = await saveSchedule(ctx.app, row.id, { spec, state, pauseNote: pause_note === undefined ? row.pauseNote : pause_note });
+    return withSchedule(ctx, saved);
+  },
+});
+
+const getSchedule = defineCommand({
+  kind: 'query',
+  input: scheduleRef,
+  run: async (ctx, input) => withSchedule(ctx, await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id)),
+});
+
+const listSchedules = defineCommand({
+  kind: 'query',
+  input: z.object(pageQuery),
+  async run(ctx, input) {
+    const after = decodeCursor(input.cursor);
+    const rows = await ctx.app.db
+      .select()
+      .from(schedules)
+      .where(and(eq(schedules.blobId, ctx.blob.id), after ? lt(schedules.id, after) : undefined))
+      .orderBy(desc(schedules.id))
+      .limit(input.limit + 1);
+    const { items, cursor } = page(rows.filter((r) => r.syncState !== 'deleting'), input.limit);
+    return { schedules: await Promise.all(items.map((row) => scheduleWire(ctx.app, row))), cursor };
+  },
+});
+
+const deleteSchedule = defineCommand({
+  kind: 'command',
+  input: scheduleRef,
+  async run(ctx, input) {
+    const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
+    await deleteSchedules(ctx.app, [row.id]);
+    return {};
+  },
+});
+
+const pauseSchedule = defineCommand({
+  kind: 'command',
+  input: scheduleRef.extend({ note: z.string().max(1000).optional() }),
+  async run(ctx, input) {
+    const row = await loadChangeable(ctx, input.schedule_id);
+    return withSchedule(ctx, await saveSchedule(ctx.app, row.id, { state: 'paused', pauseNote: input.note ?? 'paused' }));
+  },
+});
+
+const unpauseSchedule = defineCommand({
+  kind: 'command',
+  input: scheduleRef.extend({ note: z.string().max(1000).optional() }),
+  async run(ctx, input) {
+    const row = await loadChangeable(ctx, input.schedule_id);
+    return withSchedule(ctx, await saveSchedule(ctx.app, row.id, { state: 'active', pauseNote: input.note ?? null }));
+  },
+});
+
+const triggerSchedule = defineCommand({
+  kind: 'command',
+  input: scheduleRef,
+  async run(ctx, input) {
+    const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
+    await scheduleHandle(ctx.app, row.id).trigger(overlapToTemporal[specOf(row).overlap_policy]);
+    return withSchedule(ctx, row);
+  },
+});
+
+const backfillSchedule = defineCommand({
+  kind: 'command',
+  input: scheduleRef.extend({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) }),
+  async run(ctx, input) {
+    const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
+    const [start, end] = [new Date(input.start), new Date(input.end)];
+    if (end <= start) throw fieldError('end', 'must be after start');
+    await scheduleHandle(ctx.app, row.id).backfill({ start, end, overlap: overlapToTemporal[specOf(row).overlap_policy] });
+    return withSchedule(ctx, row);
+  },
+});
+
+const previewSchedule = defineCommand({
+  kind: 'query',
+  input: z.object({
+    cron_expression: z.string().min(1).max(200),
+    timezone: z.string().min(1).max(100),
+    count: z.number().int().min(1).max(10).default(5),
+    start_date: z.iso.datetime({ offset: true }).optional(),
+    end_date: z.iso.datetime({ offset: true }).optional(),
+  }),
+  async run(ctx, input) {
+    const timing = {
+      repeat: 'recurring_cron' as const,
+      cron_expression: input.cron_expression,
+      invocation_time: null,
+      timezone: input.timezone,
+      start_date: input.start_date ?? null,
+      end_date: input.end_date ?? null,
+    };
+    validateTiming(timing, { invocationTimeChanged: false });
+    const times = await previewFireTimes(ctx.app, timing, input.count);
+    return { next_fire_times: times.map((d) => d.toISOString()) };
+  },
+});
+
+const listExecutions = defineCommand({
+  kind: 'query',
+  input: scheduleRef.extend({ start_execution_id: idOf('scheduleExecution').optional(), include_schedule: z.boolean().optional() }),
+  async run(ctx, input) {
+    const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
+    const rows = await ctx.app.db
+      .select()
+      .from(scheduleExecutions)
+      .where(
+        and(
+          eq(scheduleExecutions.scheduleId, row.id),
+          input.start_execution_id ? lt(scheduleExecutions.id, input.start_execution_id) : undefined,
+        ),
+      )
+      .orderBy(desc(scheduleExecutions.id))
+      .limit(executionsPageSize + 1);
+    const items = rows.slice(0, executionsPageSize);
+    return {
+      executions: items.map(toScheduleExecutionWire),
+      last_execution_id: rows.length > executionsPageSize ? items[items.length - 1].id : null,
+      ...(input.include_schedule ? await withSchedule(ctx, row) : {}),
+    };
+  },
+});
+
+export const schedulerCommands = {
+  create_schedule: createSchedule,
+  update_schedule: updateSchedule,
+  get_schedule: getSchedule,
+  list_schedules: listSchedules,
+  delete_schedule: deleteSchedule,
+  pause_schedule: pauseSchedule,
+  unpause_schedule: unpauseSchedule,
+  trigger_schedule: triggerSchedule,
+  backfill_schedule: backfillSchedule,
+  preview_schedule: previewSchedule,
+  list_executions: listExecutions,
+};

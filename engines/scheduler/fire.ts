@@ -1,0 +1,103 @@
+/**
+ * What one fire does: as the schedule's owner, create the execution on the target, and record
+ * the outcome once per fire (the fire id is the fire workflow's id and run id).
+ */
+import { eq } from 'drizzle-orm';
+import { roleAtLeast, roleOn, type Caller } from '../../core/access';
+import type { App } from '../../core/app';
+import { ApiError } from '../../core/errors';
+import { newId } from '../../core/ids';
+import { blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
+import { createExecution } from '../workflow/executions';
+import type { InputData } from '../workflow/model';
+import { specOf, type ScheduleExecutionRow, type ScheduleRow } from './model';
+import { localTimeToInstant } from './time';
+
+export interface FireInput {
+  scheduleId: string;
+  fireId: string;
+  /** ISO time of the slot Temporal fired for */
+  scheduledAt: string;
+}
+
+export interface FireOutcome {
+  status: ScheduleExecutionRow['status'] | 'schedule_deleted';
+  executionId?: string;
+}
+
+type Invocation = Pick<ScheduleExecutionRow, 'status' | 'result'>;
+
+const accessError = (message: string): Invocation => ({ status: 'access_error', result: { error: message } });
+const invocationError = (message: string): Invocation => ({ status: 'invocation_error', result: { error: message } });
+
+async function ownerCaller(app: App, ownerId: string): Promise<Caller | null> {
+  const [user] = await app.db.select().from(users).where(eq(users.id, ownerId));
+  return user ? { kind: 'user', userId: user.id, isInstanceAdmin: user.isInstanceAdmin } : null;
+}
+
+/** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
+async function invoke(app: App, row: ScheduleRow): Promise<Invocation> {
+  const target = specOf(row).invocation_target;
+  const caller = await ownerCaller(app, row.ownerId);
+  if (!caller) return accessError(`the schedule owner ${row.ownerId} no longer exists`);
+  const [found] = await app.db
+    .select({ blob: blobs })
+    .from(revisions)
+    .innerJoin(blobs, eq(blobs.id, revisions.blobId))
+    .where(eq(revisions.id, target.revision_id));
+  if (!found) return invocationError(`the target revision ${target.revision_id} no longer exists`);
+  if (!roleAtLeast(await roleOn(app.db, caller, { type: 'blob', blob: found.blob }), 'write')) {
+    return accessError(`the schedule owner ${row.ownerId} can no longer write to blob ${found.blob.id}`);
+  }
+  try {
+    const execution = await createExecution(app, {
+      caller,
+      revisionId: target.revision_id,
+      sessionId: target.session_id,
+      alias: target.workflow_alias,
+      inputData: target.input_data as InputData | undefined,
+      scheduleId: row.id,
+    });
+    return { status: 'success', result: { execution_id: execution.id } };
+  } catch (e) {
+    if (e instanceof ApiError && e.specCode === 'forbidden') return accessError(e.message);
+    // other client errors (alias or session gone, bad input) are the target's fault; the rest retry
+    if (e instanceof ApiError && !['internal', 'unavailable'].includes(e.specCode)) return invocationError(e.message);
+    throw e;
+  }
+}
+
+const outcomeOf = (recorded: ScheduleExecutionRow): FireOutcome => ({
+  status: recorded.status,
+  executionId: (recorded.result as { execution_id?: string }).execution_id,
+});
+
+export async function fireSchedule(app: App, input: FireInput): Promise<FireOutcome> {
+  const [already] = await app.db.select().from(scheduleExecutions).where(eq(scheduleExecutions.fireId, input.fireId));
+  if (already) return outcomeOf(already);
+  const [row] = await app.db.select().from(schedules).where(eq(schedules.id, input.scheduleId));
+  if (!row || row.syncState === 'deleting') return { status: 'schedule_deleted' };
+
+  const invocation = await invoke(app, row);
+  const spec = specOf(row);
+  await app.db.transaction(async (tx) => {
+    await tx
+      .insert(scheduleExecutions)
+      .values({
+        id: newId('scheduleExecution'),
+        scheduleId: row.id,
+        fireId: input.fireId,
+        scheduledAt: new Date(input.scheduledAt),
+        invocationTargetType: spec.invocation_target_type,
+        invocationTarget: spec.invocation_target,
+        ...invocation,
+      })
+      .onConflictDoNothing({ target: scheduleExecutions.fireId });
+    // the one-time fire itself (not an earlier "trigger now") completes the schedule
+    if (spec.repeat === 'one_time' && new Date(input.scheduledAt) >= localTimeToInstant(spec.invocation_time!, spec.timezone)) {
+      await tx.update(schedules).set({ state: 'completed', updatedAt: new Date() }).where(eq(schedules.id, row.id));
+    }
+  });
+  const [recorded] = await app.db.select().from(scheduleExecutions).where(eq(scheduleExecutions.fireId, input.fireId));
+  return outcomeOf(recorded);
+}

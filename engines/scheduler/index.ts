@@ -1,0 +1,29 @@
+/** The scheduler engine `scheduler_blobhub` (SPEC §5): schedules as real Temporal Schedules. */
+import { eq } from 'drizzle-orm';
+import type { Engine } from '../../core/engines';
+import { schedules } from '../../db/schema';
+import { schedulerCommands } from './commands';
+import { deleteSchedules, reconcileSchedules } from './store';
+
+const reconcileEveryMs = 60_000;
+
+export const schedulerEngine: Engine = {
+  name: 'scheduler_blobhub',
+  blobType: 'scheduler',
+  commands: schedulerCommands,
+
+  /** No orphans: the blob's Temporal Schedules go before its rows do. */
+  async beforeBlobDelete(app, blob) {
+    const rows = await app.db.select({ id: schedules.id }).from(schedules).where(eq(schedules.blobId, blob.id));
+    await deleteSchedules(app, rows.map((r) => r.id));
+  },
+
+  /** The reconciler: repairs rows a crash left between the database write and the Temporal call. */
+  async start(app) {
+    const run = () =>
+      reconcileSchedules(app).catch((e) => console.error('[scheduler] reconcile failed:', e instanceof Error ? e.message : e));
+    await run();
+    const timer = setInterval(run, reconcileEveryMs);
+    return async () => clearInterval(timer);
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * Schedule rows and their Temporal twins. Every change is written to the database first with
+ * `sync_state` pending (or deleting), then applied to Temporal, then marked synced; a crash in
+ * between leaves a row the reconciler finishes.
+ */
+import { and, eq, inArray, lt, ne } from 'drizzle-orm';
+import type { App } from '../../core/app';
+import { ApiError, notFound } from '../../core/errors';
+import { scheduleExecutions, schedules } from '../../db/schema';
+import { specOf, type ScheduleRow } from './model';
+import { createTemporalSchedule, deleteTemporalSchedule, describeTemporalSchedule, upsertTemporalSchedule } from './temporal';
+import type { ScheduleDescription } from '@temporalio/client';
+
+const unavailable = (what: string, cause: unknown) =>
+  new ApiError('unavailable', `${what} is saved but Temporal could not be reached; it will be applied when Temporal is back`, { cause });
+
+export async function loadSchedule(app: App, blobId: string, scheduleId: string): Promise<ScheduleRow> {
+  const [row] = await app.db
+    .select()
+    .from(schedules)
+    .where(and(eq(schedules.id, scheduleId), eq(schedules.blobId, blobId), ne(schedules.syncState, 'deleting')));
+  if (!row) throw notFound('schedule');
+  return row;
+}
+
+/** Marks a row synced unless it changed again meanwhile. */
+async function markSynced(app: App, row: ScheduleRow) {
+  await app.db
+    .update(schedules)
+    .set({ syncState: 'synced' })
+    .where(and(eq(schedules.id, row.id), eq(schedules.updatedAt, row.updatedAt), eq(schedules.syncState, 'pending')));
+}
+
+/** Inserts a row and its Temporal Schedule; when Temporal refuses, the row is removed again. */
+export async function insertSchedule(app: App, values: typeof schedules.$inferInsert): Promise<ScheduleRow> {
+  const [row] = await app.db
+    .insert(schedules)
+    // timestamps from JS (ms precision) so markSynced can compare updated_at exactly
+    .values({ ...values, syncState: 'pending', createdAt: new Date(), updatedAt: new Date() })
+    .returning();
+  try {
+    await createTemporalSchedule(app, row);
+  } catch (e) {
+    await app.db.delete(schedules).where(eq(schedules.id, row.id));
+    throw new ApiError('unavailable', 'Temporal could not create the schedule', { cause: e });
+  }
+  await markSynced(app, row);
+  return row;
+}
+
+/** Saves new row values, then brings the Temporal Schedule in line. */
+export async function saveSchedule(app: App, id: string, changes: Partial<typeof schedules.$inferInsert>): Promise<ScheduleRow> {
+  const [row] = await app.db
+    .update(schedules)
+    .set({ ...changes, syncState: 'pending', updatedAt: new Date() })
+    .where(eq(schedules.id, id))
+    .returning();
+  await syncSchedule(app, row).catch((e) => {
+    throw unavailable('the change', e);
+  });
+  return row;
+}
+
+export async function syncSchedule(app: App, row: ScheduleRow) {
+  await upsertTemporalSchedule(app, row);
+  await markSynced(app, row);
+}
+
+/** Deletes schedules: marked deleting, Temporal Schedules removed, then the rows and their history. */
+export async function deleteSchedules(app: App, ids: string[]) {
+  if (ids.length === 0) return;
+  await app.db.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, ids));
+  for (const id of ids) await deleteTemporalSchedule(app, id);
+  await app.db.transaction(async (tx) => {
+    await tx.delete(scheduleExecutions).where(inArray(scheduleExecutions.scheduleId, ids));
+    await tx.delete(schedules).where(inArray(schedules.id, ids));
+  });
+}
+
+/**
+ * Repairs drift between rows and Temporal: pending rows are pushed to Temporal, deleting rows are
+ * deleted. Rows younger than `graceMs` are left to the request that is still writing them.
+ */
+export async function reconcileSchedules(app: App, opts: { graceMs?: number } = {}) {
+  const cutoff = new Date(Date.now() - (opts.graceMs ?? 30_000));
+  const drifted = await app.db
+    .select()
+    .from(schedules)
+    .where(and(ne(schedules.syncState, 'synced'), lt(schedules.updatedAt, cutoff)));
+  const repaired = { synced: 0, deleted: 0 };
+  for (const row of drifted) {
+    if (row.syncState === 'deleting') {
+      await deleteSchedules(app, [row.id]);
+      repaired.deleted++;
+    } else {
+      await syncSchedule(app, row);
+      repaired.synced++;
+    }
+  }
+  return repaired;
+}
+
+/** The state a user sees: a recurring schedule past its end date, or a spent one-time one, is completed. */
+function effectiveState(row: ScheduleRow, description: ScheduleDescription | null): ScheduleRow['state'] {
+  if (row.state !== 'active') return row.state;
+  const spec = specOf(row);
+  if (spec.repeat === 'recurring_cron' && spec.end_date && new Date(spec.end_date) <= new Date()) return 'completed';
+  if (spec.repeat === 'one_time' && description?.state.remainingActions === 0) return 'completed';
+  return 'active';
+}
+
+export async function scheduleWire(app: App, row: ScheduleRow) {
+  const description = await describeTemporalSchedule(app, row.id);
+  const spec = specOf(row);
+  const state = effectiveState(row, description);
+  const { namespace, uiUrl } = app.temporal;
+  return {
+    id: row.id,
+    blob_id: row.blobId,
+    revision_id: row.revisionId,
+    owner_id: row.ownerId,
+    ...spec,
+    enabled: row.state !== 'paused',
+    pause_note: row.pauseNote,
+    state,
+    // What will actually happen: nothing while paused or completed.
+    next_fire_times: state === 'active' ? (description?.info.nextActionTimes ?? []).slice(0, 5).map((d) => d.toISOString()) : [],
+    temporal: {
+      namespace,
+      schedule_id: row.id,
+      ui_url: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/schedules/${encodeURIComponent(row.id)}`,
+    },
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The Temporal side of a schedule: each BlobHub schedule is one Temporal Schedule (same id) whose
+ * action starts `scheduleFireWorkflow` on the app's task queue.
+ */
+import {
+  MONTHS,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleDescription,
+  type ScheduleOptions,
+  type ScheduleSpec as TemporalSpec,
+} from '@temporalio/client';
+import type { App } from '../../core/app';
+import { newId } from '../../core/ids';
+import { translateCron } from './cron';
+import { specOf, type ScheduleRow, type ScheduleSpec } from './model';
+import { localTimeParts } from './time';
+
+export const fireWorkflowType = 'scheduleFireWorkflow';
+
+export const overlapToTemporal: Record<ScheduleSpec['overlap_policy'], ScheduleOverlapPolicy> = {
+  skip: ScheduleOverlapPolicy.SKIP,
+  buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
+  buffer_all: ScheduleOverlapPolicy.BUFFER_ALL,
+  cancel_other: ScheduleOverlapPolicy.CANCEL_OTHER,
+  terminate_other: ScheduleOverlapPolicy.TERMINATE_OTHER,
+  allow_all: ScheduleOverlapPolicy.ALLOW_ALL,
+};
+
+/** When the schedule fires: the translated cron, or the one-time instant as an exact calendar. */
+export function temporalSpec(spec: Pick<ScheduleSpec, 'repeat' | 'cron_expression' | 'invocation_time' | 'timezone' | 'start_date' | 'end_date'>): TemporalSpec {
+  const window = {
+    timezone: spec.timezone,
+    startAt: spec.start_date ? new Date(spec.start_date) : undefined,
+    endAt: spec.end_date ? new Date(spec.end_date) : undefined,
+  };
+  if (spec.repeat === 'recurring_cron') return { ...translateCron(spec.cron_expression!), ...window };
+  const t = localTimeParts(spec.invocation_time!);
+  const once = { year: t.year, month: MONTHS[t.month - 1], dayOfMonth: t.day, hour: t.hour, minute: t.minute, second: t.second, comment: 'one_time' };
+  return { calendars: [once], ...window };
+}
+
+type Options = Omit<ScheduleOptions, 'scheduleId'>;
+
+export function scheduleOptions(app: App, row: ScheduleRow): Options {
+  const spec = specOf(row);
+  return {
+    spec: temporalSpec(spec),
+    action: {
+      type: 'startWorkflow',
+      workflowType: fireWorkflowType,
+      // Temporal appends the fire time, so each fire gets its own workflow id.
+      workflowId: row.id,
+      taskQueue: app.temporal.taskQueue,
+      args: [{ scheduleId: row.id }],
+    },
+    policies: {
+      overlap: overlapToTemporal[spec.overlap_policy],
+      catchupWindow: spec.catchup_window_seconds ? `${spec.catchup_window_seconds}s` : undefined,
+    },
+    state: {
+      paused: row.state !== 'active',
+      note: row.pauseNote ?? undefined,
+      // A one-time schedule fires exactly once, even if its calendar could match again.
+      remainingActions: spec.repeat === 'one_time' ? (row.state === 'completed' ? 0 : 1) : undefined,
+    },
+    memo: { blobhub_org_id: row.orgId, blobhub_blob_id: row.blobId, blobhub_revision_id: row.revisionId },
+  };
+}
+
+export const scheduleHandle = (app: App, id: string) => app.temporal.client.schedule.getHandle(id);
+
+export async function createTemporalSchedule(app: App, row: ScheduleRow) {
+  await app.temporal.client.schedule.create({ scheduleId: row.id, ...scheduleOptions(app, row) });
+}
+
+/** Makes the Temporal Schedule match the row, creating it when missing (used by the reconciler too). */
+export async function upsertTemporalSchedule(app: App, row: ScheduleRow) {
+  const options = scheduleOptions(app, row);
+  try {
+    await scheduleHandle(app, row.id).update((previous) => ({
+      ...previous,
+      spec: options.spec,
+      action: options.action,
+      policies: { ...previous.policies, ...options.policies },
+      state: { ...previous.state, paused: options.state!.paused, note: options.state!.note ?? '', remainingActions: options.state!.remainingActions },
+    }));
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+    await createTemporalSchedule(app, row);
+  }
+}
+
+export async function deleteTemporalSchedule(app: App, id: string) {
+  try {
+    await scheduleHandle(app, id).delete();
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+  }
+}
+
+export async function describeTemporalSchedule(app: App, id: string): Promise<ScheduleDescription | null> {
+  try {
+    return await scheduleHandle(app, id).describe();
+  } catch (e) {
+    if (e instanceof ScheduleNotFoundError) return null;
+    throw e;
+  }
+}
+
+/**
+ * Next fire times as Temporal computes them (time zones and DST included): a paused throwaway
+ * Temporal Schedule with the same spec is created, described and deleted.
+ */
+export async function previewFireTimes(app: App, spec: Parameters<typeof temporalSpec>[0], count: number): Promise<Date[]> {
+  const id = `preview-${newId('schedule')}`;
+  const handle = await app.temporal.client.schedule.create({
+    scheduleId: id,
+    spec: temporalSpec(spec),
+    action: { type: 'startWorkflow', workflowType: fireWorkflowType, workflowId: id, taskQueue: app.temporal.taskQueue, args: [{ scheduleId: id }] },
+    state: { paused: true, note: 'BlobHub preview_schedule' },
+  });
+  try {
+    return (await handle.describe()).info.nextActionTimes.slice(0, count);
+  } finally {
+    await handle.delete();
+  }
+}
