@@ -1,6 +1,8 @@
 import type { App } from '../core/app';
+import { createWorkflowActivities } from '../engines/workflow/activities';
+import { createSchedulerActivities } from './scheduler';
 
 /** Every activity the worker registers, bound to the process's App. */
-export function createActivities(_app: App) {
-  return {};
+export function createActivities(app: App) {
+  return { ...createSchedulerActivities(app), ...createWorkflowActivities(app) };
 }

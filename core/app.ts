@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Database, DatabaseHandle } from '../db/client';
 import type { TemporalHandle } from './temporal';
+import type { BlobStore } from './blobstore/types';
 import { recordEvent, type EventInput } from './events';
 
 /**
@@ -16,6 +17,8 @@ export interface App {
   secretKey: Buffer;
   /** Base URL clients use to reach this API (for signed URLs and links). */
   publicUrl: string;
+  /** Where model bytes live (S3 or the local disk); set by bootPlatform. */
+  blobStore?: BlobStore;
   /** Durable write, then cross-process publish. */
   emit(event: EventInput): ReturnType<typeof recordEvent>;
   /** Resources to release on shutdown, run in reverse order. */
@@ -28,7 +31,7 @@ export function createApp(parts: Omit<App, 'db' | 'emit' | 'onClose' | 'close'>)
   return {
     ...parts,
     db: parts.database.db,
-    emit: (event) => recordEvent(parts.database.db, parts.database.notifier, event),
+    emit: (event) => recordEvent(parts.database.db, event),
     onClose: (fn) => closers.push(fn),
     async close() {
       for (const fn of closers.reverse()) await fn();

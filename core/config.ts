@@ -29,6 +29,12 @@ const configSchema = z.object({
   BLOBHUB_S3_BUCKET: z.string().default('blobhub'),
   BLOBHUB_S3_ACCESS_KEY_ID: z.string().optional(),
   BLOBHUB_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** the S3 endpoint clients reach for presigned URLs, when it differs from BLOBHUB_S3_ENDPOINT */
+  BLOBHUB_S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+  /** how long presigned upload part URLs stay valid; an upload left open longer is swept */
+  BLOBHUB_ONNX_UPLOAD_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** memory bound (bytes of model files) of the cached onnxruntime inference sessions */
+  BLOBHUB_ONNX_SESSION_CACHE_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -73,3 +73,15 @@ export function engineForBlobType(type: BlobType): Engine | undefined {
 export function allEngines(): Engine[] {
   return [...new Set(registry.values())];
 }
+
+/** Starts every engine's background services (reconcilers, sweepers); returns one stopper. */
+export async function startEngines(app: App): Promise<() => Promise<void>> {
+  const stoppers: (() => Promise<void>)[] = [];
+  for (const engine of allEngines()) {
+    const stop = await engine.start?.(app);
+    if (stop) stoppers.push(stop);
+  }
+  return async () => {
+    for (const stop of stoppers.reverse()) await stop();
+  };
+}

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db, Notifier } from '../db/client';
+import type { Db } from '../db/client';
 import { events, sessions } from '../db/schema';
 import { newId } from './ids';
 
@@ -25,13 +25,15 @@ export type EventRow = typeof events.$inferSelect;
 
 /**
  * Writes an event durably (session events take the next per-session seq under the session's row
- * lock, so commit order equals seq order), then publishes its id. Idempotent by dedupeKey.
+ * lock, so commit order equals seq order) and publishes its id. The NOTIFY is sent inside the
+ * transaction: PostgreSQL delivers it exactly when the row commits, never for a rolled-back one.
+ * Idempotent by dedupeKey.
  */
-export async function recordEvent(db: Db, notifier: Notifier, input: EventInput): Promise<EventRow> {
-  const { row, created } = await db.transaction(async (tx) => {
+export async function recordEvent(db: Db, input: EventInput): Promise<EventRow> {
+  return db.transaction(async (tx) => {
     if (input.dedupeKey) {
       const [existing] = await tx.select().from(events).where(eq(events.dedupeKey, input.dedupeKey));
-      if (existing) return { row: existing, created: false };
+      if (existing) return existing;
     }
     const seq = input.sessionId ? await nextSessionSeq(tx, input.sessionId) : await nextCoreSeq(tx);
     const [inserted] = await tx
@@ -52,10 +54,9 @@ export async function recordEvent(db: Db, notifier: Notifier, input: EventInput)
         createdAt: input.createdAt ?? Date.now(),
       })
       .returning();
-    return { row: inserted, created: true };
+    await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${inserted.id})`);
+    return inserted;
   });
-  if (created) await notifier.notify(EVENTS_CHANNEL, row.id);
-  return row;
 }
 
 async function nextSessionSeq(tx: Db, sessionId: string): Promise<number> {

@@ -7,6 +7,7 @@ import { openDatabase } from '../db/client';
 import { apiKeys, users } from '../db/schema';
 import { registerAllEngines } from '../engines';
 import { createApp, type App } from './app';
+import { createBlobStore } from './blobstore';
 import type { Config } from './config';
 import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
 import { newId } from './ids';
@@ -27,12 +28,15 @@ export async function bootPlatform(config: Config, opts: BootOptions = {}): Prom
   const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporalAddress;
   if (!address) throw new Error('no Temporal address: set BLOBHUB_TEMPORAL_ADDRESS or start the dev server');
   const temporal = await connectTemporal(config, address);
+  const secretKey = loadSecretKey(config);
+  const publicUrl = (opts.publicUrl ?? config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`).replace(/\/$/, '');
   const app = createApp({
     config,
     database,
     temporal,
-    secretKey: loadSecretKey(config),
-    publicUrl: (opts.publicUrl ?? config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`).replace(/\/$/, ''),
+    secretKey,
+    publicUrl,
+    blobStore: await createBlobStore(config, secretKey, publicUrl),
   });
   await bootstrapAdmin(app, opts.onAdminCreated);
   return app;

@@ -17,10 +17,9 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 /** Either the database or a transaction on it: what data functions take. */
 export type Db = Database | Transaction;
 
-/** Cross-process notifications (PostgreSQL LISTEN/NOTIFY on both drivers). */
+/** Cross-process notifications: LISTEN on both drivers (writers NOTIFY inside their transaction). */
 export interface Notifier {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  notify(channel: string, payload: string): Promise<void>;
 }
 
 export interface DatabaseHandle {
@@ -55,9 +54,6 @@ function openPostgres(url: string): DatabaseHandle {
         const sub = await client.listen(channel, onPayload);
         return () => sub.unlisten();
       },
-      async notify(channel, payload) {
-        await client.notify(channel, payload);
-      },
     },
     async ping() {
       await client`select 1`;
@@ -78,9 +74,6 @@ function openPglite(dataDir?: string): DatabaseHandle {
       async listen(channel, onPayload) {
         const unlisten = await client.listen(channel, onPayload);
         return unlisten;
-      },
-      async notify(channel, payload) {
-        await client.query('select pg_notify($1, $2)', [channel, payload]);
       },
     },
     async ping() {

@@ -369,8 +369,10 @@ export const scheduleExecutions = pgTable(
   {
     id: text('id').primaryKey(),
     scheduleId: text('schedule_id').notNull(),
-    /** the Temporal workflow id of the fire, so a retried fire records once */
+    /** the Temporal workflow id and run id of the fire, so a retried fire records once */
     fireId: text('fire_id').notNull().unique(),
+    /** the time slot Temporal fired for (the nominal time of a backfill or trigger) */
+    scheduledAt: ts('scheduled_at'),
     invocationTargetType: text('invocation_target_type').notNull(),
     invocationTarget: jsonb('invocation_target').notNull(),
     status: text('status', { enum: ['success', 'access_error', 'invocation_error'] }).notNull(),
@@ -396,7 +398,8 @@ export const onnxFiles = pgTable(
     description: jsonb('description'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.revisionId, t.path] })],
+  // sha256: finding stored bytes to share when the same model is uploaded again
+  (t) => [primaryKey({ columns: [t.revisionId, t.path] }), index('onnx_files_sha256_idx').on(t.sha256)],
 );
 
 export const onnxUploads = pgTable('onnx_uploads', {

@@ -1,2 +1,3 @@
 // Temporal workflow code: deterministic, no I/O. Each engine's workflows are re-exported here.
-export {};
+export { scheduleFireWorkflow } from './scheduler';
+export { blobhubExecution } from './execution';

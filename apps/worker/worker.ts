@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { App } from '../../core/app';
 import { createActivities } from '../../activities';
 
@@ -13,8 +13,18 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
+/** The SDK logs every bundle and state change at INFO; keep those for BLOBHUB_LOG_LEVEL=debug. */
+function installRuntime(app: App) {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(app.config.BLOBHUB_LOG_LEVEL === 'debug' ? 'INFO' : 'WARN') });
+}
+
 /** A Temporal worker on the app's task queue running every engine's workflows and activities. */
 export async function startWorker(app: App, opts: { taskQueue?: string } = {}): Promise<RunningWorker> {
+  installRuntime(app);
   const connection = await NativeConnection.connect({ address: app.temporal.address });
   const worker = await Worker.create({
     connection,

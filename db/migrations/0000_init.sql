@@ -189,6 +189,7 @@ CREATE TABLE "schedule_executions" (
 	"id" text PRIMARY KEY NOT NULL,
 	"schedule_id" text NOT NULL,
 	"fire_id" text NOT NULL,
+	"scheduled_at" timestamp with time zone,
 	"invocation_target_type" text NOT NULL,
 	"invocation_target" jsonb NOT NULL,
 	"status" text NOT NULL,
@@ -280,6 +281,7 @@ CREATE INDEX "workflow_execution_data_execution_idx" ON "workflow_execution_data
 CREATE INDEX "workflow_executions_session_idx" ON "workflow_executions" USING btree ("session_id","created_at");--> statement-breakpoint
 CREATE INDEX "workflow_executions_revision_idx" ON "workflow_executions" USING btree ("revision_id","created_at");--> statement-breakpoint
 CREATE INDEX "members_user_idx" ON "members" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "onnx_files_sha256_idx" ON "onnx_files" USING btree ("sha256");--> statement-breakpoint
 CREATE INDEX "operations_target_idx" ON "operations" USING btree ("target_type","target_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "revisions_blob_number_idx" ON "revisions" USING btree ("blob_id","number");--> statement-breakpoint
 CREATE UNIQUE INDEX "revisions_one_draft_idx" ON "revisions" USING btree ("blob_id") WHERE phase = 'draft';--> statement-breakpoint

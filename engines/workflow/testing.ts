@@ -5,23 +5,10 @@ import type { ApiClient } from '../../test/support/client';
 
 export const ENGINE = 'workflow_blobhub';
 
-import { comp, data, definition, flow } from './builders';
-
-export { comp, data, definition, flow };
+export { comp, data, definition, fibonacciCode, fibonacciDefinition, flow } from './builders';
 
 export const integer = (n: number) => ({ type: 'integer', integer: n });
 export const text = (t: string) => ({ type: 'text', text: t });
-
-/** The fibonacci example of SPEC §4. */
-export const fibonacciCode =
-  "const n = get_data_input('n').integer; let a = 0, b = 1; for (let i = 0; i < n; i++) [a, b] = [b, a + b]; set_data_output('result', create_value('integer', a));";
-
-export function fibonacciDefinition() {
-  return definition(
-    [comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: fibonacciCode }), comp('e', 'flow.end')],
-    [flow('s', 'c'), flow('c', 'e'), data('s', 'n', 'c'), data('c', 'result', 'e')],
-  );
-}
 
 /** A new org + workflow blob; returns its draft revision id. */
 export async function newWorkflowBlob(client: ApiClient, org: string, name = 'flows') {

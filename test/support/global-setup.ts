@@ -4,20 +4,23 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startTemporalDevServer } from '../../apps/dev/temporal';
+import { startMinio, type S3Server } from './minio';
 import { startPostgres } from './postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string;
     temporalAddress: string;
+    s3: S3Server;
   }
 }
 
 export default async function setup(project: TestProject) {
-  const [postgres, temporal] = await Promise.all([startPostgres(), startTemporalDevServer({ headless: true })]);
+  const [postgres, temporal, minio] = await Promise.all([startPostgres(), startTemporalDevServer({ headless: true }), startMinio()]);
   project.provide('postgresUrl', postgres.url);
   project.provide('temporalAddress', temporal.address);
+  project.provide('s3', { endpoint: minio.endpoint, accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey });
   return async () => {
-    await Promise.all([postgres.stop(), temporal.stop()]);
+    await Promise.all([postgres.stop(), temporal.stop(), minio.stop()]);
   };
 }
