@@ -78,11 +78,18 @@ async function membershipRole(db: Db, userId: string, resource: Resource): Promi
   return maxRole(...rows.map((r) => r.role));
 }
 
-/** The caller's effective role on a resource, or null when it cannot even read it. */
-export async function roleOn(db: Db, caller: Caller, resource: Resource): Promise<Role | null> {
+/**
+ * The caller's effective role on a resource, or null when it cannot even read it. Loaders that
+ * joined the caller's membership rows in already pass their roles as `memberships`.
+ */
+export async function roleOn(db: Db, caller: Caller, resource: Resource, memberships?: Role[]): Promise<Role | null> {
   const publicRead: Role | null = resource.type === 'blob' && resource.blob.visibility === 'public' ? 'read' : null;
   if (caller.kind === 'anonymous') return publicRead;
-  const userRole = caller.isInstanceAdmin ? 'admin' : await membershipRole(db, caller.userId, resource);
+  const userRole = caller.isInstanceAdmin
+    ? 'admin'
+    : memberships
+      ? maxRole(...memberships)
+      : await membershipRole(db, caller.userId, resource);
   if (caller.kind === 'user') return maxRole(userRole, publicRead);
   if (!keyCovers(caller.keyTarget, resource)) return publicRead;
   return maxRole(minRole(userRole, caller.keyRole), publicRead);
@@ -93,8 +100,8 @@ function describe(resource: Resource): string {
 }
 
 /** Throws unless the caller may perform the action; see the module comment for 404 vs 403. */
-export async function authorize(db: Db, caller: Caller, resource: Resource, action: Action): Promise<Role> {
-  const role = await roleOn(db, caller, resource);
+export async function authorize(db: Db, caller: Caller, resource: Resource, action: Action, memberships?: Role[]): Promise<Role> {
+  const role = await roleOn(db, caller, resource, memberships);
   if (roleAtLeast(role, action)) return role!;
   throw denial(caller, role, describe(resource));
 }

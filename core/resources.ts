@@ -1,8 +1,8 @@
 /** Loading orgs, blobs and revisions by id or name, with the access check in the same step. */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { blobs, orgs, revisions } from '../db/schema';
-import { authorize, type Action, type Caller, type Role } from './access';
+import { blobs, members, orgs, revisions } from '../db/schema';
+import { authorize, userIdOf, type Action, type Caller, type Role } from './access';
 import { notFound } from './errors';
 import { hasPrefix } from './ids';
 
@@ -19,32 +19,46 @@ export async function requireOrg(db: Db, caller: Caller, idOrName: string, actio
   return { org, role };
 }
 
-export async function findBlob(db: Db, blobId: string, orgIdOrName?: string) {
-  let where;
-  if (orgIdOrName) {
-    const org = await findOrg(db, orgIdOrName);
-    where = and(eq(blobs.orgId, org.id), hasPrefix(blobId, 'blob') ? eq(blobs.id, blobId) : eq(blobs.name, blobId));
-  } else {
-    where = eq(blobs.id, blobId);
-  }
-  const [blob] = await db.select().from(blobs).where(where);
-  if (!blob) throw notFound('blob');
-  return blob;
+async function blobWhere(db: Db, blobId: string, orgIdOrName?: string) {
+  if (!orgIdOrName) return eq(blobs.id, blobId);
+  const org = await findOrg(db, orgIdOrName);
+  return and(eq(blobs.orgId, org.id), hasPrefix(blobId, 'blob') ? eq(blobs.id, blobId) : eq(blobs.name, blobId));
 }
 
+/** The caller's org and blob membership rows, joined to the blob so one query loads and authorizes. */
+function callerMemberships(caller: Caller) {
+  return and(
+    eq(members.userId, userIdOf(caller) ?? ''),
+    or(
+      and(eq(members.targetType, 'org'), eq(members.targetId, blobs.orgId)),
+      and(eq(members.targetType, 'blob'), eq(members.targetId, blobs.id)),
+    ),
+  );
+}
+
+const rolesOf = (rows: { role: Role | null }[]) => rows.flatMap((r) => (r.role ? [r.role] : []));
+
 export async function requireBlob(db: Db, caller: Caller, blobId: string, action: Action, orgIdOrName?: string) {
-  const blob = await findBlob(db, blobId, orgIdOrName);
-  const role: Role = await authorize(db, caller, { type: 'blob', blob }, action);
+  const rows = await db
+    .select({ blob: blobs, role: members.role })
+    .from(blobs)
+    .leftJoin(members, callerMemberships(caller))
+    .where(await blobWhere(db, blobId, orgIdOrName));
+  if (rows.length === 0) throw notFound('blob');
+  const blob = rows[0].blob;
+  const role: Role = await authorize(db, caller, { type: 'blob', blob }, action, rolesOf(rows));
   return { blob, role };
 }
 
 export async function requireRevision(db: Db, caller: Caller, revisionId: string, action: Action) {
-  const [row] = await db
-    .select({ revision: revisions, blob: blobs })
+  const rows = await db
+    .select({ revision: revisions, blob: blobs, role: members.role })
     .from(revisions)
     .innerJoin(blobs, eq(blobs.id, revisions.blobId))
+    .leftJoin(members, callerMemberships(caller))
     .where(eq(revisions.id, revisionId));
-  if (!row) throw notFound('revision');
-  const role = await authorize(db, caller, { type: 'blob', blob: row.blob }, action);
-  return { ...row, role };
+  if (rows.length === 0) throw notFound('revision');
+  const { revision, blob } = rows[0];
+  const role = await authorize(db, caller, { type: 'blob', blob }, action, rolesOf(rows));
+  return { revision, blob, role };
 }

@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import type { Caller } from '../../core/access';
-import { findBlob, requireRevision } from '../../core/resources';
+import { requireBlob, requireRevision } from '../../core/resources';
 import { definitions, sessions } from '../../db/schema';
 import { fieldError, translateCron } from './cron';
 import type { ScheduleSpec } from './model';
@@ -35,8 +35,8 @@ export function validateTiming(spec: Timing, opts: { invocationTimeChanged: bool
  */
 export async function validateTarget(app: App, caller: Caller, target: ScheduleSpec['invocation_target']) {
   const { blob, revision } = await requireRevision(app.db, caller, target.revision_id, 'write');
-  const named = await findBlob(app.db, target.blob_id, target.org_id).catch(() => null);
-  if (!named || named.id !== blob.id) {
+  const named = await requireBlob(app.db, caller, target.blob_id, 'read', target.org_id).catch(() => null);
+  if (!named || named.blob.id !== blob.id) {
     throw fieldError('invocation_target', `revision ${revision.id} does not belong to blob ${target.blob_id} of org ${target.org_id}`);
   }
   if (blob.type !== 'workflow') throw fieldError('invocation_target', `blob ${blob.name} is a ${blob.type} blob, not a workflow blob`);
