@@ -5,6 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { roleAtLeast, roleOn, type Caller } from '../../core/access';
 import type { App } from '../../core/app';
+import { sha256Hex } from '../../core/crypto';
 import { ApiError } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
@@ -36,7 +37,10 @@ async function ownerCaller(app: App, ownerId: string): Promise<Caller | null> {
 }
 
 /** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
-async function invoke(app: App, row: ScheduleRow): Promise<Invocation> {
+/** One fire, one execution: its id derives from the fire, so a retried fire cannot start a second one. */
+const executionIdOf = (fireId: string) => `exe_${sha256Hex(fireId).slice(0, 26)}`;
+
+async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invocation> {
   const target = specOf(row).invocation_target;
   const caller = await ownerCaller(app, row.ownerId);
   if (!caller) return accessError(`the schedule owner ${row.ownerId} no longer exists`);
@@ -57,6 +61,7 @@ async function invoke(app: App, row: ScheduleRow): Promise<Invocation> {
       alias: target.workflow_alias,
       inputData: target.input_data as InputData | undefined,
       scheduleId: row.id,
+      executionId: executionIdOf(fireId),
     });
     return { status: 'success', result: { execution_id: execution.id } };
   } catch (e) {
@@ -78,7 +83,7 @@ export async function fireSchedule(app: App, input: FireInput): Promise<FireOutc
   const [row] = await app.db.select().from(schedules).where(eq(schedules.id, input.scheduleId));
   if (!row || row.syncState === 'deleting') return { status: 'schedule_deleted' };
 
-  const invocation = await invoke(app, row);
+  const invocation = await invoke(app, row, input.fireId);
   const spec = specOf(row);
   await app.db.transaction(async (tx) => {
     await tx

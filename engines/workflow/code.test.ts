@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { executions, users } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { createExecution } from './executions';
 import { comp, data, definition, ENGINE, eventsOf, fibonacciDefinition, flow, integer, newWorkflowBlob, run, start, text, upload, waitForStatus } from './testing';
 
 let p: TestPlatform;
@@ -126,5 +129,24 @@ describe('logic.code', () => {
   it('passes text values through unchanged', async () => {
     await upload(p.admin, rev, 'echo', codeDefinition("set_data_output('out', get_data_input('n'))", ['out']));
     expect((await run(p.admin, rev, 'echo', [{ alias: 'n', value: text('hi') }])).output_data).toEqual([{ alias: 'out', value: text('hi') }]);
+  });
+});
+
+describe('creating an execution with a caller-chosen id (how a schedule fire retries)', () => {
+  it('creates and starts it once, however often it is retried', async () => {
+    await upload(p.admin, rev, 'fib-once', fibonacciDefinition());
+    const [admin] = await p.app.db.select().from(users).where(eq(users.isInstanceAdmin, true));
+    const caller = { kind: 'user' as const, userId: admin.id, isInstanceAdmin: true };
+    const args = { caller, revisionId: rev, alias: 'fib-once', inputData: [{ alias: 'n', value: { type: 'integer' as const, integer: 7 } }], executionId: 'exe_0123456789abcdef0123456789' };
+    const attempts = await Promise.all([createExecution(p.app, args), createExecution(p.app, args)]);
+    // a retry after a crash between the database write and the Temporal start
+    await p.app.db.update(executions).set({ temporalRunId: null }).where(eq(executions.id, args.executionId));
+    attempts.push(await createExecution(p.app, args));
+    expect(new Set(attempts.map((a) => a.id))).toEqual(new Set([args.executionId]));
+    expect(await p.app.db.select().from(executions).where(eq(executions.id, args.executionId))).toHaveLength(1);
+    const finished = await waitForStatus(p.admin, rev, args.executionId);
+    expect(finished).toMatchObject({ status: 'succeeded', output_data: [{ alias: 'result', value: integer(13) }] });
+    const started = (await eventsOf(p.admin, rev, args.executionId)).filter((e) => e.type === 'execution_started');
+    expect(started).toHaveLength(1);
   });
 });

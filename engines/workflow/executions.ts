@@ -2,7 +2,7 @@
  * Executions: create (row + Temporal workflow, id = execution id), wire shape, and the lookups the
  * commands and the scheduler share.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
@@ -99,6 +99,8 @@ export interface CreateExecutionArgs {
   scheduleId?: string;
   /** the execution ends `timed_out` after this many seconds */
   timeoutSeconds?: number;
+  /** a caller-chosen `exe_…` id makes creation idempotent: a retry returns the same execution */
+  executionId?: string;
 }
 
 /**
@@ -111,11 +113,16 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
   if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
   const row = await app.db.transaction(async (tx) => {
+    if (args.executionId) {
+      const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
+      if (existing) return existing;
+    }
     const definition = await findDefinition(tx, revision.id, args);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
-    return insertExecution(tx, { revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
+    return insertExecution(tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
   });
+  if (row.temporalRunId) return toExecutionWire(app, row);
   const started = await startExecutionWorkflow(app, { orgId: blob.orgId, blobId: blob.id, row, scheduleId: args.scheduleId, timeoutSeconds: args.timeoutSeconds });
   return toExecutionWire(app, started);
 }
@@ -135,14 +142,16 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
 async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: string; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number }) {
   const args = executionArgsOf(opts.row, opts);
   try {
-    const handle = await app.temporal.client.workflow.start(EXECUTION_WORKFLOW, {
-      taskQueue: app.temporal.taskQueue,
-      workflowId: opts.row.id,
-      args: [args],
-      typedSearchAttributes: executionSearchAttributes(args),
-      memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
-    });
-    const [row] = await app.db.update(executions).set({ temporalRunId: handle.firstExecutionRunId }).where(eq(executions.id, opts.row.id)).returning();
+    const runId = await startOrFindRun(app, opts.row.id, () =>
+      app.temporal.client.workflow.start(EXECUTION_WORKFLOW, {
+        taskQueue: app.temporal.taskQueue,
+        workflowId: opts.row.id,
+        args: [args],
+        typedSearchAttributes: executionSearchAttributes(args),
+        memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
+      }),
+    );
+    const [row] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, opts.row.id)).returning();
     return row;
   } catch (e) {
     // nothing half-written: an execution that never started is recorded as failed, not left pending
@@ -151,6 +160,16 @@ async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: s
       .set({ status: 'failed', error: { message: 'the execution could not be started on Temporal' }, endedAt: new Date() })
       .where(eq(executions.id, opts.row.id));
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
+  }
+}
+
+/** A retried creation finds the workflow its first attempt started (workflow id = execution id). */
+async function startOrFindRun(app: App, executionId: string, start: () => Promise<{ firstExecutionRunId: string }>) {
+  try {
+    return (await start()).firstExecutionRunId;
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    return (await app.temporal.client.workflow.getHandle(executionId).describe()).runId;
   }
 }
 
