@@ -4,34 +4,23 @@
  * Slots are backfilled in one request (or fired with trigger_schedule while an execution runs).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInAdmin, type TestUser } from '../../test/support/people';
-import { schedules } from '../../db/schema';
-import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { deleteSchedules } from './store';
-import { delayedEchoDefinition } from './fibonacci-fixture';
-import { createBlob, createFibonacciTarget, eventually, SCHEDULER, targetOf, WORKFLOW } from './testing';
+import type { TestUser } from '../../test/support/people';
+import { delayedEchoDefinition, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
 
-let p: TestPlatform;
+let fixture: SchedulerFixture;
 let admin: TestUser;
 let orgId: string;
-let scheduler: { blobId: string; revisionId: string };
-let target: { blobId: string; revisionId: string };
+let scheduler: SchedulerFixture['scheduler'];
+let target: SchedulerFixture['target'];
 
 beforeAll(async () => {
-  p = await startTestPlatform();
-  admin = await signInAdmin(p);
-  orgId = (await admin.client.post('/orgs', { name: 'acme' })).body.org.id;
-  scheduler = await createBlob(admin.client, 'acme', 'timers', 'scheduler');
-  target = await createFibonacciTarget(admin.client, 'acme', 'flows', 5);
+  fixture = await startSchedulerFixture(5);
+  ({ admin, orgId, scheduler, target } = fixture);
   // long enough that a second fire surely arrives while the first execution still runs
   const long = await admin.client.data(target.revisionId, WORKFLOW, 'upload_definition', { alias: 'long', definition: delayedEchoDefinition(20) });
   expect(long.status).toBe(200);
 });
-afterAll(async () => {
-  // no Temporal Schedules outlive this file's task queue
-  await deleteSchedules(p.app, (await p.app.db.select({ id: schedules.id }).from(schedules)).map((r) => r.id));
-  await p?.close();
-});
+afterAll(() => fixture?.close());
 
 const cmd = (command: string, params: Record<string, unknown> = {}) => admin.client.data(scheduler.revisionId, SCHEDULER, command, params);
 

@@ -5,30 +5,23 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleExecutions, schedules } from '../../db/schema';
-import { expectError, newUser, signInAdmin, type TestUser } from '../../test/support/people';
-import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { deleteSchedules, reconcileSchedules } from './store';
-import { createBlob, createFibonacciTarget, eventually, SCHEDULER, targetOf, WORKFLOW } from './testing';
+import { expectError, newUser, type TestUser } from '../../test/support/people';
+import type { TestPlatform } from '../../test/support/platform';
+import { reconcileSchedules } from './store';
+import { createBlob, createFibonacciTarget, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
 
+let fixture: SchedulerFixture;
 let p: TestPlatform;
 let admin: TestUser;
 let orgId: string;
-let scheduler: { blobId: string; revisionId: string };
-let target: { blobId: string; revisionId: string };
+let scheduler: SchedulerFixture['scheduler'];
+let target: SchedulerFixture['target'];
 
 beforeAll(async () => {
-  p = await startTestPlatform();
-  admin = await signInAdmin(p);
-  const org = await admin.client.post('/orgs', { name: 'acme' });
-  orgId = org.body.org.id;
-  scheduler = await createBlob(admin.client, 'acme', 'timers', 'scheduler');
-  target = await createFibonacciTarget(admin.client, 'acme');
+  fixture = await startSchedulerFixture();
+  ({ p, admin, orgId, scheduler, target } = fixture);
 });
-afterAll(async () => {
-  // no Temporal Schedules outlive this file's task queue
-  await deleteSchedules(p.app, (await p.app.db.select({ id: schedules.id }).from(schedules)).map((r) => r.id));
-  await p?.close();
-});
+afterAll(() => fixture?.close());
 
 const cmd = (command: string, params: Record<string, unknown> = {}, client = admin.client, revisionId = scheduler.revisionId) =>
   client.data(revisionId, SCHEDULER, command, params);

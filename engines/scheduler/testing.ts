@@ -1,10 +1,49 @@
 /** Fixtures shared by the scheduler tests: an org, a workflow blob with the SPEC §4 fibonacci definition, a scheduler blob. */
 import { expect } from 'vitest';
+import { schedules } from '../../db/schema';
 import type { ApiClient } from '../../test/support/client';
-import { delayedEchoDefinition, fibonacciDefinition } from './fibonacci-fixture';
+import { signInAdmin, type TestUser } from '../../test/support/people';
+import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { comp, data, definition, fibonacciDefinition, flow } from '../workflow/builders';
+import { deleteSchedules } from './store';
 
 export const SCHEDULER = 'scheduler_blobhub';
 export const WORKFLOW = 'workflow_blobhub';
+
+/** A slow target: waits `seconds` on a durable timer, then returns its input `n` as `result`. */
+export const delayedEchoDefinition = (seconds: number) =>
+  definition([comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e'), data('s', 'n', 'e', 'result')]);
+
+export interface SchedulerFixture {
+  p: TestPlatform;
+  admin: TestUser;
+  orgId: string;
+  scheduler: { blobId: string; revisionId: string };
+  target: { blobId: string; revisionId: string };
+  /** deletes every Temporal Schedule of the file, then stops the platform */
+  close(): Promise<void>;
+}
+
+/** A platform with org `acme`, a scheduler blob `timers` and the workflow target `flows`. */
+export async function startSchedulerFixture(delaySeconds?: number): Promise<SchedulerFixture> {
+  const p = await startTestPlatform();
+  const admin = await signInAdmin(p);
+  const orgId = (await admin.client.post('/orgs', { name: 'acme' })).body.org.id as string;
+  const scheduler = await createBlob(admin.client, 'acme', 'timers', 'scheduler');
+  const target = await createFibonacciTarget(admin.client, 'acme', 'flows', delaySeconds);
+  return {
+    p,
+    admin,
+    orgId,
+    scheduler,
+    target,
+    async close() {
+      // no Temporal Schedules outlive this file's task queue
+      await deleteSchedules(p.app, (await p.app.db.select({ id: schedules.id }).from(schedules)).map((r) => r.id));
+      await p.close();
+    },
+  };
+}
 
 export async function createBlob(client: ApiClient, org: string, name: string, type: 'workflow' | 'scheduler') {
   const res = await client.post(`/orgs/${org}/blobs`, { name, type, visibility: 'private' });
