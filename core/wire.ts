@@ -1,4 +1,6 @@
 /** Zod schemas and row → wire mappers shared by the REST routers and the engines. */
+import { and, desc, lt, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { blobs, orgs, revisions, users, operations } from '../db/schema';
 import { idPrefixes, type IdKind } from './ids';
@@ -31,6 +33,17 @@ export const pageQuery = {
 
 export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
 export const decodeCursor = (cursor?: string) => (cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined);
+
+/** Lists are newest first by their ULID id: the filter for the rows after a page's cursor. */
+export function afterCursor(id: PgColumn, cursor: string | undefined): SQL | undefined {
+  const after = decodeCursor(cursor);
+  return after ? lt(id, after) : undefined;
+}
+
+/** One page of a list ordered newest first by its ULID id: the filter after `cursor`, and the order. */
+export function newestFirst(id: PgColumn, cursor: string | undefined, ...filters: (SQL | undefined)[]) {
+  return { where: and(...filters, afterCursor(id, cursor)), orderBy: desc(id) };
+}
 
 /** Takes limit+1 rows (newest first) and turns them into a page with the next cursor. */
 export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string = (row) => (row as { id: string }).id) {

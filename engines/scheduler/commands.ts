@@ -5,7 +5,7 @@ import { userIdOf } from '../../core/access';
 import { defineCommand, type CommandContext } from '../../core/engines';
 import { conflict } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { decodeCursor, idOf, page, pageQuery } from '../../core/wire';
+import { afterCursor, idOf, page, pageQuery } from '../../core/wire';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
@@ -90,11 +90,10 @@ const listSchedules = defineCommand({
   kind: 'query',
   input: z.object(pageQuery),
   async run(ctx, input) {
-    const after = decodeCursor(input.cursor);
     const rows = await ctx.app.db
       .select()
       .from(schedules)
-      .where(and(eq(schedules.blobId, ctx.blob.id), after ? lt(schedules.id, after) : undefined))
+      .where(and(eq(schedules.blobId, ctx.blob.id), afterCursor(schedules.id, input.cursor)))
       .orderBy(desc(schedules.id))
       .limit(input.limit + 1);
     const { items, cursor } = page(rows.filter((r) => r.syncState !== 'deleting'), input.limit);

@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { roleAtLeast } from '../../../core/access';
 import { randomSecret, sha256Hex } from '../../../core/crypto';
 import { notFound } from '../../../core/errors';
-import { idOf, decodeCursor, isoDate, page, pageQuery } from '../../../core/wire';
+import { afterCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
 import { newId } from '../../../core/ids';
 import { requireTarget, targetNameOf, targetParams, type ResolvedTarget } from '../../../core/targets';
 import { apiKeys } from '../../../db/schema';
@@ -76,12 +76,11 @@ export const apiKeysRouter = router({
     .output(z.object({ api_keys: z.array(apiKeyWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const after = decodeCursor(input.cursor);
       const rows = await ctx.app.db
         .select()
         .from(apiKeys)
         .where(
-and(visibleKeys(target, ctx.caller.userId), after ? lt(apiKeys.id, after) : undefined))
+and(visibleKeys(target, ctx.caller.userId), afterCursor(apiKeys.id, input.cursor)))
         .orderBy(desc(apiKeys.id))
         .limit(input.limit + 1);
       const { items, cursor } = page(rows, input.limit);

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { membershipsOf, type Caller } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
@@ -6,7 +6,7 @@ import { engineForBlobType } from '../../../core/engines';
 import { conflict } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
-import { blobName, blobWire, decodeCursor, idOf, idOrName, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
+import { afterCursor, blobName, blobWire, idOf, idOrName, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
 import { blobs, revisions } from '../../../db/schema';
 import type { Db } from '../../../db/client';
 import { authedProcedure, publicProcedure, router } from '../trpc';
@@ -66,7 +66,6 @@ export const blobsRouter = router({
     .output(z.object({ blobs: z.array(blobWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const org = await findOrg(ctx.app.db, input.org_id);
-      const after = decodeCursor(input.cursor);
       const rows = await ctx.app.db
         .select()
         .from(blobs)
@@ -74,7 +73,7 @@ export const blobsRouter = router({
           and(
             eq(blobs.orgId, org.id),
             input.type ? eq(blobs.type, input.type) : undefined,
-            after ? lt(blobs.id, after) : undefined,
+            afterCursor(blobs.id, input.cursor),
             await visibleBlobsFilter(ctx.app.db, ctx.caller, org.id),
           ),
         )

@@ -1,10 +1,10 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { sealCredentialBody } from '../../../core/credentials';
 import { conflict, notFound } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { requireTarget, targetParams, type ResolvedTarget } from '../../../core/targets';
-import { decodeCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
+import { afterCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
 import { credentials } from '../../../db/schema';
 import { authedProcedure, router } from '../trpc';
 
@@ -75,11 +75,10 @@ export const credentialsRouter = router({
     .output(z.object({ credentials: z.array(credentialWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'write');
-      const after = decodeCursor(input.cursor);
       const rows = await ctx.app.db
         .select()
         .from(credentials)
-        .where(and(ofTarget(target), after ? lt(credentials.id, after) : undefined))
+        .where(and(ofTarget(target), afterCursor(credentials.id, input.cursor)))
         .orderBy(desc(credentials.id))
         .limit(input.limit + 1);
       const { items, cursor } = page(rows, input.limit);

@@ -1,9 +1,9 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { ApiError, notFound } from '../../../core/errors';
 import { findOperation, type OperationTargetType } from '../../../core/operations';
 import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
-import { decodeCursor, idOf, operationWire, page, pageQuery, toOperationWire } from '../../../core/wire';
+import { afterCursor, idOf, operationWire, page, pageQuery, toOperationWire } from '../../../core/wire';
 import { operations, operationStatuses } from '../../../db/schema';
 import { publicProcedure, router } from '../trpc';
 
@@ -30,7 +30,6 @@ export const operationsRouter = router({
     .output(z.object({ operations: z.array(operationWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const after = decodeCursor(input.cursor);
       const rows = await ctx.app.db
         .select()
         .from(operations)
@@ -39,7 +38,7 @@ export const operationsRouter = router({
             eq(operations.targetType, target.type),
             eq(operations.targetId, target.id),
             input.status ? eq(operations.status, input.status) : undefined,
-            after ? lt(operations.id, after) : undefined,
+            afterCursor(operations.id, input.cursor),
           ),
         )
         .orderBy(desc(operations.id))

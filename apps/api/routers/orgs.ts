@@ -1,10 +1,10 @@
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { deleteAttachments } from '../../../core/attachments';
 import { newId } from '../../../core/ids';
 import { conflict } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
-import { decodeCursor, idOrName, orgWire, page, pageQuery, slug, toOrgWire } from '../../../core/wire';
+import { afterCursor, idOrName, orgWire, page, pageQuery, slug, toOrgWire } from '../../../core/wire';
 import { members, orgs } from '../../../db/schema';
 import { authedProcedure, router } from '../trpc';
 
@@ -39,12 +39,11 @@ export const orgsRouter = router({
     .output(z.object({ orgs: z.array(orgWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const caller = ctx.caller;
-      const after = decodeCursor(input.cursor);
       const memberOrgIds = ctx.app.db
         .select({ id: members.targetId })
         .from(members)
         .where(and(eq(members.userId, caller.userId), eq(members.targetType, 'org')));
-      const conditions = [after ? lt(orgs.id, after) : undefined];
+      const conditions = [afterCursor(orgs.id, input.cursor)];
       if (caller.kind === 'key' && caller.keyTarget.type === 'org') conditions.push(eq(orgs.id, caller.keyTarget.id));
       else if (caller.kind === 'key' && caller.keyTarget.type === 'blob') conditions.push(eq(orgs.id, '')); // a blob key sees no org list
       if (!caller.isInstanceAdmin || caller.kind === 'key') conditions.push(inArray(orgs.id, memberOrgIds));

@@ -7,7 +7,7 @@ import { newId } from '../../../core/ids';
 import { idOf, page, pageQuery } from '../../../core/wire';
 import { definitions } from '../../../db/schema';
 import { compileDefinition, definitionHash } from '../validate';
-import { newestFirst } from './paging';
+import { newestFirst } from '../../../core/wire';
 
 export const definitionAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, _ . -');
 const definitionRef = z

@@ -12,7 +12,7 @@ import { createExecution, toExecutionWire } from '../executions';
 import { inputData } from '../model';
 import { EXECUTION_SIGNAL } from '../temporal-names';
 import { definitionAlias } from './definitions';
-import { newestFirst } from './paging';
+import { newestFirst } from '../../../core/wire';
 
 const executionId = idOf('execution');
 const ended = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);

@@ -9,7 +9,7 @@ import { executions, sessions } from '../../../db/schema';
 import { createSessionRow, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
-import { newestFirst } from './paging';
+import { newestFirst } from '../../../core/wire';
 
 type SessionRow = typeof sessions.$inferSelect;
 
