@@ -19,7 +19,7 @@ export interface BootOptions {
   temporalAddress?: string;
   publicUrl?: string;
   /** Called with the generated admin credentials on first start. */
-  onAdminCreated?: (admin: { email: string; password?: string; apiKey: string }) => void;
+  onAdminCreated?: (admin: { email: string; apiKey: string }) => void;
 }
 
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
@@ -55,25 +55,28 @@ function loadSecretKey(config: Config): Buffer {
 
 /**
  * On an empty database, creates the instance admin with a personal API key. Env vars make it
- * deterministic; otherwise the key (and a password) are generated and handed to onAdminCreated.
+ * deterministic; otherwise the key is generated and handed to onAdminCreated to show once. A
+ * generated password is never shown: sign in with the key, or set BLOBHUB_ADMIN_PASSWORD.
  */
 async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated']) {
   const cfg = app.config;
   const [anyAdmin] = await app.db.select({ id: users.id }).from(users).where(eq(users.isInstanceAdmin, true)).limit(1);
   if (anyAdmin) return;
   const email = cfg.BLOBHUB_ADMIN_EMAIL ?? 'admin@blobhub.local';
-  const password = cfg.BLOBHUB_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+  const password = cfg.BLOBHUB_ADMIN_PASSWORD ?? randomBytes(32).toString('base64url');
   const apiKey = cfg.BLOBHUB_ADMIN_API_KEY ?? randomSecret('bhk');
-  const admin = await createUser(app.db, { email, name: 'Instance admin', password, isInstanceAdmin: true });
-  await app.db.insert(apiKeys).values({
-    id: newId('apiKey'),
-    targetType: 'user',
-    targetId: admin.id,
-    userId: admin.id,
-    role: 'write',
-    description: 'bootstrap key of the instance admin',
-    prefix: apiKey.slice(0, 12),
-    secretHash: sha256Hex(apiKey),
+  await app.db.transaction(async (tx) => {
+    const admin = await createUser(tx, { email, name: 'Instance admin', password, isInstanceAdmin: true });
+    await tx.insert(apiKeys).values({
+      id: newId('apiKey'),
+      targetType: 'user',
+      targetId: admin.id,
+      userId: admin.id,
+      role: 'write',
+      description: 'bootstrap key of the instance admin',
+      prefix: apiKey.slice(0, 12),
+      secretHash: sha256Hex(apiKey),
+    });
   });
-  onCreated?.({ email, password: cfg.BLOBHUB_ADMIN_PASSWORD ? undefined : password, apiKey });
+  onCreated?.({ email, apiKey });
 }

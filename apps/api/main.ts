@@ -7,8 +7,7 @@ import { apiExtensions } from './extensions';
 
 const config = loadConfig();
 const app = await bootPlatform(config, {
-  onAdminCreated: ({ email, password, apiKey }) =>
-    console.log(`[blobhub] created instance admin ${email}${password ? ` (password: ${password})` : ''}\n[blobhub] admin API key (shown once): ${apiKey}`),
+  onAdminCreated: ({ email, apiKey }) => console.log(`[blobhub] created instance admin ${email}\n[blobhub] admin API key (shown once): ${apiKey}`),
 });
 const worker = config.BLOBHUB_RUN_WORKER ? await startWorker(app) : undefined;
 const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });

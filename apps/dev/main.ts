@@ -22,11 +22,11 @@ if (temporalServer) console.log(`[blobhub] Temporal dev server on ${temporalServ
 const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`;
 const app = await bootPlatform(config, {
   temporalAddress: temporalServer?.address,
-  onAdminCreated: ({ email, password, apiKey }) => {
+  onAdminCreated: ({ email, apiKey }) => {
     // Where the CLI and the Python SDK look for a profile.
     const file = path.join(config.dataDir, 'credentials.yaml');
     writeFileSync(file, `default:\n  api_url: ${apiUrl}\n  api_key: ${apiKey}\n`, { mode: 0o600 });
-    console.log(`[blobhub] created instance admin ${email}${password ? ` with password ${password}` : ''}`);
+    console.log(`[blobhub] created instance admin ${email}`);
     console.log(`[blobhub] admin API key (shown once, also saved to ${file}): ${apiKey}`);
   },
 });
