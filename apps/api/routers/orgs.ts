@@ -39,13 +39,14 @@ export const orgsRouter = router({
     .output(z.object({ orgs: z.array(orgWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const caller = ctx.caller;
+      // A blob key reaches no organization as a whole; it has no org list to show.
+      if (caller.kind === 'key' && caller.keyTarget.type === 'blob') return { orgs: [], cursor: null };
       const memberOrgIds = ctx.app.db
         .select({ id: members.targetId })
         .from(members)
         .where(and(eq(members.userId, caller.userId), eq(members.targetType, 'org')));
       const conditions = [afterCursor(orgs.id, input.cursor)];
       if (caller.kind === 'key' && caller.keyTarget.type === 'org') conditions.push(eq(orgs.id, caller.keyTarget.id));
-      else if (caller.kind === 'key' && caller.keyTarget.type === 'blob') conditions.push(eq(orgs.id, '')); // a blob key sees no org list
       if (!caller.isInstanceAdmin || caller.kind === 'key') conditions.push(inArray(orgs.id, memberOrgIds));
       const rows = await ctx.app.db
         .select()
