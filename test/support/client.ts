@@ -5,6 +5,12 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
+/** The error code of a REST error response, whichever of the two error shapes it carries. */
+export function errorCode(res: ApiResponse): string | undefined {
+  const error = (res.body as { error?: unknown } | undefined)?.error;
+  return typeof error === 'string' ? error : (error as { code?: string } | undefined)?.code;
+}
+
 /** Paths outside the /v1 REST surface. */
 const unversioned = /^\/(v1|healthz|readyz|docs|trpc)(\/|$)/;
 
