@@ -13,8 +13,9 @@ const configSchema = z.object({
   BLOBHUB_TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
   BLOBHUB_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   BLOBHUB_TEMPORAL_TASK_QUEUE: z.string().min(1).default('blobhub'),
-  BLOBHUB_TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
-  BLOBHUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  /** where users open the Temporal UI; in dev mode, the child's UI (port BLOBHUB_TEMPORAL_UI_PORT, else 8233 or a free one) */
+  BLOBHUB_TEMPORAL_UI_URL: z.string().url().optional(),
+  BLOBHUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** 32 bytes as 64 hex chars or base64; encrypts credential bodies at rest. Dev mode generates one. */
   BLOBHUB_SECRET_KEY: z.string().optional(),
   BLOBHUB_ADMIN_EMAIL: z.string().email().optional(),

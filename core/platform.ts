@@ -17,6 +17,8 @@ import { createUser } from './users';
 export interface BootOptions {
   /** Temporal frontend address when not in the config (the dev server child). */
   temporalAddress?: string;
+  /** the dev server child's Temporal UI, when BLOBHUB_TEMPORAL_UI_URL does not say */
+  temporalUiUrl?: string;
   publicUrl?: string;
   /** Called with the generated admin credentials on first start. */
   onAdminCreated?: (admin: { email: string; apiKey: string }) => void;
@@ -27,7 +29,7 @@ export async function bootPlatform(config: Config, opts: BootOptions = {}): Prom
   const database = await openDatabase({ url: config.BLOBHUB_DATABASE_URL, dataDir: config.dataDir });
   const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporalAddress;
   if (!address) throw new Error('no Temporal address: set BLOBHUB_TEMPORAL_ADDRESS or start the dev server');
-  const temporal = await connectTemporal(config, address);
+  const temporal = await connectTemporal(config, address, opts.temporalUiUrl);
   const secretKey = loadSecretKey(config);
   const publicUrl = (opts.publicUrl ?? config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`).replace(/\/$/, '');
   const app = createApp({

@@ -22,11 +22,11 @@ export interface TemporalHandle {
   close(): Promise<void>;
 }
 
-export async function connectTemporal(config: Config, address: string): Promise<TemporalHandle> {
+export async function connectTemporal(config: Config, address: string, devUiUrl?: string): Promise<TemporalHandle> {
   const connection = await Connection.connect({ address });
   const namespace = config.BLOBHUB_TEMPORAL_NAMESPACE;
   const client = new Client({ connection, namespace });
-  const uiUrl = config.BLOBHUB_TEMPORAL_UI_URL.replace(/\/$/, '');
+  const uiUrl = (config.BLOBHUB_TEMPORAL_UI_URL ?? devUiUrl ?? 'http://localhost:8233').replace(/\/$/, '');
   return {
     client,
     connection,

@@ -2,26 +2,29 @@
  * Embedded mode (`npm run dev`): PGlite in the data dir, the Temporal dev server as a child
  * (unless BLOBHUB_TEMPORAL_ADDRESS is set), the API, the worker and the web app in one process.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../core/config';
 import { bootPlatform } from '../../core/platform';
 import { apiExtensions } from '../api/extensions';
 import { startApiServer } from '../api/server';
 import { startWorker } from '../worker/worker';
+import { devPort, lockDataDir, orExplain } from './ports';
 import { startTemporalDevServer } from './temporal';
 
-const config = loadConfig();
-mkdirSync(config.dataDir, { recursive: true });
+const config = await orExplain(devConfig());
+const releaseDataDir = await orExplain(lockDataDir(config.dataDir));
+const uiPort = config.BLOBHUB_TEMPORAL_ADDRESS ? undefined : await orExplain(devPort('BLOBHUB_TEMPORAL_UI_PORT', config.BLOBHUB_TEMPORAL_UI_PORT, 8233, 'the Temporal UI'));
 
 const temporalServer = config.BLOBHUB_TEMPORAL_ADDRESS
   ? undefined
-  : await startTemporalDevServer({ dataDir: config.dataDir, uiPort: config.BLOBHUB_TEMPORAL_UI_PORT });
+  : await startTemporalDevServer({ dataDir: config.dataDir, uiPort });
 if (temporalServer) console.log(`[blobhub] Temporal dev server on ${temporalServer.address}, UI at ${temporalServer.uiUrl}`);
 
 const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`;
 const app = await bootPlatform(config, {
   temporalAddress: temporalServer?.address,
+  temporalUiUrl: temporalServer?.uiUrl,
   onAdminCreated: ({ email, apiKey }) => {
     // Where the CLI and the Python SDK look for a profile.
     const file = path.join(config.dataDir, 'credentials.yaml');
@@ -43,7 +46,15 @@ async function shutdown() {
   await worker.stop();
   await app.close();
   await temporalServer?.stop();
+  await releaseDataDir();
   process.exit(0);
 }
+/** The config with a free HTTP port: the usual 8080 may be held by another BlobHub. */
+async function devConfig() {
+  const config = loadConfig();
+  const explicit = process.env.BLOBHUB_HTTP_PORT ? config.BLOBHUB_HTTP_PORT : undefined;
+  return { ...config, BLOBHUB_HTTP_PORT: await devPort('BLOBHUB_HTTP_PORT', explicit, 8080, 'the API') };
+}
+
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

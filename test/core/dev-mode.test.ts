@@ -2,10 +2,11 @@
  * `npm run dev`'s process (apps/dev/main.ts) on its embedded defaults: PGlite in the data dir,
  * the Temporal dev server as a child. Started twice on the same data dir to prove data persists.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, repoRoot } from '../../apps/dev/processes';
 import { ApiClient } from '../support/client';
@@ -13,33 +14,59 @@ import { ApiClient } from '../support/client';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function startDev(port: number, uiPort: number): Promise<ChildProcess> {
+interface DevProcess {
+  child: ChildProcess;
+  output(): string;
+}
+
+/** apps/dev/main.ts as `npm run dev` runs it, on a data dir of the test's and the given settings. */
+function spawnDev(env: Record<string, string>, dir = dataDir): DevProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/dev/main.ts'], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      BLOBHUB_DATA_DIR: dataDir,
-      BLOBHUB_HTTP_PORT: String(port),
-      BLOBHUB_TEMPORAL_UI_PORT: String(uiPort),
-      BLOBHUB_DATABASE_URL: '',
-      BLOBHUB_TEMPORAL_ADDRESS: '',
-    },
+    env: { ...process.env, BLOBHUB_DATA_DIR: dir, BLOBHUB_DATABASE_URL: '', BLOBHUB_TEMPORAL_ADDRESS: '', BLOBHUB_HTTP_PORT: '', BLOBHUB_TEMPORAL_UI_PORT: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
+  return { child, output: () => output };
+}
+
+async function ready(dev: DevProcess): Promise<ChildProcess> {
   const deadline = Date.now() + 90_000;
-  while (!output.includes('[blobhub] ready')) {
-    if (child.exitCode !== null) throw new Error(`dev mode exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`dev mode did not start: ${output}`);
+  while (!dev.output().includes('[blobhub] ready')) {
+    if (dev.child.exitCode !== null) throw new Error(`dev mode exited: ${dev.output()}`);
+    if (Date.now() > deadline) throw new Error(`dev mode did not start: ${dev.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return child;
+  return dev.child;
+}
+
+const startDev = (port: number, uiPort: number) => ready(spawnDev({ BLOBHUB_HTTP_PORT: String(port), BLOBHUB_TEMPORAL_UI_PORT: String(uiPort) }));
+
+const exitCode = (child: ChildProcess) =>
+  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+/** The README's "Try it" commands as pasted, pointed at this test's port and data dir. */
+function runReadmeTryIt(port: number): string {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const block = /## Try it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1];
+  const script = block.replaceAll('localhost:8080', `127.0.0.1:${port}`).replaceAll('.blobhub/', `${dataDir}/`);
+  return execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Holds a port like another program would; a port something else holds already is just as taken. */
+async function occupy(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => {
+    server.once('error', () => resolve());
+    server.listen(port, resolve);
+  });
+  return server;
 }
 
 async function stop(child: ChildProcess) {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = exitCode(child);
   child.kill('SIGINT');
   return exited;
 }
@@ -74,6 +101,10 @@ describe('npm run dev (embedded defaults)', () => {
     expect((await admin.get('/readyz')).body).toMatchObject({ database: 'ok', temporal: 'ok' });
     expect((await admin.post('/orgs', { name: 'persisted' })).status).toBe(200);
 
+    const tryIt = runReadmeTryIt(port);
+    expect(tryIt).toContain('fibonacci(10) = 55');
+    expect(tryIt).toContain('admin@blobhub.local');
+
     expect(await stop(first)).toBe(0);
     for (const pid of temporalChildren) expect(alive(pid)).toBe(false);
 
@@ -84,6 +115,39 @@ describe('npm run dev (embedded defaults)', () => {
       expect(org.body.org.name).toBe('persisted');
     } finally {
       expect(await stop(second)).toBe(0);
+    }
+  }, 240_000);
+
+  it('a second start on the same machine explains what is taken, or moves to free ports', async () => {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const first = await startDev(port, uiPort);
+    const otherDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-other-'));
+    const held = [await occupy(8080), await occupy(8233)];
+    try {
+      const sameDir = spawnDev({ BLOBHUB_HTTP_PORT: String(await freePort()), BLOBHUB_TEMPORAL_UI_PORT: String(await freePort()) });
+      expect(await exitCode(sameDir.child)).toBe(1);
+      expect(sameDir.output()).toContain(`data dir ${dataDir} is in use by another BlobHub dev process`);
+      expect(sameDir.output()).toContain('BLOBHUB_DATA_DIR');
+
+      const takenUi = spawnDev({ BLOBHUB_TEMPORAL_UI_PORT: String(uiPort) }, otherDir);
+      expect(await exitCode(takenUi.child)).toBe(1);
+      expect(takenUi.output()).toContain(`BLOBHUB_TEMPORAL_UI_PORT=${uiPort}: port ${uiPort} is in use`);
+
+      const defaults = spawnDev({}, otherDir);
+      const second = await ready(defaults);
+      try {
+        const movedApi = /port 8080 is in use; the API on (\d+) instead/.exec(defaults.output());
+        const movedUi = /port 8233 is in use; the Temporal UI on (\d+) instead/.exec(defaults.output());
+        expect(movedApi && movedUi, defaults.output()).toBeTruthy();
+        expect((await new ApiClient(`http://127.0.0.1:${movedApi![1]}`).get('/healthz')).status).toBe(200);
+        expect(defaults.output()).toContain(`UI at http://localhost:${movedUi![1]}`);
+      } finally {
+        expect(await stop(second)).toBe(0);
+      }
+    } finally {
+      for (const server of held) server.close();
+      expect(await stop(first)).toBe(0);
+      rmSync(otherDir, { recursive: true, force: true });
     }
   }, 240_000);
 });
