@@ -3,6 +3,7 @@ import { and, desc, lt, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { blobs, orgs, revisions, users, operations } from '../db/schema';
+import { invalidCursor } from './errors';
 import { idPrefixes, type IdKind } from './ids';
 
 export const slug = z
@@ -23,6 +24,30 @@ export const idOf = (kind: IdKind) =>
 /** An id, or a slug name (orgs and blobs may be addressed by name). */
 export const idOrName = (kind: IdKind) => z.union([idOf(kind), slug]);
 
+const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path of the first string (value or key) PostgreSQL cannot store as text: one with U+0000
+ * or an unpaired surrogate. Checked once at the edge, so such input is a 400, never a 500.
+ */
+export function unstorableTextPath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
+  if (typeof value === 'string') return unstorable.test(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = unstorableTextPath(item, [...path, i]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = unstorable.test(key) ? [...path, key] : unstorableTextPath(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 export const role = z.enum(['read', 'write', 'admin']);
 export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
 
@@ -32,7 +57,21 @@ export const pageQuery = {
 };
 
 export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
-export const decodeCursor = (cursor?: string) => (cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined);
+/** A cursor this server gave out (base64url of an id or a number); anything else is `invalid_cursor`. */
+export function decodeCursor(cursor?: string): string | undefined {
+  if (!cursor) return undefined;
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (encodeCursor(value) !== cursor || !/^[\w.:-]{1,200}$/.test(value)) throw invalidCursor();
+  return value;
+}
+
+/** A cursor over a numbered list (revision numbers, event seqs). */
+export function decodeNumberCursor(cursor?: string): number | undefined {
+  const value = decodeCursor(cursor);
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw invalidCursor();
+  return Number(value);
+}
 
 /** Lists are newest first by their ULID id: the filter for the rows after a page's cursor. */
 export function afterCursor(id: PgColumn, cursor: string | undefined): SQL | undefined {

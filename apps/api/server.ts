@@ -43,6 +43,13 @@ const errorSchema: SchemaObject = {
   },
 };
 
+/** The query parameters, each with all its values, in an object without a prototype. */
+function queryOf(url: URL): Record<string, string[]> {
+  const query: Record<string, string[]> = Object.create(null);
+  url.searchParams.forEach((value, key) => (query[key] ??= []).push(value));
+  return query;
+}
+
 export function openApiDocument(baseUrl: string) {
   const doc = generateOpenApiDocument(appRouter, {
     title: 'BlobHub API',
@@ -130,6 +137,8 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
         // A POST without a body (commit, snapshot) needs no content type either.
         const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
         if (!type && bodiless) req.headers['content-type'] = 'application/json';
+        // The adapter gathers the query in a plain object, where names like __proto__ break it.
+        (req as IncomingMessage & { query?: unknown }).query = queryOf(url);
         specErrorBodies(res);
         return await rest(req, res);
       }

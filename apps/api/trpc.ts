@@ -2,7 +2,8 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
+import { badRequest, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
+import { unstorableTextPath } from '../../core/wire';
 
 export interface Context {
   app: App;
@@ -24,11 +25,18 @@ const t = initTRPC
 export const router = t.router;
 export const mergeRouters = t.mergeRouters;
 
-/** Any caller, anonymous included (public reads). */
-export const publicProcedure = t.procedure;
+/** Any caller, anonymous included (public reads). Text PostgreSQL cannot store is refused first. */
+export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const path = unstorableTextPath(await getRawInput());
+  if (path) {
+    const field = path.join('.') || '(body)';
+    throw badRequest(`${field}: text must not contain U+0000 or unpaired surrogates`, [{ path, message: 'unstorable text' }]);
+  }
+  return next();
+});
 
 /** A signed-in user or an API key. */
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller.kind === 'anonymous') throw unauthenticated();
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });

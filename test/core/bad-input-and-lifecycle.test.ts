@@ -64,6 +64,14 @@ describe('bad input', () => {
     { name: 'a second open draft', send: () => owner.client.post(`/blobs/${blobId}/revisions`, {}), status: 409, code: 'conflict' },
     { name: 'a snapshot of a draft', send: () => owner.client.post(`/revisions/${revisionId}/snapshot`), status: 409, code: 'conflict' },
     { name: 'removing the last org admin', send: () => owner.client.delete(`/orgs/${orgId}/members/${owner.id}`), status: 409, code: 'conflict' },
+    // Text PostgreSQL cannot store, and cursors the server never gave out (found by a fuzzer).
+    { name: 'U+0000 in a string', send: () => owner.client.post('/orgs', { name: 'nul', description: 'a\u0000b' }), status: 400, code: 'bad_request' },
+    { name: 'an unpaired surrogate in a string', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'lone', type: 'workflow', description: 'x\ud800y' }), status: 400, code: 'bad_request' },
+    { name: 'U+0000 in an object key of a JSON value', send: () => owner.client.put(`/blobs/${blobId}/metadata/k`, { value: { 'a\u0000': 1 } }), status: 400, code: 'bad_request' },
+    { name: 'U+0000 in an engine command parameter', send: () => owner.client.data(revisionId, ENGINE, 'create_session', { name: 'a\u0000' }), status: 400, code: 'bad_request' },
+    { name: 'a malformed cursor', send: () => owner.client.get('/orgs?limit=34&cursor=%0B%C2%8E9'), status: 400, code: 'invalid_cursor' },
+    { name: 'a cursor that decodes to no id', send: () => owner.client.get(`/orgs/${orgId}/blobs?cursor=${Buffer.from("x' or 1=1").toString('base64url')}`), status: 400, code: 'invalid_cursor' },
+    { name: 'a revision cursor that is not a number', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${Buffer.from('blb_x').toString('base64url')}`), status: 400, code: 'invalid_cursor' },
     { name: 'demoting the last org admin', send: () => owner.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'read' }), status: 409, code: 'conflict' },
   ];
 
@@ -86,6 +94,18 @@ describe('bad input', () => {
     const res = await fetch(`${p.url}/v1/revisions/${blob.revision.id}/commit`, { method: 'POST', headers: { authorization: `Bearer ${owner.client.auth.token}` } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { revision: { phase: string } }).revision.phase).toBe('commit');
+  });
+
+  it('names the field that holds unstorable text', async () => {
+    const res = await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'lone', type: 'workflow', description: 'x\u0000' });
+    expect(res.body.error.message ?? res.body.message).toContain('description');
+  });
+
+  it('serves lists whatever the query parameter names (__proto__, toString, constructor, non-UTF-8)', async () => {
+    for (const query of ['__proto__=', 'toString=1', 'constructor=x&constructor=y', '%FF%FE=1']) {
+      const res = await owner.client.get(`/orgs?${query}`);
+      expect([res.status, res.body.orgs?.length], query).toEqual([200, 1]);
+    }
   });
 
   it('accepts application/json with a charset parameter', async () => {

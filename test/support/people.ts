@@ -1,6 +1,6 @@
 /** Signed-in users for tests, made through the real API (login, POST /users). */
 import { expect } from 'vitest';
-import type { ApiClient } from './client';
+import { errorCode, type ApiClient, type ApiResponse } from './client';
 import { startTestPlatform, type TestPlatform } from './platform';
 
 export interface TestUser {
@@ -30,7 +30,7 @@ export async function newUser(p: TestPlatform, admin: TestUser, name = 'user'): 
 
 /** Asserts a SPEC error response. */
 export function expectError(res: { status: number; body: any }, status: number, code: string) {
-  expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status, code });
+  expect({ status: res.status, code: errorCode(res as ApiResponse) }, JSON.stringify(res.body)).toEqual({ status, code });
 }
 
 export interface OwnerFixture {

@@ -4,7 +4,7 @@ import { userIdOf } from '../../../core/access';
 import { conflict } from '../../../core/errors';
 import { requireBlob, requireRevision } from '../../../core/resources';
 import { commitRevision, openDraft, snapshotRevision } from '../../../core/revisions';
-import { decodeCursor, idOf, page, pageQuery, revisionWire, toRevisionWire } from '../../../core/wire';
+import { decodeNumberCursor, idOf, page, pageQuery, revisionWire, toRevisionWire } from '../../../core/wire';
 import { blobs, metadata, revisions } from '../../../db/schema';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 import type { App } from '../../../core/app';
@@ -35,11 +35,11 @@ export const revisionsRouter = router({
     .output(z.object({ revisions: z.array(revisionWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'read');
-      const after = decodeCursor(input.cursor);
+      const after = decodeNumberCursor(input.cursor);
       const rows = await ctx.app.db
         .select()
         .from(revisions)
-        .where(and(eq(revisions.blobId, blob.id), after ? lt(revisions.number, Number(after)) : undefined))
+        .where(and(eq(revisions.blobId, blob.id), after === undefined ? undefined : lt(revisions.number, after)))
         .orderBy(desc(revisions.number))
         .limit(input.limit + 1);
       const { items, cursor } = page(rows, input.limit, (r) => String(r.number));

@@ -6,7 +6,7 @@ import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
 import { conflict, notFound } from '../../../core/errors';
-import { decodeCursor, idOf, page, pageQuery } from '../../../core/wire';
+import { decodeNumberCursor, idOf, page, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, toExecutionWire } from '../executions';
 import { inputData } from '../model';
@@ -94,7 +94,7 @@ export const executionCommands = {
     }),
     async run(ctx, { execution_id, after, limit, cursor }) {
       await requireExecution(ctx, execution_id);
-      const from = cursor ? Number(decodeCursor(cursor)) : (after ?? 0);
+      const from = decodeNumberCursor(cursor) ?? after ?? 0;
       const rows = await ctx.app.db
         .select()
         .from(events)
