@@ -24,6 +24,7 @@ export const idOf = (kind: IdKind) =>
 /** An id, or a slug name (orgs and blobs may be addressed by name). */
 export const idOrName = (kind: IdKind) => z.union([idOf(kind), slug]);
 
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
