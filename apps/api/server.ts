@@ -9,6 +9,7 @@ import type { App } from '../../core/app';
 import { startEngines } from '../../core/engines';
 import { toErrorBody, type ErrorBody } from '../../core/errors';
 import { credentialsFromHeaders, resolveCaller } from './context';
+import { allowedMethodsOf } from './allowed-methods';
 import { appRouter } from './router';
 import type { Context } from './trpc';
 
@@ -119,6 +120,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
+  const allowedMethods = allowedMethodsOf(openApiDocument(`${app.publicUrl}/v1`).paths as Parameters<typeof allowedMethodsOf>[0]);
 
   const server = createServer(async (req, res) => {
     try {
@@ -131,6 +133,11 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
       if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
       if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) {
         req.url = req.url!.replace(/^\/v1/, '') || '/';
+        const allowed = allowedMethods(url.pathname.slice(3));
+        if (allowed && !allowed.includes(req.method ?? '')) {
+          res.setHeader('allow', allowed.join(', '));
+          return sendError(res, 405, { code: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}` });
+        }
         // The adapter only parses the exact media type; parameters such as charset are fine.
         const type = req.headers['content-type'];
         if (type && /^application\/json\s*;/i.test(type)) req.headers['content-type'] = 'application/json';

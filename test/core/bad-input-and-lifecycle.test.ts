@@ -108,6 +108,16 @@ describe('bad input', () => {
     }
   });
 
+  it('answers a method a route does not declare with 405 and the methods it does', async () => {
+    for (const [method, path, allow] of [['PUT', '/orgs', 'GET, POST'], ['POST', `/blobs/${blobId}`, 'DELETE, GET, PATCH'], ['DELETE', '/users/me', 'GET']]) {
+      const before = await coreRows();
+      const res = await owner.client.request(method, path);
+      expectError(res, 405, 'method_not_allowed');
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(await coreRows()).toEqual(before);
+    }
+  });
+
   it('accepts application/json with a charset parameter', async () => {
     const res = await rawRequest('POST', '/orgs', JSON.stringify({ name: 'charset-ok' }), 'application/json; charset=utf-8');
     expect(res.status).toBe(200);
