@@ -29,9 +29,13 @@ export const blobTypeInput = z
 const clientStatusWords: Record<string, string> = { succeeded: 'completed', cancelled: 'stopped', timed_out: 'failed' };
 const specStatusWords: Record<string, string[]> = { completed: ['succeeded'], stopped: ['cancelled'] };
 
-/** A status filter may use either vocabulary: the SPEC statuses it stands for. */
-export function specStatusesOf(word: string): string[] {
-  return specStatusWords[word] ?? [word];
+/** A status filter in either vocabulary: the SPEC's statuses or BlobHub's words for them. */
+export const statusFilterOf = <T extends string>(statuses: readonly T[]) =>
+  z.enum([...statuses, ...Object.keys(specStatusWords)] as [string, ...string[]]).describe('a SPEC status, or BlobHub’s word for one (completed, stopped)');
+
+/** The SPEC statuses a filter word stands for. */
+export function specStatusesOf<T extends string>(word: string): T[] {
+  return (specStatusWords[word] ?? [word]) as T[];
 }
 
 const prefix = (kind: keyof typeof idPrefixes) => `${idPrefixes[kind]}_`;

@@ -39,6 +39,11 @@ const errorSchema: SchemaObject = {
   },
 };
 
+/** Every REST success body also carries `"status": "success"` (core/dialect.ts). */
+const successSchema: SchemaObject = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['success'] } } };
+
+type DocumentedResponse = { content?: { 'application/json'?: { schema?: unknown } } };
+
 export function openApiDocument(baseUrl: string) {
   const doc = generateOpenApiDocument(appRouter, {
     title: 'BlobHub API',
@@ -50,11 +55,13 @@ export function openApiDocument(baseUrl: string) {
     },
   });
   // trpc-to-openapi documents its own error shape; ours is rewritten by specErrorBodies below.
-  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema } };
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema, Success: successSchema } };
   for (const operations of Object.values(doc.paths ?? {})) {
-    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, { content?: unknown }> }>)) {
+    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, DocumentedResponse> }>)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (Number(status) >= 400) response.content = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+        const json = response.content?.['application/json'];
+        if (Number(status) < 300 && json?.schema) json.schema = { allOf: [{ $ref: '#/components/schemas/Success' }, json.schema] };
       }
     }
   }

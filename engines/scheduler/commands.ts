@@ -7,6 +7,7 @@ import { conflict } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { afterCursor, idOf, page, pageQuery } from '../../core/wire';
 import { scheduleExecutions, schedules } from '../../db/schema';
+import { isClientTarget } from './client-target';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
 import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, scheduleWire } from './store';
@@ -30,6 +31,11 @@ function normalizeTiming(spec: ScheduleSpec): ScheduleSpec {
   return spec.repeat === 'one_time' ? { ...spec, cron_expression: null } : { ...spec, invocation_time: null };
 }
 
+/** The checked target, resolved; a target in BlobHub's form is also kept as written. */
+async function targetFields(ctx: CommandContext, given: Parameters<typeof validateTarget>[2]) {
+  return { invocation_target: await validateTarget(ctx.app, ctx.caller, given), client_invocation_target: isClientTarget(given) ? given : null };
+}
+
 const createSchedule = defineCommand({
   kind: 'command',
   input: createScheduleInput,
@@ -37,7 +43,7 @@ const createSchedule = defineCommand({
     const { enabled, pause_note, invocation_target, ...fields } = input;
     const spec = normalizeTiming({
       ...fields,
-      invocation_target: await validateTarget(ctx.app, ctx.caller, invocation_target),
+      ...(await targetFields(ctx, invocation_target)),
       cron_expression: fields.cron_expression ?? null,
       invocation_time: fields.invocation_time ?? null,
       start_date: fields.start_date ?? null,
@@ -65,7 +71,7 @@ const updateSchedule = defineCommand({
   async run(ctx, input) {
     const row = await loadChangeable(ctx, input.schedule_id);
     const { schedule_id: _id, enabled, pause_note, invocation_target, ...fields } = input;
-    const changes = invocation_target ? { ...fields, invocation_target: await validateTarget(ctx.app, ctx.caller, invocation_target) } : fields;
+    const changes = invocation_target ? { ...fields, ...(await targetFields(ctx, invocation_target)) } : fields;
     if (changes.repeat === 'recurring_cron' && specOf(row).repeat !== 'recurring_cron' && !changes.cron_expression) {
       throw fieldError('cron_expression', 'is required when switching repeat to recurring_cron');
     }

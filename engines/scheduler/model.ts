@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { scheduleExecutions, schedules } from '../../db/schema';
 import { idOf, idOrName } from '../../core/wire';
-import { clientInvocationTarget } from './client-target';
+import { clientInvocationTarget, type ClientInvocationTarget } from './client-target';
 
 export const overlapPolicies = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
@@ -67,6 +67,8 @@ export interface ScheduleSpec {
   end_date: string | null;
   invocation_target_type: 'workflow';
   invocation_target: z.infer<typeof invocationTarget>;
+  /** the target as BlobHub's clients wrote it, read back in that form (`invocation_target` holds it resolved) */
+  client_invocation_target?: ClientInvocationTarget | null;
   alias?: string | null;
   description?: string | null;
   overlap_policy: (typeof overlapPolicies)[number];

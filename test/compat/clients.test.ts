@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { repoRoot } from '../../apps/dev/processes';
 import { clientHomeOf, writeClientProfile } from '../../core/client-profile';
 import { addModel } from '../../engines/onnx/test-models';
@@ -44,6 +45,8 @@ beforeAll(async () => {
   await upload(p.admin, flows, 'fibonacci', fibonacciDefinition());
   await upload(p.admin, flows, 'slow', definition([comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds: 600 }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]));
   await blob('drafts', 'workflow');
+  await blob('cli-flows', 'workflow');
+  await blob('timers', 'blobhub.compute.scheduler');
   await blob('model', 'blobhub.model.onnx');
   writeFileSync(path.join(work, 'add.onnx'), addModel());
 }, 600_000);
@@ -87,3 +90,107 @@ describe('the blobhub SDK 0.3.0', () => {
   }, 120_000);
 });
 
+
+/** A definition the CLI can run: `workflow execute` takes no inputs. */
+const constantDefinition = () =>
+  definition(
+    [comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: "set_data_output('result', create_value('integer', 55));" }), comp('e', 'flow.end')],
+    [flow('s', 'c'), flow('c', 'e'), { id: 'd', source_id: 'c', target_id: 'e', source_port: 'result', target_port: 'result' }],
+  );
+
+/** Runs the real `blobhub` CLI with --json and returns its JSON result. */
+async function cli(args: string[], env: Record<string, string> = byEnv): Promise<any> {
+  try {
+    const { stdout } = await run(path.join(clients, 'blobhub'), ['--json', ...args], { env, cwd: work, timeout: 120_000 });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`blobhub ${args.join(' ')} failed: ${failed.stderr || failed.stdout || failed.message}`);
+  }
+}
+
+describe('the blobhub CLI 0.6.0', () => {
+  const workflowManifest = () => path.join(work, 'workflow.yaml');
+
+  beforeAll(() => {
+    writeFileSync(path.join(work, 'constant.json'), JSON.stringify(constantDefinition(), null, 2));
+    writeFileSync(
+      workflowManifest(),
+      stringify({ type: 'workflow_blob_deployment', version: '1.0', blob: `${ORG}/cli-flows`, revision: 'default', definitions: [{ alias: 'constant', source: 'constant.json' }] }),
+    );
+  });
+
+  it('logs in to a profile and says who it is, by profile and by environment', async () => {
+    const home = mkdtempSync(path.join(work, 'home-'));
+    const login = await cli(['login', '--profile', 'local', '--api-url', `${p.url}/v1`, '--api-key-env', 'COMPAT_KEY', '--no-input'], {
+      PATH: byEnv.PATH,
+      HOME: home,
+      COMPAT_KEY: p.adminKey,
+    });
+    expect(login).toMatchObject({ profile: 'local', user: { email: p.env.BLOBHUB_ADMIN_EMAIL } });
+    expect(await cli(['whoami'], { PATH: byEnv.PATH, HOME: home })).toMatchObject({ profile: 'local', scope: 'full', user: { email: p.env.BLOBHUB_ADMIN_EMAIL } });
+    expect(await cli(['whoami'])).toMatchObject({ url: `${p.url}/v1`, scope: 'full' });
+  });
+
+  it('reads a key scoped to one blob as restricted', async () => {
+    const blobId = (await p.admin.get(`/blobs/${ORG}/flows`)).body.blob.id;
+    const key = (await p.admin.post(`/blobs/${blobId}/api_keys`, { role: 'read' })).body.api_key.secret;
+    expect(await cli(['whoami'], { ...byEnv, BLOBHUB_API_KEY: key })).toMatchObject({ scope: 'restricted' });
+  });
+
+  it('shows a blob, its revisions and its limits', async () => {
+    const shown = await cli(['blob', 'show', `${ORG}/flows`]);
+    expect(shown.record).toMatchObject({ alias: 'flows', type: 'blobhub.compute.workflow' });
+    expect(shown.default_revision).toMatchObject({ phase: 'draft', status: 'ready' });
+    const revisions = await cli(['blob', 'revisions', `${ORG}/flows`]);
+    expect(revisions.revisions).toEqual([expect.objectContaining({ default: true, phase: 'draft' })]);
+    const limits = await cli(['blob', 'limits', `${ORG}/flows`]);
+    expect(limits.groups.map((g: any) => g.id)).toContain('platform');
+  });
+
+  it('pushes, pulls and deploys (with check_definition) a workflow manifest, then executes it to completion', async () => {
+    expect(await cli(['workflow', 'push', '-f', workflowManifest()])).toMatchObject({ created: [{ alias: 'constant' }], uploaded: [{ alias: 'constant' }] });
+    const pulled = await cli(['workflow', 'pull', '-f', workflowManifest()]);
+    expect(JSON.stringify(pulled)).toContain('constant');
+    const deployed = await cli(['workflow', 'deploy', '-f', workflowManifest()]);
+    expect(deployed.created).toEqual([]);
+    expect([...deployed.unchanged, ...deployed.checked.map((c: any) => c.alias)]).toContain('constant');
+    const listed = await cli(['workflow', 'ls', '-f', workflowManifest()]);
+    expect(JSON.stringify(listed)).toContain('constant');
+    const executed = await cli(['workflow', 'execute', '-f', workflowManifest(), '--definition', 'constant', '--session', 'cli-runs', '--watch']);
+    expect(executed).toMatchObject({ status: 'completed', session_created: true });
+    const revisionId = (await p.admin.get(`/blobs/${ORG}/cli-flows/revisions/default`)).body.revision.id;
+    const execution = await p.admin.post(`/revisions/${revisionId}/data/query`, { command: 'get_execution', execution_id: executed.execution_id });
+    expect(execution.body.execution).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: { type: 'integer', integer: 55 } }] });
+  });
+
+  it('deploys a scheduler manifest: creates the schedule once, then finds it by alias', async () => {
+    const manifest = path.join(work, 'scheduler.yaml');
+    writeFileSync(
+      manifest,
+      stringify({
+        type: 'scheduler_blob_deployment',
+        version: '1.0',
+        blob: `${ORG}/timers`,
+        revision: 'default',
+        schedules: [
+          {
+            alias: 'nightly-constant',
+            repeat: 'recurring_cron',
+            cron_expression: '0 3 * * ? *',
+            timezone: 'Europe/Berlin',
+            enabled: true,
+            invocation_target_type: 'workflow',
+            invocation_target: { target: { org: ORG, blob: 'cli-flows', revision: 'default', session: 'nightly-runs' }, workflow: { definition: 'constant' }, input_data: [] },
+          },
+        ],
+      }),
+    );
+    expect(await cli(['scheduler', 'deploy', '-f', manifest])).toMatchObject({ created: ['nightly-constant'] });
+    const again = await cli(['scheduler', 'deploy', '-f', manifest]);
+    expect(again.created).toEqual([]);
+    expect([...again.unchanged, ...again.updated.map((u: any) => u.alias)]).toEqual(['nightly-constant']);
+    const listed = await cli(['scheduler', 'ls', '-f', manifest]);
+    expect(JSON.stringify(listed)).toContain('nightly-constant');
+  });
+});

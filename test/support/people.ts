@@ -1,4 +1,5 @@
 /** Signed-in users for tests, made through the real API (login, POST /users). */
+import { errorCode } from './client';
 import { expect } from 'vitest';
 import type { ApiClient } from './client';
 import { startTestPlatform, type TestPlatform } from './platform';
@@ -30,7 +31,7 @@ export async function newUser(p: TestPlatform, admin: TestUser, name = 'user'): 
 
 /** Asserts a SPEC error response. */
 export function expectError(res: { status: number; body: any }, status: number, code: string) {
-  expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status, code });
+  expect({ status: res.status, code: errorCode(res) }, JSON.stringify(res.body)).toEqual({ status, code });
 }
 
 export interface OwnerFixture {

@@ -6,7 +6,7 @@ import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
 import { badRequest, conflict, notFound } from '../../../core/errors';
-import { specStatusesOf } from '../../../core/dialect';
+import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { hasPrefix } from '../../../core/ids';
 import { decodeCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
@@ -117,7 +117,7 @@ export const executionCommands = {
     kind: 'query',
     input: z.object({
       session_id: idOf('session').optional(),
-      status: z.enum([...executionStatuses, 'completed', 'stopped']).optional().describe('a SPEC status or BlobHub’s word for it (completed, stopped)'),
+      status: statusFilterOf(executionStatuses).optional(),
       ...pageQuery,
     }),
     async run({ app, revision }, { session_id, status, limit, cursor }) {
@@ -126,7 +126,7 @@ export const executionCommands = {
         cursor,
         eq(executions.revisionId, revision.id),
         session_id ? eq(executions.sessionId, session_id) : undefined,
-        status ? inArray(executions.status, specStatusesOf(status) as ExecutionRow['status'][]) : undefined,
+        status ? inArray(executions.status, specStatusesOf<ExecutionRow['status']>(status)) : undefined,
       );
       const rows = await app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
       const { items, cursor: next } = page(rows, limit);
