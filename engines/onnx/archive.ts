@@ -43,12 +43,15 @@ async function storeMember(store: BlobStore, key: string, entry: AsyncIterable<u
  */
 export async function unpackModelArchive(store: BlobStore, archiveKey: string): Promise<UnpackedMember[]> {
   const members: UnpackedMember[] = [];
+  let rejection: ArchiveRejected | undefined;
   const tar = extract();
   tar.on('entry', (header, entry, next) => {
     const path = header.name.replace(/^\.\//, '');
-    if (header.type !== 'file' || !MEMBERS.has(path) || members.some((m) => m.path === path)) {
+    if (rejection || header.type !== 'file' || !MEMBERS.has(path) || members.some((m) => m.path === path)) {
+      // drained, not destroyed mid-stream: the whole archive is refused once it has been read
+      rejection ??= new ArchiveRejected(`the archive may hold only one regular ${[...MEMBERS].join(' and one ')}; it has ${header.type} ${header.name}`);
+      entry.on('end', next);
       entry.resume();
-      tar.destroy(new ArchiveRejected(`the archive may hold only one regular ${[...MEMBERS].join(' and one ')}; it has ${header.type} ${header.name}`));
       return;
     }
     const storageKey = `${archiveKey}.${path}`;
@@ -61,16 +64,17 @@ export async function unpackModelArchive(store: BlobStore, archiveKey: string): 
       (error: unknown) => tar.destroy(error as Error),
     );
   });
+  const discard = () => Promise.all(members.map((m) => store.delete(m.storageKey).catch(() => undefined)));
   try {
     await pipeline(await store.get(archiveKey), createGunzip(), tar);
   } catch (error) {
-    await Promise.all(members.map((m) => store.delete(m.storageKey).catch(() => undefined)));
-    if (error instanceof ArchiveRejected) throw error;
+    await discard();
     throw new ArchiveRejected(`the archive is not a readable tar.gz: ${(error as Error).message}`);
   }
-  if (!members.some((m) => m.path === DEFAULT_MODEL_PATH)) {
-    await Promise.all(members.map((m) => store.delete(m.storageKey).catch(() => undefined)));
-    throw new ArchiveRejected(`the archive holds no ${DEFAULT_MODEL_PATH}`);
+  rejection ??= members.some((m) => m.path === DEFAULT_MODEL_PATH) ? undefined : new ArchiveRejected(`the archive holds no ${DEFAULT_MODEL_PATH}`);
+  if (rejection) {
+    await discard();
+    throw rejection;
   }
   return members;
 }

@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { sha256Hex } from '../../core/crypto';
 import { onnxFiles } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { addModel, matMulModel } from './test-models';
+import { addModel, matMulModel, modelArchive } from './test-models';
 import { newModelBlob, putPart, rawRequest, s3Env, uploadModel, waitForRevision, type UploadPart } from './test-client';
 import { sweepStaleUploads } from './uploads';
 
@@ -290,6 +290,26 @@ describe('access', () => {
 });
 
 describe('the older single-request upload and download', () => {
+  it('fails an archive that does not hold exactly model.onnx (and model.json), saying why', async () => {
+    for (const [files, reason] of [
+      [{ 'weights.bin': addModel() }, /invalid_archive: .*weights\.bin/],
+      [{ 'model.json': Buffer.from('{}') }, /invalid_archive: the archive holds no model\.onnx/],
+      [{ 'model.onnx': Buffer.from('not a model') }, /^(not_onnx|truncated): /],
+    ] as const) {
+      const { revisionId } = await newModelBlob(p.admin);
+      const archive = await modelArchive(files);
+      const up = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
+        'x-api-key': p.admin.auth.key!,
+        'content-type': 'application/octet-stream',
+        'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: archive.length }),
+      }, archive);
+      expect(up.status).toBe(200);
+      const revision = await waitForRevision(p.admin, revisionId);
+      expect(revision.status).toBe('failed');
+      expect(revision.status_reason).toMatch(reason);
+    }
+  });
+
   it('takes an octet-stream body with X-Request-Body and answers the bytes with X-Response-Body', async () => {
     const model = matMulModel();
     const { revisionId } = await newModelBlob(p.admin);
@@ -311,8 +331,8 @@ describe('the older single-request upload and download', () => {
     expect(down.body.equals(model)).toBe(true);
     expect(JSON.parse(down.headers['x-response-body'] as string)).toMatchObject({ status: 'success', size: model.length, sha256: sha256Hex(model) });
 
-    // The older SDK ships the model as model.tar.gz: stored and served as a component, not read as a graph.
-    const tarball = Buffer.from('gzip bytes of a tarball holding model.onnx');
+    // BlobHub's SDK ships the model as model.tar.gz: kept, and unpacked into model.onnx (described) and model.json.
+    const tarball = await modelArchive({ 'model.onnx': model });
     const tar = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
       ...headers,
       'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.tar.gz', size: tarball.length }),
@@ -321,7 +341,13 @@ describe('the older single-request upload and download', () => {
     expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
     const described = await p.admin.data(revisionId, 'onnx', 'describe', {});
     expect(described.body.model.path).toBe('model.onnx');
-    expect(described.body.components.map((c: { path: string }) => c.path)).toEqual(['model.onnx', 'model.tar.gz']);
+    expect(described.body.components.map((c: { path: string }) => c.path)).toEqual(['model.json', 'model.onnx', 'model.tar.gz']);
+    const topology = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/query`, {
+      'x-api-key': p.admin.auth.key!,
+      accept: 'application/octet-stream',
+      'x-request-body': JSON.stringify({ command: 'download', path: 'model.json' }),
+    });
+    expect(JSON.parse(topology.body.toString())).toMatchObject({ graph_name: described.body.model.graph_name, inputs: described.body.model.inputs });
     const tarDown = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
       'x-api-key': p.admin.auth.key!,
       accept: 'application/octet-stream',

@@ -28,8 +28,8 @@ let work: string;
 let byEnv: Record<string, string>;
 
 /** A blob of a type and its first draft revision id. */
-async function blob(name: string, type: string) {
-  const res = await p.admin.post(`/orgs/${ORG}/blobs`, { name, type });
+async function blob(name: string, type: string, visibility = 'private') {
+  const res = await p.admin.post(`/orgs/${ORG}/blobs`, { name, type, visibility });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.revision.id as string;
 }
@@ -45,6 +45,7 @@ beforeAll(async () => {
   await upload(p.admin, flows, 'fibonacci', fibonacciDefinition());
   await upload(p.admin, flows, 'slow', definition([comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds: 600 }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]));
   await blob('drafts', 'workflow');
+  await blob('public-notes', 'workflow', 'public');
   await blob('cli-flows', 'workflow');
   await blob('timers', 'blobhub.compute.scheduler');
   await blob('model', 'blobhub.model.onnx');

@@ -71,6 +71,19 @@ def connect_by_profile():
 
 
 @check("env")
+def anonymous_reads_a_public_blob_only():
+    client = blobhub.connect(anonymous=True)
+    expect(client.whoami() is None, "an anonymous client has no user")
+    public = client.blob(ORG, "public-notes")
+    expect(public.visibility == "public", public.record)
+    try:
+        client.blob(ORG, FLOWS)
+    except (blobhub.NotFound, blobhub.PermissionDenied, blobhub.AuthError) as error:
+        return {"public": public.id, "private": f"refused: {error.error}"}
+    raise AssertionError("an anonymous client read a private blob")
+
+
+@check("env")
 def blob_by_name():
     blob = blobhub.connect().blob(ORG, FLOWS)
     expect(blob.type == "blobhub.compute.workflow", blob.record)
