@@ -3,6 +3,8 @@
  * SDK (driven by test/compat/sdk_checks.py) and the `blobhub` CLI of `blobhub-cli`. They are
  * installed by `scripts/install-services.sh python-clients` into .tools/python-clients.
  * Nothing here fakes a client: each check is the client's own code talking HTTP to the server.
+ * `blobhub-worker` is installed too; its checks (session threads, events and files) join as one
+ * more group of Python checks, run by `sdkChecks`, once the server has those session commands.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,6 +149,9 @@ describe('the blobhub CLI 0.6.0', () => {
     expect(revisions.revisions).toEqual([expect.objectContaining({ default: true, phase: 'draft' })]);
     const limits = await cli(['blob', 'limits', `${ORG}/flows`]);
     expect(limits.groups.map((g: any) => g.id)).toContain('platform');
+    // the CLI reads limits by ids too, e.g. while resolving a schedule's target
+    const byIds = await p.admin.get(`/blobs/${shown.record.org_id}/${shown.record.id}/limits`);
+    expect(byIds.status, JSON.stringify(byIds.body)).toBe(200);
   });
 
   it('pushes, pulls and deploys (with check_definition) a workflow manifest, then executes it to completion', async () => {
@@ -166,6 +171,7 @@ describe('the blobhub CLI 0.6.0', () => {
   });
 
   it('deploys a scheduler manifest: creates the schedule once, then finds it by alias', async () => {
+    await cli(['workflow', 'push', '-f', workflowManifest()]);
     const manifest = path.join(work, 'scheduler.yaml');
     writeFileSync(
       manifest,
@@ -188,9 +194,8 @@ describe('the blobhub CLI 0.6.0', () => {
       }),
     );
     expect(await cli(['scheduler', 'deploy', '-f', manifest])).toMatchObject({ created: ['nightly-constant'] });
-    const again = await cli(['scheduler', 'deploy', '-f', manifest]);
-    expect(again.created).toEqual([]);
-    expect([...again.unchanged, ...again.updated.map((u: any) => u.alias)]).toEqual(['nightly-constant']);
+    // the schedule reads back its target as the manifest wrote it, so a second deploy changes nothing
+    expect(await cli(['scheduler', 'deploy', '-f', manifest])).toMatchObject({ created: [], updated: [], unchanged: ['nightly-constant'] });
     const listed = await cli(['scheduler', 'ls', '-f', manifest]);
     expect(JSON.stringify(listed)).toContain('nightly-constant');
   });
