@@ -20,7 +20,7 @@ export type KeyTarget = { type: 'org' | 'blob' | 'user'; id: string };
 export type Caller =
   | { kind: 'anonymous' }
   | { kind: 'user'; userId: string; isInstanceAdmin: boolean }
-  | { kind: 'key'; userId: string; isInstanceAdmin: boolean; keyId: string; keyRole: 'read' | 'write'; keyTarget: KeyTarget };
+  | { kind: 'key'; userId: string; isInstanceAdmin: boolean; keyId: string; keyRole: Role; keyTarget: KeyTarget };
 
 export interface OrgRef {
   id: string;
@@ -52,6 +52,15 @@ export function roleAtLeast(role: Role | null, action: Action): boolean {
 
 export function userIdOf(caller: Caller): string | null {
   return caller.kind === 'anonymous' ? null : caller.userId;
+}
+
+/**
+ * Instance-wide powers (creating users): an instance admin signed in, or through a personal
+ * (`users`-target) key with the `admin` role; any narrower key is capped below them.
+ */
+export function actsAsInstanceAdmin(caller: Caller): boolean {
+  if (caller.kind === 'anonymous' || !caller.isInstanceAdmin) return false;
+  return caller.kind === 'user' || (caller.keyRole === 'admin' && caller.keyTarget.type === 'user');
 }
 
 /** Does an API key's target reach this resource at all? */

@@ -74,7 +74,8 @@ async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated'
       targetType: 'user',
       targetId: admin.id,
       userId: admin.id,
-      role: 'write',
+      // full rights: the owner must be able to create users, members, keys and credentials with it
+      role: 'admin',
       description: 'bootstrap key of the instance admin',
       prefix: apiKey.slice(0, 12),
       secretHash: sha256Hex(apiKey),

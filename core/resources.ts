@@ -20,7 +20,8 @@ export async function requireOrg(db: Db, caller: Caller, idOrName: string, actio
 }
 
 async function blobWhere(db: Db, blobId: string, orgIdOrName?: string) {
-  if (!orgIdOrName) return eq(blobs.id, blobId);
+  // BlobHub's CLI names a blob by id alone as /blobs/{blob_id}/{blob_id}.
+  if (!orgIdOrName || (orgIdOrName === blobId && hasPrefix(blobId, 'blob'))) return eq(blobs.id, blobId);
   const org = await findOrg(db, orgIdOrName);
   return and(eq(blobs.orgId, org.id), hasPrefix(blobId, 'blob') ? eq(blobs.id, blobId) : eq(blobs.name, blobId));
 }

@@ -15,7 +15,7 @@ const isUniqueViolation = (e: unknown) =>
   [e, (e as { cause?: unknown })?.cause].some((x) => (x as { code?: string })?.code === '23505');
 
 /** Opens a draft whose content copies `from` (default: the blob's latest revision). */
-export async function openDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string) {
+export async function openDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string, comment?: string) {
   try {
     return await app.db.transaction(async (tx) => {
       const from = await sourceRevision(tx, blob, fromRevisionId);
@@ -28,6 +28,7 @@ export async function openDraft(app: App, blob: BlobRow, userId: string | null, 
           number: (n ?? 0) + 1,
           phase: 'draft',
           parentRevisionId: from?.id ?? null,
+          comment: comment ?? null,
           createdBy: userId,
         })
         .returning();

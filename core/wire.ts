@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { blobs, orgs, revisions, users, operations } from '../db/schema';
 import { invalidCursor } from './errors';
 import { idPrefixes, type IdKind } from './ids';
+import { MAX_LIST_LIMIT } from './limits';
 
 export const slug = z
   .string()
@@ -53,7 +54,7 @@ export const role = z.enum(['read', 'write', 'admin']);
 export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
 
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20),
   cursor: z.string().max(200).optional(),
 };
 
@@ -152,6 +153,7 @@ export const revisionWire = z.object({
   phase: z.enum(['draft', 'commit', 'snapshot']),
   status: z.enum(['ready', 'processing', 'failed']),
   status_reason: z.string().nullable(),
+  comment: z.string().nullable(),
   parent_revision_id: z.string().nullable(),
   content_hash: z.string().nullable(),
   created_by: z.string().nullable(),
@@ -166,6 +168,7 @@ export const toRevisionWire = (r: typeof revisions.$inferSelect) => ({
   phase: r.phase,
   status: r.status,
   status_reason: r.statusReason,
+  comment: r.comment,
   parent_revision_id: r.parentRevisionId,
   content_hash: r.contentHash,
   created_by: r.createdBy,

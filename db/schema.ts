@@ -88,7 +88,8 @@ export const apiKeys = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['read', 'write'] }).notNull(),
+    /** `admin` acts with the creator's full rights on the target */
+    role: text('role', { enum: ['read', 'write', 'admin'] }).notNull(),
     description: text('description'),
     prefix: text('prefix').notNull(),
     secretHash: text('secret_hash').notNull().unique(),
@@ -149,6 +150,8 @@ export const revisions = pgTable(
     phase: text('phase', { enum: revisionPhases }).notNull(),
     status: text('status', { enum: ['ready', 'processing', 'failed'] }).notNull().default('ready'),
     statusReason: text('status_reason'),
+    /** a note on what the revision is for (BlobHub's clients set it when they create one) */
+    comment: text('comment'),
     parentRevisionId: text('parent_revision_id'),
     contentHash: text('content_hash'),
     createdBy: text('created_by'),
@@ -256,13 +259,16 @@ export const sessions = pgTable(
       .notNull()
       .references(() => revisions.id, { onDelete: 'cascade' }),
     name: text('name'),
+    /** BlobHub's clients address a session by alias as well as by id; unique in its revision */
+    alias: text('alias'),
+    description: text('description'),
     metadata: jsonb('metadata'),
     /** last event seq handed out in this session */
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
     createdBy: text('created_by'),
     createdAt: createdAt(),
   },
-  (t) => [index('workflow_sessions_revision_idx').on(t.revisionId)],
+  (t) => [index('workflow_sessions_revision_idx').on(t.revisionId), uniqueIndex('workflow_sessions_alias_idx').on(t.revisionId, t.alias)],
 );
 
 export const sessionObjects = pgTable(

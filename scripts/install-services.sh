@@ -43,9 +43,42 @@ compose_install() {
   echo "$COMPOSE_VERSION" >"$stamp"
 }
 
+# The published BlobHub Python clients, for the compatibility suite (test/compat): a virtual environment
+# in .tools/python-clients on a Python >= 3.12 found on PATH or among pyenv's versions.
+BLOBHUB_PY_VERSION="0.3.0"
+BLOBHUB_CLI_VERSION="0.6.0"
+BLOBHUB_WORKER_VERSION="0.11.0"
+python_at_least_312() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; }
+find_python() {
+  local candidate
+  for candidate in python3.13 python3.12 python3 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && python_at_least_312 "$(command -v "$candidate")"; then command -v "$candidate"; return 0; fi
+  done
+  # Debian 13 ships 3.13 as python3; older releases have no >= 3.12 package.
+  apt_install /usr/bin/python3 python3 python3-venv
+  if python_at_least_312 /usr/bin/python3; then echo /usr/bin/python3; return 0; fi
+  return 1
+}
+python_clients_install() {
+  local venv="$root/.tools/python-clients" pins="blobhub==$BLOBHUB_PY_VERSION blobhub-cli==$BLOBHUB_CLI_VERSION blobhub-worker==$BLOBHUB_WORKER_VERSION"
+  if [ -x "$venv/bin/blobhub" ] && [ "$(cat "$venv/.pins" 2>/dev/null)" = "$pins" ]; then return 0; fi
+  local python
+  if ! python="$(find_python)"; then
+    log "no Python >= 3.12 found (PATH, pyenv) and none installable from Debian; install one, then rerun"
+    return 1
+  fi
+  log "installing $pins into $venv with $python"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $pins
+  echo "$pins" >"$venv/.pins"
+}
+
 want="${1:-all}"
 case "$want" in all|temporal) go_install temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" ;; esac
 case "$want" in all|minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;; esac
 case "$want" in all|postgres) apt_install /usr/lib/postgresql/15/bin/postgres postgresql ;; esac
 case "$want" in all|compose) compose_install ;; esac
+case "$want" in all|python-clients) python_clients_install ;; esac
 log "ready in $bin"

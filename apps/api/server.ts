@@ -7,13 +7,14 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { App } from '../../core/app';
 import { startEngines } from '../../core/engines';
+import { toRestBody, toRestError } from '../../core/dialect';
+import { MAX_JSON_BODY } from '../../core/limits';
 import { toErrorBody, type ErrorBody } from '../../core/errors';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { allowedMethodsOf } from './allowed-methods';
 import { appRouter } from './router';
 import type { Context } from './trpc';
 
-export const MAX_JSON_BODY = 1024 * 1024;
 
 /**
  * Extra HTTP surfaces that are not JSON procedures: the realtime WebSocket, octet-stream
@@ -27,20 +28,15 @@ export interface HttpExtension {
 
 type SchemaObject = NonNullable<NonNullable<ReturnType<typeof generateOpenApiDocument>['components']>['schemas']>[string];
 
-/** The SPEC §2 error body, which is what every REST error response carries. */
+/** The REST error body (BlobHub's dialect, core/dialect.ts), which is what every REST error response carries. */
 const errorSchema: SchemaObject = {
   type: 'object',
-  required: ['error'],
+  required: ['status', 'error', 'message'],
   properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'lower snake case, e.g. bad_request, not_found, conflict' },
-        message: { type: 'string' },
-        details: { description: 'e.g. the zod issues of a bad_request' },
-      },
-    },
+    status: { type: 'string', enum: ['error'] },
+    error: { type: 'string', description: 'lower snake case, e.g. bad_request, not_found, conflict' },
+    message: { type: 'string' },
+    details: { description: 'e.g. the zod issues of a bad_request' },
   },
 };
 
@@ -50,6 +46,11 @@ function queryOf(url: URL): Record<string, string[]> {
   url.searchParams.forEach((value, key) => (query[key] ??= []).push(value));
   return query;
 }
+
+/** Every REST success body also carries `"status": "success"` (core/dialect.ts). */
+const successSchema: SchemaObject = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['success'] } } };
+
+type DocumentedResponse = { content?: { 'application/json'?: { schema?: unknown } } };
 
 export function openApiDocument(baseUrl: string) {
   const doc = generateOpenApiDocument(appRouter, {
@@ -62,11 +63,13 @@ export function openApiDocument(baseUrl: string) {
     },
   });
   // trpc-to-openapi documents its own error shape; ours is rewritten by specErrorBodies below.
-  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema } };
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema, Success: successSchema } };
   for (const operations of Object.values(doc.paths ?? {})) {
-    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, { content?: unknown }> }>)) {
+    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, DocumentedResponse> }>)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (Number(status) >= 400) response.content = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+        const json = response.content?.['application/json'];
+        if (Number(status) < 300 && json?.schema) json.schema = { allOf: [{ $ref: '#/components/schemas/Success' }, json.schema] };
       }
     }
   }
@@ -80,21 +83,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
 }
 
 export function sendError(res: ServerResponse, status: number, error: ErrorBody) {
-  sendJson(res, status, { error });
+  sendJson(res, status, toRestError(error));
 }
 
 /**
- * trpc-to-openapi writes `{message, code, issues, data}`; rewrite error bodies into the SPEC
- * shape `{error: {code, message, details}}` from the `data.blobhub` our errorFormatter put there.
+ * Rewrites what trpc-to-openapi writes into the REST dialect: success bodies get `status:
+ * "success"` and the clients' record fields; errors (`{message, code, issues, data}`) become
+ * `{status: "error", error, message, details}` from the `data.blobhub` our errorFormatter put there.
  */
-function specErrorBodies(res: ServerResponse) {
+function restBodies(res: ServerResponse) {
   const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
   res.end = ((chunk?: unknown) => {
-    if (res.statusCode >= 400 && typeof chunk === 'string') {
+    if (typeof chunk === 'string') {
       try {
         const parsed = JSON.parse(chunk) as { data?: { blobhub?: ErrorBody } };
-        const error = parsed.data?.blobhub ?? toErrorBody(parsed);
-        return end(JSON.stringify({ error }));
+        if (res.statusCode >= 400) return end(JSON.stringify(toRestError(parsed.data?.blobhub ?? toErrorBody(parsed))));
+        return end(JSON.stringify(toRestBody(parsed)));
       } catch {
         /* not JSON: pass through */
       }
@@ -146,7 +150,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
         if (!type && bodiless) req.headers['content-type'] = 'application/json';
         // The adapter gathers the query in a plain object, where names like __proto__ break it.
         (req as IncomingMessage & { query?: unknown }).query = queryOf(url);
-        specErrorBodies(res);
+        restBodies(res);
         return await rest(req, res);
       }
       sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` });
@@ -181,7 +185,7 @@ async function readiness(app: App, res: ServerResponse) {
   const [database, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : String((c.reason as Error)?.message ?? c.reason)));
   const ready = database === 'ok' && temporal === 'ok';
   if (ready) return sendJson(res, 200, { status: 'ready', database, temporal });
-  sendJson(res, 503, { error: { code: 'unavailable', message: 'not ready', details: { database, temporal } } });
+  sendError(res, 503, { code: 'unavailable', message: 'not ready', details: { database, temporal } });
 }
 
 /** Swagger UI from the swagger-ui-dist package, pointed at /v1/openapi.json. */

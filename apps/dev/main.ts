@@ -2,8 +2,7 @@
  * Embedded mode (`npm run dev`): PGlite in the data dir, the Temporal dev server as a child
  * (unless BLOBHUB_TEMPORAL_ADDRESS is set), the API, the worker and the web app in one process.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { clientHomeOf, clientProfileHelp, writeClientProfile } from '../../core/client-profile';
 import { loadConfig } from '../../core/config';
 import { bootPlatform } from '../../core/platform';
 import { apiExtensions } from '../api/extensions';
@@ -26,11 +25,13 @@ const app = await bootPlatform(config, {
   temporalAddress: temporalServer?.address,
   temporalUiUrl: temporalServer?.uiUrl,
   onAdminCreated: ({ email, apiKey }) => {
-    // Where the CLI and the Python SDK look for a profile.
-    const file = path.join(config.dataDir, 'credentials.yaml');
-    writeFileSync(file, `default:\n  api_url: ${apiUrl}\n  api_key: ${apiKey}\n`, { mode: 0o600 });
+    // A profile the published clients (blobhub SDK and CLI) read, under a home dir of its own.
+    const home = clientHomeOf(config.dataDir);
+    const profile = { name: 'local', key: apiKey, url: `${apiUrl}/v1` };
+    const file = writeClientProfile(home, profile);
     console.log(`[blobhub] created instance admin ${email}`);
-    console.log(`[blobhub] admin API key (shown once, also saved to ${file}): ${apiKey}`);
+    console.log(`[blobhub] admin API key (full rights; shown once, also saved to ${file}): ${apiKey}`);
+    for (const line of clientProfileHelp(home, profile)) console.log(`[blobhub] ${line}`);
   },
 });
 const worker = await startWorker(app);

@@ -1,7 +1,7 @@
 /**
  * Workflow engine benchmark (not a test), in the shape of Windmill's orchestrator benchmark:
  * one execution of 40 lightweight components in sequence (logic.code computing fibonacci(10)) and
- * one of 10 heavy ones (fibonacci(33)); wall time from create_execution (REST) to `succeeded`,
+ * one of 10 heavy ones (fibonacci(33)); wall time from create_execution (REST) to `completed`,
  * against a hand-written Temporal workflow running the same number of plain activities on the
  * same Temporal server in the same run.
  *
@@ -52,7 +52,7 @@ async function blobhubRun(revisionId: string, alias: string): Promise<number> {
   await app.temporal.client.workflow.getHandle(created.body.execution.id).result();
   const elapsed = performance.now() - startedAt;
   const done = await client.data(revisionId, ENGINE, 'get_execution', { execution_id: created.body.execution.id });
-  if (done.body.execution.status !== 'succeeded') throw new Error(JSON.stringify(done.body.execution.error));
+  if (done.body.execution.status !== 'completed') throw new Error(JSON.stringify(done.body.execution.error));
   return elapsed;
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 const url = process.env.BLOBHUB_API_URL ?? 'http://localhost:8080/v1';
 const key = process.env.BLOBHUB_API_KEY;
-if (!key) throw new Error('set BLOBHUB_API_KEY (dev mode prints it and saves it in .blobhub/credentials.yaml)');
+if (!key) throw new Error('set BLOBHUB_API_KEY (dev mode prints it and saves it in .blobhub/client-home/.blobhub/credentials.yaml)');
 const n = Number(process.argv[2] ?? 10);
 
 async function call(method, path, body) {

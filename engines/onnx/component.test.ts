@@ -29,7 +29,7 @@ it('runs a model revision inside a flow and refuses inputs that do not fit the m
     ),
   );
   const ok = await run(p.admin, revisionId, 'infer', [{ alias: 'x', value: tensor({ type: 'float32', dims: [1, 2], data: [1, 1] }) }]);
-  expect(ok.status, JSON.stringify(ok)).toBe('succeeded');
+  expect(ok.status, JSON.stringify(ok)).toBe('completed');
   expect(ok.output_data).toEqual([{ alias: 'y', value: tensor({ type: 'float32', dims: [1, 2], data: [4, 6] }) }]);
 
   const bad = await run(p.admin, revisionId, 'infer', [{ alias: 'x', value: tensor({ type: 'int64', dims: [1, 2], data: [1, 1] }) }]);

@@ -11,6 +11,7 @@ import { userIdOf } from '../../core/access';
 import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';
 import { engineForBlobType, findEngine } from '../../core/engines';
+import { toRestBody, toRestError } from '../../core/dialect';
 import { ApiError, badRequest, toErrorBody } from '../../core/errors';
 import { createOperation } from '../../core/operations';
 import { requireRevision } from '../../core/resources';
@@ -25,8 +26,8 @@ const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
 const MAX_SINGLE_UPLOAD = 5 * 1024 * 1024 * 1024;
 
 const envelope = z.discriminatedUnion('command', [
-  z.object({ engine: z.string(), command: z.literal('upload'), path: modelPath.default('model.onnx'), size: z.number().int().positive().optional() }),
-  z.object({ engine: z.string(), command: z.literal('download'), path: modelPath.optional() }),
+  z.object({ engine: z.string().optional(), command: z.literal('upload'), path: modelPath.default('model.onnx'), size: z.number().int().positive().optional() }),
+  z.object({ engine: z.string().optional(), command: z.literal('download'), path: modelPath.optional() }),
 ]);
 type Envelope = z.infer<typeof envelope>;
 
@@ -85,7 +86,7 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
     .insert(onnxUploads)
     .values({ operationId: operation.id, revisionId: revision.id, path: body.path, size: length, storageKey, storeUploadId: '', parts: [], status: 'completed', expiresAt: new Date() })
     .returning();
-  const result = { status: 'success', operation_id: operation.id, ...(await startProcessing(app, upload)) };
+  const result = toRestBody({ operation_id: operation.id, ...(await startProcessing(app, upload)) });
   res.writeHead(200, { 'content-type': 'application/json', 'x-response-body': JSON.stringify(result) }).end(JSON.stringify(result));
 }
 
@@ -97,7 +98,7 @@ async function legacyDownload(app: App, req: IncomingMessage, res: ServerRespons
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': file.size,
-    'x-response-body': JSON.stringify({ status: 'success', path: file.path, size: file.size, sha256: file.sha256 }),
+    'x-response-body': JSON.stringify(toRestBody({ path: file.path, size: file.size, sha256: file.sha256 })),
   });
   stream.pipe(res);
   await new Promise<void>((resolve) => res.once('close', resolve));
@@ -106,7 +107,8 @@ async function legacyDownload(app: App, req: IncomingMessage, res: ServerRespons
 async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string) {
   try {
     const body = await readEnvelope(req);
-    const engine = findEngine(body.engine);
+    // No engine named: the revision's blob type decides (authorizedRevision checks it is ONNX).
+    const engine = body.engine === undefined ? onnxEngine : findEngine(body.engine);
     if (engine !== onnxEngine) throw badRequest(`octet-stream bodies are only for the ONNX engine's upload and download`);
     await (body.command === 'upload' ? legacyUpload(app, req, res, revisionId, body) : legacyDownload(app, req, res, revisionId, body));
   } catch (error) {
@@ -114,7 +116,7 @@ async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, re
     if (res.headersSent) return void res.destroy();
     const status = error instanceof ApiError ? getHTTPStatusCodeFromError(error) : 500;
     if (status === 500) console.error('[onnx] raw request failed', error);
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: toErrorBody(error) }));
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(toRestError(toErrorBody(error))));
   }
 }
 

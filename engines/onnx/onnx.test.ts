@@ -2,6 +2,7 @@
  * The ONNX engine against real MinIO and real onnxruntime: upload through presigned URLs,
  * description from the graph, download, inference, bad input, access, the legacy octet-stream path.
  */
+import { errorCode } from '../../test/support/client';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { sha256Hex } from '../../core/crypto';
 import { onnxFiles } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { addModel, matMulModel } from './test-models';
+import { addModel, matMulModel, modelArchive } from './test-models';
 import { newModelBlob, putPart, rawRequest, s3Env, uploadModel, waitForRevision, type UploadPart } from './test-client';
 import { sweepStaleUploads } from './uploads';
 
@@ -40,7 +41,7 @@ describe('a small model built by the test', () => {
     const { revision, operationId } = await uploadModel(p.admin, revisionId, model, { sha256: sha256Hex(model) });
     expect(revision).toMatchObject({ status: 'ready', status_reason: null });
     const op = await p.admin.get(`/operations/${operationId}`);
-    expect(op.body.operation).toMatchObject({ type: 'onnx.upload', status: 'succeeded', progress: 1 });
+    expect(op.body.operation).toMatchObject({ type: 'onnx.upload', status: 'completed', progress: 1 });
 
     const described = await p.admin.post(`/revisions/${revisionId}/data/query`, { engine: 'onnx_blobhub', command: 'describe' });
     expect(described.status).toBe(200);
@@ -90,14 +91,14 @@ describe('a small model built by the test', () => {
 
     const wrongType = await run({ X: { type: 'int64', dims: [1, 2], data: [1, 1] } });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.error.message).toMatch(/X: type int64 given, the model expects float32/);
+    expect(wrongType.body.message).toMatch(/X: type int64 given, the model expects float32/);
     const wrongShape = await run({ X: { type: 'float32', dims: [1, 3], data: [1, 1, 1] } });
     expect(wrongShape.status).toBe(400);
-    expect(wrongShape.body.error.details.problems[0]).toMatch(/dims \[1, 3\] do not fit the shape \[n, 2\]/);
+    expect(wrongShape.body.details.problems[0]).toMatch(/dims \[1, 3\] do not fit the shape \[n, 2\]/);
     const wrongCount = await run({ X: { type: 'float32', dims: [2, 2], data: [1, 1] } });
     expect(wrongCount.status).toBe(400);
     const missing = await run({});
-    expect(missing.body.error.message).toMatch(/X: missing/);
+    expect(missing.body.message).toMatch(/X: missing/);
   });
 
   it('shares the stored bytes with a new draft instead of copying them', async () => {
@@ -177,9 +178,9 @@ describe('bad uploads', () => {
       p.admin.data(revisionId, 'onnx_blobhub', 'complete_upload', { operation_id: operationId, parts: [{ part_number: 1, hash }], ...extra });
     const wrong = await complete('"0123456789abcdef0123456789abcdef"');
     expect(wrong.status).toBe(400);
-    expect(wrong.body.error.code).toBe('invalid_parts');
+    expect(errorCode(wrong)).toBe('invalid_parts');
     const tooMany = await p.admin.data(revisionId, 'onnx_blobhub', 'complete_upload', { operation_id: operationId, parts: [{ hash: etag }, { hash: etag }] });
-    expect(tooMany.body.error).toMatchObject({ code: 'invalid_parts', details: { expected_parts: 1 } });
+    expect(tooMany.body).toMatchObject({ error: 'invalid_parts', details: { expected_parts: 1 } });
     expect((await complete(etag)).status).toBe(200);
     expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
     expect((await complete(etag)).status).toBe(409);
@@ -205,7 +206,7 @@ describe('bad uploads', () => {
     expect((await p.admin.post(`/revisions/${revisionId}/commit`)).status).toBe(200);
     const res = await p.admin.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: 10 });
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('conflict');
+    expect(errorCode(res)).toBe('conflict');
   });
 
   it('frees the parts on cancel_upload; the sweeper aborts uploads left open and frees bytes no revision holds', async () => {
@@ -214,7 +215,7 @@ describe('bad uploads', () => {
     const cancelled = await initiate(revisionId, model.length);
     await putPart(cancelled.parts[0], model);
     const cancel = await p.admin.data(revisionId, 'onnx_blobhub', 'cancel_upload', { operation_id: cancelled.operationId });
-    expect(cancel.body.operation.status).toBe('cancelled');
+    expect(cancel.body.operation.status).toBe('stopped');
     expect((await pendingUploads()).map((u) => u.Key)).not.toContain(`onnx/uploads/${cancelled.operationId}`);
 
     const kept = await newModelBlob(p.admin);
@@ -239,7 +240,7 @@ describe('bad uploads', () => {
     // Bytes still held by a revision stay; bytes whose last revision is gone are freed.
     expect(await p.app.blobStore!.head(sharedKey)).toBe(matMulModel().length);
     expect(await p.app.blobStore!.head(droppedKey)).toBeNull();
-    expect((await p.admin.get(`/operations/${stale.operationId}`)).body.operation).toMatchObject({ status: 'cancelled', error: { code: 'expired' } });
+    expect((await p.admin.get(`/operations/${stale.operationId}`)).body.operation).toMatchObject({ status: 'stopped', error: { code: 'expired' } });
     const late = await p.admin.data(revisionId, 'onnx_blobhub', 'complete_upload', { operation_id: stale.operationId, parts: [{ hash: '"x"' }] });
     expect(late.status).toBe(409);
   });
@@ -289,6 +290,26 @@ describe('access', () => {
 });
 
 describe('the older single-request upload and download', () => {
+  it('fails an archive that does not hold exactly model.onnx (and model.json), saying why', async () => {
+    for (const [files, reason] of [
+      [{ 'weights.bin': addModel() }, /invalid_archive: .*weights\.bin/],
+      [{ 'model.json': Buffer.from('{}') }, /invalid_archive: the archive holds no model\.onnx/],
+      [{ 'model.onnx': Buffer.from('not a model') }, /^(not_onnx|truncated): /],
+    ] as const) {
+      const { revisionId } = await newModelBlob(p.admin);
+      const archive = await modelArchive(files);
+      const up = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
+        'x-api-key': p.admin.auth.key!,
+        'content-type': 'application/octet-stream',
+        'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: archive.length }),
+      }, archive);
+      expect(up.status).toBe(200);
+      const revision = await waitForRevision(p.admin, revisionId);
+      expect(revision.status).toBe('failed');
+      expect(revision.status_reason).toMatch(reason);
+    }
+  });
+
   it('takes an octet-stream body with X-Request-Body and answers the bytes with X-Response-Body', async () => {
     const model = matMulModel();
     const { revisionId } = await newModelBlob(p.admin);
@@ -310,8 +331,8 @@ describe('the older single-request upload and download', () => {
     expect(down.body.equals(model)).toBe(true);
     expect(JSON.parse(down.headers['x-response-body'] as string)).toMatchObject({ status: 'success', size: model.length, sha256: sha256Hex(model) });
 
-    // The older SDK ships the model as model.tar.gz: stored and served as a component, not read as a graph.
-    const tarball = Buffer.from('gzip bytes of a tarball holding model.onnx');
+    // BlobHub's SDK ships the model as model.tar.gz: kept, and unpacked into model.onnx (described) and model.json.
+    const tarball = await modelArchive({ 'model.onnx': model });
     const tar = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
       ...headers,
       'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.tar.gz', size: tarball.length }),
@@ -320,7 +341,13 @@ describe('the older single-request upload and download', () => {
     expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
     const described = await p.admin.data(revisionId, 'onnx', 'describe', {});
     expect(described.body.model.path).toBe('model.onnx');
-    expect(described.body.components.map((c: { path: string }) => c.path)).toEqual(['model.onnx', 'model.tar.gz']);
+    expect(described.body.components.map((c: { path: string }) => c.path)).toEqual(['model.json', 'model.onnx', 'model.tar.gz']);
+    const topology = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/query`, {
+      'x-api-key': p.admin.auth.key!,
+      accept: 'application/octet-stream',
+      'x-request-body': JSON.stringify({ command: 'download', path: 'model.json' }),
+    });
+    expect(JSON.parse(topology.body.toString())).toMatchObject({ graph_name: described.body.model.graph_name, inputs: described.body.model.inputs });
     const tarDown = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
       'x-api-key': p.admin.auth.key!,
       accept: 'application/octet-stream',
@@ -338,6 +365,6 @@ describe('the older single-request upload and download', () => {
 
     const bad = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data`, { ...headers, 'x-request-body': '{not json' }, model);
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body.toString()).error.code).toBe('bad_request');
+    expect(JSON.parse(bad.body.toString()).error).toBe('bad_request');
   });
 });

@@ -1,4 +1,6 @@
 /** ONNX models built by the tests themselves with onnx-proto (test support, not runtime code). */
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -96,4 +98,14 @@ export async function writeBigModel(file: string, floats: number): Promise<{ siz
   out.end();
   await once(out, 'finish');
   return { size: head.length + rawBytes, sha256: hash.digest('hex') };
+}
+
+/** A model.tar.gz as BlobHub's SDK packs it: regular files at the top level of a gzipped tar. */
+export async function modelArchive(files: Record<string, Buffer>): Promise<Buffer> {
+  const tar = pack();
+  for (const [name, bytes] of Object.entries(files)) tar.entry({ name, size: bytes.length, mode: 0o644 }, bytes);
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
 }

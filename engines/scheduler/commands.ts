@@ -7,6 +7,7 @@ import { conflict } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { afterCursor, idOf, page, pageQuery } from '../../core/wire';
 import { scheduleExecutions, schedules } from '../../db/schema';
+import { isClientTarget } from './client-target';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
 import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, scheduleWire } from './store';
@@ -30,13 +31,19 @@ function normalizeTiming(spec: ScheduleSpec): ScheduleSpec {
   return spec.repeat === 'one_time' ? { ...spec, cron_expression: null } : { ...spec, invocation_time: null };
 }
 
+/** The checked target, resolved; a target in BlobHub's form is also kept as written. */
+async function targetFields(ctx: CommandContext, given: Parameters<typeof validateTarget>[2]) {
+  return { invocation_target: await validateTarget(ctx.app, ctx.caller, given), client_invocation_target: isClientTarget(given) ? given : null };
+}
+
 const createSchedule = defineCommand({
   kind: 'command',
   input: createScheduleInput,
   async run(ctx, input) {
-    const { enabled, pause_note, ...fields } = input;
+    const { enabled, pause_note, invocation_target, ...fields } = input;
     const spec = normalizeTiming({
       ...fields,
+      ...(await targetFields(ctx, invocation_target)),
       cron_expression: fields.cron_expression ?? null,
       invocation_time: fields.invocation_time ?? null,
       start_date: fields.start_date ?? null,
@@ -44,7 +51,6 @@ const createSchedule = defineCommand({
       catchup_window_seconds: fields.catchup_window_seconds ?? null,
     });
     validateTiming(spec, { invocationTimeChanged: true });
-    spec.invocation_target = await validateTarget(ctx.app, ctx.caller, spec.invocation_target);
     const row = await insertSchedule(ctx.app, {
       id: newId('schedule'),
       revisionId: ctx.revision.id,
@@ -64,7 +70,8 @@ const updateSchedule = defineCommand({
   input: updateScheduleInput,
   async run(ctx, input) {
     const row = await loadChangeable(ctx, input.schedule_id);
-    const { schedule_id: _id, enabled, pause_note, ...changes } = input;
+    const { schedule_id: _id, enabled, pause_note, invocation_target, ...fields } = input;
+    const changes = invocation_target ? { ...fields, ...(await targetFields(ctx, invocation_target)) } : fields;
     if (changes.repeat === 'recurring_cron' && specOf(row).repeat !== 'recurring_cron' && !changes.cron_expression) {
       throw fieldError('cron_expression', 'is required when switching repeat to recurring_cron');
     }
@@ -73,7 +80,6 @@ const updateSchedule = defineCommand({
     }
     const spec = normalizeTiming({ ...specOf(row), ...changes });
     validateTiming(spec, { invocationTimeChanged: changes.invocation_time !== undefined || changes.timezone !== undefined });
-    if (changes.invocation_target) spec.invocation_target = await validateTarget(ctx.app, ctx.caller, spec.invocation_target);
     const state = enabled === undefined ? row.state : enabled ? 'active' : 'paused';
     const saved = await saveSchedule(ctx.app, row.id, { spec, state, pauseNote: pause_note === undefined ? row.pauseNote : pause_note });
     return withSchedule(ctx, saved);
@@ -88,16 +94,27 @@ const getSchedule = defineCommand({
 
 const listSchedules = defineCommand({
   kind: 'query',
-  input: z.object(pageQuery),
+  input: z.object({
+    ...pageQuery,
+    /** BlobHub's paging: the `last_schedule_id` of the page before */
+    start_schedule_id: idOf('schedule').optional(),
+  }),
   async run(ctx, input) {
     const rows = await ctx.app.db
       .select()
       .from(schedules)
-      .where(and(eq(schedules.blobId, ctx.blob.id), afterCursor(schedules.id, input.cursor)))
+      .where(
+        and(
+          eq(schedules.blobId, ctx.blob.id),
+          afterCursor(schedules.id, input.cursor),
+          input.start_schedule_id ? lt(schedules.id, input.start_schedule_id) : undefined,
+        ),
+      )
       .orderBy(desc(schedules.id))
       .limit(input.limit + 1);
     const { items, cursor } = page(rows.filter((r) => r.syncState !== 'deleting'), input.limit);
-    return { schedules: await Promise.all(items.map((row) => scheduleWire(ctx.app, row))), cursor };
+    const lastScheduleId = cursor ? items[items.length - 1].id : null;
+    return { schedules: await Promise.all(items.map((row) => scheduleWire(ctx.app, row))), cursor, last_schedule_id: lastScheduleId };
   },
 });
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { scheduleExecutions, schedules } from '../../db/schema';
 import { idOf, idOrName } from '../../core/wire';
+import { clientInvocationTarget, type ClientInvocationTarget } from './client-target';
 
 export const overlapPolicies = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
@@ -30,7 +31,11 @@ const scheduleFields = {
   end_date: utcDateTime.nullable(),
   enabled: z.boolean(),
   invocation_target_type: z.literal('workflow'),
-  invocation_target: invocationTarget,
+  /** the SPEC form, or BlobHub's `{target, workflow, input_data}` (resolved at save time) */
+  invocation_target: z.union([invocationTarget, clientInvocationTarget]),
+  /** BlobHub's name for a schedule, unique in its revision for `scheduler deploy` */
+  alias: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 lowercase letters, digits, _ -').nullable(),
+  description: z.string().max(256).nullable(),
   overlap_policy: z.enum(overlapPolicies),
   catchup_window_seconds: z.number().int().min(10).max(365 * 24 * 3600).nullable(),
   pause_note: z.string().max(1000).nullable(),
@@ -46,6 +51,8 @@ export const createScheduleInput = z.object({
   overlap_policy: scheduleFields.overlap_policy.default('skip'),
   catchup_window_seconds: scheduleFields.catchup_window_seconds.optional(),
   pause_note: scheduleFields.pause_note.optional(),
+  alias: scheduleFields.alias.optional(),
+  description: scheduleFields.description.optional(),
 });
 
 export const updateScheduleInput = z.object({ schedule_id: idOf('schedule'), ...scheduleFields }).partial().required({ schedule_id: true });
@@ -60,6 +67,10 @@ export interface ScheduleSpec {
   end_date: string | null;
   invocation_target_type: 'workflow';
   invocation_target: z.infer<typeof invocationTarget>;
+  /** the target as BlobHub's clients wrote it, read back in that form (`invocation_target` holds it resolved) */
+  client_invocation_target?: ClientInvocationTarget | null;
+  alias?: string | null;
+  description?: string | null;
   overlap_policy: (typeof overlapPolicies)[number];
   catchup_window_seconds: number | null;
 }

@@ -82,7 +82,7 @@ describe('backfill_schedule', () => {
     const records = await settled(id, 12);
     expect(records).toHaveLength(12);
     expect(records.map((r: any) => r.scheduled_at)).toEqual(Array.from({ length: 12 }, (_, i) => `${2010 + i}-01-01T12:00:00.000Z`));
-    expect(records.every((r: any) => r.status === 'success' && r.execution_status === 'succeeded')).toBe(true);
+    expect(records.every((r: any) => r.status === 'success' && r.execution_status === 'completed')).toBe(true);
     const first = await cmd('list_executions', { schedule_id: id, include_schedule: true });
     expect(first.body.executions).toHaveLength(10);
     expect(first.body.last_execution_id).toBe(first.body.executions[9].id);
@@ -97,7 +97,7 @@ describe('backfill_schedule', () => {
     const id = await yearly('skip');
     const res = await cmd('backfill_schedule', { schedule_id: id, start: '2020-01-01T00:00:00Z', end: '2019-01-01T00:00:00Z' });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toContain('end');
+    expect(res.body.message).toContain('end');
   });
 });
 
@@ -108,7 +108,7 @@ describe('overlap policies with a slow target (three overlapping slots)', () => 
     await settled(id, 1);
     await quiet();
     const records = await settled(id, 1);
-    expect(records.map((r: any) => [r.scheduled_at.slice(0, 4), r.execution_status])).toEqual([['2021', 'succeeded']]);
+    expect(records.map((r: any) => [r.scheduled_at.slice(0, 4), r.execution_status])).toEqual([['2021', 'completed']]);
   });
 
   it('buffer_one: the first runs, one more waits for it, the third is dropped', async () => {
@@ -117,7 +117,7 @@ describe('overlap policies with a slow target (three overlapping slots)', () => 
     const records = await settled(id, 2);
     await quiet();
     expect((await settled(id, 2)).length).toBe(2);
-    expect(records.map((r: any) => r.execution_status)).toEqual(['succeeded', 'succeeded']);
+    expect(records.map((r: any) => r.execution_status)).toEqual(['completed', 'completed']);
   });
 
   it('buffer_all: all three run, one after another', async () => {
@@ -125,9 +125,9 @@ describe('overlap policies with a slow target (three overlapping slots)', () => 
     await backfillYears(id, 2021, 2023);
     const records = await settled(id, 3);
     expect(records.map((r: any) => [r.scheduled_at.slice(0, 4), r.execution_status])).toEqual([
-      ['2021', 'succeeded'],
-      ['2022', 'succeeded'],
-      ['2023', 'succeeded'],
+      ['2021', 'completed'],
+      ['2022', 'completed'],
+      ['2023', 'completed'],
     ]);
   });
 
@@ -135,7 +135,7 @@ describe('overlap policies with a slow target (three overlapping slots)', () => 
     const id = await yearly('allow_all');
     await backfillYears(id, 2021, 2023);
     const records = await settled(id, 3);
-    expect(records.map((r: any) => r.execution_status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(records.map((r: any) => r.execution_status)).toEqual(['completed', 'completed', 'completed']);
   });
 
   it.each(['cancel_other', 'terminate_other'])('%s: a new fire stops the running execution, then runs', { timeout: 120_000 }, async (policy) => {
@@ -148,8 +148,8 @@ describe('overlap policies with a slow target (three overlapping slots)', () => 
     expect((await cmd('trigger_schedule', { schedule_id: id })).status).toBe(200);
     const records = await settled(id, 2);
     expect(records.map((r: any) => [r.id === first.id, r.execution_status])).toEqual([
-      [true, 'cancelled'],
-      [false, 'succeeded'],
+      [true, 'stopped'],
+      [false, 'completed'],
     ]);
   });
 });

@@ -2,6 +2,7 @@
  * The scheduler end to end on real Temporal Schedules: schedules fire real workflow executions
  * of the SPEC §4 fibonacci definition; validation, lifecycle, access loss and reconciliation.
  */
+import { errorCode } from '../../test/support/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleExecutions, schedules } from '../../db/schema';
@@ -55,13 +56,13 @@ const executionsOf = (scheduleId: string, count: number, timeoutMs = 60_000) =>
 const endedExecution = (executionId: string) =>
   eventually(async () => {
     const res = await admin.client.data(target.revisionId, WORKFLOW, 'get_execution', { execution_id: executionId });
-    return ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(res.body.execution?.status) ? res.body.execution : undefined;
+    return ['completed', 'failed', 'stopped'].includes(res.body.execution?.status) ? res.body.execution : undefined;
   });
 
 /** Waits for the execution to end and checks it computed fibonacci(n) = `result`. */
 async function expectFibonacci(executionId: string, result: number) {
   const execution = await endedExecution(executionId);
-  expect(execution, JSON.stringify(execution.error)).toMatchObject({ status: 'succeeded', output_data: [{ alias: 'result', value: { type: 'integer', integer: result } }] });
+  expect(execution, JSON.stringify(execution.error)).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: { type: 'integer', integer: result } }] });
   return execution;
 }
 
@@ -121,8 +122,8 @@ describe('creating schedules', () => {
     for (const [params, field] of cases) {
       const res = await cmd('create_schedule', params);
       expect(res.status, JSON.stringify(params)).toBe(400);
-      expect(res.body.error.code).toBe('bad_request');
-      expect(res.body.error.message).toContain(field);
+      expect(errorCode(res)).toBe('bad_request');
+      expect(res.body.message).toContain(field);
     }
     expect((await p.app.db.select().from(schedules)).length).toBe(before);
     expect(await countTemporalSchedules()).toBe(temporalBefore);

@@ -111,7 +111,7 @@ function effectiveState(row: ScheduleRow, description: ScheduleDescription | nul
 
 export async function scheduleWire(app: App, row: ScheduleRow) {
   const description = await describeTemporalSchedule(app, row.id);
-  const spec = specOf(row);
+  const { client_invocation_target: clientTarget, ...spec } = specOf(row);
   const state = effectiveState(row, description);
   const { namespace, uiUrl } = app.temporal;
   return {
@@ -120,6 +120,7 @@ export async function scheduleWire(app: App, row: ScheduleRow) {
     revision_id: row.revisionId,
     owner_id: row.ownerId,
     ...spec,
+    ...(clientTarget ? { invocation_target: clientTarget, resolved_invocation_target: spec.invocation_target } : {}),
     enabled: row.state !== 'paused',
     pause_note: row.pauseNote,
     state,

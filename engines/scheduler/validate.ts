@@ -1,4 +1,5 @@
 /** Checks a schedule before anything is written: its timing fields and its invocation target. */
+import { isClientTarget, resolveClientTarget, type ClientInvocationTarget } from './client-target';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import type { Caller } from '../../core/access';
@@ -33,7 +34,8 @@ export function validateTiming(spec: Timing, opts: { invocationTimeChanged: bool
  * the named org and blob, with the named definition alias and (if given) session. Returns the
  * target with org and blob names resolved to ids.
  */
-export async function validateTarget(app: App, caller: Caller, target: ScheduleSpec['invocation_target']) {
+export async function validateTarget(app: App, caller: Caller, given: ScheduleSpec['invocation_target'] | ClientInvocationTarget) {
+  const target = isClientTarget(given) ? await resolveClientTarget(app, caller, given) : given;
   const { blob, revision } = await requireRevision(app.db, caller, target.revision_id, 'write');
   const named = await requireBlob(app.db, caller, target.blob_id, 'read', target.org_id).catch(() => null);
   if (!named || named.blob.id !== blob.id) {

@@ -24,7 +24,7 @@ describe('logic.code', () => {
   it('computes the fibonacci example of the spec: n = 10 gives 55', async () => {
     await upload(p.admin, rev, 'fibonacci', fibonacciDefinition());
     const execution = await run(p.admin, rev, 'fibonacci', [{ alias: 'n', value: integer(10) }]);
-    expect(execution).toMatchObject({ status: 'succeeded', alias: 'fibonacci', output_data: [{ alias: 'result', value: integer(55) }] });
+    expect(execution).toMatchObject({ status: 'completed', alias: 'fibonacci', output_data: [{ alias: 'result', value: integer(55) }] });
     const exited = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'processor.exited' && e.attributes.processor_id === 'c');
     expect(exited?.attributes).toMatchObject({ processor_type: 'logic.code', route: 'success', attempt: 1 });
   });
@@ -88,7 +88,7 @@ describe('logic.code', () => {
     );
     expect((await run(p.admin, rev, 'routes', [{ alias: 'n', value: integer(5) }])).output_data).toEqual([{ alias: 'n', value: integer(5) }]);
     const terminal = await run(p.admin, rev, 'routes', [{ alias: 'n', value: integer(1) }]);
-    expect(terminal).toMatchObject({ status: 'succeeded', output_data: [] });
+    expect(terminal).toMatchObject({ status: 'completed', output_data: [] });
     const entered = (await eventsOf(p.admin, rev, terminal.id)).filter((e) => e.type === 'processor.entered').map((e) => e.attributes.processor_id);
     expect(entered).not.toContain('e');
   });
@@ -145,7 +145,7 @@ describe('creating an execution with a caller-chosen id (how a schedule fire ret
     expect(new Set(attempts.map((a) => a.id))).toEqual(new Set([args.executionId]));
     expect(await p.app.db.select().from(executions).where(eq(executions.id, args.executionId))).toHaveLength(1);
     const finished = await waitForStatus(p.admin, rev, args.executionId);
-    expect(finished).toMatchObject({ status: 'succeeded', output_data: [{ alias: 'result', value: integer(13) }] });
+    expect(finished).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: integer(13) }] });
     const started = (await eventsOf(p.admin, rev, args.executionId)).filter((e) => e.type === 'execution_started');
     expect(started).toHaveLength(1);
   });

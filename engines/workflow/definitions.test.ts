@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { comp, data, definition, ENGINE, fibonacciDefinition, flow, newWorkflowBlob, start, upload, waitForEvent } from './testing';
 
@@ -59,7 +60,7 @@ describe('definitions', () => {
     if (componentId) expect(error.component_id).toBe(componentId);
     const uploaded = await p.admin.data(rev, ENGINE, 'upload_definition', { alias: 'bad', definition: def });
     expect(uploaded.status).toBe(400);
-    expect(uploaded.body.error.code).toBe('invalid_definition');
+    expect(errorCode(uploaded)).toBe('invalid_definition');
     expect((await p.admin.data(rev, ENGINE, 'list_definitions', {})).body.definitions).toEqual([]);
   });
 
@@ -69,7 +70,7 @@ describe('definitions', () => {
       [flow('s', 'b'), flow('b', 'd', 'true'), flow('d', 'b'), flow('b', 'e', 'false'), data('s', 'go', 'b')],
     );
     const { revisionId: rev } = await newWorkflowBlob(p.admin, 'loops');
-    expect((await p.admin.data(rev, ENGINE, 'validate_definition', { definition: looping })).body).toEqual({ valid: true, errors: [] });
+    expect((await p.admin.data(rev, ENGINE, 'validate_definition', { definition: looping })).body).toEqual({ status: 'success', valid: true, errors: [] });
   });
 
   it('compiles every definition at commit, refuses with the reasons, and freezes the content', async () => {
@@ -77,7 +78,7 @@ describe('definitions', () => {
     await upload(p.admin, rev, 'parent', definition([comp('s', 'flow.start'), comp('sub', 'flow.subworkflow', { alias: 'missing' })], [flow('s', 'sub')]));
     const refused = await p.admin.post(`/revisions/${rev}/commit`);
     expect(refused.status).toBe(400);
-    expect(refused.body.error.details[0]).toMatchObject({ definition_alias: 'parent', component_id: 'sub', message: expect.stringContaining('missing') });
+    expect(refused.body.details[0]).toMatchObject({ definition_alias: 'parent', component_id: 'sub', message: expect.stringContaining('missing') });
     await upload(p.admin, rev, 'missing', valid());
     const committed = await p.admin.post(`/revisions/${rev}/commit`);
     expect(committed.body.revision).toMatchObject({ phase: 'commit', content_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });

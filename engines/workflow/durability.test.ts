@@ -69,7 +69,7 @@ it('finishes an execution after its worker is killed with SIGKILL, recording eve
 
   await startWorkerProcess();
   const done = await waitForStatus(p.admin, rev, execution.id, undefined, 60_000);
-  expect(done.status).toBe('succeeded');
+  expect(done.status).toBe('completed');
   expect(done.output_data[0].value.json).toEqual({ hits: 2 });
   expect(hits).toBe(2);
 

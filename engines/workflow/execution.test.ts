@@ -69,7 +69,7 @@ describe('running definitions', () => {
       ),
     );
     const execution = await run(p.admin, rev, 'order', [{ alias: 'n', value: integer(7) }]);
-    expect(execution.status).toBe('succeeded');
+    expect(execution.status).toBe('completed');
     expect(execution.output_data).toEqual([
       { alias: 'big', value: { type: 'json', json: { path: '/big', method: 'POST', auth: null, received: 7 } } },
       { alias: 'audit_status', value: integer(200) },
@@ -124,7 +124,7 @@ describe('running definitions', () => {
       ),
     );
     const execution = await run(p.admin, rev, 'fallback');
-    expect(execution.status).toBe('succeeded');
+    expect(execution.status).toBe('completed');
     expect(execution.output_data).toEqual([{ alias: 'error', value: text(expect.stringContaining('HTTP 500')) }]);
     const exited = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'processor.exited' && e.attributes.processor_id === 'h');
     expect(exited?.attributes).toMatchObject({ route: 'failure', attempt: 1 });
@@ -150,7 +150,7 @@ describe('running definitions', () => {
       ),
     );
     const execution = await run(p.admin, rev, 'flaky');
-    expect(execution.status).toBe('succeeded');
+    expect(execution.status).toBe('completed');
     expect(calls['/flaky-1']).toBe(3);
     const events = await eventsOf(p.admin, rev, execution.id);
     const h = events.filter((e) => e.attributes?.processor_id === 'h');
@@ -189,13 +189,13 @@ describe('waiting, timers and cancellation', () => {
     const signal = await p.admin.data(rev, ENGINE, 'signal_execution', { execution_id: execution.id, name: 'approve', payload: { by: 'ann' } });
     expect(signal.status).toBe(200);
     const done = await waitForStatus(p.admin, rev, execution.id);
-    expect(done.status).toBe('succeeded');
+    expect(done.status).toBe('completed');
     expect(done.output_data).toEqual([{ alias: 'approval', value: { type: 'json', json: { by: 'ann' } } }]);
   });
 
   it('takes the timeout route of flow.wait when no signal comes', async () => {
     const execution = await run(p.admin, rev, 'approval');
-    expect(execution.status).toBe('succeeded');
+    expect(execution.status).toBe('completed');
     const w = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'processor.exited' && e.attributes.processor_id === 'w');
     expect(w?.attributes.route).toBe('timeout');
   });
@@ -215,7 +215,7 @@ describe('waiting, timers and cancellation', () => {
     );
     const execution = await start(p.admin, rev, 'inbox', [{ alias: 'msg', value: text('hello thread') }], { session_id: session.id });
     const done = await waitForStatus(p.admin, rev, execution.id);
-    expect(done.status).toBe('succeeded');
+    expect(done.status).toBe('completed');
     expect(done.output_data[0].value.json).toMatchObject({ alias: 'inbox', item_id: expect.stringMatching(/^itm_[0-9a-z]{26}$/) });
     const posted = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'session_thread_item_posted');
     expect(posted?.attributes).toEqual({ alias: 'inbox', item_id: done.output_data[0].value.json.item_id });
@@ -224,7 +224,7 @@ describe('waiting, timers and cancellation', () => {
   it('waits on flow.delay with a durable timer', async () => {
     await upload(p.admin, rev, 'delayed', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
     const execution = await run(p.admin, rev, 'delayed');
-    expect(execution.status).toBe('succeeded');
+    expect(execution.status).toBe('completed');
     const history = await p.app.temporal.client.workflow.getHandle(execution.id).fetchHistory();
     expect(history.events?.some((e) => e.timerStartedEventAttributes)).toBe(true);
     const d = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'processor.exited' && e.attributes.processor_id === 'd');
@@ -235,7 +235,7 @@ describe('waiting, timers and cancellation', () => {
     await upload(p.admin, rev, 'forever', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
     const execution = await start(p.admin, rev, 'forever', [], { timeout_seconds: 1 });
     const done = await waitForStatus(p.admin, rev, execution.id);
-    expect(done).toMatchObject({ status: 'timed_out', error: { kind: 'timeout' } });
+    expect(done).toMatchObject({ status: 'failed', error: { kind: 'timeout' } });
     expect((await eventsOf(p.admin, rev, execution.id)).map((e) => e.type).slice(-2)).toEqual(['flow.error', 'execution_ended']);
   });
 
@@ -246,7 +246,7 @@ describe('waiting, timers and cancellation', () => {
     const cancel = await p.admin.data(rev, ENGINE, 'cancel_execution', { execution_id: execution.id });
     expect(cancel.status).toBe(200);
     const done = await waitForStatus(p.admin, rev, execution.id);
-    expect(done.status).toBe('cancelled');
+    expect(done.status).toBe('stopped');
     const types = (await eventsOf(p.admin, rev, execution.id)).map((e) => e.type);
     expect(types.at(-1)).toBe('execution_ended');
     expect((await p.admin.data(rev, ENGINE, 'cancel_execution', { execution_id: execution.id })).status).toBe(409);
@@ -292,11 +292,11 @@ describe('subworkflows, session objects and Temporal', () => {
       ),
     );
     const execution = await run(p.admin, rev, 'parent', [{ alias: 'n', value: integer(3) }]);
-    expect(execution.status).toBe('succeeded');
+    expect(execution.status).toBe('completed');
     expect(execution.output_data[0]).toMatchObject({ alias: 'from_child', value: { type: 'json', json: { path: '/child', received: 3 } } });
     const list = await p.admin.data(rev, ENGINE, 'list_executions', { session_id: execution.session_id });
     const child = list.body.executions.find((e: any) => e.alias === 'child');
-    expect(child).toMatchObject({ status: 'succeeded', parent_execution_id: execution.id });
+    expect(child).toMatchObject({ status: 'completed', parent_execution_id: execution.id });
   });
 
   it('reads and writes session objects from a flow', async () => {

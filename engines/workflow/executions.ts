@@ -6,8 +6,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { ApiError, badRequest, notFound } from '../../core/errors';
-import { newId } from '../../core/ids';
+import { ApiError, badRequest, forbidden, notFound } from '../../core/errors';
+import { hasPrefix, newId } from '../../core/ids';
 import { requireRevision } from '../../core/resources';
 import type { Transaction } from '../../db/client';
 import { definitions, executionData, executions, sessions } from '../../db/schema';
@@ -173,11 +173,32 @@ async function startOrFindRun(app: App, executionId: string, start: () => Promis
   }
 }
 
-export async function createSessionRow(tx: Transaction, revisionId: string, createdBy: string | null, fields: { name?: string; metadata?: unknown } = {}) {
+export async function createSessionRow(
+  tx: Transaction,
+  revisionId: string,
+  createdBy: string | null,
+  fields: { name?: string; alias?: string; description?: string; metadata?: unknown } = {},
+) {
   const [row] = await tx
     .insert(sessions)
-    .values({ id: newId('session'), revisionId, name: fields.name ?? null, metadata: fields.metadata ?? null, createdBy })
+    .values({ id: newId('session'), revisionId, name: fields.name ?? null, alias: fields.alias ?? null, description: fields.description ?? null, metadata: fields.metadata ?? null, createdBy })
+    .onConflictDoNothing()
     .returning();
+  if (!row) throw new ApiError('bad_request', `a session with alias ${fields.alias} already exists in this revision`, { engineCode: 'alias_in_use' });
+  return row;
+}
+
+/**
+ * A session by id, or by alias as BlobHub's clients address it. An unknown alias is refused
+ * with 403 as BlobHub does: its clients create the session on that answer.
+ */
+export async function requireSessionByRef(db: App['db'], revisionId: string, ref: string) {
+  if (hasPrefix(ref, 'session')) return requireSessionIn(db, revisionId, ref);
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.alias, ref), eq(sessions.revisionId, revisionId)));
+  if (!row) throw forbidden(`session ${ref} is absent or not accessible`);
   return row;
 }
 

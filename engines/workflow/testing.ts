@@ -30,7 +30,7 @@ export async function start(client: ApiClient, revisionId: string, alias: string
   return res.body.execution;
 }
 
-const endedStatuses = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+const endedStatuses = ['completed', 'failed', 'stopped'];
 
 export async function waitForStatus(client: ApiClient, revisionId: string, executionId: string, statuses = endedStatuses, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;

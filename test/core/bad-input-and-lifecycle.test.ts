@@ -79,13 +79,13 @@ describe('bad input', () => {
     const before = await coreRows();
     const res = await send();
     expectError(res, status, code);
-    expect(typeof res.body.error.message).toBe('string');
+    expect(typeof res.body.message).toBe('string');
     expect(await coreRows()).toEqual(before);
   });
 
   it('puts zod issues into details and never leaks internals', async () => {
     const res = await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'x', type: 'video' });
-    expect(res.body.error.details).toEqual([expect.objectContaining({ path: ['type'] })]);
+    expect(res.body.details).toEqual([expect.objectContaining({ path: ['type'] })]);
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+|node_modules|select /i);
   });
 
@@ -137,7 +137,7 @@ describe('revision lifecycle invariants', () => {
     const beforeCommit = await coreRows();
     const refused = await owner.client.post(`/revisions/${revisionId}/commit`);
     expectError(refused, 400, 'bad_request');
-    expect(JSON.stringify(refused.body.error.details)).toContain('helper');
+    expect(JSON.stringify(refused.body.details)).toContain('helper');
     expect(await coreRows()).toEqual(beforeCommit);
 
     expect((await defineOn(revisionId, 'helper')).status).toBe(200);

@@ -3,11 +3,13 @@
  * the Temporal dev server as a child. Started twice on the same data dir to prove data persists.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { clientHomeOf, credentialsFileOf } from '../../core/client-profile';
 import { freePort, repoRoot } from '../../apps/dev/processes';
 import { ApiClient } from '../support/client';
 
@@ -95,8 +97,12 @@ describe('npm run dev (embedded defaults)', () => {
     const temporalChildren = childrenOf(first.pid!);
     expect(temporalChildren.length).toBeGreaterThan(0);
 
-    const credentials = readFileSync(path.join(dataDir, 'credentials.yaml'), 'utf8');
-    const apiKey = /api_key: (bhk_\S+)/.exec(credentials)![1];
+    // the profile file of BlobHub's published clients: owner-only, default profile, url with /v1
+    const file = credentialsFileOf(clientHomeOf(dataDir));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const credentials = parse(readFileSync(file, 'utf8')) as { default: string; profiles: Record<string, { key: string; url: string }> };
+    const { key: apiKey, url } = credentials.profiles[credentials.default];
+    expect(url).toMatch(new RegExp(`^http://(localhost|127\\.0\\.0\\.1):${port}/v1$`));
     const admin = new ApiClient(`http://127.0.0.1:${port}`, { key: apiKey });
     expect((await admin.get('/readyz')).body).toMatchObject({ database: 'ok', temporal: 'ok' });
     expect((await admin.post('/orgs', { name: 'persisted' })).status).toBe(200);

@@ -126,7 +126,31 @@ describe('API keys', () => {
     expectError(await other.client.delete(`/blobs/${blobId}/api_keys/${ownerKey.id}`), 404, 'not_found');
     expect((await other.client.delete(`/blobs/${blobId}/api_keys/${otherKey.id}`)).status).toBe(200);
     expectError(await other.client.post(`/blobs/${blobId}/api_keys`, { role: 'read' }), 403, 'forbidden');
-    expectError(await other.client.post('/users/me/api_keys', { role: 'admin' }), 400, 'bad_request');
+    expectError(await other.client.post('/users/me/api_keys', { role: 'owner' }), 400, 'bad_request');
+  });
+
+  it('with role admin act with their creator’s full rights on their target', async () => {
+    const newcomer = () => ({ email: `made-${process.pid}-${Math.random().toString(36).slice(2)}@example.com`, name: 'made by a key', password: 'password-123' });
+    // the bootstrap key is a personal admin key of the instance admin: it creates users
+    expect((await p.admin.post('/users', newcomer())).status).toBe(200);
+    const personalWrite = (await admin.client.post('/users/me/api_keys', { role: 'write' })).body.api_key;
+    expectError(await p.client({ key: personalWrite.secret }).post('/users', newcomer()), 403, 'forbidden');
+
+    const orgAdmin = (await owner.client.post(`/orgs/${orgId}/api_keys`, { role: 'admin' })).body.api_key;
+    expect(orgAdmin).toMatchObject({ role: 'admin', target: 'orgs' });
+    const viaAdminKey = p.client({ key: orgAdmin.secret });
+    expect((await viaAdminKey.post(`/orgs/${orgId}/members`, { user_id: other.id, role: 'read' })).status).toBe(200);
+    expect((await viaAdminKey.delete(`/orgs/${orgId}/members/${other.id}`)).status).toBe(200);
+    const minted = await viaAdminKey.post(`/orgs/${orgId}/api_keys`, { role: 'read' });
+    expect(minted.status).toBe(200);
+    const credential = await viaAdminKey.post(`/orgs/${orgId}/credentials`, { alias: 'from-admin-key', type: 'http_bearer', body: { token: 't' } });
+    expect(credential.status).toBe(200);
+    // full rights of its creator, not more: the owner is no instance admin, and the key reaches only its org
+    expectError(await viaAdminKey.post('/users', newcomer()), 403, 'forbidden');
+    expectError(await viaAdminKey.post(`/users/${owner.id}/api_keys`, { role: 'read' }), 404, 'not_found');
+    await owner.client.delete(`/orgs/${orgId}/credentials/${credential.body.credential_id}`);
+    await owner.client.delete(`/orgs/${orgId}/api_keys/${minted.body.api_key.id}`);
+    await owner.client.delete(`/orgs/${orgId}/api_keys/${orgAdmin.id}`);
   });
 });
 

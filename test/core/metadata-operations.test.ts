@@ -23,11 +23,12 @@ const metadataRows = () => p.app.db.select().from(metadata).orderBy(metadata.key
 
 describe('metadata', () => {
   it('sets, lists, overwrites and deletes values on blobs and revisions', async () => {
-    expect((await owner.client.put(`/blobs/${blobId}/metadata/license`, { value: 'mit' })).body).toEqual({ key: 'license', value: 'mit' });
+    expect((await owner.client.put(`/blobs/${blobId}/metadata/license`, { value: 'mit' })).body).toEqual({ status: 'success', key: 'license', value: 'mit' });
     await owner.client.put(`/blobs/${blobId}/metadata/tags`, { value: ['a', 'b'] });
     await owner.client.put(`/blobs/${blobId}/metadata/tags`, { value: { nested: [1, 2, { x: null }] } });
     await owner.client.put(`/blobs/${blobId}/metadata/empty`, { value: null });
     expect((await owner.client.get(`/blobs/${blobId}/metadata`)).body).toEqual({
+      status: 'success',
       metadata: { empty: null, license: 'mit', tags: { nested: [1, 2, { x: null }] } },
     });
     expect((await owner.client.delete(`/blobs/${blobId}/metadata/license`)).status).toBe(200);
@@ -84,7 +85,7 @@ describe('operations', () => {
     await updateOperation(p.app, op.id, { status: 'running', progress: 0.5 });
     await updateOperation(p.app, op.id, { status: 'succeeded', progress: 1, result: { rows: 3 } });
     const done = await owner.client.get(`/operations/${op.id}`);
-    expect(done.body.operation).toMatchObject({ status: 'succeeded', progress: 1, result: { rows: 3 }, error: null });
+    expect(done.body.operation).toMatchObject({ status: 'completed', progress: 1, result: { rows: 3 }, error: null });
 
     const updates = await p.app.db
       .select()

@@ -1,4 +1,5 @@
 import { validate, compileErrors } from '@readme/openapi-parser';
+import { errorCode } from '../support/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../apps/api/router';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -55,15 +56,15 @@ describe('GET /v1/openapi.json', () => {
     const admin = p.admin;
     await admin.post('/orgs', { name: 'routing' });
     const blob = (await admin.post('/orgs/routing/blobs', { name: 'model', type: 'workflow' })).body.blob;
-    expect((await admin.get(`/blobs/${blob.id}/members`)).body).toEqual({ members: [], cursor: null });
-    expect((await admin.get(`/blobs/${blob.id}/metadata`)).body).toEqual({ metadata: {} });
+    expect((await admin.get(`/blobs/${blob.id}/members`)).body).toEqual({ status: 'success', members: [], cursor: null });
+    expect((await admin.get(`/blobs/${blob.id}/metadata`)).body).toEqual({ status: 'success', metadata: {} });
     expect((await admin.get(`/blobs/${blob.id}/revisions`)).body.revisions).toHaveLength(1);
     expect((await admin.get('/blobs/routing/model')).body.blob.id).toBe(blob.id);
     expect((await admin.get('/orgs/routing/blobs')).body.blobs.map((b: { id: string }) => b.id)).toEqual([blob.id]);
     // names of sub-resources would be unreachable by name, so they are refused
     for (const name of ['members', 'metadata', 'operations', 'revisions', 'credentials']) {
       const res = await admin.post('/orgs/routing/blobs', { name, type: 'workflow' });
-      expect([res.status, res.body.error.code]).toEqual([400, 'bad_request']);
+      expect([res.status, errorCode(res)]).toEqual([400, 'bad_request']);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 let p: TestPlatform;
@@ -41,9 +42,9 @@ describe('a running platform', () => {
   it('answers bad input with the SPEC error shape', async () => {
     const res = await p.admin.post('/orgs', { name: 'Not A Slug' });
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('bad_request');
-    expect(res.body.error.details[0].path).toEqual(['name']);
+    expect(errorCode(res)).toBe('bad_request');
+    expect(res.body.details[0].path).toEqual(['name']);
     const unknownEngine = await p.admin.post('/revisions/rev_01jz0000000000000000000000/data', { engine: 'nope', command: 'x' });
-    expect(unknownEngine.body.error.code).toBe('bad_request');
+    expect(errorCode(unknownEngine)).toBe('bad_request');
   });
 });

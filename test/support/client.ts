@@ -6,7 +6,7 @@ export interface ApiResponse<T = any> {
 }
 
 /** The error code of a REST error response, whichever of the two error shapes it carries. */
-export function errorCode(res: ApiResponse): string | undefined {
+export function errorCode(res: Pick<ApiResponse, 'body'>): string | undefined {
   const error = (res.body as { error?: unknown } | undefined)?.error;
   return typeof error === 'string' ? error : (error as { code?: string } | undefined)?.code;
 }

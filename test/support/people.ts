@@ -1,6 +1,7 @@
 /** Signed-in users for tests, made through the real API (login, POST /users). */
+import { errorCode } from './client';
 import { expect } from 'vitest';
-import { errorCode, type ApiClient, type ApiResponse } from './client';
+import type { ApiClient } from './client';
 import { startTestPlatform, type TestPlatform } from './platform';
 
 export interface TestUser {
@@ -30,7 +31,7 @@ export async function newUser(p: TestPlatform, admin: TestUser, name = 'user'): 
 
 /** Asserts a SPEC error response. */
 export function expectError(res: { status: number; body: any }, status: number, code: string) {
-  expect({ status: res.status, code: errorCode(res as ApiResponse) }, JSON.stringify(res.body)).toEqual({ status, code });
+  expect({ status: res.status, code: errorCode(res) }, JSON.stringify(res.body)).toEqual({ status, code });
 }
 
 export interface OwnerFixture {

@@ -10,7 +10,8 @@ import { apiKeys } from '../../../db/schema';
 import { authedProcedure, router } from '../trpc';
 
 const params = targetParams('orgs', 'blobs', 'users');
-const keyRole = z.enum(['read', 'write']);
+/** an `admin` key acts with its creator's full rights on its target */
+const keyRole = z.enum(['read', 'write', 'admin']);
 
 const apiKeyWire = z.object({
   id: z.string(),

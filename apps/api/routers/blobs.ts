@@ -3,15 +3,19 @@ import { z } from 'zod';
 import { membershipsOf, type Caller } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
 import { engineForBlobType } from '../../../core/engines';
-import { conflict } from '../../../core/errors';
+import { blobTypeInput } from '../../../core/dialect';
+import { conflict, notFound } from '../../../core/errors';
+import type { BlobRow } from '../../../core/engines';
+import { limitGroupsOf } from '../../../core/limits';
 import { newId } from '../../../core/ids';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
 import { afterCursor, blobName, blobWire, idOf, idOrName, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
 import { blobs, revisions } from '../../../db/schema';
 import type { Db } from '../../../db/client';
-import { authedProcedure, publicProcedure, router } from '../trpc';
+import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
+import { createRevision, listRevisions, revisionComment, revisionList } from './revisions';
 
-const blobType = z.enum(['workflow', 'scheduler', 'onnx']);
+const blobType = blobTypeInput;
 const visibility = z.enum(['private', 'public']);
 
 /** Which blobs of an org the caller may see: everything for org members, else public + own blob roles. */
@@ -120,11 +124,55 @@ export const blobsRouter = router({
     }),
 });
 
+/** A blob addressed as /blobs/{org}/{blob}: org and blob by id or name (BlobHub's CLI also sends /blobs/{blob_id}/{blob_id}). */
+const blobRef = { org: z.union([idOrName('org'), idOf('blob')]), blob: idOrName('blob') };
+type BlobRef = { org: string; blob: string };
+const blobByRef = (ctx: Context, input: BlobRef, action: 'read' | 'write') => requireBlob(ctx.app.db, ctx.caller, input.blob, action, input.org);
+
+/** A revision of a blob by id, number or `default` (the latest revision). */
+async function revisionByRef(db: Db, blob: BlobRow, ref: string) {
+  const where = ref === 'default' ? eq(revisions.id, blob.latestRevisionId ?? '') : /^\d+$/.test(ref) ? eq(revisions.number, Number(ref)) : eq(revisions.id, ref);
+  const [row] = await db.select().from(revisions).where(and(eq(revisions.blobId, blob.id), where));
+  if (!row) throw notFound('revision');
+  return row;
+}
+
 /** Merged last into the app router: /blobs/{org}/{blob} would otherwise shadow /blobs/{id}/… paths. */
 export const blobByNameRouter = router({
   getByName: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}', tags: ['blobs'], summary: 'Get a blob by organization and blob name' } })
-    .input(z.object({ org: idOrName('org'), blob: idOrName('blob') }))
+    .input(z.object(blobRef))
     .output(z.object({ blob: blobWire }))
-    .query(async ({ ctx, input }) => ({ blob: toBlobWire((await requireBlob(ctx.app.db, ctx.caller, input.blob, 'read', input.org)).blob) })),
+    .query(async ({ ctx, input }) => ({ blob: toBlobWire((await blobByRef(ctx, input, 'read')).blob) })),
+
+  revisions: publicProcedure
+    .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions', tags: ['revisions'], summary: 'Revisions of a blob by name, newest first' } })
+    .input(z.object({ ...blobRef, ...pageQuery }))
+    .output(revisionList)
+    .query(async ({ ctx, input }) => listRevisions(ctx.app, (await blobByRef(ctx, input, 'read')).blob, input)),
+
+  createRevision: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/blobs/{org}/{blob}/revisions', tags: ['revisions'], summary: 'Open a new draft of a blob by name' } })
+    .input(z.object({ ...blobRef, from_revision_id: idOf('revision').optional(), comment: revisionComment.optional() }))
+    .output(z.object({ revision_id: z.string(), revision: revisionWire }))
+    .mutation(async ({ ctx, input }) => {
+      const { blob } = await blobByRef(ctx, input, 'write');
+      const draft = await createRevision(ctx.app, ctx.caller, blob, input.from_revision_id, input.comment);
+      return { revision_id: draft.id, revision: toRevisionWire(draft) };
+    }),
+
+  revision: publicProcedure
+    .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions/{ref}', tags: ['revisions'], summary: 'A revision of a blob by id, number or `default`' } })
+    .input(z.object({ ...blobRef, ref: z.string().min(1).max(64) }))
+    .output(z.object({ revision: revisionWire }))
+    .query(async ({ ctx, input }) => {
+      const { blob } = await blobByRef(ctx, input, 'read');
+      return { revision: toRevisionWire(await revisionByRef(ctx.app.db, blob, input.ref)) };
+    }),
+
+  limits: publicProcedure
+    .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/limits', tags: ['blobs'], summary: 'The limits that apply to a blob' } })
+    .input(z.object(blobRef))
+    .output(z.object({ groups: z.array(z.object({ id: z.string(), limits: z.array(z.object({ id: z.string(), value: z.unknown(), description: z.string() })) })) }))
+    .query(async ({ ctx, input }) => ({ groups: limitGroupsOf((await blobByRef(ctx, input, 'read')).blob) })),
 });

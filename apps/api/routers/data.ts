@@ -8,16 +8,29 @@ import { publicProcedure, router, type Context } from '../trpc';
 
 const commandBody = z.looseObject({
   revision_id: idOf('revision'),
-  engine: z.string().min(1).max(64),
+  /** optional: the blob's type names its engine (BlobHub's clients never send one) */
+  engine: z.string().min(1).max(64).optional(),
   command: z.string().min(1).max(128),
 });
 const commandResult = z.record(z.string(), z.unknown());
 
-/** Dispatches `{engine, command, …params}` to the engine registry (SPEC §3). */
+/** The engine a request names, or (none named) the one serving the revision's blob type. */
+async function engineOf(ctx: Context, revisionId: string, engineName: string | undefined) {
+  if (engineName) {
+    const engine = findEngine(engineName);
+    if (!engine) throw badRequest(`unknown engine ${engineName}`);
+    return engine;
+  }
+  const { blob } = await requireRevision(ctx.app.db, ctx.caller, revisionId, 'read');
+  const engine = engineForBlobType(blob.type);
+  if (!engine) throw badRequest(`no engine serves ${blob.type} blobs`);
+  return engine;
+}
+
+/** Dispatches `{engine?, command, …params}` to the engine registry (SPEC §3). */
 async function dispatch(ctx: Context, body: z.infer<typeof commandBody>, mode: 'any' | 'command' | 'query') {
   const { revision_id, engine: engineName, command: commandName, ...params } = body;
-  const engine = findEngine(engineName);
-  if (!engine) throw badRequest(`unknown engine ${engineName}`);
+  const engine = await engineOf(ctx, revision_id, engineName);
   const command = engine.commands[commandName];
   if (!command) throw badRequest(`engine ${engine.name} has no command ${commandName}`);
   if (mode === 'query' && command.kind !== 'query') throw badRequest(`${commandName} changes data: send it to /data/command`);

@@ -1,5 +1,6 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { ApiError, notFound } from '../../../core/errors';
 import { findOperation, type OperationTargetType } from '../../../core/operations';
 import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
@@ -26,7 +27,7 @@ export const operationsRouter = router({
 
   list: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/{target}/{target_id}/operations', tags: ['operations'], summary: 'Operations on an org, blob or revision, newest first' } })
-    .input(z.object({ ...targetParams('orgs', 'blobs', 'revisions'), status: z.enum(operationStatuses).optional(), ...pageQuery }))
+    .input(z.object({ ...targetParams('orgs', 'blobs', 'revisions'), status: statusFilterOf(operationStatuses).optional(), ...pageQuery }))
     .output(z.object({ operations: z.array(operationWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
@@ -37,7 +38,7 @@ export const operationsRouter = router({
           and(
             eq(operations.targetType, target.type),
             eq(operations.targetId, target.id),
-            input.status ? eq(operations.status, input.status) : undefined,
+            input.status ? inArray(operations.status, specStatusesOf<(typeof operationStatuses)[number]>(input.status)) : undefined,
             afterCursor(operations.id, input.cursor),
           ),
         )

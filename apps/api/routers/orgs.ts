@@ -1,18 +1,41 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { actsAsInstanceAdmin } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
 import { newId } from '../../../core/ids';
 import { conflict } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
 import { afterCursor, idOrName, orgWire, page, pageQuery, slug, toOrgWire } from '../../../core/wire';
 import { members, orgs } from '../../../db/schema';
-import { authedProcedure, router } from '../trpc';
+import type { Db } from '../../../db/client';
+import { authedProcedure, router, type AuthedCaller } from '../trpc';
 
 const orgParam = { org_id: idOrName('org') };
 const orgFields = {
   display_name: z.string().min(1).max(200).optional(),
   description: z.string().max(4000).optional(),
 };
+
+/** The organizations the caller is a member of, as the caller's key may see them. */
+export async function listMyOrgs(db: Db, caller: AuthedCaller, input: { limit: number; cursor?: string }) {
+  // A blob key reaches no organization as a whole; it has no org list to show.
+  if (caller.kind === 'key' && caller.keyTarget.type === 'blob') return { orgs: [], cursor: null };
+  const memberOrgIds = db
+    .select({ id: members.targetId })
+    .from(members)
+    .where(and(eq(members.userId, caller.userId), eq(members.targetType, 'org')));
+  const conditions = [afterCursor(orgs.id, input.cursor)];
+  if (caller.kind === 'key' && caller.keyTarget.type === 'org') conditions.push(eq(orgs.id, caller.keyTarget.id));
+  if (!actsAsInstanceAdmin(caller)) conditions.push(inArray(orgs.id, memberOrgIds));
+  const rows = await db
+    .select()
+    .from(orgs)
+    .where(and(...conditions))
+    .orderBy(desc(orgs.id))
+    .limit(input.limit + 1);
+  const { items, cursor } = page(rows, input.limit);
+  return { orgs: items.map(toOrgWire), cursor };
+}
 
 export const orgsRouter = router({
   create: authedProcedure
@@ -37,26 +60,7 @@ export const orgsRouter = router({
     .meta({ openapi: { method: 'GET', path: '/orgs', tags: ['orgs'], summary: 'Organizations I am a member of' } })
     .input(z.object(pageQuery))
     .output(z.object({ orgs: z.array(orgWire), cursor: z.string().nullable() }))
-    .query(async ({ ctx, input }) => {
-      const caller = ctx.caller;
-      // A blob key reaches no organization as a whole; it has no org list to show.
-      if (caller.kind === 'key' && caller.keyTarget.type === 'blob') return { orgs: [], cursor: null };
-      const memberOrgIds = ctx.app.db
-        .select({ id: members.targetId })
-        .from(members)
-        .where(and(eq(members.userId, caller.userId), eq(members.targetType, 'org')));
-      const conditions = [afterCursor(orgs.id, input.cursor)];
-      if (caller.kind === 'key' && caller.keyTarget.type === 'org') conditions.push(eq(orgs.id, caller.keyTarget.id));
-      if (!caller.isInstanceAdmin || caller.kind === 'key') conditions.push(inArray(orgs.id, memberOrgIds));
-      const rows = await ctx.app.db
-        .select()
-        .from(orgs)
-        .where(and(...conditions))
-        .orderBy(desc(orgs.id))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit);
-      return { orgs: items.map(toOrgWire), cursor };
-    }),
+    .query(({ ctx, input }) => listMyOrgs(ctx.app.db, ctx.caller, input)),
 
   get: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/orgs/{org_id}', tags: ['orgs'], summary: 'Get an organization' } })

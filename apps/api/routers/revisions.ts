@@ -6,44 +6,57 @@ import { requireBlob, requireRevision } from '../../../core/resources';
 import { commitRevision, openDraft, snapshotRevision } from '../../../core/revisions';
 import { decodeNumberCursor, idOf, page, pageQuery, revisionWire, toRevisionWire } from '../../../core/wire';
 import { blobs, metadata, revisions } from '../../../db/schema';
-import { authedProcedure, publicProcedure, router } from '../trpc';
+import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
 import type { App } from '../../../core/app';
 import type { BlobRow, RevisionRow } from '../../../core/engines';
 
 const revisionParam = { revision_id: idOf('revision') };
+export const revisionComment = z.string().min(1).max(200);
 const revisionOut = z.object({ revision: revisionWire });
 
 function emitRevisionEvent(app: App, type: string, blob: BlobRow, revision: RevisionRow) {
   return app.emit({ type, orgId: blob.orgId, blobId: blob.id, revisionId: revision.id, data: { revision: toRevisionWire(revision) } });
 }
 
+export const revisionList = z.object({ revisions: z.array(revisionWire), cursor: z.string().nullable() });
+
+/** One page of a blob's revisions, newest first. */
+export async function listRevisions(app: App, blob: BlobRow, { limit, cursor }: { limit: number; cursor?: string }) {
+  const after = decodeNumberCursor(cursor);
+  const rows = await app.db
+    .select()
+    .from(revisions)
+    .where(and(eq(revisions.blobId, blob.id), after === undefined ? undefined : lt(revisions.number, after)))
+    .orderBy(desc(revisions.number))
+    .limit(limit + 1);
+  const { items, cursor: next } = page(rows, limit, (r) => String(r.number));
+  return { revisions: items.map(toRevisionWire), cursor: next };
+}
+
+/** Opens a draft and announces it. */
+export async function createRevision(app: App, caller: Context['caller'], blob: BlobRow, fromRevisionId?: string, comment?: string) {
+  const draft = await openDraft(app, blob, userIdOf(caller), fromRevisionId, comment);
+  await emitRevisionEvent(app, 'revision_created', blob, draft);
+  return draft;
+}
+
 export const revisionsRouter = router({
   create: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/blobs/{blob_id}/revisions', tags: ['revisions'], summary: 'Open a new draft copying a revision (default: the latest)' } })
-    .input(z.object({ blob_id: idOf('blob'), from_revision_id: idOf('revision').optional() }))
+    .input(z.object({ blob_id: idOf('blob'), from_revision_id: idOf('revision').optional(), comment: revisionComment.optional() }))
     .output(revisionOut)
     .mutation(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'write');
-      const draft = await openDraft(ctx.app, blob, userIdOf(ctx.caller), input.from_revision_id);
-      await emitRevisionEvent(ctx.app, 'revision_created', blob, draft);
-      return { revision: toRevisionWire(draft) };
+      return { revision: toRevisionWire(await createRevision(ctx.app, ctx.caller, blob, input.from_revision_id, input.comment)) };
     }),
 
   list: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{blob_id}/revisions', tags: ['revisions'], summary: 'Revisions of a blob, newest first' } })
     .input(z.object({ blob_id: idOf('blob'), ...pageQuery }))
-    .output(z.object({ revisions: z.array(revisionWire), cursor: z.string().nullable() }))
+    .output(revisionList)
     .query(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'read');
-      const after = decodeNumberCursor(input.cursor);
-      const rows = await ctx.app.db
-        .select()
-        .from(revisions)
-        .where(and(eq(revisions.blobId, blob.id), after === undefined ? undefined : lt(revisions.number, after)))
-        .orderBy(desc(revisions.number))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit, (r) => String(r.number));
-      return { revisions: items.map(toRevisionWire), cursor };
+      return listRevisions(ctx.app, blob, input);
     }),
 
   get: publicProcedure

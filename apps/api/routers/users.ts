@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { actsAsInstanceAdmin } from '../../../core/access';
 import { forbidden, notFound } from '../../../core/errors';
 import { createUser } from '../../../core/users';
-import { toUserWire, userWire } from '../../../core/wire';
+import { orgWire, pageQuery, toUserWire, userWire } from '../../../core/wire';
+import { listMyOrgs } from './orgs';
 import { users } from '../../../db/schema';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
@@ -12,7 +14,7 @@ export const usersRouter = router({
     .input(z.object({ email: z.string().email().max(320), name: z.string().min(1).max(200), password: z.string().min(8).max(1024) }))
     .output(z.object({ user: userWire }))
     .mutation(async ({ ctx, input }) => {
-      const isAdmin = ctx.caller.kind === 'user' && ctx.caller.isInstanceAdmin;
+      const isAdmin = actsAsInstanceAdmin(ctx.caller);
       if (!isAdmin && !ctx.app.config.BLOBHUB_OPEN_SIGNUP) throw forbidden('only an instance admin can create users');
       return { user: toUserWire(await createUser(ctx.app.db, input)) };
     }),
@@ -20,10 +22,30 @@ export const usersRouter = router({
   me: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/users/me', tags: ['users'], summary: 'Who am I' } })
     .input(z.object({}))
-    .output(z.object({ user_id: z.string(), name: z.string(), email: z.string(), is_instance_admin: z.boolean() }))
+    .output(
+      z.object({
+        user: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+        user_id: z.string(),
+        name: z.string(),
+        email: z.string(),
+        is_instance_admin: z.boolean(),
+      }),
+    )
     .query(async ({ ctx }) => {
       const [user] = await ctx.app.db.select().from(users).where(eq(users.id, ctx.caller.userId));
       if (!user) throw notFound('user');
-      return { user_id: user.id, name: user.name, email: user.email, is_instance_admin: user.isInstanceAdmin };
+      // `user` is what BlobHub's clients read; the flat fields are the SPEC's.
+      return { user: { id: user.id, name: user.name, email: user.email }, user_id: user.id, name: user.name, email: user.email, is_instance_admin: user.isInstanceAdmin };
+    }),
+
+  myOrgs: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/users/me/orgs', tags: ['users'], summary: 'My organizations (BlobHub’s form of GET /orgs); a key scoped to an org or blob is refused' } })
+    .input(z.object(pageQuery))
+    .output(z.object({ organizations: z.array(orgWire), cursor: z.string().nullable() }))
+    .query(async ({ ctx, input }) => {
+      // BlobHub answers 403 to a scoped key here; its CLI reads that as "restricted scope".
+      if (ctx.caller.kind === 'key' && ctx.caller.keyTarget.type !== 'user') throw forbidden('this key is scoped to one organization or blob');
+      const { orgs, cursor } = await listMyOrgs(ctx.app.db, ctx.caller, input);
+      return { organizations: orgs, cursor };
     }),
 });

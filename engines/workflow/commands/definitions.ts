@@ -19,6 +19,7 @@ type DefinitionRow = typeof definitions.$inferSelect;
 const toDefinitionWire = (d: DefinitionRow) => ({
   id: d.id,
   alias: d.alias,
+  category: 'workflow',
   content_hash: d.contentHash,
   created_at: d.createdAt.toISOString(),
   updated_at: d.updatedAt.toISOString(),
@@ -38,12 +39,46 @@ export function loadDefinitions(db: import('../../../db/client').Db, revisionId:
   return db.select().from(definitions).where(eq(definitions.revisionId, revisionId)).orderBy(definitions.alias);
 }
 
+/** BlobHub's definition categories: `workflow` definitions run; this server has no playgrounds. */
+const category = z.enum(['workflow', 'playground']);
+const WORKFLOW_CATEGORY = 'workflow';
+
+/** The document `create_definition` holds until its first upload: it does not compile, so a commit refuses it. */
+const emptyDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
+
+/** `check_definition`'s answer: BlobHub's `{status, events}`, one `definition_error` event per problem. */
+function checkResult(definition: unknown) {
+  const compiled = compileDefinition(definition);
+  const events = compiled.errors.map((e) => ({ type: 'definition_error', message: e.message, attributes: e.component_id ? { component_id: e.component_id } : {} }));
+  return { status: compiled.valid ? 'success' : 'failed', events };
+}
+
 export const definitionCommands = {
+  /** BlobHub's two-step form: create an (empty) definition under an alias, then upload_definition by its id. */
+  create_definition: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: z.object({ alias: definitionAlias, category: category.default(WORKFLOW_CATEGORY) }),
+    async run({ app, revision }, { alias, category: kind }) {
+      if (kind !== WORKFLOW_CATEGORY) throw new ApiError('bad_request', 'only workflow definitions are supported', { engineCode: 'invalid_definition_category' });
+      const now = new Date();
+      const [row] = await app.db
+        .insert(definitions)
+        .values({ id: newId('definition'), revisionId: revision.id, alias, contentHash: definitionHash(emptyDefinition), definition: emptyDefinition, createdAt: now, updatedAt: now })
+        .onConflictDoNothing()
+        .returning();
+      if (!row) throw new ApiError('bad_request', `a definition with alias ${alias} already exists`, { engineCode: 'alias_in_use' });
+      return { definition: toDefinitionWire(row) };
+    },
+  }),
   upload_definition: defineCommand({
     kind: 'command',
     draftOnly: true,
-    input: z.object({ alias: definitionAlias, definition: z.unknown() }),
-    async run({ app, revision }, { alias, definition }) {
+    input: z
+      .object({ alias: definitionAlias.optional(), definition_id: idOf('definition').optional(), definition: z.unknown() })
+      .refine((r) => Boolean(r.definition_id) !== Boolean(r.alias), { message: 'give exactly one of definition_id and alias' }),
+    async run({ app, revision }, { definition_id, definition, ...named }) {
+      const alias = definition_id ? (await findByRef(app.db, revision.id, { definition_id })).alias : named.alias!;
       const compiled = compileDefinition(definition);
       if (!compiled.valid) {
         throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0].message}`, { details: compiled.errors, engineCode: 'invalid_definition' });
@@ -58,6 +93,22 @@ export const definitionCommands = {
       return { definition: toDefinitionWire(row) };
     },
   }),
+  /** BlobHub's read: the record and the document as `definition_object` */
+  download_definition: defineCommand({
+    kind: 'query',
+    input: definitionRef,
+    async run({ app, revision }, ref) {
+      const row = await findByRef(app.db, revision.id, ref);
+      return { definition: toDefinitionWire(row), definition_object: row.definition };
+    },
+  }),
+  check_definition: defineCommand({
+    kind: 'query',
+    input: definitionRef,
+    async run({ app, revision }, ref) {
+      return checkResult((await findByRef(app.db, revision.id, ref)).definition);
+    },
+  }),
   get_definition: defineCommand({
     kind: 'query',
     input: definitionRef,
@@ -68,8 +119,9 @@ export const definitionCommands = {
   }),
   list_definitions: defineCommand({
     kind: 'query',
-    input: z.object(pageQuery),
-    async run({ app, revision }, { limit, cursor }) {
+    input: z.object({ ...pageQuery, limit: pageQuery.limit.unwrap().default(100), category: category.optional() }),
+    async run({ app, revision }, { limit, cursor, category: kind }) {
+      if (kind && kind !== WORKFLOW_CATEGORY) return { definitions: [], cursor: null };
       const q = newestFirst(definitions.id, cursor, eq(definitions.revisionId, revision.id));
       const rows = await app.db.select().from(definitions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
       const { items, cursor: next } = page(rows, limit);

@@ -1,14 +1,16 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
-import { conflict, notFound } from '../../../core/errors';
-import { decodeNumberCursor, idOf, page, pageQuery } from '../../../core/wire';
+import { badRequest, conflict, notFound } from '../../../core/errors';
+import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
+import { hasPrefix } from '../../../core/ids';
+import { decodeNumberCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
-import { createExecution, toExecutionWire } from '../executions';
+import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
 import { EXECUTION_SIGNAL } from '../temporal-names';
 import { definitionAlias } from './definitions';
@@ -35,6 +37,44 @@ export async function cancelWorkflow(app: App, id: string) {
   }
 }
 
+/** BlobHub's reference parts (org, blob, revision, definition) are at most 64 characters. */
+const referencePart = z.string().min(1).max(64);
+/** BlobHub's `workflow` reference: a definition, alone or qualified by the blob and revision holding it. */
+const workflowReference = z.object({ definition: referencePart, org: referencePart.optional(), blob: referencePart.optional(), revision: referencePart.optional() });
+
+/**
+ * The definition a BlobHub `workflow` reference names, as `{alias}` or `{definitionId}`. A qualified
+ * reference must name this very revision (or its blob's `default` while this revision is it).
+ */
+function definitionOfReference(ctx: CommandContext, ref: z.infer<typeof workflowReference>) {
+  if (ref.blob !== undefined) {
+    const blobNamed = ref.blob === ctx.blob.id || ref.blob === ctx.blob.name;
+    const revisionNamed = ref.revision === ctx.revision.id || (ref.revision === 'default' && ctx.blob.latestRevisionId === ctx.revision.id);
+    if (!blobNamed || !revisionNamed) throw badRequest('a workflow reference may only name a definition of the revision the execution is created in');
+  }
+  return hasPrefix(ref.definition, 'definition') ? { definitionId: ref.definition } : { alias: ref.definition };
+}
+
+const cancelCommand = defineCommand({
+  kind: 'command',
+  input: z.object({ execution_id: executionId }),
+  async run(ctx, { execution_id }) {
+    const row = await requireExecution(ctx, execution_id);
+    if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
+    await cancelWorkflow(ctx.app, row.id);
+    return { execution: toExecutionWire(ctx.app, row) };
+  },
+});
+
+/** `created_since` as epoch milliseconds: given as milliseconds or as an ISO time. */
+function createdSinceMs(value: number | string | undefined): number | undefined {
+  if (value === undefined || typeof value === 'number') return value;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw badRequest(`created_since ${value} is not an ISO 8601 time`);
+  // ISO times carry milliseconds at most here; a finer fraction still means "after this millisecond".
+  return ms;
+}
+
 export const executionCommands = {
   create_execution: defineCommand({
     kind: 'command',
@@ -43,17 +83,23 @@ export const executionCommands = {
         session_id: idOf('session').optional(),
         definition_id: idOf('definition').optional(),
         alias: definitionAlias.optional(),
+        /** BlobHub's form: the session (id or alias) and the workflow reference */
+        target: z.object({ session: z.string().min(1).max(128) }).optional(),
+        workflow: workflowReference.optional(),
         input_data: inputData.optional(),
         timeout_seconds: z.number().positive().max(365 * 86_400).optional(),
       })
-      .refine((r) => Boolean(r.definition_id) !== Boolean(r.alias), { message: 'give exactly one of definition_id and alias' }),
-    async run({ app, caller, revision }, input) {
+      .refine((r) => [r.definition_id, r.alias, r.workflow].filter(Boolean).length === 1, { message: 'give exactly one of definition_id, alias and workflow' })
+      .refine((r) => !(r.session_id && r.target), { message: 'give session_id or target, not both' }),
+    async run(ctx, input) {
+      const { app, caller, revision } = ctx;
+      const session = input.target ? await requireSessionByRef(app.db, revision.id, input.target.session) : undefined;
+      const definition = input.workflow ? definitionOfReference(ctx, input.workflow) : { alias: input.alias, definitionId: input.definition_id };
       const execution = await createExecution(app, {
         caller,
         revisionId: revision.id,
-        sessionId: input.session_id,
-        alias: input.alias,
-        definitionId: input.definition_id,
+        sessionId: session?.id ?? input.session_id,
+        ...definition,
         inputData: input.input_data,
         timeoutSeconds: input.timeout_seconds,
       });
@@ -69,14 +115,18 @@ export const executionCommands = {
   }),
   list_executions: defineCommand({
     kind: 'query',
-    input: z.object({ session_id: idOf('session').optional(), status: z.enum(executionStatuses).optional(), ...pageQuery }),
+    input: z.object({
+      session_id: idOf('session').optional(),
+      status: statusFilterOf(executionStatuses).optional(),
+      ...pageQuery,
+    }),
     async run({ app, revision }, { session_id, status, limit, cursor }) {
       const q = newestFirst(
         executions.id,
         cursor,
         eq(executions.revisionId, revision.id),
         session_id ? eq(executions.sessionId, session_id) : undefined,
-        status ? eq(executions.status, status) : undefined,
+        status ? inArray(executions.status, specStatusesOf<ExecutionRow['status']>(status)) : undefined,
       );
       const rows = await app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
       const { items, cursor: next } = page(rows, limit);
@@ -89,32 +139,38 @@ export const executionCommands = {
       execution_id: executionId,
       /** the seq of the last event already seen */
       after: z.coerce.number().int().min(0).optional(),
+      /** BlobHub's paging: oldest first unless `ascending` is false, events created strictly after `created_since` */
+      ascending: z.boolean().default(true),
+      created_since: z.union([z.number().int().min(0), isoDate]).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       cursor: z.string().max(200).optional(),
     }),
-    async run(ctx, { execution_id, after, limit, cursor }) {
+    async run(ctx, { execution_id, after, ascending, created_since, limit, cursor }) {
       await requireExecution(ctx, execution_id);
-      const from = decodeNumberCursor(cursor) ?? after ?? 0;
+      const since = createdSinceMs(created_since);
+      const bound = decodeNumberCursor(cursor);
       const rows = await ctx.app.db
         .select()
         .from(events)
-        .where(and(eq(events.executionId, execution_id), gt(events.seq, from)))
-        .orderBy(asc(events.seq))
+        .where(
+          and(
+            eq(events.executionId, execution_id),
+            ascending ? gt(events.seq, bound ?? after ?? 0) : bound !== undefined ? lt(events.seq, bound) : undefined,
+            since !== undefined ? gt(events.createdAt, since) : undefined,
+          ),
+        )
+        .orderBy(ascending ? asc(events.seq) : desc(events.seq))
         .limit(limit + 1);
       const { items, cursor: next } = page(rows, limit, (e) => String(e.seq));
-      return { events: items.map(eventToWire), cursor: next };
+      const wire = items.map(eventToWire);
+      // `execution_events` is BlobHub's name, with `created_at` as the ISO time its clients parse.
+      const executionEvents = wire.map((e) => ({ ...e, created_at: new Date(e.created_at).toISOString() }));
+      return { events: wire, execution_events: executionEvents, cursor: next };
     },
   }),
-  cancel_execution: defineCommand({
-    kind: 'command',
-    input: z.object({ execution_id: executionId }),
-    async run(ctx, { execution_id }) {
-      const row = await requireExecution(ctx, execution_id);
-      if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-      await cancelWorkflow(ctx.app, row.id);
-      return { execution: toExecutionWire(ctx.app, row) };
-    },
-  }),
+  cancel_execution: cancelCommand,
+  /** BlobHub's name for cancel_execution */
+  stop_execution: cancelCommand,
   signal_execution: defineCommand({
     kind: 'command',
     input: z.object({ execution_id: executionId, name: z.string().min(1).max(128), payload: z.unknown().optional() }),

@@ -6,7 +6,7 @@ import { defineCommand, type CommandContext } from '../../../core/engines';
 import { notFound } from '../../../core/errors';
 import { idOf, page, pageQuery } from '../../../core/wire';
 import { executions, sessions } from '../../../db/schema';
-import { createSessionRow, requireSessionIn } from '../executions';
+import { createSessionRow, requireSessionByRef, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
 import { newestFirst } from '../../../core/wire';
@@ -17,12 +17,21 @@ const toSessionWire = (s: SessionRow) => ({
   id: s.id,
   revision_id: s.revisionId,
   name: s.name,
+  alias: s.alias,
+  description: s.description,
+  /** sessions never close here; `open` is what BlobHub's clients require before they run in one */
+  status: 'open' as const,
   metadata: s.metadata ?? null,
   created_by: s.createdBy,
   created_at: s.createdAt.toISOString(),
 });
 
 const sessionId = idOf('session');
+/** A session alias (BlobHub's clients name sessions); never shaped like an id. */
+const sessionAlias = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -')
+  .refine((a) => !a.startsWith('ses_'), 'must not look like a session id');
 const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
 
 /** Session object values are JSON up to 1 MiB (the body limit). */
@@ -36,7 +45,12 @@ export async function sessionScope(ctx: CommandContext, id: string): Promise<Ses
 export const sessionCommands = {
   create_session: defineCommand({
     kind: 'command',
-    input: z.object({ name: z.string().max(256).optional(), metadata: z.record(z.string(), z.unknown()).optional() }),
+    input: z.object({
+      name: z.string().max(256).optional(),
+      alias: sessionAlias.optional(),
+      description: z.string().max(1000).optional(),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+    }),
     async run({ app, caller, revision }, fields) {
       const row = await app.db.transaction((tx) => createSessionRow(tx, revision.id, userIdOf(caller), fields));
       return { session: toSessionWire(row) };
@@ -44,9 +58,9 @@ export const sessionCommands = {
   }),
   get_session: defineCommand({
     kind: 'query',
-    input: z.object({ session_id: sessionId }),
+    input: z.object({ session_id: z.union([sessionId, sessionAlias]).describe('a session id or alias') }),
     async run({ app, revision }, { session_id }) {
-      return { session: toSessionWire(await requireSessionIn(app.db, revision.id, session_id)) };
+      return { session: toSessionWire(await requireSessionByRef(app.db, revision.id, session_id)) };
     },
   }),
   list_sessions: defineCommand({

@@ -1,0 +1,48 @@
+/**
+ * BlobHub's form of a schedule's invocation target, as `blobhub-cli scheduler deploy` writes it:
+ * `{target: {org?, blob, revision, session?}, workflow: {definition}, input_data?}`. It is
+ * resolved once, at save time, into the SPEC form (ids, `workflow_alias`): `revision: default`
+ * names the blob's latest revision and `session` an existing session id or alias.
+ */
+import { and, eq, or } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Caller } from '../../core/access';
+import type { App } from '../../core/app';
+import { hasPrefix } from '../../core/ids';
+import { requireBlob } from '../../core/resources';
+import { definitions, sessions } from '../../db/schema';
+import { fieldError } from './cron';
+import type { ScheduleSpec } from './model';
+
+const part = z.string().min(1).max(64);
+
+export const clientInvocationTarget = z.object({
+  target: z.object({ org: part.optional(), blob: part, revision: part, session: z.string().trim().min(1).max(128).optional() }),
+  workflow: z.object({ definition: part, org: part.optional(), blob: part.optional(), revision: part.optional() }),
+  input_data: z.array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) })).max(100).optional(),
+});
+export type ClientInvocationTarget = z.infer<typeof clientInvocationTarget>;
+
+export const isClientTarget = (target: object): target is ClientInvocationTarget => 'target' in target && 'workflow' in target;
+
+export async function resolveClientTarget(app: App, caller: Caller, client: ClientInvocationTarget): Promise<ScheduleSpec['invocation_target']> {
+  const { target, workflow } = client;
+  const { blob } = await requireBlob(app.db, caller, target.blob, 'read', target.org);
+  const revisionId = target.revision === 'default' ? blob.latestRevisionId : target.revision;
+  if (!revisionId) throw fieldError('invocation_target', `blob ${blob.name} has no revision`);
+  const [definition] = await app.db
+    .select({ alias: definitions.alias })
+    .from(definitions)
+    .where(and(eq(definitions.revisionId, revisionId), hasPrefix(workflow.definition, 'definition') ? eq(definitions.id, workflow.definition) : eq(definitions.alias, workflow.definition)));
+  if (!definition) throw fieldError('invocation_target', `revision ${revisionId} has no definition ${workflow.definition}`);
+  let sessionId: string | undefined;
+  if (target.session) {
+    const [session] = await app.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.revisionId, revisionId), or(eq(sessions.id, target.session), eq(sessions.alias, target.session))));
+    if (!session) throw fieldError('invocation_target', `revision ${revisionId} has no session ${target.session}`);
+    sessionId = session.id;
+  }
+  return { org_id: blob.orgId, blob_id: blob.id, revision_id: revisionId, session_id: sessionId, workflow_alias: definition.alias, input_data: client.input_data };
+}
