@@ -23,7 +23,7 @@ const toSessionWire = (s: SessionRow) => ({
 });
 
 const sessionId = idOf('session');
-const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
+export const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
 
 /** Session object values are JSON up to 1 MiB (the body limit). */
 const objectValue = z.unknown().refine((v) => v !== undefined, { message: 'value is required' });

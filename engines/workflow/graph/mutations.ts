@@ -1,0 +1,166 @@
+/**
+ * apply_session_graph_mutations: the eight ops of BlobHub's graph, applied in order in one
+ * transaction with the session_graph_changed event, so a batch lands whole or not at all.
+ * Writers of one graph queue on its envelope row, which makes each `if_rev` check exact.
+ */
+import { eq, inArray, sql } from 'drizzle-orm';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import type { App } from '../../../core/app';
+import { ApiError, badRequest, conflict } from '../../../core/errors';
+import { recordEvent } from '../../../core/events';
+import type { Transaction } from '../../../db/client';
+import { events, graphElements } from '../../../db/schema';
+import { requireEnvelope } from '../envelopes';
+import type { SessionScope } from '../session-objects';
+import { elementId, label, props, type ElementRow, type GraphChange } from './model';
+import { inGraph, textArray } from './reads';
+
+const ifRev = z.number().int().min(0).optional();
+const keys = z.array(z.string().min(1).max(256)).min(1).max(1000);
+
+export const graphOperation = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('add_vertex'), labels: z.array(label).min(1).max(64), element_id: elementId.optional(), props: props.optional(), if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('add_edge'), label, from_id: elementId, to_id: elementId, element_id: elementId.optional(), props: props.optional(), if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('set_vertex_props'), element_id: elementId, props, if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('set_edge_props'), element_id: elementId, props, if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('remove_vertex_props'), element_id: elementId, keys, if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('remove_edge_props'), element_id: elementId, keys, if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('delete_vertex'), element_id: elementId, if_rev: ifRev }).strict(),
+  z.object({ op: z.literal('delete_edge'), element_id: elementId, if_rev: ifRev }).strict(),
+]);
+export type GraphOperation = z.infer<typeof graphOperation>;
+export const graphOperations = z.array(graphOperation).min(1).max(5000);
+
+/** A batch in progress; it is also the GraphRef of its graph. */
+interface Batch {
+  tx: Transaction;
+  sessionId: string;
+  alias: string;
+  userId: string | null;
+  now: Date;
+}
+
+
+/** Describes the op for error messages: `operations[3] (add_edge)`. */
+const where = (index: number, op: GraphOperation) => `operations[${index}] (${op.op})`;
+
+function staleRev(index: number, op: GraphOperation, current: ElementRow) {
+  return conflict(`${where(index, op)}: element ${current.elementId} is at rev ${current.rev}, not if_rev ${op.if_rev}`, {
+    operation_index: index,
+    element_id: current.elementId,
+    rev: current.rev,
+    if_rev: op.if_rev,
+  });
+}
+
+/** Loads the element an op targets, of the type it expects, and checks its if_rev. */
+async function target(b: Batch, index: number, op: GraphOperation & { element_id: string }, type: 'vertex' | 'edge') {
+  const [row] = await b.tx.select().from(graphElements).where(inGraph(b, eq(graphElements.elementId, op.element_id)));
+  if (!row || row.type !== type) {
+    throw new ApiError('not_found', `${where(index, op)}: there is no ${type} ${op.element_id} in graph ${b.alias}`, { details: { operation_index: index, element_id: op.element_id } });
+  }
+  if (op.if_rev !== undefined && op.if_rev !== row.rev) throw staleRev(index, op, row);
+  return row;
+}
+
+async function addElement(b: Batch, index: number, op: Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>): Promise<GraphChange> {
+  const id = op.element_id ?? ulid().toLowerCase();
+  if (op.if_rev !== undefined && op.if_rev !== 0) throw badRequest(`${where(index, op)}: a new element has no rev yet; use if_rev 0 or leave it out`);
+  const edge = op.op === 'add_edge' ? op : undefined;
+  if (edge) {
+    const ends = await b.tx
+      .select({ id: graphElements.elementId })
+      .from(graphElements)
+      .where(inGraph(b, eq(graphElements.type, 'vertex'), inArray(graphElements.elementId, [edge.from_id, edge.to_id])));
+    const missing = [edge.from_id, edge.to_id].filter((end) => !ends.some((e) => e.id === end));
+    if (missing.length) {
+      throw badRequest(`${where(index, op)}: the edge's ${missing.map((m) => (m === edge.from_id ? `from_id ${m}` : `to_id ${m}`)).join(' and ')} is not a vertex of graph ${b.alias}`, {
+        operation_index: index,
+        missing_vertices: [...new Set(missing)],
+      });
+    }
+  }
+  const [inserted] = await b.tx
+    .insert(graphElements)
+    .values({
+      sessionId: b.sessionId,
+      alias: b.alias,
+      elementId: id,
+      type: edge ? 'edge' : 'vertex',
+      labels: edge ? null : (op as Extract<GraphOperation, { op: 'add_vertex' }>).labels,
+      label: edge?.label ?? null,
+      fromId: edge?.from_id ?? null,
+      toId: edge?.to_id ?? null,
+      props: op.props ?? {},
+      userId: b.userId,
+      createdAt: b.now,
+      updatedAt: b.now,
+    })
+    .onConflictDoNothing()
+    .returning({ rev: graphElements.rev });
+  if (!inserted) throw conflict(`${where(index, op)}: element ${id} already exists in graph ${b.alias}`, { operation_index: index, element_id: id });
+  return { op: op.op, element_id: id, type: edge ? 'edge' : 'vertex', rev: inserted.rev };
+}
+
+async function changeProps(b: Batch, index: number, op: Extract<GraphOperation, { op: `${'set' | 'remove'}_${'vertex' | 'edge'}_props` }>): Promise<GraphChange> {
+  const type = op.op.includes('vertex') ? 'vertex' : 'edge';
+  const row = await target(b, index, op, type);
+  const next = 'props' in op ? sql`${graphElements.props} || ${JSON.stringify(op.props)}::jsonb` : sql`${graphElements.props} - ${textArray(op.keys)}`;
+  const [updated] = await b.tx
+    .update(graphElements)
+    .set({ props: next, rev: sql`${graphElements.rev} + 1`, updatedAt: b.now, userId: b.userId })
+    .where(inGraph(b, eq(graphElements.elementId, row.elementId)))
+    .returning({ rev: graphElements.rev });
+  return { op: op.op, element_id: row.elementId, type, rev: updated.rev };
+}
+
+async function deleteElement(b: Batch, index: number, op: Extract<GraphOperation, { op: 'delete_vertex' | 'delete_edge' }>): Promise<GraphChange[]> {
+  const type = op.op === 'delete_vertex' ? 'vertex' : 'edge';
+  const row = await target(b, index, op, type);
+  // the incident edges go first and explicitly, so that the event names each of them
+  const incident =
+    type === 'vertex'
+      ? await b.tx
+          .delete(graphElements)
+          .where(inGraph(b, eq(graphElements.type, 'edge'), sql`(${graphElements.fromId} = ${row.elementId} or ${graphElements.toId} = ${row.elementId})`))
+          .returning({ element_id: graphElements.elementId, rev: graphElements.rev })
+      : [];
+  await b.tx.delete(graphElements).where(inGraph(b, eq(graphElements.elementId, row.elementId)));
+  return [...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })), { op: op.op, element_id: row.elementId, type, rev: row.rev }];
+}
+
+function apply(b: Batch, index: number, op: GraphOperation): Promise<GraphChange | GraphChange[]> {
+  switch (op.op) {
+    case 'add_vertex':
+    case 'add_edge':
+      return addElement(b, index, op);
+    case 'delete_vertex':
+    case 'delete_edge':
+      return deleteElement(b, index, op);
+    default:
+      return changeProps(b, index, op);
+  }
+}
+
+export interface MutationOptions {
+  userId: string | null;
+  /** one logical batch = one key (a component's retry): a batch already applied is not applied again */
+  dedupeKey?: string;
+}
+
+/** Applies a batch atomically; returns the changes in order (each delete_vertex preceded by its edges). */
+export async function applyGraphMutations(app: App, scope: SessionScope, alias: string, operations: GraphOperation[], opts: MutationOptions): Promise<GraphChange[]> {
+  return app.db.transaction(async (tx) => {
+    await requireEnvelope(tx, scope.sessionId, alias, 'graph', 'update');
+    if (opts.dedupeKey) {
+      const [done] = await tx.select({ attributes: events.attributes }).from(events).where(eq(events.dedupeKey, opts.dedupeKey));
+      if (done) return (done.attributes as { changes: GraphChange[] }).changes;
+    }
+    const batch: Batch = { tx, sessionId: scope.sessionId, alias, userId: opts.userId, now: new Date() };
+    const changes: GraphChange[] = [];
+    for (const [index, op] of operations.entries()) changes.push(...[await apply(batch, index, op)].flat());
+    await recordEvent(tx, { ...scope, type: 'session_graph_changed', attributes: { alias, changes }, dedupeKey: opts.dedupeKey });
+    return changes;
+  });
+}
