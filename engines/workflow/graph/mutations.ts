@@ -64,31 +64,26 @@ async function target(b: Batch, index: number, op: GraphOperation & { element_id
   return row;
 }
 
-async function addElement(b: Batch, index: number, op: Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>): Promise<GraphChange> {
-  const id = op.element_id ?? ulid().toLowerCase();
-  if (op.if_rev !== undefined && op.if_rev !== 0) throw badRequest(`${where(index, op)}: a new element has no rev yet; use if_rev 0 or leave it out`);
-  const edge = op.op === 'add_edge' ? op : undefined;
-  if (edge) {
-    const ends = await b.tx
-      .select({ id: graphElements.elementId })
-      .from(graphElements)
-      .where(inGraph(b, eq(graphElements.type, 'vertex'), inArray(graphElements.elementId, [edge.from_id, edge.to_id])));
-    const missing = [edge.from_id, edge.to_id].filter((end) => !ends.some((e) => e.id === end));
-    if (missing.length) {
-      throw badRequest(`${where(index, op)}: the edge's ${missing.map((m) => (m === edge.from_id ? `from_id ${m}` : `to_id ${m}`)).join(' and ')} is not a vertex of graph ${b.alias}`, {
-        operation_index: index,
-        missing_vertices: [...new Set(missing)],
-      });
-    }
-  }
-  const [inserted] = await b.tx
-    .insert(graphElements)
-    .values({
+type AddOp = Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>;
+/** Rows per INSERT: well under PostgreSQL's 65535 parameters at 12 columns a row. */
+const INSERT_CHUNK = 1000;
+
+/**
+ * A run of consecutive adds of one kind, as multi-row INSERTs. Adds never depend on each other
+ * within a run (edges only name vertices, and a vertex run precedes the edges that use it), so
+ * the run gives the same result as one op after another, with one round trip per chunk.
+ */
+async function addElements(b: Batch, first: number, ops: AddOp[]): Promise<GraphChange[]> {
+  const edges = ops[0].op === 'add_edge';
+  const rows = ops.map((op, i) => {
+    if (op.if_rev !== undefined && op.if_rev !== 0) throw badRequest(`${where(first + i, op)}: a new element has no rev yet; use if_rev 0 or leave it out`);
+    const edge = op.op === 'add_edge' ? op : undefined;
+    return {
       sessionId: b.sessionId,
       alias: b.alias,
-      elementId: id,
-      type: edge ? 'edge' : 'vertex',
-      labels: edge ? null : (op as Extract<GraphOperation, { op: 'add_vertex' }>).labels,
+      elementId: op.element_id ?? ulid().toLowerCase(),
+      type: edge ? ('edge' as const) : ('vertex' as const),
+      labels: op.op === 'add_vertex' ? op.labels : null,
       label: edge?.label ?? null,
       fromId: edge?.from_id ?? null,
       toId: edge?.to_id ?? null,
@@ -96,11 +91,45 @@ async function addElement(b: Batch, index: number, op: Extract<GraphOperation, {
       userId: b.userId,
       createdAt: b.now,
       updatedAt: b.now,
-    })
-    .onConflictDoNothing()
-    .returning({ rev: graphElements.rev });
-  if (!inserted) throw conflict(`${where(index, op)}: element ${id} already exists in graph ${b.alias}`, { operation_index: index, element_id: id });
-  return { op: op.op, element_id: id, type: edge ? 'edge' : 'vertex', rev: inserted.rev };
+    };
+  });
+  if (edges) await requireEnds(b, first, ops as Extract<GraphOperation, { op: 'add_edge' }>[]);
+  const inserted = new Set<string>();
+  for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
+    const done = await b.tx.insert(graphElements).values(rows.slice(at, at + INSERT_CHUNK)).onConflictDoNothing().returning({ id: graphElements.elementId });
+    for (const { id } of done) inserted.add(id);
+  }
+  // an id that did not insert existed already (or came twice in the run): the first such op fails the batch
+  const seen = new Set<string>();
+  rows.forEach((row, i) => {
+    if (!inserted.has(row.elementId) || seen.has(row.elementId)) {
+      throw conflict(`${where(first + i, ops[i])}: element ${row.elementId} already exists in graph ${b.alias}`, { operation_index: first + i, element_id: row.elementId });
+    }
+    seen.add(row.elementId);
+  });
+  return rows.map((row, i) => ({ op: ops[i].op, element_id: row.elementId, type: row.type, rev: 1 }));
+}
+
+/** Every edge's ends are vertices of the graph (one query for the run); else the first bad edge fails the batch. */
+async function requireEnds(b: Batch, first: number, ops: Extract<GraphOperation, { op: 'add_edge' }>[]) {
+  const ends = [...new Set(ops.flatMap((op) => [op.from_id, op.to_id]))];
+  const vertices = new Set<string>();
+  for (let at = 0; at < ends.length; at += INSERT_CHUNK) {
+    const found = await b.tx
+      .select({ id: graphElements.elementId })
+      .from(graphElements)
+      .where(inGraph(b, eq(graphElements.type, 'vertex'), inArray(graphElements.elementId, ends.slice(at, at + INSERT_CHUNK))));
+    for (const { id } of found) vertices.add(id);
+  }
+  ops.forEach((op, i) => {
+    const missing = [['from_id', op.from_id], ['to_id', op.to_id]].filter(([, id]) => !vertices.has(id));
+    if (missing.length) {
+      throw badRequest(`${where(first + i, op)}: the edge's ${missing.map(([end, id]) => `${end} ${id}`).join(' and ')} is not a vertex of graph ${b.alias}`, {
+        operation_index: first + i,
+        missing_vertices: [...new Set(missing.map(([, id]) => id))],
+      });
+    }
+  });
 }
 
 async function changeProps(b: Batch, index: number, op: Extract<GraphOperation, { op: `${'set' | 'remove'}_${'vertex' | 'edge'}_props` }>): Promise<GraphChange> {
@@ -130,17 +159,47 @@ async function deleteElement(b: Batch, index: number, op: Extract<GraphOperation
   return [...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })), { op: op.op, element_id: row.elementId, type, rev: row.rev }];
 }
 
-function apply(b: Batch, index: number, op: GraphOperation): Promise<GraphChange | GraphChange[]> {
+function apply(b: Batch, index: number, op: Exclude<GraphOperation, AddOp>): Promise<GraphChange | GraphChange[]> {
   switch (op.op) {
-    case 'add_vertex':
-    case 'add_edge':
-      return addElement(b, index, op);
     case 'delete_vertex':
     case 'delete_edge':
       return deleteElement(b, index, op);
     default:
       return changeProps(b, index, op);
   }
+}
+
+/** Applies the ops in order, runs of adds of one kind together. */
+async function applyAll(b: Batch, operations: GraphOperation[]): Promise<GraphChange[]> {
+  const changes: GraphChange[] = [];
+  for (let i = 0; i < operations.length; ) {
+    const op = operations[i];
+    if (op.op === 'add_vertex' || op.op === 'add_edge') {
+      let end = i + 1;
+      while (end < operations.length && operations[end].op === op.op) end++;
+      changes.push(...(await addElements(b, i, operations.slice(i, end) as AddOp[])));
+      i = end;
+    } else {
+      changes.push(...[await apply(b, i, op)].flat());
+      i++;
+    }
+  }
+  return changes;
+}
+
+/**
+ * Planner statistics after bulk loads. The queries' plans (which edge index, point lookups by
+ * key) depend on them, and autovacuum may take a minute to notice a graph loaded at once: a
+ * batch that adds many elements refreshes them, at most every few seconds per process.
+ */
+const ANALYZE_AFTER_ADDS = 1000;
+const ANALYZE_EVERY_MS = 10_000;
+let analyzedAt = 0;
+
+async function refreshStatistics(app: App, added: number) {
+  if (added < ANALYZE_AFTER_ADDS || Date.now() - analyzedAt < ANALYZE_EVERY_MS) return;
+  analyzedAt = Date.now();
+  await app.db.execute(sql`analyze ${graphElements}`);
 }
 
 export interface MutationOptions {
@@ -151,16 +210,17 @@ export interface MutationOptions {
 
 /** Applies a batch atomically; returns the changes in order (each delete_vertex preceded by its edges). */
 export async function applyGraphMutations(app: App, scope: SessionScope, alias: string, operations: GraphOperation[], opts: MutationOptions): Promise<GraphChange[]> {
-  return app.db.transaction(async (tx) => {
+  const changes = await app.db.transaction(async (tx) => {
     await requireEnvelope(tx, scope.sessionId, alias, 'graph', 'update');
     if (opts.dedupeKey) {
       const [done] = await tx.select({ attributes: events.attributes }).from(events).where(eq(events.dedupeKey, opts.dedupeKey));
       if (done) return (done.attributes as { changes: GraphChange[] }).changes;
     }
     const batch: Batch = { tx, sessionId: scope.sessionId, alias, userId: opts.userId, now: new Date() };
-    const changes: GraphChange[] = [];
-    for (const [index, op] of operations.entries()) changes.push(...[await apply(batch, index, op)].flat());
+    const changes = await applyAll(batch, operations);
     await recordEvent(tx, { ...scope, type: 'session_graph_changed', attributes: { alias, changes }, dedupeKey: opts.dedupeKey });
     return changes;
   });
+  await refreshStatistics(app, changes.filter((c) => c.op.startsWith('add_')).length);
+  return changes;
 }
