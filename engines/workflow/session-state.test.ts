@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON responses */
 /**
  * Threads, session events and session files over REST and WebSocket, on real PostgreSQL,
  * Temporal and MinIO: the commands, their errors, and the events each change records.
