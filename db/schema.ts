@@ -332,8 +332,9 @@ export const graphElements = pgTable(
     foreignKey({ columns: [t.sessionId, t.alias, t.toId], foreignColumns: [t.sessionId, t.alias, t.elementId] }).onDelete('cascade'),
     uniqueIndex('workflow_graph_elements_ord_idx').on(t.sessionId, t.alias, t.ord),
     index('workflow_graph_elements_updated_idx').on(t.sessionId, t.alias, t.updatedAt, t.ord),
-    index('workflow_graph_elements_out_idx').on(t.sessionId, t.alias, t.fromId, t.ord).where(sql`type = 'edge'`),
-    index('workflow_graph_elements_in_idx').on(t.sessionId, t.alias, t.toId, t.ord).where(sql`type = 'edge'`),
+    // whole (not partial on edges): the cascades from a deleted vertex look its edges up by these
+    index('workflow_graph_elements_out_idx').on(t.sessionId, t.alias, t.fromId, t.ord),
+    index('workflow_graph_elements_in_idx').on(t.sessionId, t.alias, t.toId, t.ord),
   ],
 );
 

@@ -33,6 +33,6 @@ ALTER TABLE "workflow_graph_elements" ADD CONSTRAINT "workflow_graph_elements_se
 ALTER TABLE "workflow_session_files" ADD CONSTRAINT "workflow_session_files_session_id_alias_workflow_session_objects_session_id_alias_fk" FOREIGN KEY ("session_id","alias") REFERENCES "public"."workflow_session_objects"("session_id","alias") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "workflow_graph_elements_ord_idx" ON "workflow_graph_elements" USING btree ("session_id","alias","ord");--> statement-breakpoint
 CREATE INDEX "workflow_graph_elements_updated_idx" ON "workflow_graph_elements" USING btree ("session_id","alias","updated_at","ord");--> statement-breakpoint
-CREATE INDEX "workflow_graph_elements_out_idx" ON "workflow_graph_elements" USING btree ("session_id","alias","from_id","ord") WHERE type = 'edge';--> statement-breakpoint
-CREATE INDEX "workflow_graph_elements_in_idx" ON "workflow_graph_elements" USING btree ("session_id","alias","to_id","ord") WHERE type = 'edge';--> statement-breakpoint
+CREATE INDEX "workflow_graph_elements_out_idx" ON "workflow_graph_elements" USING btree ("session_id","alias","from_id","ord");--> statement-breakpoint
+CREATE INDEX "workflow_graph_elements_in_idx" ON "workflow_graph_elements" USING btree ("session_id","alias","to_id","ord");--> statement-breakpoint
 CREATE INDEX "workflow_thread_items_idx" ON "workflow_thread_items" USING btree ("session_id","alias","created_at","id");

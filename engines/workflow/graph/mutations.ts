@@ -43,6 +43,8 @@ interface Batch {
 
 
 /** Describes the op for error messages: `operations[3] (add_edge)`. */
+type AddOp = Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>;
+
 const where = (index: number, op: GraphOperation) => `operations[${index}] (${op.op})`;
 
 function staleRev(index: number, op: GraphOperation, current: ElementRow) {
@@ -54,17 +56,21 @@ function staleRev(index: number, op: GraphOperation, current: ElementRow) {
   });
 }
 
-/** Loads the element an op targets, of the type it expects, and checks its if_rev. */
-async function target(b: Batch, index: number, op: GraphOperation & { element_id: string }, type: 'vertex' | 'edge') {
+type TargetedOp = Exclude<GraphOperation, AddOp>;
+
+/** The element an op names, of the type it expects and (with if_rev) at that rev: the guard of the op's statement. */
+const targeted = (b: Batch, op: TargetedOp, type: 'vertex' | 'edge') =>
+  inGraph(b, eq(graphElements.elementId, op.element_id), eq(graphElements.type, type), op.if_rev === undefined ? undefined : eq(graphElements.rev, op.if_rev));
+
+/** Why a guarded statement touched nothing: there is no such element, or its rev is not if_rev. */
+async function refusal(b: Batch, index: number, op: TargetedOp, type: 'vertex' | 'edge'): Promise<ApiError> {
   const [row] = await b.tx.select().from(graphElements).where(inGraph(b, eq(graphElements.elementId, op.element_id)));
   if (!row || row.type !== type) {
-    throw new ApiError('not_found', `${where(index, op)}: there is no ${type} ${op.element_id} in graph ${b.alias}`, { details: { operation_index: index, element_id: op.element_id } });
+    return new ApiError('not_found', `${where(index, op)}: there is no ${type} ${op.element_id} in graph ${b.alias}`, { details: { operation_index: index, element_id: op.element_id } });
   }
-  if (op.if_rev !== undefined && op.if_rev !== row.rev) throw staleRev(index, op, row);
-  return row;
+  return staleRev(index, op, row);
 }
 
-type AddOp = Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>;
 /** Rows per INSERT: well under PostgreSQL's 65535 parameters at 12 columns a row. */
 const INSERT_CHUNK = 1000;
 
@@ -134,36 +140,40 @@ async function requireEnds(b: Batch, first: number, ops: Extract<GraphOperation,
 
 async function changeProps(b: Batch, index: number, op: Extract<GraphOperation, { op: `${'set' | 'remove'}_${'vertex' | 'edge'}_props` }>): Promise<GraphChange> {
   const type = op.op.includes('vertex') ? 'vertex' : 'edge';
-  const row = await target(b, index, op, type);
   const next = 'props' in op ? sql`${graphElements.props} || ${JSON.stringify(op.props)}::jsonb` : sql`${graphElements.props} - ${textArray(op.keys)}`;
   const [updated] = await b.tx
     .update(graphElements)
     .set({ props: next, rev: sql`${graphElements.rev} + 1`, updatedAt: b.now, userId: b.userId })
-    .where(inGraph(b, eq(graphElements.elementId, row.elementId)))
+    .where(targeted(b, op, type))
     .returning({ rev: graphElements.rev });
-  return { op: op.op, element_id: row.elementId, type, rev: updated.rev };
+  if (!updated) throw await refusal(b, index, op, type);
+  return { op: op.op, element_id: op.element_id, type, rev: updated.rev };
 }
 
-async function deleteElement(b: Batch, index: number, op: Extract<GraphOperation, { op: 'delete_vertex' | 'delete_edge' }>): Promise<GraphChange[]> {
-  const type = op.op === 'delete_vertex' ? 'vertex' : 'edge';
-  const row = await target(b, index, op, type);
-  // the incident edges go first and explicitly, so that the event names each of them
-  const incident =
-    type === 'vertex'
-      ? await b.tx
-          .delete(graphElements)
-          .where(inGraph(b, eq(graphElements.type, 'edge'), sql`(${graphElements.fromId} = ${row.elementId} or ${graphElements.toId} = ${row.elementId})`))
-          .returning({ element_id: graphElements.elementId, rev: graphElements.rev })
-      : [];
-  await b.tx.delete(graphElements).where(inGraph(b, eq(graphElements.elementId, row.elementId)));
-  return [...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })), { op: op.op, element_id: row.elementId, type, rev: row.rev }];
+async function deleteEdge(b: Batch, index: number, op: Extract<GraphOperation, { op: 'delete_edge' }>): Promise<GraphChange> {
+  const [deleted] = await b.tx.delete(graphElements).where(targeted(b, op, 'edge')).returning({ rev: graphElements.rev });
+  if (!deleted) throw await refusal(b, index, op, 'edge');
+  return { op: op.op, element_id: op.element_id, type: 'edge', rev: deleted.rev };
 }
 
-function apply(b: Batch, index: number, op: Exclude<GraphOperation, AddOp>): Promise<GraphChange | GraphChange[]> {
+/** The vertex's edges go first and explicitly (not by the cascade), so that the changes name each of them. */
+async function deleteVertex(b: Batch, index: number, op: Extract<GraphOperation, { op: 'delete_vertex' }>): Promise<GraphChange[]> {
+  const [vertex] = await b.tx.select({ rev: graphElements.rev }).from(graphElements).where(targeted(b, op, 'vertex')).for('update');
+  if (!vertex) throw await refusal(b, index, op, 'vertex');
+  const incident = await b.tx
+    .delete(graphElements)
+    .where(inGraph(b, eq(graphElements.type, 'edge'), sql`(${graphElements.fromId} = ${op.element_id} or ${graphElements.toId} = ${op.element_id})`))
+    .returning({ element_id: graphElements.elementId, rev: graphElements.rev });
+  await b.tx.delete(graphElements).where(inGraph(b, eq(graphElements.elementId, op.element_id)));
+  return [...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })), { op: op.op, element_id: op.element_id, type: 'vertex', rev: vertex.rev }];
+}
+
+function apply(b: Batch, index: number, op: TargetedOp): Promise<GraphChange | GraphChange[]> {
   switch (op.op) {
     case 'delete_vertex':
+      return deleteVertex(b, index, op);
     case 'delete_edge':
-      return deleteElement(b, index, op);
+      return deleteEdge(b, index, op);
     default:
       return changeProps(b, index, op);
   }
