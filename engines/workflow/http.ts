@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { credentialsFromHeaders, resolveCaller } from '../../apps/api/context';
+import { readRawCommandText } from '../../apps/api/raw-command';
 import type { HttpExtension } from '../../apps/api/server';
 import type { App } from '../../core/app';
 import { engineForBlobType } from '../../core/engines';
@@ -20,7 +21,6 @@ import { sessionFileInput } from './commands/session-files';
 import { findSessionFile, openSessionFile, toSessionObjectWire, uploadSessionFile } from './session-files';
 
 const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
-const MAX_ENVELOPE = 64 * 1024;
 const octet = (h: string | string[] | undefined) => /application\/octet-stream/i.test(String(h ?? ''));
 
 const rawCommand = z.discriminatedUnion('command', [
@@ -28,24 +28,6 @@ const rawCommand = z.discriminatedUnion('command', [
   z.object({ command: z.literal('download_session_file'), engine: z.string().optional(), session_id: idOf('session'), alias: z.string() }),
 ]);
 type RawCommand = z.infer<typeof rawCommand>;
-
-/** The command of a raw request: from X-Request-Body, or for a download from the (small) JSON body. */
-async function readCommandText(req: IncomingMessage): Promise<string> {
-  const header = req.headers['x-request-body'];
-  if (typeof header === 'string') return header;
-  if (octet(req.headers['content-type'])) throw badRequest('send the command as JSON in X-Request-Body');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_ENVELOPE) throw new ApiError('payload_too_large', 'the command body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  // the body is read now: hand it on as the header the ONNX raw routes also read
-  req.headers['x-request-body'] = text;
-  return text;
-}
 
 const isSessionFileCommand = (text: string) => {
   try {
@@ -99,8 +81,10 @@ export function workflowHttpExtension(app: App): HttpExtension {
     async handle(req, res, url) {
       const match = DATA_ROUTE.exec(url.pathname);
       if (!match || req.method !== 'POST' || !(octet(req.headers['content-type']) || octet(req.headers.accept))) return false;
+      // bytes without their command: not a session file upload (the ONNX routes answer it)
+      if (octet(req.headers['content-type']) && typeof req.headers['x-request-body'] !== 'string') return false;
       try {
-        const text = await readCommandText(req);
+        const text = await readRawCommandText(req);
         if (!isSessionFileCommand(text)) return false;
         const parsed = rawCommand.safeParse(JSON.parse(text));
         if (!parsed.success) throw new ApiError('bad_request', 'invalid session file command', { details: parsed.error.issues });

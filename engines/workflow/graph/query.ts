@@ -11,7 +11,7 @@ import { ApiError } from '../../../core/errors';
 import type { Db } from '../../../db/client';
 import { graphElements } from '../../../db/schema';
 import { elementId, toElementWire, type ElementRow } from './model';
-import { getElements, rowsOf, textArray, type GraphRef } from './reads';
+import { rowsOf, textArray, type GraphRef } from './reads';
 
 /** Results past this many are cut off (and the answer says `truncated`). */
 export const MAX_QUERY_RESULTS = 10_000;
@@ -170,8 +170,12 @@ export function compileGraphQuery(g: GraphRef, query: GraphQuery): { statement: 
   const ctes = stages.map((stage, i) => sql`${sql.raw(`s${i}`)} as (${stage.select})`);
   const last = `s${stages.length - 1}`;
   const state = stages[stages.length - 1].state;
-  const pick = state === 'value' ? sql`select v` : sql`select id`;
-  const statement = sql`with ${sql.join(ctes, sql`, `)} ${pick} from ${sql.raw(last)} order by k limit ${MAX_QUERY_RESULTS + 1}`;
+  // element results come with their rows, in the same statement
+  const pick =
+    state === 'value'
+      ? sql`select p.v from ${sql.raw(last)} p`
+      : sql`select g.* from ${sql.raw(last)} p join ${graphElements} g on g.session_id = ${g.sessionId} and g.alias = ${g.alias} and g.element_id = p.id`;
+  const statement = sql`with ${sql.join(ctes, sql`, `)} ${pick} order by p.k limit ${MAX_QUERY_RESULTS + 1}`;
   return { statement, state };
 }
 
@@ -182,15 +186,48 @@ export async function queryGraph(db: Db, g: GraphRef, query: GraphQuery): Promis
   const { statement, state } = compileGraphQuery(g, query);
   return db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local statement_timeout = ${QUERY_TIMEOUT_MS}`));
-    const rows = rowsOf<{ id?: string; v?: unknown }>(await tx.execute(statement));
+    const rows = rowsOf<RawElementRow & { v?: unknown }>(await tx.execute(statement));
     const truncated = rows.length > MAX_QUERY_RESULTS;
     const kept = rows.slice(0, MAX_QUERY_RESULTS);
     if (state === 'value') return { kind: 'values', values: kept.map((r) => r.v ?? null), truncated };
-    const ids = kept.map((r) => r.id as string);
-    const byId = new Map((await getElements(tx, g, [...new Set(ids)])).map((e) => [e.elementId, e]));
-    return { kind: 'elements', elements: ids.map((id) => byId.get(id)).filter((e) => e !== undefined), truncated };
+    return { kind: 'elements', elements: kept.map(elementOfRaw), truncated };
   });
 }
+
+/** A row of the elements table as raw SQL returns it (snake case; bigint as text on postgres.js). */
+interface RawElementRow {
+  session_id: string;
+  alias: string;
+  element_id: string;
+  type: 'vertex' | 'edge';
+  labels: string[] | null;
+  label: string | null;
+  from_id: string | null;
+  to_id: string | null;
+  props: unknown;
+  rev: number;
+  ord: string | number;
+  user_id: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const elementOfRaw = (r: RawElementRow): ElementRow => ({
+  sessionId: r.session_id,
+  alias: r.alias,
+  elementId: r.element_id,
+  type: r.type,
+  labels: r.labels,
+  label: r.label,
+  fromId: r.from_id,
+  toId: r.to_id,
+  props: r.props,
+  rev: Number(r.rev),
+  ord: Number(r.ord),
+  userId: r.user_id,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+});
 
 /** The wire form of an answer: `{results, truncated}`. */
 export const toQueryResults = (answer: QueryAnswer) => ({
