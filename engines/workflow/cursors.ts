@@ -1,5 +1,5 @@
-/** Opaque keyset cursors of the session lists: base64url JSON checked on the way back in. */
-import type { z } from 'zod';
+/** Paging of the session lists: opaque keyset cursors (base64url JSON checked on the way back in) and limits. */
+import { z } from 'zod';
 import { ApiError } from '../../core/errors';
 
 export const invalidCursor = (why = 'the cursor is malformed or belongs to another listing') =>
@@ -22,3 +22,9 @@ export function decodeKeyset<S extends z.ZodType>(schema: S, cursor: string | un
   if (!parsed.success) throw invalidCursor();
   return parsed.data;
 }
+
+/**
+ * Session lists take any limit and cap it (BlobHub's clients ask for up to 1,000): a client that
+ * asked for more simply pages.
+ */
+export const cappedLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).default(fallback).transform((n) => Math.min(n, max));

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { idOf } from '../../../core/wire';
+import { cappedLimit } from '../cursors';
 import { requireEnvelope } from '../envelopes';
 import { elementId, toElementWire } from '../graph/model';
 import { applyGraphMutations, graphOperations } from '../graph/mutations';
 import { graphQuery, queryGraph, toQueryResults } from '../graph/query';
 import { getElement, getElements, listElements, listNeighbors, type GraphRef } from '../graph/reads';
 import { objectAlias, sessionScope } from './sessions';
-import { cappedLimit } from './threads';
 
 const graph = { session_id: idOf('session'), alias: objectAlias };
 const cursor = z.string().max(500).optional();

@@ -10,9 +10,8 @@ import { eventToWire } from '../../../core/events';
 import { idOf } from '../../../core/wire';
 import type { Db } from '../../../db/client';
 import { events } from '../../../db/schema';
-import { decodeKeyset, encodeKeyset, invalidCursor } from '../cursors';
+import { cappedLimit, decodeKeyset, encodeKeyset, invalidCursor } from '../cursors';
 import { sessionScope } from './sessions';
-import { cappedLimit } from './threads';
 
 /** Event times are epoch milliseconds; an ISO instant (or a numeric string) is accepted too. */
 const instant = z.union([

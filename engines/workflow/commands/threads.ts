@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand } from '../../../core/engines';
 import { idOf } from '../../../core/wire';
+import { cappedLimit } from '../cursors';
 import { getThreadItem, listThreadItems, postThreadItem, threadContent, toThreadItemWire } from '../threads';
 import { objectAlias, sessionScope } from './sessions';
 
 const sessionId = idOf('session');
 const isoInstant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
-/** Lists take any limit and cap it: a client asking for more simply pages. */
-export const cappedLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).default(fallback).transform((n) => Math.min(n, max));
 
 export const threadCommands = {
   post_session_thread_item: defineCommand({
