@@ -73,6 +73,8 @@ describe('mutations', () => {
     expect((await cmd('get_session_graph_element', { alias: 'tasks', element_id: 'e:1' })).status).toBe(404);
     expect((await mutate('tasks', [{ op: 'delete_vertex', element_id: generatedId }])).status).toBe(200);
     await mutate('tasks', [{ op: 'add_vertex', element_id: 'task:3', labels: ['task'] }, { op: 'add_edge', element_id: 'e:2', label: 'blocks', from_id: 'task:1', to_id: 'task:3' }]);
+    const staleDelete = await mutate('tasks', [{ op: 'delete_edge', element_id: 'e:2', if_rev: 7 }]);
+    expect([staleDelete.status, errorCode(staleDelete)]).toEqual([409, 'conflict']);
     expect((await mutate('tasks', [{ op: 'delete_edge', element_id: 'e:2', if_rev: 1 }])).status).toBe(200);
     expect((await cmd('get_session_graph_elements', { alias: 'tasks', element_ids: ['e:2'] })).body.elements).toEqual([]);
   });

@@ -47,7 +47,7 @@ type AddOp = Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>;
 
 const where = (index: number, op: GraphOperation) => `operations[${index}] (${op.op})`;
 
-function staleRev(index: number, op: GraphOperation, current: ElementRow) {
+function staleRev(index: number, op: GraphOperation, current: Pick<ElementRow, 'elementId' | 'rev'>) {
   return conflict(`${where(index, op)}: element ${current.elementId} is at rev ${current.rev}, not if_rev ${op.if_rev}`, {
     operation_index: index,
     element_id: current.elementId,
@@ -150,10 +150,30 @@ async function changeProps(b: Batch, index: number, op: Extract<GraphOperation, 
   return { op: op.op, element_id: op.element_id, type, rev: updated.rev };
 }
 
-async function deleteEdge(b: Batch, index: number, op: Extract<GraphOperation, { op: 'delete_edge' }>): Promise<GraphChange> {
-  const [deleted] = await b.tx.delete(graphElements).where(targeted(b, op, 'edge')).returning({ rev: graphElements.rev });
-  if (!deleted) throw await refusal(b, index, op, 'edge');
-  return { op: op.op, element_id: op.element_id, type: 'edge', rev: deleted.rev };
+/**
+ * A run of consecutive delete_edge ops as one DELETE. The ops are independent (an edge named
+ * twice is gone for the second, as one after another), so checking them in order afterwards,
+ * inside the transaction, fails the batch on the same op the sequence would.
+ */
+async function deleteEdges(b: Batch, first: number, ops: Extract<GraphOperation, { op: 'delete_edge' }>[]): Promise<GraphChange[]> {
+  const deleted = new Map<string, number>();
+  const ids = [...new Set(ops.map((op) => op.element_id))];
+  for (let at = 0; at < ids.length; at += INSERT_CHUNK) {
+    const rows = await b.tx
+      .delete(graphElements)
+      .where(inGraph(b, eq(graphElements.type, 'edge'), inArray(graphElements.elementId, ids.slice(at, at + INSERT_CHUNK))))
+      .returning({ id: graphElements.elementId, rev: graphElements.rev });
+    for (const row of rows) deleted.set(row.id, row.rev);
+  }
+  const changes: GraphChange[] = [];
+  for (const [i, op] of ops.entries()) {
+    const rev = deleted.get(op.element_id);
+    if (rev === undefined) throw await refusal(b, first + i, op, 'edge');
+    if (op.if_rev !== undefined && op.if_rev !== rev) throw staleRev(first + i, op, { elementId: op.element_id, rev });
+    deleted.delete(op.element_id);
+    changes.push({ op: op.op, element_id: op.element_id, type: 'edge', rev });
+  }
+  return changes;
 }
 
 /** The vertex's edges go first and explicitly (not by the cascade), so that the changes name each of them. */
@@ -168,29 +188,29 @@ async function deleteVertex(b: Batch, index: number, op: Extract<GraphOperation,
   return [...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })), { op: op.op, element_id: op.element_id, type: 'vertex', rev: vertex.rev }];
 }
 
-function apply(b: Batch, index: number, op: TargetedOp): Promise<GraphChange | GraphChange[]> {
-  switch (op.op) {
-    case 'delete_vertex':
-      return deleteVertex(b, index, op);
-    case 'delete_edge':
-      return deleteEdge(b, index, op);
-    default:
-      return changeProps(b, index, op);
-  }
+function apply(b: Batch, index: number, op: Exclude<TargetedOp, { op: 'delete_edge' }>): Promise<GraphChange | GraphChange[]> {
+  return op.op === 'delete_vertex' ? deleteVertex(b, index, op) : changeProps(b, index, op);
 }
 
-/** Applies the ops in order, runs of adds of one kind together. */
+/** Ops that run together when they come one after another. */
+const runs = {
+  add_vertex: (b: Batch, first: number, ops: GraphOperation[]) => addElements(b, first, ops as AddOp[]),
+  add_edge: (b: Batch, first: number, ops: GraphOperation[]) => addElements(b, first, ops as AddOp[]),
+  delete_edge: (b: Batch, first: number, ops: GraphOperation[]) => deleteEdges(b, first, ops as Extract<GraphOperation, { op: 'delete_edge' }>[]),
+};
+
+/** Applies the ops in order: runs of adds of one kind or of edge deletes together, the rest one by one. */
 async function applyAll(b: Batch, operations: GraphOperation[]): Promise<GraphChange[]> {
   const changes: GraphChange[] = [];
   for (let i = 0; i < operations.length; ) {
     const op = operations[i];
-    if (op.op === 'add_vertex' || op.op === 'add_edge') {
+    if (op.op in runs) {
       let end = i + 1;
       while (end < operations.length && operations[end].op === op.op) end++;
-      changes.push(...(await addElements(b, i, operations.slice(i, end) as AddOp[])));
+      changes.push(...(await runs[op.op as keyof typeof runs](b, i, operations.slice(i, end))));
       i = end;
     } else {
-      changes.push(...[await apply(b, i, op)].flat());
+      changes.push(...[await apply(b, i, op as Exclude<TargetedOp, { op: 'delete_edge' }>)].flat());
       i++;
     }
   }
