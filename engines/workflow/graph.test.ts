@@ -167,10 +167,16 @@ describe('mutations', () => {
     ws.close();
   });
 
-  it('deletes the elements with their envelope', async () => {
+  it('deletes the elements with their envelope, or when the envelope is replaced by another type, but not by a new graph envelope', async () => {
     await newGraph('doomed');
     await mutate('doomed', [{ op: 'add_vertex', element_id: 'v', labels: ['n'] }]);
+    await newGraph('doomed');
+    expect(ids((await cmd('list_session_graph_elements', { alias: 'doomed' })).body.elements)).toEqual(['v']);
     expect((await cmd('delete_session_object', { alias: 'doomed' })).status).toBe(200);
+    await newGraph('doomed');
+    expect((await cmd('list_session_graph_elements', { alias: 'doomed' })).body.elements).toEqual([]);
+    await mutate('doomed', [{ op: 'add_vertex', element_id: 'w', labels: ['n'] }]);
+    await cmd('upload_session_object', { alias: 'doomed', value: { plain: true } });
     await newGraph('doomed');
     expect((await cmd('list_session_graph_elements', { alias: 'doomed' })).body.elements).toEqual([]);
   });

@@ -96,7 +96,7 @@ export async function findSessionFile(app: App, sessionId: string, alias: string
     .select({ object: sessionObjects, file: sessionFiles })
     .from(sessionObjects)
     .innerJoin(sessionFiles, and(eq(sessionFiles.sessionId, sessionObjects.sessionId), eq(sessionFiles.alias, sessionObjects.alias)))
-    .where(and(eq(sessionObjects.sessionId, sessionId), eq(sessionObjects.alias, alias)));
+    .where(and(eq(sessionObjects.sessionId, sessionId), eq(sessionObjects.alias, alias), eq(sessionObjects.type, 'file')));
   if (!found) throw notFound(`session file ${alias}`);
   return found;
 }

@@ -3,7 +3,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { recordEvent } from '../../core/events';
 import type { Db } from '../../db/client';
-import { sessionFiles, sessionObjects, threadItems } from '../../db/schema';
+import { graphElements, sessionFiles, sessionObjects, threadItems } from '../../db/schema';
 
 export interface SessionScope {
   orgId: string;
@@ -34,6 +34,11 @@ export async function upsertSessionObject(db: Db, scope: SessionScope, alias: st
       target: [sessionObjects.sessionId, sessionObjects.alias],
       set: { type, value, updatedAt: now },
     });
+  // an envelope replaced by a value of another type takes its items, elements or file row along
+  const ofAlias = <T extends typeof threadItems | typeof graphElements | typeof sessionFiles>(table: T) => and(eq(table.sessionId, scope.sessionId), eq(table.alias, alias));
+  if (type !== 'thread') await db.delete(threadItems).where(ofAlias(threadItems));
+  if (type !== 'graph') await db.delete(graphElements).where(ofAlias(graphElements));
+  if (type !== 'file') await db.delete(sessionFiles).where(ofAlias(sessionFiles));
   await recordEvent(db, { ...scope, type: 'session_object_modified', attributes: { session_object: { alias, type } }, dedupeKey });
 }
 
