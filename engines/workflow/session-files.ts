@@ -108,3 +108,13 @@ export async function signSessionFileDownload(app: App, storageKey: string) {
   const signed = await storeOf(app).signDownload(storageKey, DOWNLOAD_URL_SECONDS);
   return { url: signed.url, method: signed.method, headers: signed.headers, expires_at: signed.expiresAt.toISOString() };
 }
+
+/** Removes a session's file bytes from the store; call once its rows are gone (delete_session). */
+export async function removeSessionFileBytes(app: App, storageKeys: string[]) {
+  for (const key of storageKeys) await storeOf(app).delete(key);
+}
+
+export async function sessionFileKeys(app: App, sessionId: string): Promise<string[]> {
+  const rows = await app.db.select({ key: sessionFiles.storageKey }).from(sessionFiles).where(eq(sessionFiles.sessionId, sessionId));
+  return rows.map((r) => r.key);
+}

@@ -223,4 +223,14 @@ describe('session files', () => {
     expect((await cmd('delete_session_object', { alias: 'notes.txt' })).status).toBe(200);
     expect((await raw('download_session_file', { alias: 'notes.txt' }, { accept: true })).status).toBe(404);
   });
+
+  it('takes the bytes out of the store with the session', async () => {
+    const other = (await p.admin.data(rev, ENGINE, 'create_session', {})).body.session.id;
+    const upload = await p.admin.data(rev, ENGINE, 'upload_session_file', { session_id: other, alias: 'f', name: 'f.txt', content_type: 'text/plain', content_base64: Buffer.from('bytes').toString('base64') });
+    expect(upload.status).toBe(200);
+    const { download } = (await p.admin.data(rev, ENGINE, 'download_session_file', { session_id: other, alias: 'f' })).body;
+    expect(await (await fetch(download.url, { headers: download.headers })).text()).toBe('bytes');
+    expect((await p.admin.data(rev, ENGINE, 'delete_session', { session_id: other })).status).toBe(200);
+    expect((await fetch(download.url, { headers: download.headers })).status).toBe(404);
+  });
 });

@@ -9,6 +9,7 @@ import { executions, sessions } from '../../../db/schema';
 import { createSessionRow, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
+import { removeSessionFileBytes, sessionFileKeys } from '../session-files';
 import { newestFirst } from '../../../core/wire';
 
 type SessionRow = typeof sessions.$inferSelect;
@@ -70,7 +71,9 @@ export const sessionCommands = {
         .from(executions)
         .where(and(eq(executions.sessionId, session_id), inArray(executions.status, ['pending', 'running'])));
       for (const e of live) await cancelWorkflow(app, e.id);
+      const fileKeys = await sessionFileKeys(app, session_id);
       await app.db.delete(sessions).where(eq(sessions.id, session_id));
+      await removeSessionFileBytes(app, fileKeys);
       return {};
     },
   }),
