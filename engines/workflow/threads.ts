@@ -82,7 +82,11 @@ export async function postThreadItem(app: App, scope: SessionScope, input: Threa
     await recordEvent(tx, { ...scope, type: 'session_thread_item_posted', attributes: { alias: input.alias, item_id: stored.id }, dedupeKey: once?.dedupeKey });
     return stored;
   });
-  await notifyThreadItemPosted(app, scope.sessionId, input.alias, row.id);
+  const woken = notifyThreadItemPosted(app, scope.sessionId, input.alias, row.id);
+  // a retried component posts nothing twice and wakes again; a client must not post again because
+  // a waiter could not be woken, since its item is stored
+  if (once) await woken;
+  else await woken.catch((e: unknown) => console.error('[workflow] could not wake the waiters of thread', input.alias, e));
   return row;
 }
 
