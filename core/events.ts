@@ -75,9 +75,14 @@ async function nextCoreSeq(tx: Db): Promise<number> {
   return Number(rows[0].seq);
 }
 
-/** The wire shape of SPEC §4 events. */
+/**
+ * The wire shape of SPEC §4 events. Session events (`session_…`) also carry their payload at the
+ * top level (`session_object`, `alias`, `item_id`, `changes`), where BlobHub's clients read it.
+ */
 export function eventToWire(e: EventRow) {
+  const payload = e.type.startsWith('session_') && e.attributes ? e.attributes : {};
   return {
+    ...payload,
     id: e.id,
     seq: e.seq,
     revision_id: e.revisionId,

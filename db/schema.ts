@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -299,7 +300,65 @@ export const threadItems = pgTable(
     metadata: jsonb('metadata'),
     createdAt: createdAt(),
   },
-  (t) => [index('workflow_thread_items_idx').on(t.sessionId, t.alias, t.createdAt)],
+  // (created_at, id): the keyset of list_session_thread_items in both directions
+  (t) => [index('workflow_thread_items_idx').on(t.sessionId, t.alias, t.createdAt, t.id)],
+);
+
+/**
+ * The elements of graph session objects (SPEC §4 "Graphs"): vertices and edges in one table so
+ * that one element id space, one rev counter and one insertion order (`ord`) serve every read.
+ * Elements hang off their envelope (deleting it cascades) and edges off their end vertices
+ * (deleting a vertex cascades to its edges, even against a concurrent add_edge).
+ */
+export const graphElements = pgTable(
+  'workflow_graph_elements',
+  {
+    sessionId: text('session_id').notNull(),
+    alias: text('alias').notNull(),
+    elementId: text('element_id').notNull(),
+    type: text('type', { enum: ['vertex', 'edge'] }).notNull(),
+    /** vertices: one or more labels; edges: null */
+    labels: text('labels').array(),
+    /** edges: their one label; vertices: null */
+    label: text('label'),
+    fromId: text('from_id'),
+    toId: text('to_id'),
+    props: jsonb('props').notNull().default({}),
+    rev: integer('rev').notNull().default(1),
+    /** insertion order: list and neighbor cursors, and the order of query results */
+    ord: bigint('ord', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    userId: text('user_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.alias, t.elementId] }),
+    foreignKey({ columns: [t.sessionId, t.alias], foreignColumns: [sessionObjects.sessionId, sessionObjects.alias] }).onDelete('cascade'),
+    foreignKey({ columns: [t.sessionId, t.alias, t.fromId], foreignColumns: [t.sessionId, t.alias, t.elementId] }).onDelete('cascade'),
+    foreignKey({ columns: [t.sessionId, t.alias, t.toId], foreignColumns: [t.sessionId, t.alias, t.elementId] }).onDelete('cascade'),
+    uniqueIndex('workflow_graph_elements_ord_idx').on(t.sessionId, t.alias, t.ord),
+    index('workflow_graph_elements_updated_idx').on(t.sessionId, t.alias, t.updatedAt, t.ord),
+    // whole (not partial on edges): the cascades from a deleted vertex look its edges up by these
+    index('workflow_graph_elements_out_idx').on(t.sessionId, t.alias, t.fromId, t.ord),
+    index('workflow_graph_elements_in_idx').on(t.sessionId, t.alias, t.toId, t.ord),
+  ],
+);
+
+/** The bytes of `file` session objects: where they live in the blob store. */
+export const sessionFiles = pgTable(
+  'workflow_session_files',
+  {
+    sessionId: text('session_id').notNull(),
+    alias: text('alias').notNull(),
+    storageKey: text('storage_key').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.alias] }),
+    foreignKey({ columns: [t.sessionId, t.alias], foreignColumns: [sessionObjects.sessionId, sessionObjects.alias] }).onDelete('cascade'),
+  ],
 );
 
 export const executionStatuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;

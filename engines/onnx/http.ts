@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { credentialsFromHeaders, resolveCaller } from '../../apps/api/context';
+import { readRawCommandText } from '../../apps/api/raw-command';
 import type { HttpExtension } from '../../apps/api/server';
 import { userIdOf } from '../../core/access';
 import type { App } from '../../core/app';
@@ -37,22 +38,8 @@ function isRawRequest(req: IncomingMessage) {
   return req.method === 'POST' && (octet(req.headers['content-type']) || octet(req.headers.accept));
 }
 
-const MAX_ENVELOPE = 64 * 1024;
-
-/** The command: in X-Request-Body, or (a download, whose body is free) as the JSON body itself. */
 async function readEnvelope(req: IncomingMessage): Promise<Envelope> {
-  let text = req.headers['x-request-body'];
-  if (typeof text !== 'string') {
-    if (/application\/octet-stream/i.test(req.headers['content-type'] ?? '')) throw badRequest('send the command as JSON in X-Request-Body');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_ENVELOPE) throw new ApiError('payload_too_large', 'the command body is too large');
-      chunks.push(chunk as Buffer);
-    }
-    text = Buffer.concat(chunks).toString('utf8');
-  }
+  const text = await readRawCommandText(req);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,6 +1,6 @@
 /** Builders for workflow_definition documents (tests, benchmarks, examples). */
 
-const categories: Record<string, string> = { flow: 'flow', logic: 'logic', http: 'http', session: 'session', thread: 'session' };
+const categories: Record<string, string> = { flow: 'flow', logic: 'logic', http: 'http', session: 'session', thread: 'session', graph: 'session' };
 
 export function comp(id: string, type: string, config?: unknown, extra: Record<string, unknown> = {}) {
   const prefix = type.split('.')[0];

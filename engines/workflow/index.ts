@@ -6,7 +6,11 @@ import { newId } from '../../core/ids';
 import { definitions } from '../../db/schema';
 import { definitionCommands, loadDefinitions } from './commands/definitions';
 import { executionCommands } from './commands/executions';
+import { graphCommands } from './commands/graphs';
+import { sessionEventCommands } from './commands/session-events';
+import { sessionFileCommands } from './commands/session-files';
 import { sessionCommands } from './commands/sessions';
+import { threadCommands } from './commands/threads';
 import { compileDefinition, type DefinitionError } from './validate';
 
 export { registerComponent } from './components';
@@ -15,7 +19,7 @@ export { createExecution } from './executions';
 export const workflowEngine: Engine = {
   name: 'workflow_blobhub',
   blobType: 'workflow',
-  commands: { ...definitionCommands, ...sessionCommands, ...executionCommands },
+  commands: { ...definitionCommands, ...sessionCommands, ...executionCommands, ...threadCommands, ...graphCommands, ...sessionEventCommands, ...sessionFileCommands },
 
   async validateForCommit(_app, tx, revision) {
     const rows = await loadDefinitions(tx, revision.id);

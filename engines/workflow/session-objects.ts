@@ -1,7 +1,9 @@
 /** The session object store (SPEC §4), shared by the commands and the session components. */
 import { and, asc, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
-import { sessionObjects, threadItems } from '../../db/schema';
+import { recordEvent } from '../../core/events';
+import type { Db } from '../../db/client';
+import { graphElements, sessionFiles, sessionObjects, threadItems } from '../../db/schema';
 
 export interface SessionScope {
   orgId: string;
@@ -18,15 +20,26 @@ export function objectTypeOf(value: unknown): string {
 }
 
 export async function writeSessionObject(app: App, scope: SessionScope, alias: string, value: unknown, dedupeKey?: string) {
+  await app.db.transaction((tx) => upsertSessionObject(tx, scope, alias, value, dedupeKey));
+}
+
+/** Creates or replaces an object and records its session_object_modified event, in the caller's transaction. */
+export async function upsertSessionObject(db: Db, scope: SessionScope, alias: string, value: unknown, dedupeKey?: string) {
   const now = new Date();
-  await app.db
+  const type = objectTypeOf(value);
+  await db
     .insert(sessionObjects)
-    .values({ sessionId: scope.sessionId, alias, type: objectTypeOf(value), value, updatedAt: now })
+    .values({ sessionId: scope.sessionId, alias, type, value, updatedAt: now })
     .onConflictDoUpdate({
       target: [sessionObjects.sessionId, sessionObjects.alias],
-      set: { type: objectTypeOf(value), value, updatedAt: now },
+      set: { type, value, updatedAt: now },
     });
-  await app.emit({ ...scope, type: 'session_object_modified', attributes: { session_object: { alias } }, dedupeKey });
+  // an envelope replaced by a value of another type takes its items, elements or file row along
+  const ofAlias = <T extends typeof threadItems | typeof graphElements | typeof sessionFiles>(table: T) => and(eq(table.sessionId, scope.sessionId), eq(table.alias, alias));
+  if (type !== 'thread') await db.delete(threadItems).where(ofAlias(threadItems));
+  if (type !== 'graph') await db.delete(graphElements).where(ofAlias(graphElements));
+  if (type !== 'file') await db.delete(sessionFiles).where(ofAlias(sessionFiles));
+  await recordEvent(db, { ...scope, type: 'session_object_modified', attributes: { session_object: { alias, type } }, dedupeKey });
 }
 
 export async function readSessionObject(app: App, sessionId: string, alias: string) {
@@ -41,16 +54,21 @@ export async function listSessionObjects(app: App, sessionId: string) {
   return app.db.select().from(sessionObjects).where(eq(sessionObjects.sessionId, sessionId)).orderBy(asc(sessionObjects.alias));
 }
 
-/** Deletes an object and what hangs off it (thread items); false when there was none. */
+/**
+ * Deletes an object and what hangs off it (thread items; graph elements and file rows cascade);
+ * false when there was none. A file object's bytes leave the blob store after the commit.
+ */
 export async function deleteSessionObject(app: App, scope: SessionScope, alias: string): Promise<boolean> {
   const deleted = await app.db.transaction(async (tx) => {
+    const [file] = await tx.select({ storageKey: sessionFiles.storageKey }).from(sessionFiles).where(and(eq(sessionFiles.sessionId, scope.sessionId), eq(sessionFiles.alias, alias)));
     const rows = await tx
       .delete(sessionObjects)
       .where(and(eq(sessionObjects.sessionId, scope.sessionId), eq(sessionObjects.alias, alias)))
       .returning();
     await tx.delete(threadItems).where(and(eq(threadItems.sessionId, scope.sessionId), eq(threadItems.alias, alias)));
-    return rows.length > 0;
+    if (rows.length > 0) await recordEvent(tx, { ...scope, type: 'session_object_deleted', attributes: { session_object: { alias, type: rows[0].type } } });
+    return rows.length > 0 ? { storageKey: file?.storageKey } : null;
   });
-  if (deleted) await app.emit({ ...scope, type: 'session_object_deleted', attributes: { session_object: { alias } } });
-  return deleted;
+  if (deleted?.storageKey) await app.blobStore?.delete(deleted.storageKey);
+  return deleted !== null;
 }

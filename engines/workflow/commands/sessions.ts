@@ -9,6 +9,7 @@ import { executions, sessions } from '../../../db/schema';
 import { createSessionRow, requireSessionByRef, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
+import { removeSessionFileBytes, sessionFileKeys } from '../session-files';
 import { newestFirst } from '../../../core/wire';
 
 type SessionRow = typeof sessions.$inferSelect;
@@ -32,7 +33,7 @@ const sessionAlias = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -')
   .refine((a) => !a.startsWith('ses_'), 'must not look like a session id');
-const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
+export const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
 
 /** Session object values are JSON up to 1 MiB (the body limit). */
 const objectValue = z.unknown().refine((v) => v !== undefined, { message: 'value is required' });
@@ -84,7 +85,9 @@ export const sessionCommands = {
         .from(executions)
         .where(and(eq(executions.sessionId, session_id), inArray(executions.status, ['pending', 'running'])));
       for (const e of live) await cancelWorkflow(app, e.id);
+      const fileKeys = await sessionFileKeys(app, session_id);
       await app.db.delete(sessions).where(eq(sessions.id, session_id));
+      await removeSessionFileBytes(app, fileKeys);
       return {};
     },
   }),

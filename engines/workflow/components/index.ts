@@ -1,5 +1,6 @@
 /** The built-in component catalog of SPEC §4. */
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
+import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
 import { logicCode } from './logic-code';
 import { registerComponent } from './registry';
@@ -21,6 +22,8 @@ const builtins = [
   sessionReadObject,
   sessionWriteObject,
   threadPostItem,
+  graphMutate,
+  graphQueryComponent,
 ];
 
 for (const c of builtins) registerComponent(c);

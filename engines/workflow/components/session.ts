@@ -1,9 +1,10 @@
 /** session.read_object / session.write_object / thread.post_item: session state from a flow. */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { threadItems } from '../../../db/schema';
-import { notifyThreadItemPosted } from '../executions';
+import { ApiError } from '../../../core/errors';
+import type { ValueObject } from '../model';
 import { readSessionObject } from '../session-objects';
+import { postThreadItem, threadContent } from '../threads';
 import { asValue, primitiveOf } from '../values';
 import { ComponentError, type ComponentType } from './registry';
 
@@ -45,6 +46,24 @@ function itemIdFor(executionId: string, visit: string): string {
   return `itm_${digits.padStart(26, '0').slice(-26)}`;
 }
 
+/** A value as thread content blocks: text as a text block, a message as its content, JSON as given or as one json block. */
+function contentBlocks(value: ValueObject): unknown[] {
+  if (value.type === 'text') return [{ type: 'text', text: value.text }];
+  if (value.type === 'message') return value.message.content;
+  const plain = primitiveOf(value);
+  return Array.isArray(plain) ? plain : [{ type: 'json', json: plain }];
+}
+
+/** The store's refusals (not a thread, too large) as the component's own errors. */
+export async function asComponentError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ApiError) throw new ComponentError(e.message, e.specCode);
+    throw e;
+  }
+}
+
 export const threadPostItem: ComponentType<AliasConfig> = {
   type: 'thread.post_item',
   category: 'session',
@@ -56,22 +75,12 @@ export const threadPostItem: ComponentType<AliasConfig> = {
   outputs: () => ['item_id'],
   async run({ app, request, config, inputs }) {
     const { execution, visit } = request;
-    const envelope = await readSessionObject(app, execution.sessionId, config.alias);
-    if (envelope?.type !== 'thread') throw new ComponentError(`session object ${config.alias} is not a thread`, 'not_a_thread');
     if (!inputs.content) throw new ComponentError('the content input has no value', 'missing_input');
-    const id = itemIdFor(execution.executionId, visit);
-    const content = inputs.content.type === 'json' ? primitiveOf(inputs.content) : inputs.content;
-    await app.db
-      .insert(threadItems)
-      .values({ id, sessionId: execution.sessionId, alias: config.alias, userId: execution.createdBy, content: content ?? null })
-      .onConflictDoNothing();
-    await app.emit({
-      ...execution,
-      type: 'session_thread_item_posted',
-      attributes: { alias: config.alias, item_id: id },
-      dedupeKey: `${execution.executionId}:${visit}:thread_item`,
-    });
-    await notifyThreadItemPosted(app, execution.sessionId, config.alias, id);
-    return { route: 'success', outputs: { item_id: { value: { type: 'text', text: id } } } };
+    const content = threadContent.safeParse(contentBlocks(inputs.content));
+    if (!content.success) throw new ComponentError(`the content is not thread content: ${content.error.issues[0].message}`, 'invalid_content');
+    const item = await asComponentError(() =>
+      postThreadItem(app, execution, { alias: config.alias, content: content.data, userId: execution.createdBy }, { itemId: itemIdFor(execution.executionId, visit), dedupeKey: `${execution.executionId}:${visit}:thread_item` }),
+    );
+    return { route: 'success', outputs: { item_id: { value: { type: 'text', text: item.id } } } };
   },
 };
