@@ -35,6 +35,22 @@ const configSchema = z.object({
   BLOBHUB_ONNX_UPLOAD_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /** memory bound (bytes of model files) of the cached onnxruntime inference sessions */
   BLOBHUB_ONNX_SESSION_CACHE_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** sandbox threads for logic.code per worker process (default: min(4, cores)) */
+  BLOBHUB_SANDBOX_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /** how many logic.code runs of one org may hold sandbox threads of a worker at once; the rest queue */
+  BLOBHUB_SANDBOX_ORG_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** a run whose time limit is above this is "long": long runs never take the last reserved threads */
+  BLOBHUB_SANDBOX_LONG_RUN_MS: z.coerce.number().int().min(1).default(5000),
+  /** threads kept for short runs, so that trivial components stay fast while long ones spin */
+  BLOBHUB_SANDBOX_RESERVED_SHORT_THREADS: z.coerce.number().int().min(0).max(63).default(1),
+  /** the operator's bound on a logic.code component's timeout_ms: the code is stopped at this time */
+  BLOBHUB_SANDBOX_MAX_TIMEOUT_MS: z.coerce.number().int().min(100).max(10 * 60_000).default(60_000),
+  /** largest single value (a component output, a session write) in bytes of JSON: above it, value_too_large */
+  BLOBHUB_MAX_VALUE_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  /** largest total of the values one execution stores (bytes of JSON): above it, value_too_large */
+  BLOBHUB_MAX_EXECUTION_DATA_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  /** an execution's input_data / output_data carry values inline up to this many bytes in total; the rest by reference */
+  BLOBHUB_EXECUTION_INLINE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024).default(8 * 1024),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -1,0 +1,25 @@
+/**
+ * Process metrics (Prometheus text format at GET /metrics, via prom-client) and the capacity
+ * checks that /readyz reports. Engines register what they own (e.g. the sandbox pool).
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'blobhub_' });
+
+export interface CapacityReport {
+  /** new work has to wait for capacity that any org could use */
+  saturated: boolean;
+  details: object;
+}
+
+const capacityChecks = new Map<string, () => CapacityReport>();
+
+/** A named capacity check; a saturated one makes /readyz answer 503. */
+export function registerCapacityCheck(name: string, check: () => CapacityReport): void {
+  capacityChecks.set(name, check);
+}
+
+export function capacityReports(): Record<string, CapacityReport> {
+  return Object.fromEntries([...capacityChecks].map(([name, check]) => [name, check()]));
+}
