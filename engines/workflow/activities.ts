@@ -158,15 +158,21 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   // later event of this component, which all wait for it
   const entered = record(app, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
   entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
-  let result;
+  let result: ComponentRunResult | undefined;
+  let outputs: Record<string, ValueRef>;
   try {
     if (type.emitsEvents) await entered;
     const inputs = await resolveRefs(app, request.inputs);
     result = await type.run!({ app, request, config: component.config, inputs, attempt, queue: queueState(app, request, attributes) });
     checkSizes(app, result);
+    // values first: one past the execution's limit fails the run before anything else is written
+    outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (e instanceof ComponentError) await recordAll(app, execution, logEvents(e.logs, `${visit}:attempt${attempt}`, attributes));
+    if (e instanceof ComponentError) {
+      const logs = e.logs.length ? e.logs : (result?.logs ?? []);
+      await recordAll(app, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
+    }
     throw toFailure(e, component, attempt);
   }
   await entered;
@@ -174,15 +180,10 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
   }
   await recordAll(app, execution, logEvents(result.logs ?? [], visit, attributes));
-  const outputs: Record<string, ValueRef> = {};
   for (const [port, output] of Object.entries(result.outputs ?? {})) {
+    if (!output.persist) continue;
     const id = dataIdFor(execution.executionId, visit, port);
-    if (output.persist) {
-      outputs[port] = { $ref: await storeData(app, execution.executionId, id, output.value) };
-      await record(app, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
-    } else {
-      outputs[port] = await toRef(app, execution.executionId, id, output.value);
-    }
+    await record(app, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
   }
   await record(app, execution, {
     type: 'processor.exited',
@@ -190,6 +191,16 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
   });
   return { route: result.route, terminal: result.terminal ?? false, outputs };
+}
+
+/** Persisted outputs are stored; the others stay inline when small enough for Temporal history. */
+async function storeOutputs(app: App, { execution, visit }: ComponentRequest, result: ComponentRunResult): Promise<Record<string, ValueRef>> {
+  const outputs: Record<string, ValueRef> = {};
+  for (const [port, output] of Object.entries(result.outputs ?? {})) {
+    const id = dataIdFor(execution.executionId, visit, port);
+    outputs[port] = output.persist ? { $ref: await storeData(app, execution.executionId, id, output.value) } : await toRef(app, execution.executionId, id, output.value);
+  }
+  return outputs;
 }
 
 export function createWorkflowActivities(app: App) {
