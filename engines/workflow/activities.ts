@@ -5,7 +5,7 @@
  * records each logical event exactly once.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { executionData, executions } from '../../db/schema';
@@ -169,6 +169,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
+    if (e instanceof CancelledFailure) throw e;
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));

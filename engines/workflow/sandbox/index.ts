@@ -10,7 +10,7 @@ import type { UserCodeErrorKind } from './protocol';
 export type { UserCodeErrorKind } from './protocol';
 export { closeSandboxThreads };
 export { configureSandboxPool, defaultSandboxPolicy, sandboxPoolStats } from './pool';
-export { AbortedWhileQueued, type QueueReason, type SandboxPolicy } from './fair-gate';
+export type { QueueReason, SandboxPolicy } from './fair-gate';
 
 /** Whose run it is (for the fair share of threads) and how to report waiting and cancellation. */
 export type SandboxSlot = NonNullable<Parameters<typeof runInSandboxThread>[1]>;
