@@ -19,6 +19,9 @@ import { dataIdFor, toDataEntries, type DataEntry } from './values';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 
+/** Statuses of an execution that has not ended (`queued`: a component waits for a sandbox thread). */
+export const liveStatuses: ExecutionRow['status'][] = ['pending', 'queued', 'running'];
+
 export function toExecutionWire(app: App, e: ExecutionRow) {
   return {
     id: e.id,
@@ -215,7 +218,7 @@ export async function notifyThreadItemPosted(app: App, sessionId: string, alias:
   const live = await app.db
     .select({ id: executions.id })
     .from(executions)
-    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, ['pending', 'running'])));
+    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
   for (const { id } of live) {
     try {
       await app.temporal.client.workflow.getHandle(id).signal(EXECUTION_SIGNAL, { name: threadSignalName(alias), payload: { alias, item_id: itemId } });

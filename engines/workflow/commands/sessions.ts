@@ -6,7 +6,7 @@ import { defineCommand, type CommandContext } from '../../../core/engines';
 import { notFound } from '../../../core/errors';
 import { idOf, page, pageQuery } from '../../../core/wire';
 import { executions, sessions } from '../../../db/schema';
-import { createSessionRow, requireSessionIn } from '../executions';
+import { createSessionRow, liveStatuses, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
 import { newestFirst } from '../../../core/wire';
@@ -68,7 +68,7 @@ export const sessionCommands = {
       const live = await app.db
         .select()
         .from(executions)
-        .where(and(eq(executions.sessionId, session_id), inArray(executions.status, ['pending', 'running'])));
+        .where(and(eq(executions.sessionId, session_id), inArray(executions.status, liveStatuses)));
       for (const e of live) await cancelWorkflow(app, e.id);
       await app.db.delete(sessions).where(eq(sessions.id, session_id));
       return {};
