@@ -43,6 +43,8 @@ const configSchema = z.object({
   BLOBHUB_SANDBOX_LONG_RUN_MS: z.coerce.number().int().min(1).default(5000),
   /** threads kept for short runs, so that trivial components stay fast while long ones spin */
   BLOBHUB_SANDBOX_RESERVED_SHORT_THREADS: z.coerce.number().int().min(0).max(63).default(1),
+  /** CPU niceness of the sandbox threads (Linux), so spinning code yields the cores to short work */
+  BLOBHUB_SANDBOX_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** the operator's bound on a logic.code component's timeout_ms: the code is stopped at this time */
   BLOBHUB_SANDBOX_MAX_TIMEOUT_MS: z.coerce.number().int().min(100).max(10 * 60_000).default(60_000),
   /** largest single value (a component output, a session write) in bytes of JSON: above it, value_too_large */

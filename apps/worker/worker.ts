@@ -32,6 +32,7 @@ function configureSandbox(app: App) {
     orgConcurrency: c.BLOBHUB_SANDBOX_ORG_CONCURRENCY,
     longRunMs: c.BLOBHUB_SANDBOX_LONG_RUN_MS,
     reservedShortThreads: c.BLOBHUB_SANDBOX_RESERVED_SHORT_THREADS,
+    nice: c.BLOBHUB_SANDBOX_NICE,
   });
 }
 

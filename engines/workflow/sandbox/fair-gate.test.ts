@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FairGate, type Admission, type QueueReason } from './fair-gate';
 
-const policy = { threads: 3, orgConcurrency: 2, longRunMs: 5000, reservedShortThreads: 1 };
+const policy = { threads: 3, orgConcurrency: 2, longRunMs: 5000, reservedShortThreads: 1, nice: 0 };
 const LONG = 45_000;
 const SHORT = 1000;
 

@@ -12,6 +12,8 @@ export interface SandboxPolicy {
   orgConcurrency: number;
   longRunMs: number;
   reservedShortThreads: number;
+  /** CPU niceness of the sandbox threads (0: as the worker) */
+  nice: number;
 }
 
 /** Why a run waits: its org's share is used up, long runs hold their share, or every thread is busy. */

@@ -20,6 +20,7 @@ export const defaultSandboxPolicy = (): SandboxPolicy => ({
   orgConcurrency: 2,
   longRunMs: 5000,
   reservedShortThreads: 1,
+  nice: 10,
 });
 /** Native stack of a sandbox thread: far above QuickJS's own stack limit (see quickjs-runner.ts). */
 const THREAD_STACK_MB = 64;
@@ -39,8 +40,8 @@ class SandboxThread {
   private lastError: unknown = null;
   alive = true;
 
-  constructor(onExit: (thread: SandboxThread) => void) {
-    this.worker = new Worker(bootstrap, { eval: true, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
+  constructor(onExit: (thread: SandboxThread) => void, nice: number) {
+    this.worker = new Worker(bootstrap, { eval: true, workerData: { nice }, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
     this.started = new Promise((resolve, reject) => {
       this.worker.once('message', () => resolve());
       this.worker.once('exit', () => reject(new Error(`sandbox thread failed to start: ${String(this.lastError)}`)));
@@ -90,11 +91,13 @@ function stoppedOutcome(error: unknown): SandboxOutcome {
 
 const threads = new Set<SandboxThread>();
 const idle: SandboxThread[] = [];
-const gate = new FairGate(defaultSandboxPolicy());
+let policy = defaultSandboxPolicy();
+const gate = new FairGate(policy);
 const metrics = registerSandboxMetrics(gate);
 
 /** Sets the pool's size and fairness rules (the worker does, from its configuration). */
-export function configureSandboxPool(policy: SandboxPolicy): void {
+export function configureSandboxPool(next: SandboxPolicy): void {
+  policy = next;
   gate.configure(policy);
 }
 
@@ -111,7 +114,7 @@ function forget(thread: SandboxThread): void {
 const acquire = (): SandboxThread => idle.pop() ?? spawn();
 
 function spawn(): SandboxThread {
-  const thread = new SandboxThread(forget);
+  const thread = new SandboxThread(forget, policy.nice);
   threads.add(thread);
   return thread;
 }
