@@ -71,7 +71,8 @@ try {
   await measure(quiet); // warm-up: workflow bundle, sandbox threads, connections
   const idle = await measure(quiet);
   const { threads } = (await client.get('/readyz')).body.sandbox;
-  const rows = [`| idle worker | – | ${fmt(idle.p50)} | ${fmt(idle.p99)} | 1.00 |`];
+  const row = (load: string, pool: string, m: { p50: number; p99: number }) => `| ${load} | ${pool} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${(m.p50 / idle.p50).toFixed(2)} |`;
+  const rows = [row('idle worker', '–', idle)];
   for (const orgs of orgCounts) {
     const spinning: [string, string][] = [];
     for (let o = 0; o < orgs; o++) {
@@ -80,14 +81,16 @@ try {
     }
     const pool = await spinnersArrived(spinning.length);
     const loaded = await measure(quiet);
-    rows.push(`| ${orgs} org${orgs > 1 ? 's' : ''} × ${spinnersPerOrg} spinners | ${pool.running} running, ${pool.queued} queued | ${fmt(loaded.p50)} | ${fmt(loaded.p99)} | ${(loaded.p50 / idle.p50).toFixed(2)} |`);
+    rows.push(row(`${orgs} org${orgs > 1 ? 's' : ''} × ${spinnersPerOrg} spinners`, `${pool.running} running, ${pool.queued} queued`, loaded));
     await Promise.all(spinning.map(([rev, id]) => client.data(rev, ENGINE, 'cancel_execution', { execution_id: id })));
     await Promise.all(spinning.map(([, id]) => app.temporal.client.workflow.getHandle(id).result().catch(() => undefined)));
   }
+  // idle once more: on a shared machine the other load drifts during the run
+  rows.push(row('idle worker, again after', '–', await measure(quiet)));
   console.log(`\nsandbox: ${threads} threads, 2 per org, 1 kept for short runs; ${samples} trivial runs per row\n`);
   console.log('| load | sandbox pool while measuring | trivial p50 | trivial p99 | p50 / idle p50 |');
   console.log('|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
+  for (const line of rows) console.log(line);
 } finally {
   await platform.shutdown();
 }

@@ -133,6 +133,7 @@ export async function runInSandboxThread(request: SandboxRequest, slot: Omit<Slo
   try {
     const timeoutMs = request.timeoutMs - admission.waitedMs;
     if (timeoutMs <= 0) return { ok: false, kind: 'timeout', message: 'the code waited for a sandbox thread for its whole time limit', logs: [] };
+    if (slot.signal?.aborted) return cancelled;
     slot.onStarted?.();
     const thread = acquire();
     const stop = () => void thread.stop(cancelled);
