@@ -23,6 +23,8 @@ const configSchema = z.object({
   BLOBHUB_OPEN_SIGNUP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   BLOBHUB_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   BLOBHUB_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(30 * 24 * 3600),
+  /** a standalone worker (`npm run worker`) serves /metrics and /readyz (its sandbox capacity) on this port */
+  BLOBHUB_WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   BLOBHUB_RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   BLOBHUB_S3_ENDPOINT: z.string().url().optional(),
   BLOBHUB_S3_REGION: z.string().default('us-east-1'),

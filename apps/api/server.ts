@@ -8,7 +8,7 @@ import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from 'trpc-to-o
 import type { App } from '../../core/app';
 import { startEngines } from '../../core/engines';
 import { toErrorBody, type ErrorBody } from '../../core/errors';
-import { capacityReports, metricsRegistry } from '../../core/metrics';
+import { capacityStatus, writeMetrics } from '../../core/metrics';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { appRouter } from './router';
 import type { Context } from './trpc';
@@ -120,7 +120,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
       for (const ext of extensions) if (ext.handle && (await ext.handle(req, res, url))) return;
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return readiness(app, res);
-      if (url.pathname === '/metrics') return metrics(res);
+      if (url.pathname === '/metrics') return writeMetrics(res);
       if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, openApiDocument(`${app.publicUrl}/v1`));
       if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return docs(url, res);
       if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
@@ -169,17 +169,12 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
 async function readiness(app: App, res: ServerResponse) {
   const checks = await Promise.allSettled([app.database.ping(), app.temporal.connection.healthService.check({})]);
   const [database, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : String((c.reason as Error)?.message ?? c.reason)));
-  const capacity = Object.fromEntries(Object.entries(capacityReports()).map(([name, r]) => [name, { status: r.saturated ? 'saturated' : 'ok', ...r.details }]));
-  const saturated = Object.values(capacity).some((c) => c.status === 'saturated');
+  const { saturated, capacity } = capacityStatus();
   const ready = database === 'ok' && temporal === 'ok' && !saturated;
   if (ready) return sendJson(res, 200, { status: 'ready', database, temporal, ...capacity });
   sendJson(res, 503, { error: { code: 'unavailable', message: saturated ? 'saturated' : 'not ready', details: { database, temporal, ...capacity } } });
 }
 
-async function metrics(res: ServerResponse) {
-  res.setHeader('content-type', metricsRegistry.contentType);
-  res.end(await metricsRegistry.metrics());
-}
 
 /** Swagger UI from the swagger-ui-dist package, pointed at /v1/openapi.json. */
 async function docsHandler() {

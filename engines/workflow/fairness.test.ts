@@ -3,12 +3,18 @@
  * Behaviour only (no wall-clock thresholds; `npm run bench:sandbox` measures the times).
  * The worker has 3 sandbox threads, 2 per org, 1 kept for short runs, timeouts bounded at 40 s.
  */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkerHealthServer } from '../../apps/worker/health-server';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { comp, ENGINE, definition, eventsOf, fibonacciDefinition, flow, integer, newWorkflowBlob, run, start, upload, waitForStatus } from './testing';
 
 const BOUND_MS = 40_000;
 let p: TestPlatform;
+/** what a standalone worker serves on BLOBHUB_WORKER_HTTP_PORT */
+let workerHealth: Server;
+let workerHealthUrl: string;
 const revs: Record<string, string> = {};
 
 const spinner = (timeoutMs: number) =>
@@ -37,6 +43,8 @@ beforeAll(async () => {
       BLOBHUB_SANDBOX_MAX_TIMEOUT_MS: String(BOUND_MS),
     },
   });
+  workerHealth = await startWorkerHealthServer(0, '127.0.0.1');
+  workerHealthUrl = `http://127.0.0.1:${(workerHealth.address() as AddressInfo).port}`;
   for (const org of ['spinners', 'quiet', 'busy']) {
     revs[org] = (await newWorkflowBlob(p.admin, org)).revisionId;
     await upload(p.admin, revs[org], 'spin-long', spinner(45_000));
@@ -44,7 +52,10 @@ beforeAll(async () => {
     await upload(p.admin, revs[org], 'fibonacci', fibonacciDefinition());
   }
 });
-afterAll(() => p?.close());
+afterAll(async () => {
+  workerHealth?.close();
+  await p?.close();
+});
 
 describe('sandbox fairness', () => {
   it("lets another org's trivial execution finish while one org's four spinners run, queues the spinners past the org's share, and bounds their timeout", async () => {
@@ -107,6 +118,8 @@ describe('sandbox fairness', () => {
     });
     expect(saturated.body.error.details.sandbox).toMatchObject({ status: 'saturated', running: 3 });
     expect((await p.anonymous.get('/metrics')).body).toMatch(/blobhub_sandbox_saturated 1/);
+    const worker = await fetch(`${workerHealthUrl}/readyz`);
+    expect({ status: worker.status, body: await worker.json() }).toMatchObject({ status: 503, body: { status: 'saturated', sandbox: { status: 'saturated' } } });
     // it runs as soon as the short spinner's thread frees
     expect((await waitForStatus(p.admin, revs.quiet, blocked, undefined, 20_000)).status).toBe('succeeded');
 
