@@ -24,6 +24,8 @@ const configSchema = z.object({
   BLOBHUB_OPEN_SIGNUP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   BLOBHUB_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   BLOBHUB_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(30 * 24 * 3600),
+  /** a standalone worker (`npm run worker`) serves /metrics and /readyz (its sandbox capacity) on this port */
+  BLOBHUB_WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   BLOBHUB_RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   BLOBHUB_S3_ENDPOINT: z.string().url().optional(),
   BLOBHUB_S3_REGION: z.string().default('us-east-1'),
@@ -36,6 +38,24 @@ const configSchema = z.object({
   BLOBHUB_ONNX_UPLOAD_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /** memory bound (bytes of model files) of the cached onnxruntime inference sessions */
   BLOBHUB_ONNX_SESSION_CACHE_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** sandbox threads for logic.code per worker process (default: min(4, cores)) */
+  BLOBHUB_SANDBOX_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /** how many logic.code runs of one org may hold sandbox threads of a worker at once; the rest queue */
+  BLOBHUB_SANDBOX_ORG_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** a run whose time limit is above this is "long": long runs never take the last reserved threads */
+  BLOBHUB_SANDBOX_LONG_RUN_MS: z.coerce.number().int().min(1).default(5000),
+  /** threads kept for short runs, so that trivial components stay fast while long ones spin */
+  BLOBHUB_SANDBOX_RESERVED_SHORT_THREADS: z.coerce.number().int().min(0).max(63).default(1),
+  /** CPU niceness of the sandbox threads (Linux), so spinning code yields the cores to short work */
+  BLOBHUB_SANDBOX_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /** the operator's bound on a logic.code component's timeout_ms: the code is stopped at this time */
+  BLOBHUB_SANDBOX_MAX_TIMEOUT_MS: z.coerce.number().int().min(100).max(10 * 60_000).default(60_000),
+  /** largest single value (a component output, a session write) in bytes of JSON: above it, value_too_large */
+  BLOBHUB_MAX_VALUE_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  /** largest total of the values one execution stores (bytes of JSON): above it, value_too_large */
+  BLOBHUB_MAX_EXECUTION_DATA_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  /** an execution's input_data / output_data carry values inline up to this many bytes in total; the rest by reference */
+  BLOBHUB_EXECUTION_INLINE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024).default(8 * 1024),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

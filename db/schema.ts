@@ -111,6 +111,8 @@ export const credentials = pgTable(
     description: text('description'),
     /** AES-256-GCM: base64 of iv | auth tag | ciphertext */
     encryptedBody: text('encrypted_body').notNull(),
+    /** hosts (`host`, `host:port`, `*.domain`) a component may send this credential to; none = nowhere */
+    allowedHosts: jsonb('allowed_hosts').$type<string[]>().notNull().default([]),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
   },
@@ -361,7 +363,8 @@ export const sessionFiles = pgTable(
   ],
 );
 
-export const executionStatuses = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+/** `queued`: a component waits for a sandbox slot (its org's share, or a saturated worker) */
+export const executionStatuses = ['pending', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 
 export const executions = pgTable(
   'workflow_executions',
@@ -399,7 +402,11 @@ export const executionData = pgTable(
     executionId: text('execution_id')
       .notNull()
       .references(() => executions.id, { onDelete: 'cascade' }),
-    value: jsonb('value').notNull(),
+    /** null when the value lives in the blob store under storage_key */
+    value: jsonb('value'),
+    storageKey: text('storage_key'),
+    /** bytes of the value as JSON (counted against BLOBHUB_MAX_EXECUTION_DATA_BYTES) */
+    sizeBytes: integer('size_bytes').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [index('workflow_execution_data_execution_idx').on(t.executionId)],

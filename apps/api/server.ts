@@ -10,6 +10,7 @@ import { startEngines } from '../../core/engines';
 import { toRestBody, toRestError } from '../../core/dialect';
 import { MAX_JSON_BODY } from '../../core/limits';
 import { toErrorBody, type ErrorBody } from '../../core/errors';
+import { capacityStatus, writeMetrics } from '../../core/metrics';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { allowedMethodsOf } from './allowed-methods';
 import { appRouter } from './router';
@@ -132,6 +133,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
       for (const ext of extensions) if (ext.handle && (await ext.handle(req, res, url))) return;
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return readiness(app, res);
+      if (url.pathname === '/metrics') return writeMetrics(res);
       if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, openApiDocument(`${app.publicUrl}/v1`));
       if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return docs(url, res);
       if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
@@ -180,12 +182,17 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   };
 }
 
+/**
+ * Ready = the database and Temporal answer and no capacity of this process (the sandbox pool of
+ * an in-process worker) is saturated, i.e. new work would not wait for a thread.
+ */
 async function readiness(app: App, res: ServerResponse) {
   const checks = await Promise.allSettled([app.database.ping(), app.temporal.connection.healthService.check({})]);
   const [database, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : String((c.reason as Error)?.message ?? c.reason)));
-  const ready = database === 'ok' && temporal === 'ok';
-  if (ready) return sendJson(res, 200, { status: 'ready', database, temporal });
-  sendError(res, 503, { code: 'unavailable', message: 'not ready', details: { database, temporal } });
+  const { saturated, capacity } = capacityStatus();
+  const ready = database === 'ok' && temporal === 'ok' && !saturated;
+  if (ready) return sendJson(res, 200, { status: 'ready', database, temporal, ...capacity });
+  sendError(res, 503, { code: 'unavailable', message: saturated ? 'saturated' : 'not ready', details: { database, temporal, ...capacity } });
 }
 
 /** Swagger UI from the swagger-ui-dist package, pointed at /v1/openapi.json. */

@@ -5,17 +5,16 @@
  * records each logical event exactly once.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { executionData, executions } from '../../db/schema';
-import { allComponentTypes, ComponentError, type ComponentType } from './components';
+import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from './components';
 import { definitionDataId, findDefinition, insertExecution } from './executions';
 import { writeSessionObject } from './session-objects';
-import type { InputData } from './model';
 import { processorAttributes, type ComponentFailureDetails, type ComponentRequest, type ComponentResponse, type EventSpec, type ExecutionArgs, type ExecutionOutcome, type Plan, type PlanComponent, type ValueRef } from './plan';
 import { compileDefinition } from './validate';
-import { dataIdFor, resolveRefs, storeData, toRef } from './values';
+import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from './values';
 
 function record(app: App, execution: ExecutionArgs, event: EventSpec) {
   return app.emit({
@@ -51,8 +50,8 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
     { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
   ]);
   const inputs: Record<string, ValueRef> = {};
-  for (const { alias, value } of row.inputData as InputData) {
-    inputs[alias] = await toRef(app.db, row.id, dataIdFor(row.id, 'input', alias), value);
+  for (const entry of row.inputData as DataEntry[]) {
+    inputs[entry.alias] = isDataRef(entry) ? { $ref: entry.data_id } : await toRef(app, row.id, dataIdFor(row.id, 'input', entry.alias), entry.value);
   }
   return { plan: compiled.plan, inputs };
 }
@@ -61,8 +60,9 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
 async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome) {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
   if (!row) return; // its session was deleted (which cancelled it): nothing left to record
-  const outputs = outcome.outputData ?? [];
-  const resolved = await resolveRefs(app.db, Object.fromEntries(outputs.map((o) => [o.alias, o.value])));
+  // laid out before the closing events, so a value_too_large shows up as the execution's error
+  const outputData = outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
+  if (outputData instanceof ComponentError) return finish(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
   const flowEvent: EventSpec =
     outcome.status === 'failed' || outcome.status === 'timed_out'
       ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
@@ -72,33 +72,40 @@ async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutc
     .update(executions)
     .set({
       status: outcome.status,
-      outputData: outcome.status === 'succeeded' ? outputs.map((o) => ({ alias: o.alias, value: resolved[o.alias] })) : null,
+      outputData,
       error: outcome.error ?? null,
       endedAt: new Date(),
     })
     .where(eq(executions.id, execution.executionId));
 }
 
+const tooLarge = (e: unknown) => {
+  if (e instanceof ComponentError && e.kind === 'value_too_large') return e;
+  throw e;
+};
+
 /** A flow.subworkflow's child: a new execution of another definition in the same session. */
 async function createChild(app: App, args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> }): Promise<ExecutionArgs> {
   const { parent } = args;
-  const inputs = await resolveRefs(app.db, args.inputs);
   const row = await app.db.transaction(async (tx) => {
     const definition = await findDefinition(tx, parent.revisionId, { alias: args.alias }).catch(() => {
       throw ApplicationFailure.nonRetryable(`no definition with alias ${args.alias} in this revision`, 'not_found');
     });
-    return insertExecution(tx, {
+    return insertExecution(app, tx, {
       id: args.childId,
       revisionId: parent.revisionId,
       sessionId: parent.sessionId,
       definition,
-      inputData: Object.entries(inputs).map(([alias, value]) => ({ alias, value })),
+      inputData: Object.entries(args.inputs).map(([alias, value]) => ({ alias, value })),
       createdBy: parent.createdBy,
       parentExecutionId: parent.executionId,
     });
   });
   return { ...parent, executionId: row.id, definitionId: row.definitionId, alias: row.alias, timeoutSeconds: undefined };
 }
+
+/** User errors that no retry can fix. */
+const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed']);
 
 function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
   const userError = error instanceof ComponentError;
@@ -108,13 +115,39 @@ function toFailure(error: unknown, component: PlanComponent, attempt: number): A
     message: (error as Error).message,
     type: kind,
     // user errors retry only when the component asks for retries; platform errors always may
-    nonRetryable: userError && !component.retry,
+    nonRetryable: userError && (!component.retry || permanentKinds.has(kind)),
     details: [details],
   });
 }
 
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
   lines.map((line, i): EventSpec => ({ type: 'processor.output', key: `${keyPrefix}:log:${i}`, message: line, attributes }));
+
+/** Every value a component produced, within BLOBHUB_MAX_VALUE_BYTES (checked before anything is written). */
+function checkSizes(app: App, result: ComponentRunResult) {
+  for (const [port, output] of Object.entries(result.outputs ?? {})) assertValueSize(app, `output ${port}`, jsonBytes(output.value));
+  for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) assertValueSize(app, `session object ${alias}`, jsonBytes(value));
+}
+
+/**
+ * The `queued` state of a component waiting for a sandbox slot: a processor.queued event, and the
+ * execution shows `queued` until the component starts.
+ */
+function queueState(app: App, request: ComponentRequest, attributes: Record<string, unknown>): QueueState {
+  const { execution, visit } = request;
+  const attempt = Context.current().info.attempt;
+  const setStatus = (from: 'running' | 'queued', to: 'running' | 'queued') =>
+    app.db.update(executions).set({ status: to }).where(and(eq(executions.id, execution.executionId), eq(executions.status, from)));
+  return {
+    async queued(reason) {
+      await record(app, execution, { type: 'processor.queued', key: `${visit}:attempt${attempt}:processor.queued`, message: reason, attributes: { ...attributes, attempt } });
+      await setStatus('running', 'queued');
+    },
+    async started() {
+      await setStatus('queued', 'running');
+    },
+  };
+}
 
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
@@ -125,14 +158,22 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   // later event of this component, which all wait for it
   const entered = record(app, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
   entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
-  let result;
+  let result: ComponentRunResult | undefined;
+  let outputs: Record<string, ValueRef>;
   try {
     if (type.emitsEvents) await entered;
-    const inputs = await resolveRefs(app.db, request.inputs);
-    result = await type.run!({ app, request, config: component.config, inputs, attempt });
+    const inputs = await resolveRefs(app, request.inputs);
+    result = await type.run!({ app, request, config: component.config, inputs, attempt, queue: queueState(app, request, attributes) });
+    checkSizes(app, result);
+    // values first: one past the execution's limit fails the run before anything else is written
+    outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (e instanceof ComponentError) await recordAll(app, execution, logEvents(e.logs, `${visit}:attempt${attempt}`, attributes));
+    if (e instanceof CancelledFailure) throw e;
+    if (e instanceof ComponentError) {
+      const logs = e.logs.length ? e.logs : (result?.logs ?? []);
+      await recordAll(app, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
+    }
     throw toFailure(e, component, attempt);
   }
   await entered;
@@ -140,15 +181,10 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
   }
   await recordAll(app, execution, logEvents(result.logs ?? [], visit, attributes));
-  const outputs: Record<string, ValueRef> = {};
   for (const [port, output] of Object.entries(result.outputs ?? {})) {
+    if (!output.persist) continue;
     const id = dataIdFor(execution.executionId, visit, port);
-    if (output.persist) {
-      outputs[port] = { $ref: await storeData(app.db, execution.executionId, id, output.value) };
-      await record(app, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
-    } else {
-      outputs[port] = await toRef(app.db, execution.executionId, id, output.value);
-    }
+    await record(app, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
   }
   await record(app, execution, {
     type: 'processor.exited',
@@ -156,6 +192,16 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
   });
   return { route: result.route, terminal: result.terminal ?? false, outputs };
+}
+
+/** Persisted outputs are stored; the others stay inline when small enough for Temporal history. */
+async function storeOutputs(app: App, { execution, visit }: ComponentRequest, result: ComponentRunResult): Promise<Record<string, ValueRef>> {
+  const outputs: Record<string, ValueRef> = {};
+  for (const [port, output] of Object.entries(result.outputs ?? {})) {
+    const id = dataIdFor(execution.executionId, visit, port);
+    outputs[port] = output.persist ? { $ref: await storeData(app, execution.executionId, id, output.value) } : await toRef(app, execution.executionId, id, output.value);
+  }
+  return outputs;
 }
 
 export function createWorkflowActivities(app: App) {

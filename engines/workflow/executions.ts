@@ -12,11 +12,15 @@ import { requireRevision } from '../../core/resources';
 import type { Transaction } from '../../db/client';
 import { definitions, executionData, executions, sessions } from '../../db/schema';
 import type { InputData } from './model';
-import type { ExecutionArgs } from './plan';
+import type { ExecutionArgs, ValueRef } from './plan';
 import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './temporal-names';
-import { dataIdFor } from './values';
+import { ComponentError } from './components/registry';
+import { dataIdFor, toDataEntries, type DataEntry } from './values';
 
 export type ExecutionRow = typeof executions.$inferSelect;
+
+/** Statuses of an execution that has not ended (`queued`: a component waits for a sandbox thread). */
+export const liveStatuses: ExecutionRow['status'][] = ['pending', 'queued', 'running'];
 
 export function toExecutionWire(app: App, e: ExecutionRow) {
   return {
@@ -27,8 +31,8 @@ export function toExecutionWire(app: App, e: ExecutionRow) {
     alias: e.alias,
     definition_hash: e.definitionHash,
     status: e.status,
-    input_data: e.inputData as InputData,
-    output_data: (e.outputData as InputData | null) ?? null,
+    input_data: e.inputData as DataEntry[],
+    output_data: (e.outputData as DataEntry[] | null) ?? null,
     error: (e.error as Record<string, unknown> | null) ?? null,
     parent_execution_id: e.parentExecutionId,
     created_by: e.createdBy,
@@ -60,8 +64,9 @@ export async function findDefinition(tx: Transaction | App['db'], revisionId: st
 
 /** Writes the execution row and pins its definition; the caller starts the workflow. */
 export async function insertExecution(
+  app: App,
   tx: Transaction,
-  args: { id?: string; revisionId: string; sessionId: string; definition: typeof definitions.$inferSelect; inputData: InputData; createdBy: string | null; parentExecutionId?: string },
+  args: { id?: string; revisionId: string; sessionId: string; definition: typeof definitions.$inferSelect; inputData: { alias: string; value: ValueRef }[]; createdBy: string | null; parentExecutionId?: string },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
   const [row] = await tx
@@ -73,7 +78,7 @@ export async function insertExecution(
       definitionId: args.definition.id,
       alias: args.definition.alias,
       definitionHash: args.definition.contentHash,
-      inputData: args.inputData,
+      inputData: [],
       createdBy: args.createdBy,
       parentExecutionId: args.parentExecutionId ?? null,
     })
@@ -85,7 +90,10 @@ export async function insertExecution(
     return existing;
   }
   await tx.insert(executionData).values({ id: definitionDataId(id), executionId: id, value: args.definition.definition }).onConflictDoNothing();
-  return row;
+  // large inputs are stored by reference, so that the row (and lists of rows) stays small
+  const inputData = await toDataEntries(app, id, 'input', args.inputData, tx);
+  const [laidOut] = await tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning();
+  return laidOut;
 }
 
 export interface CreateExecutionArgs {
@@ -112,7 +120,7 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
   if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
-  const row = await app.db.transaction(async (tx) => {
+  const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
       if (existing) return existing;
@@ -120,14 +128,25 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
     const definition = await findDefinition(tx, revision.id, args);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
-    return insertExecution(tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
+    return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
   });
   if (row.temporalRunId) return toExecutionWire(app, row);
-  const started = await startExecutionWorkflow(app, { orgId: blob.orgId, blobId: blob.id, row, scheduleId: args.scheduleId, timeoutSeconds: args.timeoutSeconds });
+  const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
+  const started = await startExecutionWorkflow(app, { orgId: blob.orgId, blobId: blob.id, keyId, row, scheduleId: args.scheduleId, timeoutSeconds: args.timeoutSeconds });
   return toExecutionWire(app, started);
 }
 
-export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId: string; timeoutSeconds?: number }): ExecutionArgs => ({
+/** Runs the transaction that creates an execution; an input above the value limits is a 413. */
+async function insertRow(app: App, write: (tx: Transaction) => Promise<ExecutionRow>): Promise<ExecutionRow> {
+  try {
+    return await app.db.transaction(write);
+  } catch (e) {
+    if (e instanceof ComponentError && e.kind === 'value_too_large') throw new ApiError('payload_too_large', e.message, { engineCode: 'value_too_large' });
+    throw e;
+  }
+}
+
+export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId: string; keyId?: string | null; timeoutSeconds?: number }): ExecutionArgs => ({
   executionId: row.id,
   orgId: ids.orgId,
   blobId: ids.blobId,
@@ -136,10 +155,11 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
   definitionId: row.definitionId,
   alias: row.alias,
   createdBy: row.createdBy,
+  createdByKeyId: ids.keyId ?? null,
   timeoutSeconds: ids.timeoutSeconds,
 });
 
-async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: string; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number }) {
+async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: string; keyId: string | null; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number }) {
   const args = executionArgsOf(opts.row, opts);
   try {
     const runId = await startOrFindRun(app, opts.row.id, () =>
@@ -219,7 +239,7 @@ export async function notifyThreadItemPosted(app: App, sessionId: string, alias:
   const live = await app.db
     .select({ id: executions.id })
     .from(executions)
-    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, ['pending', 'running'])));
+    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
   for (const { id } of live) {
     try {
       await app.temporal.client.workflow.getHandle(id).signal(EXECUTION_SIGNAL, { name: threadSignalName(alias), payload: { alias, item_id: itemId } });

@@ -46,6 +46,8 @@ export interface ExecutionArgs {
   definitionId: string;
   alias: string;
   createdBy: string | null;
+  /** the API key the execution was started with (credential use is checked against it) */
+  createdByKeyId?: string | null;
   /** the whole execution ends `timed_out` after this long */
   timeoutSeconds?: number;
 }

@@ -1,13 +1,23 @@
-/** Value objects at run time: plain-JSON views, wrapping, and large values stored by reference. */
+/**
+ * Value objects at run time: plain-JSON views, wrapping, size limits, and large values stored by
+ * reference (a workflow_execution_data row; above BLOBSTORE_VALUE_BYTES the bytes themselves go to
+ * the blob store), so that neither Temporal history nor execution rows carry them.
+ */
 import { createHash } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
+import { Readable } from 'node:stream';
+import { text as readText } from 'node:stream/consumers';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { App } from '../../core/app';
 import type { Db } from '../../db/client';
-import { executionData } from '../../db/schema';
+import { executionData, executions } from '../../db/schema';
+import { ComponentError } from './components/registry';
 import { valueObject, type ValueObject } from './model';
 import type { ValueRef } from './plan';
 
 /** Values above this size travel through Temporal history as references. */
 export const INLINE_VALUE_LIMIT = 16 * 1024;
+/** Stored values above this size live in the blob store rather than in a database row. */
+export const BLOBSTORE_VALUE_BYTES = 256 * 1024;
 
 /** The plain JSON a value object carries (what a condition compares). */
 export function primitiveOf(value: ValueObject): unknown {
@@ -45,21 +55,65 @@ export function dataIdFor(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export async function storeData(db: Db, executionId: string, id: string, value: unknown): Promise<string> {
-  await db.insert(executionData).values({ id, executionId, value }).onConflictDoNothing();
+export const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 3 : 1)} MiB`;
+
+/** Refuses one value above BLOBHUB_MAX_VALUE_BYTES. `what` names it for the message. */
+export function assertValueSize(app: App, what: string, bytes: number): void {
+  const limit = app.config.BLOBHUB_MAX_VALUE_BYTES;
+  if (bytes > limit) throw new ComponentError(`${what} is ${mib(bytes)}, above the limit of ${mib(limit)} per value (BLOBHUB_MAX_VALUE_BYTES)`, 'value_too_large');
+}
+
+/**
+ * Stores a value of an execution under a stable id (a retry stores it once), within the
+ * per-value and per-execution limits; throws ComponentError value_too_large otherwise. `db` is
+ * the transaction that is creating the execution, if any.
+ */
+export async function storeData(app: App, executionId: string, id: string, value: unknown, db: Db = app.db): Promise<string> {
+  const json = JSON.stringify(value);
+  const bytes = Buffer.byteLength(json);
+  assertValueSize(app, 'the value', bytes);
+  await db.transaction(async (tx) => {
+    // the execution row lock orders concurrent writers of one execution, so the total holds
+    await tx.select({ id: executions.id }).from(executions).where(eq(executions.id, executionId)).for('update');
+    const [existing] = await tx.select({ id: executionData.id }).from(executionData).where(eq(executionData.id, id));
+    if (existing) return;
+    const [{ total }] = await tx
+      .select({ total: sql<string>`coalesce(sum(${executionData.sizeBytes}), 0)` })
+      .from(executionData)
+      .where(eq(executionData.executionId, executionId));
+    const limit = app.config.BLOBHUB_MAX_EXECUTION_DATA_BYTES;
+    if (Number(total) + bytes > limit) {
+      throw new ComponentError(`the execution's values would reach ${mib(Number(total) + bytes)}, above the limit of ${mib(limit)} per execution (BLOBHUB_MAX_EXECUTION_DATA_BYTES)`, 'value_too_large');
+    }
+    let storageKey: string | null = null;
+    if (bytes > BLOBSTORE_VALUE_BYTES && app.blobStore) {
+      storageKey = `executions/${executionId}/data/${id}.json`;
+      await app.blobStore.put(storageKey, Readable.from([Buffer.from(json)]), bytes);
+    }
+    await tx.insert(executionData).values({ id, executionId, value: storageKey ? null : value, storageKey, sizeBytes: bytes });
+  });
   return id;
 }
 
-/** Keeps small values inline and stores large ones, returning what may enter workflow history. */
-export async function toRef(db: Db, executionId: string, id: string, value: ValueObject): Promise<ValueRef> {
-  if (JSON.stringify(value).length <= INLINE_VALUE_LIMIT) return value;
-  return { $ref: await storeData(db, executionId, id, value) };
+/** The value of a stored row, wherever it lives. */
+export async function storedValue(app: App, row: typeof executionData.$inferSelect): Promise<unknown> {
+  if (!row.storageKey) return row.value;
+  if (!app.blobStore) throw new Error(`stored value ${row.id} is in a blob store this process does not have`);
+  return JSON.parse(await readText(await app.blobStore.get(row.storageKey)));
 }
 
-export async function resolveRefs(db: Db, values: Record<string, ValueRef>): Promise<Record<string, ValueObject>> {
+/** Keeps small values inline and stores large ones, returning what may enter workflow history. */
+export async function toRef(app: App, executionId: string, id: string, value: ValueObject): Promise<ValueRef> {
+  if (jsonBytes(value) <= INLINE_VALUE_LIMIT) return value;
+  return { $ref: await storeData(app, executionId, id, value) };
+}
+
+export async function resolveRefs(app: App, values: Record<string, ValueRef>): Promise<Record<string, ValueObject>> {
   const refs = Object.values(values).filter(isRef).map((v) => v.$ref);
-  const rows = refs.length ? await db.select().from(executionData).where(inArray(executionData.id, refs)) : [];
-  const byId = new Map(rows.map((r) => [r.id, r.value as ValueObject]));
+  const rows = refs.length ? await app.db.select().from(executionData).where(inArray(executionData.id, refs)) : [];
+  const byId = new Map(await Promise.all(rows.map(async (r) => [r.id, (await storedValue(app, r)) as ValueObject] as const)));
   return Object.fromEntries(
     Object.entries(values).map(([k, v]) => {
       if (!isRef(v)) return [k, v];
@@ -69,3 +123,53 @@ export async function resolveRefs(db: Db, values: Record<string, ValueRef>): Pro
     }),
   );
 }
+
+/**
+ * An entry of an execution's input_data / output_data: the value inline, or (past the
+ * execution's inline budget) a reference to fetch with get_execution_data.
+ */
+export type DataEntry = { alias: string; value: ValueObject } | { alias: string; data_id: string; size_bytes: number };
+export const isDataRef = (e: DataEntry): e is Extract<DataEntry, { data_id: string }> => 'data_id' in e;
+
+/**
+ * Lays out values for an execution row: inline while the total stays within
+ * BLOBHUB_EXECUTION_INLINE_BYTES, the rest stored (or already stored) and referenced, so that
+ * execution rows, and lists of them, stay small whatever the values weigh.
+ */
+export async function toDataEntries(
+  app: App,
+  executionId: string,
+  kind: 'input' | 'output',
+  values: { alias: string; value: ValueRef }[],
+  db: Db = app.db,
+): Promise<DataEntry[]> {
+  let budget = app.config.BLOBHUB_EXECUTION_INLINE_BYTES;
+  const entries: DataEntry[] = [];
+  for (const entry of values) {
+    const { alias } = entry;
+    let value = entry.value;
+    if (isRef(value)) {
+      const [row] = await db.select().from(executionData).where(eq(executionData.id, value.$ref));
+      if (!row) throw new Error(`stored value ${value.$ref} is missing`);
+      if (row.executionId === executionId) {
+        entries.push({ alias, data_id: row.id, size_bytes: row.sizeBytes });
+        continue;
+      }
+      // another execution's value (a subworkflow's output): this execution gets its own copy
+      value = (await storedValue(app, row)) as ValueObject;
+    }
+    const bytes = jsonBytes(value);
+    if (bytes <= budget) {
+      budget -= bytes;
+      entries.push({ alias, value });
+    } else {
+      entries.push({ alias, data_id: await storeData(app, executionId, dataIdFor(executionId, kind, alias), value, db), size_bytes: bytes });
+    }
+  }
+  return entries;
+}
+
+/** The values of stored entries as refs (what the interpreter passes around). */
+export const entriesToRefs = (entries: DataEntry[]): Record<string, ValueRef> =>
+  Object.fromEntries(entries.map((e) => [e.alias, isDataRef(e) ? { $ref: e.data_id } : e.value]));
+

@@ -167,7 +167,7 @@ describe('credentials', () => {
 
     const listed = await owner.client.get(`/orgs/${orgId}/credentials`);
     expect(listed.body.credentials).toEqual([
-      { id: created.body.credential_id, alias: 'github', type: 'http_bearer', description: 'CI token', created_at: expect.any(String) },
+      { id: created.body.credential_id, alias: 'github', type: 'http_bearer', description: 'CI token', allowed_hosts: [], created_at: expect.any(String) },
     ]);
     expect(JSON.stringify(listed.body)).not.toContain('super-secret');
 

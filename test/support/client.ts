@@ -12,7 +12,7 @@ export function errorCode(res: Pick<ApiResponse, 'body'>): string | undefined {
 }
 
 /** Paths outside the /v1 REST surface. */
-const unversioned = /^\/(v1|healthz|readyz|docs|trpc)(\/|$)/;
+const unversioned = /^\/(v1|healthz|readyz|metrics|docs|trpc)(\/|$)/;
 
 export class ApiClient {
   constructor(

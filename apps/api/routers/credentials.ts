@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { sealCredentialBody } from '../../../core/credentials';
+import { allowedHostPattern, sealCredentialBody } from '../../../core/credentials';
 import { conflict, notFound } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { requireTarget, targetParams, type ResolvedTarget } from '../../../core/targets';
@@ -16,6 +16,7 @@ const credentialWire = z.object({
   alias: z.string(),
   type: z.string(),
   description: z.string().nullable(),
+  allowed_hosts: z.array(z.string()),
   created_at: isoDate,
 });
 
@@ -25,6 +26,7 @@ const toCredentialWire = (c: CredentialRow) => ({
   alias: c.alias,
   type: c.type,
   description: c.description,
+  allowed_hosts: c.allowedHosts,
   created_at: c.createdAt.toISOString(),
 });
 
@@ -46,6 +48,11 @@ export const credentialsRouter = router({
         type: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . -, up to 64 chars'),
         body: secretBody,
         description: z.string().max(500).optional(),
+        allowed_hosts: z
+          .array(allowedHostPattern)
+          .max(50)
+          .default([])
+          .describe('hosts a component may send the credential to (`api.example.com`, `host:port`, `*.example.com`); without a port only the default port; empty = nowhere'),
       }),
     )
     .output(z.object({ credential_id: z.string() }))
@@ -61,6 +68,7 @@ export const credentialsRouter = router({
           type: input.type,
           description: input.description ?? null,
           encryptedBody: sealCredentialBody(ctx.app, input.body),
+          allowedHosts: input.allowed_hosts,
           createdBy: ctx.caller.userId,
         })
         .onConflictDoNothing()

@@ -13,6 +13,7 @@ import { events, executionData, executionStatuses, executions } from '../../../d
 import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
 import { EXECUTION_SIGNAL } from '../temporal-names';
+import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 import { newestFirst } from '../../../core/wire';
 
@@ -191,7 +192,7 @@ export const executionCommands = {
         .from(executionData)
         .where(and(eq(executionData.id, data_id), eq(executionData.executionId, execution_id)));
       if (!row) throw notFound('execution data');
-      return { data: { id: row.id, execution_id, value: row.value, created_at: row.createdAt.toISOString() } };
+      return { data: { id: row.id, execution_id, value: await storedValue(ctx.app, row), created_at: row.createdAt.toISOString() } };
     },
   }),
 };

@@ -6,7 +6,7 @@ import { defineCommand, type CommandContext } from '../../../core/engines';
 import { notFound } from '../../../core/errors';
 import { idOf, page, pageQuery } from '../../../core/wire';
 import { executions, sessions } from '../../../db/schema';
-import { createSessionRow, requireSessionByRef, requireSessionIn } from '../executions';
+import { createSessionRow, liveStatuses, requireSessionByRef, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
 import { removeSessionFileBytes, sessionFileKeys } from '../session-files';
@@ -83,7 +83,7 @@ export const sessionCommands = {
       const live = await app.db
         .select()
         .from(executions)
-        .where(and(eq(executions.sessionId, session_id), inArray(executions.status, ['pending', 'running'])));
+        .where(and(eq(executions.sessionId, session_id), inArray(executions.status, liveStatuses)));
       for (const e of live) await cancelWorkflow(app, e.id);
       const fileKeys = await sessionFileKeys(app, session_id);
       await app.db.delete(sessions).where(eq(sessions.id, session_id));

@@ -1,8 +1,13 @@
-/** http.request: one HTTP call, optionally authenticated with a stored credential. */
+/**
+ * http.request: one HTTP call, optionally authenticated with a stored credential. The credential
+ * is opened here, inside the activity, and every string of it is redacted from what the
+ * component returns (outputs, errors), so it never reaches events, the execution row or Temporal
+ * history, even when the server echoes the request.
+ */
 import { z } from 'zod';
-import { resolveCredential } from '../../../core/credentials';
+import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential } from '../../../core/credentials';
 import { primitiveOf } from '../values';
-import { ComponentError, type ComponentType } from './registry';
+import { ComponentError, type ComponentRunContext, type ComponentRunResult, type ComponentType } from './registry';
 
 export const httpRequestConfig = z
   .object({
@@ -10,7 +15,7 @@ export const httpRequestConfig = z
     url: z.url().optional(),
     headers: z.record(z.string(), z.string()).optional(),
     body: z.unknown().optional(),
-    /** alias of a credential on the blob, its org or the execution's creator */
+    /** alias of a credential on the blob, its org or the execution's creator; sent only to its allowed_hosts */
     credential: z.string().min(1).max(128).optional(),
   })
   .strict();
@@ -38,46 +43,81 @@ export const httpRequest: ComponentType<HttpRequestConfig> = {
   // data inputs override the config: `url` (text), `body` (any value), `headers` (json)
   inputs: () => ['url', 'body', 'headers'],
   outputs: () => ['response', 'status', 'body'],
-  async run({ app, request, config, inputs }) {
-    const url = inputs.url ? String(primitiveOf(inputs.url)) : config.url;
-    if (!url) throw new ComponentError('no url: set config.url or connect a url input', 'invalid_request');
-    const headers: Record<string, string> = { ...config.headers, ...(inputs.headers ? (primitiveOf(inputs.headers) as Record<string, string>) : {}) };
-    if (config.credential) {
-      const { execution } = request;
-      const credential = await resolveCredential(app, { userId: execution.createdBy, orgId: execution.orgId, blobId: execution.blobId, alias: config.credential });
-      if (!credential) throw new ComponentError(`no credential with alias ${config.credential}`, 'credential_not_found');
-      Object.assign(headers, authHeaders(credential.body));
-    }
-    const payload = inputs.body ? primitiveOf(inputs.body) : config.body;
-    let body: string | undefined;
-    if (payload !== undefined && config.method !== 'GET' && config.method !== 'HEAD') {
-      body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-      if (typeof payload !== 'string') headers['content-type'] ??= 'application/json';
-    }
-    let res: Response;
+  async run(ctx) {
+    const secrets: string[] = [];
     try {
-      res = await fetch(url, { method: config.method, headers, body, signal: AbortSignal.timeout(request.component.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+      return redactSecrets(await call(ctx, secrets), secrets);
     } catch (e) {
-      throw new ComponentError(`request to ${new URL(url).host} failed: ${(e as Error).message}`, 'network');
+      if (e instanceof ComponentError) throw new ComponentError(redactString(e.message, secrets), e.kind);
+      throw e;
     }
-    const text = await res.text();
-    if (text.length > MAX_RESPONSE_BYTES) throw new ComponentError('response body is larger than 5 MiB', 'response_too_large');
-    let parsed: unknown = text;
-    if (res.headers.get('content-type')?.includes('json')) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep the text */
-      }
-    }
-    if (!res.ok) throw new ComponentError(`HTTP ${res.status} from ${new URL(url).host}`, 'http_status');
-    return {
-      route: 'success',
-      outputs: {
-        response: { value: { type: 'json', json: { status: res.status, headers: Object.fromEntries(res.headers), body: parsed } } },
-        status: { value: { type: 'integer', integer: res.status } },
-        body: { value: typeof parsed === 'string' ? { type: 'text', text: parsed } : { type: 'json', json: parsed } },
-      },
-    };
   },
 };
+
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new ComponentError(`not a valid URL: ${url}`, 'invalid_request');
+  }
+}
+
+/** The call itself; fills `secrets` with what must not leave the activity. */
+async function call({ app, request, config, inputs }: ComponentRunContext<HttpRequestConfig>, secrets: string[]): Promise<ComponentRunResult> {
+  const url = inputs.url ? String(primitiveOf(inputs.url)) : config.url;
+  if (!url) throw new ComponentError('no url: set config.url or connect a url input', 'invalid_request');
+  const headers: Record<string, string> = { ...config.headers, ...(inputs.headers ? (primitiveOf(inputs.headers) as Record<string, string>) : {}) };
+  if (config.credential) {
+    const { execution } = request;
+    const credential = await useCredential(app, {
+      executor: { userId: execution.createdBy, keyId: execution.createdByKeyId },
+      orgId: execution.orgId,
+      blobId: execution.blobId,
+      alias: config.credential,
+      url: parseUrl(url),
+    }).catch((e: unknown) => {
+      throw e instanceof CredentialUseError ? new ComponentError(e.message, e.kind) : e;
+    });
+    const auth = authHeaders(credential.body);
+    secrets.push(...secretStringsOf(credential.body, auth));
+    Object.assign(headers, auth);
+  }
+  const payload = inputs.body ? primitiveOf(inputs.body) : config.body;
+  let body: string | undefined;
+  if (payload !== undefined && config.method !== 'GET' && config.method !== 'HEAD') {
+    body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    if (typeof payload !== 'string') headers['content-type'] ??= 'application/json';
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: config.method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(request.component.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      // a redirect could carry the credential to a host that is not allowed
+      redirect: config.credential ? 'error' : 'follow',
+    });
+  } catch (e) {
+    throw new ComponentError(`request to ${new URL(url).host} failed: ${(e as Error).message}`, 'network');
+  }
+  const text = await res.text();
+  if (text.length > MAX_RESPONSE_BYTES) throw new ComponentError('response body is larger than 5 MiB', 'response_too_large');
+  let parsed: unknown = text;
+  if (res.headers.get('content-type')?.includes('json')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
+  }
+  if (!res.ok) throw new ComponentError(`HTTP ${res.status} from ${new URL(url).host}`, 'http_status');
+  return {
+    route: 'success',
+    outputs: {
+      response: { value: { type: 'json', json: { status: res.status, headers: Object.fromEntries(res.headers), body: parsed } } },
+      status: { value: { type: 'integer', integer: res.status } },
+      body: { value: typeof parsed === 'string' ? { type: 'text', text: parsed } : { type: 'json', json: parsed } },
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { registerComponent } from './registry';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
 
 export { registerComponent, findComponentType, allComponentTypes, ComponentError } from './registry';
-export type { ComponentType, ComponentRunContext, ComponentRunResult } from './registry';
+export type { ComponentType, ComponentRunContext, ComponentRunResult, QueueState } from './registry';
 
 const builtins = [
   flowStart,

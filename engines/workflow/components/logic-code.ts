@@ -1,6 +1,8 @@
 /** logic.code: user JavaScript in the QuickJS sandbox (engines/workflow/sandbox). */
 import { z } from 'zod';
-import { runLogicCode, UserCodeError } from '../sandbox';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
 import { listSessionObjects } from '../session-objects';
 import { asValue } from '../values';
 import { ComponentError, type ComponentType } from './registry';
@@ -14,9 +16,14 @@ export const logicCodeConfig = z
   .strict();
 type LogicCodeConfig = z.infer<typeof logicCodeConfig>;
 
-const SANDBOX_MAX_TIMEOUT_MS = 10 * 60_000;
 /** The sandbox stops the code just before the activity times out, so it ends as a clean `timeout`. */
-const sandboxTimeout = (timeoutMs?: number) => (timeoutMs ? Math.min(Math.max(1, timeoutMs - 250), SANDBOX_MAX_TIMEOUT_MS) : undefined);
+const sandboxTimeout = (timeoutMs: number | undefined) => (timeoutMs ? Math.max(1, timeoutMs - 250) : DEFAULT_TIMEOUT_MS);
+
+const queueMessages: Record<QueueReason, string> = {
+  org_limit: "waiting for a sandbox thread: the org's share of this worker is in use",
+  long_run_limit: 'waiting for a sandbox thread: the threads for long runs are in use',
+  pool_full: 'waiting for a sandbox thread: every thread of this worker is in use',
+};
 
 export const logicCode: ComponentType<LogicCodeConfig> = {
   type: 'logic.code',
@@ -26,24 +33,46 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
   routes: () => 'any',
   inputs: () => 'any',
   outputs: () => 'any',
-  async run({ app, request, config, inputs }) {
+  async run({ app, request, config, inputs, queue }) {
     const { execution } = request;
+    let reported: Promise<void> | null = null;
     // most scripts never touch session objects: skip loading them for those
     const objects = /get_session_object/.test(config.code) ? await listSessionObjects(app, execution.sessionId) : [];
+    const requested = sandboxTimeout(request.component.timeoutMs);
+    // and never later than the operator's bound
+    const timeoutMs = Math.min(requested, app.config.BLOBHUB_SANDBOX_MAX_TIMEOUT_MS);
+    const signal = Context.current().cancellationSignal;
     let result;
     try {
-      result = await runLogicCode({
-        code: config.code,
-        inputs,
-        sessionObjects: Object.fromEntries(objects.map((o) => [o.alias, o.value])),
-        limits: {
-          memoryBytes: config.memory_mb ? config.memory_mb * 1024 * 1024 : undefined,
-          timeoutMs: sandboxTimeout(request.component.timeoutMs),
+      result = await runLogicCode(
+        {
+          code: config.code,
+          inputs,
+          sessionObjects: Object.fromEntries(objects.map((o) => [o.alias, o.value])),
+          limits: {
+            memoryBytes: config.memory_mb ? config.memory_mb * 1024 * 1024 : undefined,
+            timeoutMs,
+          },
         },
-      });
+        {
+          orgId: execution.orgId,
+          signal,
+          // recorded in order: queued, then back to running once a thread is free
+          onQueued: (reason) => void (reported = queue.queued(queueMessages[reason])),
+          onStarted: () => void (reported &&= reported.then(() => queue.started())),
+        },
+      );
     } catch (e) {
+      // cancelled (the execution was): the run stopped, and Temporal hears it as a cancellation
+      if (signal.aborted) throw new CancelledFailure('the run was cancelled');
+      if (e instanceof UserCodeError && e.kind === 'timeout') {
+        const bound = timeoutMs < requested ? ', the bound set by the operator (BLOBHUB_SANDBOX_MAX_TIMEOUT_MS)' : '';
+        throw new ComponentError(`${e.message} (${timeoutMs} ms${bound})`, e.kind, e.logs);
+      }
       if (e instanceof UserCodeError) throw new ComponentError(e.message, e.kind, e.logs);
       throw e;
+    } finally {
+      await reported;
     }
     return {
       sessionWrites: result.sessionWrites,

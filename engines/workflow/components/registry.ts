@@ -33,6 +33,14 @@ export interface ComponentRunContext<C> {
   /** resolved input values by port */
   inputs: Record<string, ValueObject>;
   attempt: number;
+  /** for components that wait for a shared resource (the sandbox pool) before they run */
+  queue: QueueState;
+}
+
+/** Makes a wait visible: the execution shows `queued` (and a processor.queued event) until started(). */
+export interface QueueState {
+  queued(reason: string): Promise<void>;
+  started(): Promise<void>;
 }
 
 export interface ComponentType<C = unknown> {

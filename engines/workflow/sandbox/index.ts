@@ -9,6 +9,11 @@ import type { UserCodeErrorKind } from './protocol';
 
 export type { UserCodeErrorKind } from './protocol';
 export { closeSandboxThreads };
+export { configureSandboxPool, defaultSandboxPolicy, sandboxPoolStats } from './pool';
+export type { QueueReason, SandboxPolicy } from './fair-gate';
+
+/** Whose run it is (for the fair share of threads) and how to report waiting and cancellation. */
+export type SandboxSlot = NonNullable<Parameters<typeof runInSandboxThread>[1]>;
 
 export interface LogicCodeInput {
   code: string;
@@ -67,15 +72,18 @@ const sandboxResult = z.object({
 });
 
 /** Runs `code` with the BlobHub code API; throws UserCodeError when the code fails. */
-export async function runLogicCode(input: LogicCodeInput): Promise<LogicCodeResult> {
+export async function runLogicCode(input: LogicCodeInput, slot: SandboxSlot = {}): Promise<LogicCodeResult> {
   const { code, inputs, sessionObjects, limits } = logicCodeInput.parse(input);
-  const outcome = await runInSandboxThread({
-    code,
-    inputs,
-    sessionObjects,
-    memoryBytes: limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES,
-    timeoutMs: limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
+  const outcome = await runInSandboxThread(
+    {
+      code,
+      inputs,
+      sessionObjects,
+      memoryBytes: limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+      timeoutMs: limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    },
+    slot,
+  );
   if (!outcome.ok) throw new UserCodeError(outcome.kind, outcome.message, { line: outcome.line, logs: outcome.logs });
   const checked = sandboxResult.safeParse(JSON.parse(outcome.resultJson));
   if (!checked.success) throw new UserCodeError('invalid_value', `the code produced an invalid value: ${z.prettifyError(checked.error)}`);

@@ -5,15 +5,23 @@
  *  - deep recursion in QuickJS's C code uses the native stack, which a thread can have plenty of;
  *  - a run that blocks for seconds must not stall the activity worker (heartbeats, other runs).
  * Each thread loads the WASM module once and runs one request at a time; threads are reused and
- * replaced when they die.
+ * replaced when they die. Who gets a thread, and when, is the FairGate's decision (fair-gate.ts).
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { FairGate, type QueueReason, type SandboxPolicy, type SlotRequest } from './fair-gate';
+import { registerSandboxMetrics } from './metrics';
 import type { SandboxOutcome, SandboxRequest } from './protocol';
 
-const MAX_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+export const defaultSandboxPolicy = (): SandboxPolicy => ({
+  threads: Math.max(1, Math.min(4, availableParallelism())),
+  orgConcurrency: 2,
+  longRunMs: 5000,
+  reservedShortThreads: 1,
+  nice: 10,
+});
 /** Native stack of a sandbox thread: far above QuickJS's own stack limit (see quickjs-runner.ts). */
 const THREAD_STACK_MB = 64;
 /** How long past its deadline a run may take before the watchdog terminates its thread. */
@@ -32,8 +40,8 @@ class SandboxThread {
   private lastError: unknown = null;
   alive = true;
 
-  constructor(onExit: (thread: SandboxThread) => void) {
-    this.worker = new Worker(bootstrap, { eval: true, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
+  constructor(onExit: (thread: SandboxThread) => void, nice: number) {
+    this.worker = new Worker(bootstrap, { eval: true, workerData: { nice }, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
     this.started = new Promise((resolve, reject) => {
       this.worker.once('message', () => resolve());
       this.worker.once('exit', () => reject(new Error(`sandbox thread failed to start: ${String(this.lastError)}`)));
@@ -62,10 +70,10 @@ class SandboxThread {
     }
   }
 
-  /** Ends the thread; a run in progress ends as a timeout (that is the watchdog's only reason). */
-  stop(): Promise<number> {
+  /** Ends the thread; a run in progress ends with `outcome` (by default: the watchdog's timeout). */
+  stop(outcome: SandboxOutcome = { ok: false, kind: 'timeout', message: 'the code ran past its time limit', logs: [] }): Promise<number> {
     this.alive = false;
-    this.settle({ ok: false, kind: 'timeout', message: 'the code ran past its time limit', logs: [] });
+    this.settle(outcome);
     return this.worker.terminate();
   }
 
@@ -83,42 +91,61 @@ function stoppedOutcome(error: unknown): SandboxOutcome {
 
 const threads = new Set<SandboxThread>();
 const idle: SandboxThread[] = [];
-const waiting: ((thread: SandboxThread) => void)[] = [];
+let policy = defaultSandboxPolicy();
+const gate = new FairGate(policy);
+const metrics = registerSandboxMetrics(gate);
+
+/** Sets the pool's size and fairness rules (the worker does, from its configuration). */
+export function configureSandboxPool(next: SandboxPolicy): void {
+  policy = next;
+  gate.configure(policy);
+}
+
+/** Threads in use, queued runs and why they wait (for health and metrics). */
+export const sandboxPoolStats = () => gate.stats();
 
 function forget(thread: SandboxThread): void {
   threads.delete(thread);
   const idleAt = idle.indexOf(thread);
   if (idleAt >= 0) idle.splice(idleAt, 1);
-  // A waiter can use the freed slot.
-  if (waiting.length && threads.size < MAX_THREADS) waiting.shift()!(spawn());
 }
 
+/** Admitted runs never outnumber the gate's threads, so a run either finds an idle thread or may start one. */
+const acquire = (): SandboxThread => idle.pop() ?? spawn();
+
 function spawn(): SandboxThread {
-  const thread = new SandboxThread(forget);
+  const thread = new SandboxThread(forget, policy.nice);
   threads.add(thread);
   return thread;
 }
 
-function acquire(): Promise<SandboxThread> {
-  const thread = idle.pop();
-  if (thread) return Promise.resolve(thread);
-  if (threads.size < MAX_THREADS) return Promise.resolve(spawn());
-  return new Promise((resolve) => waiting.push(resolve));
-}
+const cancelled: SandboxOutcome = { ok: false, kind: 'exception', message: 'the run was cancelled', logs: [] };
 
-function release(thread: SandboxThread): void {
-  if (!thread.alive) return;
-  const next = waiting.shift();
-  if (next) next(thread);
-  else idle.push(thread);
-}
-
-export async function runInSandboxThread(request: SandboxRequest): Promise<SandboxOutcome> {
-  const thread = await acquire();
+/**
+ * Runs a request once the gate admits it. The time the run waited counts against its time limit
+ * (the component's timeout covers the wait); a cancelled run stops its thread at once.
+ */
+export async function runInSandboxThread(request: SandboxRequest, slot: Omit<SlotRequest, 'timeoutMs'> & { onStarted?: () => void } = {}): Promise<SandboxOutcome> {
+  let queuedFor: QueueReason | 'none' = 'none';
+  const onQueued = (reason: QueueReason) => ((queuedFor = reason), slot.onQueued?.(reason));
+  const admission = await gate.enter({ ...slot, onQueued, timeoutMs: request.timeoutMs });
+  metrics.observeWait(queuedFor, admission.waitedMs);
   try {
-    return await thread.run(request);
+    const timeoutMs = request.timeoutMs - admission.waitedMs;
+    if (timeoutMs <= 0) return { ok: false, kind: 'timeout', message: 'the code waited for a sandbox thread for its whole time limit', logs: [] };
+    if (slot.signal?.aborted) return cancelled;
+    slot.onStarted?.();
+    const thread = acquire();
+    const stop = () => void thread.stop(cancelled);
+    slot.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      return await thread.run({ ...request, timeoutMs });
+    } finally {
+      slot.signal?.removeEventListener('abort', stop);
+      if (thread.alive) idle.push(thread);
+    }
   } finally {
-    release(thread);
+    admission.leave();
   }
 }
 

@@ -4,13 +4,30 @@
  * sandbox), the module's state can no longer be trusted: the thread reports and exits, and the pool
  * starts a new one.
  */
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { getQuickJS } from 'quickjs-emscripten';
 import type { SandboxOutcome, SandboxRequest } from './protocol';
 import { runInQuickJS } from './quickjs-runner';
 
 const port = parentPort;
 if (!port) throw new Error('thread.ts runs as a worker thread started by pool.ts');
+
+/**
+ * Runs this thread at a lower CPU priority than the rest of the worker (Temporal polling,
+ * database I/O, event recording), so that spinning user code leaves the cores to everyone
+ * else's short work. On Linux a thread's id is a valid target for setpriority.
+ */
+function lowerPriority(nice: number) {
+  if (nice <= 0) return;
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
+  } catch {
+    // not Linux: the thread keeps the process's priority
+  }
+}
+lowerPriority((workerData as { nice?: number } | undefined)?.nice ?? 0);
 const quickjs = await getQuickJS();
 
 port.on('message', (request: SandboxRequest) => {

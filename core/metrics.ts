@@ -1,0 +1,39 @@
+/**
+ * Process metrics (Prometheus text format at GET /metrics, via prom-client) and the capacity
+ * checks that /readyz reports. Engines register what they own (e.g. the sandbox pool).
+ */
+import type { ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'blobhub_' });
+
+/** Answers GET /metrics. */
+export async function writeMetrics(res: ServerResponse): Promise<void> {
+  res.setHeader('content-type', metricsRegistry.contentType);
+  res.end(await metricsRegistry.metrics());
+}
+
+export interface CapacityReport {
+  /** new work has to wait for capacity that any org could use */
+  saturated: boolean;
+  details: object;
+}
+
+const capacityChecks = new Map<string, () => CapacityReport>();
+
+/** A named capacity check; a saturated one makes /readyz answer 503. */
+export function registerCapacityCheck(name: string, check: () => CapacityReport): void {
+  capacityChecks.set(name, check);
+}
+
+/** Every capacity check as readiness reports it: `{sandbox: {status: 'ok' | 'saturated', …}}`. */
+export function capacityStatus(): { saturated: boolean; capacity: Record<string, { status: 'ok' | 'saturated' }> } {
+  const capacity = Object.fromEntries(
+    [...capacityChecks].map(([name, check]) => {
+      const report = check();
+      return [name, { status: report.saturated ? ('saturated' as const) : ('ok' as const), ...report.details }];
+    }),
+  );
+  return { saturated: Object.values(capacity).some((c) => c.status === 'saturated'), capacity };
+}
