@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer, type Server } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientHomeOf, credentialsFileOf } from '../../core/client-profile';
 import { freePort, repoRoot } from '../../apps/dev/processes';
@@ -15,6 +15,12 @@ import { ApiClient } from '../support/client';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Dev processes still running; a failed test stops its own, so the next one finds the data dir free. */
+const running = new Set<ChildProcess>();
+afterEach(async () => {
+  await Promise.all([...running].map((child) => stop(child)));
+});
 
 interface DevProcess {
   child: ChildProcess;
@@ -28,6 +34,8 @@ function spawnDev(env: Record<string, string>, dir = dataDir): DevProcess {
     env: { ...process.env, BLOBHUB_DATA_DIR: dir, BLOBHUB_DATABASE_URL: '', BLOBHUB_TEMPORAL_ADDRESS: '', BLOBHUB_HTTP_PORT: '', BLOBHUB_TEMPORAL_UI_PORT: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -53,7 +61,7 @@ const exitCode = (child: ChildProcess) =>
 function runReadmeTryIt(port: number): string {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   const block = /## Try it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1];
-  const script = block.replaceAll('localhost:8080', `127.0.0.1:${port}`).replaceAll('.blobhub/', `${dataDir}/`);
+  const script = block.replaceAll('localhost:8080', `127.0.0.1:${port}`).replace(/(^|\s)\.blobhub\//gm, `$1${dataDir}/`);
   return execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
 }
 
