@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../core/config';
-import { bootPlatform } from '../../core/platform';
+import { announceAdmin, bootPlatform } from '../../core/platform';
 import { apiExtensions } from '../api/extensions';
 import { startApiServer } from '../api/server';
 import { startWorker } from '../worker/worker';
@@ -22,12 +22,11 @@ if (temporalServer) console.log(`[blobhub] Temporal dev server on ${temporalServ
 const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`;
 const app = await bootPlatform(config, {
   temporalAddress: temporalServer?.address,
-  onAdminCreated: ({ email, apiKey }) => {
+  onAdminCreated: (admin) => {
     // Where the CLI and the Python SDK look for a profile.
     const file = path.join(config.dataDir, 'credentials.yaml');
-    writeFileSync(file, `default:\n  api_url: ${apiUrl}\n  api_key: ${apiKey}\n`, { mode: 0o600 });
-    console.log(`[blobhub] created instance admin ${email}`);
-    console.log(`[blobhub] admin API key (shown once, also saved to ${file}): ${apiKey}`);
+    writeFileSync(file, `default:\n  api_url: ${apiUrl}\n  api_key: ${admin.apiKey}\n`, { mode: 0o600 });
+    announceAdmin(admin, file);
   },
 });
 const worker = await startWorker(app);

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { verifyPassword } from '../../../core/crypto';
 import { unauthenticated } from '../../../core/errors';
+import { redeemSetupToken } from '../../../core/setup';
 import { issueTokenPair, refreshAccessToken } from '../../../core/tokens';
 import { toUserWire, userWire } from '../../../core/wire';
 import { users } from '../../../db/schema';
@@ -21,6 +22,15 @@ export const authRouter = router({
         throw unauthenticated('wrong email or password');
       }
       return { ...(await issueTokenPair(ctx.app.db, ctx.app.config, user.id)), user: toUserWire(user) };
+    }),
+
+  setup: publicProcedure
+    .meta({ openapi: { method: 'POST', path: '/auth/setup', tags: ['auth'], summary: 'Set the first admin’s password with the one-time set-up link, and sign in' } })
+    .input(z.object({ token: z.string().min(1).max(200), password: z.string().min(8, 'must be at least 8 characters').max(1024) }))
+    .output(tokenPair.extend({ user: userWire }))
+    .mutation(async ({ ctx, input }) => {
+      const { user, ...tokens } = await redeemSetupToken(ctx.app.db, ctx.app.config, input.token, input.password);
+      return { ...tokens, user: toUserWire(user) };
     }),
 
   refresh: publicProcedure
