@@ -11,6 +11,7 @@ import { toErrorBody, type ErrorBody } from '../../core/errors';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { appRouter } from './router';
 import type { Context } from './trpc';
+import { webAppHandler } from './web';
 
 export const MAX_JSON_BODY = 1024 * 1024;
 
@@ -112,6 +113,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
+  const web = webAppHandler();
 
   const server = createServer(async (req, res) => {
     try {
@@ -133,7 +135,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
         specErrorBodies(res);
         return await rest(req, res);
       }
-      sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` });
+      web(req, res, url, () => sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` }));
     } catch (error) {
       console.error('[api] unhandled', error);
       if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'internal error' });

@@ -1,0 +1,117 @@
+/** API keys of an organization: create with a role (the secret is shown this once), list, revoke. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FormEvent } from 'react';
+import { api, type ApiInputs } from '../../api/trpc';
+import { useForm } from '../../ui/forms';
+import { Badge, Button, Card, CopyButton, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { useCursorPages } from '../../ui/paging';
+import { useOrgName } from './layout';
+
+type KeyRole = ApiInputs['apiKeys']['create']['role'];
+const keyRoles: KeyRole[] = ['read', 'write'];
+
+export function OrgApiKeys() {
+  const org = useOrgName();
+  const pages = useCursorPages();
+  const queryClient = useQueryClient();
+  const keys = useQuery({
+    queryKey: ['api-keys', org, pages.cursor],
+    queryFn: () => api.apiKeys.list.query({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys', org] });
+  const revoke = useMutation({
+    mutationFn: (key_id: string) => api.apiKeys.revoke.mutate({ target: 'orgs', target_id: org, key_id }),
+    onSettled: refresh,
+  });
+  return (
+    <div className="grid gap-6 lg:grid-cols-3">
+      <Card className="lg:col-span-2" title="API keys">
+        <ErrorNotice error={keys.error ?? revoke.error} />
+        {keys.data?.api_keys.length === 0 && <Empty>No active keys.</Empty>}
+        {Boolean(keys.data?.api_keys.length) && (
+          <table className="table" data-testid="keys-table">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Role</th>
+                <th>Description</th>
+                <th>Created</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data?.api_keys.map((key) => (
+                <tr key={key.id}>
+                  <td className="font-mono text-xs">{key.prefix}…</td>
+                  <td>
+                    <Badge value={key.role} />
+                  </td>
+                  <td>{key.description}</td>
+                  <td className="text-slate-500">{when(key.created_at)}</td>
+                  <td className="text-right">
+                    <Button kind="danger" onClick={() => revoke.mutate(key.id)}>
+                      Revoke
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {keys.data && <Pager page={pages.page} hasNext={Boolean(keys.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(keys.data.cursor)} />}
+      </Card>
+      <CreateKey onCreated={refresh} />
+    </div>
+  );
+}
+
+function CreateKey({ onCreated }: { onCreated: () => void }) {
+  const org = useOrgName();
+  const form = useForm({ role: 'read', description: '' });
+  const create = useMutation({
+    mutationFn: () => api.apiKeys.create.mutate({ target: 'orgs', target_id: org, role: form.values.role as KeyRole, description: form.values.description || undefined }),
+    onSuccess: () => {
+      form.reset();
+      onCreated();
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  const secret = create.data?.api_key.secret;
+  return (
+    <Card title="New API key">
+      {secret && (
+        <div className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" data-testid="new-key-secret">
+          <p className="mb-2 font-medium text-amber-900">Copy the secret now: it is shown only this once.</p>
+          <div className="flex items-center gap-2">
+            <code className="min-w-0 flex-1 truncate rounded bg-white px-2 py-1 font-mono text-xs" data-testid="secret">
+              {secret}
+            </code>
+            <CopyButton text={secret} />
+          </div>
+          <button type="button" className="mt-2 text-xs text-amber-800 underline" onClick={() => create.reset()}>
+            Done, hide it
+          </button>
+        </div>
+      )}
+      <form className="space-y-3" onSubmit={submit}>
+        <Field label="Role" hint="A key acts as you, capped by this role and this organization.">
+          <select className="input" {...form.bind('role')}>
+            {keyRoles.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Description">
+          <input className="input" {...form.bind('description')} />
+        </Field>
+        <ErrorNotice error={create.error} />
+        <Button kind="primary" type="submit" busy={create.isPending}>
+          Create key
+        </Button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,130 @@
+/** An organization's blobs: type filter, name search, paging, and a form for a new blob. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useSession } from '../../api/session';
+import { api, type ApiInputs } from '../../api/trpc';
+import { useForm } from '../../ui/forms';
+import { Badge, Button, Card, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { useCursorPages } from '../../ui/paging';
+import { useOrgName } from './layout';
+
+type BlobType = NonNullable<ApiInputs['blobs']['list']['type']>;
+export const blobTypes: BlobType[] = ['workflow', 'scheduler', 'onnx'];
+
+export function OrgBlobs() {
+  const org = useOrgName();
+  const signedIn = Boolean(useSession());
+  const [type, setType] = useState<BlobType | ''>('');
+  const [search, setSearch] = useState('');
+  const pages = useCursorPages();
+  const filters = { org_id: org, type: type || undefined, q: search || undefined, cursor: pages.cursor, limit: 20 };
+  const blobs = useQuery({ queryKey: ['blobs', filters], queryFn: () => api.blobs.list.query(filters) });
+  const filter = (apply: () => void) => {
+    apply();
+    pages.reset();
+  };
+  return (
+    <div className="grid gap-6 lg:grid-cols-3">
+      <Card className="lg:col-span-2" title="Blobs">
+        <div className="mb-4 flex gap-2">
+          <input className="input" placeholder="Search by name" aria-label="Search blobs" value={search} onChange={(e) => filter(() => setSearch(e.target.value))} />
+          <select className="input w-40" aria-label="Type" value={type} onChange={(e) => filter(() => setType(e.target.value as BlobType | ''))}>
+            <option value="">All types</option>
+            {blobTypes.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </div>
+        <ErrorNotice error={blobs.error} />
+        {blobs.data?.blobs.length === 0 && <Empty>No blobs match.</Empty>}
+        {Boolean(blobs.data?.blobs.length) && (
+          <table className="table" data-testid="blobs-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Type</th>
+                <th>Visibility</th>
+                <th>Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {blobs.data?.blobs.map((blob) => (
+                <tr key={blob.id}>
+                  <td>
+                    <Link className="font-medium text-indigo-700 hover:underline" to={`/orgs/${org}/blobs/${blob.name}`}>
+                      {blob.name}
+                    </Link>
+                    {blob.description && <p className="text-xs text-slate-500">{blob.description}</p>}
+                  </td>
+                  <td>{blob.type}</td>
+                  <td>
+                    <Badge value={blob.visibility} />
+                  </td>
+                  <td className="text-slate-500">{when(blob.updated_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {blobs.data && <Pager page={pages.page} hasNext={Boolean(blobs.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(blobs.data.cursor)} />}
+      </Card>
+      {signedIn && <CreateBlob />}
+    </div>
+  );
+}
+
+function CreateBlob() {
+  const org = useOrgName();
+  const form = useForm({ name: '', type: 'workflow', visibility: 'private', description: '' });
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const create = useMutation({
+    mutationFn: () =>
+      api.blobs.create.mutate({
+        org_id: org,
+        name: form.values.name,
+        type: form.values.type as BlobType,
+        visibility: form.values.visibility as 'private' | 'public',
+        description: form.values.description || undefined,
+      }),
+    onSuccess: async ({ blob }) => {
+      await queryClient.invalidateQueries({ queryKey: ['blobs'] });
+      form.reset();
+      navigate(`/orgs/${org}/blobs/${blob.name}`);
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  return (
+    <Card title="New blob">
+      <form className="space-y-3" onSubmit={submit}>
+        <Field label="Name">
+          <input className="input" required {...form.bind('name')} />
+        </Field>
+        <Field label="Type">
+          <select className="input" {...form.bind('type')}>
+            {blobTypes.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Visibility">
+          <select className="input" {...form.bind('visibility')}>
+            <option>private</option>
+            <option>public</option>
+          </select>
+        </Field>
+        <Field label="Description">
+          <input className="input" {...form.bind('description')} />
+        </Field>
+        <ErrorNotice error={create.error} />
+        <Button kind="primary" type="submit" busy={create.isPending}>
+          Create blob
+        </Button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,109 @@
+/** Credentials of an organization: bodies go in encrypted and never come back out. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FormEvent } from 'react';
+import { api } from '../../api/trpc';
+import { useForm } from '../../ui/forms';
+import { parseJsonInput } from '../../ui/json';
+import { Button, Card, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { useCursorPages } from '../../ui/paging';
+import { useOrgName } from './layout';
+
+export function OrgCredentials() {
+  const org = useOrgName();
+  const pages = useCursorPages();
+  const queryClient = useQueryClient();
+  const list = useQuery({
+    queryKey: ['credentials', org, pages.cursor],
+    queryFn: () => api.credentials.list.query({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['credentials', org] });
+  const remove = useMutation({
+    mutationFn: (credential_id: string) => api.credentials.delete.mutate({ target: 'orgs', target_id: org, credential_id }),
+    onSettled: refresh,
+  });
+  return (
+    <div className="grid gap-6 lg:grid-cols-3">
+      <Card className="lg:col-span-2" title="Credentials">
+        <p className="mb-3 text-sm text-slate-500">Secrets for components (e.g. an HTTP token). Stored encrypted; no one can read them back.</p>
+        <ErrorNotice error={list.error ?? remove.error} />
+        {list.data?.credentials.length === 0 && <Empty>No credentials.</Empty>}
+        {Boolean(list.data?.credentials.length) && (
+          <table className="table" data-testid="credentials-table">
+            <thead>
+              <tr>
+                <th>Alias</th>
+                <th>Type</th>
+                <th>Description</th>
+                <th>Created</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {list.data?.credentials.map((c) => (
+                <tr key={c.id}>
+                  <td className="font-mono text-xs">{c.alias}</td>
+                  <td>{c.type}</td>
+                  <td>{c.description}</td>
+                  <td className="text-slate-500">{when(c.created_at)}</td>
+                  <td className="text-right">
+                    <Button kind="danger" onClick={() => remove.mutate(c.id)}>
+                      Delete
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {list.data && <Pager page={pages.page} hasNext={Boolean(list.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(list.data.cursor)} />}
+      </Card>
+      <CreateCredential onCreated={refresh} />
+    </div>
+  );
+}
+
+function CreateCredential({ onCreated }: { onCreated: () => void }) {
+  const org = useOrgName();
+  const form = useForm({ alias: '', type: 'http_bearer', body: '{\n  "token": ""\n}', description: '' });
+  const create = useMutation({
+    mutationFn: () =>
+      api.credentials.create.mutate({
+        target: 'orgs',
+        target_id: org,
+        alias: form.values.alias,
+        type: form.values.type,
+        body: parseJsonInput('The body', form.values.body) as Record<string, unknown>,
+        description: form.values.description || undefined,
+      }),
+    onSuccess: () => {
+      form.reset();
+      onCreated();
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  return (
+    <Card title="New credential">
+      <form className="space-y-3" onSubmit={submit}>
+        <Field label="Alias">
+          <input className="input" required {...form.bind('alias')} />
+        </Field>
+        <Field label="Type">
+          <input className="input" required {...form.bind('type')} />
+        </Field>
+        <Field label="Body (JSON object)" hint="Write-only: it is never shown again.">
+          <textarea className="input h-28 font-mono text-xs" required {...form.bind('body')} />
+        </Field>
+        <Field label="Description">
+          <input className="input" {...form.bind('description')} />
+        </Field>
+        <ErrorNotice error={create.error} />
+        <Button kind="primary" type="submit" busy={create.isPending}>
+          Store credential
+        </Button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,112 @@
+/** Members of an organization: add by email with a role, change roles, remove. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FormEvent } from 'react';
+import { api, type ApiInputs } from '../../api/trpc';
+import { useForm } from '../../ui/forms';
+import { Button, Card, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { useCursorPages } from '../../ui/paging';
+import { useOrgName } from './layout';
+
+type Role = ApiInputs['members']['add']['role'];
+const roles: Role[] = ['read', 'write', 'admin'];
+
+export function OrgMembers() {
+  const org = useOrgName();
+  const pages = useCursorPages();
+  const queryClient = useQueryClient();
+  const members = useQuery({
+    queryKey: ['members', org, pages.cursor],
+    queryFn: () => api.members.list.query({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['members', org] });
+  const changeRole = useMutation({
+    mutationFn: (args: { user_id: string; role: Role }) => api.members.update.mutate({ target: 'orgs', target_id: org, ...args }),
+    onSettled: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: (user_id: string) => api.members.remove.mutate({ target: 'orgs', target_id: org, user_id }),
+    onSettled: refresh,
+  });
+  return (
+    <div className="grid gap-6 lg:grid-cols-3">
+      <Card className="lg:col-span-2" title="Members">
+        <div className="mb-3 space-y-2">
+          <ErrorNotice error={members.error ?? changeRole.error ?? remove.error} />
+        </div>
+        <table className="table" data-testid="members-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Role</th>
+              <th>Since</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {members.data?.members.map((member) => (
+              <tr key={member.user_id}>
+                <td className="font-medium">{member.name}</td>
+                <td>
+                  <select
+                    className="input w-28"
+                    aria-label={`Role of ${member.name}`}
+                    value={member.role}
+                    onChange={(e) => changeRole.mutate({ user_id: member.user_id, role: e.target.value as Role })}
+                  >
+                    {roles.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                </td>
+                <td className="text-slate-500">{when(member.created_at)}</td>
+                <td className="text-right">
+                  <Button kind="danger" onClick={() => remove.mutate(member.user_id)}>
+                    Remove
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {members.data && <Pager page={pages.page} hasNext={Boolean(members.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(members.data.cursor)} />}
+      </Card>
+      <AddMember onAdded={refresh} />
+    </div>
+  );
+}
+
+function AddMember({ onAdded }: { onAdded: () => void }) {
+  const org = useOrgName();
+  const form = useForm({ email: '', role: 'read' });
+  const add = useMutation({
+    mutationFn: () => api.members.add.mutate({ target: 'orgs', target_id: org, email: form.values.email, role: form.values.role as Role }),
+    onSuccess: () => {
+      form.reset();
+      onAdded();
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    add.mutate();
+  };
+  return (
+    <Card title="Add a member">
+      <form className="space-y-3" onSubmit={submit}>
+        <Field label="Email">
+          <input className="input" type="email" required {...form.bind('email')} />
+        </Field>
+        <Field label="Role" hint="read < write < admin; an org role covers every blob in the org.">
+          <select className="input" {...form.bind('role')}>
+            {roles.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </Field>
+        <ErrorNotice error={add.error} />
+        <Button kind="primary" type="submit" busy={add.isPending}>
+          Add member
+        </Button>
+      </form>
+    </Card>
+  );
+}
