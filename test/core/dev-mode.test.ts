@@ -13,7 +13,7 @@ import { ApiClient } from '../support/client';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function startDev(port: number, uiPort: number): Promise<ChildProcess> {
+async function startDev(port: number, uiPort: number): Promise<{ child: ChildProcess; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/dev/main.ts'], {
     cwd: repoRoot,
     env: {
@@ -23,6 +23,7 @@ async function startDev(port: number, uiPort: number): Promise<ChildProcess> {
       BLOBHUB_TEMPORAL_UI_PORT: String(uiPort),
       BLOBHUB_DATABASE_URL: '',
       BLOBHUB_TEMPORAL_ADDRESS: '',
+      BLOBHUB_ADMIN_PASSWORD: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -35,7 +36,7 @@ async function startDev(port: number, uiPort: number): Promise<ChildProcess> {
     if (Date.now() > deadline) throw new Error(`dev mode did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return child;
+  return { child, output };
 }
 
 async function stop(child: ChildProcess) {
@@ -62,10 +63,12 @@ const alive = (pid: number) => {
 };
 
 describe('npm run dev (embedded defaults)', () => {
-  it('starts on PGlite and a child Temporal, prints the admin key, stops cleanly and keeps its data', async () => {
+  it('starts on PGlite and a child Temporal, prints the admin key and set-up link, stops cleanly and keeps its data', async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
-    const first = await startDev(port, uiPort);
+    const { child: first, output } = await startDev(port, uiPort);
     const temporalChildren = childrenOf(first.pid!);
+    const setupLink = new RegExp(`http://localhost:${port}/setup\\?token=bhs_[\\w-]+`).exec(output);
+    expect(setupLink, output).not.toBeNull();
     expect(temporalChildren.length).toBeGreaterThan(0);
 
     const credentials = readFileSync(path.join(dataDir, 'credentials.yaml'), 'utf8');
@@ -73,11 +76,15 @@ describe('npm run dev (embedded defaults)', () => {
     const admin = new ApiClient(`http://127.0.0.1:${port}`, { key: apiKey });
     expect((await admin.get('/readyz')).body).toMatchObject({ database: 'ok', temporal: 'ok' });
     expect((await admin.post('/orgs', { name: 'persisted' })).status).toBe(200);
+    const web = await fetch(`http://127.0.0.1:${port}/setup?token=x`);
+    expect(web.status).toBe(200);
+    expect(web.headers.get('content-type')).toMatch(/^text\/html/);
 
     expect(await stop(first)).toBe(0);
     for (const pid of temporalChildren) expect(alive(pid)).toBe(false);
 
-    const second = await startDev(port, uiPort);
+    const { child: second, output: secondOutput } = await startDev(port, uiPort);
+    expect(secondOutput).not.toContain('/setup?token=');
     try {
       const org = await admin.get('/orgs/persisted');
       expect(org.status).toBe(200);

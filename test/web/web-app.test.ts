@@ -199,7 +199,7 @@ describe('the web app', () => {
     await field('Search blobs').fill('flo');
     await flows.waitFor();
     expect(await table.locator('tbody tr').count()).toBe(1);
-    await field('Type').selectOption('onnx');
+    await field('Filter by type').selectOption('onnx');
     await page.getByText('No blobs match.').waitFor();
   });
 

@@ -5,7 +5,7 @@ import { Link, useNavigate } from 'react-router';
 import { useSession } from '../api/session';
 import { api } from '../api/trpc';
 import { useForm } from '../ui/forms';
-import { Button, Card, Empty, ErrorNotice, Field, PageTitle, Pager, when } from '../ui/kit';
+import { Button, Card, Empty, ErrorNotice, Field, FormCard, PageTitle, Pager, when } from '../ui/kit';
 import { useCursorPages } from '../ui/paging';
 
 export function HomePage() {
@@ -37,7 +37,7 @@ function MyOrgs() {
               </li>
             ))}
           </ul>
-          {orgs.data && <Pager page={pages.page} hasNext={Boolean(orgs.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(orgs.data.cursor)} />}
+          <Pager pages={pages} loaded={orgs.data} />
         </Card>
         <CreateOrg />
       </div>
@@ -57,28 +57,18 @@ function CreateOrg() {
       navigate(`/orgs/${org.name}`);
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
-    <Card title="New organization">
-      <form className="space-y-3" onSubmit={submit}>
-        <Field label="Name" hint="Lowercase letters, digits and dashes; used in URLs.">
-          <input className="input" required {...form.bind('name')} />
-        </Field>
-        <Field label="Display name">
-          <input className="input" {...form.bind('display_name')} />
-        </Field>
-        <Field label="Description">
-          <input className="input" {...form.bind('description')} />
-        </Field>
-        <ErrorNotice error={create.error} />
-        <Button kind="primary" type="submit" busy={create.isPending}>
-          Create organization
-        </Button>
-      </form>
-    </Card>
+    <FormCard title="New organization" submit="Create organization" action={create}>
+      <Field label="Name" hint="Lowercase letters, digits and dashes; used in URLs.">
+        <input className="input" required {...form.bind('name')} />
+      </Field>
+      <Field label="Display name">
+        <input className="input" {...form.bind('display_name')} />
+      </Field>
+      <Field label="Description">
+        <input className="input" {...form.bind('description')} />
+      </Field>
+    </FormCard>
   );
 }
 

@@ -1,6 +1,7 @@
 /** The few building blocks every page uses, so that the app looks the same everywhere. */
-import { cloneElement, useId, useState, type ButtonHTMLAttributes, type ReactElement, type ReactNode } from 'react';
+import { cloneElement, useId, useState, type ButtonHTMLAttributes, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import { readableError } from '../api/errors';
+import type { CursorPages } from './paging';
 
 type ButtonKind = 'primary' | 'secondary' | 'danger';
 const buttonLooks: Record<ButtonKind, string> = {
@@ -90,19 +91,46 @@ export function Badge({ value }: { value: string }) {
   return <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${look}`}>{value.replace('_', ' ')}</span>;
 }
 
-export function Pager({ page, hasNext, onPrev, onNext }: { page: number; hasNext: boolean; onPrev: () => void; onNext: () => void }) {
+/** Previous / next through a cursor-paged list; `loaded` is the page on screen (none while loading). */
+export function Pager({ pages, loaded }: { pages: CursorPages; loaded?: { cursor: string | null } }) {
+  if (!loaded) return null;
   return (
     <div className="mt-3 flex items-center justify-end gap-2 text-sm text-slate-600">
-      <span>Page {page}</span>
-      <Button onClick={onPrev} disabled={page <= 1}>
+      <span>Page {pages.page}</span>
+      <Button onClick={pages.prev} disabled={pages.page <= 1}>
         Previous
       </Button>
-      <Button onClick={onNext} disabled={!hasNext}>
+      <Button onClick={() => pages.next(loaded.cursor)} disabled={!loaded.cursor}>
         Next
       </Button>
     </div>
   );
 }
+
+/**
+ * A card holding one form: its fields, the API's error for the last submission and the submit
+ * button. The fields keep their values on a failed submission; the caller clears them on success.
+ */
+export function FormCard({ title, submit, action, children }: { title: string; submit: string; action: { mutate: () => void; isPending: boolean; error: unknown }; children: ReactNode }) {
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    action.mutate();
+  };
+  return (
+    <Card title={title}>
+      <form className="space-y-3" onSubmit={onSubmit}>
+        {children}
+        <ErrorNotice error={action.error} />
+        <Button kind="primary" type="submit" busy={action.isPending}>
+          {submit}
+        </Button>
+      </form>
+    </Card>
+  );
+}
+
+/** The options of a select, one per value. */
+export const Options = ({ values }: { values: readonly string[] }) => values.map((value) => <option key={value}>{value}</option>);
 
 export function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);

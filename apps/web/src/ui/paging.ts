@@ -1,6 +1,8 @@
 /** Cursor paging for the API's newest-first lists: a stack of the cursors of the pages seen. */
 import { useState } from 'react';
 
+export type CursorPages = ReturnType<typeof useCursorPages>;
+
 export function useCursorPages() {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   return {

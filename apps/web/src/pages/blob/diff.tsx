@@ -21,28 +21,46 @@ export function RevisionDiff({ fromId, toId }: { fromId: string; toId: string })
   const to = useQuery(content(toId));
   if (from.error || to.error) return <ErrorNotice error={from.error ?? to.error} />;
   if (!from.data || !to.data) return <p className="text-sm text-slate-500">Loading…</p>;
-  const parts = diffJson(from.data, to.data);
-  const changed = parts.some((p) => p.added || p.removed);
+  const rows = diffRows(diffJson(from.data, to.data));
+  const changed = rows.some((r) => r.change === 'added' || r.change === 'removed');
   return (
     <div data-testid="revision-diff">
       {!changed && <p className="mb-2 text-sm text-slate-500">The two revisions have the same content.</p>}
       <pre className="max-h-[28rem] overflow-auto rounded-md border border-slate-200 bg-slate-50 p-3 font-mono text-xs leading-5">
-        {parts.flatMap((part, i) =>
-          part.value
-            .replace(/\n$/, '')
-            .split('\n')
-            .map((line, j) => (
-              <div
-                key={`${i}-${j}`}
-                className={part.added ? 'bg-emerald-100 text-emerald-900' : part.removed ? 'bg-red-100 text-red-900' : 'text-slate-600'}
-                data-change={part.added ? 'added' : part.removed ? 'removed' : undefined}
-              >
-                {part.added ? '+ ' : part.removed ? '- ' : '  '}
-                {line}
-              </div>
-            )),
-        )}
+        {rows.map((row, i) => (
+          <div key={i} className={rowLooks[row.change]} data-change={row.change === 'same' ? undefined : row.change}>
+            {row.text}
+          </div>
+        ))}
       </pre>
     </div>
   );
+}
+
+const CONTEXT_LINES = 3;
+
+interface DiffRow {
+  change: 'added' | 'removed' | 'same' | 'skipped';
+  text: string;
+}
+
+const rowLooks: Record<DiffRow['change'], string> = {
+  added: 'bg-emerald-100 text-emerald-900',
+  removed: 'bg-red-100 text-red-900',
+  same: 'text-slate-600',
+  skipped: 'my-1 bg-slate-100 text-center text-slate-400',
+};
+
+/** One row per line, unchanged stretches cut down to a few lines of context around each change. */
+function diffRows(parts: ReturnType<typeof diffJson>): DiffRow[] {
+  return parts.flatMap((part, index) => {
+    const lines = part.value.replace(/\n$/, '').split('\n');
+    if (part.added || part.removed) return lines.map((line) => ({ change: part.added ? 'added' : 'removed', text: `${part.added ? '+' : '-'} ${line}` }) as DiffRow);
+    const same = (line: string): DiffRow => ({ change: 'same', text: `  ${line}` });
+    const head = index === 0 ? 0 : CONTEXT_LINES;
+    const tail = index === parts.length - 1 ? 0 : CONTEXT_LINES;
+    if (lines.length <= head + tail + 1) return lines.map(same);
+    const skipped: DiffRow = { change: 'skipped', text: `… ${lines.length - head - tail} unchanged lines …` };
+    return [...lines.slice(0, head).map(same), skipped, ...lines.slice(lines.length - tail).map(same)];
+  });
 }

@@ -88,7 +88,7 @@ export function BlobRevisions() {
             </li>
           ))}
         </ol>
-        {revisions.data && <Pager page={pages.page} hasNext={Boolean(revisions.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(revisions.data.cursor)} />}
+        <Pager pages={pages} loaded={revisions.data} />
       </Card>
       {list.length > 1 && <DiffCard revisions={list} />}
     </div>

@@ -1,9 +1,8 @@
 /** API keys of an organization: create with a role (the secret is shown this once), list, revoke. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FormEvent } from 'react';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Badge, Button, Card, CopyButton, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { Badge, Button, Card, CopyButton, Empty, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -58,7 +57,7 @@ export function OrgApiKeys() {
             </tbody>
           </table>
         )}
-        {keys.data && <Pager page={pages.page} hasNext={Boolean(keys.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(keys.data.cursor)} />}
+        <Pager pages={pages} loaded={keys.data} />
       </Card>
       <CreateKey onCreated={refresh} />
     </div>
@@ -75,18 +74,14 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
       onCreated();
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   const secret = create.data?.api_key.secret;
   return (
-    <Card title="New API key">
+    <FormCard title="New API key" submit="Create key" action={create}>
       {secret && (
         <div className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm" data-testid="new-key-secret">
           <p className="mb-2 font-medium text-amber-900">Copy the secret now: it is shown only this once.</p>
           <div className="flex items-center gap-2">
-            <code className="min-w-0 flex-1 truncate rounded bg-white px-2 py-1 font-mono text-xs" data-testid="secret">
+            <code className="min-w-0 flex-1 rounded bg-white px-2 py-1 font-mono text-xs break-all" data-testid="secret">
               {secret}
             </code>
             <CopyButton text={secret} />
@@ -96,22 +91,14 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
           </button>
         </div>
       )}
-      <form className="space-y-3" onSubmit={submit}>
-        <Field label="Role" hint="A key acts as you, capped by this role and this organization.">
-          <select className="input" {...form.bind('role')}>
-            {keyRoles.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Description">
-          <input className="input" {...form.bind('description')} />
-        </Field>
-        <ErrorNotice error={create.error} />
-        <Button kind="primary" type="submit" busy={create.isPending}>
-          Create key
-        </Button>
-      </form>
-    </Card>
+      <Field label="Role" hint="A key acts as you, capped by this role and this organization.">
+        <select className="input" {...form.bind('role')}>
+          <Options values={keyRoles} />
+        </select>
+      </Field>
+      <Field label="Description">
+        <input className="input" {...form.bind('description')} />
+      </Field>
+    </FormCard>
   );
 }

@@ -1,11 +1,11 @@
 /** An organization's blobs: type filter, name search, paging, and a form for a new blob. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useSession } from '../../api/session';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Badge, Button, Card, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { Badge, Card, Empty, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -29,11 +29,9 @@ export function OrgBlobs() {
       <Card className="lg:col-span-2" title="Blobs">
         <div className="mb-4 flex gap-2">
           <input className="input" placeholder="Search by name" aria-label="Search blobs" value={search} onChange={(e) => filter(() => setSearch(e.target.value))} />
-          <select className="input w-40" aria-label="Type" value={type} onChange={(e) => filter(() => setType(e.target.value as BlobType | ''))}>
+          <select className="input w-40" aria-label="Filter by type" value={type} onChange={(e) => filter(() => setType(e.target.value as BlobType | ''))}>
             <option value="">All types</option>
-            {blobTypes.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
+            <Options values={blobTypes} />
           </select>
         </div>
         <ErrorNotice error={blobs.error} />
@@ -67,7 +65,7 @@ export function OrgBlobs() {
             </tbody>
           </table>
         )}
-        {blobs.data && <Pager page={pages.page} hasNext={Boolean(blobs.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(blobs.data.cursor)} />}
+        <Pager pages={pages} loaded={blobs.data} />
       </Card>
       {signedIn && <CreateBlob />}
     </div>
@@ -94,37 +92,25 @@ function CreateBlob() {
       navigate(`/orgs/${org}/blobs/${blob.name}`);
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
-    <Card title="New blob">
-      <form className="space-y-3" onSubmit={submit}>
-        <Field label="Name">
-          <input className="input" required {...form.bind('name')} />
-        </Field>
-        <Field label="Type">
-          <select className="input" {...form.bind('type')}>
-            {blobTypes.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Visibility">
-          <select className="input" {...form.bind('visibility')}>
-            <option>private</option>
-            <option>public</option>
-          </select>
-        </Field>
-        <Field label="Description">
-          <input className="input" {...form.bind('description')} />
-        </Field>
-        <ErrorNotice error={create.error} />
-        <Button kind="primary" type="submit" busy={create.isPending}>
-          Create blob
-        </Button>
-      </form>
-    </Card>
+    <FormCard title="New blob" submit="Create blob" action={create}>
+      <Field label="Name">
+        <input className="input" required {...form.bind('name')} />
+      </Field>
+      <Field label="Type">
+        <select className="input" {...form.bind('type')}>
+          <Options values={blobTypes} />
+        </select>
+      </Field>
+      <Field label="Visibility">
+        <select className="input" {...form.bind('visibility')}>
+          <option>private</option>
+          <option>public</option>
+        </select>
+      </Field>
+      <Field label="Description">
+        <input className="input" {...form.bind('description')} />
+      </Field>
+    </FormCard>
   );
 }

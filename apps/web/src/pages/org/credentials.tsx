@@ -1,10 +1,9 @@
 /** Credentials of an organization: bodies go in encrypted and never come back out. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FormEvent } from 'react';
 import { api } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
-import { Button, Card, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { Button, Card, Empty, ErrorNotice, Field, FormCard, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -55,7 +54,7 @@ export function OrgCredentials() {
             </tbody>
           </table>
         )}
-        {list.data && <Pager page={pages.page} hasNext={Boolean(list.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(list.data.cursor)} />}
+        <Pager pages={pages} loaded={list.data} />
       </Card>
       <CreateCredential onCreated={refresh} />
     </div>
@@ -80,30 +79,20 @@ function CreateCredential({ onCreated }: { onCreated: () => void }) {
       onCreated();
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
-    <Card title="New credential">
-      <form className="space-y-3" onSubmit={submit}>
-        <Field label="Alias">
-          <input className="input" required {...form.bind('alias')} />
-        </Field>
-        <Field label="Type">
-          <input className="input" required {...form.bind('type')} />
-        </Field>
-        <Field label="Body (JSON object)" hint="Write-only: it is never shown again.">
-          <textarea className="input h-28 font-mono text-xs" required {...form.bind('body')} />
-        </Field>
-        <Field label="Description">
-          <input className="input" {...form.bind('description')} />
-        </Field>
-        <ErrorNotice error={create.error} />
-        <Button kind="primary" type="submit" busy={create.isPending}>
-          Store credential
-        </Button>
-      </form>
-    </Card>
+    <FormCard title="New credential" submit="Store credential" action={create}>
+      <Field label="Alias">
+        <input className="input" required {...form.bind('alias')} />
+      </Field>
+      <Field label="Type">
+        <input className="input" required {...form.bind('type')} />
+      </Field>
+      <Field label="Body (JSON object)" hint="Write-only: it is never shown again.">
+        <textarea className="input h-28 font-mono text-xs" required {...form.bind('body')} />
+      </Field>
+      <Field label="Description">
+        <input className="input" {...form.bind('description')} />
+      </Field>
+    </FormCard>
   );
 }

@@ -1,9 +1,8 @@
 /** Members of an organization: add by email with a role, change roles, remove. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FormEvent } from 'react';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Button, Card, ErrorNotice, Field, Pager, when } from '../../ui/kit';
+import { Button, Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -53,9 +52,7 @@ export function OrgMembers() {
                     value={member.role}
                     onChange={(e) => changeRole.mutate({ user_id: member.user_id, role: e.target.value as Role })}
                   >
-                    {roles.map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
+                    <Options values={roles} />
                   </select>
                 </td>
                 <td className="text-slate-500">{when(member.created_at)}</td>
@@ -68,7 +65,7 @@ export function OrgMembers() {
             ))}
           </tbody>
         </table>
-        {members.data && <Pager page={pages.page} hasNext={Boolean(members.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(members.data.cursor)} />}
+        <Pager pages={pages} loaded={members.data} />
       </Card>
       <AddMember onAdded={refresh} />
     </div>
@@ -85,28 +82,16 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
       onAdded();
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate();
-  };
   return (
-    <Card title="Add a member">
-      <form className="space-y-3" onSubmit={submit}>
-        <Field label="Email">
-          <input className="input" type="email" required {...form.bind('email')} />
-        </Field>
-        <Field label="Role" hint="read < write < admin; an org role covers every blob in the org.">
-          <select className="input" {...form.bind('role')}>
-            {roles.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </Field>
-        <ErrorNotice error={add.error} />
-        <Button kind="primary" type="submit" busy={add.isPending}>
-          Add member
-        </Button>
-      </form>
-    </Card>
+    <FormCard title="Add a member" submit="Add member" action={add}>
+      <Field label="Email">
+        <input className="input" type="email" required {...form.bind('email')} />
+      </Field>
+      <Field label="Role" hint="read < write < admin; an org role covers every blob in the org.">
+        <select className="input" {...form.bind('role')}>
+          <Options values={roles} />
+        </select>
+      </Field>
+    </FormCard>
   );
 }

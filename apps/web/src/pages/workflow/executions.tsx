@@ -5,7 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { workflow, type ExecutionStatus } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
-import { Badge, Button, Card, Empty, ErrorNotice, Field, Pager, duration, when } from '../../ui/kit';
+import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duration, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { useBlob } from '../blob/layout';
 import { useRevisions } from '../blob/revisions';
@@ -53,9 +53,7 @@ export function ExecutionsPage() {
               }}
             >
               <option value="">Any status</option>
-              {executionStatuses.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
+              <Options values={executionStatuses} />
             </select>
           </>
         }
@@ -92,7 +90,7 @@ export function ExecutionsPage() {
             </tbody>
           </table>
         )}
-        {executions.data && <Pager page={pages.page} hasNext={Boolean(executions.data.cursor)} onPrev={pages.prev} onNext={() => pages.next(executions.data.cursor)} />}
+        <Pager pages={pages} loaded={executions.data} />
       </Card>
       {revisionId && <RunForm revisionId={revisionId} />}
     </div>
