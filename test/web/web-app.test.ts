@@ -90,10 +90,14 @@ describe('the web app', () => {
     adminApi = p.client({ token: login.body.access_token });
   });
 
-  it('signs out and in again; a wrong password is a readable error that keeps the email', async () => {
+  it('signs out (the session cannot be renewed) and in again; a wrong password is a readable error that keeps the email', async () => {
     await page.goto('/');
+    const { refresh_token } = JSON.parse((await page.evaluate<string>("localStorage.getItem('blobhub.session')"))!);
+    expect((await p.anonymous.post('/auth/core/refresh', { refresh_token })).status).toBe(200);
     await button('Sign out').click();
     await page.getByRole('heading', { name: 'Sign in to BlobHub' }).waitFor();
+    expect(await page.evaluate("localStorage.getItem('blobhub.session')")).toBeNull();
+    await expect.poll(async () => (await p.anonymous.post('/auth/core/refresh', { refresh_token })).status).toBe(401);
     await field('Email').fill(ADMIN_EMAIL);
     await field('Password').fill('wrong-password');
     await button('Sign in').click();

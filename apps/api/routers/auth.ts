@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { verifyPassword } from '../../../core/crypto';
 import { unauthenticated } from '../../../core/errors';
 import { redeemSetupToken } from '../../../core/setup';
-import { issueTokenPair, refreshAccessToken } from '../../../core/tokens';
+import { issueTokenPair, refreshAccessToken, revokeRefreshToken } from '../../../core/tokens';
 import { toUserWire, userWire } from '../../../core/wire';
 import { users } from '../../../db/schema';
 import { publicProcedure, router } from '../trpc';
@@ -38,6 +38,15 @@ export const authRouter = router({
     .input(z.object({ refresh_token: z.string().min(1).max(200) }))
     .output(z.object({ access_token: z.string(), expires_at: z.string() }))
     .mutation(({ ctx, input }) => refreshAccessToken(ctx.app.db, ctx.app.config, input.refresh_token)),
+
+  logout: publicProcedure
+    .meta({ openapi: { method: 'POST', path: '/auth/logout', tags: ['auth'], summary: 'Sign out: revoke a refresh token so the session cannot be renewed' } })
+    .input(z.object({ refresh_token: z.string().min(1).max(200) }))
+    .output(z.object({}))
+    .mutation(async ({ ctx, input }) => {
+      await revokeRefreshToken(ctx.app.db, input.refresh_token);
+      return {};
+    }),
 
   anonymous: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/auth/core/anonymous', tags: ['auth'], summary: 'Tokens for anonymous, public-read-only access' } })

@@ -2,6 +2,7 @@
 import { Link, Outlet, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { session, useSession } from '../api/session';
+import { api } from '../api/trpc';
 import { Button } from '../ui/kit';
 
 export function Shell() {
@@ -9,6 +10,8 @@ export function Shell() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const signOut = () => {
+    // Best effort: the refresh token is revoked on the server; signing out here never waits on it.
+    if (current) api.auth.logout.mutate({ refresh_token: current.refresh_token }).catch(() => undefined);
     session.signOut();
     queryClient.clear();
     navigate('/signin');
