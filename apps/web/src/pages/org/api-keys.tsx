@@ -2,7 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Badge, Button, Card, CopyButton, Empty, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { Badge, Button, Card, CopyButton, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -26,37 +27,27 @@ export function OrgApiKeys() {
     <div className="grid gap-6 lg:grid-cols-3">
       <Card className="lg:col-span-2" title="API keys">
         <ErrorNotice error={keys.error ?? revoke.error} />
-        {keys.data?.api_keys.length === 0 && <Empty>No active keys.</Empty>}
-        {Boolean(keys.data?.api_keys.length) && (
-          <table className="table" data-testid="keys-table">
-            <thead>
-              <tr>
-                <th>Key</th>
-                <th>Role</th>
-                <th>Description</th>
-                <th>Created</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data?.api_keys.map((key) => (
-                <tr key={key.id}>
-                  <td className="font-mono text-xs">{key.prefix}…</td>
-                  <td>
-                    <Badge value={key.role} />
-                  </td>
-                  <td>{key.description}</td>
-                  <td className="text-slate-500">{when(key.created_at)}</td>
-                  <td className="text-right">
-                    <Button kind="danger" onClick={() => revoke.mutate(key.id)}>
-                      Revoke
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          testId="keys-table"
+          rows={keys.data?.api_keys}
+          rowKey={(key) => key.id}
+          empty="No active keys."
+          columns={[
+            { header: 'Key', cell: (key) => `${key.prefix}…`, className: 'font-mono text-xs' },
+            { header: 'Role', cell: (key) => <Badge value={key.role} /> },
+            { header: 'Description', cell: (key) => key.description },
+            { header: 'Created', cell: (key) => when(key.created_at), className: 'text-slate-500' },
+            {
+              header: '',
+              className: 'text-right',
+              cell: (key) => (
+                <Button kind="danger" onClick={() => revoke.mutate(key.id)}>
+                  Revoke
+                </Button>
+              ),
+            },
+          ]}
+        />
         <Pager pages={pages} loaded={keys.data} />
       </Card>
       <CreateKey onCreated={refresh} />

@@ -5,7 +5,8 @@ import { Link, useNavigate } from 'react-router';
 import { useSession } from '../../api/session';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Badge, Card, Empty, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { Badge, Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -35,36 +36,28 @@ export function OrgBlobs() {
           </select>
         </div>
         <ErrorNotice error={blobs.error} />
-        {blobs.data?.blobs.length === 0 && <Empty>No blobs match.</Empty>}
-        {Boolean(blobs.data?.blobs.length) && (
-          <table className="table" data-testid="blobs-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>Visibility</th>
-                <th>Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {blobs.data?.blobs.map((blob) => (
-                <tr key={blob.id}>
-                  <td>
-                    <Link className="font-medium text-indigo-700 hover:underline" to={`/orgs/${org}/blobs/${blob.name}`}>
-                      {blob.name}
-                    </Link>
-                    {blob.description && <p className="text-xs text-slate-500">{blob.description}</p>}
-                  </td>
-                  <td>{blob.type}</td>
-                  <td>
-                    <Badge value={blob.visibility} />
-                  </td>
-                  <td className="text-slate-500">{when(blob.updated_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          testId="blobs-table"
+          rows={blobs.data?.blobs}
+          rowKey={(blob) => blob.id}
+          empty="No blobs match."
+          columns={[
+            {
+              header: 'Name',
+              cell: (blob) => (
+                <>
+                  <Link className="font-medium text-indigo-700 hover:underline" to={`/orgs/${org}/blobs/${blob.name}`}>
+                    {blob.name}
+                  </Link>
+                  {blob.description && <p className="text-xs text-slate-500">{blob.description}</p>}
+                </>
+              ),
+            },
+            { header: 'Type', cell: (blob) => blob.type },
+            { header: 'Visibility', cell: (blob) => <Badge value={blob.visibility} /> },
+            { header: 'Updated', cell: (blob) => when(blob.updated_at), className: 'text-slate-500' },
+          ]}
+        />
         <Pager pages={pages} loaded={blobs.data} />
       </Card>
       {signedIn && <CreateBlob />}

@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
-import { Button, Card, Empty, ErrorNotice, Field, FormCard, Pager, when } from '../../ui/kit';
+import { Button, Card, ErrorNotice, Field, FormCard, Pager, when } from '../../ui/kit';
+import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -25,35 +26,27 @@ export function OrgCredentials() {
       <Card className="lg:col-span-2" title="Credentials">
         <p className="mb-3 text-sm text-slate-500">Secrets for components (e.g. an HTTP token). Stored encrypted; no one can read them back.</p>
         <ErrorNotice error={list.error ?? remove.error} />
-        {list.data?.credentials.length === 0 && <Empty>No credentials.</Empty>}
-        {Boolean(list.data?.credentials.length) && (
-          <table className="table" data-testid="credentials-table">
-            <thead>
-              <tr>
-                <th>Alias</th>
-                <th>Type</th>
-                <th>Description</th>
-                <th>Created</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.credentials.map((c) => (
-                <tr key={c.id}>
-                  <td className="font-mono text-xs">{c.alias}</td>
-                  <td>{c.type}</td>
-                  <td>{c.description}</td>
-                  <td className="text-slate-500">{when(c.created_at)}</td>
-                  <td className="text-right">
-                    <Button kind="danger" onClick={() => remove.mutate(c.id)}>
-                      Delete
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          testId="credentials-table"
+          rows={list.data?.credentials}
+          rowKey={(c) => c.id}
+          empty="No credentials."
+          columns={[
+            { header: 'Alias', cell: (c) => c.alias, className: 'font-mono text-xs' },
+            { header: 'Type', cell: (c) => c.type },
+            { header: 'Description', cell: (c) => c.description },
+            { header: 'Created', cell: (c) => when(c.created_at), className: 'text-slate-500' },
+            {
+              header: '',
+              className: 'text-right',
+              cell: (c) => (
+                <Button kind="danger" onClick={() => remove.mutate(c.id)}>
+                  Delete
+                </Button>
+              ),
+            },
+          ]}
+        />
         <Pager pages={pages} loaded={list.data} />
       </Card>
       <CreateCredential onCreated={refresh} />

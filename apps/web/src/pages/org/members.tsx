@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { Button, Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
 
@@ -32,39 +33,38 @@ export function OrgMembers() {
         <div className="mb-3 space-y-2">
           <ErrorNotice error={members.error ?? changeRole.error ?? remove.error} />
         </div>
-        <table className="table" data-testid="members-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Role</th>
-              <th>Since</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {members.data?.members.map((member) => (
-              <tr key={member.user_id}>
-                <td className="font-medium">{member.name}</td>
-                <td>
-                  <select
-                    className="input w-28"
-                    aria-label={`Role of ${member.name}`}
-                    value={member.role}
-                    onChange={(e) => changeRole.mutate({ user_id: member.user_id, role: e.target.value as Role })}
-                  >
-                    <Options values={roles} />
-                  </select>
-                </td>
-                <td className="text-slate-500">{when(member.created_at)}</td>
-                <td className="text-right">
-                  <Button kind="danger" onClick={() => remove.mutate(member.user_id)}>
-                    Remove
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="members-table"
+          rows={members.data?.members}
+          rowKey={(member) => member.user_id}
+          empty="No members."
+          columns={[
+            { header: 'Name', cell: (member) => member.name, className: 'font-medium' },
+            {
+              header: 'Role',
+              cell: (member) => (
+                <select
+                  className="input w-28"
+                  aria-label={`Role of ${member.name}`}
+                  value={member.role}
+                  onChange={(e) => changeRole.mutate({ user_id: member.user_id, role: e.target.value as Role })}
+                >
+                  <Options values={roles} />
+                </select>
+              ),
+            },
+            { header: 'Since', cell: (member) => when(member.created_at), className: 'text-slate-500' },
+            {
+              header: '',
+              className: 'text-right',
+              cell: (member) => (
+                <Button kind="danger" onClick={() => remove.mutate(member.user_id)}>
+                  Remove
+                </Button>
+              ),
+            },
+          ]}
+        />
         <Pager pages={pages} loaded={members.data} />
       </Card>
       <AddMember onAdded={refresh} />

@@ -6,6 +6,7 @@ import { workflow, type ExecutionStatus } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duration, when } from '../../ui/kit';
+import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useBlob } from '../blob/layout';
 import { useRevisions } from '../blob/revisions';
@@ -59,37 +60,26 @@ export function ExecutionsPage() {
         }
       >
         <ErrorNotice error={executions.error ?? revisions.error} />
-        {executions.data?.executions.length === 0 && <Empty>No executions on this revision{status && ` with status ${status}`}.</Empty>}
-        {Boolean(executions.data?.executions.length) && (
-          <table className="table" data-testid="executions-table">
-            <thead>
-              <tr>
-                <th>Execution</th>
-                <th>Definition</th>
-                <th>Status</th>
-                <th>Started</th>
-                <th>Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {executions.data?.executions.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <Link className="font-mono text-xs text-indigo-700 hover:underline" to={`${base}/revisions/${e.revision_id}/executions/${e.id}`}>
-                      {e.id}
-                    </Link>
-                  </td>
-                  <td>{e.alias}</td>
-                  <td>
-                    <Badge value={e.status} />
-                  </td>
-                  <td className="text-slate-500">{when(e.started_at ?? e.created_at)}</td>
-                  <td className="text-slate-500">{duration(e.started_at, e.ended_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          testId="executions-table"
+          rows={executions.data?.executions}
+          rowKey={(e) => e.id}
+          empty={`No executions on this revision${status && ` with status ${status}`}.`}
+          columns={[
+            {
+              header: 'Execution',
+              cell: (e) => (
+                <Link className="font-mono text-xs text-indigo-700 hover:underline" to={`${base}/revisions/${e.revision_id}/executions/${e.id}`}>
+                  {e.id}
+                </Link>
+              ),
+            },
+            { header: 'Definition', cell: (e) => e.alias },
+            { header: 'Status', cell: (e) => <Badge value={e.status} /> },
+            { header: 'Started', cell: (e) => when(e.started_at ?? e.created_at), className: 'text-slate-500' },
+            { header: 'Duration', cell: (e) => duration(e.started_at, e.ended_at), className: 'text-slate-500' },
+          ]}
+        />
         <Pager pages={pages} loaded={executions.data} />
       </Card>
       {revisionId && <RunForm revisionId={revisionId} />}
