@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Badge, Button, Card, CopyButton, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { Badge, Card, CopyButton, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
@@ -31,21 +31,13 @@ export function OrgApiKeys() {
           testId="keys-table"
           rows={keys.data?.api_keys}
           rowKey={(key) => key.id}
+          remove={{ label: 'Revoke', run: (key) => revoke.mutate(key.id) }}
           empty="No active keys."
           columns={[
             { header: 'Key', cell: (key) => `${key.prefix}…`, className: 'font-mono text-xs' },
             { header: 'Role', cell: (key) => <Badge value={key.role} /> },
             { header: 'Description', cell: (key) => key.description },
             { header: 'Created', cell: (key) => when(key.created_at), className: 'text-slate-500' },
-            {
-              header: '',
-              className: 'text-right',
-              cell: (key) => (
-                <Button kind="danger" onClick={() => revoke.mutate(key.id)}>
-                  Revoke
-                </Button>
-              ),
-            },
           ]}
         />
         <Pager pages={pages} loaded={keys.data} />

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
-import { Button, Card, ErrorNotice, Field, FormCard, Pager, when } from '../../ui/kit';
+import { Card, ErrorNotice, Field, FormCard, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
@@ -30,21 +30,13 @@ export function OrgCredentials() {
           testId="credentials-table"
           rows={list.data?.credentials}
           rowKey={(c) => c.id}
+          remove={{ label: 'Delete', run: (c) => remove.mutate(c.id) }}
           empty="No credentials."
           columns={[
             { header: 'Alias', cell: (c) => c.alias, className: 'font-mono text-xs' },
             { header: 'Type', cell: (c) => c.type },
             { header: 'Description', cell: (c) => c.description },
             { header: 'Created', cell: (c) => when(c.created_at), className: 'text-slate-500' },
-            {
-              header: '',
-              className: 'text-right',
-              cell: (c) => (
-                <Button kind="danger" onClick={() => remove.mutate(c.id)}>
-                  Delete
-                </Button>
-              ),
-            },
           ]}
         />
         <Pager pages={pages} loaded={list.data} />

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
-import { Button, Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
+import { Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useOrgName } from './layout';
@@ -37,6 +37,7 @@ export function OrgMembers() {
           testId="members-table"
           rows={members.data?.members}
           rowKey={(member) => member.user_id}
+          remove={{ label: 'Remove', run: (member) => remove.mutate(member.user_id) }}
           empty="No members."
           columns={[
             { header: 'Name', cell: (member) => member.name, className: 'font-medium' },
@@ -54,15 +55,6 @@ export function OrgMembers() {
               ),
             },
             { header: 'Since', cell: (member) => when(member.created_at), className: 'text-slate-500' },
-            {
-              header: '',
-              className: 'text-right',
-              cell: (member) => (
-                <Button kind="danger" onClick={() => remove.mutate(member.user_id)}>
-                  Remove
-                </Button>
-              ),
-            },
           ]}
         />
         <Pager pages={pages} loaded={members.data} />
