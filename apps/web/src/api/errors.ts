@@ -5,7 +5,7 @@ import { JsonInputError } from '../ui/json';
 export interface ReadableError {
   title: string;
   message: string;
-  /** one line per invalid field, for a bad_request with zod issues */
+  /** one line per problem (zod issues, engine problems), shown when there are several */
   issues: string[];
 }
 
@@ -26,9 +26,16 @@ interface ErrorData {
   blobhub?: { details?: unknown };
 }
 
+/** A zod issue (with a path) or an engine's problem (e.g. pinned to a component). */
 interface Issue {
   path?: PropertyKey[];
+  component_id?: string;
   message?: string;
+}
+
+function issueLine(issue: Issue) {
+  const where = issue.path?.length ? issue.path.map(String).join('.') : issue.component_id && `component ${issue.component_id}`;
+  return where ? `${where}: ${issue.message ?? 'invalid'}` : (issue.message ?? 'invalid');
 }
 
 export function readableError(error: unknown): ReadableError {
@@ -36,9 +43,7 @@ export function readableError(error: unknown): ReadableError {
     const data = (error.data ?? {}) as ErrorData;
     if (!data.code) return { title: 'Cannot reach the server', message: error.message, issues: [] };
     const details = data.blobhub?.details;
-    const issues = Array.isArray(details)
-      ? (details as Issue[]).map((i) => `${(i.path ?? []).map(String).join('.') || 'input'}: ${i.message ?? 'invalid'}`)
-      : [];
+    const issues = Array.isArray(details) ? (details as Issue[]).map(issueLine) : [];
     return { title: titles[data.code] ?? 'Request failed', message: error.message, issues };
   }
   if (error instanceof JsonInputError) return { title: titles.BAD_REQUEST, message: error.message, issues: [] };

@@ -60,7 +60,7 @@ export function ErrorNotice({ error }: { error: unknown }) {
     <div role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
       <p className="font-semibold">{title}</p>
       <p>{message}</p>
-      {issues.length > 0 && (
+      {issues.length > 1 && (
         <ul className="mt-1 list-disc pl-5">
           {issues.map((issue) => (
             <li key={issue}>{issue}</li>
