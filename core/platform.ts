@@ -12,7 +12,7 @@ import type { Config } from './config';
 import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
 import { newId } from './ids';
 import { connectTemporal } from './temporal';
-import { createSetupToken, setupUrl } from './setup';
+import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from './setup';
 import { createUser } from './users';
 
 export interface BootOptions {
@@ -32,7 +32,8 @@ export type CreatedAdmin = Parameters<NonNullable<BootOptions['onAdminCreated']>
 export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
   console.log(`[blobhub] created instance admin ${admin.email}`);
   console.log(`[blobhub] admin API key (shown once${keyFile ? `, also saved to ${keyFile}` : ''}): ${admin.apiKey}`);
-  if (admin.setupUrl) console.log(`[blobhub] set the admin's password (one-time link, expires in 24 h): ${admin.setupUrl}`);
+  const hours = SETUP_TOKEN_TTL_SECONDS / 3600;
+  if (admin.setupUrl) console.log(`[blobhub] set the admin's password (one-time link, expires in ${hours} h): ${admin.setupUrl}`);
 }
 
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
