@@ -124,6 +124,21 @@ describe('the web app', () => {
     await browser.screenshot('organizations');
   });
 
+  it('refreshes the access token shortly before it expires', async () => {
+    const read = async () => JSON.parse((await page.evaluate<string>("localStorage.getItem('blobhub.session')"))!);
+    const stored = await read();
+    const expiring = { ...stored, expires_at: new Date(Date.now() + 10_000).toISOString() };
+    await page.evaluate(`localStorage.setItem('blobhub.session', ${JSON.stringify(JSON.stringify(expiring))})`);
+    trpcCalls.length = 0;
+    await page.reload();
+    await page.getByRole('link', { name: 'Acme Inc.' }).waitFor();
+    const renewed = await read();
+    expect(renewed.access_token).not.toBe(stored.access_token);
+    expect(Date.parse(renewed.expires_at)).toBeGreaterThan(Date.now() + 60_000);
+    expect(trpcCalls.filter((call) => call.startsWith('/trpc/auth.refresh'))).toHaveLength(1);
+    expect((await p.client({ token: renewed.access_token }).get('/users/me')).body.email).toBe(ADMIN_EMAIL);
+  });
+
   it('adds a member by email, and shows the last-admin rule as a clear message', async () => {
     await adminApi.post('/users', { email: 'bob@example.com', name: 'Bob', password: 'bob-password' });
     await page.goto('/orgs/acme/members');
