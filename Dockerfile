@@ -1,4 +1,4 @@
-# The BlobHub image: the API (apps/api/main.ts) and the worker (apps/worker/main.ts) run from it.
+# The BlobHub image: the API (apps/api/main.ts, serving the built web app) and the worker (apps/worker/main.ts) run from it.
 FROM node:20-slim
 WORKDIR /app
 # onnxruntime-node ships its CPU binaries in the package; skip its optional GPU download.
@@ -6,6 +6,8 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 COPY . .
+# the web app the API serves at /
+RUN npm run build
 ENV NODE_ENV=production \
     BLOBHUB_DATA_DIR=/data \
     BLOBHUB_HTTP_PORT=8080

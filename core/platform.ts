@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
 import { newId } from './ids';
 import { connectTemporal } from './temporal';
+import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from './setup';
 import { createUser } from './users';
 
 export interface BootOptions {
@@ -20,8 +21,21 @@ export interface BootOptions {
   /** the dev server child's Temporal UI, when BLOBHUB_TEMPORAL_UI_URL does not say */
   temporalUiUrl?: string;
   publicUrl?: string;
-  /** Called with the generated admin credentials on first start. */
-  onAdminCreated?: (admin: { email: string; apiKey: string }) => void;
+  /**
+   * Called with the generated admin credentials on first start; `setupUrl` (the one-time link
+   * that sets the password) only when BLOBHUB_ADMIN_PASSWORD is not given.
+   */
+  onAdminCreated?: (admin: { email: string; apiKey: string; setupUrl?: string }) => void;
+}
+
+export type CreatedAdmin = Parameters<NonNullable<BootOptions['onAdminCreated']>>[0];
+
+/** Prints the first start's admin credentials, once; `keyFile` says where the key was also saved. */
+export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
+  console.log(`[blobhub] created instance admin ${admin.email}`);
+  console.log(`[blobhub] admin API key (full rights; shown once${keyFile ? `, also saved to ${keyFile}` : ''}): ${admin.apiKey}`);
+  const hours = SETUP_TOKEN_TTL_SECONDS / 3600;
+  if (admin.setupUrl) console.log(`[blobhub] set the admin's password (one-time link, expires in ${hours} h): ${admin.setupUrl}`);
 }
 
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
@@ -58,7 +72,7 @@ function loadSecretKey(config: Config): Buffer {
 /**
  * On an empty database, creates the instance admin with a personal API key. Env vars make it
  * deterministic; otherwise the key is generated and handed to onAdminCreated to show once. A
- * generated password is never shown: sign in with the key, or set BLOBHUB_ADMIN_PASSWORD.
+ * generated password is never shown: the admin sets one through the one-time set-up link.
  */
 async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated']) {
   const cfg = app.config;
@@ -67,7 +81,7 @@ async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated'
   const email = cfg.BLOBHUB_ADMIN_EMAIL ?? 'admin@blobhub.local';
   const password = cfg.BLOBHUB_ADMIN_PASSWORD ?? randomBytes(32).toString('base64url');
   const apiKey = cfg.BLOBHUB_ADMIN_API_KEY ?? randomSecret('bhk');
-  await app.db.transaction(async (tx) => {
+  const setupToken = await app.db.transaction(async (tx) => {
     const admin = await createUser(tx, { email, name: 'Instance admin', password, isInstanceAdmin: true });
     await tx.insert(apiKeys).values({
       id: newId('apiKey'),
@@ -80,6 +94,7 @@ async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated'
       prefix: apiKey.slice(0, 12),
       secretHash: sha256Hex(apiKey),
     });
+    return cfg.BLOBHUB_ADMIN_PASSWORD ? undefined : createSetupToken(tx, admin.id);
   });
-  onCreated?.({ email, apiKey });
+  onCreated?.({ email, apiKey, setupUrl: setupToken && setupUrl(app.publicUrl, setupToken) });
 }

@@ -36,3 +36,11 @@ export async function refreshAccessToken(db: Db, config: Config, refreshToken: s
   const access = await issue(db, 'access', row.userId, config.BLOBHUB_ACCESS_TOKEN_TTL_SECONDS);
   return { access_token: access.token, expires_at: access.expiresAt.toISOString() };
 }
+
+/** Signing out: the refresh token stops working at once (its access tokens run out on their own). */
+export async function revokeRefreshToken(db: Db, refreshToken: string) {
+  await db
+    .update(authTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(authTokens.tokenHash, sha256Hex(refreshToken)), eq(authTokens.kind, 'refresh'), isNull(authTokens.revokedAt)));
+}

@@ -40,7 +40,8 @@ export const authTokens = pgTable(
   'auth_tokens',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['access', 'refresh'] }).notNull(),
+    /** `setup`: the one-time link that sets the first admin's password */
+    kind: text('kind', { enum: ['access', 'refresh', 'setup'] }).notNull(),
     /** null for anonymous tokens */
     userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull().unique(),

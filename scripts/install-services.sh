@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real services BlobHub runs against (Temporal CLI dev server, MinIO, PostgreSQL) and
-# docker compose (to check docker-compose.yml). Idempotent: each step is skipped when its binary is already there.
+# Installs the real services BlobHub runs against (Temporal CLI dev server, MinIO, PostgreSQL),
+# docker compose (to check docker-compose.yml) and Chromium (the web app's browser tests). Idempotent: each step is skipped when its binary is already there.
 # Go binaries go to .tools/bin (git-ignored); Go's module and build caches make re-installs fast.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -81,4 +81,6 @@ case "$want" in all|minio) go_install minio github.com/minio/minio "$MINIO_VERSI
 case "$want" in all|postgres) apt_install /usr/lib/postgresql/15/bin/postgres postgresql ;; esac
 case "$want" in all|compose) compose_install ;; esac
 case "$want" in all|python-clients) python_clients_install ;; esac
+# the browser the web app's tests drive (playwright-core with the system Chromium)
+case "$want" in all|chromium) apt_install /usr/bin/chromium chromium ;; esac
 log "ready in $bin"

@@ -1,13 +1,13 @@
 /** The API server as its own process (compose, production): PostgreSQL and Temporal given by env. */
 import { loadConfig } from '../../core/config';
-import { bootPlatform } from '../../core/platform';
+import { announceAdmin, bootPlatform } from '../../core/platform';
 import { startWorker } from '../worker/worker';
 import { startApiServer } from './server';
 import { apiExtensions } from './extensions';
 
 const config = loadConfig();
 const app = await bootPlatform(config, {
-  onAdminCreated: ({ email, apiKey }) => console.log(`[blobhub] created instance admin ${email}\n[blobhub] admin API key (shown once): ${apiKey}`),
+  onAdminCreated: (admin) => announceAdmin(admin),
 });
 const worker = config.BLOBHUB_RUN_WORKER ? await startWorker(app) : undefined;
 const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });

@@ -15,6 +15,7 @@ import { credentialsFromHeaders, resolveCaller } from './context';
 import { allowedMethodsOf } from './allowed-methods';
 import { appRouter } from './router';
 import type { Context } from './trpc';
+import { webAppHandler } from './web';
 
 
 /**
@@ -126,6 +127,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
   const allowedMethods = allowedMethodsOf(openApiDocument(`${app.publicUrl}/v1`).paths as Parameters<typeof allowedMethodsOf>[0]);
+  const web = webAppHandler();
 
   const server = createServer(async (req, res) => {
     try {
@@ -155,7 +157,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
         restBodies(res);
         return await rest(req, res);
       }
-      sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` });
+      web(req, res, url, () => sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` }));
     } catch (error) {
       console.error('[api] unhandled', error);
       if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'internal error' });

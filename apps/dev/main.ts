@@ -4,7 +4,7 @@
  */
 import { clientHomeOf, clientProfileHelp, writeClientProfile } from '../../core/client-profile';
 import { loadConfig } from '../../core/config';
-import { bootPlatform } from '../../core/platform';
+import { announceAdmin, bootPlatform } from '../../core/platform';
 import { apiExtensions } from '../api/extensions';
 import { startApiServer } from '../api/server';
 import { startWorker } from '../worker/worker';
@@ -24,13 +24,11 @@ const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_H
 const app = await bootPlatform(config, {
   temporalAddress: temporalServer?.address,
   temporalUiUrl: temporalServer?.uiUrl,
-  onAdminCreated: ({ email, apiKey }) => {
+  onAdminCreated: (admin) => {
     // A profile the published clients (blobhub SDK and CLI) read, under a home dir of its own.
     const home = clientHomeOf(config.dataDir);
-    const profile = { name: 'local', key: apiKey, url: `${apiUrl}/v1` };
-    const file = writeClientProfile(home, profile);
-    console.log(`[blobhub] created instance admin ${email}`);
-    console.log(`[blobhub] admin API key (full rights; shown once, also saved to ${file}): ${apiKey}`);
+    const profile = { name: 'local', key: admin.apiKey, url: `${apiUrl}/v1` };
+    announceAdmin(admin, writeClientProfile(home, profile));
     for (const line of clientProfileHelp(home, profile)) console.log(`[blobhub] ${line}`);
   },
 });

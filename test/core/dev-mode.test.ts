@@ -31,7 +31,7 @@ interface DevProcess {
 function spawnDev(env: Record<string, string>, dir = dataDir): DevProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/dev/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, BLOBHUB_DATA_DIR: dir, BLOBHUB_DATABASE_URL: '', BLOBHUB_TEMPORAL_ADDRESS: '', BLOBHUB_HTTP_PORT: '', BLOBHUB_TEMPORAL_UI_PORT: '', ...env },
+    env: { ...process.env, BLOBHUB_DATA_DIR: dir, BLOBHUB_DATABASE_URL: '', BLOBHUB_TEMPORAL_ADDRESS: '', BLOBHUB_HTTP_PORT: '', BLOBHUB_TEMPORAL_UI_PORT: '', BLOBHUB_ADMIN_PASSWORD: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -52,7 +52,11 @@ async function ready(dev: DevProcess): Promise<ChildProcess> {
   return dev.child;
 }
 
-const startDev = (port: number, uiPort: number) => ready(spawnDev({ BLOBHUB_HTTP_PORT: String(port), BLOBHUB_TEMPORAL_UI_PORT: String(uiPort) }));
+async function startDev(port: number, uiPort: number): Promise<DevProcess> {
+  const dev = spawnDev({ BLOBHUB_HTTP_PORT: String(port), BLOBHUB_TEMPORAL_UI_PORT: String(uiPort) });
+  await ready(dev);
+  return dev;
+}
 
 const exitCode = (child: ChildProcess) =>
   child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -99,10 +103,12 @@ const alive = (pid: number) => {
 };
 
 describe('npm run dev (embedded defaults)', () => {
-  it('starts on PGlite and a child Temporal, prints the admin key, stops cleanly and keeps its data', async () => {
+  it('starts on PGlite and a child Temporal, prints the admin key and set-up link, stops cleanly and keeps its data', async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
     const first = await startDev(port, uiPort);
-    const temporalChildren = childrenOf(first.pid!);
+    const temporalChildren = childrenOf(first.child.pid!);
+    const setupLink = new RegExp(`http://localhost:${port}/setup\\?token=bhs_[\\w-]+`).exec(first.output());
+    expect(setupLink, first.output()).not.toBeNull();
     expect(temporalChildren.length).toBeGreaterThan(0);
 
     // the profile file of BlobHub's published clients: owner-only, default profile, url with /v1
@@ -114,27 +120,28 @@ describe('npm run dev (embedded defaults)', () => {
     const admin = new ApiClient(`http://127.0.0.1:${port}`, { key: apiKey });
     expect((await admin.get('/readyz')).body).toMatchObject({ database: 'ok', temporal: 'ok' });
     expect((await admin.post('/orgs', { name: 'persisted' })).status).toBe(200);
+    const web = await fetch(`http://127.0.0.1:${port}/setup?token=x`);
+    expect(web.status).toBe(200);
+    expect(web.headers.get('content-type')).toMatch(/^text\/html/);
 
     const tryIt = runReadmeTryIt(port);
     expect(tryIt).toContain('fibonacci(10) = 55');
     expect(tryIt).toContain('admin@blobhub.local');
 
-    expect(await stop(first)).toBe(0);
+    expect(await stop(first.child)).toBe(0);
     for (const pid of temporalChildren) expect(alive(pid)).toBe(false);
 
     const second = await startDev(port, uiPort);
-    try {
-      const org = await admin.get('/orgs/persisted');
-      expect(org.status).toBe(200);
-      expect(org.body.org.name).toBe('persisted');
-    } finally {
-      expect(await stop(second)).toBe(0);
-    }
+    expect(second.output()).not.toContain('/setup?token=');
+    const org = await admin.get('/orgs/persisted');
+    expect(org.status).toBe(200);
+    expect(org.body.org.name).toBe('persisted');
+    expect(await stop(second.child)).toBe(0);
   }, 240_000);
 
   it('a second start on the same machine explains what is taken, or moves to free ports', async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
-    const first = await startDev(port, uiPort);
+    const { child: first } = await startDev(port, uiPort);
     const otherDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-other-'));
     const held = [await occupy(8080), await occupy(8233)];
     try {

@@ -13,7 +13,7 @@ import { freePort } from '../../apps/dev/processes';
 import { startWorker, type RunningWorker } from '../../apps/worker/worker';
 import type { App } from '../../core/app';
 import { loadConfig } from '../../core/config';
-import { bootPlatform } from '../../core/platform';
+import { bootPlatform, type BootOptions } from '../../core/platform';
 import { ApiClient } from './client';
 
 export interface LaunchedPlatform {
@@ -36,6 +36,8 @@ export interface LaunchOptions {
   temporalAddress: string;
   worker?: boolean;
   env?: Record<string, string>;
+  /** sees the first start's admin credentials (e.g. the set-up link when no admin password is set) */
+  onAdminCreated?: BootOptions['onAdminCreated'];
 }
 
 export async function launchPlatform(opts: LaunchOptions): Promise<LaunchedPlatform> {
@@ -56,7 +58,7 @@ export async function launchPlatform(opts: LaunchOptions): Promise<LaunchedPlatf
     BLOBHUB_ADMIN_API_KEY: adminKey,
     ...opts.env,
   };
-  const app = await bootPlatform(loadConfig(env));
+  const app = await bootPlatform(loadConfig(env), { onAdminCreated: opts.onAdminCreated });
   const worker = opts.worker === false ? undefined : await startWorker(app);
   const api = await startApiServer(app, { port, host: '127.0.0.1', extensions: await apiExtensions(app) });
   const client = (auth: { key?: string; token?: string } = {}) => new ApiClient(api.url, auth);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { launchPlatform, type LaunchedPlatform } from './launch';
+import { launchPlatform, type LaunchedPlatform, type LaunchOptions } from './launch';
 
 export interface TestPlatform extends LaunchedPlatform {
   databaseUrl: string;
@@ -20,7 +20,7 @@ export async function createDatabase(): Promise<string> {
   return serverUrl.replace(/\/postgres$/, `/${name}`);
 }
 
-export async function startTestPlatform(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(opts: Omit<LaunchOptions, 'databaseUrl' | 'temporalAddress'> = {}): Promise<TestPlatform> {
   const databaseUrl = await createDatabase();
   const platform = await launchPlatform({ databaseUrl, temporalAddress: inject('temporalAddress'), ...opts });
   return { ...platform, databaseUrl };

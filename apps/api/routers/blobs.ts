@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { membershipsOf, type Caller } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
@@ -66,7 +66,7 @@ export const blobsRouter = router({
 
   list: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/orgs/{org_id}/blobs', tags: ['blobs'], summary: 'Blobs of an organization that I can read' } })
-    .input(z.object({ org_id: idOrName('org'), type: blobType.optional(), ...pageQuery }))
+    .input(z.object({ org_id: idOrName('org'), type: blobType.optional(), q: z.string().max(100).optional().describe('part of the blob name'), ...pageQuery }))
     .output(z.object({ blobs: z.array(blobWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const org = await findOrg(ctx.app.db, input.org_id);
@@ -77,6 +77,7 @@ export const blobsRouter = router({
           and(
             eq(blobs.orgId, org.id),
             input.type ? eq(blobs.type, input.type) : undefined,
+            input.q ? ilike(blobs.name, `%${input.q.replace(/[\\%_]/g, '\\$&')}%`) : undefined,
             afterCursor(blobs.id, input.cursor),
             await visibleBlobsFilter(ctx.app.db, ctx.caller, org.id),
           ),

@@ -34,10 +34,12 @@ const toMemberWire = (m: MemberRow, name: string) => ({
 const memberType = (target: ResolvedTarget) => target.type as 'org' | 'blob';
 const ofTarget = (target: ResolvedTarget) => and(eq(members.targetType, memberType(target)), eq(members.targetId, target.id));
 
-async function userName(tx: Transaction, userId: string) {
-  const [user] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
-  if (!user) throw notFound('user');
-  return user.name;
+/** The user to add, by id or (as people know each other) by email. */
+async function findUser(tx: Transaction, by: { user_id?: string; email?: string }) {
+  const where = by.user_id ? eq(users.id, by.user_id) : eq(users.email, by.email!.toLowerCase());
+  const [user] = await tx.select({ id: users.id, name: users.name }).from(users).where(where);
+  if (!user) throw notFound(by.user_id ? 'user' : `a user with the email ${by.email}`);
+  return user;
 }
 
 /**
@@ -58,20 +60,24 @@ async function keepOneOrgAdmin(tx: Transaction, target: ResolvedTarget, userId: 
 
 export const membersRouter = router({
   add: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/{target}/{target_id}/members', tags: ['members'], summary: 'Add a member with a role (admin)' } })
-    .input(z.object({ ...params, user_id: idOf('user'), role }))
+    .meta({ openapi: { method: 'POST', path: '/{target}/{target_id}/members', tags: ['members'], summary: 'Add a member, by user id or email, with a role (admin)' } })
+    .input(
+      z
+        .object({ ...params, user_id: idOf('user').optional(), email: z.string().email().max(320).optional(), role })
+        .refine((body) => Boolean(body.user_id) !== Boolean(body.email), { message: 'give either user_id or email', path: ['user_id'] }),
+    )
     .output(z.object({ member: memberWire }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
       return ctx.app.db.transaction(async (tx) => {
-        const name = await userName(tx, input.user_id);
+        const user = await findUser(tx, input);
         const [row] = await tx
           .insert(members)
-          .values({ targetType: memberType(target), targetId: target.id, userId: input.user_id, role: input.role })
+          .values({ targetType: memberType(target), targetId: target.id, userId: user.id, role: input.role })
           .onConflictDoNothing()
           .returning();
         if (!row) throw conflict('this user is already a member; change the role with PATCH');
-        return { member: toMemberWire(row, name) };
+        return { member: toMemberWire(row, user.name) };
       });
     }),
 
@@ -107,7 +113,7 @@ export const membersRouter = router({
           .where(and(ofTarget(target), eq(members.userId, input.user_id)))
           .returning();
         if (!row) throw notFound('member');
-        return { member: toMemberWire(row, await userName(tx, row.userId)) };
+        return { member: toMemberWire(row, (await findUser(tx, { user_id: row.userId })).name) };
       });
     }),
 

@@ -1,0 +1,43 @@
+/**
+ * The workflow engine's commands, sent like every engine command through the typed `data`
+ * procedures (POST /revisions/:id/data). Result types come from the engine's own code.
+ */
+import type { eventToWire } from '../../../../core/events';
+import type { ExecutionWire } from '../../../../engines/workflow/executions';
+import { api } from './trpc';
+
+export const WORKFLOW_ENGINE = 'workflow_blobhub';
+
+export type Execution = ExecutionWire;
+export type ExecutionStatus = Execution['status'];
+export type ExecutionEvent = ReturnType<typeof eventToWire>;
+
+export interface DefinitionSummary {
+  id: string;
+  alias: string;
+  content_hash: string;
+  updated_at: string;
+}
+
+async function command<T>(kind: 'query' | 'command', revisionId: string, name: string, params: Record<string, unknown>): Promise<T> {
+  const body = { revision_id: revisionId, engine: WORKFLOW_ENGINE, command: name, ...params };
+  return (await (kind === 'query' ? api.data.query.mutate(body) : api.data.command.mutate(body))) as T;
+}
+
+export const workflow = {
+  listDefinitions: (revisionId: string) => command<{ definitions: DefinitionSummary[] }>('query', revisionId, 'list_definitions', { limit: 100 }),
+  getDefinition: (revisionId: string, alias: string) =>
+    command<{ definition: DefinitionSummary & { definition: unknown } }>('query', revisionId, 'get_definition', { alias }),
+  listExecutions: (revisionId: string, params: { status?: ExecutionStatus; cursor?: string; limit?: number }) =>
+    command<{ executions: Execution[]; cursor: string | null }>('query', revisionId, 'list_executions', params),
+  getExecution: (revisionId: string, executionId: string) =>
+    command<{ execution: Execution }>('query', revisionId, 'get_execution', { execution_id: executionId }),
+  createExecution: (revisionId: string, params: { alias: string; input_data?: unknown[] }) =>
+    command<{ execution: Execution }>('command', revisionId, 'create_execution', params),
+  cancelExecution: (revisionId: string, executionId: string) =>
+    command<{ execution: Execution }>('command', revisionId, 'cancel_execution', { execution_id: executionId }),
+  getExecutionData: (revisionId: string, executionId: string, dataId: string) =>
+    command<{ data: { id: string; value: unknown; created_at: string } }>('query', revisionId, 'get_execution_data', { execution_id: executionId, data_id: dataId }),
+  signalExecution: (revisionId: string, executionId: string, name: string, payload: unknown) =>
+    command<object>('command', revisionId, 'signal_execution', { execution_id: executionId, name, payload }),
+};

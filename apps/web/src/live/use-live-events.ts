@@ -1,0 +1,27 @@
+/** The events of one execution: everything stored so far, then each new one as it happens. */
+import { useEffect, useRef, useState } from 'react';
+import { accessToken } from '../api/trpc';
+import type { ExecutionEvent } from '../api/workflow';
+import { subscribeLive, type ConnectionState } from './realtime';
+
+export function useExecutionEvents(revisionId: string, executionId: string, onEvent?: (event: ExecutionEvent) => void) {
+  const [events, setEvents] = useState<ExecutionEvent[]>([]);
+  const [state, setState] = useState<{ state: ConnectionState; detail?: string }>({ state: 'connecting' });
+  // Kept in a ref: a new callback identity on re-render must not resubscribe.
+  const notify = useRef(onEvent);
+  notify.current = onEvent;
+  useEffect(() => {
+    setEvents([]);
+    return subscribeLive({
+      key: { scope: 'revision', scope_id: revisionId, target: 'execution', target_id: executionId },
+      token: accessToken,
+      fromStart: true,
+      onEvent: (event) => {
+        setEvents((list) => [...list, event]);
+        notify.current?.(event);
+      },
+      onState: (next, detail) => setState({ state: next, detail }),
+    });
+  }, [revisionId, executionId]);
+  return { events, ...state };
+}

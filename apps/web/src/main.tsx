@@ -1,0 +1,27 @@
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { RouterProvider } from 'react-router';
+import { errorCodeOf } from './api/errors';
+import { session } from './api/session';
+import { router } from './routes';
+import './styles.css';
+
+/** A token the server no longer accepts (revoked, expired) ends the session: sign in again. */
+const signOutWhenRefused = (error: unknown) => {
+  if (errorCodeOf(error) === 'UNAUTHORIZED' && session.get()) session.signOut();
+};
+
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: signOutWhenRefused }),
+  mutationCache: new MutationCache({ onError: signOutWhenRefused }),
+  defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false, staleTime: 5_000 } },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,55 @@
+/** A blob's header and its tabs; the tabs past Revisions and Metadata depend on the blob type. */
+import { useQuery } from '@tanstack/react-query';
+import { Link, Outlet, useOutletContext, useParams } from 'react-router';
+import { api, type ApiOutputs } from '../../api/trpc';
+import { Badge, ErrorNotice, PageTitle } from '../../ui/kit';
+import { Tabs } from '../../ui/tabs';
+import { tabsOfBlobType } from './tabs';
+
+export type Blob = ApiOutputs['blobByName']['getByName']['blob'];
+
+export interface BlobContext {
+  org: string;
+  blob: Blob;
+  /** where this blob's pages live: /orgs/:org/blobs/:blob */
+  base: string;
+}
+
+export const useBlob = () => useOutletContext<BlobContext>();
+
+export function BlobLayout() {
+  const { org, blob: name } = useParams() as { org: string; blob: string };
+  const blob = useQuery({ queryKey: ['blob', org, name], queryFn: () => api.blobByName.getByName.query({ org, blob: name }) });
+  const base = `/orgs/${org}/blobs/${name}`;
+  if (!blob.data) return <ErrorNotice error={blob.error} />;
+  const { blob: data } = blob.data;
+  return (
+    <div>
+      <p className="mb-1 text-sm text-slate-500">
+        <Link className="hover:underline" to={`/orgs/${org}`}>
+          {org}
+        </Link>{' '}
+        /
+      </p>
+      <PageTitle
+        sub={
+          <span className="flex items-center gap-2">
+            <span>{data.type}</span>
+            <Badge value={data.visibility} />
+            {data.description && <span>· {data.description}</span>}
+          </span>
+        }
+      >
+        {data.name}
+      </PageTitle>
+      <Tabs
+        tabs={[
+          { to: base, label: 'Revisions', end: true },
+          { to: `${base}/metadata`, label: 'Metadata' },
+          ...tabsOfBlobType(data.type).map((tab) => ({ ...tab, to: `${base}/${tab.to}` })),
+        ]}
+      />
+      <Outlet context={{ org, blob: data, base } satisfies BlobContext} />
+    </div>
+  );
+}

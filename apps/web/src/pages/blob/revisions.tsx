@@ -1,0 +1,124 @@
+/** A blob's revision timeline (draft → commit → snapshot), its lifecycle buttons and a diff. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, type ApiOutputs } from '../../api/trpc';
+import { Badge, Button, Card, ErrorNotice, Pager, when } from '../../ui/kit';
+import { useCursorPages } from '../../ui/paging';
+import { RevisionDiff } from './diff';
+import { useBlob } from './layout';
+
+export type Revision = ApiOutputs['revisions']['list']['revisions'][number];
+
+export function useRevisions(blobId: string, cursor?: string) {
+  return useQuery({ queryKey: ['revisions', blobId, cursor], queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }) });
+}
+
+/** Names of the organization's members, to say who made a revision. */
+function useMemberNames(org: string) {
+  const members = useQuery({ queryKey: ['members', org, 'names'], queryFn: () => api.members.list.query({ target: 'orgs', target_id: org, limit: 100 }), retry: false });
+  const names = new Map(members.data?.members.map((m) => [m.user_id, m.name]));
+  return (userId: string | null) => (userId ? (names.get(userId) ?? userId) : '—');
+}
+
+export function BlobRevisions() {
+  const { org, blob } = useBlob();
+  const pages = useCursorPages();
+  const revisions = useRevisions(blob.id, pages.cursor);
+  const nameOf = useMemberNames(org);
+  const queryClient = useQueryClient();
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['revisions', blob.id] }), queryClient.invalidateQueries({ queryKey: ['blob'] })]);
+  const lifecycle = useMutation({
+    mutationFn: async ({ action, revisionId }: { action: 'commit' | 'snapshot' | 'delete' | 'draft'; revisionId: string }): Promise<unknown> => {
+      if (action === 'commit') return api.revisions.commit.mutate({ revision_id: revisionId });
+      if (action === 'snapshot') return api.revisions.snapshot.mutate({ revision_id: revisionId });
+      if (action === 'delete') return api.revisions.delete.mutate({ revision_id: revisionId });
+      return api.revisions.create.mutate({ blob_id: blob.id, from_revision_id: revisionId });
+    },
+    onSuccess: refresh,
+  });
+  const list = revisions.data?.revisions ?? [];
+  const hasDraft = list.some((r) => r.phase === 'draft');
+  const busy = (action: string, id: string) => lifecycle.isPending && lifecycle.variables?.action === action && lifecycle.variables.revisionId === id;
+  return (
+    <div className="space-y-6">
+      <Card title="Revisions">
+        <div className="mb-3">
+          <ErrorNotice error={revisions.error ?? lifecycle.error} />
+        </div>
+        <ol className="relative space-y-4 border-l border-slate-200 pl-6" data-testid="revision-timeline">
+          {list.map((revision) => (
+            <li key={revision.id} className="relative" data-testid={`revision-${revision.number}`}>
+              <span className="absolute top-1.5 -left-[29px] size-2.5 rounded-full bg-indigo-500 ring-4 ring-white" />
+              <div className="flex flex-wrap items-center justify-between gap-3">
+                <div>
+                  <p className="flex items-center gap-2 font-medium">
+                    Revision {revision.number} <Badge value={revision.phase} />
+                    {revision.status !== 'ready' && <Badge value={revision.status} />}
+                  </p>
+                  <p className="text-xs text-slate-500">
+                    created by {nameOf(revision.created_by)} · {when(revision.created_at)}
+                    {revision.committed_at && ` · committed ${when(revision.committed_at)}`}
+                    {revision.snapshotted_at && ` · snapshot ${when(revision.snapshotted_at)}`}
+                  </p>
+                  {revision.status_reason && <p className="text-xs text-red-700">{revision.status_reason}</p>}
+                </div>
+                <div className="flex gap-2">
+                  {revision.phase === 'draft' && (
+                    <>
+                      <Button kind="primary" busy={busy('commit', revision.id)} onClick={() => lifecycle.mutate({ action: 'commit', revisionId: revision.id })}>
+                        Commit
+                      </Button>
+                      <Button kind="danger" busy={busy('delete', revision.id)} onClick={() => lifecycle.mutate({ action: 'delete', revisionId: revision.id })}>
+                        Delete draft
+                      </Button>
+                    </>
+                  )}
+                  {revision.phase === 'commit' && (
+                    <Button kind="primary" busy={busy('snapshot', revision.id)} onClick={() => lifecycle.mutate({ action: 'snapshot', revisionId: revision.id })}>
+                      Snapshot
+                    </Button>
+                  )}
+                  {!hasDraft && (
+                    <Button busy={busy('draft', revision.id)} onClick={() => lifecycle.mutate({ action: 'draft', revisionId: revision.id })}>
+                      New draft from here
+                    </Button>
+                  )}
+                </div>
+              </div>
+            </li>
+          ))}
+        </ol>
+        <Pager pages={pages} loaded={revisions.data} />
+      </Card>
+      {list.length > 1 && <DiffCard revisions={list} />}
+    </div>
+  );
+}
+
+function DiffCard({ revisions }: { revisions: Revision[] }) {
+  const [from, setFrom] = useState(revisions[1].id);
+  const [to, setTo] = useState(revisions[0].id);
+  const pick = (value: string, set: (id: string) => void, label: string) => (
+    <select className="input w-48" aria-label={label} value={value} onChange={(e) => set(e.target.value)}>
+      {revisions.map((r) => (
+        <option key={r.id} value={r.id}>
+          Revision {r.number} ({r.phase})
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <Card
+      title="Compare revisions"
+      actions={
+        <>
+          {pick(from, setFrom, 'Compare from')}
+          <span className="text-slate-400">→</span>
+          {pick(to, setTo, 'Compare to')}
+        </>
+      }
+    >
+      <RevisionDiff fromId={from} toId={to} />
+    </Card>
+  );
+}

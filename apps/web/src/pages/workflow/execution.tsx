@@ -1,0 +1,219 @@
+/**
+ * One execution: status, inputs and outputs, each component's run, and the event timeline, which
+ * fills in live over the realtime WebSocket. Cancel, signal, and the run in the Temporal UI.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FormEvent } from 'react';
+import { useParams } from 'react-router';
+import { workflow, type Execution } from '../../api/workflow';
+import { useExecutionEvents } from '../../live/use-live-events';
+import type { ConnectionState } from '../../live/realtime';
+import { useForm } from '../../ui/forms';
+import { parseJsonInput } from '../../ui/json';
+import { Badge, Button, Card, ErrorNotice, duration, when } from '../../ui/kit';
+import { componentRuns, liveStatus } from './components';
+
+const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+/** The row is written just after the closing events: re-read it until it says so too. */
+const REREAD_MS = 200;
+
+export function ExecutionPage() {
+  const { revision: revisionId, execution: executionId } = useParams() as { revision: string; execution: string };
+  const queryClient = useQueryClient();
+  const queryKey = ['execution', executionId];
+  const live = useExecutionEvents(revisionId, executionId, (event) => {
+    if (event.type === 'execution_started' || event.type === 'execution_ended') void queryClient.invalidateQueries({ queryKey });
+  });
+  const status = liveStatus(live.events);
+  const execution = useQuery({
+    queryKey,
+    queryFn: () => workflow.getExecution(revisionId, executionId),
+    refetchInterval: (query) => (status && endedStatuses.has(status) && query.state.data?.execution.status !== status ? REREAD_MS : false),
+  });
+  if (!execution.data) return <ErrorNotice error={execution.error} />;
+  const { execution: row } = execution.data;
+  const shownStatus = endedStatuses.has(row.status) ? row.status : (status ?? row.status);
+  return (
+    <div className="space-y-6">
+      <Card
+        title={
+          <span className="flex items-center gap-3">
+            <span>Execution of {row.alias}</span>
+            <span data-testid="execution-status">
+              <Badge value={shownStatus} />
+            </span>
+            <LiveIndicator state={live.state} detail={live.detail} />
+          </span>
+        }
+        actions={<ExecutionActions revisionId={revisionId} execution={row} ended={endedStatuses.has(shownStatus)} />}
+      >
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">
+          <Fact label="Execution" value={<span className="font-mono text-xs">{row.id}</span>} />
+          <Fact label="Created" value={when(row.created_at)} />
+          <Fact label="Duration" value={duration(row.started_at, row.ended_at)} />
+          <Fact
+            label="Temporal"
+            value={
+              <a className="text-indigo-700 hover:underline" href={row.temporal.ui_url} target="_blank" rel="noreferrer">
+                Open in Temporal UI ↗
+              </a>
+            }
+          />
+        </dl>
+        {row.error != null && (
+          <div className="mt-4">
+            <p className="label">Error</p>
+            <pre className="rounded-md bg-red-50 p-3 text-xs text-red-800">{JSON.stringify(row.error, null, 2)}</pre>
+          </div>
+        )}
+        <div className="mt-4 grid gap-4 md:grid-cols-2">
+          <JsonBlock label="Input data" value={row.input_data} />
+          <JsonBlock label="Output data" value={row.output_data} />
+        </div>
+      </Card>
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Components revisionId={revisionId} executionId={executionId} events={live.events} />
+        <Timeline events={live.events} />
+      </div>
+    </div>
+  );
+}
+
+function Fact({ label, value }: { label: string; value: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="label">{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+function JsonBlock({ label, value }: { label: string; value: unknown }) {
+  return (
+    <div>
+      <p className="label">{label}</p>
+      <pre className="max-h-48 overflow-auto rounded-md bg-slate-50 p-3 font-mono text-xs">{value == null ? '—' : JSON.stringify(value, null, 2)}</pre>
+    </div>
+  );
+}
+
+const stateLooks: Record<ConnectionState, string> = {
+  connecting: 'bg-slate-300',
+  live: 'bg-emerald-500',
+  reconnecting: 'bg-amber-500 animate-pulse',
+  closed: 'bg-red-500',
+};
+
+function LiveIndicator({ state, detail }: { state: ConnectionState; detail?: string }) {
+  return (
+    <span className="flex items-center gap-1.5 text-xs font-normal text-slate-500" data-testid="live-state" data-state={state} title={detail}>
+      <span className={`size-2 rounded-full ${stateLooks[state]}`} />
+      {state}
+      {detail && `: ${detail}`}
+    </span>
+  );
+}
+
+function ExecutionActions({ revisionId, execution, ended }: { revisionId: string; execution: Execution; ended: boolean }) {
+  const queryClient = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: () => workflow.cancelExecution(revisionId, execution.id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['execution', execution.id] }),
+  });
+  const form = useForm({ name: '', payload: '{}' });
+  const signal = useMutation({
+    mutationFn: () => workflow.signalExecution(revisionId, execution.id, form.values.name, parseJsonInput('The payload', form.values.payload)),
+    onSuccess: () => form.reset(),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    signal.mutate();
+  };
+  if (ended) return null;
+  return (
+    <div className="flex flex-col items-end gap-2">
+      <div className="flex items-center gap-2">
+        <form className="flex items-center gap-2" onSubmit={submit}>
+          <input className="input w-32" aria-label="Signal name" placeholder="signal name" required {...form.bind('name')} />
+          <input className="input w-32 font-mono" aria-label="Signal payload" {...form.bind('payload')} />
+          <Button type="submit" busy={signal.isPending}>
+            Signal
+          </Button>
+        </form>
+        <Button kind="danger" busy={cancel.isPending} onClick={() => cancel.mutate()}>
+          Cancel execution
+        </Button>
+      </div>
+      <ErrorNotice error={cancel.error ?? signal.error} />
+      {signal.isSuccess && <p className="text-xs text-emerald-700">Signal sent.</p>}
+    </div>
+  );
+}
+
+function Components({ revisionId, executionId, events }: { revisionId: string; executionId: string; events: Parameters<typeof componentRuns>[0] }) {
+  const runs = componentRuns(events);
+  return (
+    <Card title="Components">
+      {runs.length === 0 && <p className="text-sm text-slate-500">No component has run yet.</p>}
+      <ul className="space-y-3" data-testid="components">
+        {runs.map((run) => (
+          <li key={run.id} className="rounded-md border border-slate-200 p-3" data-testid={`component-${run.id}`} data-state={run.state}>
+            <div className="flex items-center justify-between">
+              <p className="font-medium">
+                {run.name} <span className="text-xs font-normal text-slate-500">{run.type}</span>
+              </p>
+              <Badge value={run.state === 'exited' ? 'succeeded' : run.state === 'error' ? 'failed' : 'running'} />
+            </div>
+            <p className="text-xs text-slate-500">
+              {run.route && `route ${run.route} · `}
+              {run.durationMs !== undefined && `${run.durationMs} ms · `}
+              {run.attempt !== undefined && `attempt ${run.attempt}`}
+            </p>
+            {run.logs.length > 0 && <pre className="mt-2 rounded bg-slate-50 p-2 font-mono text-xs">{run.logs.join('\n')}</pre>}
+            {run.dataOutputs.map((output) => (
+              <StoredOutput key={output.dataId} revisionId={revisionId} executionId={executionId} {...output} />
+            ))}
+            {run.errors.map((error) => (
+              <p key={error} className="mt-2 rounded bg-red-50 p-2 text-xs text-red-800">
+                {error}
+              </p>
+            ))}
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+/** An output stored with `persist`, read on demand with get_execution_data. */
+function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
+  const data = useQuery({ queryKey: ['execution-data', dataId], queryFn: () => workflow.getExecutionData(revisionId, executionId, dataId) });
+  return (
+    <div className="mt-2">
+      <p className="text-xs text-slate-500">output {route}</p>
+      <ErrorNotice error={data.error} />
+      {data.data && <pre className="rounded bg-slate-50 p-2 font-mono text-xs">{JSON.stringify(data.data.data.value, null, 2)}</pre>}
+    </div>
+  );
+}
+
+function Timeline({ events }: { events: Parameters<typeof componentRuns>[0] }) {
+  return (
+    <Card title={`Events (${events.length})`}>
+      <ol className="max-h-[32rem] space-y-1 overflow-auto font-mono text-xs" data-testid="event-timeline">
+        {events.map((event) => {
+          const attrs = (event.attributes ?? {}) as { processor_name?: string };
+          return (
+            <li key={event.id} data-event-id={event.id} data-seq={event.seq} data-type={event.type} className="flex gap-3 rounded px-2 py-1 odd:bg-slate-50">
+              <span className="w-8 text-right text-slate-400">{event.seq}</span>
+              <span className="w-24 text-slate-500">{new Date(event.created_at).toLocaleTimeString()}</span>
+              <span className={event.type.endsWith('error') ? 'text-red-700' : 'text-slate-800'}>{event.type}</span>
+              {attrs.processor_name && <span className="text-slate-500">{attrs.processor_name}</span>}
+              {event.message && <span className="truncate text-slate-500">{event.message}</span>}
+            </li>
+          );
+        })}
+      </ol>
+    </Card>
+  );
+}

@@ -1,0 +1,27 @@
+import { NavLink } from 'react-router';
+
+export interface Tab {
+  to: string;
+  label: string;
+  /** matches only the exact path (the tab of the index route) */
+  end?: boolean;
+}
+
+export function Tabs({ tabs }: { tabs: Tab[] }) {
+  return (
+    <nav className="mb-6 flex gap-1 border-b border-slate-200">
+      {tabs.map((tab) => (
+        <NavLink
+          key={tab.to}
+          to={tab.to}
+          end={tab.end}
+          className={({ isActive }) =>
+            `-mb-px border-b-2 px-3 py-2 text-sm font-medium ${isActive ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-500 hover:text-slate-800'}`
+          }
+        >
+          {tab.label}
+        </NavLink>
+      ))}
+    </nav>
+  );
+}

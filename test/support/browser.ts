@@ -1,0 +1,55 @@
+/**
+ * The machine's Chromium (/usr/bin/chromium, installed by scripts/install-services.sh) driven by
+ * playwright-core: headless, sandbox-less (root in CI), no network of its own, a fresh profile.
+ * Screenshots go to test-artifacts/web (git-ignored) for a person to look at.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const screenshotDir = path.resolve('test-artifacts/web');
+
+const chromiumFlags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface TestBrowser {
+  context: BrowserContext;
+  page: Page;
+  /** a full-page screenshot as test-artifacts/web/<name>.png */
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(baseURL: string): Promise<TestBrowser> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'blobhub-chromium-'));
+  // headless: true makes playwright pass --headless; the persistent context is the fresh profile dir.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumFlags,
+    baseURL,
+    viewport: { width: 1280, height: 860 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  context.setDefaultTimeout(20_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  mkdirSync(screenshotDir, { recursive: true });
+  return {
+    context,
+    page,
+    screenshot: async (name) => void (await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true })),
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
