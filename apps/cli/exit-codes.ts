@@ -11,7 +11,7 @@ export const EXIT = {
   api: 3,
   /** the API answered not_found, or a name resolved to nothing */
   notFound: 4,
-  /** no credential, or the server refused it (unauthenticated, forbidden) */
+  /** no usable credential: the server refused it, or the credentials file is unsafe or malformed */
   auth: 5,
   /** the work ran and ended unsuccessfully (an execution failed, a model was refused) */
   unsuccessful: 6,
@@ -20,15 +20,8 @@ export const EXIT = {
 /** A mistake in how the command was called. */
 export class UsageError extends Error {}
 
-/** Work that ran to its end without succeeding; `result` is what --json prints. */
-export class UnsuccessfulError extends Error {
-  constructor(
-    message: string,
-    readonly result: unknown,
-  ) {
-    super(message);
-  }
-}
+/** Work that ran to its end without succeeding (a failed execution, a refused model). */
+export class UnsuccessfulError extends Error {}
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
@@ -36,7 +29,7 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof ConnectionError) return EXIT.failure;
   if (error instanceof BlobHubError) {
     if (error.code === 'not_found' || error.code === 'profile_not_found') return EXIT.notFound;
-    if (error.code === 'unauthenticated' || error.code === 'forbidden') return EXIT.auth;
+    if (['unauthenticated', 'forbidden', 'insecure_credentials', 'invalid_credentials'].includes(error.code)) return EXIT.auth;
     return EXIT.api;
   }
   return EXIT.failure;

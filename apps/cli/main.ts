@@ -1,5 +1,6 @@
 /** `blobhub`: the BlobHub command-line tool (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { BlobHubError } from '../../sdk';
 import { registerAuth } from './commands/auth';
 import { registerOnnx } from './commands/onnx';
@@ -8,9 +9,11 @@ import { registerSchedules } from './commands/schedules';
 import { registerWorkflow } from './commands/workflow';
 import { EXIT, exitCodeOf } from './exit-codes';
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('blobhub')
   .description('BlobHub: typed, versioned blobs (workflow, scheduler, ONNX model) run on Temporal')
-  .version('0.1.0')
+  .version(version)
   .option('--json', 'print JSON for scripts instead of tables')
   .option('--profile <name>', 'the credentials profile (default: BLOBHUB_PROFILE, else the file’s default)')
   .showHelpAfterError()

@@ -3,6 +3,7 @@
  * profiles, orgs and blobs, definitions round trip, run, live events, schedules, a multi-part
  * ONNX upload with progress, and the exit codes scripts rely on.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,8 +203,25 @@ describe('exit codes', () => {
     expect(missing.stderr).toMatch(/^error: not_found:/);
     expect((await cli('run', 'acme/flows', 'no-such-definition')).code).toBe(4);
 
+    const failing = path.join(dir, 'failing.json');
+    writeFileSync(failing, JSON.stringify(definition([comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: "throw new Error('boom')" }), comp('e', 'flow.end')], [flow('s', 'c'), flow('c', 'e')])));
+    await json('definitions', 'push', 'acme/flows', failing);
+    const failed = await cli('run', 'acme/flows', 'failing');
+    expect(failed.code).toBe(6);
+    expect(failed.stdout).toMatch(/Execution exe_\w+ failed/);
+    expect(failed.stderr).toMatch(/^error: execution exe_\w+ ended failed/);
+
     const unreachable = await blobhub(['whoami'], userEnv({ BLOBHUB_API_URL: 'http://127.0.0.1:9/v1', BLOBHUB_API_KEY: p.adminKey }));
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach http://127.0.0.1:9');
   });
+});
+
+it('is the blobhub bin of the repository, runnable with npx', async () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const npx = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile('npx', ['blobhub', '--version'], { cwd: root, env: userEnv() }, (error, stdout) => resolve({ code: error ? 1 : 0, stdout })),
+  );
+  expect(npx).toEqual({ code: 0, stdout: '0.1.0\n' });
+  expect(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).bin).toEqual({ blobhub: 'apps/cli/bin/blobhub.mjs' });
 });

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BlobHub, BlobHubError, type BlobHubEvent, type UploadProgress } from '../../sdk';
+import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
+import { BlobHub, BlobHubError, type BlobHubEvent, type CommandName, type CommandParams, type UploadProgress } from '../../sdk';
 import { s3Env } from '../../engines/onnx/test-client';
 import { writeBigModel } from '../../engines/onnx/test-models';
 import { fibonacciDefinition } from '../../engines/workflow/builders';
@@ -101,4 +101,12 @@ it('uploads a model in parallel parts with progress, then describes it', { timeo
   expect(sent).toEqual([...sent].sort((a, b) => a - b));
   expect(progress.at(-1)).toEqual({ sentBytes: size, totalBytes: size, partsDone: 2, partsTotal: 2 });
   expect((await hub.describeOnnx(revision.id)).model).toMatchObject({ size, sha256, graph_name: 'big' });
+});
+
+it('types engine command parameters from the engines’ own schemas (checked by tsc)', () => {
+  expectTypeOf<CommandParams<'workflow_blobhub', 'create_execution'>['alias']>().toEqualTypeOf<string | undefined>();
+  expectTypeOf<CommandParams<'scheduler_blobhub', 'pause_schedule'>>().toHaveProperty('schedule_id');
+  expectTypeOf<CommandParams<'onnx_blobhub', 'initiate_upload'>['size']>().toEqualTypeOf<number>();
+  expectTypeOf({ alias: 1 }).not.toExtend<CommandParams<'workflow_blobhub', 'create_execution'>>();
+  expectTypeOf<'create_execution'>().not.toExtend<CommandName<'scheduler_blobhub'>>();
 });

@@ -57,7 +57,7 @@ export function registerOnnx(program: Command) {
         const uploaded = await ctx.hub.uploadOnnx(revisionId, file, { path: opts.path, concurrency: opts.concurrency, onProgress: (p) => progress.update(p) }).finally(() => progress.stop());
         const { operation, revision } = uploaded;
         if (operation.status !== 'succeeded' || revision.status === 'failed') {
-          throw new UnsuccessfulError(`the model was refused: ${JSON.stringify(operation.error ?? revision.status)}`, uploaded);
+          throw new UnsuccessfulError(`the model was refused: ${JSON.stringify(operation.error ?? revision.status)}`);
         }
         const { model } = await ctx.hub.describeOnnx(revisionId, opts.path);
         ctx.out.result({ ...uploaded, model }, () => {

@@ -146,7 +146,7 @@ export function registerWorkflow(program: Command) {
         ctx.out.result({ execution }, () => printExecution(ctx, execution));
         // BlobHub's own clients call success `completed`.
         if (opts.wait && !['succeeded', 'completed'].includes(execution.status as string)) {
-          throw new UnsuccessfulError(`execution ${execution.id} ended ${execution.status}`, { execution });
+          throw new UnsuccessfulError(`execution ${execution.id} ended ${execution.status}`);
         }
       }),
     );
