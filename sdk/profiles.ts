@@ -12,8 +12,9 @@ import { BlobHubError } from './errors';
 
 export const DEFAULT_API_URL = 'http://localhost:8080/v1';
 
-const profileSchema = z.object({ key: z.string().min(1), url: z.string().url() });
-const fileSchema = z.object({
+// Loose: fields other tools keep in the file (e.g. a realtime URL) survive a login.
+const profileSchema = z.looseObject({ key: z.string().min(1), url: z.string().url() });
+const fileSchema = z.looseObject({
   default: z.string().min(1).optional(),
   profiles: z.record(z.string(), profileSchema).default({}),
 });
@@ -38,7 +39,7 @@ export function readCredentials(file = credentialsPath()): CredentialsFile {
 /** Adds or replaces one profile and makes it the default; written whole, 0600, never half. */
 export function saveProfile(name: string, profile: Profile, file = credentialsPath()): void {
   const current = readCredentials(file);
-  const next: CredentialsFile = { default: name, profiles: { ...current.profiles, [name]: profile } };
+  const next: CredentialsFile = { ...current, default: name, profiles: { ...current.profiles, [name]: { ...current.profiles[name], ...profile } } };
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.${process.pid}.tmp`;
   writeFileSync(partial, stringify(next), { mode: 0o600 });

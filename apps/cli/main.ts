@@ -33,6 +33,7 @@ function report(error: unknown, json: boolean) {
   if (json) console.error(JSON.stringify({ error: { code: code ?? 'cli_error', message, details: error instanceof BlobHubError ? error.details : undefined } }));
   else console.error(code ? `error: ${code}: ${message}` : `error: ${message}`);
   if (!json && error instanceof BlobHubError && error.details !== undefined) console.error(JSON.stringify(error.details, null, 2));
+  if (!json && code === 'unauthenticated') console.error('hint: run blobhub login, or set BLOBHUB_API_KEY');
 }
 
 try {

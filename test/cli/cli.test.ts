@@ -4,7 +4,7 @@
  * ONNX upload with progress, and the exit codes scripts rely on.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -61,6 +61,18 @@ describe('login', () => {
     expect(login.code).toBe(5);
     expect(login.stderr).toContain('error: unauthenticated:');
     expect(readFileSync(path.join(env.BLOBHUB_HOME, 'credentials.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('refuses a credentials file that others can read, as the Python SDK does', async () => {
+    const file = path.join(env.BLOBHUB_HOME, 'credentials.yaml');
+    chmodSync(file, 0o644);
+    try {
+      const res = await cli('whoami');
+      expect(res.code).toBe(5);
+      expect(res.stderr).toContain(`run chmod 600 ${file}`);
+    } finally {
+      chmodSync(file, 0o600);
+    }
   });
 
   it('honours BLOBHUB_API_URL and BLOBHUB_API_KEY without any file, and BLOBHUB_PROFILE', async () => {
@@ -139,6 +151,27 @@ describe('workflow blobs', () => {
     expect(stored.events.map((e: { id: string }) => e.id)).toEqual(events.map((e) => e.id));
     const human = await cli('events', 'acme/flows', execution.id, '--type', 'execution_ended');
     expect(human.stdout.trim()).toMatch(/^#\d+\s+\S+Z\s+execution_ended\s+\{"status":"succeeded"\}$/);
+  });
+});
+
+describe('revisions', () => {
+  it('commits and snapshots a draft, opens the next one, and refuses edits to the frozen one', async () => {
+    await json('blobs', 'create', 'acme/released', '--type', 'workflow');
+    await json('definitions', 'push', 'acme/released', FIBONACCI);
+    const committed = await cli('revisions', 'commit', 'acme/released');
+    expect(committed.code, committed.stderr).toBe(0);
+    expect(committed.stdout).toMatch(/^Revision 1 \(rev_\w+\) committed: phase commit/);
+    const { revision: first } = await json('revisions', 'snapshot', 'acme/released');
+    expect(first).toMatchObject({ number: 1, phase: 'snapshot' });
+    const { revision: second } = await json('revisions', 'create', 'acme/released');
+    expect(second).toMatchObject({ number: 2, phase: 'draft', parent_revision_id: first.id });
+    expect((await cli('revisions', 'ls', 'acme/released')).stdout).toMatch(new RegExp(`2\\s+${second.id}\\s+draft[\\s\\S]*1\\s+${first.id}\\s+snapshot`));
+
+    const frozen = await cli('definitions', 'push', 'acme/released', FIBONACCI, '--revision', first.id);
+    expect(frozen.code).toBe(3);
+    expect(frozen.stderr).toMatch(/^error: conflict:/);
+    // The snapshot still runs: runtime state is not content.
+    expect((await cli('run', 'acme/released', 'fibonacci', '-i', 'n=7', '--revision', first.id)).stdout).toMatch(/result\s+integer\s+13/);
   });
 });
 
