@@ -16,6 +16,10 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type Blob = RouterOutputs['blobs']['get']['blob'];
 export type Revision = RouterOutputs['revisions']['get']['revision'];
 export type Operation = RouterOutputs['operations']['get']['operation'];
+export interface OnnxDescription {
+  model: OnnxModel | null;
+  components: { path: string; size: number; sha256: string }[];
+}
 
 export interface BlobHubOptions {
   /** the REST base URL, with `/v1` (as in the credentials file and BLOBHUB_API_URL) */
@@ -181,7 +185,8 @@ export class BlobHub {
     return { operation, parts: parts.length, revision: await this.revisions.get(revisionId) };
   }
 
-  async describeOnnx(revisionId: string, path?: string): Promise<{ model: OnnxModel | null; components: { path: string; size: number; sha256: string }[] }> {
-    return (await this.command(revisionId, 'onnx_blobhub', 'describe', { path })) as { model: OnnxModel | null; components: { path: string; size: number; sha256: string }[] };
+  /** The model read from its ONNX graph (null when the revision holds only other files) and every file. */
+  async describeOnnx(revisionId: string, path?: string): Promise<OnnxDescription> {
+    return (await this.command(revisionId, 'onnx_blobhub', 'describe', { path })) as unknown as OnnxDescription;
   }
 }

@@ -36,15 +36,38 @@ export function readCredentials(file = credentialsPath()): CredentialsFile {
   return parsed.data;
 }
 
-/** Adds or replaces one profile and makes it the default; written whole, 0600, never half. */
-export function saveProfile(name: string, profile: Profile, file = credentialsPath()): void {
-  const current = readCredentials(file);
-  const next: CredentialsFile = { ...current, default: name, profiles: { ...current.profiles, [name]: { ...current.profiles[name], ...profile } } };
+/** Writes the whole file, 0600, through a temporary file: never half written. */
+function writeCredentials(next: CredentialsFile, file: string): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.${process.pid}.tmp`;
   writeFileSync(partial, stringify(next), { mode: 0o600 });
   chmodSync(partial, 0o600);
   renameSync(partial, file);
+}
+
+/** Adds or replaces one profile and makes it the default. */
+export function saveProfile(name: string, profile: Profile, file = credentialsPath()): void {
+  const current = readCredentials(file);
+  writeCredentials({ ...current, default: name, profiles: { ...current.profiles, [name]: { ...current.profiles[name], ...profile } } }, file);
+}
+
+function requireProfile(current: CredentialsFile, name: string, file: string) {
+  if (!current.profiles[name]) throw new BlobHubError('profile_not_found', `no profile ${name} in ${file}`);
+}
+
+/** Makes an existing profile the default. */
+export function useProfile(name: string, file = credentialsPath()): void {
+  const current = readCredentials(file);
+  requireProfile(current, name, file);
+  writeCredentials({ ...current, default: name }, file);
+}
+
+/** Forgets a profile; when it was the default, no profile is the default any more. */
+export function removeProfile(name: string, file = credentialsPath()): void {
+  const current = readCredentials(file);
+  requireProfile(current, name, file);
+  const { [name]: _removed, ...profiles } = current.profiles;
+  writeCredentials({ ...current, default: current.default === name ? undefined : current.default, profiles }, file);
 }
 
 export interface ConnectOptions {

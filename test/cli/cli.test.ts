@@ -84,6 +84,23 @@ describe('login', () => {
     const anonymous = await blobhub(['orgs', 'ls'], userEnv({ BLOBHUB_API_URL: `${p.url}/v1` }));
     expect(anonymous.code).toBe(5);
   });
+
+  it('keeps several profiles: login adds one as the default, profile use switches, logout forgets', async () => {
+    const login = await blobhub(['--profile', 'staging', 'login', '--url', p.url, '--api-key-stdin'], env, p.adminKey);
+    expect(login.code, login.stderr).toBe(0);
+    expect(await json('profile', 'ls')).toEqual({
+      default: 'staging',
+      profiles: [
+        { name: 'default', url: `${p.url}/v1`, default: false },
+        { name: 'staging', url: `${p.url}/v1`, default: true },
+      ],
+    });
+    expect((await cli('profile', 'use', 'default')).code).toBe(0);
+    expect((await json('--profile', 'staging', 'whoami')).source).toBe('profile:staging');
+    expect((await cli('--profile', 'staging', 'logout')).code).toBe(0);
+    expect((await json('profile', 'ls')).profiles.map((r: { name: string }) => r.name)).toEqual(['default']);
+    expect((await cli('profile', 'use', 'staging')).code).toBe(4);
+  });
 });
 
 describe('workflow blobs', () => {

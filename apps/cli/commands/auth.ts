@@ -2,7 +2,7 @@
 import { input, password } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
-import { BlobHub, BlobHubError, credentialsPath, DEFAULT_API_URL, resolveConnection, saveProfile } from '../../../sdk';
+import { BlobHub, BlobHubError, credentialsPath, DEFAULT_API_URL, readCredentials, removeProfile, resolveConnection, saveProfile, useProfile } from '../../../sdk';
 import { withContext } from '../context';
 import { UsageError } from '../exit-codes';
 
@@ -54,6 +54,39 @@ export function registerAuth(program: Command) {
         const me = await ctx.hub.whoami();
         const { source } = resolveConnection({ profile: ctx.options.profile });
         ctx.out.result({ ...me, url: ctx.hub.url, source }, () => ctx.out.fields({ ...me, url: ctx.hub.url, credential: source }));
+      }),
+    );
+
+  program
+    .command('logout')
+    .description('forget the selected profile (--profile, BLOBHUB_PROFILE, else the default)')
+    .action(
+      withContext(async (ctx) => {
+        const name = ctx.options.profile ?? process.env.BLOBHUB_PROFILE ?? readCredentials().default;
+        if (!name) throw new UsageError(`no profile is selected and ${credentialsPath()} has no default`);
+        removeProfile(name);
+        ctx.out.result({ profile: name }, () => console.log(`Removed profile ${name} from ${credentialsPath()}`));
+      }),
+    );
+
+  const profile = program.command('profile').description('profiles in the credentials file');
+  profile
+    .command('ls')
+    .description('the saved profiles (keys are never shown)')
+    .action(
+      withContext(async (ctx) => {
+        const file = readCredentials();
+        const rows = Object.entries(file.profiles).map(([name, p]) => ({ name, url: p.url, default: name === file.default }));
+        ctx.out.result({ default: file.default ?? null, profiles: rows }, () => ctx.out.table(rows, [['', (r) => (r.default ? '*' : '')], ['PROFILE', (r) => r.name], ['URL', (r) => r.url]]));
+      }),
+    );
+  profile
+    .command('use <name>')
+    .description('make a saved profile the default')
+    .action(
+      withContext(async (ctx, name: string) => {
+        useProfile(name);
+        ctx.out.result({ default: name }, () => console.log(`Profile ${name} is now the default`));
       }),
     );
 }
