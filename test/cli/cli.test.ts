@@ -169,6 +169,18 @@ describe('workflow blobs', () => {
     const human = await cli('events', 'acme/flows', execution.id, '--type', 'execution_ended');
     expect(human.stdout.trim()).toMatch(/^#\d+\s+\S+Z\s+execution_ended\s+\{"status":"succeeded"\}$/);
   });
+
+  it('follows a whole session: past executions first, then new ones live, until stopped', async () => {
+    const first = (await json('run', 'acme/flows', 'fibonacci', '-i', 'n=3')).execution;
+    const follower = spawnBlobhub(['events', 'acme/flows', first.session_id, '--follow', '--type', 'execution_ended'], env);
+    await follower.waitForLines(1);
+    const second = (await json('run', 'acme/flows', 'fibonacci', '-i', 'n=4', '--session', first.session_id)).execution;
+    expect(second.session_id).toBe(first.session_id);
+    await follower.waitForLines(2);
+    follower.kill();
+    await follower.exited;
+    expect(follower.lines).toEqual([expect.stringMatching(/execution_ended\s+\{"status":"succeeded"\}$/), expect.stringMatching(/execution_ended\s+\{"status":"succeeded"\}$/)]);
+  });
 });
 
 describe('revisions', () => {
