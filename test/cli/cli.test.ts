@@ -167,7 +167,7 @@ describe('workflow blobs', () => {
     const stored = await json('events', 'acme/flows', execution.id);
     expect(stored.events.map((e: { id: string }) => e.id)).toEqual(events.map((e) => e.id));
     const human = await cli('events', 'acme/flows', execution.id, '--type', 'execution_ended');
-    expect(human.stdout.trim()).toMatch(/^#\d+\s+\S+Z\s+execution_ended\s+\{"status":"succeeded"\}$/);
+    expect(human.stdout.trim()).toMatch(new RegExp(`^#\\d+\\s+\\S+Z\\s+${execution.id}\\s+execution_ended\\s+\\{"status":"succeeded"\\}$`));
   });
 
   it('follows a whole session: past executions first, then new ones live, until stopped', async () => {
@@ -179,7 +179,7 @@ describe('workflow blobs', () => {
     await follower.waitForLines(2);
     follower.kill();
     await follower.exited;
-    expect(follower.lines).toEqual([expect.stringMatching(/execution_ended\s+\{"status":"succeeded"\}$/), expect.stringMatching(/execution_ended\s+\{"status":"succeeded"\}$/)]);
+    expect(follower.lines).toEqual([first.id, second.id].map((id) => expect.stringMatching(new RegExp(`${id}\\s+execution_ended\\s+\\{"status":"succeeded"\\}$`))));
   });
 });
 

@@ -31,7 +31,8 @@ function printExecution(ctx: CliContext, execution: Execution) {
 function eventLine(event: BlobHubEvent): string {
   const when = new Date(event.created_at).toISOString();
   const attributes = event.attributes && Object.keys(event.attributes).length ? ` ${JSON.stringify(event.attributes)}` : '';
-  return `#${event.seq}  ${when}  ${event.type}${event.message ? `  ${event.message}` : ''}${attributes}`;
+  // A session's stream mixes executions: say whose event each one is.
+  return `#${event.seq}  ${when}  ${event.execution_id ?? '-'}  ${event.type}${event.message ? `  ${event.message}` : ''}${attributes}`;
 }
 
 /** The revision holding an execution or session: `--revision`, else the blob's revisions newest first. */
