@@ -41,60 +41,63 @@ async function initiateDownload(app: App, revision: RevisionRow, path: string | 
   return { url: whole.url, expires_at: whole.expiresAt.toISOString(), path: file.path, size: file.size, sha256: file.sha256, operation: { parts } };
 }
 
+/** The data commands, as a typed map (the SDK derives its parameter types from it). */
+export const onnxCommands = {
+  initiate_upload: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: z.object({
+      path: modelPath.default('model.onnx'),
+      size: z.number().int().positive().max(5 * 1024 * 1024 * MiB),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256').optional(),
+    }),
+    run: ({ app, caller, revision }, input) => initiateUpload(app, { revision, ...input, createdBy: userIdOf(caller) }),
+  }),
+  complete_upload: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: z.object({
+      operation_id: operationId,
+      parts: z.array(z.object({ part_number: z.number().int().positive().optional(), hash: z.string().min(1).max(128) })).min(1).max(10_000),
+    }),
+    run: ({ app, revision }, input) => completeUpload(app, revision, input.operation_id, input.parts),
+  }),
+  cancel_upload: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: z.object({ operation_id: operationId }),
+    run: ({ app, revision }, input) => cancelUpload(app, revision, input.operation_id),
+  }),
+  describe: defineCommand({
+    kind: 'query',
+    input: z.object({ path: modelPath.optional() }),
+    async run({ app, revision }, input) {
+      const files = await listFiles(app.db, revision.id);
+      const components = files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }));
+      // A revision holding only other files (an older client's tarball) lists them, with no model.
+      if (!input.path && files.length > 0 && !files.some((f) => f.description)) return { model: null, components };
+      return { model: modelWire(await requireFile(app.db, revision, input.path, 'model')), components };
+    },
+  }),
+  initiate_download: defineCommand({
+    kind: 'query',
+    input: z.object({ path: modelPath.optional(), expires_in: z.number().int().min(1).max(7 * 24 * 3600).default(3600) }),
+    run: ({ app, revision }, input) => initiateDownload(app, revision, input.path, input.expires_in),
+  }),
+  run: defineCommand({
+    kind: 'query',
+    input: z.object({ path: modelPath.optional(), inputs: runInputs }),
+    async run({ app, revision }, input) {
+      return runModelFile(app, await requireFile(app.db, revision, input.path, 'model'), input.inputs);
+    },
+  }),
+};
+
 export const onnxEngine: Engine = {
   name: ENGINE_NAME,
   aliases: ['onnx'],
   blobType: 'onnx',
-  commands: {
-    initiate_upload: defineCommand({
-      kind: 'command',
-      draftOnly: true,
-      input: z.object({
-        path: modelPath.default('model.onnx'),
-        size: z.number().int().positive().max(5 * 1024 * 1024 * MiB),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256').optional(),
-      }),
-      run: ({ app, caller, revision }, input) => initiateUpload(app, { revision, ...input, createdBy: userIdOf(caller) }),
-    }),
-    complete_upload: defineCommand({
-      kind: 'command',
-      draftOnly: true,
-      input: z.object({
-        operation_id: operationId,
-        parts: z.array(z.object({ part_number: z.number().int().positive().optional(), hash: z.string().min(1).max(128) })).min(1).max(10_000),
-      }),
-      run: ({ app, revision }, input) => completeUpload(app, revision, input.operation_id, input.parts),
-    }),
-    cancel_upload: defineCommand({
-      kind: 'command',
-      draftOnly: true,
-      input: z.object({ operation_id: operationId }),
-      run: ({ app, revision }, input) => cancelUpload(app, revision, input.operation_id),
-    }),
-    describe: defineCommand({
-      kind: 'query',
-      input: z.object({ path: modelPath.optional() }),
-      async run({ app, revision }, input) {
-        const files = await listFiles(app.db, revision.id);
-        const components = files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }));
-        // A revision holding only other files (an older client's tarball) lists them, with no model.
-        if (!input.path && files.length > 0 && !files.some((f) => f.description)) return { model: null, components };
-        return { model: modelWire(await requireFile(app.db, revision, input.path, 'model')), components };
-      },
-    }),
-    initiate_download: defineCommand({
-      kind: 'query',
-      input: z.object({ path: modelPath.optional(), expires_in: z.number().int().min(1).max(7 * 24 * 3600).default(3600) }),
-      run: ({ app, revision }, input) => initiateDownload(app, revision, input.path, input.expires_in),
-    }),
-    run: defineCommand({
-      kind: 'query',
-      input: z.object({ path: modelPath.optional(), inputs: runInputs }),
-      async run({ app, revision }, input) {
-        return runModelFile(app, await requireFile(app.db, revision, input.path, 'model'), input.inputs);
-      },
-    }),
-  },
+  commands: onnxCommands,
 
   async validateForCommit(_app, _tx, revision) {
     if (revision.status === 'failed') return [{ message: `the last upload failed: ${revision.statusReason ?? 'unknown reason'}` }];

@@ -1,0 +1,112 @@
+/** The TypeScript SDK from a test: typed commands, runs, live events across a dropped connection, uploads, errors. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
+import { BlobHub, BlobHubError, type BlobHubEvent, type CommandName, type CommandParams, type UploadProgress } from '../../sdk';
+import { s3Env } from '../../engines/onnx/test-client';
+import { writeBigModel } from '../../engines/onnx/test-models';
+import { fibonacciDefinition } from '../../engines/workflow/builders';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startTcpProxy } from './tcp-proxy';
+
+const MiB = 1024 * 1024;
+let p: TestPlatform;
+let hub: BlobHub;
+let dir: string;
+beforeAll(async () => {
+  p = await startTestPlatform({ env: s3Env() });
+  hub = BlobHub.connect({ env: { BLOBHUB_API_URL: `${p.url}/v1`, BLOBHUB_API_KEY: p.adminKey } });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-sdk-'));
+});
+afterAll(async () => {
+  await p?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function workflowRevision(org: string) {
+  await hub.orgs.create({ name: org });
+  const { revision } = await hub.blobs.create({ org_id: org, name: 'flows', type: 'workflow', visibility: 'private' });
+  await hub.command(revision.id, 'workflow_blobhub', 'upload_definition', { alias: 'fib', definition: fibonacciDefinition() });
+  return revision.id;
+}
+
+it('signs in by key or token and maps refusals to BlobHubError codes', async () => {
+  expect(await hub.whoami()).toMatchObject({ email: 'admin@example.com' });
+  const login = await p.anonymous.post('/auth/login', { email: 'admin@example.com', password: 'admin-password' });
+  expect(await new BlobHub({ url: `${p.url}/v1`, token: login.body.access_token }).whoami()).toMatchObject({ email: 'admin@example.com' });
+
+  await expect(new BlobHub({ url: `${p.url}/v1`, apiKey: 'bhk_wrong' }).whoami()).rejects.toMatchObject({ code: 'unauthenticated' });
+  const missing = await hub.blobs.get('nobody/nothing').catch((e: unknown) => e);
+  expect(missing).toBeInstanceOf(BlobHubError);
+  expect(missing).toMatchObject({ code: 'not_found', status: 404 });
+  await expect(hub.blobs.get('not a ref')).rejects.toMatchObject({ code: 'bad_request' });
+});
+
+it('runs a workflow and waits for its end', async () => {
+  const revisionId = await workflowRevision('sdk-run');
+  const execution = await hub.runWorkflow(revisionId, 'fib', { n: { type: 'integer', integer: 10 } });
+  expect(execution).toMatchObject({ status: 'succeeded', output_data: [{ alias: 'result', value: { type: 'integer', integer: 55 } }] });
+  // Waiting on an execution that already ended returns at once (its end is replayed).
+  expect((await hub.waitForExecution(revisionId, execution.id)).ended_at).toBe(execution.ended_at);
+});
+
+it('streams session events across a dropped connection with no gap and no duplicate', async () => {
+  const revisionId = await workflowRevision('sdk-events');
+  const { session } = (await hub.command(revisionId, 'workflow_blobhub', 'create_session', { name: 'watched' })) as { session: { id: string } };
+  const proxy = await startTcpProxy(Number(new URL(p.url).port));
+  const viaProxy = new BlobHub({ url: `${proxy.url}/v1`, apiKey: p.adminKey });
+  const reconnects: number[] = [];
+  const stream = viaProxy.events({ scope: 'revision', scope_id: revisionId, target: 'session', target_id: session.id }, { onReconnect: (n) => reconnects.push(n) });
+
+  const received: BlobHubEvent[] = [];
+  // Read by hand: a for-await loop that breaks would close the stream.
+  const endsSeen = async (count: number) => {
+    while (received.filter((e) => e.type === 'execution_ended').length < count) {
+      const next = await stream.next();
+      if (next.done) throw new Error('the stream ended');
+      received.push(next.value);
+    }
+  };
+  const first = endsSeen(1);
+  await new Promise((r) => setTimeout(r, 300)); // the subscription is in place before anything happens
+  await hub.runWorkflow(revisionId, 'fib', { n: { type: 'integer', integer: 5 } }, { sessionId: session.id });
+  await first;
+
+  expect(proxy.dropAll()).toBeGreaterThan(0);
+  // While the stream is cut, a second execution runs in the session; its events are replayed on reconnect.
+  await hub.runWorkflow(revisionId, 'fib', { n: { type: 'integer', integer: 6 } }, { sessionId: session.id });
+  await endsSeen(2);
+  await stream.return(undefined);
+  await proxy.close();
+
+  expect(reconnects.length).toBeGreaterThan(0);
+  const stored = (await hub.command(revisionId, 'workflow_blobhub', 'list_executions', { session_id: session.id })).executions as { id: string }[];
+  const storedEvents: BlobHubEvent[] = [];
+  for (const execution of stored.reverse()) {
+    storedEvents.push(...((await hub.command(revisionId, 'workflow_blobhub', 'list_execution_events', { execution_id: execution.id, limit: 1000 })).events as BlobHubEvent[]));
+  }
+  expect(received.map((e) => e.seq)).toEqual(storedEvents.map((e) => e.seq));
+});
+
+it('uploads a model in parallel parts with progress, then describes it', { timeout: 120_000 }, async () => {
+  await hub.orgs.create({ name: 'sdk-models' });
+  const { revision } = await hub.blobs.create({ org_id: 'sdk-models', name: 'model', type: 'onnx', visibility: 'private' });
+  const file = path.join(dir, 'big.onnx');
+  const { size, sha256 } = await writeBigModel(file, 5 * MiB);
+  const progress: UploadProgress[] = [];
+  const uploaded = await hub.uploadOnnx(revision.id, file, { concurrency: 2, onProgress: (p) => progress.push(p) });
+  expect(uploaded).toMatchObject({ parts: 2, operation: { status: 'succeeded' }, revision: { status: 'ready' } });
+  const sent = progress.map((p) => p.sentBytes);
+  expect(sent).toEqual([...sent].sort((a, b) => a - b));
+  expect(progress.at(-1)).toEqual({ sentBytes: size, totalBytes: size, partsDone: 2, partsTotal: 2 });
+  expect((await hub.describeOnnx(revision.id)).model).toMatchObject({ size, sha256, graph_name: 'big' });
+});
+
+it('types engine command parameters from the engines’ own schemas (checked by tsc)', () => {
+  expectTypeOf<CommandParams<'workflow_blobhub', 'create_execution'>['alias']>().toEqualTypeOf<string | undefined>();
+  expectTypeOf<CommandParams<'scheduler_blobhub', 'pause_schedule'>>().toHaveProperty('schedule_id');
+  expectTypeOf<CommandParams<'onnx_blobhub', 'initiate_upload'>['size']>().toEqualTypeOf<number>();
+  expectTypeOf({ alias: 1 }).not.toExtend<CommandParams<'workflow_blobhub', 'create_execution'>>();
+  expectTypeOf<'create_execution'>().not.toExtend<CommandName<'scheduler_blobhub'>>();
+});
