@@ -125,7 +125,13 @@ describe('session events', () => {
     const posted = all.find((e) => e.type === 'session_thread_item_posted');
     expect(posted).toMatchObject({ session_id: session, revision_id: rev, alias: 'chat', attributes: { alias: 'chat' } });
     expect(posted.item_id).toMatch(/^itm_/);
-    expect(typeof posted.created_at).toBe('number');
+    expect(posted.session_object).toEqual({ alias: 'chat', type: 'thread' });
+    // REST shows event times as ISO instants, strictly increasing in a session: created_since of the last one seen is an exact cursor
+    expect(posted.created_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    const times = all.map((e: any) => Date.parse(e.created_at));
+    expect(times).toEqual([...new Set(times)].sort((a, b) => a - b));
+    const rest = await cmd('list_session_events', { created_since: all[2].created_at, limit: 1000 });
+    expect(rest.body.session_events.map((e: any) => e.seq)).toEqual(seqs.slice(3));
     expect(all.find((e) => e.type === 'session_object_modified').session_object).toMatchObject({ alias: 'chat', type: 'thread' });
 
     const after = await cmd('list_session_events', { since: all[3].id, limit: 1000 });
@@ -136,7 +142,7 @@ describe('session events', () => {
     expect(onlyThreads.body.session_events.every((e: any) => e.type === 'session_thread_item_posted')).toBe(true);
     const latest = await cmd('list_session_events', { ascending: false, limit: 1 });
     expect(latest.body.session_events[0].seq).toBe(Math.max(...seqs));
-    const windowed = await cmd('list_session_events', { created_since: all[0].created_at - 1, created_before: all[all.length - 1].created_at + 1, limit: 1000 });
+    const windowed = await cmd('list_session_events', { created_since: Date.parse(all[0].created_at) - 1, created_before: Date.parse(all[all.length - 1].created_at) + 1, limit: 1000 });
     expect(windowed.body.session_events.length).toBe(all.length);
 
     const wrongOrder = await cmd('list_session_events', { ascending: false, cursor: (await cmd('list_session_events', { limit: 1 })).body.cursor });
