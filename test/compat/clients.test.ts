@@ -202,7 +202,7 @@ describe('the blobhub CLI 0.6.0', () => {
 });
 
 describe('the blobhub-worker 0.11.0', () => {
-  it('attaches to a session by alias, runs its agent on a thread (attachment in, reply and published files out) and detaches', async () => {
+  it('attaches to a session by alias, runs its agent on a thread (attachment in, replies, a question answered, published files out) and detaches', async () => {
     await blob('agents', 'blobhub.compute.workflow');
     const agentsRevision = (await p.admin.get(`/blobs/${ORG}/agents/revisions/default`)).body.revision.id;
     expect((await p.admin.post(`/revisions/${agentsRevision}/data/command`, { command: 'create_session', alias: 'agent-runs' })).status).toBe(200);
@@ -218,6 +218,6 @@ describe('the blobhub-worker 0.11.0', () => {
       COMPAT_SESSION: 'agent-runs',
     });
     expectAllPassed(results);
-    expect(results.length).toBe(8);
+    expect(results.length).toBe(9);
   }, 300_000);
 });

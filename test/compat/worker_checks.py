@@ -102,6 +102,9 @@ def agent_script(path: Path):
         {"match": "Summarize", "thinking": "Reading the notes.", "text": "Summary: two lines.",
          "files": {"out/report-1/summary.md": "# Summary\n\ntwo lines\n"}, "usage": {"input_tokens": 12, "output_tokens": 5}},
         {"match": "Thanks", "text": "You are welcome."},
+        {"match": "colour", "text": "Let me ask.", "prompt": {"kind": "ask_user_question", "questions": [
+            {"question": "Which colour?", "header": "Colour", "multiSelect": False,
+             "options": [{"label": "red", "description": "warm"}, {"label": "blue", "description": "cool"}]}]}},
     ]}))
 
 
@@ -124,6 +127,7 @@ async def run_checks(c: Conversation):
         revision = await c.human.resolve_revision(ORG, BLOB, "default")
         expect(revision and revision["phase"] in ("draft", "managed") and revision["status"] == "ready", revision)
         c.revision_id = revision["id"]
+        expect(await c.human.resolve_revision(ORG, BLOB, "999") is None, "a missing revision is not told apart")
         session = await c.human.get_session(c.revision_id, SESSION)
         expect(session and session["status"] == "open", session)
         c.session_id = session["id"]
@@ -206,6 +210,21 @@ async def run_checks(c: Conversation):
         expect(item == reply, item)
         return reply["id"]
 
+    async def asks_the_person_and_goes_on_with_their_answer():
+        await c.human.post_session_thread_item(c.revision_id, c.session_id, THREAD, [{"type": "text", "text": "Pick a colour for the report."}])
+        asked = await c.item_where(THREAD, "pending_prompt item", lambda i: metadata_type(i) == "pending_prompt")
+        expect(asked["metadata"]["prompt"]["questions"][0]["question"] == "Which colour?", asked)
+        await c.human.post_session_thread_item(c.revision_id, c.session_id, THREAD, [{"type": "text", "text": "blue"}])
+        resolved = await c.item_where(THREAD, "pending_prompt_resolved item", lambda i: metadata_type(i) == "pending_prompt_resolved")
+        expect(resolved["metadata"]["prompt"]["prompt_id"] == asked["metadata"]["prompt"]["prompt_id"], resolved)
+        expect("blue" in json.dumps(resolved["metadata"]), resolved)
+
+        async def third_turn_ended():
+            return len([i for i in await c.items(THREAD) if metadata_type(i) == "turn_end"]) == 3
+
+        await c.until("the asking turn's end", third_turn_ended, THREAD)
+        return resolved["metadata"]["prompt"]
+
     async def stops_when_the_thread_is_completed():
         value = (await c.envelope(THREAD))["value"]
         value["thread"]["metadata"]["instance"] = {"state": "completed"}
@@ -226,7 +245,8 @@ async def run_checks(c: Conversation):
 
     for step in (resolves_the_session_as_the_person, starts_and_attaches_to_the_session, takes_up_a_pending_thread_and_marks_it_active,
                  reads_a_message_with_an_attached_file_and_replies, publishes_the_agents_outbox_as_session_files,
-                 answers_a_later_message_in_the_same_thread, stops_when_the_thread_is_completed, marks_itself_detached_when_stopped):
+                 answers_a_later_message_in_the_same_thread, asks_the_person_and_goes_on_with_their_answer,
+                 stops_when_the_thread_is_completed, marks_itself_detached_when_stopped):
         try:
             detail = await step()
             print(json.dumps({"check": step.__name__, "ok": True, "detail": detail}, default=str), flush=True)
