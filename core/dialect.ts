@@ -55,6 +55,9 @@ function dialectRecord(record: Record<string, unknown>): Record<string, unknown>
     if (typeof out.created_at === 'string') out.updated_at ??= out.committed_at ?? out.created_at;
   } else if (id.startsWith(prefix('execution')) || id.startsWith(prefix('operation'))) {
     if (typeof out.status === 'string') out.status = clientStatusWords[out.status] ?? out.status;
+  } else if (id.startsWith(prefix('event'))) {
+    // BlobHub's clients keep an event's created_at as a string and pass it back as created_since
+    if (typeof out.created_at === 'number') out.created_at = new Date(out.created_at).toISOString();
   } else if (id.startsWith(prefix('scheduleExecution'))) {
     if (typeof out.execution_status === 'string') out.execution_status = clientStatusWords[out.execution_status] ?? out.execution_status;
   }

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { events, sessions } from '../db/schema';
 import { newId } from './ids';
@@ -36,6 +36,7 @@ export async function recordEvent(db: Db, input: EventInput): Promise<EventRow> 
       if (existing) return existing;
     }
     const seq = input.sessionId ? await nextSessionSeq(tx, input.sessionId) : await nextCoreSeq(tx);
+    const createdAt = input.createdAt ?? (input.sessionId ? await nextSessionEventTime(tx, input.sessionId) : Date.now());
     const [inserted] = await tx
       .insert(events)
       .values({
@@ -51,7 +52,7 @@ export async function recordEvent(db: Db, input: EventInput): Promise<EventRow> 
         attributes: input.attributes ?? null,
         data: input.data ?? null,
         dedupeKey: input.dedupeKey ?? null,
-        createdAt: input.createdAt ?? Date.now(),
+        createdAt,
       })
       .returning();
     await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${inserted.id})`);
@@ -67,6 +68,16 @@ async function nextSessionSeq(tx: Db, sessionId: string): Promise<number> {
     .returning({ seq: sessions.lastSeq });
   if (!row) throw new Error(`session ${sessionId} does not exist`);
   return row.seq;
+}
+
+/**
+ * A session event's time: now, and always after the session's last event (taken under the
+ * session's row lock), so `created_since` of the newest event a client saw is an exact cursor —
+ * BlobHub's clients tail sessions and executions that way.
+ */
+async function nextSessionEventTime(tx: Db, sessionId: string): Promise<number> {
+  const [last] = await tx.select({ createdAt: events.createdAt }).from(events).where(eq(events.sessionId, sessionId)).orderBy(desc(events.seq)).limit(1);
+  return Math.max(Date.now(), last ? last.createdAt + 1 : 0);
 }
 
 async function nextCoreSeq(tx: Db): Promise<number> {

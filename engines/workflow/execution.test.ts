@@ -219,9 +219,14 @@ describe('waiting, timers and cancellation', () => {
     const execution = await start(p.admin, rev, 'inbox', [{ alias: 'msg', value: text('hello thread') }], { session_id: session.id });
     const done = await waitForStatus(p.admin, rev, execution.id);
     expect(done.status).toBe('completed');
-    expect(done.output_data[0].value.json).toMatchObject({ alias: 'inbox', item_id: expect.stringMatching(/^itm_[0-9a-z]{26}$/) });
+    const woken = done.output_data[0].value.json;
+    expect(woken).toMatchObject({ alias: 'inbox', item_id: expect.stringMatching(/^itm_[0-9a-z]{26}$/) });
+    // the wait hands on the item itself: what was said, by whom, when
+    const item = (await p.admin.data(rev, ENGINE, 'get_session_thread_item', { session_id: session.id, alias: 'inbox', item_id: woken.item_id })).body.item;
+    expect(woken.item).toEqual(item);
+    expect(JSON.stringify(item.content)).toContain('hello thread');
     const posted = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'session_thread_item_posted');
-    expect(posted?.attributes).toEqual({ alias: 'inbox', item_id: done.output_data[0].value.json.item_id });
+    expect(posted?.attributes).toEqual({ alias: 'inbox', item_id: woken.item_id, session_object: { alias: 'inbox', type: 'thread' } });
   });
 
   it('waits on flow.delay with a durable timer', async () => {

@@ -233,16 +233,17 @@ export async function requireSessionIn(tx: Transaction | App['db'], revisionId: 
 
 /**
  * Wakes the executions of a session whose flow.wait listens on a thread: call after an item is
- * posted to the thread `alias` (by thread.post_item or by post_session_thread_item).
+ * posted to the thread `alias` (by thread.post_item or by post_session_thread_item). The wait's
+ * payload carries the item itself, so a flow reads the reply (a worker's answer, a person's) it waited for.
  */
-export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, itemId: string) {
+export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, item: { id: string }) {
   const live = await app.db
     .select({ id: executions.id })
     .from(executions)
     .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
   for (const { id } of live) {
     try {
-      await app.temporal.client.workflow.getHandle(id).signal(EXECUTION_SIGNAL, { name: threadSignalName(alias), payload: { alias, item_id: itemId } });
+      await app.temporal.client.workflow.getHandle(id).signal(EXECUTION_SIGNAL, { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } });
     } catch (e) {
       // the execution ended between the query and the signal
       if (!(e instanceof WorkflowNotFoundError)) throw e;

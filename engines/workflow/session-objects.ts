@@ -1,5 +1,5 @@
 /** The session object store (SPEC §4), shared by the commands and the session components. */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { recordEvent } from '../../core/events';
 import type { Db } from '../../db/client';
@@ -50,8 +50,28 @@ export async function readSessionObject(app: App, sessionId: string, alias: stri
   return row;
 }
 
-export async function listSessionObjects(app: App, sessionId: string) {
-  return app.db.select().from(sessionObjects).where(eq(sessionObjects.sessionId, sessionId)).orderBy(asc(sessionObjects.alias));
+export interface ObjectListing {
+  /** only aliases starting with this */
+  prefix?: string;
+  /** only aliases after this one */
+  after?: string;
+  limit?: number;
+}
+
+/** A session's objects in alias order. */
+export async function listSessionObjects(app: App, sessionId: string, listing: ObjectListing = {}) {
+  const query = app.db
+    .select()
+    .from(sessionObjects)
+    .where(
+      and(
+        eq(sessionObjects.sessionId, sessionId),
+        listing.prefix === undefined ? undefined : sql`starts_with(${sessionObjects.alias}, ${listing.prefix})`,
+        listing.after === undefined ? undefined : gt(sessionObjects.alias, listing.after),
+      ),
+    )
+    .orderBy(asc(sessionObjects.alias));
+  return listing.limit === undefined ? query : query.limit(listing.limit);
 }
 
 /**

@@ -106,6 +106,20 @@ describe('threads', () => {
   });
 });
 
+describe('thread cursors', () => {
+  it('give items posted at once distinct, increasing times, so created_since of the last item seen misses none', async () => {
+    expect((await cmd('upload_session_object', { alias: 'busy', value: thread('busy') })).status).toBe(200);
+    const first = await Promise.all(Array.from({ length: 10 }, (_, i) => cmd('post_session_thread_item', { alias: 'busy', content: textBlock(`a${i}`) })));
+    expect(first.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const seen = (await cmd('list_session_thread_items', { alias: 'busy', ascending: true, limit: 1000 })).body.items;
+    const times: number[] = seen.map((item: any) => Date.parse(item.created_at));
+    expect(times).toEqual([...new Set(times)].sort((a, b) => a - b));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => cmd('post_session_thread_item', { alias: 'busy', content: textBlock(`b${i}`) })));
+    const after = (await cmd('list_session_thread_items', { alias: 'busy', ascending: true, created_since: seen[seen.length - 1].created_at, limit: 1000 })).body.items;
+    expect(after.map((item: any) => item.content[0].text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `b${i}`));
+  });
+});
+
 describe('session events', () => {
   it('lists every event of the session in seq order, paged, from `since`, by type and newest first', async () => {
     const all: any[] = [];
@@ -125,7 +139,13 @@ describe('session events', () => {
     const posted = all.find((e) => e.type === 'session_thread_item_posted');
     expect(posted).toMatchObject({ session_id: session, revision_id: rev, alias: 'chat', attributes: { alias: 'chat' } });
     expect(posted.item_id).toMatch(/^itm_/);
-    expect(typeof posted.created_at).toBe('number');
+    expect(posted.session_object).toEqual({ alias: 'chat', type: 'thread' });
+    // REST shows event times as ISO instants, strictly increasing in a session: created_since of the last one seen is an exact cursor
+    expect(posted.created_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    const times = all.map((e: any) => Date.parse(e.created_at));
+    expect(times).toEqual([...new Set(times)].sort((a, b) => a - b));
+    const rest = await cmd('list_session_events', { created_since: all[2].created_at, limit: 1000 });
+    expect(rest.body.session_events.map((e: any) => e.seq)).toEqual(seqs.slice(3));
     expect(all.find((e) => e.type === 'session_object_modified').session_object).toMatchObject({ alias: 'chat', type: 'thread' });
 
     const after = await cmd('list_session_events', { since: all[3].id, limit: 1000 });
@@ -136,7 +156,7 @@ describe('session events', () => {
     expect(onlyThreads.body.session_events.every((e: any) => e.type === 'session_thread_item_posted')).toBe(true);
     const latest = await cmd('list_session_events', { ascending: false, limit: 1 });
     expect(latest.body.session_events[0].seq).toBe(Math.max(...seqs));
-    const windowed = await cmd('list_session_events', { created_since: all[0].created_at - 1, created_before: all[all.length - 1].created_at + 1, limit: 1000 });
+    const windowed = await cmd('list_session_events', { created_since: Date.parse(all[0].created_at) - 1, created_before: Date.parse(all[all.length - 1].created_at) + 1, limit: 1000 });
     expect(windowed.body.session_events.length).toBe(all.length);
 
     const wrongOrder = await cmd('list_session_events', { ascending: false, cursor: (await cmd('list_session_events', { limit: 1 })).body.cursor });
@@ -232,5 +252,31 @@ describe('session files', () => {
     expect(await (await fetch(download.url, { headers: download.headers })).text()).toBe('bytes');
     expect((await p.admin.data(rev, ENGINE, 'delete_session', { session_id: other })).status).toBe(200);
     expect((await fetch(download.url, { headers: download.headers })).status).toBe(404);
+  });
+});
+
+describe('session objects', () => {
+  it('take path-like aliases with @ and list by prefix in alias order, page by page', async () => {
+    const own = (await p.admin.data(rev, ENGINE, 'create_session', {})).body.session.id;
+    const write = (alias: string) => p.admin.data(rev, ENGINE, 'upload_session_object', { session_id: own, alias, value: { n: alias } });
+    const aliases = ['projects/a/chat', 'projects/a/inputs/notes@v1.txt', 'projects/b/chat', 'projects_x', 'worker'];
+    for (const alias of [...aliases].reverse()) expect((await write(alias)).status).toBe(200);
+    const down = await p.admin.data(rev, ENGINE, 'download_session_object', { session_id: own, alias: 'projects/a/inputs/notes@v1.txt' });
+    expect(down.body.object).toMatchObject({ alias: 'projects/a/inputs/notes@v1.txt', type: 'json', value: { n: 'projects/a/inputs/notes@v1.txt' } });
+    expect(down.body.session_object).toEqual(down.body.object);
+
+    const listed = (args: Record<string, unknown>) => p.admin.data(rev, ENGINE, 'list_session_objects', { session_id: own, ...args });
+    expect((await listed({})).body.objects.map((o: any) => o.alias)).toEqual(aliases);
+    const first = (await listed({ prefix: 'projects/', limit: 2 })).body;
+    expect([first.objects.map((o: any) => o.alias), first.session_objects.length]).toEqual([['projects/a/chat', 'projects/a/inputs/notes@v1.txt'], 2]);
+    const second = (await listed({ prefix: 'projects/', limit: 2, cursor: first.cursor })).body;
+    expect([second.objects.map((o: any) => o.alias), second.cursor]).toEqual([['projects/b/chat'], null]);
+    expect((await listed({ prefix: 'projects/%' })).body.objects).toEqual([]);
+
+    for (const bad of ['a//b', '/a', 'a/', 'a/../b', './a', 'a b', 'x'.repeat(257)]) {
+      const res = await write(bad);
+      expect([bad, res.status, errorCode(res)]).toEqual([bad, 400, 'bad_request']);
+    }
+    expect(errorCode(await listed({ cursor: 'not-ours' }))).toBe('invalid_cursor');
   });
 });

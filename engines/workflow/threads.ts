@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../core/app';
+import type { Db } from '../../db/client';
 import { ApiError, notFound } from '../../core/errors';
 import { recordEvent } from '../../core/events';
 import { newId } from '../../core/ids';
@@ -65,7 +66,8 @@ function assertItemSize(input: ThreadItemInput) {
 export async function postThreadItem(app: App, scope: SessionScope, input: ThreadItemInput, once?: { itemId: string; dedupeKey: string }) {
   assertItemSize(input);
   const row = await app.db.transaction(async (tx) => {
-    await requireEnvelope(tx, scope.sessionId, input.alias, 'thread', 'share');
+    // posts to one thread queue on its envelope, so each item's created_at can follow the last one's
+    await requireEnvelope(tx, scope.sessionId, input.alias, 'thread', 'update');
     const values = {
       id: once?.itemId ?? newId('item'),
       sessionId: scope.sessionId,
@@ -74,20 +76,36 @@ export async function postThreadItem(app: App, scope: SessionScope, input: Threa
       content: input.content,
       parentId: input.parentId ?? null,
       metadata: input.metadata ?? null,
-      // millisecond precision, as the wire shows it, so that created_since of an item excludes it
-      createdAt: new Date(),
+      createdAt: await nextItemTime(tx, scope.sessionId, input.alias),
     };
     const [inserted] = await tx.insert(threadItems).values(values).onConflictDoNothing().returning();
     const stored = inserted ?? (await tx.select().from(threadItems).where(eq(threadItems.id, values.id)))[0];
-    await recordEvent(tx, { ...scope, type: 'session_thread_item_posted', attributes: { alias: input.alias, item_id: stored.id }, dedupeKey: once?.dedupeKey });
+    // `session_object` names the thread as in the object events: blobhub-worker routes every session event by it
+    const attributes = { alias: input.alias, item_id: stored.id, session_object: { alias: input.alias, type: 'thread' } };
+    await recordEvent(tx, { ...scope, type: 'session_thread_item_posted', attributes, dedupeKey: once?.dedupeKey });
     return stored;
   });
-  const woken = notifyThreadItemPosted(app, scope.sessionId, input.alias, row.id);
+  const woken = notifyThreadItemPosted(app, scope.sessionId, input.alias, toThreadItemWire(scope.revisionId, row));
   // a retried component posts nothing twice and wakes again; a client must not post again because
   // a waiter could not be woken, since its item is stored
   if (once) await woken;
   else await woken.catch((e: unknown) => console.error('[workflow] could not wake the waiters of thread', input.alias, e));
   return row;
+}
+
+/**
+ * An item's time: now, in milliseconds as the wire shows it, and always after the thread's last
+ * item, so that `created_since` of the newest item a client saw is an exact cursor (blobhub-worker
+ * tails threads that way). Runs under the envelope's row lock.
+ */
+async function nextItemTime(tx: Db, sessionId: string, alias: string): Promise<Date> {
+  const [last] = await tx
+    .select({ createdAt: threadItems.createdAt })
+    .from(threadItems)
+    .where(and(eq(threadItems.sessionId, sessionId), eq(threadItems.alias, alias)))
+    .orderBy(desc(threadItems.createdAt))
+    .limit(1);
+  return new Date(Math.max(Date.now(), last ? last.createdAt.getTime() + 1 : 0));
 }
 
 export async function getThreadItem(app: App, sessionId: string, alias: string, itemId: string) {

@@ -3,8 +3,8 @@
  * SDK (driven by test/compat/sdk_checks.py) and the `blobhub` CLI of `blobhub-cli`. They are
  * installed by `scripts/install-services.sh python-clients` into .tools/python-clients.
  * Nothing here fakes a client: each check is the client's own code talking HTTP to the server.
- * `blobhub-worker` is installed too; its checks (session threads, events and files) join as one
- * more group of Python checks, run by `sdkChecks`, once the server has those session commands.
+ * `blobhub-worker` is driven by test/compat/worker_checks.py: its `start` command runs the package's
+ * own scripted `test_double` agent against a session, while a second user talks to it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { clientHomeOf, writeClientProfile } from '../../core/client-profile';
 import { addModel } from '../../engines/onnx/test-models';
 import { comp, definition, fibonacciDefinition, flow } from '../../engines/workflow/builders';
 import { upload } from '../../engines/workflow/testing';
+import { newUser, signInAdmin } from '../support/people';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const run = promisify(execFile);
@@ -65,15 +66,14 @@ interface CheckResult {
   detail: unknown;
 }
 
-/** Runs one group of sdk_checks.py and returns its results, one per check. */
-async function sdkChecks(group: string, env: Record<string, string>): Promise<CheckResult[]> {
-  const script = path.join(repoRoot, 'test', 'compat', 'sdk_checks.py');
-  const { stdout } = await run(path.join(clients, 'python'), [script, group], {
-    env: { ...env, COMPAT_ORG: ORG, COMPAT_MODEL_FILE: path.join(work, 'add.onnx') },
-    timeout: 300_000,
-  });
+/** Runs a Python check script of test/compat with the clients' interpreter; its results, one per check. */
+async function pythonChecks(script: string, args: string[], env: Record<string, string>): Promise<CheckResult[]> {
+  const { stdout } = await run(path.join(clients, 'python'), [path.join(repoRoot, 'test', 'compat', script), ...args], { env: { ...env, COMPAT_ORG: ORG }, timeout: 300_000 });
   return stdout.trim().split('\n').map((line) => JSON.parse(line) as CheckResult);
 }
+
+/** Runs one group of sdk_checks.py. */
+const sdkChecks = (group: string, env: Record<string, string>) => pythonChecks('sdk_checks.py', [group], { ...env, COMPAT_MODEL_FILE: path.join(work, 'add.onnx') });
 
 function expectAllPassed(results: CheckResult[]) {
   const failed = results.filter((r) => !r.ok);
@@ -199,4 +199,25 @@ describe('the blobhub CLI 0.6.0', () => {
     const listed = await cli(['scheduler', 'ls', '-f', manifest]);
     expect(JSON.stringify(listed)).toContain('nightly-constant');
   });
+});
+
+describe('the blobhub-worker 0.11.0', () => {
+  it('attaches to a session by alias, runs its agent on a thread (attachment in, replies, a question answered, published files out) and detaches', async () => {
+    await blob('agents', 'blobhub.compute.workflow');
+    const agentsRevision = (await p.admin.get(`/blobs/${ORG}/agents/revisions/default`)).body.revision.id;
+    expect((await p.admin.post(`/revisions/${agentsRevision}/data/command`, { command: 'create_session', alias: 'agent-runs' })).status).toBe(200);
+    // the person on the other side of the thread: another member of the organization, with a key of their own
+    const person = await newUser(p, await signInAdmin(p), 'person');
+    expect((await p.admin.post(`/orgs/${ORG}/members`, { user_id: person.id, role: 'write' })).status).toBe(200);
+    const personKey = (await person.client.post(`/users/${person.id}/api_keys`, { role: 'write' })).body.api_key.secret;
+    const results = await pythonChecks('worker_checks.py', [], {
+      ...byEnv,
+      HOME: mkdtempSync(path.join(work, 'worker-home-')),
+      COMPAT_HUMAN_KEY: personKey,
+      COMPAT_AGENT_BLOB: 'agents',
+      COMPAT_SESSION: 'agent-runs',
+    });
+    expectAllPassed(results);
+    expect(results.length).toBe(9);
+  }, 300_000);
 });

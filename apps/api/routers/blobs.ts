@@ -4,7 +4,7 @@ import { membershipsOf, type Caller } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
 import { engineForBlobType } from '../../../core/engines';
 import { blobTypeInput } from '../../../core/dialect';
-import { conflict, notFound } from '../../../core/errors';
+import { ApiError, conflict } from '../../../core/errors';
 import type { BlobRow } from '../../../core/engines';
 import { limitGroupsOf } from '../../../core/limits';
 import { newId } from '../../../core/ids';
@@ -134,7 +134,8 @@ const blobByRef = (ctx: Context, input: BlobRef, action: 'read' | 'write') => re
 async function revisionByRef(db: Db, blob: BlobRow, ref: string) {
   const where = ref === 'default' ? eq(revisions.id, blob.latestRevisionId ?? '') : /^\d+$/.test(ref) ? eq(revisions.number, Number(ref)) : eq(revisions.id, ref);
   const [row] = await db.select().from(revisions).where(and(eq(revisions.blobId, blob.id), where));
-  if (!row) throw notFound('revision');
+  // the code BlobHub's clients tell a missing revision by (blobhub-worker waits for a default to appear)
+  if (!row) throw new ApiError('not_found', `blob ${blob.name} has no revision ${ref}`, { engineCode: 'revision_not_found' });
   return row;
 }
 

@@ -9,7 +9,8 @@ import { executions, sessions } from '../../../db/schema';
 import { createSessionRow, liveStatuses, requireSessionByRef, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
-import { removeSessionFileBytes, sessionFileKeys } from '../session-files';
+import { removeSessionFileBytes, sessionFileKeys, toSessionObjectWire } from '../session-files';
+import { cappedLimit, decodeKeyset, encodeKeyset } from '../cursors';
 import { newestFirst } from '../../../core/wire';
 
 type SessionRow = typeof sessions.$inferSelect;
@@ -33,7 +34,16 @@ const sessionAlias = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -')
   .refine((a) => !a.startsWith('ses_'), 'must not look like a session id');
-export const objectAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, _ . : -');
+/**
+ * A session object alias: `/`-separated segments of letters, digits and `_ . @ : -` (BlobHub's
+ * grammar, which blobhub-worker mirrors for its `projects/…` prefixes and artifact paths), at most
+ * 256 characters, no `.` or `..` segment.
+ */
+export const objectAlias = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9_.@:-]+(\/[A-Za-z0-9_.@:-]+)*$/, 'must be /-separated segments of letters, digits, _ . @ : -')
+  .refine((a) => !a.split('/').some((segment) => segment === '.' || segment === '..'), 'must not have a . or .. segment');
 
 /** Session object values are JSON up to 1 MiB (the body limit). */
 const objectValue = z.unknown().refine((v) => v !== undefined, { message: 'value is required' });
@@ -106,16 +116,27 @@ export const sessionCommands = {
       await sessionScope(ctx, session_id);
       const row = await readSessionObject(ctx.app, session_id, alias);
       if (!row) throw notFound('session object');
-      return { session_object: { revision_id: ctx.revision.id, session_id, alias, updated_at: row.updatedAt.toISOString(), value: row.value } };
+      const object = toSessionObjectWire(ctx.revision.id, row);
+      // `object` is BlobHub's key (blobhub-worker reads it); `session_object` is the SPEC's
+      return { object, session_object: object };
     },
   }),
   list_session_objects: defineCommand({
     kind: 'query',
-    input: z.object({ session_id: sessionId }),
-    async run(ctx, { session_id }) {
+    input: z.object({
+      session_id: sessionId,
+      prefix: z.string().min(1).max(256).optional().describe('only aliases starting with this, e.g. `projects/`'),
+      cursor: z.string().max(700).optional(),
+      limit: cappedLimit(1000, 1000),
+    }),
+    async run(ctx, { session_id, prefix, cursor, limit }) {
       await sessionScope(ctx, session_id);
-      const rows = await listSessionObjects(ctx.app, session_id);
-      return { session_objects: rows.map((r) => ({ alias: r.alias, type: r.type, updated_at: r.updatedAt.toISOString() })) };
+      const after = decodeKeyset(z.string().min(1).max(256), cursor);
+      const rows = await listSessionObjects(ctx.app, session_id, { prefix, after, limit: limit + 1 });
+      const objects = rows.slice(0, limit).map((r) => ({ alias: r.alias, type: r.type, updated_at: r.updatedAt.toISOString() }));
+      const next = rows.length > limit ? encodeKeyset(objects[objects.length - 1].alias) : null;
+      // `objects` is BlobHub's key (blobhub-worker pages it); `session_objects` is the SPEC's
+      return { objects, session_objects: objects, cursor: next };
     },
   }),
   delete_session_object: defineCommand({
