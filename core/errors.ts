@@ -64,7 +64,9 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof TRPCError) {
     const cause = error.cause as { name?: string; issues?: ZodLikeIssue[] } | undefined;
     if (error.code === 'BAD_REQUEST' && cause?.issues) {
-      return { code: 'bad_request', message: describeIssues(cause.issues), details: cause.issues };
+      // A list's cursor is opaque to callers: one it did not give out is `invalid_cursor`.
+      const code = cause.issues.every((i) => i.path[0] === 'cursor') ? 'invalid_cursor' : 'bad_request';
+      return { code, message: describeIssues(cause.issues), details: cause.issues };
     }
     if (cause instanceof ApiError) return toErrorBody(cause);
     const code = specCodeOfTrpc[error.code] ?? 'internal';

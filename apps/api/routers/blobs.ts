@@ -9,7 +9,7 @@ import type { BlobRow } from '../../../core/engines';
 import { limitGroupsOf } from '../../../core/limits';
 import { newId } from '../../../core/ids';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
-import { afterCursor, blobName, blobWire, idOf, idOrName, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
+import { afterCursor, blobName, blobWire, idOf, idOrName, numberPageQuery, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
 import { blobs, revisions } from '../../../db/schema';
 import type { Db } from '../../../db/client';
 import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
@@ -147,7 +147,7 @@ export const blobByNameRouter = router({
 
   revisions: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions', tags: ['revisions'], summary: 'Revisions of a blob by name, newest first' } })
-    .input(z.object({ ...blobRef, ...pageQuery }))
+    .input(z.object({ ...blobRef, ...numberPageQuery }))
     .output(revisionList)
     .query(async ({ ctx, input }) => listRevisions(ctx.app, (await blobByRef(ctx, input, 'read')).blob, input)),
 
