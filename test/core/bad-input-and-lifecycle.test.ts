@@ -72,6 +72,16 @@ describe('bad input', () => {
     { name: 'a malformed cursor', send: () => owner.client.get('/orgs?limit=34&cursor=%0B%C2%8E9'), status: 400, code: 'invalid_cursor' },
     { name: 'a cursor that decodes to no id', send: () => owner.client.get(`/orgs/${orgId}/blobs?cursor=${Buffer.from("x' or 1=1").toString('base64url')}`), status: 400, code: 'invalid_cursor' },
     { name: 'a revision cursor that is not a number', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${Buffer.from('blb_x').toString('base64url')}`), status: 400, code: 'invalid_cursor' },
+    { name: 'a cursor of the wrong form for a numbered list', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${orgId}`), status: 400, code: 'invalid_cursor' },
+    // Credentials: an invalid one in any header is refused, even next to a valid one.
+    { name: 'a valid token next to a bogus X-API-Key', send: () => owner.client.request('POST', '/orgs', { name: 'two-creds' }, { 'x-api-key': 'bhk_bogus' }), status: 401, code: 'unauthenticated' },
+    { name: 'a valid API key next to a bogus bearer token', send: () => p.admin.request('POST', '/orgs', { name: 'two-creds' }, { authorization: 'Bearer not-a-token' }), status: 401, code: 'unauthenticated' },
+    { name: 'an Authorization header of another scheme', send: () => p.admin.request('POST', '/orgs', { name: 'basic' }, { authorization: 'Basic YTpi' }), status: 401, code: 'unauthenticated' },
+    { name: 'no credential on a route that needs one', send: () => p.anonymous.post('/orgs', { name: 'anon' }), status: 401, code: 'unauthenticated' },
+    { name: 'a public read with a bogus credential', send: () => p.anonymous.request('GET', `/blobs/${blobId}`, undefined, { 'x-api-key': 'bhk_bogus' }), status: 401, code: 'unauthenticated' },
+    // A target id of another kind than its target names nothing there (the document allows any id or name).
+    { name: 'a name where a blob id belongs under /blobs/…/members', send: () => owner.client.get('/blobs/notes/members'), status: 404, code: 'not_found' },
+    { name: 'an org id as a revision target', send: () => owner.client.put(`/revisions/${orgId}/metadata/k`, { value: 1 }), status: 404, code: 'not_found' },
     { name: 'demoting the last org admin', send: () => owner.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'read' }), status: 409, code: 'conflict' },
   ];
 
@@ -115,6 +125,18 @@ describe('bad input', () => {
       expectError(res, 405, 'method_not_allowed');
       expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
       expect(await coreRows()).toEqual(before);
+    }
+  });
+
+  it('continues after any cursor of the documented form, given out or not', async () => {
+    await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'second', type: 'workflow' });
+    const listed = await owner.client.get(`/orgs/${orgId}/blobs?limit=1`);
+    expect(listed.body.cursor).toMatch(/^blb_[0-9a-z]{26}$/);
+    const next = await owner.client.get(`/orgs/${orgId}/blobs?limit=1&cursor=${listed.body.cursor}`);
+    expect(next.body.blobs.map((b: { id: string }) => b.id)).not.toContain(listed.body.blobs[0].id);
+    for (const path of [`/orgs?cursor=org_${'z'.repeat(26)}`, '/orgs?cursor=123', `/blobs/${blobId}/revisions?cursor=999999999999999`]) {
+      const res = await owner.client.get(path);
+      expect(res.status, path).toBe(200);
     }
   });
 
