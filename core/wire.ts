@@ -50,6 +50,9 @@ export function unstorableTextPath(value: unknown, path: (string | number)[] = [
   return undefined;
 }
 
+/** An email address, documented by the very pattern zod checks (not the looser `format: email`). */
+export const emailAddress = z.string().regex(z.regexes.email, 'must be an email address').max(320);
+
 export const role = z.enum(['read', 'write', 'admin']);
 export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
 
@@ -58,8 +61,9 @@ export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
  * lists (revisions, event seqs). Documented with its exact pattern, so that every cursor the
  * document allows is one the list can continue after; a zod failure on it is `invalid_cursor`.
  */
-const keyCursor = z.string().regex(/^([a-z]{2,5}_[0-9a-z]{26}|[0-9]{1,15})$/, 'must be a cursor a list gave out (an id or a number)');
-const numberCursor = z.string().regex(/^[0-9]{1,15}$/, 'must be a cursor this list gave out (a number)');
+// Numbers stay below PostgreSQL's integer limit (2^31 - 1), which numbered lists compare against.
+const keyCursor = z.string().regex(/^([a-z]{2,5}_[0-9a-z]{26}|[0-9]{1,9})$/, 'must be a cursor a list gave out (an id or a number)');
+const numberCursor = z.string().regex(/^[0-9]{1,9}$/, 'must be a cursor this list gave out (a number)');
 const limit = z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20);
 
 export const pageQuery = { limit, cursor: keyCursor.optional() };

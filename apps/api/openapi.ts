@@ -18,7 +18,7 @@ interface Response {
 interface Operation {
   operationId: string;
   security?: Record<string, string[]>[];
-  parameters?: unknown[];
+  parameters?: { schema?: unknown }[];
   requestBody?: { content: { 'application/json': { schema: unknown; example?: unknown } } };
   responses: Record<string, Response>;
 }
@@ -37,6 +37,40 @@ const errorSchema: SchemaObject = {
 
 /** Every REST success body also carries `"status": "success"` (core/dialect.ts). */
 const successSchema: SchemaObject = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['success'] } } };
+
+/**
+ * The server refuses U+0000 and unpaired surrogates in any string or key of a request
+ * (apps/api/trpc.ts), because PostgreSQL cannot store them: the document says so for every string.
+ */
+const storableText = '^[^\\u0000\\ud800-\\udfff]*$';
+const storableJsonRef = { $ref: '#/components/schemas/StorableJson' };
+const storableJson: SchemaObject = {
+  description: 'Any JSON whose strings and keys PostgreSQL can store (no U+0000, no unpaired surrogate)',
+  anyOf: [
+    { type: 'string', pattern: storableText },
+    { type: ['number', 'boolean', 'null'] },
+    { type: 'array', items: storableJsonRef },
+    { type: 'object', propertyNames: { pattern: storableText }, additionalProperties: storableJsonRef },
+  ],
+};
+
+/** A request schema with storable text only: strings get the pattern, open objects and `{}` take StorableJson. */
+function storable(schema: unknown): unknown {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const s = schema as Record<string, unknown>;
+  if (Object.keys(s).length === 0 || (Object.keys(s).length === 1 && 'description' in s)) return { ...s, ...storableJsonRef };
+  const out: Record<string, unknown> = { ...s };
+  const types = ([] as unknown[]).concat(s.type ?? []);
+  if (types.includes('string') && !s.pattern && !s.enum) out.pattern = storableText;
+  if (types.includes('object')) {
+    out.propertyNames = { pattern: storableText };
+    out.additionalProperties = s.additionalProperties === false ? false : s.additionalProperties && Object.keys(s.additionalProperties).length ? storable(s.additionalProperties) : storableJsonRef;
+  }
+  if (s.properties) out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, storable(v)]));
+  if (s.items) out.items = storable(s.items);
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(s[key])) out[key] = (s[key] as unknown[]).map(storable);
+  return out;
+}
 
 const signedIn = [{ apiKey: [] }, { bearer: [] }];
 /** Anonymous callers may use the route too (public reads, sign-in); a credential, if sent, must be valid. */
@@ -117,7 +151,7 @@ export function openApiDocument(baseUrl: string) {
       apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
     },
   });
-  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema, Success: successSchema } };
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema, Success: successSchema, StorableJson: storableJson } };
   const authRequired = authRequiredRoutes();
   const operations = new Map<string, Operation>();
   for (const [path, byMethod] of Object.entries(doc.paths ?? {})) {
@@ -131,7 +165,10 @@ export function openApiDocument(baseUrl: string) {
       for (const status of errorStatusesOf(method, operation)) {
         operation.responses[status] = { description: errorDescriptions[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
       }
-      if (operation.requestBody && requestExamples[route]) operation.requestBody.content['application/json'].example = requestExamples[route];
+      for (const parameter of operation.parameters ?? []) parameter.schema = storable(parameter.schema);
+      const body = operation.requestBody?.content['application/json'];
+      if (body) body.schema = storable(body.schema);
+      if (body && requestExamples[route]) body.example = requestExamples[route];
     }
   }
   for (const [from, name, to, parameters] of links) {

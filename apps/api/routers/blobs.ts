@@ -163,7 +163,7 @@ export const blobByNameRouter = router({
 
   revision: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions/{ref}', tags: ['revisions'], summary: 'A revision of a blob by id, number or `default`' } })
-    .input(z.object({ ...blobRef, ref: z.string().min(1).max(64) }))
+    .input(z.object({ ...blobRef, ref: z.string().regex(/^(default|[0-9]{1,9}|rev_[0-9a-z]{26})$/, 'must be a revision id, a number or `default`') }))
     .output(z.object({ revision: revisionWire }))
     .query(async ({ ctx, input }) => {
       const { blob } = await blobByRef(ctx, input, 'read');
