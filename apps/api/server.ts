@@ -9,7 +9,7 @@ import type { App } from '../../core/app';
 import { startEngines } from '../../core/engines';
 import { toRestBody, toRestError } from '../../core/dialect';
 import { MAX_JSON_BODY } from '../../core/limits';
-import { toErrorBody, type ErrorBody } from '../../core/errors';
+import { badRequest, toErrorBody, type ErrorBody } from '../../core/errors';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { allowedMethodsOf } from './allowed-methods';
 import { openApiDocument } from './openapi';
@@ -79,7 +79,14 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   });
   // The node handler reads the body itself (co-body): malformed JSON is a 400 and an oversize
   // body a 413, where the fetch-Request adapter would surface a JSON SyntaxError as a 500.
-  const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
+  // The REST adapter has parsed the body by now and spreads it into the input, where a JSON string
+  // or array would pass for an empty object (a PATCH would succeed): only an object is a body.
+  const restContext = async (opts: { req: IncomingMessage & { body?: unknown } }) => {
+    const { body } = opts.req;
+    if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) throw badRequest('the JSON body must be an object');
+    return createContext(opts);
+  };
+  const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext: restContext, maxBodySize: MAX_JSON_BODY });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
   const allowedMethods = allowedMethodsOf(openApiDocument(`${app.publicUrl}/v1`).paths as Parameters<typeof allowedMethodsOf>[0]);

@@ -41,6 +41,8 @@ describe('bad input', () => {
   const cases: { name: string; send: () => Promise<ApiResponse>; status: number; code: string }[] = [
     { name: 'malformed JSON', send: () => rawRequest('POST', '/orgs', '{"name": "x",'), status: 400, code: 'bad_request' },
     { name: 'a JSON body that is not an object', send: () => rawRequest('POST', '/orgs', '"acme"'), status: 400, code: 'bad_request' },
+    { name: 'a JSON string as the body of a PATCH whose fields are all optional', send: () => rawRequest('PATCH', `/blobs/${blobId}`, '"\\u0003"'), status: 400, code: 'bad_request' },
+    { name: 'a JSON array as a body', send: () => rawRequest('PATCH', `/orgs/${orgId}`, '[{"description": "x"}]'), status: 400, code: 'bad_request' },
     { name: 'a wrong type', send: () => owner.client.post('/orgs', { name: 42 }), status: 400, code: 'bad_request' },
     { name: 'a missing field', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'no-type' }), status: 400, code: 'bad_request' },
     { name: 'an unknown enum value', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'v', type: 'video' }), status: 400, code: 'bad_request' },
