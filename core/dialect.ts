@@ -78,6 +78,19 @@ export function toRestBody(body: unknown): unknown {
   return { status: 'success', ...(walked as Record<string, unknown>) };
 }
 
+/**
+ * A success body's JSON schema as `toRestBody` sends it: records gain the clients' fields (so
+ * objects are open to more properties), blob types and terminal statuses are the clients' words.
+ */
+export function toRestSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toRestSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) if (!(key === 'additionalProperties' && value === false)) out[key] = toRestSchema(value);
+  if (Array.isArray(out.enum)) out.enum = [...new Set(out.enum.map((word: string) => clientBlobTypes[word as ShortBlobType] ?? clientStatusWords[word] ?? word))];
+  return out;
+}
+
 /** An error body: `{status: "error", error: "<code>", message, details?}` at the top level. */
 export function toRestError(error: ErrorBody) {
   return { status: 'error', error: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };

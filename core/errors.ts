@@ -64,7 +64,7 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof TRPCError) {
     const cause = error.cause as { name?: string; issues?: ZodLikeIssue[] } | undefined;
     if (error.code === 'BAD_REQUEST' && cause?.issues) {
-      return { code: 'bad_request', message: describeIssues(cause.issues), details: cause.issues };
+      return { code: codeOfIssues(cause.issues), message: describeIssues(cause.issues), details: cause.issues };
     }
     if (cause instanceof ApiError) return toErrorBody(cause);
     const code = specCodeOfTrpc[error.code] ?? 'internal';
@@ -73,6 +73,9 @@ export function toErrorBody(error: unknown): ErrorBody {
   }
   return { code: 'internal', message: 'internal error' };
 }
+
+/** A list's cursor is opaque to callers: input wrong only in its cursor is `invalid_cursor`. */
+export const codeOfIssues = (issues: ZodLikeIssue[]) => (issues.length && issues.every((i) => i.path[0] === 'cursor') ? 'invalid_cursor' : 'bad_request');
 
 function describeIssues(issues: ZodLikeIssue[]): string {
   const first = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { authorize, type Action, type Caller, type Role } from './access';
-import { ApiError, notFound, unauthenticated } from './errors';
+import { notFound, unauthenticated } from './errors';
 import { requireBlob, requireOrg, requireRevision } from './resources';
 import { idOf, idOrName } from './wire';
 
@@ -21,7 +21,10 @@ export const targetNameOf = (type: TargetType) =>
 /** The path parameters of a target route; `target_id`'s form depends on the target. */
 export const targetParams = <const T extends readonly [TargetName, ...TargetName[]]>(...names: T) => ({
   target: z.enum(names),
-  target_id: z.string().min(1).max(128).describe('id (orgs: id or name; users: id or `me`)'),
+  target_id: z
+    .string()
+    .regex(/^([a-z]{2,5}_[0-9a-z]{26}|[a-z0-9][a-z0-9-]{0,62})$/, 'must be an id or a name')
+    .describe('id (orgs: id or name; users: id or `me`)'),
 });
 
 const targetIdSchemas: Record<TargetName, z.ZodType<string>> = {
@@ -42,12 +45,9 @@ export interface ResolvedTarget {
   revisionId: string | null;
 }
 
+/** An id or name of another kind (a blob id under /orgs/…, a name under /blobs/…) names no such target. */
 function checkTargetId(target: TargetName, targetId: string) {
-  const parsed = targetIdSchemas[target].safeParse(targetId);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ ...i, path: ['target_id', ...i.path] }));
-    throw new ApiError('bad_request', `invalid input: target_id: ${parsed.error.issues[0].message}`, { details: issues });
-  }
+  if (!targetIdSchemas[target].safeParse(targetId).success) throw notFound(targetTypes[target]);
 }
 
 /** Loads the target and checks the caller may perform `action` on it (404 when it cannot even read it). */

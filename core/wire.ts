@@ -50,35 +50,36 @@ export function unstorableTextPath(value: unknown, path: (string | number)[] = [
   return undefined;
 }
 
+/** An email address, documented by the very pattern zod checks (not the looser `format: email`). */
+export const emailAddress = z.string().regex(z.regexes.email, 'must be an email address').max(320);
+
 export const role = z.enum(['read', 'write', 'admin']);
 export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
 
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20),
-  cursor: z.string().max(200).optional(),
-};
+/**
+ * A page's cursor is the raw key of the last item it showed: an id, or a number for numbered
+ * lists (revisions, event seqs). Documented with its exact pattern, so that every cursor the
+ * document allows is one the list can continue after; a zod failure on it is `invalid_cursor`.
+ */
+// Numbers stay below PostgreSQL's integer limit (2^31 - 1), which numbered lists compare against.
+const keyCursor = z.string().regex(/^([a-z]{2,5}_[0-9a-z]{26}|[0-9]{1,9})$/, 'must be a cursor a list gave out (an id or a number)');
+const numberCursor = z.string().regex(/^[0-9]{1,9}$/, 'must be a cursor this list gave out (a number)');
+const limit = z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20);
 
-export const encodeCursor = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
-/** A cursor this server gave out (base64url of an id or a number); anything else is `invalid_cursor`. */
-export function decodeCursor(cursor?: string): string | undefined {
-  if (!cursor) return undefined;
-  const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (encodeCursor(value) !== cursor || !/^[\w.:-]{1,200}$/.test(value)) throw invalidCursor();
-  return value;
-}
+export const pageQuery = { limit, cursor: keyCursor.optional() };
+/** The page query of a numbered list (revisions by number). */
+export const numberPageQuery = { limit, cursor: numberCursor.optional() };
 
 /** A cursor over a numbered list (revision numbers, event seqs). */
 export function decodeNumberCursor(cursor?: string): number | undefined {
-  const value = decodeCursor(cursor);
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw invalidCursor();
-  return Number(value);
+  if (!cursor) return undefined;
+  if (!numberCursor.safeParse(cursor).success) throw invalidCursor();
+  return Number(cursor);
 }
 
 /** Lists are newest first by their ULID id: the filter for the rows after a page's cursor. */
 export function afterCursor(id: PgColumn, cursor: string | undefined): SQL | undefined {
-  const after = decodeCursor(cursor);
-  return after ? lt(id, after) : undefined;
+  return cursor ? lt(id, cursor) : undefined;
 }
 
 /** One page of a list ordered newest first by its ULID id: the filter after `cursor`, and the order. */
@@ -89,7 +90,7 @@ export function newestFirst(id: PgColumn, cursor: string | undefined, ...filters
 /** Takes limit+1 rows (newest first) and turns them into a page with the next cursor. */
 export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string = (row) => (row as { id: string }).id) {
   const items = rows.slice(0, limit);
-  const cursor = rows.length > limit ? encodeCursor(keyOf(items[items.length - 1])) : null;
+  const cursor = rows.length > limit ? keyOf(items[items.length - 1]) : null;
   return { items, cursor };
 }
 

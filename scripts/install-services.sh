@@ -75,6 +75,20 @@ python_clients_install() {
   echo "$pins" >"$venv/.pins"
 }
 
+# schemathesis (from PyPI), the property-based fuzzer the API test runs against /v1/openapi.json
+# (test/core/fuzz.test.ts): a virtual environment in .tools/schemathesis on the machine's python3.
+SCHEMATHESIS_VERSION="4.32.5"
+schemathesis_install() {
+  local venv="$root/.tools/schemathesis" pin="schemathesis==$SCHEMATHESIS_VERSION"
+  if [ -x "$venv/bin/schemathesis" ] && [ "$(cat "$venv/.pins" 2>/dev/null)" = "$pin" ]; then return 0; fi
+  command -v python3 >/dev/null 2>&1 || apt_install /usr/bin/python3 python3 python3-venv
+  log "installing $pin into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$pin"
+  echo "$pin" >"$venv/.pins"
+}
+
 want="${1:-all}"
 case "$want" in all|temporal) go_install temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" ;; esac
 case "$want" in all|minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;; esac
@@ -83,4 +97,5 @@ case "$want" in all|compose) compose_install ;; esac
 case "$want" in all|python-clients) python_clients_install ;; esac
 # the browser the web app's tests drive (playwright-core with the system Chromium)
 case "$want" in all|chromium) apt_install /usr/bin/chromium chromium ;; esac
+case "$want" in all|schemathesis) schemathesis_install ;; esac
 log "ready in $bin"

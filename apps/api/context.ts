@@ -10,6 +10,8 @@ import { apiKeys, authTokens, users } from '../../db/schema';
 export interface PresentedCredentials {
   bearer?: string;
   apiKey?: string;
+  /** why an Authorization header that carries no Bearer credential is refused */
+  malformed?: string;
 }
 
 /** Accepts node's header record or a Fetch Headers object (the REST adapter hands us a Request). */
@@ -20,22 +22,25 @@ export function credentialsFromHeaders(headers: IncomingMessage['headers'] | Hea
   };
   const auth = read('authorization');
   const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
-  return { bearer, apiKey: read('x-api-key') };
+  const malformed = auth && !bearer ? 'the Authorization header must be `Bearer <token or API key>`' : undefined;
+  return { bearer, apiKey: read('x-api-key'), malformed };
 }
 
 /**
  * Resolves who is calling. No credential = anonymous; a credential that does not check out
- * (unknown, revoked, expired) is refused rather than downgraded to anonymous.
+ * (unknown, revoked, expired, malformed) is refused rather than downgraded to anonymous, in
+ * whichever header it comes: a valid API key does not excuse a bogus bearer token. With both
+ * valid, the API key speaks.
  */
 export async function resolveCaller(app: App, presented: PresentedCredentials): Promise<Caller> {
-  if (presented.apiKey) return callerFromApiKey(app, presented.apiKey);
-  if (presented.bearer) {
-    // BlobHub clients also send API keys as bearer tokens.
-    if (presented.bearer.startsWith('bhk_')) return callerFromApiKey(app, presented.bearer);
-    return callerFromAccessToken(app, presented.bearer);
-  }
-  return anonymous;
+  if (presented.malformed) throw unauthenticated(presented.malformed);
+  const fromKey = presented.apiKey ? await callerFromApiKey(app, presented.apiKey) : undefined;
+  const fromBearer = presented.bearer ? await callerFromBearer(app, presented.bearer) : undefined;
+  return fromKey ?? fromBearer ?? anonymous;
 }
+
+/** BlobHub clients also send API keys as bearer tokens. */
+const callerFromBearer = (app: App, bearer: string) => (bearer.startsWith('bhk_') ? callerFromApiKey(app, bearer) : callerFromAccessToken(app, bearer));
 
 async function callerFromAccessToken(app: App, token: string): Promise<Caller> {
   const [row] = await app.db

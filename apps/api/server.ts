@@ -4,19 +4,19 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from 'trpc-to-openapi';
+import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import type { App } from '../../core/app';
 import { startEngines } from '../../core/engines';
 import { toRestBody, toRestError } from '../../core/dialect';
 import { MAX_JSON_BODY } from '../../core/limits';
-import { toErrorBody, type ErrorBody } from '../../core/errors';
+import { badRequest, toErrorBody, type ErrorBody } from '../../core/errors';
 import { capacityStatus, writeMetrics } from '../../core/metrics';
 import { credentialsFromHeaders, resolveCaller } from './context';
 import { allowedMethodsOf } from './allowed-methods';
+import { openApiDocument } from './openapi';
 import { appRouter } from './router';
 import type { Context } from './trpc';
 import { webAppHandler } from './web';
-
 
 /**
  * Extra HTTP surfaces that are not JSON procedures: the realtime WebSocket, octet-stream
@@ -28,54 +28,11 @@ export interface HttpExtension {
   close?(): Promise<void> | void;
 }
 
-type SchemaObject = NonNullable<NonNullable<ReturnType<typeof generateOpenApiDocument>['components']>['schemas']>[string];
-
-/** The REST error body (BlobHub's dialect, core/dialect.ts), which is what every REST error response carries. */
-const errorSchema: SchemaObject = {
-  type: 'object',
-  required: ['status', 'error', 'message'],
-  properties: {
-    status: { type: 'string', enum: ['error'] },
-    error: { type: 'string', description: 'lower snake case, e.g. bad_request, not_found, conflict' },
-    message: { type: 'string' },
-    details: { description: 'e.g. the zod issues of a bad_request' },
-  },
-};
-
 /** The query parameters, each with all its values, in an object without a prototype. */
 function queryOf(url: URL): Record<string, string[]> {
   const query: Record<string, string[]> = Object.create(null);
   url.searchParams.forEach((value, key) => (query[key] ??= []).push(value));
   return query;
-}
-
-/** Every REST success body also carries `"status": "success"` (core/dialect.ts). */
-const successSchema: SchemaObject = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['success'] } } };
-
-type DocumentedResponse = { content?: { 'application/json'?: { schema?: unknown } } };
-
-export function openApiDocument(baseUrl: string) {
-  const doc = generateOpenApiDocument(appRouter, {
-    title: 'BlobHub API',
-    version: '1.0.0',
-    baseUrl,
-    securitySchemes: {
-      bearer: { type: 'http', scheme: 'bearer' },
-      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-    },
-  });
-  // trpc-to-openapi documents its own error shape; ours is rewritten by specErrorBodies below.
-  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: errorSchema, Success: successSchema } };
-  for (const operations of Object.values(doc.paths ?? {})) {
-    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, DocumentedResponse> }>)) {
-      for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        if (Number(status) >= 400) response.content = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
-        const json = response.content?.['application/json'];
-        if (Number(status) < 300 && json?.schema) json.schema = { allOf: [{ $ref: '#/components/schemas/Success' }, json.schema] };
-      }
-    }
-  }
-  return doc;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -123,7 +80,14 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   });
   // The node handler reads the body itself (co-body): malformed JSON is a 400 and an oversize
   // body a 413, where the fetch-Request adapter would surface a JSON SyntaxError as a 500.
-  const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext, maxBodySize: MAX_JSON_BODY });
+  // The REST adapter has parsed the body by now and spreads it into the input, where a JSON string
+  // or array would pass for an empty object (a PATCH would succeed): only an object is a body.
+  const restContext = async (opts: { req: IncomingMessage & { body?: unknown } }) => {
+    const { body } = opts.req;
+    if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) throw badRequest('the JSON body must be an object');
+    return createContext(opts);
+  };
+  const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext: restContext, maxBodySize: MAX_JSON_BODY });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
   const allowedMethods = allowedMethodsOf(openApiDocument(`${app.publicUrl}/v1`).paths as Parameters<typeof allowedMethodsOf>[0]);

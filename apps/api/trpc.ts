@@ -10,9 +10,12 @@ export interface Context {
   caller: Caller;
 }
 
+/** `auth: 'required'` marks procedures anonymous callers cannot use; the OpenAPI document's per-route security says so. */
+export type ProcedureMeta = OpenApiMeta & { auth?: 'required' };
+
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<ProcedureMeta>()
   .create({
     // The SPEC error body rides along in `data.blobhub`; the REST layer sends it as `{error}`.
     errorFormatter: ({ shape, error }) => {
@@ -36,7 +39,7 @@ export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => 
 });
 
 /** A signed-in user or an API key. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.meta({ auth: 'required' }).use(({ ctx, next }) => {
   if (ctx.caller.kind === 'anonymous') throw unauthenticated();
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });

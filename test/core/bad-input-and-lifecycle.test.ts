@@ -41,6 +41,8 @@ describe('bad input', () => {
   const cases: { name: string; send: () => Promise<ApiResponse>; status: number; code: string }[] = [
     { name: 'malformed JSON', send: () => rawRequest('POST', '/orgs', '{"name": "x",'), status: 400, code: 'bad_request' },
     { name: 'a JSON body that is not an object', send: () => rawRequest('POST', '/orgs', '"acme"'), status: 400, code: 'bad_request' },
+    { name: 'a JSON string as the body of a PATCH whose fields are all optional', send: () => rawRequest('PATCH', `/blobs/${blobId}`, '"\\u0003"'), status: 400, code: 'bad_request' },
+    { name: 'a JSON array as a body', send: () => rawRequest('PATCH', `/orgs/${orgId}`, '[{"description": "x"}]'), status: 400, code: 'bad_request' },
     { name: 'a wrong type', send: () => owner.client.post('/orgs', { name: 42 }), status: 400, code: 'bad_request' },
     { name: 'a missing field', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'no-type' }), status: 400, code: 'bad_request' },
     { name: 'an unknown enum value', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'v', type: 'video' }), status: 400, code: 'bad_request' },
@@ -72,6 +74,17 @@ describe('bad input', () => {
     { name: 'a malformed cursor', send: () => owner.client.get('/orgs?limit=34&cursor=%0B%C2%8E9'), status: 400, code: 'invalid_cursor' },
     { name: 'a cursor that decodes to no id', send: () => owner.client.get(`/orgs/${orgId}/blobs?cursor=${Buffer.from("x' or 1=1").toString('base64url')}`), status: 400, code: 'invalid_cursor' },
     { name: 'a revision cursor that is not a number', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${Buffer.from('blb_x').toString('base64url')}`), status: 400, code: 'invalid_cursor' },
+    { name: 'a number cursor beyond PostgreSQL integers (was a 500)', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=180044160831103`), status: 400, code: 'invalid_cursor' },
+    { name: 'a cursor of the wrong form for a numbered list', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${orgId}`), status: 400, code: 'invalid_cursor' },
+    // Credentials: an invalid one in any header is refused, even next to a valid one.
+    { name: 'a valid token next to a bogus X-API-Key', send: () => owner.client.request('POST', '/orgs', { name: 'two-creds' }, { 'x-api-key': 'bhk_bogus' }), status: 401, code: 'unauthenticated' },
+    { name: 'a valid API key next to a bogus bearer token', send: () => p.admin.request('POST', '/orgs', { name: 'two-creds' }, { authorization: 'Bearer not-a-token' }), status: 401, code: 'unauthenticated' },
+    { name: 'an Authorization header of another scheme', send: () => p.admin.request('POST', '/orgs', { name: 'basic' }, { authorization: 'Basic YTpi' }), status: 401, code: 'unauthenticated' },
+    { name: 'no credential on a route that needs one', send: () => p.anonymous.post('/orgs', { name: 'anon' }), status: 401, code: 'unauthenticated' },
+    { name: 'a public read with a bogus credential', send: () => p.anonymous.request('GET', `/blobs/${blobId}`, undefined, { 'x-api-key': 'bhk_bogus' }), status: 401, code: 'unauthenticated' },
+    // A target id of another kind than its target names nothing there (the document allows any id or name).
+    { name: 'a name where a blob id belongs under /blobs/…/members', send: () => owner.client.get('/blobs/notes/members'), status: 404, code: 'not_found' },
+    { name: 'an org id as a revision target', send: () => owner.client.put(`/revisions/${orgId}/metadata/k`, { value: 1 }), status: 404, code: 'not_found' },
     { name: 'demoting the last org admin', send: () => owner.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'read' }), status: 409, code: 'conflict' },
   ];
 
@@ -115,6 +128,18 @@ describe('bad input', () => {
       expectError(res, 405, 'method_not_allowed');
       expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
       expect(await coreRows()).toEqual(before);
+    }
+  });
+
+  it('continues after any cursor of the documented form, given out or not', async () => {
+    await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'second', type: 'workflow' });
+    const listed = await owner.client.get(`/orgs/${orgId}/blobs?limit=1`);
+    expect(listed.body.cursor).toMatch(/^blb_[0-9a-z]{26}$/);
+    const next = await owner.client.get(`/orgs/${orgId}/blobs?limit=1&cursor=${listed.body.cursor}`);
+    expect(next.body.blobs.map((b: { id: string }) => b.id)).not.toContain(listed.body.blobs[0].id);
+    for (const path of [`/orgs?cursor=org_${'z'.repeat(26)}`, '/orgs?cursor=123', `/blobs/${blobId}/revisions?cursor=999999999`]) {
+      const res = await owner.client.get(path);
+      expect(res.status, path).toBe(200);
     }
   });
 

@@ -58,7 +58,7 @@ describe('metadata', () => {
     expectError(await owner.client.put(`/blobs/${blobId}/metadata/ok`, {}), 400, 'bad_request');
     expectError(await owner.client.put(`/blobs/${blobId}/metadata/ok`, { value: 'x'.repeat(16 * 1024) }), 400, 'bad_request');
     expectError(await owner.client.put(`/orgs/${orgId}/metadata/ok`, { value: 1 }), 400, 'bad_request');
-    expectError(await owner.client.put(`/blobs/${revisionId}/metadata/ok`, { value: 1 }), 400, 'bad_request');
+    expectError(await owner.client.put(`/blobs/${revisionId}/metadata/ok`, { value: 1 }), 404, 'not_found');
     expectError(await stranger.client.put(`/blobs/${blobId}/metadata/ok`, { value: 1 }), 404, 'not_found');
     expectError(await p.anonymous.put(`/blobs/${blobId}/metadata/ok`, { value: 1 }), 401, 'unauthenticated');
     expectError(await stranger.client.get(`/blobs/${blobId}/metadata`), 404, 'not_found');

@@ -68,3 +68,61 @@ describe('GET /v1/openapi.json', () => {
     }
   });
 });
+
+describe('the document is as strict and as complete as the server', () => {
+  type Operation = { operationId: string; security: object[]; responses: Record<string, { links?: Record<string, { operationId: string }> }>; parameters?: { name: string; schema: { pattern?: string } }[]; requestBody?: { content: { 'application/json': { example?: unknown } } } };
+  const operationsOf = (doc: { paths: Record<string, Record<string, Operation>> }) =>
+    Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ route: `${method} ${path}`, op })));
+  const byRouteOf = (doc: { paths: Record<string, Record<string, Operation>> }) => new Map(operationsOf(doc).map(({ route, op }) => [route, op]));
+
+  it('declares per route whether anonymous callers may use it, and answers as declared', async () => {
+    const doc = (await p.anonymous.get('/v1/openapi.json')).body;
+    const byRoute = byRouteOf(doc);
+    expect(byRoute.get('post /orgs')!.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
+    expect(byRoute.get('get /blobs/{blob_id}')!.security).toEqual([{}, { apiKey: [] }, { bearer: [] }]);
+    expect(byRoute.get('post /auth/login')!.security).toContainEqual({});
+    for (const { route, op } of operationsOf(doc)) {
+      expect(op.responses['401'], route).toBeDefined();
+      if (!route.startsWith('get ')) expect(op.responses['409'], route).toBeDefined();
+      if (op.requestBody) expect(Object.keys(op.responses), route).toEqual(expect.arrayContaining(['400', '413', '415']));
+    }
+    // a route declared for signed-in callers only answers 401 to an anonymous one, not 404
+    expect((await p.anonymous.get('/orgs/nobody-here')).status).toBe(401);
+  });
+
+  it('documents cursors and target ids with the patterns the server checks', async () => {
+    const doc = (await p.anonymous.get('/v1/openapi.json')).body;
+    const params = operationsOf(doc).flatMap(({ op }) => op.parameters ?? []);
+    const cursors = params.filter((x) => x.name === 'cursor');
+    expect(cursors.length).toBeGreaterThan(5);
+    for (const cursor of cursors) expect(cursor.schema.pattern).toBeDefined();
+    for (const targetId of params.filter((x) => x.name === 'target_id')) expect(targetId.schema.pattern).toBeDefined();
+    // unstorable text (U+0000, unpaired surrogates) is refused in any key or string, so the document refuses it too
+    const orgBody = byRouteOf(doc).get('post /orgs')!.requestBody!.content['application/json'] as unknown as { schema: { propertyNames: { pattern: string }; properties: { description: { pattern: string } } } };
+    expect(new RegExp(orgBody.schema.propertyNames.pattern, 'u').test('a\u0000')).toBe(false);
+    expect(new RegExp(orgBody.schema.properties.description.pattern, 'u').test('ok 😀')).toBe(true);
+  });
+
+  it('accepts every revision ref its pattern allows', async () => {
+    await p.admin.post('/orgs', { name: 'refs' });
+    await p.admin.post('/orgs/refs/blobs', { name: 'model', type: 'workflow' });
+    for (const [ref, status] of [['default', 200], ['1', 200], ['999999999', 404], [`rev_${'z'.repeat(26)}`, 404]] as const) {
+      expect((await p.admin.get(`/blobs/refs/model/revisions/${ref}`)).status, ref).toBe(status);
+    }
+  });
+
+  it('links create → read → update → delete, with request examples the server accepts', async () => {
+    const doc = (await p.anonymous.get('/v1/openapi.json')).body;
+    const byRoute = byRouteOf(doc);
+    const linksOf = (route: string) => Object.values(byRoute.get(route)!.responses['200'].links ?? {}).map((l) => l.operationId);
+    expect(linksOf('post /orgs')).toEqual(expect.arrayContaining(['get /orgs/{org_id}', 'patch /orgs/{org_id}', 'delete /orgs/{org_id}'].map((r) => byRoute.get(r)!.operationId)));
+    expect(linksOf('post /orgs/{org_id}/blobs')).toEqual(expect.arrayContaining(['get /blobs/{blob_id}', 'patch /blobs/{blob_id}', 'delete /blobs/{blob_id}'].map((r) => byRoute.get(r)!.operationId)));
+
+    const orgExample = byRoute.get('post /orgs')!.requestBody!.content['application/json'].example;
+    const org = await p.admin.post('/orgs', orgExample);
+    expect(org.status, JSON.stringify(org.body)).toBe(200);
+    const blobExample = byRoute.get('post /orgs/{org_id}/blobs')!.requestBody!.content['application/json'].example;
+    const blob = await p.admin.post(`/orgs/${org.body.org.id}/blobs`, blobExample);
+    expect(blob.status, JSON.stringify(blob.body)).toBe(200);
+  });
+});

@@ -4,7 +4,7 @@ import { verifyPassword } from '../../../core/crypto';
 import { unauthenticated } from '../../../core/errors';
 import { redeemSetupToken } from '../../../core/setup';
 import { issueTokenPair, refreshAccessToken, revokeRefreshToken } from '../../../core/tokens';
-import { toUserWire, userWire } from '../../../core/wire';
+import { emailAddress, toUserWire, userWire } from '../../../core/wire';
 import { users } from '../../../db/schema';
 import { publicProcedure, router } from '../trpc';
 
@@ -13,7 +13,7 @@ const tokenPair = z.object({ access_token: z.string(), refresh_token: z.string()
 export const authRouter = router({
   login: publicProcedure
     .meta({ openapi: { method: 'POST', path: '/auth/login', tags: ['auth'], summary: 'Sign in with email and password' } })
-    .input(z.object({ email: z.string().email().max(320), password: z.string().min(1).max(1024) }))
+    .input(z.object({ email: emailAddress, password: z.string().min(1).max(1024) }))
     .output(tokenPair.extend({ user: userWire }))
     .mutation(async ({ ctx, input }) => {
       const [user] = await ctx.app.db.select().from(users).where(eq(users.email, input.email.toLowerCase()));

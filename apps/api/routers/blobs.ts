@@ -9,7 +9,7 @@ import type { BlobRow } from '../../../core/engines';
 import { limitGroupsOf } from '../../../core/limits';
 import { newId } from '../../../core/ids';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
-import { afterCursor, blobName, blobWire, idOf, idOrName, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
+import { afterCursor, blobName, blobWire, idOf, idOrName, numberPageQuery, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
 import { blobs, revisions } from '../../../db/schema';
 import type { Db } from '../../../db/client';
 import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
@@ -149,7 +149,7 @@ export const blobByNameRouter = router({
 
   revisions: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions', tags: ['revisions'], summary: 'Revisions of a blob by name, newest first' } })
-    .input(z.object({ ...blobRef, ...pageQuery }))
+    .input(z.object({ ...blobRef, ...numberPageQuery }))
     .output(revisionList)
     .query(async ({ ctx, input }) => listRevisions(ctx.app, (await blobByRef(ctx, input, 'read')).blob, input)),
 
@@ -165,7 +165,7 @@ export const blobByNameRouter = router({
 
   revision: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions/{ref}', tags: ['revisions'], summary: 'A revision of a blob by id, number or `default`' } })
-    .input(z.object({ ...blobRef, ref: z.string().min(1).max(64) }))
+    .input(z.object({ ...blobRef, ref: z.string().regex(/^(default|[0-9]{1,9}|rev_[0-9a-z]{26})$/, 'must be a revision id, a number or `default`') }))
     .output(z.object({ revision: revisionWire }))
     .query(async ({ ctx, input }) => {
       const { blob } = await blobByRef(ctx, input, 'read');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { engineForBlobType, findEngine } from '../../../core/engines';
-import { ApiError, badRequest } from '../../../core/errors';
+import { ApiError, badRequest, codeOfIssues } from '../../../core/errors';
 import { requireRevision } from '../../../core/resources';
 import { assertDraft } from '../../../core/revisions';
 import { idOf } from '../../../core/wire';
@@ -39,7 +39,9 @@ async function dispatch(ctx: Context, body: z.infer<typeof commandBody>, mode: '
     throw badRequest(`engine ${engine.name} does not serve ${blob.type} blobs`);
   }
   const parsed = command.input.safeParse(params);
-  if (!parsed.success) throw new ApiError('bad_request', `invalid parameters for ${commandName}`, { details: parsed.error.issues });
+  if (!parsed.success) {
+    throw new ApiError('bad_request', `invalid parameters for ${commandName}`, { details: parsed.error.issues, engineCode: codeOfIssues(parsed.error.issues) });
+  }
   if (command.draftOnly) assertDraft(revision);
   return command.run({ app: ctx.app, caller: ctx.caller, role, blob, revision }, parsed.data);
 }

@@ -4,7 +4,7 @@ import type { Transaction } from '../../../db/client';
 import { members, users } from '../../../db/schema';
 import { conflict, notFound } from '../../../core/errors';
 import { requireTarget, targetNameOf, targetParams, type ResolvedTarget } from '../../../core/targets';
-import { decodeCursor, idOf, isoDate, page, pageQuery, role } from '../../../core/wire';
+import { idOf, isoDate, page, pageQuery, role } from '../../../core/wire';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
 const params = targetParams('orgs', 'blobs');
@@ -87,12 +87,11 @@ export const membersRouter = router({
     .output(z.object({ members: z.array(memberWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const after = decodeCursor(input.cursor);
       const rows = await ctx.app.db
         .select({ member: members, name: users.name })
         .from(members)
         .innerJoin(users, eq(users.id, members.userId))
-        .where(and(ofTarget(target), after ? gt(members.userId, after) : undefined))
+        .where(and(ofTarget(target), input.cursor ? gt(members.userId, input.cursor) : undefined))
         .orderBy(asc(members.userId))
         .limit(input.limit + 1);
       const { items, cursor } = page(rows, input.limit, (r) => r.member.userId);

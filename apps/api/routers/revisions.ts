@@ -4,7 +4,7 @@ import { userIdOf } from '../../../core/access';
 import { conflict } from '../../../core/errors';
 import { requireBlob, requireRevision } from '../../../core/resources';
 import { commitRevision, openDraft, snapshotRevision } from '../../../core/revisions';
-import { decodeNumberCursor, idOf, page, pageQuery, revisionWire, toRevisionWire } from '../../../core/wire';
+import { decodeNumberCursor, idOf, numberPageQuery, page, revisionWire, toRevisionWire } from '../../../core/wire';
 import { blobs, metadata, revisions } from '../../../db/schema';
 import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
 import type { App } from '../../../core/app';
@@ -52,7 +52,7 @@ export const revisionsRouter = router({
 
   list: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{blob_id}/revisions', tags: ['revisions'], summary: 'Revisions of a blob, newest first' } })
-    .input(z.object({ blob_id: idOf('blob'), ...pageQuery }))
+    .input(z.object({ blob_id: idOf('blob'), ...numberPageQuery }))
     .output(revisionList)
     .query(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'read');

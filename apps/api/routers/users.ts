@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { actsAsInstanceAdmin } from '../../../core/access';
 import { forbidden, notFound } from '../../../core/errors';
 import { createUser } from '../../../core/users';
-import { orgWire, pageQuery, toUserWire, userWire } from '../../../core/wire';
+import { emailAddress, orgWire, pageQuery, toUserWire, userWire } from '../../../core/wire';
 import { listMyOrgs } from './orgs';
 import { users } from '../../../db/schema';
 import { authedProcedure, publicProcedure, router } from '../trpc';
@@ -11,7 +11,7 @@ import { authedProcedure, publicProcedure, router } from '../trpc';
 export const usersRouter = router({
   create: publicProcedure
     .meta({ openapi: { method: 'POST', path: '/users', tags: ['users'], summary: 'Create a user (instance admin, or anyone with open sign-up)' } })
-    .input(z.object({ email: z.string().email().max(320), name: z.string().min(1).max(200), password: z.string().min(8).max(1024) }))
+    .input(z.object({ email: emailAddress, name: z.string().min(1).max(200), password: z.string().min(8).max(1024) }))
     .output(z.object({ user: userWire }))
     .mutation(async ({ ctx, input }) => {
       const isAdmin = actsAsInstanceAdmin(ctx.caller);
