@@ -26,6 +26,13 @@ const field = (label: string) => page.getByLabel(label, { exact: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
 const detail = () => page.getByTestId('schedule-detail');
 const serverSchedule = async (id: string) => (await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'get_schedule', { schedule_id: id })).body.schedule;
+/** A `datetime-local` value for the instant, in the browser's own zone. */
+const localInput = (at: Date) =>
+  page.evaluate<string>(`(() => {
+    const d = new Date(${at.getTime()});
+    const p = (n) => String(n).padStart(2, '0');
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes());
+  })()`);
 const fireTimes = () => page.getByTestId('next-fire-times').getByRole('listitem');
 
 describe('the scheduler page', () => {
@@ -89,12 +96,27 @@ describe('the scheduler page', () => {
     expect(await detail().getByRole('listitem').count()).toBe(5);
   });
 
-  it('triggers now: the history shows a successful fire linking to the execution it started', async () => {
-    await button('Trigger now').click();
+  it('backfills a past window: the fire it missed runs and is listed with its scheduled time', async () => {
+    // The last 09:30 in Tokyo (00:30 UTC) that is over.
+    const fire = new Date();
+    fire.setUTCHours(0, 30, 0, 0);
+    if (fire.getTime() > Date.now() - 60_000) fire.setUTCDate(fire.getUTCDate() - 1);
+    await field('Backfill from').fill(await localInput(new Date(fire.getTime() - 10 * 60_000)));
+    await field('Backfill to').fill(await localInput(new Date(fire.getTime() + 10 * 60_000)));
+    await button('Backfill').click();
     const history = page.getByTestId('schedule-history');
     await history.getByText('success').waitFor({ timeout: 60_000 });
+    const [record] = (await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'list_executions', { schedule_id: new URL(page.url()).searchParams.get('schedule') })).body.executions;
+    expect(record).toMatchObject({ status: 'success', scheduled_at: fire.toISOString() });
+    expect(await history.getByRole('row').nth(1).textContent()).toContain(await page.evaluate<string>(`new Date('${fire.toISOString()}').toLocaleString()`));
+  });
+
+  it('triggers now: the history shows a successful fire linking to the execution it started', async () => {
+    await button('Trigger now').click();
+    const rows = page.getByTestId('schedule-history').getByRole('row');
+    await expect.poll(() => rows.filter({ hasText: 'success' }).count(), { timeout: 60_000 }).toBe(2);
     await browser.screenshot('scheduler-history');
-    await history.getByRole('link').first().click();
+    await rows.nth(1).getByRole('link').click();
     await page.waitForURL(/\/orgs\/acme\/blobs\/flows\/revisions\/rev_[^/]+\/executions\/exe_/);
     await page.getByTestId('execution-status').getByText('succeeded').waitFor({ timeout: 30_000 });
   });

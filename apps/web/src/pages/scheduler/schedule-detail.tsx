@@ -157,6 +157,7 @@ function ScheduleHistory({ revisionId, scheduleId }: { revisionId: string; sched
         empty="This schedule has not fired yet."
         columns={[
           { header: 'Fired', cell: (e) => when(e.created_at), className: 'text-slate-500' },
+          { header: 'Scheduled for', cell: (e) => when(e.scheduled_at), className: 'text-slate-500' },
           { header: 'Status', cell: (e) => <Badge value={e.status} /> },
           { header: 'Execution', cell: executionLink },
         ]}
