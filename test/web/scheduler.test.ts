@@ -120,4 +120,22 @@ describe('the scheduler page', () => {
     await page.waitForURL(/\/orgs\/acme\/blobs\/flows\/revisions\/rev_[^/]+\/executions\/exe_/);
     await page.getByTestId('execution-status').getByText('succeeded').waitFor({ timeout: 30_000 });
   });
+
+  it('creates a one-time schedule at a local time in its zone; it fires once and completes', async () => {
+    await page.goto('/orgs/acme/blobs/timers/schedules');
+    const runAt = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(Date.now() + 20_000)).replace(' ', 'T');
+    await field('Description').fill('One-off');
+    await field('Repeat').selectOption('one_time');
+    await field('Time zone').selectOption('Europe/Berlin');
+    await field('Run at').fill(runAt);
+    await field('Definition').selectOption('fib');
+    await field('Input data (JSON)').fill('[{"alias": "n", "value": {"type": "integer", "integer": 7}}]');
+    await button('Create schedule').click();
+    const row = page.getByTestId('schedules-table').getByRole('row').filter({ hasText: 'One-off' });
+    await row.getByText(`once at ${runAt}`).waitFor();
+    await row.getByRole('button', { name: 'Open' }).click();
+    await page.getByTestId('schedule-history').getByText('success').waitFor({ timeout: 60_000 });
+    const id = new URL(page.url()).searchParams.get('schedule')!;
+    await expect.poll(async () => (await serverSchedule(id)).state, { timeout: 30_000 }).toBe('completed');
+  });
 });
