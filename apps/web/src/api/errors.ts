@@ -1,6 +1,6 @@
 /** Any failure of an API call as a message a person can act on. */
 import { TRPCClientError } from '@trpc/client';
-import { JsonInputError } from '../ui/json';
+import { InputError } from '../ui/json';
 
 export interface ReadableError {
   title: string;
@@ -46,7 +46,7 @@ export function readableError(error: unknown): ReadableError {
     const issues = Array.isArray(details) ? (details as Issue[]).map(issueLine) : [];
     return { title: titles[data.code] ?? 'Request failed', message: error.message, issues };
   }
-  if (error instanceof JsonInputError) return { title: titles.BAD_REQUEST, message: error.message, issues: [] };
+  if (error instanceof InputError) return { title: titles.BAD_REQUEST, message: error.message, issues: [] };
   return { title: 'Something went wrong', message: error instanceof Error ? error.message : String(error), issues: [] };
 }
 

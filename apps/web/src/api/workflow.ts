@@ -4,7 +4,7 @@
  */
 import type { eventToWire } from '../../../../core/events';
 import type { ExecutionWire } from '../../../../engines/workflow/executions';
-import { api } from './trpc';
+import { engineCommands } from './engine';
 
 export const WORKFLOW_ENGINE = 'workflow_blobhub';
 
@@ -19,10 +19,7 @@ export interface DefinitionSummary {
   updated_at: string;
 }
 
-async function command<T>(kind: 'query' | 'command', revisionId: string, name: string, params: Record<string, unknown>): Promise<T> {
-  const body = { revision_id: revisionId, engine: WORKFLOW_ENGINE, command: name, ...params };
-  return (await (kind === 'query' ? api.data.query.mutate(body) : api.data.command.mutate(body))) as T;
-}
+const command = engineCommands(WORKFLOW_ENGINE);
 
 export const workflow = {
   listDefinitions: (revisionId: string) => command<{ definitions: DefinitionSummary[] }>('query', revisionId, 'list_definitions', { limit: 100 }),
@@ -41,3 +38,6 @@ export const workflow = {
   signalExecution: (revisionId: string, executionId: string, name: string, payload: unknown) =>
     command<object>('command', revisionId, 'signal_execution', { execution_id: executionId, name, payload }),
 };
+
+/** The hint under every JSON field of a workflow's input data. */
+export const inputDataHint = 'e.g. [{"alias": "n", "value": {"type": "integer", "integer": 10}}]';

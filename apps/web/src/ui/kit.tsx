@@ -84,6 +84,12 @@ const badgeLooks: Record<string, string> = {
   public: 'bg-emerald-50 text-emerald-800 ring-emerald-200',
   private: 'bg-slate-100 text-slate-700 ring-slate-200',
   admin: 'bg-violet-50 text-violet-800 ring-violet-200',
+  active: 'bg-emerald-50 text-emerald-800 ring-emerald-200',
+  paused: 'bg-amber-50 text-amber-800 ring-amber-200',
+  completed: 'bg-slate-100 text-slate-600 ring-slate-300',
+  success: 'bg-emerald-50 text-emerald-800 ring-emerald-200',
+  access_error: 'bg-red-50 text-red-800 ring-red-200',
+  invocation_error: 'bg-red-50 text-red-800 ring-red-200',
 };
 
 export function Badge({ value }: { value: string }) {

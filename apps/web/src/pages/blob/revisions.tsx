@@ -10,8 +10,16 @@ import { useBlob } from './layout';
 export type Revision = ApiOutputs['revisions']['list']['revisions'][number];
 
 export function useRevisions(blobId: string, cursor?: string) {
-  return useQuery({ queryKey: ['revisions', blobId, cursor], queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }) });
+  return useQuery({ queryKey: ['revisions', blobId, cursor], queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }), enabled: Boolean(blobId) });
 }
+
+/** One option per revision, its number and phase shown, its id the value. */
+export const RevisionOptions = ({ revisions }: { revisions?: Revision[] }) =>
+  revisions?.map((r) => (
+    <option key={r.id} value={r.id}>
+      Revision {r.number} ({r.phase})
+    </option>
+  ));
 
 /** Names of the organization's members, to say who made a revision. */
 function useMemberNames(org: string) {

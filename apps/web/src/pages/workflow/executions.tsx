@@ -2,14 +2,14 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { workflow, type ExecutionStatus } from '../../api/workflow';
+import { inputDataHint, workflow, type ExecutionStatus } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duration, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useBlob } from '../blob/layout';
-import { useRevisions } from '../blob/revisions';
+import { RevisionOptions, useRevisions } from '../blob/revisions';
 
 export const executionStatuses: ExecutionStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
 
@@ -38,11 +38,7 @@ export function ExecutionsPage() {
         actions={
           <>
             <select className="input w-44" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => pickRevision(e.target.value)}>
-              {revisions.data?.revisions.map((r) => (
-                <option key={r.id} value={r.id}>
-                  Revision {r.number} ({r.phase})
-                </option>
-              ))}
+              <RevisionOptions revisions={revisions.data?.revisions} />
             </select>
             <select
               className="input w-36"
@@ -114,7 +110,7 @@ function RunForm({ revisionId }: { revisionId: string }) {
               ))}
             </select>
           </Field>
-          <Field label="Input data (JSON)" hint='e.g. [{"alias": "n", "value": {"type": "integer", "integer": 10}}]'>
+          <Field label="Input data (JSON)" hint={inputDataHint}>
             <textarea className="input h-28 font-mono text-xs" {...form.bind('inputs')} />
           </Field>
           <ErrorNotice error={run.error ?? definitions.error} />

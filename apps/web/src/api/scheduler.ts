@@ -1,0 +1,50 @@
+/** The scheduler engine's commands (SPEC §5). Result types come from the engine's own code. */
+import type { overlapPolicies, ScheduleSpec, toScheduleExecutionWire } from '../../../../engines/scheduler/model';
+import type { scheduleWire } from '../../../../engines/scheduler/store';
+import { engineCommands } from './engine';
+
+export const SCHEDULER_ENGINE = 'scheduler_blobhub';
+
+export type Schedule = Awaited<ReturnType<typeof scheduleWire>>;
+export type ScheduleExecution = ReturnType<typeof toScheduleExecutionWire>;
+export type OverlapPolicy = (typeof overlapPolicies)[number];
+export type InvocationTarget = ScheduleSpec['invocation_target'];
+
+/** The target by ids, also for a schedule written in BlobHub's client form. */
+export const resolvedTargetOf = (s: Schedule): InvocationTarget =>
+  ('resolved_invocation_target' in s && s.resolved_invocation_target) || (s.invocation_target as InvocationTarget);
+
+/** What the create form sends; the server validates and answers field by field. */
+export interface NewSchedule {
+  repeat: 'one_time' | 'recurring_cron';
+  cron_expression?: string;
+  invocation_time?: string;
+  timezone: string;
+  overlap_policy: OverlapPolicy;
+  catchup_window_seconds?: number;
+  description?: string;
+  invocation_target_type: 'workflow';
+  invocation_target: { org_id: string; blob_id: string; revision_id: string; workflow_alias: string; input_data?: unknown[] };
+}
+
+const command = engineCommands(SCHEDULER_ENGINE);
+const ref = (scheduleId: string) => ({ schedule_id: scheduleId });
+
+export const scheduler = {
+  listSchedules: (revisionId: string) => command<{ schedules: Schedule[] }>('query', revisionId, 'list_schedules', { limit: 100 }),
+  createSchedule: (revisionId: string, params: NewSchedule) => command<{ schedule: Schedule }>('command', revisionId, 'create_schedule', { ...params }),
+  pauseSchedule: (revisionId: string, scheduleId: string, note: string) =>
+    command<{ schedule: Schedule }>('command', revisionId, 'pause_schedule', { ...ref(scheduleId), note: note || undefined }),
+  unpauseSchedule: (revisionId: string, scheduleId: string) => command<{ schedule: Schedule }>('command', revisionId, 'unpause_schedule', ref(scheduleId)),
+  triggerSchedule: (revisionId: string, scheduleId: string) => command<{ schedule: Schedule }>('command', revisionId, 'trigger_schedule', ref(scheduleId)),
+  backfillSchedule: (revisionId: string, scheduleId: string, start: string, end: string) =>
+    command<{ schedule: Schedule }>('command', revisionId, 'backfill_schedule', { ...ref(scheduleId), start, end }),
+  deleteSchedule: (revisionId: string, scheduleId: string) => command<object>('command', revisionId, 'delete_schedule', ref(scheduleId)),
+  previewSchedule: (revisionId: string, cronExpression: string, timezone: string) =>
+    command<{ next_fire_times: string[] }>('query', revisionId, 'preview_schedule', { cron_expression: cronExpression, timezone, count: 5 }),
+  listExecutions: (revisionId: string, scheduleId: string, startExecutionId?: string) =>
+    command<{ executions: ScheduleExecution[]; last_execution_id: string | null }>('query', revisionId, 'list_executions', {
+      ...ref(scheduleId),
+      start_execution_id: startExecutionId,
+    }),
+};

@@ -1,0 +1,70 @@
+/** A scheduler blob's schedules on one revision: the list, a new-schedule form, and one schedule opened. */
+import { useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
+import { scheduler, type Schedule } from '../../api/scheduler';
+import { Badge, Button, Card, ErrorNotice } from '../../ui/kit';
+import { DataTable } from '../../ui/table';
+import { useBlob } from '../blob/layout';
+import { RevisionOptions, useRevisions } from '../blob/revisions';
+import { CreateScheduleForm } from './create-schedule';
+import { ScheduleDetail } from './schedule-detail';
+
+export const timingOf = (s: Schedule) => (s.repeat === 'one_time' ? `once at ${s.invocation_time}` : `cron(${s.cron_expression})`);
+
+export function SchedulesPage() {
+  const { blob } = useBlob();
+  const revisions = useRevisions(blob.id);
+  const [params, setParams] = useSearchParams();
+  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  const openId = params.get('schedule');
+  const schedules = useQuery({ queryKey: ['schedules', revisionId], queryFn: () => scheduler.listSchedules(revisionId!), enabled: Boolean(revisionId) });
+  const open = schedules.data?.schedules.find((s) => s.id === openId);
+  const select = (next: { revision?: string; schedule?: string }) => setParams({ revision: next.revision ?? revisionId ?? '', ...(next.schedule ? { schedule: next.schedule } : {}) });
+  return (
+    <div className="grid gap-6 lg:grid-cols-3">
+      <div className="space-y-6 lg:col-span-2">
+        <Card
+          title="Schedules"
+          actions={
+            <select className="input w-44" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => select({ revision: e.target.value })}>
+              <RevisionOptions revisions={revisions.data?.revisions} />
+            </select>
+          }
+        >
+          <ErrorNotice error={schedules.error ?? revisions.error} />
+          <DataTable
+            testId="schedules-table"
+            rows={schedules.data?.schedules}
+            rowKey={(s) => s.id}
+            empty="No schedules on this revision yet."
+            columns={[
+              {
+                header: 'Schedule',
+                cell: (s) => (
+                  <>
+                    <p className="font-medium">{s.description || s.id}</p>
+                    <p className="font-mono text-xs text-slate-500">{timingOf(s)}</p>
+                  </>
+                ),
+              },
+              { header: 'Time zone', cell: (s) => s.timezone, className: 'text-slate-500' },
+              { header: 'State', cell: (s) => <Badge value={s.state} /> },
+              { header: 'Next fire', cell: (s) => (s.next_fire_times[0] ? new Date(s.next_fire_times[0]).toLocaleString() : '—'), className: 'text-slate-500' },
+              {
+                header: '',
+                className: 'text-right',
+                cell: (s) => (
+                  <Button onClick={() => select({ schedule: s.id })} disabled={s.id === openId}>
+                    Open
+                  </Button>
+                ),
+              },
+            ]}
+          />
+        </Card>
+        {open && revisionId && <ScheduleDetail revisionId={revisionId} schedule={open} onDeleted={() => select({})} />}
+      </div>
+      {revisionId && <CreateScheduleForm revisionId={revisionId} />}
+    </div>
+  );
+}
