@@ -39,7 +39,9 @@ it('streams a real workflow execution live, matching its stored events', async (
   const stored = (await p.admin.data(revisionId, ENGINE, 'list_execution_events', { execution_id: executionId, limit: 1000 })).body.events;
   await client.waitForEvents(stored.length, session.id);
   await client.waitForEvents(stored.length, executionId);
-  expect(client.events(session.id)).toEqual(stored.map((e: object) => expect.objectContaining(e)));
+  // REST answers event times as ISO strings (the published clients' dialect), the WebSocket as milliseconds.
+  const asStored = (e: { created_at: number }) => ({ ...e, created_at: new Date(e.created_at).toISOString() });
+  expect(client.events(session.id).map(asStored)).toEqual(stored.map((e: object) => expect.objectContaining(e)));
   expect(client.events(executionId).map((e) => e.id)).toEqual(stored.map((e: { id: string }) => e.id));
   expect(stored.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['execution_started', 'flow.entered', 'processor.entered', 'execution_ended']));
   await Promise.all([client.close(), lifecycle.close()]);
