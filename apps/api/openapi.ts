@@ -104,6 +104,12 @@ function errorStatusesOf(method: string, operation: Operation): string[] {
 }
 
 /** Request body examples, for readers and the fuzzer's examples phase. */
+/** Exactly one of two fields, which a zod refine checks but the generated schema cannot say. */
+const exactlyOneOf = (a: string, b: string) => ({ oneOf: [{ required: [a], not: { required: [b] } }, { required: [b], not: { required: [a] } }] });
+const bodyConstraints: Record<string, object> = {
+  'post /{target}/{target_id}/members': exactlyOneOf('user_id', 'email'),
+};
+
 const requestExamples: Record<string, unknown> = {
   'post /orgs': { name: 'acme', display_name: 'Acme', description: 'Models and workflows of Acme' },
   'patch /orgs/{org_id}': { display_name: 'Acme Inc.', description: 'Acme’s blobs' },
@@ -169,7 +175,7 @@ export function openApiDocument(baseUrl: string) {
       }
       for (const parameter of operation.parameters ?? []) parameter.schema = storable(parameter.schema);
       const body = operation.requestBody?.content['application/json'];
-      if (body) body.schema = storable(body.schema);
+      if (body) body.schema = { ...(storable(body.schema) as object), ...bodyConstraints[route] };
       if (body && requestExamples[route]) body.example = requestExamples[route];
     }
   }
