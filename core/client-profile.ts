@@ -4,9 +4,8 @@
  * `url` including `/v1`. The clients read it from the home directory only, so dev mode writes one
  * under its data dir and tells the user to point HOME there (or to run `blobhub login`).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { saveProfile } from '../sdk/profiles';
 
 export interface ClientProfile {
   name: string;
@@ -15,26 +14,14 @@ export interface ClientProfile {
   url: string;
 }
 
-interface ProfileFile {
-  default?: string | null;
-  profiles?: Record<string, { key: string; url: string }>;
-}
-
 /** The home directory (for HOME=…) whose `.blobhub/credentials.yaml` dev mode writes. */
 export const clientHomeOf = (dataDir: string) => path.join(dataDir, 'client-home');
 export const credentialsFileOf = (home: string) => path.join(home, '.blobhub', 'credentials.yaml');
 
-/** Adds (or replaces) one profile and makes it the default; other profiles are kept. Returns the file. */
+/** Adds (or replaces) one profile and makes it the default, as `blobhub login` does; returns the file. */
 export function writeClientProfile(home: string, profile: ClientProfile): string {
   const file = credentialsFileOf(home);
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const current: ProfileFile = existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as ProfileFile | null) ?? {}) : {};
-  const next: ProfileFile = { default: profile.name, profiles: { ...current.profiles, [profile.name]: { key: profile.key, url: profile.url } } };
-  // written beside and renamed, so a reader never sees half a file; 0600 before any key is in it
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, stringify(next), { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, file);
+  saveProfile(profile.name, { key: profile.key, url: profile.url }, file);
   return file;
 }
 

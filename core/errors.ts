@@ -43,7 +43,8 @@ export const badRequest = (message: string, details?: unknown) => new ApiError('
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 export const forbidden = (message = 'you do not have access to this resource') => new ApiError('forbidden', message);
 export const conflict = (message: string, details?: unknown) => new ApiError('conflict', message, { details });
-export const invalidCursor = () => new ApiError('bad_request', 'this cursor was not given out by this list; start again without it', { engineCode: 'invalid_cursor' });
+export const invalidCursor = (why = 'the cursor is malformed or belongs to another listing') =>
+  new ApiError('bad_request', `invalid cursor: ${why}; pass back a cursor exactly as a page returned it`, { engineCode: 'invalid_cursor' });
 export const unauthenticated = (message = 'sign in to do this') => new ApiError('unauthenticated', message);
 
 export interface ErrorBody {

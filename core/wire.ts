@@ -3,7 +3,6 @@ import { and, desc, lt, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { blobs, orgs, revisions, users, operations } from '../db/schema';
-import { invalidCursor } from './errors';
 import { idPrefixes, type IdKind } from './ids';
 import { MAX_LIST_LIMIT } from './limits';
 
@@ -70,12 +69,8 @@ export const pageQuery = { limit, cursor: keyCursor.optional() };
 /** The page query of a numbered list (revisions by number). */
 export const numberPageQuery = { limit, cursor: numberCursor.optional() };
 
-/** A cursor over a numbered list (revision numbers, event seqs). */
-export function decodeNumberCursor(cursor?: string): number | undefined {
-  if (!cursor) return undefined;
-  if (!numberCursor.safeParse(cursor).success) throw invalidCursor();
-  return Number(cursor);
-}
+/** The number in a numbered list's cursor (revision numbers, event seqs), which `numberPageQuery` checked. */
+export const decodeNumberCursor = (cursor?: string): number | undefined => (cursor === undefined ? undefined : Number(cursor));
 
 /** Lists are newest first by their ULID id: the filter for the rows after a page's cursor. */
 export function afterCursor(id: PgColumn, cursor: string | undefined): SQL | undefined {

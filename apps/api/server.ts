@@ -90,7 +90,8 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   const rest = createOpenApiNodeHttpHandler({ router: appRouter, createContext: restContext, maxBodySize: MAX_JSON_BODY });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
   const docs = await docsHandler();
-  const allowedMethods = allowedMethodsOf(openApiDocument(`${app.publicUrl}/v1`).paths as Parameters<typeof allowedMethodsOf>[0]);
+  const document = openApiDocument(`${app.publicUrl}/v1`);
+  const allowedMethods = allowedMethodsOf(document.paths as Parameters<typeof allowedMethodsOf>[0]);
   const web = webAppHandler();
 
   const server = createServer(async (req, res) => {
@@ -100,7 +101,7 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return readiness(app, res);
       if (url.pathname === '/metrics') return writeMetrics(res);
-      if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, openApiDocument(`${app.publicUrl}/v1`));
+      if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, document);
       if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return docs(url, res);
       if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
       if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) {

@@ -1,9 +1,6 @@
 /** Paging of the session lists: opaque keyset cursors (base64url JSON checked on the way back in) and limits. */
 import { z } from 'zod';
-import { ApiError } from '../../core/errors';
-
-export const invalidCursor = (why = 'the cursor is malformed or belongs to another listing') =>
-  new ApiError('bad_request', `invalid cursor: ${why}; pass back a cursor exactly as a page returned it`, { engineCode: 'invalid_cursor' });
+import { invalidCursor } from '../../core/errors';
 
 export function encodeKeyset(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');

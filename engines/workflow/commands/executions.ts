@@ -8,7 +8,7 @@ import { eventToWire } from '../../../core/events';
 import { badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { hasPrefix } from '../../../core/ids';
-import { decodeNumberCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
+import { decodeNumberCursor, idOf, isoDate, numberPageQuery, page, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
@@ -144,7 +144,7 @@ export const executionCommands = {
       ascending: z.boolean().default(true),
       created_since: z.union([z.number().int().min(0), isoDate]).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
-      cursor: z.string().max(200).optional(),
+      cursor: numberPageQuery.cursor,
     }),
     async run(ctx, { execution_id, after, ascending, created_since, limit, cursor }) {
       await requireExecution(ctx, execution_id);

@@ -10,7 +10,8 @@ import { eventToWire } from '../../../core/events';
 import { idOf } from '../../../core/wire';
 import type { Db } from '../../../db/client';
 import { events } from '../../../db/schema';
-import { cappedLimit, decodeKeyset, encodeKeyset, invalidCursor } from '../cursors';
+import { invalidCursor } from '../../../core/errors';
+import { cappedLimit, decodeKeyset, encodeKeyset } from '../cursors';
 import { sessionScope } from './sessions';
 
 /** Event times are epoch milliseconds; an ISO instant (or a numeric string) is accepted too. */

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { notFound } from '../../../core/errors';
 import type { Db } from '../../../db/client';
 import { graphElements } from '../../../db/schema';
-import { decodeKeyset, encodeKeyset, invalidCursor } from '../cursors';
+import { invalidCursor } from '../../../core/errors';
+import { decodeKeyset, encodeKeyset } from '../cursors';
 import type { ElementRow } from './model';
 
 export interface GraphRef {
