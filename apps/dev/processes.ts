@@ -43,6 +43,8 @@ export async function waitForPort(port: number, child: ChildProcess, timeoutMs =
 
 export interface ManagedProcess {
   child: ChildProcess;
+  /** the last 4,000 characters the child wrote to stderr (empty when verbose) */
+  stderrTail(): string;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.P
   });
   return {
     child,
+    stderrTail: () => stderrTail,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode) return resolve();

@@ -13,6 +13,19 @@ export interface TemporalDevServer extends ManagedProcess {
  * SQLite file persists across starts; without, state lives in memory (tests).
  */
 export async function startTemporalDevServer(opts: { dataDir?: string; port?: number; uiPort?: number; headless?: boolean; verbose?: boolean } = {}): Promise<TemporalDevServer> {
+  // A port freePort() found can be taken by another process before Temporal binds it: try again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(opts: { dataDir?: string; port?: number; uiPort?: number; headless?: boolean; verbose?: boolean }): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', 'default', '--log-level', 'error'];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
@@ -29,6 +42,11 @@ export async function startTemporalDevServer(opts: { dataDir?: string; port?: nu
     uiUrl = `http://localhost:${uiPort}`;
   }
   const proc = startProcess(toolPath('temporal'), args, { verbose: opts.verbose });
-  await waitForPort(port, proc.child, 120_000, 'temporal dev server');
+  try {
+    await waitForPort(port, proc.child, 120_000, 'temporal dev server');
+  } catch (error) {
+    if (proc.stderrTail().includes('address already in use')) throw new PortTakenError((error as Error).message);
+    throw error;
+  }
   return { ...proc, address: `127.0.0.1:${port}`, uiUrl };
 }
