@@ -1,6 +1,6 @@
 import type { App } from '../core/app';
-import { createWorkflowActivities } from '../engines/workflow/activities';
-import { createSchedulerActivities } from './scheduler';
+import { createSchedulerActivities } from '../engines/scheduler/temporal/activities';
+import { createWorkflowActivities } from '../engines/workflow/temporal/activities';
 
 /** Every activity the worker registers, bound to the process's App. */
 export function createActivities(app: App) {

@@ -1,3 +1,3 @@
-// Temporal workflow code: deterministic, no I/O. Each engine's workflows are re-exported here.
-export { scheduleFireWorkflow } from './scheduler';
-export { blobhubExecution } from './execution';
+// The worker's workflow bundle: each engine's Temporal workflow code (deterministic, no I/O).
+export { scheduleFireWorkflow } from '../engines/scheduler/temporal/workflows';
+export { blobhubExecution } from '../engines/workflow/temporal/interpreter';

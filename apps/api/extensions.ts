@@ -2,7 +2,7 @@ import type { App } from '../../core/app';
 import { onnxHttpExtension } from '../../engines/onnx/http';
 import { workflowHttpExtension } from '../../engines/workflow/http';
 import { realtimeExtension } from './realtime';
-import type { HttpExtension } from './server';
+import type { HttpExtension } from '../../core/http';
 
 /** The non-procedure HTTP surfaces of every area (realtime, raw uploads, signed URLs). */
 export async function apiExtensions(app: App): Promise<HttpExtension[]> {

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,23 +9,14 @@ import { startEngines } from '../../core/engines';
 import { toRestBody, toRestError } from '../../core/dialect';
 import { MAX_JSON_BODY } from '../../core/limits';
 import { badRequest, toErrorBody, type ErrorBody } from '../../core/errors';
+import type { HttpExtension } from '../../core/http';
 import { capacityStatus, writeMetrics } from '../../core/metrics';
-import { credentialsFromHeaders, resolveCaller } from './context';
+import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
 import { allowedMethodsOf } from './allowed-methods';
 import { openApiDocument } from './openapi';
 import { appRouter } from './router';
 import type { Context } from './trpc';
 import { webAppHandler } from './web';
-
-/**
- * Extra HTTP surfaces that are not JSON procedures: the realtime WebSocket, octet-stream
- * uploads, the local blob store's signed URLs. Each returns true when it handled the request.
- */
-export interface HttpExtension {
-  handle?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> | boolean;
-  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  close?(): Promise<void> | void;
-}
 
 /** The query parameters, each with all its values, in an object without a prototype. */
 function queryOf(url: URL): Record<string, string[]> {

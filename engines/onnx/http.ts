@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
-import { credentialsFromHeaders, resolveCaller } from '../../apps/api/context';
-import { readRawCommandText } from '../../apps/api/raw-command';
-import type { HttpExtension } from '../../apps/api/server';
+import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
+import { readRawCommandText } from '../../core/raw-command';
+import type { HttpExtension } from '../../core/http';
 import { userIdOf } from '../../core/access';
 import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';

@@ -11,7 +11,7 @@ import { isClientTarget } from './client-target';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
 import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, scheduleWire } from './store';
-import { overlapToTemporal, previewFireTimes, scheduleHandle } from './temporal';
+import { overlapToTemporal, previewFireTimes, scheduleHandle } from './temporal/schedules';
 import { validateTarget, validateTiming } from './validate';
 
 const scheduleRef = z.object({ schedule_id: idOf('schedule') });

@@ -8,7 +8,7 @@ import type { App } from '../../core/app';
 import { ApiError, notFound } from '../../core/errors';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { specOf, type ScheduleRow } from './model';
-import { createTemporalSchedule, deleteTemporalSchedule, describeTemporalSchedule, upsertTemporalSchedule } from './temporal';
+import { createTemporalSchedule, deleteTemporalSchedule, describeTemporalSchedule, upsertTemporalSchedule } from './temporal/schedules';
 import type { ScheduleDescription } from '@temporalio/client';
 
 const unavailable = (what: string, cause: unknown) =>

@@ -8,9 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
-import { credentialsFromHeaders, resolveCaller } from '../../apps/api/context';
-import { readRawCommandText } from '../../apps/api/raw-command';
-import type { HttpExtension } from '../../apps/api/server';
+import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
+import { readRawCommandText } from '../../core/raw-command';
+import type { HttpExtension } from '../../core/http';
 import type { App } from '../../core/app';
 import { engineForBlobType } from '../../core/engines';
 import { ApiError, badRequest, toErrorBody } from '../../core/errors';

@@ -4,7 +4,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Caller } from '../../../core/access';
 import type { App } from '../../../core/app';
 import type { EventRow } from '../../../core/events';
-import type { PresentedCredentials } from '../context';
+import type { PresentedCredentials } from '../../../core/auth';
 import { eventNotification, type EventHub, type EventListener } from './hub';
 import {
   addParams,

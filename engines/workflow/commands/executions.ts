@@ -12,7 +12,7 @@ import { decodeNumberCursor, idOf, isoDate, numberPageQuery, page, pageQuery } f
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
-import { EXECUTION_SIGNAL } from '../temporal-names';
+import { EXECUTION_SIGNAL } from '../temporal/names';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 import { newestFirst } from '../../../core/wire';

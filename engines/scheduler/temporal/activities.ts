@@ -1,7 +1,7 @@
 /** Scheduler activities: a fire (record + create the execution), and waiting for that execution. */
 import { CancelledFailure, Context } from '@temporalio/activity';
-import type { App } from '../core/app';
-import { fireSchedule } from '../engines/scheduler/fire';
+import type { App } from '../../../core/app';
+import { fireSchedule } from '../fire';
 
 export function createSchedulerActivities(app: App) {
   return {

@@ -1,6 +1,6 @@
 /** Names shared by the API (client side) and the interpreter workflow. Pure: workflow-safe. */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { ExecutionArgs } from './plan';
+import type { ExecutionArgs } from '../plan';
 
 export const EXECUTION_WORKFLOW = 'blobhubExecution';
 /** signal_execution delivers `{name, payload}` under this one Temporal signal */

@@ -5,7 +5,7 @@
  */
 import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { createSchedulerActivities } from '../activities/scheduler';
+import type { createSchedulerActivities } from './activities';
 
 type SchedulerActivities = ReturnType<typeof createSchedulerActivities>;
 

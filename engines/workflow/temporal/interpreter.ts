@@ -21,8 +21,8 @@ import {
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { WorkflowControlActivities } from '../engines/workflow/activities';
-import type { WaitConfig } from '../engines/workflow/components/flow';
+import type { WorkflowControlActivities } from './activities';
+import type { WaitConfig } from '../components/flow';
 import {
   processorAttributes,
   type ComponentFailureDetails,
@@ -35,8 +35,8 @@ import {
   type PlanComponent,
   type PlanEdge,
   type ValueRef,
-} from '../engines/workflow/plan';
-import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from '../engines/workflow/temporal-names';
+} from '../plan';
+import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './names';
 
 export const executionSignal = defineSignal<[{ name: string; payload?: unknown }]>(EXECUTION_SIGNAL);
 

@@ -10,11 +10,11 @@ import {
   type ScheduleOptions,
   type ScheduleSpec as TemporalSpec,
 } from '@temporalio/client';
-import type { App } from '../../core/app';
-import { newId } from '../../core/ids';
-import { translateCron } from './cron';
-import { specOf, type ScheduleRow, type ScheduleSpec } from './model';
-import { localTimeParts } from './time';
+import type { App } from '../../../core/app';
+import { newId } from '../../../core/ids';
+import { translateCron } from '../cron';
+import { specOf, type ScheduleRow, type ScheduleSpec } from '../model';
+import { localTimeParts } from '../time';
 
 export const fireWorkflowType = 'scheduleFireWorkflow';
 

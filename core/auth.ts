@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { anonymous, type Caller } from '../../core/access';
-import type { App } from '../../core/app';
-import { sha256Hex } from '../../core/crypto';
-import { unauthenticated } from '../../core/errors';
-import { apiKeys, authTokens, users } from '../../db/schema';
+import { anonymous, type Caller } from './access';
+import type { App } from './app';
+import { sha256Hex } from './crypto';
+import { unauthenticated } from './errors';
+import { apiKeys, authTokens, users } from '../db/schema';
 
 /** Credentials as presented: header values, or a browser WebSocket subprotocol. */
 export interface PresentedCredentials {

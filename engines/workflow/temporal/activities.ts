@@ -7,14 +7,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
-import type { App } from '../../core/app';
-import { executionData, executions } from '../../db/schema';
-import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from './components';
-import { definitionDataId, findDefinition, insertExecution } from './executions';
-import { writeSessionObject } from './session-objects';
-import { processorAttributes, type ComponentFailureDetails, type ComponentRequest, type ComponentResponse, type EventSpec, type ExecutionArgs, type ExecutionOutcome, type Plan, type PlanComponent, type ValueRef } from './plan';
-import { compileDefinition } from './validate';
-import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from './values';
+import type { App } from '../../../core/app';
+import { executionData, executions } from '../../../db/schema';
+import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
+import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { writeSessionObject } from '../session-objects';
+import { processorAttributes, type ComponentFailureDetails, type ComponentRequest, type ComponentResponse, type EventSpec, type ExecutionArgs, type ExecutionOutcome, type Plan, type PlanComponent, type ValueRef } from '../plan';
+import { compileDefinition } from '../validate';
+import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
 
 function record(app: App, execution: ExecutionArgs, event: EventSpec) {
   return app.emit({
