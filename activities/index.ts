@@ -1,8 +1,15 @@
+import type { UntypedActivities } from '@temporalio/common';
 import type { App } from '../core/app';
-import { createSchedulerActivities } from '../engines/scheduler/temporal/activities';
-import { createWorkflowActivities } from '../engines/workflow/temporal/activities';
+import { allEngines } from '../core/engines';
 
-/** Every activity the worker registers, bound to the process's App. */
-export function createActivities(app: App) {
-  return { ...createSchedulerActivities(app), ...createWorkflowActivities(app) };
+/** Every engine's activities, bound to the process's App: what the worker registers. */
+export function createActivities(app: App): UntypedActivities {
+  const merged: UntypedActivities = {};
+  for (const engine of allEngines()) {
+    for (const [name, activity] of Object.entries(engine.activities?.(app) ?? {})) {
+      if (merged[name]) throw new Error(`two engines register the activity ${name}`);
+      merged[name] = activity;
+    }
+  }
+  return merged;
 }

@@ -1,12 +1,18 @@
 /**
  * The engine registry. An engine is a module that registers its data commands (SPEC §3 "Engine
- * data commands") and the hooks the revision lifecycle calls. Engines live in engines/<name>/.
+ * data commands"), the hooks the revision lifecycle calls, and what the API and the worker run for
+ * it (HTTP routes, Temporal workflows and activities, background services). Engines live in
+ * engines/<name>/.
  */
+import type { UntypedActivities } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Transaction } from '../db/client';
 import type { blobs, revisions } from '../db/schema';
+// the component catalog is the workflow engine's; other engines add component types to it
+import type { ComponentType } from '../engines/workflow/components/registry';
 import type { Caller, Role } from './access';
 import type { App } from './app';
+import type { HttpExtension } from './http';
 
 export type BlobType = (typeof blobs.$inferSelect)['type'];
 export type BlobRow = typeof blobs.$inferSelect;
@@ -52,8 +58,16 @@ export interface Engine {
   contentHash?(tx: Transaction, revision: RevisionRow): Promise<string>;
   /** Releases engine resources outside the database (e.g. Temporal Schedules) before a blob is deleted. */
   beforeBlobDelete?(app: App, blob: BlobRow): Promise<void>;
-  /** Runs on API start (e.g. reconcilers, sweepers); returns a stopper. */
+  /** Background services run by the API (e.g. reconcilers, sweepers); returns a stopper. */
   start?(app: App): Promise<(() => Promise<void>) | void>;
+  /** Raw HTTP routes beside the data commands (octet-stream bytes, signed URLs); engines are asked in registration order. */
+  httpRoutes?(app: App): HttpExtension;
+  /** Path of the module holding its Temporal workflows; the worker's bundle index (workflows/index.ts) exports each engine's. */
+  workflows?: string;
+  /** Its Temporal activities bound to the process's App; the worker registers every engine's. */
+  activities?(app: App): UntypedActivities;
+  /** Component types it adds to the workflow engine's catalog. */
+  components?: ComponentType[];
 }
 
 const registry = new Map<string, Engine>();

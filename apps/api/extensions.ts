@@ -1,11 +1,9 @@
 import type { App } from '../../core/app';
-import { onnxHttpExtension } from '../../engines/onnx/http';
-import { workflowHttpExtension } from '../../engines/workflow/http';
-import { realtimeExtension } from './realtime';
+import { allEngines } from '../../core/engines';
 import type { HttpExtension } from '../../core/http';
+import { realtimeExtension } from './realtime';
 
-/** The non-procedure HTTP surfaces of every area (realtime, raw uploads, signed URLs). */
+/** The non-procedure HTTP surfaces: the realtime WebSocket, then every engine's raw routes. */
 export async function apiExtensions(app: App): Promise<HttpExtension[]> {
-  // the workflow engine's raw session-file routes first: it passes on raw requests that are not its own
-  return [realtimeExtension(app), workflowHttpExtension(app), onnxHttpExtension(app)];
+  return [realtimeExtension(app), ...allEngines().flatMap((engine) => engine.httpRoutes?.(app) ?? [])];
 }

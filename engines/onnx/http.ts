@@ -19,7 +19,8 @@ import { requireRevision } from '../../core/resources';
 import { assertDraft } from '../../core/revisions';
 import { onnxUploads } from '../../db/schema';
 import { requireFile, storeOf } from './files';
-import { modelPath, onnxEngine } from './index';
+import { onnxEngine } from './index';
+import { modelPath } from './model-path';
 import { startProcessing, UPLOAD_PREFIX } from './uploads';
 
 const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;

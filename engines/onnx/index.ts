@@ -9,21 +9,15 @@ import { onnxFiles } from '../../db/schema';
 import { listFiles, modelWire, requireFile, storeOf } from './files';
 import { runInputs, runModelFile } from './inference';
 import { cancelUpload, completeUpload, initiateUpload, resumeInterruptedProcessing, sweepStaleUploads } from './uploads';
-import { registerComponent } from '../workflow/components/registry';
 import { mlOnnx } from './component';
+import { onnxHttpExtension } from './http';
+import { modelPath } from './model-path';
 
 export const ENGINE_NAME = 'onnx_blobhub';
 const MiB = 1024 * 1024;
 /** Files larger than this are offered as ranged download parts too. */
 const DOWNLOAD_PART_SIZE = 64 * MiB;
 
-/** Relative file paths such as model.onnx or weights/encoder.onnx. */
-export const modelPath = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'a relative path of letters, digits, . _ -')
-  .refine((p) => !p.split('/').includes('..'), 'no .. segments');
 const operationId = z.string().regex(/^op_[0-9a-z]{26}$/, 'an operation id');
 
 async function initiateDownload(app: App, revision: RevisionRow, path: string | undefined, expiresIn: number) {
@@ -98,6 +92,8 @@ export const onnxEngine: Engine = {
   aliases: ['onnx'],
   blobType: 'onnx',
   commands: onnxCommands,
+  components: [mlOnnx],
+  httpRoutes: onnxHttpExtension,
 
   async validateForCommit(_app, _tx, revision) {
     if (revision.status === 'failed') return [{ message: `the last upload failed: ${revision.statusReason ?? 'unknown reason'}` }];
@@ -126,5 +122,3 @@ export const onnxEngine: Engine = {
 };
 
 export { runModel } from './inference';
-
-registerComponent(mlOnnx);

@@ -1,9 +1,11 @@
 /** The scheduler engine `scheduler_blobhub` (SPEC §5): schedules as real Temporal Schedules. */
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import type { Engine } from '../../core/engines';
 import { schedules } from '../../db/schema';
 import { schedulerCommands } from './commands';
 import { deleteSchedules, reconcileSchedules } from './store';
+import { createSchedulerActivities } from './temporal/activities';
 
 const reconcileEveryMs = 60_000;
 
@@ -11,6 +13,8 @@ export const schedulerEngine: Engine = {
   name: 'scheduler_blobhub',
   blobType: 'scheduler',
   commands: schedulerCommands,
+  workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
+  activities: createSchedulerActivities,
 
   /** No orphans: the blob's Temporal Schedules go before its rows do. */
   async beforeBlobDelete(app, blob) {

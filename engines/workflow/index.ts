@@ -1,4 +1,5 @@
 /** The workflow engine (`workflow_blobhub`, SPEC §4): definitions, sessions, executions, events. */
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { sha256Hex } from '../../core/crypto';
 import type { Engine } from '../../core/engines';
@@ -11,15 +12,24 @@ import { sessionEventCommands } from './commands/session-events';
 import { sessionFileCommands } from './commands/session-files';
 import { sessionCommands } from './commands/sessions';
 import { threadCommands } from './commands/threads';
+import { builtinComponents } from './components';
+import { workflowHttpExtension } from './http';
+import { configureSandbox } from './sandbox';
+import { createWorkflowActivities } from './temporal/activities';
 import { compileDefinition, type DefinitionError } from './validate';
-
-export { registerComponent } from './components';
-export { createExecution } from './executions';
 
 export const workflowEngine: Engine = {
   name: 'workflow_blobhub',
   blobType: 'workflow',
   commands: { ...definitionCommands, ...sessionCommands, ...executionCommands, ...threadCommands, ...graphCommands, ...sessionEventCommands, ...sessionFileCommands },
+  components: builtinComponents,
+  httpRoutes: workflowHttpExtension,
+  workflows: fileURLToPath(new URL('./temporal/interpreter.ts', import.meta.url)),
+  // the worker asks for the activities once per worker: the code components' sandbox pool is sized then
+  activities(app) {
+    configureSandbox(app.config);
+    return createWorkflowActivities(app);
+  },
 
   async validateForCommit(_app, tx, revision) {
     const rows = await loadDefinitions(tx, revision.id);

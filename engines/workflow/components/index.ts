@@ -3,13 +3,14 @@ import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, f
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
 import { logicCode } from './logic-code';
-import { registerComponent } from './registry';
+import type { ComponentType } from './registry';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
 
 export { registerComponent, findComponentType, allComponentTypes, ComponentError } from './registry';
 export type { ComponentType, ComponentRunContext, ComponentRunResult, QueueState } from './registry';
 
-const builtins = [
+/** The workflow engine's own component types; other engines add theirs through Engine.components. */
+export const builtinComponents: ComponentType[] = [
   flowStart,
   flowEnd,
   flowBranch,
@@ -25,5 +26,3 @@ const builtins = [
   graphMutate,
   graphQueryComponent,
 ];
-
-for (const c of builtins) registerComponent(c);

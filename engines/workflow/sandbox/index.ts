@@ -3,13 +3,14 @@
  * stack and time limits, no host objects; see prelude.ts for the API the code sees).
  */
 import { z } from 'zod';
+import type { Config } from '../../../core/config';
 import { valueObject } from '../model';
-import { closeSandboxThreads, runInSandboxThread } from './pool';
+import { closeSandboxThreads, configureSandboxPool, defaultSandboxPolicy, runInSandboxThread } from './pool';
 import type { UserCodeErrorKind } from './protocol';
 
 export type { UserCodeErrorKind } from './protocol';
 export { closeSandboxThreads };
-export { configureSandboxPool, defaultSandboxPolicy, sandboxPoolStats } from './pool';
+export { sandboxPoolStats } from './pool';
 export type { QueueReason, SandboxPolicy } from './fair-gate';
 
 /** Whose run it is (for the fair share of threads) and how to report waiting and cancellation. */
@@ -88,4 +89,15 @@ export async function runLogicCode(input: LogicCodeInput, slot: SandboxSlot = {}
   const checked = sandboxResult.safeParse(JSON.parse(outcome.resultJson));
   if (!checked.success) throw new UserCodeError('invalid_value', `the code produced an invalid value: ${z.prettifyError(checked.error)}`);
   return checked.data;
+}
+
+/** The sandbox pool's size and fair-share rules, from BLOBHUB_SANDBOX_*. */
+export function configureSandbox(c: Config) {
+  configureSandboxPool({
+    threads: c.BLOBHUB_SANDBOX_THREADS ?? defaultSandboxPolicy().threads,
+    orgConcurrency: c.BLOBHUB_SANDBOX_ORG_CONCURRENCY,
+    longRunMs: c.BLOBHUB_SANDBOX_LONG_RUN_MS,
+    reservedShortThreads: c.BLOBHUB_SANDBOX_RESERVED_SHORT_THREADS,
+    nice: c.BLOBHUB_SANDBOX_NICE,
+  });
 }
