@@ -24,7 +24,7 @@ export const workflowEngine: Engine = {
   commands: { ...definitionCommands, ...sessionCommands, ...executionCommands, ...threadCommands, ...graphCommands, ...sessionEventCommands, ...sessionFileCommands },
   components: builtinComponents,
   httpRoutes: workflowHttpExtension,
-  workflows: fileURLToPath(new URL('./temporal/interpreter.ts', import.meta.url)),
+  workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
   // the worker asks for the activities once per worker: the code components' sandbox pool is sized then
   activities(app) {
     configureSandbox(app.config);

@@ -1,32 +1,8 @@
-/**
- * The interpreter workflow: one per BlobHub execution (workflow id = execution id). It walks the
- * compiled plan deterministically: components run as activities named by their type, parallel
- * routes run concurrently, flow.delay / flow.wait / flow.subworkflow use Temporal timers, signals
- * and child workflows. Large values travel as references; events are recorded by activities.
- */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  ChildWorkflowFailure,
-  TimeoutFailure,
-  condition,
-  defineSignal,
-  executeChild,
-  isCancellation,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  type ActivityOptions,
-  type LocalActivityOptions,
-} from '@temporalio/workflow';
-import type { WorkflowControlActivities } from './activities';
+/** The walk of one execution's plan, inside the interpreter workflow (deterministic: workflow APIs only). */
+import { CancellationScope, condition, executeChild, isCancellation, sleep } from '@temporalio/workflow';
 import type { WaitConfig } from '../components/flow';
 import {
   processorAttributes,
-  type ComponentFailureDetails,
-  type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
   type ExecutionArgs,
@@ -36,66 +12,9 @@ import {
   type PlanEdge,
   type ValueRef,
 } from '../plan';
-import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './names';
-
-export const executionSignal = defineSignal<[{ name: string; payload?: unknown }]>(EXECUTION_SIGNAL);
-
-const control = proxyLocalActivities<WorkflowControlActivities>({
-  startToCloseTimeout: '60s',
-  retry: { initialInterval: '200ms', maximumAttempts: 30 },
-});
-
-type ComponentActivity = (request: ComponentRequest) => Promise<ComponentResponse>;
-const DEFAULT_COMPONENT_TIMEOUT_MS = 5 * 60_000;
-/** attempts for platform errors (database blips) when a component sets no retry policy */
-const DEFAULT_ATTEMPTS = 3;
-
-function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptions {
-  const r = c.retry;
-  return {
-    startToCloseTimeout: c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS,
-    retry: {
-      maximumAttempts: r?.maximum_attempts ?? DEFAULT_ATTEMPTS,
-      initialInterval: r?.initial_interval_ms ?? 200,
-      backoffCoefficient: r?.backoff ?? 2,
-      maximumInterval: r?.maximum_interval_ms,
-    },
-  };
-}
-
-function componentActivity(c: PlanComponent): ComponentActivity {
-  const options = activityOptions(c);
-  const proxy = c.runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities(options);
-  return (proxy as Record<string, ComponentActivity>)[c.type];
-}
-
-/** The execution ran past its timeout_seconds. */
-class ExecutionTimedOut extends Error {}
-
-/** A component that failed with no failure route: ends the execution. */
-class ComponentFailed extends Error {
-  constructor(readonly error: NonNullable<ExecutionOutcome['error']>) {
-    super(error.message);
-  }
-}
-
-interface FailureInfo {
-  message: string;
-  kind: string;
-  attempt: number;
-}
-
-function failureInfo(err: unknown, c: PlanComponent): FailureInfo {
-  const maxAttempts = c.retry?.maximum_attempts ?? 1;
-  let cause: unknown = err;
-  if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) cause = err.cause;
-  if (cause instanceof TimeoutFailure) return { message: `${c.type} timed out after ${c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS} ms`, kind: 'timeout', attempt: maxAttempts };
-  if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as ComponentFailureDetails | undefined;
-    return { message: cause.message, kind: details?.kind ?? cause.type ?? 'error', attempt: details?.attempt ?? maxAttempts };
-  }
-  return { message: (cause as Error)?.message ?? String(cause), kind: 'error', attempt: maxAttempts };
-}
+import { componentActivity, control, type ComponentActivity } from './activity-stubs';
+import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
+import { EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './names';
 
 /**
  * An `exe_` ULID from workflow time and the workflow's seeded Math.random, so that a replay
@@ -110,30 +29,9 @@ function childExecutionId(): string {
   return `exe_${head}${tail}`;
 }
 
-export async function blobhubExecution(execution: ExecutionArgs): Promise<ExecutionOutcome> {
-  const signals: { name: string; payload?: unknown }[] = [];
-  setHandler(executionSignal, (signal) => void signals.push(signal));
-  try {
-    const { plan, inputs } = await control['workflow.load'](execution);
-    const outputData = await new Interpreter(execution, plan, inputs, signals).run();
-    const outcome: ExecutionOutcome = { status: 'succeeded', outputData };
-    await control['workflow.finish'](execution, outcome);
-    return outcome;
-  } catch (err) {
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => control['workflow.finish'](execution, { status: 'cancelled' }));
-      throw err;
-    }
-    const timedOut = err instanceof ExecutionTimedOut;
-    const error = err instanceof ComponentFailed ? err.error : { message: (err as Error).message, kind: timedOut ? 'timeout' : 'internal' };
-    await control['workflow.finish'](execution, { status: timedOut ? 'timed_out' : 'failed', error });
-    throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
-  }
-}
-
 type OutputData = NonNullable<ExecutionOutcome['outputData']>;
 
-class Interpreter {
+export class Interpreter {
   private values: Record<string, Record<string, ValueRef>> = {};
   private visits: Record<string, number> = {};
   private joins: Record<string, { arrived: Set<string>; fired: boolean }> = {};
