@@ -13,7 +13,9 @@ import type { Transaction } from '../../db/client';
 import { definitions, executionData, executions, sessions } from '../../db/schema';
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
-import { EXECUTION_SIGNAL, EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './temporal/names';
+import { executionSearchAttributes } from './temporal/search-attributes';
+import { executionSignal, threadSignalName } from './temporal/signals';
+import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
 
@@ -163,7 +165,7 @@ async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: s
   const args = executionArgsOf(opts.row, opts);
   try {
     const runId = await startOrFindRun(app, opts.row.id, () =>
-      app.temporal.client.workflow.start(EXECUTION_WORKFLOW, {
+      app.temporal.client.workflow.start(blobhubExecution, {
         taskQueue: app.temporal.taskQueue,
         workflowId: opts.row.id,
         args: [args],
@@ -243,7 +245,7 @@ export async function notifyThreadItemPosted(app: App, sessionId: string, alias:
     .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
   for (const { id } of live) {
     try {
-      await app.temporal.client.workflow.getHandle(id).signal(EXECUTION_SIGNAL, { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } });
+      await app.temporal.client.workflow.getHandle(id).signal(executionSignal, { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } });
     } catch (e) {
       // the execution ended between the query and the signal
       if (!(e instanceof WorkflowNotFoundError)) throw e;

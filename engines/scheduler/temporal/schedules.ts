@@ -1,6 +1,6 @@
 /**
  * The Temporal side of a schedule: each BlobHub schedule is one Temporal Schedule (same id) whose
- * action starts `scheduleFireWorkflow` on the app's task queue.
+ * action starts the fire workflow on the app's task queue.
  */
 import {
   MONTHS,
@@ -15,8 +15,7 @@ import { newId } from '../../../core/ids';
 import { translateCron } from '../cron';
 import { specOf, type ScheduleRow, type ScheduleSpec } from '../model';
 import { localTimeParts } from '../time';
-
-export const fireWorkflowType = 'scheduleFireWorkflow';
+import { scheduleFireWorkflow } from './workflows';
 
 export const overlapToTemporal: Record<ScheduleSpec['overlap_policy'], ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -48,7 +47,7 @@ export function scheduleOptions(app: App, row: ScheduleRow): Options {
     spec: temporalSpec(spec),
     action: {
       type: 'startWorkflow',
-      workflowType: fireWorkflowType,
+      workflowType: scheduleFireWorkflow,
       // Temporal appends the fire time, so each fire gets its own workflow id.
       workflowId: row.id,
       taskQueue: app.temporal.taskQueue,
@@ -117,7 +116,7 @@ export async function previewFireTimes(app: App, spec: Parameters<typeof tempora
   const handle = await app.temporal.client.schedule.create({
     scheduleId: id,
     spec: temporalSpec(spec),
-    action: { type: 'startWorkflow', workflowType: fireWorkflowType, workflowId: id, taskQueue: app.temporal.taskQueue, args: [{ scheduleId: id }] },
+    action: { type: 'startWorkflow', workflowType: scheduleFireWorkflow, workflowId: id, taskQueue: app.temporal.taskQueue, args: [{ scheduleId: id }] },
     state: { paused: true, note: 'BlobHub preview_schedule' },
   });
   try {

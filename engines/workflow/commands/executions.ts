@@ -12,7 +12,7 @@ import { decodeNumberCursor, idOf, isoDate, numberPageQuery, page, pageQuery } f
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
-import { EXECUTION_SIGNAL } from '../temporal/names';
+import { executionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 import { newestFirst } from '../../../core/wire';
@@ -178,7 +178,7 @@ export const executionCommands = {
     async run(ctx, { execution_id, name, payload }) {
       const row = await requireExecution(ctx, execution_id);
       if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-      await ctx.app.temporal.client.workflow.getHandle(row.id).signal(EXECUTION_SIGNAL, { name, payload: payload ?? null });
+      await ctx.app.temporal.client.workflow.getHandle(row.id).signal(executionSignal, { name, payload: payload ?? null });
       return {};
     },
   }),

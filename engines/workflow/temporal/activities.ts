@@ -204,14 +204,9 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
   return outputs;
 }
 
-export function createWorkflowActivities(app: App) {
-  const componentActivities = Object.fromEntries(
-    allComponentTypes()
-      .filter((t) => t.run)
-      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
-  );
+/** What the interpreter workflow itself calls (as local activities). */
+export function createControlActivities(app: App) {
   return {
-    ...componentActivities,
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
@@ -219,9 +214,15 @@ export function createWorkflowActivities(app: App) {
   };
 }
 
-export type WorkflowControlActivities = {
-  'workflow.load': (execution: ExecutionArgs) => Promise<{ plan: Plan; inputs: Record<string, ValueRef> }>;
-  'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => Promise<void>;
-  'workflow.create_child': (args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> }) => Promise<ExecutionArgs>;
-  'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => Promise<void>;
-};
+/** One activity per component type that runs outside the workflow, named by the type. */
+function createComponentActivities(app: App) {
+  return Object.fromEntries(
+    allComponentTypes()
+      .filter((t) => t.run)
+      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
+  );
+}
+
+export function createWorkflowActivities(app: App) {
+  return { ...createComponentActivities(app), ...createControlActivities(app) };
+}

@@ -1,9 +1,9 @@
 /** How the interpreter workflow calls activities: its control activities and one stub per component type. */
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import type { WorkflowControlActivities } from './activities';
+import type { createControlActivities } from './activities';
 import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan';
 
-export const control = proxyLocalActivities<WorkflowControlActivities>({
+export const control = proxyLocalActivities<ReturnType<typeof createControlActivities>>({
   startToCloseTimeout: '60s',
   retry: { initialInterval: '200ms', maximumAttempts: 30 },
 });

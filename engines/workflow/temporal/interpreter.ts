@@ -14,7 +14,10 @@ import {
 } from '../plan';
 import { componentActivity, control, type ComponentActivity } from './activity-stubs';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
-import { EXECUTION_WORKFLOW, executionSearchAttributes, threadSignalName } from './names';
+import { executionSearchAttributes } from './search-attributes';
+import { threadSignalName, type ExecutionSignal } from './signals';
+// the workflow runs itself as the child of a flow.subworkflow
+import { blobhubExecution } from './workflows';
 
 /**
  * An `exe_` ULID from workflow time and the workflow's seeded Math.random, so that a replay
@@ -46,7 +49,7 @@ export class Interpreter {
     private execution: ExecutionArgs,
     private plan: Plan,
     private startInputs: Record<string, ValueRef>,
-    private signals: { name: string; payload?: unknown }[],
+    private signals: ExecutionSignal[],
   ) {}
 
   run(): Promise<OutputData> {
@@ -190,13 +193,13 @@ export class Interpreter {
 
   private async subworkflow(c: PlanComponent, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
     const child = await control['workflow.create_child']({ parent: this.execution, childId: childExecutionId(), alias: (c.config as { alias: string }).alias, inputs });
-    const outcome = await executeChild(EXECUTION_WORKFLOW, {
+    const outcome = await executeChild(blobhubExecution, {
       workflowId: child.executionId,
       args: [child],
       typedSearchAttributes: executionSearchAttributes(child),
       memo: { parent_execution_id: this.execution.executionId },
     });
-    const outputs = Object.fromEntries(((outcome as ExecutionOutcome).outputData ?? []).map((o) => [o.alias, o.value]));
+    const outputs = Object.fromEntries((outcome.outputData ?? []).map((o) => [o.alias, o.value]));
     return { route: 'success', terminal: false, outputs };
   }
 

@@ -4,17 +4,15 @@
  * routes run concurrently, flow.delay / flow.wait / flow.subworkflow use Temporal timers, signals
  * and child workflows. Large values travel as references; events are recorded by activities.
  */
-import { ApplicationFailure, CancellationScope, defineSignal, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ExecutionArgs, ExecutionOutcome } from '../plan';
 import { control } from './activity-stubs';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
-import { EXECUTION_SIGNAL } from './names';
-
-export const executionSignal = defineSignal<[{ name: string; payload?: unknown }]>(EXECUTION_SIGNAL);
+import { executionSignal, type ExecutionSignal } from './signals';
 
 export async function blobhubExecution(execution: ExecutionArgs): Promise<ExecutionOutcome> {
-  const signals: { name: string; payload?: unknown }[] = [];
+  const signals: ExecutionSignal[] = [];
   setHandler(executionSignal, (signal) => void signals.push(signal));
   try {
     const { plan, inputs } = await control['workflow.load'](execution);

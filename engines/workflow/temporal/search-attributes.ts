@@ -1,13 +1,6 @@
-/** Names shared by the API (client side) and the interpreter workflow. Pure: workflow-safe. */
+/** The BlobHub search attributes of SPEC §4 on every execution, set by the API and by a parent workflow. Pure: workflow-safe. */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import type { ExecutionArgs } from '../plan';
-
-export const EXECUTION_WORKFLOW = 'blobhubExecution';
-/** signal_execution delivers `{name, payload}` under this one Temporal signal */
-export const EXECUTION_SIGNAL = 'blobhub.signal';
-
-/** The signal name under which an item posted to the thread `alias` reaches flow.wait. */
-export const threadSignalName = (alias: string) => `thread:${alias}`;
 
 const key = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
 
