@@ -1,14 +1,14 @@
 /**
  * The ONNX page in a real Chromium against a real platform storing models in MinIO: upload a
  * 40 MiB model in parts straight to the presigned URLs with visible progress, read its
- * description, download it and run it.
+ * description, download it and run it; cut an upload off with a page reload and resume it.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { s3Env } from '../../engines/onnx/test-client';
 import { writeBigModel } from '../../engines/onnx/test-models';
 import { openBrowser, type TestBrowser } from '../support/browser';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   model = { file, ...(await writeBigModel(file, 10 * MiB)) };
   p = await startTestPlatform({ worker: false, env: s3Env() });
   expect((await p.admin.post('/orgs', { name: 'acme' })).status).toBe(200);
-  expect((await p.admin.post('/orgs/acme/blobs', { name: 'adder', type: 'onnx' })).status).toBe(200);
+  for (const name of ['adder', 'resumable']) expect((await p.admin.post('/orgs/acme/blobs', { name, type: 'onnx' })).status).toBe(200);
   browser = await openBrowser(p.url);
   page = browser.page;
 });
@@ -40,6 +40,20 @@ afterAll(async () => {
 
 const field = (label: string) => page.getByLabel(label, { exact: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
+const partNumberOf = (url: string) => new URL(url).searchParams.get('partNumber');
+/** The SHA-256 of what "Download model" saves. */
+async function downloadedSha256() {
+  const [download] = await Promise.all([page.waitForEvent('download'), button('Download model').click()]);
+  const saved = path.join(dir, `downloaded-${Date.now()}.onnx`);
+  await download.saveAs(saved);
+  return createHash('sha256').update(readFileSync(saved)).digest('hex');
+}
+/** Finished parts of the upload the page keeps in localStorage (null when none is kept). */
+const savedFinishedParts = () =>
+  page.evaluate<number | null>(`(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('blobhub.onnx-upload.'));
+    return key ? JSON.parse(localStorage.getItem(key)).finished.length : null;
+  })()`);
 
 describe('the ONNX page', () => {
   it('uploads a 40 MiB model in parallel parts to the presigned URLs, with progress', async () => {
@@ -69,7 +83,7 @@ describe('the ONNX page', () => {
     const seen = await page.evaluate<number[]>('window.progressSeen');
     expect(seen.some((v) => v > 0 && v < 100), `progress values ${seen.join(',')}`).toBe(true);
     expect(partPuts).toHaveLength(3);
-    expect(new Set(partPuts.map((u) => new URL(u).searchParams.get('partNumber')))).toEqual(new Set(['1', '2', '3']));
+    expect(new Set(partPuts.map(partNumberOf))).toEqual(new Set(['1', '2', '3']));
     await browser.screenshot('onnx-uploaded');
   });
 
@@ -86,10 +100,7 @@ describe('the ONNX page', () => {
   });
 
   it('downloads the model byte for byte', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), button('Download model').click()]);
-    const saved = path.join(dir, 'downloaded.onnx');
-    await download.saveAs(saved);
-    expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(model.sha256);
+    expect(await downloadedSha256()).toBe(model.sha256);
   });
 
   it('runs the model on typed inputs and shows its outputs', async () => {
@@ -103,5 +114,37 @@ describe('the ONNX page', () => {
     await button('Run model').click();
     await page.getByRole('alert').filter({ hasText: 'Please check your input' }).filter({ hasText: 'B: the values must be numbers' }).waitFor();
     await browser.screenshot('onnx-run');
+  });
+
+  it('resumes an upload a page reload cut off: only the part the server lacks is sent again', async () => {
+    await page.goto('/orgs/acme/blobs/resumable');
+    await page.getByRole('link', { name: 'Model' }).click();
+    await page.getByText('No model on this revision yet.').waitFor();
+    // Part 3 is held back (and then dropped), so parts 1 and 2 are all the server gets.
+    const isPart3 = (url: URL) => url.searchParams.get('partNumber') === '3';
+    let held: Route | undefined;
+    await page.route(isPart3, (route) => void (held = route));
+    await field('ONNX file').setInputFiles(model.file);
+    await button('Upload').click();
+    await expect.poll(savedFinishedParts, { timeout: 60_000 }).toBe(2);
+    expect(held).toBeDefined();
+    await held!.abort();
+    await page.unroute(isPart3);
+    await page.reload();
+
+    await page.getByTestId('upload-interrupted').getByText('An upload of big.onnx (40.0 MiB) was interrupted after 2 parts').waitFor();
+    const puts: string[] = [];
+    page.on('request', (r) => r.method() === 'PUT' && !r.url().startsWith(p.url) && puts.push(r.url()));
+    await field('ONNX file').setInputFiles(model.file);
+    await button('Resume upload').click();
+    await page.getByTestId('upload-resuming').getByText('Resuming: 2 of 3 parts were already on the server').waitFor();
+    await page.getByTestId('upload-progress').getByText('100% of 40.0 MiB in 3 parts — uploaded').waitFor({ timeout: 60_000 });
+    await browser.screenshot('onnx-resumed');
+    expect(puts.map(partNumberOf)).toEqual(['3']);
+    expect(await savedFinishedParts()).toBeNull();
+
+    await page.getByTestId('model-description').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('fact-SHA-256').textContent()).toBe(model.sha256);
+    expect(await downloadedSha256()).toBe(model.sha256);
   });
 });
