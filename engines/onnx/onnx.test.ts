@@ -295,7 +295,7 @@ async function uploadAndSign(expiresIn: number) {
 describe('access', () => {
   it('lets a read key describe, run and download but not upload; another org does not see the model', async () => {
     const { blobId, revisionId } = await newModelBlob(p.admin);
-    await uploadModel(p.admin, revisionId, addModel());
+    const { operationId } = await uploadModel(p.admin, revisionId, addModel());
     // Keys are made by a signed-in blob admin (an API key is capped at write).
     const login = await p.anonymous.post('/auth/login', { email: 'admin@example.com', password: 'admin-password' });
     const admin = p.client({ token: login.body.access_token });
@@ -306,6 +306,8 @@ describe('access', () => {
     const download = await reader.data(revisionId, 'onnx_blobhub', 'initiate_download', {});
     expect((await rawRequest('GET', download.body.url, {})).body.equals(addModel())).toBe(true);
     expect((await reader.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: 10 })).status).toBe(403);
+    // resume_upload hands out part URLs, so it takes write access too.
+    expect((await reader.data(revisionId, 'onnx_blobhub', 'resume_upload', { operation_id: operationId })).status).toBe(403);
     const legacyUpload = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
       'x-api-key': key.body.api_key.secret,
       'content-type': 'application/octet-stream',

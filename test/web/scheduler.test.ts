@@ -149,6 +149,11 @@ describe('the scheduler page', () => {
     expect(await field('Cron expression').inputValue()).toBe('30 9 * * ? *');
     expect(await field('Time zone').inputValue()).toBe('Asia/Tokyo');
     expect(await field('Catch-up window (seconds)').inputValue()).toBe('300');
+    // An expression the server refuses is explained, and the schedule stays as it was.
+    await field('Cron expression').fill('0 12 1 * MON *');
+    await button('Save schedule').click();
+    await page.getByRole('alert').filter({ hasText: 'cron_expression' }).first().waitFor();
+    expect(await serverSchedule(id)).toMatchObject({ cron_expression: '30 9 * * ? *', timezone: 'Asia/Tokyo' });
     await field('Time zone').selectOption('Europe/Paris');
     await field('Cron expression').fill('0 12 ? * MON-FRI *');
     await field('Overlap policy').selectOption('allow_all');
