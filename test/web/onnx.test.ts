@@ -28,7 +28,7 @@ beforeAll(async () => {
   model = { file, ...(await writeBigModel(file, 10 * MiB)) };
   p = await startTestPlatform({ worker: false, env: s3Env() });
   expect((await p.admin.post('/orgs', { name: 'acme' })).status).toBe(200);
-  for (const name of ['adder', 'resumable']) expect((await p.admin.post('/orgs/acme/blobs', { name, type: 'onnx' })).status).toBe(200);
+  for (const name of ['adder', 'resumable', 'discarded']) expect((await p.admin.post('/orgs/acme/blobs', { name, type: 'onnx' })).status).toBe(200);
   browser = await openBrowser(p.url);
   page = browser.page;
 });
@@ -48,12 +48,30 @@ async function downloadedSha256() {
   await download.saveAs(saved);
   return createHash('sha256').update(readFileSync(saved)).digest('hex');
 }
-/** Finished parts of the upload the page keeps in localStorage (null when none is kept). */
-const savedFinishedParts = () =>
-  page.evaluate<number | null>(`(() => {
+/** The upload the page keeps in localStorage (null when none is kept). */
+const savedUpload = () =>
+  page.evaluate<{ operation_id: string; finished: unknown[] } | null>(`(() => {
     const key = Object.keys(localStorage).find((k) => k.startsWith('blobhub.onnx-upload.'));
-    return key ? JSON.parse(localStorage.getItem(key)).finished.length : null;
+    return key ? JSON.parse(localStorage.getItem(key)) : null;
   })()`);
+
+/** Starts uploading the model to the blob and reloads the page once parts 1 and 2 are on the server (part 3 is held back, then dropped). */
+async function interruptedUpload(blob: string) {
+  await page.goto(`/orgs/acme/blobs/${blob}`);
+  await page.getByRole('link', { name: 'Model' }).click();
+  await page.getByText('No model on this revision yet.').waitFor();
+  const isPart3 = (url: URL) => url.searchParams.get('partNumber') === '3';
+  let held: Route | undefined;
+  await page.route(isPart3, (route) => void (held = route));
+  await field('ONNX file').setInputFiles(model.file);
+  await button('Upload').click();
+  await expect.poll(async () => (await savedUpload())?.finished.length, { timeout: 60_000 }).toBe(2);
+  expect(held).toBeDefined();
+  await held!.abort();
+  await page.unroute(isPart3);
+  await page.reload();
+  await page.getByTestId('upload-interrupted').getByText('An upload of big.onnx (40.0 MiB) was interrupted after 2 parts').waitFor();
+}
 
 describe('the ONNX page', () => {
   it('uploads a 40 MiB model in parallel parts to the presigned URLs, with progress', async () => {
@@ -117,22 +135,7 @@ describe('the ONNX page', () => {
   });
 
   it('resumes an upload a page reload cut off: only the part the server lacks is sent again', async () => {
-    await page.goto('/orgs/acme/blobs/resumable');
-    await page.getByRole('link', { name: 'Model' }).click();
-    await page.getByText('No model on this revision yet.').waitFor();
-    // Part 3 is held back (and then dropped), so parts 1 and 2 are all the server gets.
-    const isPart3 = (url: URL) => url.searchParams.get('partNumber') === '3';
-    let held: Route | undefined;
-    await page.route(isPart3, (route) => void (held = route));
-    await field('ONNX file').setInputFiles(model.file);
-    await button('Upload').click();
-    await expect.poll(savedFinishedParts, { timeout: 60_000 }).toBe(2);
-    expect(held).toBeDefined();
-    await held!.abort();
-    await page.unroute(isPart3);
-    await page.reload();
-
-    await page.getByTestId('upload-interrupted').getByText('An upload of big.onnx (40.0 MiB) was interrupted after 2 parts').waitFor();
+    await interruptedUpload('resumable');
     const puts: string[] = [];
     page.on('request', (r) => r.method() === 'PUT' && !r.url().startsWith(p.url) && puts.push(r.url()));
     await field('ONNX file').setInputFiles(model.file);
@@ -141,10 +144,20 @@ describe('the ONNX page', () => {
     await page.getByTestId('upload-progress').getByText('100% of 40.0 MiB in 3 parts — uploaded').waitFor({ timeout: 60_000 });
     await browser.screenshot('onnx-resumed');
     expect(puts.map(partNumberOf)).toEqual(['3']);
-    expect(await savedFinishedParts()).toBeNull();
+    expect(await savedUpload()).toBeNull();
 
     await page.getByTestId('model-description').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('fact-SHA-256').textContent()).toBe(model.sha256);
     expect(await downloadedSha256()).toBe(model.sha256);
+  });
+
+  it('discards an interrupted upload on request: the server frees its parts', async () => {
+    await interruptedUpload('discarded');
+    const { operation_id } = (await savedUpload())!;
+    await button('Discard the interrupted upload').click();
+    await page.getByTestId('upload-interrupted').waitFor({ state: 'detached' });
+    expect(await savedUpload()).toBeNull();
+    expect((await p.admin.get(`/operations/${operation_id}`)).body.operation).toMatchObject({ status: 'stopped', error: { code: 'cancelled' } });
+    await button('Upload').waitFor();
   });
 });

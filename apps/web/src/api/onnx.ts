@@ -64,6 +64,9 @@ interface OpenUpload {
   parts: (UploadPart | (Omit<UploadPart, 'upload'> & { hash: string }))[];
 }
 
+/** The server no longer has the upload open: completed, cancelled, expired or gone. */
+const isUploadOver = (e: unknown) => e instanceof TRPCClientError && ['CONFLICT', 'NOT_FOUND'].includes(e.data?.code);
+
 type ResumedPart = Omit<UploadPart, 'upload'> & { hash: string | null; upload?: UploadPart['upload'] };
 
 /** The saved upload of this file if the server still has it open, else a new upload (another file's is given up). */
@@ -78,8 +81,7 @@ async function openUpload(revisionId: string, file: File): Promise<OpenUpload> {
       const parts = operation.parts.map(({ hash, upload, ...part }) => (hash ? { ...part, hash } : { ...part, upload: upload! }));
       return { operationId: operation.id, expiresAt: operation.expires_at, parts };
     } catch (e) {
-      // Completed, cancelled or expired meanwhile: start over.
-      if (!(e instanceof TRPCClientError && ['CONFLICT', 'NOT_FOUND'].includes(e.data?.code))) throw e;
+      if (!isUploadOver(e)) throw e; // else start over
     }
   }
   const { operation } = await command<{ operation: { id: string; expires_at: string; parts: UploadPart[] } }>('command', revisionId, 'initiate_upload', {
@@ -132,7 +134,6 @@ export async function uploadModel(revisionId: string, file: File, onProgress: (p
 export async function discardUpload(revisionId: string, operationId: string) {
   uploadSessions.clear(revisionId);
   await command('command', revisionId, 'cancel_upload', { operation_id: operationId }).catch((e: unknown) => {
-    // Already over on the server: nothing left to free.
-    if (!(e instanceof TRPCClientError && ['CONFLICT', 'NOT_FOUND'].includes(e.data?.code))) throw e;
+    if (!isUploadOver(e)) throw e; // else nothing is left to free
   });
 }
