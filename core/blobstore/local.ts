@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { bareEtag, InvalidPartsError, type BlobStore, type ByteRange, type CompletedPart, type PendingMultipartUpload, type SignedRequest, type StoredObject } from './types';
+import { bareEtag, InvalidPartsError, type BlobStore, type ByteRange, type CompletedPart, type PendingMultipartUpload, type SignedRequest, type StoredObject, type UploadedPart } from './types';
 
 export const LOCAL_STORE_ROUTE = '/v1/blobstore/';
 
@@ -140,6 +140,21 @@ export class LocalBlobStore implements BlobStore {
 
   async abortMultipartUpload(_key: string, uploadId: string) {
     await rm(this.uploadDir(uploadId), { recursive: true, force: true });
+  }
+
+  async listParts(key: string, uploadId: string) {
+    const meta = await this.readMeta(uploadId);
+    if (!meta || meta.key !== key) throw new InvalidPartsError('no such multipart upload');
+    const dir = this.uploadDir(uploadId);
+    const found: UploadedPart[] = [];
+    // A part counts once its `.etag` is written, which happens after its bytes are in place.
+    for (const name of await readdir(dir)) {
+      const m = /^(\d+)\.etag$/.exec(name);
+      if (!m) continue;
+      const [etag, info] = await Promise.all([readFile(path.join(dir, name), 'utf8'), stat(path.join(dir, m[1]))]);
+      found.push({ partNumber: Number(m[1]), etag, size: info.size });
+    }
+    return found.sort((a, b) => a.partNumber - b.partNumber);
   }
 
   async listMultipartUploads(prefix: string) {

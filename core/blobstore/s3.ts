@@ -11,13 +11,14 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { InvalidPartsError, type BlobStore, type ByteRange, type CompletedPart, type PendingMultipartUpload, type SignedRequest, type StoredObject } from './types';
+import { bareEtag, InvalidPartsError, type BlobStore, type ByteRange, type CompletedPart, type PendingMultipartUpload, type SignedRequest, type StoredObject, type UploadedPart } from './types';
 
 export interface S3StoreOptions {
   endpoint: string;
@@ -91,6 +92,17 @@ export class S3BlobStore implements BlobStore {
     } catch (e) {
       if (!isStatus(e, 404)) throw e; // already gone
     }
+  }
+
+  async listParts(key: string, uploadId: string) {
+    const found: UploadedPart[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+      for (const part of out.Parts ?? []) found.push({ partNumber: part.PartNumber!, etag: bareEtag(part.ETag!), size: part.Size ?? 0 });
+      marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+    } while (marker);
+    return found;
   }
 
   async listMultipartUploads(prefix: string) {

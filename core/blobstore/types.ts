@@ -30,6 +30,14 @@ export interface StoredObject {
   lastModified: Date;
 }
 
+/** A part the store already holds for an open multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  /** without quotes */
+  etag: string;
+  size: number;
+}
+
 export interface PendingMultipartUpload {
   key: string;
   uploadId: string;
@@ -47,6 +55,8 @@ export interface BlobStore {
   signUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<SignedRequest>;
   completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[]): Promise<void>;
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /** The parts uploaded so far, by part number (what a client resuming an upload can skip). */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   listMultipartUploads(prefix: string): Promise<PendingMultipartUpload[]>;
   signDownload(key: string, expiresInSeconds: number, range?: ByteRange): Promise<SignedRequest>;
   put(key: string, body: Readable, size: number): Promise<void>;

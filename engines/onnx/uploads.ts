@@ -8,7 +8,7 @@ import type { App } from '../../core/app';
 import { InvalidPartsError } from '../../core/blobstore';
 import type { RevisionRow } from '../../core/engines';
 import { ApiError, conflict, notFound } from '../../core/errors';
-import { createOperation, updateOperation } from '../../core/operations';
+import { createOperation, findOperation, updateOperation } from '../../core/operations';
 import { toOperationWire } from '../../core/wire';
 import { onnxFiles, onnxUploads, operations, revisions } from '../../db/schema';
 import { storeOf } from './files';
@@ -74,19 +74,42 @@ export async function openUpload(app: App, input: StartUpload) {
   }
 }
 
+/** A presigned PUT for one planned part of the upload. */
+async function signPart(app: App, upload: UploadRow, part: PlannedPart, expiresIn: number) {
+  const signed = await storeOf(app).signUploadPart(upload.storageKey, upload.storeUploadId, part.part_number, expiresIn);
+  return { ...part, upload: { url: signed.url, method: signed.method, headers: signed.headers } };
+}
+
 /** `initiate_upload`: the operation with one presigned PUT per part. */
 export async function initiateUpload(app: App, input: StartUpload) {
   const { upload, operation } = await openUpload(app, input);
   const ttl = app.config.BLOBHUB_ONNX_UPLOAD_TTL_SECONDS;
-  const parts = await Promise.all(
-    (upload.parts as PlannedPart[]).map(async (p) => {
-      const signed = await storeOf(app).signUploadPart(upload.storageKey, upload.storeUploadId, p.part_number, ttl);
-      return { ...p, upload: { url: signed.url, method: signed.method, headers: signed.headers } };
-    }),
-  );
+  const parts = await Promise.all((upload.parts as PlannedPart[]).map((p) => signPart(app, upload, p, ttl)));
   return {
     operation_id: operation.id,
     operation: { ...toOperationWire(operation), parts, expires_at: upload.expiresAt.toISOString() },
+  };
+}
+
+/**
+ * `resume_upload`: for a client that lost track of an open upload (a page reload), which planned
+ * parts the store already holds (with their ETags, from S3 ListParts) and fresh presigned PUTs for
+ * the others, valid until the upload expires. A part of the wrong size counts as missing.
+ */
+export async function resumeUpload(app: App, revision: RevisionRow, operationId: string) {
+  const upload = await findUpload(app, revision, operationId);
+  if (upload.status !== 'open') throw new ApiError('conflict', `the upload is already ${upload.status}`, { engineCode: 'upload_not_open' });
+  const stored = new Map((await storeOf(app).listParts(upload.storageKey, upload.storeUploadId)).map((p) => [p.partNumber, p]));
+  const expiresIn = Math.max(1, Math.ceil((upload.expiresAt.getTime() - Date.now()) / 1000));
+  const parts = await Promise.all(
+    (upload.parts as PlannedPart[]).map(async (p) => {
+      const held = stored.get(p.part_number);
+      return held?.size === p.size ? { ...p, hash: held.etag } : { ...(await signPart(app, upload, p, expiresIn)), hash: null };
+    }),
+  );
+  return {
+    operation_id: upload.operationId,
+    operation: { ...toOperationWire(await findOperation(app, upload.operationId)), parts, expires_at: upload.expiresAt.toISOString() },
   };
 }
 

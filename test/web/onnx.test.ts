@@ -1,14 +1,14 @@
 /**
  * The ONNX page in a real Chromium against a real platform storing models in MinIO: upload a
  * 40 MiB model in parts straight to the presigned URLs with visible progress, read its
- * description, download it and run it.
+ * description, download it and run it; cut an upload off with a page reload and resume it.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { s3Env } from '../../engines/onnx/test-client';
 import { writeBigModel } from '../../engines/onnx/test-models';
 import { openBrowser, type TestBrowser } from '../support/browser';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   model = { file, ...(await writeBigModel(file, 10 * MiB)) };
   p = await startTestPlatform({ worker: false, env: s3Env() });
   expect((await p.admin.post('/orgs', { name: 'acme' })).status).toBe(200);
-  expect((await p.admin.post('/orgs/acme/blobs', { name: 'adder', type: 'onnx' })).status).toBe(200);
+  for (const name of ['adder', 'resumable', 'discarded']) expect((await p.admin.post('/orgs/acme/blobs', { name, type: 'onnx' })).status).toBe(200);
   browser = await openBrowser(p.url);
   page = browser.page;
 });
@@ -40,6 +40,38 @@ afterAll(async () => {
 
 const field = (label: string) => page.getByLabel(label, { exact: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
+const partNumberOf = (url: string) => new URL(url).searchParams.get('partNumber');
+/** The SHA-256 of what "Download model" saves. */
+async function downloadedSha256() {
+  const [download] = await Promise.all([page.waitForEvent('download'), button('Download model').click()]);
+  const saved = path.join(dir, `downloaded-${Date.now()}.onnx`);
+  await download.saveAs(saved);
+  return createHash('sha256').update(readFileSync(saved)).digest('hex');
+}
+/** The upload the page keeps in localStorage (null when none is kept). */
+const savedUpload = () =>
+  page.evaluate<{ operation_id: string; finished: unknown[] } | null>(`(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('blobhub.onnx-upload.'));
+    return key ? JSON.parse(localStorage.getItem(key)) : null;
+  })()`);
+
+/** Starts uploading the model to the blob and reloads the page once parts 1 and 2 are on the server (part 3 is held back, then dropped). */
+async function interruptedUpload(blob: string) {
+  await page.goto(`/orgs/acme/blobs/${blob}`);
+  await page.getByRole('link', { name: 'Model' }).click();
+  await page.getByText('No model on this revision yet.').waitFor();
+  const isPart3 = (url: URL) => url.searchParams.get('partNumber') === '3';
+  let held: Route | undefined;
+  await page.route(isPart3, (route) => void (held = route));
+  await field('ONNX file').setInputFiles(model.file);
+  await button('Upload').click();
+  await expect.poll(async () => (await savedUpload())?.finished.length, { timeout: 60_000 }).toBe(2);
+  expect(held).toBeDefined();
+  await held!.abort();
+  await page.unroute(isPart3);
+  await page.reload();
+  await page.getByTestId('upload-interrupted').getByText('An upload of big.onnx (40.0 MiB) was interrupted after 2 parts').waitFor();
+}
 
 describe('the ONNX page', () => {
   it('uploads a 40 MiB model in parallel parts to the presigned URLs, with progress', async () => {
@@ -69,7 +101,7 @@ describe('the ONNX page', () => {
     const seen = await page.evaluate<number[]>('window.progressSeen');
     expect(seen.some((v) => v > 0 && v < 100), `progress values ${seen.join(',')}`).toBe(true);
     expect(partPuts).toHaveLength(3);
-    expect(new Set(partPuts.map((u) => new URL(u).searchParams.get('partNumber')))).toEqual(new Set(['1', '2', '3']));
+    expect(new Set(partPuts.map(partNumberOf))).toEqual(new Set(['1', '2', '3']));
     await browser.screenshot('onnx-uploaded');
   });
 
@@ -86,10 +118,7 @@ describe('the ONNX page', () => {
   });
 
   it('downloads the model byte for byte', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), button('Download model').click()]);
-    const saved = path.join(dir, 'downloaded.onnx');
-    await download.saveAs(saved);
-    expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(model.sha256);
+    expect(await downloadedSha256()).toBe(model.sha256);
   });
 
   it('runs the model on typed inputs and shows its outputs', async () => {
@@ -103,5 +132,32 @@ describe('the ONNX page', () => {
     await button('Run model').click();
     await page.getByRole('alert').filter({ hasText: 'Please check your input' }).filter({ hasText: 'B: the values must be numbers' }).waitFor();
     await browser.screenshot('onnx-run');
+  });
+
+  it('resumes an upload a page reload cut off: only the part the server lacks is sent again', async () => {
+    await interruptedUpload('resumable');
+    const puts: string[] = [];
+    page.on('request', (r) => r.method() === 'PUT' && !r.url().startsWith(p.url) && puts.push(r.url()));
+    await field('ONNX file').setInputFiles(model.file);
+    await button('Resume upload').click();
+    await page.getByTestId('upload-resuming').getByText('Resuming: 2 of 3 parts were already on the server').waitFor();
+    await page.getByTestId('upload-progress').getByText('100% of 40.0 MiB in 3 parts — uploaded').waitFor({ timeout: 60_000 });
+    await browser.screenshot('onnx-resumed');
+    expect(puts.map(partNumberOf)).toEqual(['3']);
+    expect(await savedUpload()).toBeNull();
+
+    await page.getByTestId('model-description').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('fact-SHA-256').textContent()).toBe(model.sha256);
+    expect(await downloadedSha256()).toBe(model.sha256);
+  });
+
+  it('discards an interrupted upload on request: the server frees its parts', async () => {
+    await interruptedUpload('discarded');
+    const { operation_id } = (await savedUpload())!;
+    await button('Discard the interrupted upload').click();
+    await page.getByTestId('upload-interrupted').waitFor({ state: 'detached' });
+    expect(await savedUpload()).toBeNull();
+    expect((await p.admin.get(`/operations/${operation_id}`)).body.operation).toMatchObject({ status: 'stopped', error: { code: 'cancelled' } });
+    await button('Upload').waitFor();
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The scheduler page in a real Chromium against a real platform (PostgreSQL, Temporal Schedules,
  * worker): build a cron schedule and see its next fire times from the server, pause with a note,
- * unpause, trigger now and follow the history entry to the workflow execution it started.
+ * unpause, trigger now and follow the history entry to the workflow execution it started; edit a
+ * schedule's timing, policies and target; see changes made elsewhere (REST) without a reload.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SCHEDULER, startSchedulerFixture, type SchedulerFixture } from '../../engines/scheduler/testing';
+import { SCHEDULER, startSchedulerFixture, targetOf, type SchedulerFixture } from '../../engines/scheduler/testing';
 import { openBrowser, type TestBrowser } from '../support/browser';
 
 let fx: SchedulerFixture;
@@ -137,5 +138,72 @@ describe('the scheduler page', () => {
     await page.getByTestId('schedule-history').getByText('success').waitFor({ timeout: 60_000 });
     const id = new URL(page.url()).searchParams.get('schedule')!;
     await expect.poll(async () => (await serverSchedule(id)).state, { timeout: 30_000 }).toBe('completed');
+  });
+
+  it('edits a schedule: cron, time zone, overlap, catch-up and target change, and its next fires follow', async () => {
+    await page.goto('/orgs/acme/blobs/timers/schedules');
+    const row = page.getByTestId('schedules-table').getByRole('row').filter({ hasText: 'Morning fibonacci' });
+    await row.getByRole('button', { name: 'Open' }).click();
+    const id = new URL(page.url()).searchParams.get('schedule')!;
+    await button('Edit schedule').click();
+    expect(await field('Cron expression').inputValue()).toBe('30 9 * * ? *');
+    expect(await field('Time zone').inputValue()).toBe('Asia/Tokyo');
+    expect(await field('Catch-up window (seconds)').inputValue()).toBe('300');
+    // An expression the server refuses is explained, and the schedule stays as it was.
+    await field('Cron expression').fill('0 12 1 * MON *');
+    await button('Save schedule').click();
+    await page.getByRole('alert').filter({ hasText: 'cron_expression' }).first().waitFor();
+    expect(await serverSchedule(id)).toMatchObject({ cron_expression: '30 9 * * ? *', timezone: 'Asia/Tokyo' });
+    await field('Time zone').selectOption('Europe/Paris');
+    await field('Cron expression').fill('0 12 ? * MON-FRI *');
+    await field('Overlap policy').selectOption('allow_all');
+    await field('Catch-up window (seconds)').fill('600');
+    await field('Definition').selectOption('slow');
+    await field('Input data (JSON)').fill('[{"alias": "n", "value": {"type": "integer", "integer": 3}}]');
+    await button('Save schedule').click();
+
+    await detail().getByText('cron(0 12 ? * MON-FRI *)').waitFor();
+    await detail().getByText('allow all').waitFor();
+    await detail().getByText('slow on flows').waitFor();
+    await detail().getByText('600 s').waitFor();
+    // The edit form closed; the new-schedule form is back.
+    await button('Create schedule').waitFor();
+    const saved = await serverSchedule(id);
+    expect(saved).toMatchObject({ cron_expression: '0 12 ? * MON-FRI *', timezone: 'Europe/Paris', overlap_policy: 'allow_all', catchup_window_seconds: 600, state: 'active' });
+    expect(saved.invocation_target).toMatchObject({ workflow_alias: 'slow', input_data: [{ alias: 'n', value: { type: 'integer', integer: 3 } }] });
+    const expected = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'preview_schedule', { cron_expression: '0 12 ? * MON-FRI *', timezone: 'Europe/Paris', count: 5 });
+    expect(saved.next_fire_times).toEqual(expected.body.next_fire_times);
+    const paris = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris', dateStyle: 'medium' });
+    await expect.poll(async () => (await detail().getByRole('listitem').allTextContents()).map((t) => t.split(',').slice(0, 2).join(','))).toEqual(
+      expected.body.next_fire_times.map((t: string) => paris.format(new Date(t))),
+    );
+    expect((await detail().getByRole('listitem').allTextContents()).every((t) => t.includes('12:00'))).toBe(true);
+    await browser.screenshot('scheduler-edited');
+  });
+
+  it('follows schedules created, paused and fired elsewhere without a reload', async () => {
+    const id = new URL(page.url()).searchParams.get('schedule')!;
+    const table = page.getByTestId('schedules-table');
+    const created = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'create_schedule', {
+      repeat: 'recurring_cron',
+      cron_expression: '0 6 * * ? *',
+      timezone: 'UTC',
+      description: 'Made over REST',
+      invocation_target_type: 'workflow',
+      invocation_target: targetOf(fx.orgId, fx.target),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    await table.getByRole('row').filter({ hasText: 'Made over REST' }).getByText('cron(0 6 * * ? *)').waitFor();
+
+    const paused = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'pause_schedule', { schedule_id: id, note: 'paused over REST' });
+    expect(paused.status).toBe(200);
+    await detail().getByTestId('pause-note').getByText('paused over REST').waitFor();
+    await table.getByRole('row').filter({ hasText: 'Morning fibonacci' }).getByText('paused').waitFor();
+
+    const fired = page.getByTestId('schedule-history').getByRole('row').filter({ hasText: 'success' });
+    const before = await fired.count();
+    expect((await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'trigger_schedule', { schedule_id: id })).status).toBe(200);
+    await expect.poll(() => fired.count(), { timeout: 60_000 }).toBe(before + 1);
+    await browser.screenshot('scheduler-live');
   });
 });

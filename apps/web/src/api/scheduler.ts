@@ -14,15 +14,15 @@ export type InvocationTarget = ScheduleSpec['invocation_target'];
 export const resolvedTargetOf = (s: Schedule): InvocationTarget =>
   ('resolved_invocation_target' in s && s.resolved_invocation_target) || (s.invocation_target as InvocationTarget);
 
-/** What the create form sends; the server validates and answers field by field. */
-export interface NewSchedule {
+/** What the schedule form sends (to create or update); the server validates and answers field by field. */
+export interface ScheduleParams {
   repeat: 'one_time' | 'recurring_cron';
   cron_expression?: string;
   invocation_time?: string;
   timezone: string;
   overlap_policy: OverlapPolicy;
-  catchup_window_seconds?: number;
-  description?: string;
+  catchup_window_seconds: number | null;
+  description: string | null;
   invocation_target_type: 'workflow';
   invocation_target: { org_id: string; blob_id: string; revision_id: string; workflow_alias: string; input_data?: unknown[] };
 }
@@ -32,7 +32,9 @@ const ref = (scheduleId: string) => ({ schedule_id: scheduleId });
 
 export const scheduler = {
   listSchedules: (revisionId: string) => command<{ schedules: Schedule[] }>('query', revisionId, 'list_schedules', { limit: 100 }),
-  createSchedule: (revisionId: string, params: NewSchedule) => command<{ schedule: Schedule }>('command', revisionId, 'create_schedule', { ...params }),
+  createSchedule: (revisionId: string, params: ScheduleParams) => command<{ schedule: Schedule }>('command', revisionId, 'create_schedule', { ...params }),
+  updateSchedule: (revisionId: string, scheduleId: string, changes: Partial<ScheduleParams>) =>
+    command<{ schedule: Schedule }>('command', revisionId, 'update_schedule', { ...ref(scheduleId), ...changes }),
   pauseSchedule: (revisionId: string, scheduleId: string, note: string) =>
     command<{ schedule: Schedule }>('command', revisionId, 'pause_schedule', { ...ref(scheduleId), note: note || undefined }),
   unpauseSchedule: (revisionId: string, scheduleId: string) => command<{ schedule: Schedule }>('command', revisionId, 'unpause_schedule', ref(scheduleId)),

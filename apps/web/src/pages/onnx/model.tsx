@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { onnx, uploadModel, type ModelDescription } from '../../api/onnx';
+import { discardUpload, onnx, uploadModel, type ModelDescription, type UploadProgress } from '../../api/onnx';
+import { isSameFile, uploadSessions } from '../../api/upload-session';
 import { api } from '../../api/trpc';
 import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
@@ -13,6 +14,8 @@ import { TryModel } from './try-model';
 
 /** How often the revision is read while the server validates and describes an upload. */
 const PROCESSING_POLL_MS = 1000;
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 export const shapeText = (shape: ModelDescription['inputs'][number]['shape']) => (shape ? `[${shape.map((d) => d ?? '?').join(', ')}]` : 'unknown');
 
@@ -54,7 +57,7 @@ export function OnnxModelPage() {
         </Card>
         {model && revisionId && <TryModel revisionId={revisionId} model={model} />}
       </div>
-      {revisionId && revision.data?.revision.phase === 'draft' && <UploadCard revisionId={revisionId} />}
+      {revisionId && revision.data?.revision.phase === 'draft' && <UploadCard key={revisionId} revisionId={revisionId} />}
     </div>
   );
 }
@@ -76,7 +79,7 @@ function ModelDescriptionView({ revisionId, model }: { revisionId: string; model
   );
   const facts: [string, string][] = [
     ['Graph', model.graph_name ?? '—'],
-    ['Size', `${(model.size / 1024 / 1024).toFixed(1)} MiB`],
+    ['Size', `${mib(model.size)} MiB`],
     ['SHA-256', model.sha256],
     ['IR version', String(model.ir_version ?? '—')],
     ['Opsets', model.opset_imports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')],
@@ -129,31 +132,55 @@ function ModelDescriptionView({ revisionId, model }: { revisionId: string; model
 function UploadCard({ revisionId }: { revisionId: string }) {
   const client = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
-  const [progress, setProgress] = useState<{ share: number; parts: number } | null>(null);
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
+  // An upload a reload (or a closed tab) interrupted, found in this browser's storage.
+  const [interrupted, setInterrupted] = useState(() => uploadSessions.load(revisionId));
   const upload = useMutation({
-    mutationFn: (chosen: File) => uploadModel(revisionId, chosen, (share, parts) => setProgress({ share, parts })),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['revision', revisionId] }),
+    mutationFn: (chosen: File) => uploadModel(revisionId, chosen, setProgress),
+    onSuccess: () => {
+      setInterrupted(null);
+      return client.invalidateQueries({ queryKey: ['revision', revisionId] });
+    },
   });
+  const discard = useMutation({ mutationFn: (operationId: string) => discardUpload(revisionId, operationId), onSuccess: () => setInterrupted(null) });
   const percent = Math.round((progress?.share ?? 0) * 100);
+  const pickedOther = interrupted && file && !isSameFile(interrupted, file);
   return (
     <Card title="Upload a model">
       <div className="space-y-3">
+        {interrupted && !upload.isPending && !progress && (
+          <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="upload-interrupted">
+            <p>
+              An upload of {interrupted.file.name} ({mib(interrupted.file.size)} MiB) was interrupted after {interrupted.finished.length} parts. Pick the same file again to resume it.
+            </p>
+            {pickedOther && <p className="mt-1">This is another file: uploading it discards the interrupted upload.</p>}
+            <ErrorNotice error={discard.error} />
+            <Button className="mt-2" onClick={() => discard.mutate(interrupted.operation_id)} busy={discard.isPending}>
+              Discard the interrupted upload
+            </Button>
+          </div>
+        )}
         <Field label="ONNX file">
           <input className="input" type="file" accept=".onnx" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
         </Field>
         {progress && (
           <div>
+            {progress.resumedParts > 0 && (
+              <p className="mb-1 text-xs text-slate-600" data-testid="upload-resuming">
+                Resuming: {progress.resumedParts} of {progress.parts} parts were already on the server
+              </p>
+            )}
             <div className="h-2 overflow-hidden rounded-full bg-slate-200" role="progressbar" aria-label="Upload progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
               <div className="h-full bg-indigo-600 transition-[width]" style={{ width: `${percent}%` }} />
             </div>
             <p className="mt-1 text-xs text-slate-600" data-testid="upload-progress">
-              {percent}% of {((file?.size ?? 0) / 1024 / 1024).toFixed(1)} MiB in {progress.parts} parts{upload.isSuccess ? ' — uploaded' : ''}
+              {percent}% of {mib(file?.size ?? 0)} MiB in {progress.parts} parts{upload.isSuccess ? ' — uploaded' : ''}
             </p>
           </div>
         )}
         <ErrorNotice error={upload.error} />
         <Button kind="primary" disabled={!file} busy={upload.isPending} onClick={() => file && upload.mutate(file)}>
-          Upload
+          {interrupted && file && !pickedOther ? 'Resume upload' : 'Upload'}
         </Button>
       </div>
     </Card>

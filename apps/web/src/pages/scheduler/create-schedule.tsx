@@ -1,11 +1,15 @@
-/** The form for a new schedule: timing (cron or one time), overlap and catch-up, and the workflow it starts. */
+/**
+ * The schedule form: timing (cron or one time), overlap and catch-up, and the workflow it starts.
+ * The same form creates a schedule and edits an existing one (prefilled from it).
+ */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { scheduler, type OverlapPolicy } from '../../api/scheduler';
+import type { ReactNode } from 'react';
+import { resolvedTargetOf, scheduler, type OverlapPolicy, type Schedule, type ScheduleParams } from '../../api/scheduler';
 import { api } from '../../api/trpc';
 import { inputDataHint, workflow } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
-import { Field, FormCard, Options } from '../../ui/kit';
+import { Button, Field, FormCard, Options } from '../../ui/kit';
 import { useBlob } from '../blob/layout';
 import { RevisionOptions, useRevisions } from '../blob/revisions';
 import { CronBuilder } from './cron-builder';
@@ -19,7 +23,7 @@ const timezones = [...new Set(['UTC', browserZone, ...Intl.supportedValuesOf('ti
 export const useWorkflowBlobs = (org: string) =>
   useQuery({ queryKey: ['blobs', { org_id: org, type: 'workflow' }], queryFn: () => api.blobs.list.query({ org_id: org, type: 'workflow', limit: 100 }) });
 
-const initial = {
+const blank = {
   repeat: 'recurring_cron',
   cron_expression: '0 9 * * ? *',
   invocation_time: '',
@@ -32,8 +36,55 @@ const initial = {
   workflow_alias: '',
   input_data: '[]',
 };
+type FormValues = typeof blank;
+
+/** An existing schedule as form values. */
+function valuesOf(s: Schedule): FormValues {
+  const target = resolvedTargetOf(s);
+  return {
+    repeat: s.repeat,
+    cron_expression: s.cron_expression ?? blank.cron_expression,
+    invocation_time: s.invocation_time ?? '',
+    timezone: s.timezone,
+    overlap_policy: s.overlap_policy,
+    catchup_window_seconds: s.catchup_window_seconds ? String(s.catchup_window_seconds) : '',
+    description: s.description ?? '',
+    target_blob: target.blob_id,
+    target_revision: target.revision_id,
+    workflow_alias: target.workflow_alias,
+    input_data: JSON.stringify(target.input_data ?? []),
+  };
+}
 
 export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
+  return <ScheduleForm revisionId={revisionId} title="New schedule" submit="Create schedule" initial={blank} save={(params) => scheduler.createSchedule(revisionId, params)} resetOnSave />;
+}
+
+/** Edits a schedule in place (`update_schedule`); a one-time schedule's unchanged time is not sent again. */
+export function EditScheduleForm({ revisionId, schedule, onDone }: { revisionId: string; schedule: Schedule; onDone: () => void }) {
+  const save = async (params: ScheduleParams) => {
+    const { invocation_time, ...rest } = params;
+    await scheduler.updateSchedule(revisionId, schedule.id, invocation_time === schedule.invocation_time ? rest : params);
+    onDone();
+  };
+  return (
+    <ScheduleForm revisionId={revisionId} title={`Edit ${schedule.description || schedule.id}`} submit="Save schedule" initial={valuesOf(schedule)} save={save}>
+      <Button onClick={onDone}>Cancel</Button>
+    </ScheduleForm>
+  );
+}
+
+interface ScheduleFormProps {
+  revisionId: string;
+  title: string;
+  submit: string;
+  initial: FormValues;
+  save: (params: ScheduleParams) => Promise<unknown>;
+  resetOnSave?: boolean;
+  children?: ReactNode;
+}
+
+function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, children }: ScheduleFormProps) {
   const { org } = useBlob();
   const client = useQueryClient();
   const form = useForm(initial);
@@ -45,15 +96,15 @@ export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
   const definitions = useQuery({ queryKey: ['definitions', targetRevision], queryFn: () => workflow.listDefinitions(targetRevision), enabled: Boolean(targetRevision) });
   const alias = values.workflow_alias || definitions.data?.definitions[0]?.alias || '';
   const oneTime = values.repeat === 'one_time';
-  const create = useMutation({
+  const action = useMutation({
     mutationFn: () =>
-      scheduler.createSchedule(revisionId, {
+      save({
         repeat: oneTime ? 'one_time' : 'recurring_cron',
         ...(oneTime ? { invocation_time: values.invocation_time } : { cron_expression: values.cron_expression }),
         timezone: values.timezone,
         overlap_policy: values.overlap_policy as OverlapPolicy,
-        catchup_window_seconds: values.catchup_window_seconds ? Number(values.catchup_window_seconds) : undefined,
-        description: values.description || undefined,
+        catchup_window_seconds: values.catchup_window_seconds ? Number(values.catchup_window_seconds) : null,
+        description: values.description || null,
         invocation_target_type: 'workflow',
         invocation_target: {
           org_id: org,
@@ -64,12 +115,14 @@ export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
         },
       }),
     onSuccess: () => {
-      form.reset();
+      if (resetOnSave) form.reset();
       return client.invalidateQueries({ queryKey: ['schedules', revisionId] });
     },
   });
+  // Another blob has other revisions and definitions: pick its first ones again.
+  const chooseBlob = (blobId: string) => form.set({ ...values, target_blob: blobId, target_revision: '', workflow_alias: '' });
   return (
-    <FormCard title="New schedule" submit="Create schedule" action={create}>
+    <FormCard title={title} submit={submit} action={action}>
       <Field label="Description">
         <input className="input" {...form.bind('description')} />
       </Field>
@@ -100,7 +153,7 @@ export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
         <input className="input" type="number" min={10} {...form.bind('catchup_window_seconds')} />
       </Field>
       <Field label="Workflow blob">
-        <select className="input" {...form.bind('target_blob')} value={targetBlob}>
+        <select className="input" name="target_blob" value={targetBlob} onChange={(e) => chooseBlob(e.target.value)}>
           {blobs.data?.blobs.map((b) => (
             <option key={b.id} value={b.id}>
               {b.name}
@@ -123,6 +176,7 @@ export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
       <Field label="Input data (JSON)" hint={inputDataHint}>
         <textarea className="input h-20 font-mono text-xs" {...form.bind('input_data')} />
       </Field>
+      {children}
     </FormCard>
   );
 }

@@ -16,7 +16,7 @@ const HISTORY_REFRESH_MS = 2000;
 /** A local `datetime-local` value as the UTC instant the viewer meant. */
 const instantOf = (local: string) => (local ? new Date(local).toISOString() : '');
 
-export function ScheduleDetail({ revisionId, schedule, onDeleted }: { revisionId: string; schedule: Schedule; onDeleted: () => void }) {
+export function ScheduleDetail({ revisionId, schedule, onEdit, onDeleted }: { revisionId: string; schedule: Schedule; onEdit: () => void; onDeleted: () => void }) {
   const client = useQueryClient();
   const [note, setNote] = useState('');
   const [window, setWindow] = useState({ start: '', end: '' });
@@ -88,6 +88,7 @@ export function ScheduleDetail({ revisionId, schedule, onDeleted }: { revisionId
             <Button kind="primary" onClick={() => action.mutate('trigger')} busy={busy('trigger')}>
               Trigger now
             </Button>
+            <Button onClick={onEdit}>Edit schedule</Button>
           </div>
         )}
         <div className="flex flex-wrap items-end gap-2">

@@ -1,13 +1,20 @@
 /** A scheduler blob's schedules on one revision: the list, a new-schedule form, and one schedule opened. */
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { scheduler, type Schedule } from '../../api/scheduler';
 import { Badge, Button, Card, ErrorNotice } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/layout';
 import { RevisionOptions, useRevisions } from '../blob/revisions';
-import { CreateScheduleForm } from './create-schedule';
+import { CreateScheduleForm, EditScheduleForm } from './create-schedule';
 import { ScheduleDetail } from './schedule-detail';
+
+/**
+ * Schedule changes and fires publish no realtime event (only blobs, revisions and operations do),
+ * so the list, and the opened schedule with it, is read again this often to show changes made elsewhere.
+ */
+const SCHEDULES_REFRESH_MS = 2000;
 
 export const timingOf = (s: Schedule) => (s.repeat === 'one_time' ? `once at ${s.invocation_time}` : `cron(${s.cron_expression})`);
 
@@ -17,8 +24,15 @@ export function SchedulesPage() {
   const [params, setParams] = useSearchParams();
   const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
   const openId = params.get('schedule');
-  const schedules = useQuery({ queryKey: ['schedules', revisionId], queryFn: () => scheduler.listSchedules(revisionId!), enabled: Boolean(revisionId) });
+  const schedules = useQuery({
+    queryKey: ['schedules', revisionId],
+    queryFn: () => scheduler.listSchedules(revisionId!),
+    enabled: Boolean(revisionId),
+    refetchInterval: SCHEDULES_REFRESH_MS,
+  });
   const open = schedules.data?.schedules.find((s) => s.id === openId);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const editing = open && editingId === open.id ? open : undefined;
   const select = (next: { revision?: string; schedule?: string }) => setParams({ revision: next.revision ?? revisionId ?? '', ...(next.schedule ? { schedule: next.schedule } : {}) });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
@@ -62,9 +76,14 @@ export function SchedulesPage() {
             ]}
           />
         </Card>
-        {open && revisionId && <ScheduleDetail revisionId={revisionId} schedule={open} onDeleted={() => select({})} />}
+        {open && revisionId && <ScheduleDetail revisionId={revisionId} schedule={open} onEdit={() => setEditingId(open.id)} onDeleted={() => select({})} />}
       </div>
-      {revisionId && <CreateScheduleForm revisionId={revisionId} />}
+      {revisionId &&
+        (editing ? (
+          <EditScheduleForm key={editing.id} revisionId={revisionId} schedule={editing} onDone={() => setEditingId(null)} />
+        ) : (
+          <CreateScheduleForm revisionId={revisionId} />
+        ))}
     </div>
   );
 }
