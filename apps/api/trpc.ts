@@ -36,7 +36,6 @@ const t = initTRPC
   });
 
 export const router = t.router;
-export const mergeRouters = t.mergeRouters;
 
 /** Any caller, anonymous included (public reads). Text PostgreSQL cannot store is refused first. */
 export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
