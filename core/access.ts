@@ -5,7 +5,7 @@
  * Public blobs are readable by everyone. A caller who cannot even read a resource gets 404, so
  * that private resources do not reveal they exist.
  */
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { members } from '../db/schema';
 import { ApiError, forbidden, notFound, unauthenticated } from './errors';
@@ -128,13 +128,4 @@ export async function membershipsOf(db: Db, userId: string) {
     orgRoles: new Map(rows.filter((r) => r.targetType === 'org').map((r) => [r.targetId, r.role as Role])),
     blobRoles: new Map(rows.filter((r) => r.targetType === 'blob').map((r) => [r.targetId, r.role as Role])),
   };
-}
-
-export async function orgRolesFor(db: Db, userId: string, orgIds: string[]) {
-  if (orgIds.length === 0) return new Map<string, Role>();
-  const rows = await db
-    .select()
-    .from(members)
-    .where(and(eq(members.userId, userId), eq(members.targetType, 'org'), inArray(members.targetId, orgIds)));
-  return new Map(rows.map((r) => [r.targetId, r.role as Role]));
 }

@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
+import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
 import { badRequest, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
 import { unstorableTextPath } from '../../core/wire';
 
@@ -9,6 +11,14 @@ export interface Context {
   app: App;
   caller: Caller;
 }
+
+/** Builds each request's context (the REST and the native tRPC adapter alike): who calls, from its credentials. */
+export const contextOf =
+  (app: App) =>
+  async ({ req }: { req: IncomingMessage | Request }): Promise<Context> => ({
+    app,
+    caller: await resolveCaller(app, credentialsFromHeaders(req.headers)),
+  });
 
 /** `auth: 'required'` marks procedures anonymous callers cannot use; the OpenAPI document's per-route security says so. */
 export type ProcedureMeta = OpenApiMeta & { auth?: 'required' };
@@ -26,7 +36,6 @@ const t = initTRPC
   });
 
 export const router = t.router;
-export const mergeRouters = t.mergeRouters;
 
 /** Any caller, anonymous included (public reads). Text PostgreSQL cannot store is refused first. */
 export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {

@@ -127,5 +127,3 @@ export const onnxEngine: Engine = {
     return async () => clearInterval(sweeper);
   },
 };
-
-export { runModel } from './inference';

@@ -36,16 +36,16 @@ async function ownerCaller(app: App, ownerId: string): Promise<Caller | null> {
   return user ? { kind: 'user', userId: user.id, isInstanceAdmin: user.isInstanceAdmin } : null;
 }
 
-/** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
 /** One fire, one execution: its id derives from the fire, so a retried fire cannot start a second one. */
 const executionIdOf = (fireId: string) => `exe_${sha256Hex(fireId).slice(0, 26)}`;
 
+/** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
 async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invocation> {
   const target = specOf(row).invocation_target;
   const caller = await ownerCaller(app, row.ownerId);
   if (!caller) return accessError(`the schedule owner ${row.ownerId} no longer exists`);
   const [found] = await app.db
-    .select({ blob: blobs })
+    .select({ blob: blobs, revision: revisions })
     .from(revisions)
     .innerJoin(blobs, eq(blobs.id, revisions.blobId))
     .where(eq(revisions.id, target.revision_id));
@@ -54,9 +54,11 @@ async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invoc
     return accessError(`the schedule owner ${row.ownerId} can no longer write to blob ${found.blob.id}`);
   }
   try {
+    // the owner's access was checked just above: the execution is created without checking again
     const execution = await createExecution(app, {
       caller,
-      revisionId: target.revision_id,
+      blob: found.blob,
+      revision: found.revision,
       sessionId: target.session_id,
       alias: target.workflow_alias,
       inputData: target.input_data as InputData | undefined,
@@ -65,8 +67,7 @@ async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invoc
     });
     return { status: 'success', result: { execution_id: execution.id } };
   } catch (e) {
-    if (e instanceof ApiError && e.specCode === 'forbidden') return accessError(e.message);
-    // other client errors (alias or session gone, bad input) are the target's fault; the rest retry
+    // client errors (alias or session gone, bad input) are the target's fault; the rest retry
     if (e instanceof ApiError && !['internal', 'unavailable'].includes(e.specCode)) return invocationError(e.message);
     throw e;
   }

@@ -77,7 +77,6 @@ export interface ScheduleSpec {
 
 export type ScheduleRow = typeof schedules.$inferSelect;
 export type ScheduleExecutionRow = typeof scheduleExecutions.$inferSelect;
-export type ScheduleState = ScheduleRow['state'];
 
 export const specOf = (row: ScheduleRow) => row.spec as ScheduleSpec;
 

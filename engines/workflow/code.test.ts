@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { executions, users } from '../../db/schema';
+import { blobs, executions, revisions, users } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { createExecution } from './executions';
 import { comp, data, definition, ENGINE, eventsOf, fibonacciDefinition, flow, integer, newWorkflowBlob, run, start, text, upload, waitForStatus } from './testing';
@@ -137,7 +137,8 @@ describe('creating an execution with a caller-chosen id (how a schedule fire ret
     await upload(p.admin, rev, 'fib-once', fibonacciDefinition());
     const [admin] = await p.app.db.select().from(users).where(eq(users.isInstanceAdmin, true));
     const caller = { kind: 'user' as const, userId: admin.id, isInstanceAdmin: true };
-    const args = { caller, revisionId: rev, alias: 'fib-once', inputData: [{ alias: 'n', value: { type: 'integer' as const, integer: 7 } }], executionId: 'exe_0123456789abcdef0123456789' };
+    const [target] = await p.app.db.select({ blob: blobs, revision: revisions }).from(revisions).innerJoin(blobs, eq(blobs.id, revisions.blobId)).where(eq(revisions.id, rev));
+    const args = { caller, ...target, alias: 'fib-once', inputData: [{ alias: 'n', value: { type: 'integer' as const, integer: 7 } }], executionId: 'exe_0123456789abcdef0123456789' };
     const attempts = await Promise.all([createExecution(p.app, args), createExecution(p.app, args)]);
     // a retry after a crash between the database write and the Temporal start
     await p.app.db.update(executions).set({ temporalRunId: null }).where(eq(executions.id, args.executionId));

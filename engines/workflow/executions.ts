@@ -6,9 +6,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
+import type { BlobRow, RevisionRow } from '../../core/engines';
 import { ApiError, badRequest, forbidden, notFound } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
-import { requireRevision } from '../../core/resources';
 import type { Transaction } from '../../db/client';
 import { definitions, executionData, executions, sessions } from '../../db/schema';
 import type { InputData } from './model';
@@ -99,8 +99,10 @@ export async function insertExecution(
 }
 
 export interface CreateExecutionArgs {
+  /** who creates it (its write access on the blob is already checked) */
   caller: Caller;
-  revisionId: string;
+  blob: BlobRow;
+  revision: RevisionRow;
   sessionId?: string;
   alias?: string;
   definitionId?: string;
@@ -114,11 +116,12 @@ export interface CreateExecutionArgs {
 }
 
 /**
- * Authorizes (write on the blob), creates a session when none is given, writes the execution row
- * and starts its Temporal workflow. Throws ApiError not_found / forbidden / bad_request.
+ * Creates a session when none is given, writes the execution row and starts its Temporal workflow.
+ * Access is checked once, before: by the data command's dispatch, or by a schedule fire for the
+ * schedule's owner. Throws ApiError not_found / bad_request.
  */
 export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
-  const { blob, revision } = await requireRevision(app.db, args.caller, args.revisionId, 'write');
+  const { blob, revision } = args;
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
   if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;

@@ -170,6 +170,4 @@ export async function toDataEntries(
 }
 
 /** The values of stored entries as refs (what the interpreter passes around). */
-export const entriesToRefs = (entries: DataEntry[]): Record<string, ValueRef> =>
-  Object.fromEntries(entries.map((e) => [e.alias, isDataRef(e) ? { $ref: e.data_id } : e.value]));
 

@@ -1,21 +1,18 @@
-/** One WebSocket client: JSON-RPC dispatch, its subscriptions, replay-then-live, and backpressure. */
+/** One WebSocket client: its subscriptions and their replays, and delivery with backpressure (JSON-RPC framing in rpc-dispatch.ts). */
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import type { z } from 'zod';
 import type { Caller } from '../../../core/access';
 import type { App } from '../../../core/app';
-import type { EventRow } from '../../../core/events';
 import type { PresentedCredentials } from '../../../core/auth';
-import { eventNotification, type EventHub, type EventListener } from './hub';
+import type { EventRow } from '../../../core/events';
+import { eventNotification, type EventHub } from './hub';
 import {
   addParams,
   errorFrame,
   initializeParams,
-  invalidParams,
-  keyParamsJson,
   keyString,
   notificationFrame,
-  requestSchema,
-  resultFrame,
   RPC_BAD_REQUEST,
   RPC_INTERNAL,
   RPC_METHOD_NOT_SUPPORTED,
@@ -24,8 +21,9 @@ import {
   subscriptionKeySchema,
   type SubscriptionKey,
 } from './protocol';
-import { resolveTarget, sinceSeq, storedEventsAfter, type Target } from './targets';
-import type { z } from 'zod';
+import { answerMessage, parseParams, type CallOutcome } from './rpc-dispatch';
+import { Subscription } from './subscription';
+import { resolveTarget, sinceSeq, storedEventsAfter } from './targets';
 
 export interface ConnectionLimits {
   /** bytes queued for one client before it is closed as too slow (1013) */
@@ -41,68 +39,6 @@ export const CLOSE_TRY_AGAIN_LATER = 1013;
 export const CLOSE_UNAUTHENTICATED = 4401;
 /** a closing client that never completes the close handshake is cut off after this */
 const CLOSE_GRACE_MS = 10_000;
-
-/** replayed core event ids remembered to drop their late live copies (core seq is not commit order) */
-const RECENT_REPLAYED_IDS = 1000;
-
-class Subscription {
-  readonly id: string;
-  readonly keyParams: string;
-  active = true;
-  private replaying: boolean;
-  private held: EventRow[] = [];
-  /** session streams arrive in seq order, so the last replayed seq tells what was sent */
-  private lastReplayedSeq = -1;
-  private recentReplayedIds = new Set<string>();
-  readonly listener: EventListener = (row) => this.onLive(row);
-
-  constructor(
-    private readonly connection: RealtimeConnection,
-    readonly key: SubscriptionKey,
-    readonly target: Target,
-    readonly types: string[] | undefined,
-    replaying: boolean,
-  ) {
-    this.id = keyString(key);
-    this.keyParams = keyParamsJson(key);
-    this.replaying = replaying;
-  }
-
-  private matches(row: EventRow) {
-    return (!this.target.executionId || row.executionId === this.target.executionId) && (!this.types || this.types.includes(row.type));
-  }
-
-  /** A live event the replay already sent: its NOTIFY can arrive after the replay read it. */
-  private replayed(row: EventRow) {
-    return this.target.stream.kind === 'session' ? row.seq <= this.lastReplayedSeq : this.recentReplayedIds.has(row.id);
-  }
-
-  private onLive(row: EventRow) {
-    if (!this.active || !this.matches(row)) return;
-    if (this.replaying) {
-      this.held.push(row);
-      if (this.held.length > this.connection.limits.maxHeldEvents) this.connection.closeAsTooSlow();
-    } else if (!this.replayed(row)) {
-      this.connection.sendEvent(this, row);
-    }
-  }
-
-  markReplayed(row: EventRow) {
-    this.lastReplayedSeq = row.seq;
-    if (this.target.stream.kind === 'session') return;
-    this.recentReplayedIds.add(row.id);
-    if (this.recentReplayedIds.size > RECENT_REPLAYED_IDS) this.recentReplayedIds.delete(this.recentReplayedIds.values().next().value!);
-  }
-
-  /** Ends the replay: live events that arrived meanwhile follow, minus those the replay sent. */
-  goLive() {
-    this.replaying = false;
-    for (const row of this.held) if (!this.replayed(row)) this.connection.sendEvent(this, row);
-    this.held = [];
-  }
-}
-
-type Handled = { frame: string | null; after?: () => Promise<void> };
 
 export class RealtimeConnection {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -145,41 +81,20 @@ export class RealtimeConnection {
 
   /** A request or a JSON-RPC batch; replays start only after their `{}` result went out. */
   private async answer(message: unknown) {
-    if (Array.isArray(message) && message.length === 0) return this.send(errorFrame(null, new RpcError(RPC_BAD_REQUEST, 'Invalid request: empty batch')));
-    const handled = Array.isArray(message) ? await Promise.all(message.map((m) => this.handle(m))) : [await this.handle(message)];
-    const frames = handled.flatMap((h) => (h.frame ? [h.frame] : []));
-    if (frames.length > 0) this.send(Array.isArray(message) ? `[${frames.join(',')}]` : frames[0]);
-    for (const h of handled) await h.after?.();
+    const { frame, after } = await answerMessage(message, (method, params) => this.call(method, params));
+    if (frame) this.send(frame);
+    for (const run of after) await run();
   }
 
-  private async handle(message: unknown): Promise<Handled> {
-    const raw = message as { id?: unknown; method?: unknown } | null;
-    // Responses to server requests: this server sends none, so there is nothing to match them to.
-    if (raw && typeof raw === 'object' && raw.method === undefined && ('result' in raw || 'error' in raw)) return { frame: null };
-    const request = requestSchema.safeParse(message);
-    if (!request.success) {
-      const id = typeof raw?.id === 'string' || typeof raw?.id === 'number' ? raw.id : null;
-      return { frame: errorFrame(id, new RpcError(RPC_BAD_REQUEST, 'Invalid request: expected {jsonrpc: "2.0", id, method, params?}')) };
-    }
-    const { id, method, params = {} } = request.data;
-    const reply = (frame: string) => (id === undefined ? null : frame); // notifications get no answer
-    try {
-      const { result, after } = await this.call(method, params);
-      return { frame: reply(resultFrame(id ?? null, result)), after };
-    } catch (error) {
-      return { frame: reply(errorFrame(id ?? null, asRpcError(error))) };
-    }
-  }
-
-  private async call(method: string, params: Record<string, unknown>): Promise<{ result: unknown; after?: () => Promise<void> }> {
+  private async call(method: string, params: Record<string, unknown>): Promise<CallOutcome> {
     switch (method) {
       case 'status/initialize':
-        parse(initializeParams, params);
+        parseParams(initializeParams, params);
         return { result: { server_info: SERVER_INFO } };
       case 'subscription/add':
-        return this.addSubscription(parse(addParams, params));
+        return this.addSubscription(parseParams(addParams, params));
       case 'subscription/remove':
-        this.removeSubscription(keyString(parse(subscriptionKeySchema, params)));
+        this.removeSubscription(keyString(parseParams(subscriptionKeySchema, params)));
         return { result: {} };
       default:
         throw new RpcError(RPC_METHOD_NOT_SUPPORTED, `Method not supported: ${method.slice(0, 100)}`);
@@ -311,14 +226,3 @@ export class RealtimeConnection {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) throw invalidParams(parsed.error);
-  return parsed.data;
-}
-
-function asRpcError(error: unknown): RpcError {
-  if (error instanceof RpcError) return error;
-  console.error('[realtime] request failed', error);
-  return new RpcError(RPC_INTERNAL, 'Internal error');
-}

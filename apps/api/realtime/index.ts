@@ -16,7 +16,7 @@ import type { App } from '../../../core/app';
 import { ApiError } from '../../../core/errors';
 import { credentialsFromHeaders, resolveCaller, type PresentedCredentials } from '../../../core/auth';
 import type { HttpExtension } from '../../../core/http';
-import { sendError } from '../server';
+import { sendError } from '../responses';
 import { CLOSE_UNAUTHENTICATED, RealtimeConnection, type ConnectionLimits } from './connection';
 import { acquireHub, releaseHub, type EventHub } from './hub';
 import { RPC_FORBIDDEN, RpcError } from './protocol';

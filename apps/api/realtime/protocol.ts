@@ -32,7 +32,6 @@ export const requestSchema = z.object({
   method: z.string().min(1),
   params: z.record(z.string(), z.unknown()).optional(),
 });
-export type RpcRequest = z.infer<typeof requestSchema>;
 
 export const initializeParams = z.object({
   client_info: z.object({ name: z.string().max(200), version: z.string().max(100) }).optional(),
@@ -69,7 +68,6 @@ export const addParams = z.intersection(
     since: sinceSchema.nullable().optional(),
   }),
 );
-export type AddParams = z.infer<typeof addParams>;
 
 /** Identity of a subscription on a connection: adding the same key again replaces it. */
 export function keyString(key: SubscriptionKey): string {

@@ -93,12 +93,13 @@ export const executionCommands = {
       .refine((r) => [r.definition_id, r.alias, r.workflow].filter(Boolean).length === 1, { message: 'give exactly one of definition_id, alias and workflow' })
       .refine((r) => !(r.session_id && r.target), { message: 'give session_id or target, not both' }),
     async run(ctx, input) {
-      const { app, caller, revision } = ctx;
+      const { app, caller, blob, revision } = ctx;
       const session = input.target ? await requireSessionByRef(app.db, revision.id, input.target.session) : undefined;
       const definition = input.workflow ? definitionOfReference(ctx, input.workflow) : { alias: input.alias, definitionId: input.definition_id };
       const execution = await createExecution(app, {
         caller,
-        revisionId: revision.id,
+        blob,
+        revision,
         sessionId: session?.id ?? input.session_id,
         ...definition,
         inputData: input.input_data,

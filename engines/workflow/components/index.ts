@@ -6,8 +6,8 @@ import { logicCode } from './logic-code';
 import type { ComponentType } from './registry';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
 
-export { registerComponent, findComponentType, allComponentTypes, ComponentError } from './registry';
-export type { ComponentType, ComponentRunContext, ComponentRunResult, QueueState } from './registry';
+export { allComponentTypes, ComponentError } from './registry';
+export type { ComponentType, ComponentRunResult, QueueState } from './registry';
 
 /** The workflow engine's own component types; other engines add theirs through Engine.components. */
 export const builtinComponents: ComponentType[] = [

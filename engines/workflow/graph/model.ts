@@ -15,7 +15,6 @@ export function toElementWire(row: ElementRow) {
     ? { ...common, labels: row.labels ?? [], ...stamps }
     : { ...common, label: row.label, from_id: row.fromId, to_id: row.toId, ...stamps };
 }
-export type ElementWire = ReturnType<typeof toElementWire>;
 
 /** One entry of a session_graph_changed event and of apply_session_graph_mutations' answer. */
 export interface GraphChange {

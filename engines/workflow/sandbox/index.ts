@@ -10,8 +10,7 @@ import type { UserCodeErrorKind } from './protocol';
 
 export type { UserCodeErrorKind } from './protocol';
 export { closeSandboxThreads };
-export { sandboxPoolStats } from './pool';
-export type { QueueReason, SandboxPolicy } from './fair-gate';
+export type { QueueReason } from './fair-gate';
 
 /** Whose run it is (for the fair share of threads) and how to report waiting and cancellation. */
 export type SandboxSlot = NonNullable<Parameters<typeof runInSandboxThread>[1]>;

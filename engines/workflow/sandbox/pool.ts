@@ -101,9 +101,6 @@ export function configureSandboxPool(next: SandboxPolicy): void {
   gate.configure(policy);
 }
 
-/** Threads in use, queued runs and why they wait (for health and metrics). */
-export const sandboxPoolStats = () => gate.stats();
-
 function forget(thread: SandboxThread): void {
   threads.delete(thread);
   const idleAt = idle.indexOf(thread);

@@ -1,0 +1,24 @@
+import type { ServerResponse } from 'node:http';
+import { toRestBody, toRestError } from '../../../core/dialect';
+import { toErrorBody, type ErrorBody } from '../../../core/errors';
+
+/**
+ * Rewrites what trpc-to-openapi writes into the REST dialect: success bodies get `status:
+ * "success"` and the clients' record fields; errors (`{message, code, issues, data}`) become
+ * `{status: "error", error, message, details}` from the `data.blobhub` our errorFormatter put there.
+ */
+export function writeRestDialect(res: ServerResponse) {
+  const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+  res.end = ((chunk?: unknown) => {
+    if (typeof chunk === 'string') {
+      try {
+        const parsed = JSON.parse(chunk) as { data?: { blobhub?: ErrorBody } };
+        if (res.statusCode >= 400) return end(JSON.stringify(toRestError(parsed.data?.blobhub ?? toErrorBody(parsed))));
+        return end(JSON.stringify(toRestBody(parsed)));
+      } catch {
+        /* not JSON: pass through */
+      }
+    }
+    return end(chunk);
+  }) as typeof res.end;
+}

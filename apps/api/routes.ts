@@ -1,0 +1,42 @@
+/** Which surface answers a request: engine and realtime extensions first, then health, docs, tRPC, REST, and the web app. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { App } from '../../core/app';
+import type { HttpExtension } from '../../core/http';
+import { MAX_JSON_BODY } from '../../core/limits';
+import { writeMetrics } from '../../core/metrics';
+import { docsHandler } from './docs';
+import { openApiDocument } from './openapi';
+import { readiness } from './readiness';
+import { sendError, sendJson } from './responses';
+import { restHandler } from './rest/handler';
+import { appRouter } from './router';
+import { contextOf } from './trpc';
+import { webAppHandler } from './web';
+
+export function requestHandler(app: App, extensions: HttpExtension[]) {
+  const document = openApiDocument(`${app.publicUrl}/v1`);
+  const rest = restHandler(app, document);
+  const trpc = createHTTPHandler({ router: appRouter, createContext: contextOf(app), basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
+  const docs = docsHandler();
+  const web = webAppHandler();
+
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      for (const ext of extensions) if (ext.handle && (await ext.handle(req, res, url))) return;
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname === '/readyz') return readiness(app, res);
+      if (url.pathname === '/metrics') return writeMetrics(res);
+      if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, document);
+      if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return docs(url, res);
+      if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+      if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return await rest(req, res, url);
+      web(req, res, url, () => sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` }));
+    } catch (error) {
+      console.error('[api] unhandled', error);
+      if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'internal error' });
+      else res.destroy();
+    }
+  };
+}
