@@ -3,12 +3,12 @@
  * of the SPEC §4 fibonacci definition; validation, lifecycle, access loss and reconciliation.
  */
 import { errorCode } from '../../test/support/client';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { expectError, newUser, type TestUser } from '../../test/support/people';
 import type { TestPlatform } from '../../test/support/platform';
-import { reconcileSchedules } from './store';
+import { deleteSchedules, reconcileSchedules } from './store';
 import { createBlob, createFibonacciTarget, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
 
 let fixture: SchedulerFixture;
@@ -224,6 +224,30 @@ describe('firing', () => {
     expect(described.spec.timezone).toBe('America/New_York');
     expect(updated.body.schedule.next_fire_times[0]).toBe(described.info.nextActionTimes[0].toISOString());
     expectError(await cmd('update_schedule', { schedule_id: schedule.id, repeat: 'one_time' }), 400, 'bad_request');
+  });
+});
+
+describe('listing', () => {
+  it('list_schedules pages through every live schedule exactly once, even with rows being deleted among them', async () => {
+    const listed = await createBlob(admin.client, 'acme', 'paged-timers', 'scheduler');
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await cmd('create_schedule', recurring({ cron_expression: `${i} 9 ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule.id);
+    // a delete that is between its steps: the rows say deleting (the reconciler finishes them)
+    const deleting = [ids[1], ids[2], ids[5]];
+    await p.app.db.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, deleting));
+
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const res = await cmd('list_schedules', { limit: 2, ...(cursor ? { cursor } : {}) }, admin.client, listed.revisionId);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.last_schedule_id).toBe(res.body.cursor);
+      if (res.body.cursor) expect(res.body.schedules).toHaveLength(2);
+      seen.push(...res.body.schedules.map((s: { id: string }) => s.id));
+      cursor = res.body.cursor;
+    } while (cursor);
+    expect(seen).toEqual(ids.filter((id) => !deleting.includes(id)).reverse());
+    await deleteSchedules(p.app, deleting);
   });
 });
 
