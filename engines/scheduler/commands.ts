@@ -11,7 +11,7 @@ import { scheduleExecutions, schedules } from '../../db/schema';
 import { isClientTarget } from './client-target';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
-import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, scheduleWire } from './store';
+import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, schedulesWire, scheduleWire } from './store';
 import { overlapToTemporal, previewFireTimes, scheduleHandle } from './temporal';
 import { validateTarget, validateTiming } from './validate';
 
@@ -117,7 +117,7 @@ const listSchedules = defineCommand({
         .orderBy(desc(schedules.id))
         .limit(take),
     );
-    return { schedules: await Promise.all(items.map((row) => scheduleWire(ctx.app, row))), cursor, last_schedule_id: cursor };
+    return { schedules: await schedulesWire(ctx.app, items), cursor, last_schedule_id: cursor };
   },
 });
 
