@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { App } from '../../core/app';
 import { loadConfig } from '../../core/config';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { checkDestination } from './components/http-guard';
+import { fetch } from 'undici';
+import { BlockedDestinationError, checkDestination, guardedDispatcher } from './components/http-guard';
 import { comp, data, definition, flow, newWorkflowBlob, run, upload } from './testing';
 
 let p: TestPlatform;
@@ -80,7 +81,7 @@ describe('http.request against this machine', () => {
   });
 });
 
-describe('the default policy, checked without connecting', () => {
+describe('the default policy (no allow-list)', () => {
   /** the platform as configured without an allow-list */
   const closed = (): App => ({ ...p.app, config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({}).BLOBHUB_HTTP_ALLOW_HOSTS } });
 
@@ -110,7 +111,20 @@ describe('the default policy, checked without connecting', () => {
     await expect(checkDestination(closed(), host, 80)).rejects.toThrow(reason);
   });
 
-  it('lets a public address through, and an allow-listed CIDR opens a private range', async () => {
+  it('refuses, at connect time, a name that resolves to loopback, sending nothing', async () => {
+    const before = received.length;
+    const dispatcher = guardedDispatcher(closed());
+    try {
+      const error = await fetch(`http://localhost:${port}/resolved`, { dispatcher }).then(() => undefined, (e: Error) => e);
+      expect(error?.cause).toBeInstanceOf(BlockedDestinationError);
+      expect((error?.cause as Error).message).toBe('refused to connect to localhost: 127.0.0.1 is a loopback address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS');
+    } finally {
+      await dispatcher.destroy();
+    }
+    expect(received.length).toBe(before);
+  });
+
+  it('lets a public address through (checked, not connected), and an allow-listed CIDR opens a private range', async () => {
     expect(await checkDestination(closed(), '93.184.215.14', 443)).toEqual([{ address: '93.184.215.14', family: 4 }]);
     const opened = { ...p.app, config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({ BLOBHUB_HTTP_ALLOW_HOSTS: '10.20.0.0/16' }).BLOBHUB_HTTP_ALLOW_HOSTS } };
     expect(await checkDestination(opened, '10.20.3.4', 80)).toEqual([{ address: '10.20.3.4', family: 4 }]);
