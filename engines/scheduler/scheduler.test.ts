@@ -348,8 +348,12 @@ describe('no orphans', () => {
     // another deployment's schedules in the same namespace: one marked with its task queue, one made before the mark
     const foreign = [`sch_${'0'.repeat(26)}`, `sch_${'1'.repeat(26)}`];
     const foreignAction = { type: 'startWorkflow', workflowType: 'scheduleFireWorkflow', taskQueue: 'another-deployment', args: [] } as const;
-    await p.app.temporal.client.schedule.create({ scheduleId: foreign[0], spec: { cronExpressions: ['0 3 * * *'] }, action: foreignAction, memo: { blobhub_org_id: 'org_x', blobhub_task_queue: 'another-deployment' } });
-    await p.app.temporal.client.schedule.create({ scheduleId: foreign[1], spec: { cronExpressions: ['0 3 * * *'] }, action: foreignAction, memo: { blobhub_org_id: 'org_x' } });
+    await p.app.temporal.client.schedule.create({ scheduleId: foreign[0], spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: foreignAction, memo: { blobhub_org_id: 'org_x', blobhub_task_queue: 'another-deployment' } });
+    await p.app.temporal.client.schedule.create({ scheduleId: foreign[1], spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: foreignAction, memo: { blobhub_org_id: 'org_x' } });
+    // one of ours made before the mark, whose row is gone too
+    const unmarked = `sch_${'2'.repeat(26)}`;
+    await p.app.temporal.client.schedule.create({ scheduleId: unmarked, spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: { ...foreignAction, taskQueue: p.taskQueue }, memo: { blobhub_org_id: doomedOrgId } });
+    orphans.push(unmarked);
     try {
       // below the API: the rows go by cascade, beforeBlobDelete never runs
       await p.app.db.delete(orgs).where(eq(orgs.id, doomedOrgId));

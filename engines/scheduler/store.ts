@@ -8,7 +8,15 @@ import type { App } from '../../core/app';
 import { ApiError, notFound } from '../../core/errors';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { specOf, type ScheduleRow } from './model';
-import { createTemporalSchedule, deleteTemporalSchedule, describeTemporalSchedule, listTemporalSchedules, ownTemporalScheduleIds, upsertTemporalSchedule } from './temporal';
+import {
+  blobhubTemporalSchedules,
+  createTemporalSchedule,
+  deleteTemporalSchedule,
+  describeTemporalSchedule,
+  firesOnOwnTaskQueue,
+  listTemporalSchedules,
+  upsertTemporalSchedule,
+} from './temporal';
 
 const unavailable = (what: string, cause: unknown) =>
   new ApiError('unavailable', `${what} is saved but Temporal could not be reached; it will be applied when Temporal is back`, { cause });
@@ -108,21 +116,23 @@ const sweepChunk = 500;
  */
 export async function sweepOrphanSchedules(app: App): Promise<number> {
   let swept = 0;
-  let ids: string[] = [];
+  let chunk: { id: string; marked: boolean }[] = [];
   const sweep = async () => {
-    const rows = await app.db.select({ id: schedules.id }).from(schedules).where(inArray(schedules.id, ids));
+    const rows = await app.db.select({ id: schedules.id }).from(schedules).where(inArray(schedules.id, chunk.map((s) => s.id)));
     const known = new Set(rows.map((r) => r.id));
-    for (const id of ids.filter((i) => !known.has(i))) {
-      await deleteTemporalSchedule(app, id);
+    for (const s of chunk.filter((c) => !known.has(c.id))) {
+      // an unmarked one is only described when it has no row here: few calls, not one per schedule
+      if (!s.marked && !(await firesOnOwnTaskQueue(app, s.id))) continue;
+      await deleteTemporalSchedule(app, s.id);
       swept++;
     }
-    ids = [];
+    chunk = [];
   };
-  for await (const id of ownTemporalScheduleIds(app)) {
-    ids.push(id);
-    if (ids.length === sweepChunk) await sweep();
+  for await (const s of blobhubTemporalSchedules(app)) {
+    chunk.push(s);
+    if (chunk.length === sweepChunk) await sweep();
   }
-  if (ids.length) await sweep();
+  if (chunk.length) await sweep();
   return swept;
 }
 

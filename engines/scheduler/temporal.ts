@@ -127,20 +127,18 @@ export async function listTemporalSchedules(app: App, ids: string[]): Promise<Ma
 }
 
 /**
- * Ids of every Temporal Schedule this deployment made: marked with its task queue, or (made
- * before the mark) carrying BlobHub's memo and starting fires on its task queue.
+ * The Temporal Schedules that may be this deployment's: `marked` with its task queue, or made
+ * before the mark with BlobHub's memo (whose fire action tells: `firesOnOwnTaskQueue`).
  */
-export async function* ownTemporalScheduleIds(app: App): AsyncGenerator<string> {
-  const { taskQueue } = app.temporal;
+export async function* blobhubTemporalSchedules(app: App): AsyncGenerator<{ id: string; marked: boolean }> {
   for await (const summary of app.temporal.client.schedule.list()) {
     const memo = summary.memo ?? {};
-    if (memo.blobhub_task_queue === taskQueue) yield summary.scheduleId;
-    else if (memo.blobhub_task_queue === undefined && memo.blobhub_org_id !== undefined) {
-      const description = await describeTemporalSchedule(app, summary.scheduleId);
-      if (description?.action.taskQueue === taskQueue) yield summary.scheduleId;
-    }
+    if (memo.blobhub_task_queue === app.temporal.taskQueue) yield { id: summary.scheduleId, marked: true };
+    else if (memo.blobhub_task_queue === undefined && memo.blobhub_org_id !== undefined) yield { id: summary.scheduleId, marked: false };
   }
 }
+
+export const firesOnOwnTaskQueue = async (app: App, id: string) => (await describeTemporalSchedule(app, id))?.action.taskQueue === app.temporal.taskQueue;
 
 /**
  * Next fire times as Temporal computes them (time zones and DST included): a paused throwaway
