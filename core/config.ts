@@ -1,5 +1,25 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+
+const hostnamePattern = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** What an operator opens to http.request: hostnames as written in URLs, and addresses or CIDRs. */
+const outboundAllowList = z
+  .string()
+  .default('')
+  .transform((list) => list.toLowerCase().split(/[\s,]+/).filter(Boolean))
+  .pipe(z.array(z.string().refine((entry) => hostnamePattern.test(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry), 'each entry must be a hostname, an IP address or a CIDR')))
+  .transform((entries) => ({
+    hosts: entries.filter((entry) => !ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry)),
+    ranges: entries.filter((entry) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry)).map(rangeOf),
+  }));
+
+function rangeOf(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  if (ipaddr.isValidCIDR(entry)) return ipaddr.parseCIDR(entry);
+  const address = ipaddr.process(entry);
+  return [address, address.kind() === 'ipv4' ? 32 : 128];
+}
 
 /** Every setting BlobHub reads from the environment, validated once at start-up. */
 const configSchema = z.object({
@@ -56,6 +76,11 @@ const configSchema = z.object({
   BLOBHUB_MAX_EXECUTION_DATA_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   /** an execution's input_data / output_data carry values inline up to this many bytes in total; the rest by reference */
   BLOBHUB_EXECUTION_INLINE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024).default(8 * 1024),
+  /**
+   * internal hosts http.request may reach although they are loopback, private or link-local:
+   * hostnames, addresses or CIDRs, comma-separated (the platform's own services stay closed)
+   */
+  BLOBHUB_HTTP_ALLOW_HOSTS: outboundAllowList,
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

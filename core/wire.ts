@@ -1,6 +1,4 @@
 /** Zod schemas and row → wire mappers shared by the REST routers and the engines. */
-import { and, desc, lt, type SQL } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { blobs, orgs, revisions, users, operations } from '../db/schema';
 import { idPrefixes, type IdKind } from './ids';
@@ -71,23 +69,6 @@ export const numberPageQuery = { limit, cursor: numberCursor.optional() };
 
 /** The number in a numbered list's cursor (revision numbers, event seqs), which `numberPageQuery` checked. */
 export const decodeNumberCursor = (cursor?: string): number | undefined => (cursor === undefined ? undefined : Number(cursor));
-
-/** Lists are newest first by their ULID id: the filter for the rows after a page's cursor. */
-export function afterCursor(id: PgColumn, cursor: string | undefined): SQL | undefined {
-  return cursor ? lt(id, cursor) : undefined;
-}
-
-/** One page of a list ordered newest first by its ULID id: the filter after `cursor`, and the order. */
-export function newestFirst(id: PgColumn, cursor: string | undefined, ...filters: (SQL | undefined)[]) {
-  return { where: and(...filters, afterCursor(id, cursor)), orderBy: desc(id) };
-}
-
-/** Takes limit+1 rows (newest first) and turns them into a page with the next cursor. */
-export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string = (row) => (row as { id: string }).id) {
-  const items = rows.slice(0, limit);
-  const cursor = rows.length > limit ? keyOf(items[items.length - 1]) : null;
-  return { items, cursor };
-}
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 

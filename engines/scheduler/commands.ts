@@ -1,16 +1,17 @@
 /** The `scheduler_blobhub` data commands (SPEC §5), with BlobHub field names. */
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { userIdOf } from '../../core/access';
 import { defineCommand, type CommandContext } from '../../core/engines';
 import { conflict } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { afterCursor, idOf, page, pageQuery } from '../../core/wire';
+import { afterCursor, fetchPage } from '../../core/paging';
+import { idOf, pageQuery } from '../../core/wire';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { isClientTarget } from './client-target';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
-import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, scheduleWire } from './store';
+import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, schedulesWire, scheduleWire } from './store';
 import { overlapToTemporal, previewFireTimes, scheduleHandle } from './temporal/schedules';
 import { validateTarget, validateTiming } from './validate';
 
@@ -100,21 +101,23 @@ const listSchedules = defineCommand({
     start_schedule_id: idOf('schedule').optional(),
   }),
   async run(ctx, input) {
-    const rows = await ctx.app.db
-      .select()
-      .from(schedules)
-      .where(
-        and(
-          eq(schedules.blobId, ctx.blob.id),
-          afterCursor(schedules.id, input.cursor),
-          input.start_schedule_id ? lt(schedules.id, input.start_schedule_id) : undefined,
-        ),
-      )
-      .orderBy(desc(schedules.id))
-      .limit(input.limit + 1);
-    const { items, cursor } = page(rows.filter((r) => r.syncState !== 'deleting'), input.limit);
-    const lastScheduleId = cursor ? items[items.length - 1].id : null;
-    return { schedules: await Promise.all(items.map((row) => scheduleWire(ctx.app, row))), cursor, last_schedule_id: lastScheduleId };
+    const { items, cursor } = await fetchPage(input.limit, (take) =>
+      ctx.app.db
+        .select()
+        .from(schedules)
+        .where(
+          and(
+            eq(schedules.blobId, ctx.blob.id),
+            // rows being deleted are filtered here, not after the fetch, so pages stay full
+            ne(schedules.syncState, 'deleting'),
+            afterCursor(schedules.id, input.cursor),
+            input.start_schedule_id ? lt(schedules.id, input.start_schedule_id) : undefined,
+          ),
+        )
+        .orderBy(desc(schedules.id))
+        .limit(take),
+    );
+    return { schedules: await schedulesWire(ctx.app, items), cursor, last_schedule_id: cursor };
   },
 });
 
@@ -197,21 +200,17 @@ const listExecutions = defineCommand({
   input: scheduleRef.extend({ start_execution_id: idOf('scheduleExecution').optional(), include_schedule: z.boolean().optional() }),
   async run(ctx, input) {
     const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
-    const rows = await ctx.app.db
-      .select()
-      .from(scheduleExecutions)
-      .where(
-        and(
-          eq(scheduleExecutions.scheduleId, row.id),
-          input.start_execution_id ? lt(scheduleExecutions.id, input.start_execution_id) : undefined,
-        ),
-      )
-      .orderBy(desc(scheduleExecutions.id))
-      .limit(executionsPageSize + 1);
-    const items = rows.slice(0, executionsPageSize);
+    const { items, cursor } = await fetchPage(executionsPageSize, (take) =>
+      ctx.app.db
+        .select()
+        .from(scheduleExecutions)
+        .where(and(eq(scheduleExecutions.scheduleId, row.id), afterCursor(scheduleExecutions.id, input.start_execution_id)))
+        .orderBy(desc(scheduleExecutions.id))
+        .limit(take),
+    );
     return {
       executions: items.map(toScheduleExecutionWire),
-      last_execution_id: rows.length > executionsPageSize ? items[items.length - 1].id : null,
+      last_execution_id: cursor,
       ...(input.include_schedule ? await withSchedule(ctx, row) : {}),
     };
   },

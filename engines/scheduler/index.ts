@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Engine } from '../../core/engines';
 import { schedules } from '../../db/schema';
 import { schedulerCommands } from './commands';
-import { deleteSchedules, reconcileSchedules } from './store';
+import { deleteSchedules, reconcileSchedules, sweepOrphanSchedules } from './store';
 import { createSchedulerActivities } from './temporal/activities';
 
 const reconcileEveryMs = 60_000;
@@ -22,10 +22,15 @@ export const schedulerEngine: Engine = {
     await deleteSchedules(app, rows.map((r) => r.id));
   },
 
-  /** The reconciler: repairs rows a crash left between the database write and the Temporal call. */
+  /**
+   * The reconciler repairs rows a crash left between the database write and the Temporal call;
+   * the sweeper deletes Temporal Schedules whose rows a database-level delete cascaded away.
+   */
   async start(app) {
-    const run = () =>
-      reconcileSchedules(app).catch((e) => console.error('[scheduler] reconcile failed:', e instanceof Error ? e.message : e));
+    const run = async () => {
+      await reconcileSchedules(app).catch((e) => console.error('[scheduler] reconcile failed:', e instanceof Error ? e.message : e));
+      await sweepOrphanSchedules(app).catch((e) => console.error('[scheduler] sweep failed:', e instanceof Error ? e.message : e));
+    };
     await run();
     const timer = setInterval(run, reconcileEveryMs);
     return async () => clearInterval(timer);

@@ -3,12 +3,13 @@
  * of the SPEC §4 fibonacci definition; validation, lifecycle, access loss and reconciliation.
  */
 import { errorCode } from '../../test/support/client';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scheduleExecutions, schedules } from '../../db/schema';
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { orgs, scheduleExecutions, schedules } from '../../db/schema';
 import { expectError, newUser, type TestUser } from '../../test/support/people';
 import type { TestPlatform } from '../../test/support/platform';
-import { reconcileSchedules } from './store';
+import { deleteSchedules, reconcileSchedules, sweepOrphanSchedules } from './store';
+import { listTemporalSchedules } from './temporal/schedules';
 import { createBlob, createFibonacciTarget, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
 
 let fixture: SchedulerFixture;
@@ -227,6 +228,52 @@ describe('firing', () => {
   });
 });
 
+describe('listing', () => {
+  it('list_schedules pages through every live schedule exactly once, even with rows being deleted among them', async () => {
+    const listed = await createBlob(admin.client, 'acme', 'paged-timers', 'scheduler');
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await cmd('create_schedule', recurring({ cron_expression: `${i} 9 ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule.id);
+    // a delete that is between its steps: the rows say deleting (the reconciler finishes them)
+    const deleting = [ids[1], ids[2], ids[5]];
+    await p.app.db.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, deleting));
+
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const res = await cmd('list_schedules', { limit: 2, ...(cursor ? { cursor } : {}) }, admin.client, listed.revisionId);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.last_schedule_id).toBe(res.body.cursor);
+      if (res.body.cursor) expect(res.body.schedules).toHaveLength(2);
+      seen.push(...res.body.schedules.map((s: { id: string }) => s.id));
+      cursor = res.body.cursor;
+    } while (cursor);
+    expect(seen).toEqual(ids.filter((id) => !deleting.includes(id)).reverse());
+    await deleteSchedules(p.app, deleting);
+  });
+
+  it('list_schedules reads Temporal once for the page, not once per schedule', async () => {
+    const listed = await createBlob(admin.client, 'acme', 'batched-timers', 'scheduler');
+    const created: { id: string; next_fire_times: string[] }[] = [];
+    for (const hour of [6, 7, 8]) created.push((await cmd('create_schedule', recurring({ cron_expression: `0 ${hour} ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule);
+    // Temporal's listing is eventually consistent: wait until it shows all three
+    await eventually(async () => (await listTemporalSchedules(p.app, created.map((s) => s.id))).size === created.length);
+
+    const service = p.app.temporal.connection.workflowService;
+    const describes = vi.spyOn(service, 'describeSchedule');
+    const lists = vi.spyOn(service, 'listSchedules');
+    try {
+      const res = await cmd('list_schedules', {}, admin.client, listed.revisionId);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.schedules.map((s: { id: string; next_fire_times: string[] }) => [s.id, s.next_fire_times])).toEqual(created.reverse().map((s) => [s.id, s.next_fire_times]));
+      expect(describes).not.toHaveBeenCalled();
+      expect(lists).toHaveBeenCalledTimes(1);
+    } finally {
+      describes.mockRestore();
+      lists.mockRestore();
+    }
+  });
+});
+
 describe('access and failures', () => {
   it('records access_error when the owner lost access, and invocation_error when the target is gone', async () => {
     const writer = await newUser(p, admin, 'writer');
@@ -285,6 +332,40 @@ describe('no orphans', () => {
     expect(await p.app.db.select().from(schedules).where(eq(schedules.id, deleted.id))).toEqual([]);
     const states = await p.app.db.select({ s: schedules.syncState }).from(schedules);
     expect(new Set(states.map((r) => r.s))).toEqual(new Set(['synced']));
+  });
+
+  it("the sweeper deletes Temporal Schedules whose rows an org's deletion in the database cascaded away, and no one else's", async () => {
+    const doomedOrgId = (await admin.client.post('/orgs', { name: 'doomed-org' })).body.org.id as string;
+    const doomedTarget = await createFibonacciTarget(admin.client, 'doomed-org', 'flows');
+    const doomedTimers = await createBlob(admin.client, 'doomed-org', 'timers', 'scheduler');
+    const orphans: string[] = [];
+    for (const hour of [1, 2]) {
+      const res = await cmd('create_schedule', recurring({ cron_expression: `0 ${hour} * * ? *`, invocation_target: targetOf(doomedOrgId, doomedTarget) }), admin.client, doomedTimers.revisionId);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      orphans.push(res.body.schedule.id as string);
+    }
+    const live = await create(recurring());
+    // another deployment's schedules in the same namespace: one marked with its task queue, one made before the mark
+    const foreign = [`sch_${'0'.repeat(26)}`, `sch_${'1'.repeat(26)}`];
+    const foreignAction = { type: 'startWorkflow', workflowType: 'scheduleFireWorkflow', taskQueue: 'another-deployment', args: [] } as const;
+    await p.app.temporal.client.schedule.create({ scheduleId: foreign[0], spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: foreignAction, memo: { blobhub_org_id: 'org_x', blobhub_task_queue: 'another-deployment' } });
+    await p.app.temporal.client.schedule.create({ scheduleId: foreign[1], spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: foreignAction, memo: { blobhub_org_id: 'org_x' } });
+    // one of ours made before the mark, whose row is gone too
+    const unmarked = `sch_${'2'.repeat(26)}`;
+    await p.app.temporal.client.schedule.create({ scheduleId: unmarked, spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: { ...foreignAction, taskQueue: p.taskQueue }, memo: { blobhub_org_id: doomedOrgId } });
+    orphans.push(unmarked);
+    try {
+      // below the API: the rows go by cascade, beforeBlobDelete never runs
+      await p.app.db.delete(orgs).where(eq(orgs.id, doomedOrgId));
+      expect(await p.app.db.select().from(schedules).where(inArray(schedules.id, orphans))).toEqual([]);
+      for (const id of orphans) expect(await temporalScheduleExists(id)).toBe(true);
+
+      await sweepOrphanSchedules(p.app);
+      for (const id of orphans) expect(await temporalScheduleExists(id)).toBe(false);
+      for (const id of [live.id, ...foreign]) expect(await temporalScheduleExists(id)).toBe(true);
+    } finally {
+      for (const id of foreign) await p.app.temporal.client.schedule.getHandle(id).delete();
+    }
   });
 
   it('deleting the scheduler blob deletes its Temporal Schedules', async () => {

@@ -8,8 +8,15 @@ import type { App } from '../../core/app';
 import { ApiError, notFound } from '../../core/errors';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { specOf, type ScheduleRow } from './model';
-import { createTemporalSchedule, deleteTemporalSchedule, describeTemporalSchedule, upsertTemporalSchedule } from './temporal/schedules';
-import type { ScheduleDescription } from '@temporalio/client';
+import {
+  blobhubTemporalSchedules,
+  createTemporalSchedule,
+  deleteTemporalSchedule,
+  describeTemporalSchedule,
+  firesOnOwnTaskQueue,
+  listTemporalSchedules,
+  upsertTemporalSchedule,
+} from './temporal/schedules';
 
 const unavailable = (what: string, cause: unknown) =>
   new ApiError('unavailable', `${what} is saved but Temporal could not be reached; it will be applied when Temporal is back`, { cause });
@@ -100,19 +107,74 @@ export async function reconcileSchedules(app: App, opts: { graceMs?: number } = 
   return repaired;
 }
 
+const sweepChunk = 500;
+
+/**
+ * Deletes this deployment's Temporal Schedules whose row is gone: deleting an org or blob in the
+ * database cascades to the rows without passing `beforeBlobDelete`. A row is written before its
+ * Temporal Schedule and removed after it, so a schedule without a row is never a live one.
+ */
+export async function sweepOrphanSchedules(app: App): Promise<number> {
+  let swept = 0;
+  let chunk: { id: string; marked: boolean }[] = [];
+  const sweep = async () => {
+    const rows = await app.db.select({ id: schedules.id }).from(schedules).where(inArray(schedules.id, chunk.map((s) => s.id)));
+    const known = new Set(rows.map((r) => r.id));
+    for (const s of chunk.filter((c) => !known.has(c.id))) {
+      // an unmarked one is only described when it has no row here: few calls, not one per schedule
+      if (!s.marked && !(await firesOnOwnTaskQueue(app, s.id))) continue;
+      await deleteTemporalSchedule(app, s.id);
+      swept++;
+    }
+    chunk = [];
+  };
+  for await (const s of blobhubTemporalSchedules(app)) {
+    chunk.push(s);
+    if (chunk.length === sweepChunk) await sweep();
+  }
+  if (chunk.length) await sweep();
+  return swept;
+}
+
+/** What the wire form needs from Temporal: the next fire times, and whether a one-time schedule is spent. */
+interface TemporalView {
+  nextActionTimes: Date[];
+  spent: boolean;
+}
+
 /** The state a user sees: a recurring schedule past its end date, or a spent one-time one, is completed. */
-function effectiveState(row: ScheduleRow, description: ScheduleDescription | null): ScheduleRow['state'] {
+function effectiveState(row: ScheduleRow, view: TemporalView | null): ScheduleRow['state'] {
   if (row.state !== 'active') return row.state;
   const spec = specOf(row);
   if (spec.repeat === 'recurring_cron' && spec.end_date && new Date(spec.end_date) <= new Date()) return 'completed';
-  if (spec.repeat === 'one_time' && description?.state.remainingActions === 0) return 'completed';
+  if (spec.repeat === 'one_time' && view?.spent) return 'completed';
   return 'active';
 }
 
+/** One schedule as Temporal describes it now. */
 export async function scheduleWire(app: App, row: ScheduleRow) {
   const description = await describeTemporalSchedule(app, row.id);
+  return wireOf(app, row, description && { nextActionTimes: description.info.nextActionTimes, spent: description.state.remainingActions === 0 });
+}
+
+/**
+ * A page of schedules with one call to Temporal's listing, not a describe per row; only a row
+ * the listing does not show yet (created a moment ago) is described on its own.
+ */
+export async function schedulesWire(app: App, rows: ScheduleRow[]) {
+  const listed = await listTemporalSchedules(app, rows.map((r) => r.id));
+  return Promise.all(
+    rows.map((row) => {
+      const summary = listed.get(row.id);
+      // a one-time schedule is spent once Temporal plans no more fires for it
+      return summary ? wireOf(app, row, { nextActionTimes: summary.info.nextActionTimes, spent: summary.info.nextActionTimes.length === 0 }) : scheduleWire(app, row);
+    }),
+  );
+}
+
+function wireOf(app: App, row: ScheduleRow, view: TemporalView | null) {
   const { client_invocation_target: clientTarget, ...spec } = specOf(row);
-  const state = effectiveState(row, description);
+  const state = effectiveState(row, view);
   const { namespace, uiUrl } = app.temporal;
   return {
     id: row.id,
@@ -125,7 +187,7 @@ export async function scheduleWire(app: App, row: ScheduleRow) {
     pause_note: row.pauseNote,
     state,
     // What will actually happen: nothing while paused or completed.
-    next_fire_times: state === 'active' ? (description?.info.nextActionTimes ?? []).slice(0, 5).map((d) => d.toISOString()) : [],
+    next_fire_times: state === 'active' ? (view?.nextActionTimes ?? []).slice(0, 5).map((d) => d.toISOString()) : [],
     temporal: {
       namespace,
       schedule_id: row.id,

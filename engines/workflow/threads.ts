@@ -10,6 +10,7 @@ import type { Db } from '../../db/client';
 import { ApiError, notFound } from '../../core/errors';
 import { recordEvent } from '../../core/events';
 import { newId } from '../../core/ids';
+import { fetchPage } from '../../core/paging';
 import { threadItems } from '../../db/schema';
 import { decodeKeyset, encodeKeyset } from './cursors';
 import { requireEnvelope } from './envelopes';
@@ -144,13 +145,15 @@ export async function listThreadItems(app: App, sessionId: string, alias: string
     filters.push(or(beyond(threadItems.createdAt, at), and(eq(threadItems.createdAt, at), beyond(threadItems.id, after[1]))));
   }
   const direction = listing.ascending ? asc : desc;
-  const rows = await app.db
-    .select()
-    .from(threadItems)
-    .where(and(...filters))
-    .orderBy(direction(threadItems.createdAt), direction(threadItems.id))
-    .limit(listing.limit + 1);
-  const items = rows.slice(0, listing.limit);
-  const last = items[items.length - 1];
-  return { items, cursor: rows.length > listing.limit ? encodeKeyset([last.createdAt.getTime(), last.id]) : null };
+  return fetchPage(
+    listing.limit,
+    (take) =>
+      app.db
+        .select()
+        .from(threadItems)
+        .where(and(...filters))
+        .orderBy(direction(threadItems.createdAt), direction(threadItems.id))
+        .limit(take),
+    (last) => encodeKeyset([last.createdAt.getTime(), last.id]),
+  );
 }

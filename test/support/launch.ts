@@ -56,6 +56,8 @@ export async function launchPlatform(opts: LaunchOptions): Promise<LaunchedPlatf
     BLOBHUB_ADMIN_EMAIL: 'admin@example.com',
     BLOBHUB_ADMIN_PASSWORD: 'admin-password',
     BLOBHUB_ADMIN_API_KEY: adminKey,
+    // http.request in tests and benchmarks calls fake servers on this machine
+    BLOBHUB_HTTP_ALLOW_HOSTS: '127.0.0.1,localhost',
     ...opts.env,
   };
   const app = await bootPlatform(loadConfig(env), { onAdminCreated: opts.onAdminCreated });

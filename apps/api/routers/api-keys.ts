@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { roleAtLeast } from '../../../core/access';
 import { randomSecret, sha256Hex } from '../../../core/crypto';
 import { notFound } from '../../../core/errors';
-import { afterCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
+import { afterCursor, fetchPage } from '../../../core/paging';
+import { idOf, isoDate, pageQuery } from '../../../core/wire';
 import { newId } from '../../../core/ids';
 import { requireTarget, targetNameOf, targetParams, type ResolvedTarget } from '../../../core/targets';
 import { apiKeys } from '../../../db/schema';
@@ -77,14 +78,14 @@ export const apiKeysRouter = router({
     .output(z.object({ api_keys: z.array(apiKeyWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const rows = await ctx.app.db
-        .select()
-        .from(apiKeys)
-        .where(
-and(visibleKeys(target, ctx.caller.userId), afterCursor(apiKeys.id, input.cursor)))
-        .orderBy(desc(apiKeys.id))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit);
+      const { items, cursor } = await fetchPage(input.limit, (take) =>
+        ctx.app.db
+          .select()
+          .from(apiKeys)
+          .where(and(visibleKeys(target, ctx.caller.userId), afterCursor(apiKeys.id, input.cursor)))
+          .orderBy(desc(apiKeys.id))
+          .limit(take),
+      );
       return { api_keys: items.map(toApiKeyWire), cursor };
     }),
 

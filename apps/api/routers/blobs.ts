@@ -9,7 +9,8 @@ import type { BlobRow } from '../../../core/engines';
 import { limitGroupsOf } from '../../../core/limits';
 import { newId } from '../../../core/ids';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
-import { afterCursor, blobName, blobWire, idOf, idOrName, numberPageQuery, page, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
+import { afterCursor, fetchPage } from '../../../core/paging';
+import { blobName, blobWire, idOf, idOrName, numberPageQuery, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
 import { blobs, revisions } from '../../../db/schema';
 import type { Db } from '../../../db/client';
 import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
@@ -70,21 +71,23 @@ export const blobsRouter = router({
     .output(z.object({ blobs: z.array(blobWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const org = await findOrg(ctx.app.db, input.org_id);
-      const rows = await ctx.app.db
-        .select()
-        .from(blobs)
-        .where(
-          and(
-            eq(blobs.orgId, org.id),
-            input.type ? eq(blobs.type, input.type) : undefined,
-            input.q ? ilike(blobs.name, `%${input.q.replace(/[\\%_]/g, '\\$&')}%`) : undefined,
-            afterCursor(blobs.id, input.cursor),
-            await visibleBlobsFilter(ctx.app.db, ctx.caller, org.id),
-          ),
-        )
-        .orderBy(desc(blobs.id))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit);
+      const visible = await visibleBlobsFilter(ctx.app.db, ctx.caller, org.id);
+      const { items, cursor } = await fetchPage(input.limit, (take) =>
+        ctx.app.db
+          .select()
+          .from(blobs)
+          .where(
+            and(
+              eq(blobs.orgId, org.id),
+              input.type ? eq(blobs.type, input.type) : undefined,
+              input.q ? ilike(blobs.name, `%${input.q.replace(/[\\%_]/g, '\\$&')}%`) : undefined,
+              afterCursor(blobs.id, input.cursor),
+              visible,
+            ),
+          )
+          .orderBy(desc(blobs.id))
+          .limit(take),
+      );
       return { blobs: items.map(toBlobWire), cursor };
     }),
 

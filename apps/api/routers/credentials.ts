@@ -4,7 +4,8 @@ import { allowedHostPattern, sealCredentialBody } from '../../../core/credential
 import { conflict, notFound } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { requireTarget, targetParams, type ResolvedTarget } from '../../../core/targets';
-import { afterCursor, idOf, isoDate, page, pageQuery } from '../../../core/wire';
+import { afterCursor, fetchPage } from '../../../core/paging';
+import { idOf, isoDate, pageQuery } from '../../../core/wire';
 import { credentials } from '../../../db/schema';
 import { authedProcedure, router } from '../trpc';
 
@@ -83,13 +84,14 @@ export const credentialsRouter = router({
     .output(z.object({ credentials: z.array(credentialWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'write');
-      const rows = await ctx.app.db
-        .select()
-        .from(credentials)
-        .where(and(ofTarget(target), afterCursor(credentials.id, input.cursor)))
-        .orderBy(desc(credentials.id))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit);
+      const { items, cursor } = await fetchPage(input.limit, (take) =>
+        ctx.app.db
+          .select()
+          .from(credentials)
+          .where(and(ofTarget(target), afterCursor(credentials.id, input.cursor)))
+          .orderBy(desc(credentials.id))
+          .limit(take),
+      );
       return { credentials: items.map(toCredentialWire), cursor };
     }),
 

@@ -4,7 +4,8 @@ import type { Transaction } from '../../../db/client';
 import { members, users } from '../../../db/schema';
 import { conflict, notFound } from '../../../core/errors';
 import { requireTarget, targetNameOf, targetParams, type ResolvedTarget } from '../../../core/targets';
-import { idOf, isoDate, page, pageQuery, role } from '../../../core/wire';
+import { fetchPage } from '../../../core/paging';
+import { idOf, isoDate, pageQuery, role } from '../../../core/wire';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
 const params = targetParams('orgs', 'blobs');
@@ -87,14 +88,18 @@ export const membersRouter = router({
     .output(z.object({ members: z.array(memberWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const rows = await ctx.app.db
-        .select({ member: members, name: users.name })
-        .from(members)
-        .innerJoin(users, eq(users.id, members.userId))
-        .where(and(ofTarget(target), input.cursor ? gt(members.userId, input.cursor) : undefined))
-        .orderBy(asc(members.userId))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit, (r) => r.member.userId);
+      const { items, cursor } = await fetchPage(
+        input.limit,
+        (take) =>
+          ctx.app.db
+            .select({ member: members, name: users.name })
+            .from(members)
+            .innerJoin(users, eq(users.id, members.userId))
+            .where(and(ofTarget(target), input.cursor ? gt(members.userId, input.cursor) : undefined))
+            .orderBy(asc(members.userId))
+            .limit(take),
+        (r) => r.member.userId,
+      );
       return { members: items.map((r) => toMemberWire(r.member, r.name)), cursor };
     }),
 

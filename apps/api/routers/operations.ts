@@ -4,7 +4,8 @@ import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { ApiError, notFound } from '../../../core/errors';
 import { findOperation, type OperationTargetType } from '../../../core/operations';
 import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
-import { afterCursor, idOf, operationWire, page, pageQuery, toOperationWire } from '../../../core/wire';
+import { afterCursor, fetchPage } from '../../../core/paging';
+import { idOf, operationWire, pageQuery, toOperationWire } from '../../../core/wire';
 import { operations, operationStatuses } from '../../../db/schema';
 import { publicProcedure, router } from '../trpc';
 
@@ -31,20 +32,21 @@ export const operationsRouter = router({
     .output(z.object({ operations: z.array(operationWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const rows = await ctx.app.db
-        .select()
-        .from(operations)
-        .where(
-          and(
-            eq(operations.targetType, target.type),
-            eq(operations.targetId, target.id),
-            input.status ? inArray(operations.status, specStatusesOf<(typeof operationStatuses)[number]>(input.status)) : undefined,
-            afterCursor(operations.id, input.cursor),
-          ),
-        )
-        .orderBy(desc(operations.id))
-        .limit(input.limit + 1);
-      const { items, cursor } = page(rows, input.limit);
+      const { items, cursor } = await fetchPage(input.limit, (take) =>
+        ctx.app.db
+          .select()
+          .from(operations)
+          .where(
+            and(
+              eq(operations.targetType, target.type),
+              eq(operations.targetId, target.id),
+              input.status ? inArray(operations.status, specStatusesOf<(typeof operationStatuses)[number]>(input.status)) : undefined,
+              afterCursor(operations.id, input.cursor),
+            ),
+          )
+          .orderBy(desc(operations.id))
+          .limit(take),
+      );
       return { operations: items.map(toOperationWire), cursor };
     }),
 });

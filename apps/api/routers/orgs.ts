@@ -5,7 +5,8 @@ import { deleteAttachments } from '../../../core/attachments';
 import { newId } from '../../../core/ids';
 import { conflict } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
-import { afterCursor, idOrName, orgWire, page, pageQuery, slug, toOrgWire } from '../../../core/wire';
+import { afterCursor, fetchPage } from '../../../core/paging';
+import { idOrName, orgWire, pageQuery, slug, toOrgWire } from '../../../core/wire';
 import { members, orgs } from '../../../db/schema';
 import type { Db } from '../../../db/client';
 import { authedProcedure, router, type AuthedCaller } from '../trpc';
@@ -27,13 +28,14 @@ export async function listMyOrgs(db: Db, caller: AuthedCaller, input: { limit: n
   const conditions = [afterCursor(orgs.id, input.cursor)];
   if (caller.kind === 'key' && caller.keyTarget.type === 'org') conditions.push(eq(orgs.id, caller.keyTarget.id));
   if (!actsAsInstanceAdmin(caller)) conditions.push(inArray(orgs.id, memberOrgIds));
-  const rows = await db
-    .select()
-    .from(orgs)
-    .where(and(...conditions))
-    .orderBy(desc(orgs.id))
-    .limit(input.limit + 1);
-  const { items, cursor } = page(rows, input.limit);
+  const { items, cursor } = await fetchPage(input.limit, (take) =>
+    db
+      .select()
+      .from(orgs)
+      .where(and(...conditions))
+      .orderBy(desc(orgs.id))
+      .limit(take),
+  );
   return { orgs: items.map(toOrgWire), cursor };
 }
 

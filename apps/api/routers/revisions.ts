@@ -4,7 +4,8 @@ import { userIdOf } from '../../../core/access';
 import { conflict } from '../../../core/errors';
 import { requireBlob, requireRevision } from '../../../core/resources';
 import { commitRevision, openDraft, snapshotRevision } from '../../../core/revisions';
-import { decodeNumberCursor, idOf, numberPageQuery, page, revisionWire, toRevisionWire } from '../../../core/wire';
+import { fetchPage } from '../../../core/paging';
+import { decodeNumberCursor, idOf, numberPageQuery, revisionWire, toRevisionWire } from '../../../core/wire';
 import { blobs, metadata, revisions } from '../../../db/schema';
 import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
 import type { App } from '../../../core/app';
@@ -23,13 +24,17 @@ export const revisionList = z.object({ revisions: z.array(revisionWire), cursor:
 /** One page of a blob's revisions, newest first. */
 export async function listRevisions(app: App, blob: BlobRow, { limit, cursor }: { limit: number; cursor?: string }) {
   const after = decodeNumberCursor(cursor);
-  const rows = await app.db
-    .select()
-    .from(revisions)
-    .where(and(eq(revisions.blobId, blob.id), after === undefined ? undefined : lt(revisions.number, after)))
-    .orderBy(desc(revisions.number))
-    .limit(limit + 1);
-  const { items, cursor: next } = page(rows, limit, (r) => String(r.number));
+  const { items, cursor: next } = await fetchPage(
+    limit,
+    (take) =>
+      app.db
+        .select()
+        .from(revisions)
+        .where(and(eq(revisions.blobId, blob.id), after === undefined ? undefined : lt(revisions.number, after)))
+        .orderBy(desc(revisions.number))
+        .limit(take),
+    (r) => String(r.number),
+  );
   return { revisions: items.map(toRevisionWire), cursor: next };
 }
 

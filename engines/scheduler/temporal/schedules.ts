@@ -1,6 +1,7 @@
 /**
  * The Temporal side of a schedule: each BlobHub schedule is one Temporal Schedule (same id) whose
- * action starts the fire workflow on the app's task queue.
+ * action starts the fire workflow on the app's task queue. Its memo names the task queue,
+ * the mark by which a deployment tells its own schedules from others' in a shared namespace.
  */
 import {
   MONTHS,
@@ -8,6 +9,7 @@ import {
   ScheduleOverlapPolicy,
   type ScheduleDescription,
   type ScheduleOptions,
+  type ScheduleSummary,
   type ScheduleSpec as TemporalSpec,
 } from '@temporalio/client';
 import type { App } from '../../../core/app';
@@ -63,7 +65,7 @@ export function scheduleOptions(app: App, row: ScheduleRow): Options {
       // A one-time schedule fires exactly once, even if its calendar could match again.
       remainingActions: spec.repeat === 'one_time' ? (row.state === 'completed' ? 0 : 1) : undefined,
     },
-    memo: { blobhub_org_id: row.orgId, blobhub_blob_id: row.blobId, blobhub_revision_id: row.revisionId },
+    memo: { blobhub_org_id: row.orgId, blobhub_blob_id: row.blobId, blobhub_revision_id: row.revisionId, blobhub_task_queue: app.temporal.taskQueue },
   };
 }
 
@@ -106,6 +108,36 @@ export async function describeTemporalSchedule(app: App, id: string): Promise<Sc
     throw e;
   }
 }
+
+/**
+ * The listings of the given schedules, in one call to Temporal's (eventually consistent)
+ * visibility: a schedule created or changed a moment ago may be missing or not yet show the change.
+ */
+export async function listTemporalSchedules(app: App, ids: string[]): Promise<Map<string, ScheduleSummary>> {
+  const found = new Map<string, ScheduleSummary>();
+  if (ids.length === 0) return found;
+  const query = `ScheduleId IN (${ids.map((id) => JSON.stringify(id)).join(', ')})`;
+  for await (const summary of app.temporal.client.schedule.list({ query, pageSize: ids.length })) {
+    found.set(summary.scheduleId, summary);
+    // all there: no need to ask for a next (empty) page
+    if (found.size === ids.length) break;
+  }
+  return found;
+}
+
+/**
+ * The Temporal Schedules that may be this deployment's: `marked` with its task queue, or made
+ * before the mark with BlobHub's memo (whose fire action tells: `firesOnOwnTaskQueue`).
+ */
+export async function* blobhubTemporalSchedules(app: App): AsyncGenerator<{ id: string; marked: boolean }> {
+  for await (const summary of app.temporal.client.schedule.list()) {
+    const memo = summary.memo ?? {};
+    if (memo.blobhub_task_queue === app.temporal.taskQueue) yield { id: summary.scheduleId, marked: true };
+    else if (memo.blobhub_task_queue === undefined && memo.blobhub_org_id !== undefined) yield { id: summary.scheduleId, marked: false };
+  }
+}
+
+export const firesOnOwnTaskQueue = async (app: App, id: string) => (await describeTemporalSchedule(app, id))?.action.taskQueue === app.temporal.taskQueue;
 
 /**
  * Next fire times as Temporal computes them (time zones and DST included): a paused throwaway

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { defineCommand } from '../../../core/engines';
 import { ApiError, notFound } from '../../../core/errors';
 import { newId } from '../../../core/ids';
-import { idOf, page, pageQuery } from '../../../core/wire';
+import { idOf, pageQuery } from '../../../core/wire';
 import { definitions } from '../../../db/schema';
 import { compileDefinition, definitionHash } from '../validate';
-import { newestFirst } from '../../../core/wire';
+import { fetchPage, newestFirst } from '../../../core/paging';
 
 export const definitionAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, _ . -');
 const definitionRef = z
@@ -123,8 +123,7 @@ export const definitionCommands = {
     async run({ app, revision }, { limit, cursor, category: kind }) {
       if (kind && kind !== WORKFLOW_CATEGORY) return { definitions: [], cursor: null };
       const q = newestFirst(definitions.id, cursor, eq(definitions.revisionId, revision.id));
-      const rows = await app.db.select().from(definitions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
-      const { items, cursor: next } = page(rows, limit);
+      const { items, cursor: next } = await fetchPage(limit, (take) => app.db.select().from(definitions).where(q.where).orderBy(q.orderBy).limit(take));
       return { definitions: items.map(toDefinitionWire), cursor: next };
     },
   }),

@@ -8,14 +8,14 @@ import { eventToWire } from '../../../core/events';
 import { badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { hasPrefix } from '../../../core/ids';
-import { decodeNumberCursor, idOf, isoDate, numberPageQuery, page, pageQuery } from '../../../core/wire';
+import { decodeNumberCursor, idOf, isoDate, numberPageQuery, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
 import { executionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
-import { newestFirst } from '../../../core/wire';
+import { fetchPage, newestFirst } from '../../../core/paging';
 
 const executionId = idOf('execution');
 const ended = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
@@ -130,8 +130,7 @@ export const executionCommands = {
         session_id ? eq(executions.sessionId, session_id) : undefined,
         status ? inArray(executions.status, specStatusesOf<ExecutionRow['status']>(status)) : undefined,
       );
-      const rows = await app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
-      const { items, cursor: next } = page(rows, limit);
+      const { items, cursor: next } = await fetchPage(limit, (take) => app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(take));
       return { executions: items.map((e) => toExecutionWire(app, e)), cursor: next };
     },
   }),
@@ -151,19 +150,23 @@ export const executionCommands = {
       await requireExecution(ctx, execution_id);
       const since = createdSinceMs(created_since);
       const bound = decodeNumberCursor(cursor);
-      const rows = await ctx.app.db
-        .select()
-        .from(events)
-        .where(
-          and(
-            eq(events.executionId, execution_id),
-            ascending ? gt(events.seq, bound ?? after ?? 0) : bound !== undefined ? lt(events.seq, bound) : undefined,
-            since !== undefined ? gt(events.createdAt, since) : undefined,
-          ),
-        )
-        .orderBy(ascending ? asc(events.seq) : desc(events.seq))
-        .limit(limit + 1);
-      const { items, cursor: next } = page(rows, limit, (e) => String(e.seq));
+      const { items, cursor: next } = await fetchPage(
+        limit,
+        (take) =>
+          ctx.app.db
+            .select()
+            .from(events)
+            .where(
+              and(
+                eq(events.executionId, execution_id),
+                ascending ? gt(events.seq, bound ?? after ?? 0) : bound !== undefined ? lt(events.seq, bound) : undefined,
+                since !== undefined ? gt(events.createdAt, since) : undefined,
+              ),
+            )
+            .orderBy(ascending ? asc(events.seq) : desc(events.seq))
+            .limit(take),
+        (e) => String(e.seq),
+      );
       const wire = items.map(eventToWire);
       // `execution_events` is BlobHub's name, with `created_at` as the ISO time its clients parse.
       const executionEvents = wire.map((e) => ({ ...e, created_at: new Date(e.created_at).toISOString() }));

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineCommand } from '../../../core/engines';
 import { badRequest } from '../../../core/errors';
 import { eventToWire } from '../../../core/events';
+import { fetchPage } from '../../../core/paging';
 import { idOf } from '../../../core/wire';
 import type { Db } from '../../../db/client';
 import { events } from '../../../db/schema';
@@ -49,15 +50,18 @@ export const sessionEventCommands = {
         input.types ? inArray(events.type, input.types) : undefined,
         after ? (input.ascending ? gt : lt)(events.seq, after.s) : undefined,
       ];
-      const rows = await ctx.app.db
-        .select()
-        .from(events)
-        .where(and(...filters))
-        .orderBy(input.ascending ? asc(events.seq) : desc(events.seq))
-        .limit(input.limit + 1);
-      const page = rows.slice(0, input.limit);
-      const cursor = rows.length > input.limit ? encodeKeyset({ s: page[page.length - 1].seq, a: input.ascending }) : null;
-      return { session_events: page.map(eventToWire), cursor };
+      const { items, cursor } = await fetchPage(
+        input.limit,
+        (take) =>
+          ctx.app.db
+            .select()
+            .from(events)
+            .where(and(...filters))
+            .orderBy(input.ascending ? asc(events.seq) : desc(events.seq))
+            .limit(take),
+        (last) => encodeKeyset({ s: last.seq, a: input.ascending }),
+      );
+      return { session_events: items.map(eventToWire), cursor };
     },
   }),
 };

@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { notFound } from '../../../core/errors';
-import { idOf, page, pageQuery } from '../../../core/wire';
+import { idOf, pageQuery } from '../../../core/wire';
 import { executions, sessions } from '../../../db/schema';
 import { createSessionRow, liveStatuses, requireSessionByRef, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
 import { removeSessionFileBytes, sessionFileKeys, toSessionObjectWire } from '../session-files';
 import { cappedLimit, decodeKeyset, encodeKeyset } from '../cursors';
-import { newestFirst } from '../../../core/wire';
+import { fetchPage, newestFirst } from '../../../core/paging';
 
 type SessionRow = typeof sessions.$inferSelect;
 
@@ -79,8 +79,7 @@ export const sessionCommands = {
     input: z.object(pageQuery),
     async run({ app, revision }, { limit, cursor }) {
       const q = newestFirst(sessions.id, cursor, eq(sessions.revisionId, revision.id));
-      const rows = await app.db.select().from(sessions).where(q.where).orderBy(q.orderBy).limit(limit + 1);
-      const { items, cursor: next } = page(rows, limit);
+      const { items, cursor: next } = await fetchPage(limit, (take) => app.db.select().from(sessions).where(q.where).orderBy(q.orderBy).limit(take));
       return { sessions: items.map(toSessionWire), cursor: next };
     },
   }),
@@ -132,9 +131,12 @@ export const sessionCommands = {
     async run(ctx, { session_id, prefix, cursor, limit }) {
       await sessionScope(ctx, session_id);
       const after = decodeKeyset(z.string().min(1).max(256), cursor);
-      const rows = await listSessionObjects(ctx.app, session_id, { prefix, after, limit: limit + 1 });
-      const objects = rows.slice(0, limit).map((r) => ({ alias: r.alias, type: r.type, updated_at: r.updatedAt.toISOString() }));
-      const next = rows.length > limit ? encodeKeyset(objects[objects.length - 1].alias) : null;
+      const { items, cursor: next } = await fetchPage(
+        limit,
+        (take) => listSessionObjects(ctx.app, session_id, { prefix, after, limit: take }),
+        (last) => encodeKeyset(last.alias),
+      );
+      const objects = items.map((r) => ({ alias: r.alias, type: r.type, updated_at: r.updatedAt.toISOString() }));
       // `objects` is BlobHub's key (blobhub-worker pages it); `session_objects` is the SPEC's
       return { objects, session_objects: objects, cursor: next };
     },

@@ -2,11 +2,13 @@
  * http.request: one HTTP call, optionally authenticated with a stored credential. The credential
  * is opened here, inside the activity, and every string of it is redacted from what the
  * component returns (outputs, errors), so it never reaches events, the execution row or Temporal
- * history, even when the server echoes the request.
+ * history, even when the server echoes the request. Where it may connect is http-guard's call.
  */
+import { fetch, type Response } from 'undici';
 import { z } from 'zod';
 import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential } from '../../../core/credentials';
 import { primitiveOf } from '../values';
+import { BlockedDestinationError, guardedDispatcher } from './http-guard';
 import { ComponentError, type ComponentRunContext, type ComponentRunResult, type ComponentType } from './registry';
 
 export const httpRequestConfig = z
@@ -88,20 +90,27 @@ async function call({ app, request, config, inputs }: ComponentRunContext<HttpRe
     body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     if (typeof payload !== 'string') headers['content-type'] ??= 'application/json';
   }
+  const dispatcher = guardedDispatcher(app);
   let res: Response;
+  let text: string;
   try {
     res = await fetch(url, {
       method: config.method,
       headers,
       body,
+      dispatcher,
       signal: AbortSignal.timeout(request.component.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       // a redirect could carry the credential to a host that is not allowed
       redirect: config.credential ? 'error' : 'follow',
     });
+    text = await res.text();
   } catch (e) {
+    const cause = (e as Error).cause;
+    if (cause instanceof BlockedDestinationError) throw new ComponentError(cause.message, 'blocked_destination');
     throw new ComponentError(`request to ${new URL(url).host} failed: ${(e as Error).message}`, 'network');
+  } finally {
+    await dispatcher.destroy();
   }
-  const text = await res.text();
   if (text.length > MAX_RESPONSE_BYTES) throw new ComponentError('response body is larger than 5 MiB', 'response_too_large');
   let parsed: unknown = text;
   if (res.headers.get('content-type')?.includes('json')) {

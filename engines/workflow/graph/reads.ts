@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../../../core/errors';
+import { fetchPage } from '../../../core/paging';
 import type { Db } from '../../../db/client';
 import { graphElements } from '../../../db/schema';
 import { invalidCursor } from '../../../core/errors';
@@ -56,16 +57,17 @@ export async function listElements(db: Db, g: GraphRef, listing: ElementListing)
     if (after) filters.push(beyond(graphElements.ord, after.o));
     order = [direction(graphElements.ord)];
   }
-  const rows = await db
-    .select()
-    .from(graphElements)
-    .where(inGraph(g, ...filters))
-    .orderBy(...order)
-    .limit(listing.limit + 1);
-  const items = rows.slice(0, listing.limit);
-  const last = items[items.length - 1];
-  const cursor = rows.length > listing.limit ? encodeKeyset(listing.updatedSince ? { u: last.updatedAt.getTime(), o: last.ord } : { o: last.ord }) : null;
-  return { items, cursor };
+  return fetchPage(
+    listing.limit,
+    (take) =>
+      db
+        .select()
+        .from(graphElements)
+        .where(inGraph(g, ...filters))
+        .orderBy(...order)
+        .limit(take),
+    (last) => encodeKeyset(listing.updatedSince ? { u: last.updatedAt.getTime(), o: last.ord } : { o: last.ord }),
+  );
 }
 
 export interface NeighborListing {
@@ -96,16 +98,20 @@ export async function listNeighbors(db: Db, g: GraphRef, listing: NeighborListin
   const neighborFilter = listing.neighborLabel
     ? sql`join ${graphElements} v on v.session_id = ${g.sessionId} and v.alias = ${g.alias} and v.element_id = s.neighbor_id and ${listing.neighborLabel} = any(v.labels)`
     : sql``;
-  const picked = rowsOf<{ ord: string; element_id: string; neighbors: string[] }>(await db.execute(sql`
-    select s.ord, s.element_id, array_agg(distinct s.neighbor_id) as neighbors
-    from (${sql.join(sides, sql` union all `)}) s ${neighborFilter}
-    group by s.ord, s.element_id order by s.ord limit ${listing.limit + 1}`));
-  const rows = picked.slice(0, listing.limit);
-  const more = picked.length > listing.limit;
+  const { items: rows, cursor } = await fetchPage(
+    listing.limit,
+    async (take) =>
+      rowsOf<{ ord: string; element_id: string; neighbors: string[] }>(
+        await db.execute(sql`
+          select s.ord, s.element_id, array_agg(distinct s.neighbor_id) as neighbors
+          from (${sql.join(sides, sql` union all `)}) s ${neighborFilter}
+          group by s.ord, s.element_id order by s.ord limit ${take}`),
+      ),
+    (last) => encodeKeyset({ n: Number(last.ord), d: listing.direction }),
+  );
   const edgeIds = rows.map((r) => r.element_id);
   const neighborIds = [...new Set(rows.flatMap((r) => r.neighbors))];
   const [edges, vertices] = await Promise.all([getElements(db, g, edgeIds), neighborIds.length ? getElements(db, g, neighborIds) : []]);
-  const cursor = more ? encodeKeyset({ n: Number(rows[rows.length - 1].ord), d: listing.direction }) : null;
   return { edges, vertices, cursor };
 }
 

@@ -105,7 +105,7 @@ async function createChild(app: App, args: { parent: ExecutionArgs; childId: str
 }
 
 /** User errors that no retry can fix. */
-const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed']);
+const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
 
 function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
   const userError = error instanceof ComponentError;

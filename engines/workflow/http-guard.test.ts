@@ -1,0 +1,137 @@
+/**
+ * http.request cannot reach internal addresses or the platform's own services: checked after DNS
+ * resolution, on the address connected, and on every redirect hop; BLOBHUB_HTTP_ALLOW_HOSTS opens
+ * named hosts. End to end through real executions against a fake server on this machine; the
+ * internal ranges elsewhere are checked without connecting (no traffic leaves this machine).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { App } from '../../core/app';
+import { loadConfig } from '../../core/config';
+import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { fetch } from 'undici';
+import { BlockedDestinationError, checkDestination, guardedDispatcher } from './components/http-guard';
+import { comp, data, definition, flow, newWorkflowBlob, run, upload } from './testing';
+
+let p: TestPlatform;
+let rev: string;
+let server: http.Server;
+let port: number;
+const received: string[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    received.push(req.url ?? '/');
+    if (req.url === '/redirect') return void res.writeHead(302, { location: `http://127.0.0.1:${port}/landed` }).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  // the operator opens `localhost` by name, nothing else
+  p = await startTestPlatform({ env: { BLOBHUB_HTTP_ALLOW_HOSTS: 'localhost' } });
+  ({ revisionId: rev } = await newWorkflowBlob(p.admin, 'acme'));
+});
+afterAll(async () => {
+  server?.close();
+  await p?.close();
+});
+
+let definitions = 0;
+/** Runs start → http.request(url) → end (its status as output) and returns the ended execution. */
+async function request(url: string) {
+  const alias = `call-${++definitions}`;
+  await upload(p.admin, rev, alias, definition([comp('s', 'flow.start'), comp('h', 'http.request', { url }), comp('e', 'flow.end')], [flow('s', 'h'), flow('h', 'e'), data('h', 'status', 'e', 'status')]));
+  return run(p.admin, rev, alias);
+}
+
+async function expectRefused(url: string, message: RegExp) {
+  const before = received.length;
+  const execution = await request(url);
+  expect(execution.status).toBe('failed');
+  expect(execution.error).toMatchObject({ component_id: 'h', component_type: 'http.request' });
+  expect(execution.error.message).toMatch(message);
+  return received.slice(before);
+}
+
+describe('http.request against this machine', () => {
+  it('reaches a host the allow-list names', async () => {
+    const execution = await request(`http://localhost:${port}/ok`);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('completed');
+    expect(execution.output_data).toEqual([{ alias: 'status', value: { type: 'integer', integer: 200 } }]);
+    expect(received).toContain('/ok');
+  });
+
+  it('refuses a loopback address literal, in its IPv4-mapped IPv6 form too, before anything is sent', async () => {
+    expect(await expectRefused(`http://127.0.0.1:${port}/literal`, /refused to connect to 127\.0\.0\.1: 127\.0\.0\.1 is a loopback address/)).toEqual([]);
+    expect(await expectRefused(`http://[::ffff:127.0.0.1]:${port}/mapped`, /refused to connect to ::ffff:7f00:1: 127\.0\.0\.1 is a loopback address/)).toEqual([]);
+  });
+
+  it('checks every redirect hop: an allowed host redirecting to a loopback literal is refused', async () => {
+    expect(await expectRefused(`http://localhost:${port}/redirect`, /refused to connect to 127\.0\.0\.1/)).toEqual(['/redirect']);
+  });
+
+  it("never reaches the platform's own services, even on an allowed host", async () => {
+    const apiPort = new URL(p.url).port;
+    await expectRefused(`http://localhost:${apiPort}/v1/orgs`, new RegExp(`:${apiPort} is one of the platform's own services`));
+    const temporalPort = inject('temporalAddress').split(':')[1];
+    await expectRefused(`http://localhost:${temporalPort}/`, new RegExp(`:${temporalPort} is one of the platform's own services`));
+    const postgresPort = new URL(inject('postgresUrl')).port;
+    await expectRefused(`http://localhost:${postgresPort}/`, /one of the platform's own services/);
+  });
+});
+
+describe('the default policy (no allow-list)', () => {
+  /** the platform as configured without an allow-list */
+  const closed = (): App => ({ ...p.app, config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({}).BLOBHUB_HTTP_ALLOW_HOSTS } });
+
+  it.each([
+    ['127.0.0.1', /loopback/],
+    ['::1', /loopback/],
+    ['localhost', /loopback/],
+    ['0.0.0.0', /unspecified/],
+    ['::', /unspecified/],
+    ['10.1.2.3', /private/],
+    ['172.16.0.1', /private/],
+    ['192.168.1.1', /private/],
+    ['100.64.0.1', /shared/],
+    ['fc00::1', /private \(unique local\)/],
+    ['169.254.10.1', /link-local/],
+    ['fe80::1', /link-local/],
+    ['224.0.0.1', /multicast/],
+    ['ff02::1', /multicast/],
+    ['::ffff:10.0.0.1', /10\.0\.0\.1 is a private/],
+    ['::ffff:7f00:1', /127\.0\.0\.1 is a loopback/],
+    ['64:ff9b::7f00:1', /NAT64/],
+    ['169.254.169.254', /cloud metadata/],
+    ['fd00:ec2::254', /cloud metadata/],
+    ['[fd00:ec2::254]', /cloud metadata/],
+    ['metadata.google.internal', /cloud metadata/],
+  ])('refuses %s', async (host, reason) => {
+    await expect(checkDestination(closed(), host, 80)).rejects.toThrow(reason);
+  });
+
+  it('refuses, at connect time, a name that resolves to loopback, sending nothing', async () => {
+    const before = received.length;
+    const dispatcher = guardedDispatcher(closed());
+    try {
+      const error = await fetch(`http://localhost:${port}/resolved`, { dispatcher }).then(() => undefined, (e: Error) => e);
+      expect(error?.cause).toBeInstanceOf(BlockedDestinationError);
+      expect((error?.cause as Error).message).toBe('refused to connect to localhost: 127.0.0.1 is a loopback address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS');
+    } finally {
+      await dispatcher.destroy();
+    }
+    expect(received.length).toBe(before);
+  });
+
+  it('lets a public address through (checked, not connected), and an allow-listed CIDR opens a private range', async () => {
+    expect(await checkDestination(closed(), '93.184.215.14', 443)).toEqual([{ address: '93.184.215.14', family: 4 }]);
+    const opened = { ...p.app, config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({ BLOBHUB_HTTP_ALLOW_HOSTS: '10.20.0.0/16' }).BLOBHUB_HTTP_ALLOW_HOSTS } };
+    expect(await checkDestination(opened, '10.20.3.4', 80)).toEqual([{ address: '10.20.3.4', family: 4 }]);
+    await expect(checkDestination(opened, '10.21.0.1', 80)).rejects.toThrow(/private/);
+  });
+
+  it('refuses a malformed allow-list at start-up, naming the variable', () => {
+    expect(() => loadConfig({ BLOBHUB_HTTP_ALLOW_HOSTS: 'localhost, not_a_host!' })).toThrow(/BLOBHUB_HTTP_ALLOW_HOSTS/);
+  });
+});
