@@ -42,18 +42,14 @@ export const CLOSE_UNAUTHENTICATED = 4401;
 /** a closing client that never completes the close handshake is cut off after this */
 const CLOSE_GRACE_MS = 10_000;
 
-/** replayed core event ids remembered to drop their late live copies (core seq is not commit order) */
-const RECENT_REPLAYED_IDS = 1000;
-
 class Subscription {
   readonly id: string;
   readonly keyParams: string;
   active = true;
   private replaying: boolean;
   private held: EventRow[] = [];
-  /** session streams arrive in seq order, so the last replayed seq tells what was sent */
+  /** every stream commits and arrives in seq order (core/events.ts), so the last replayed seq tells what was sent */
   private lastReplayedSeq = -1;
-  private recentReplayedIds = new Set<string>();
   readonly listener: EventListener = (row) => this.onLive(row);
 
   constructor(
@@ -74,7 +70,7 @@ class Subscription {
 
   /** A live event the replay already sent: its NOTIFY can arrive after the replay read it. */
   private replayed(row: EventRow) {
-    return this.target.stream.kind === 'session' ? row.seq <= this.lastReplayedSeq : this.recentReplayedIds.has(row.id);
+    return row.seq <= this.lastReplayedSeq;
   }
 
   private onLive(row: EventRow) {
@@ -89,9 +85,6 @@ class Subscription {
 
   markReplayed(row: EventRow) {
     this.lastReplayedSeq = row.seq;
-    if (this.target.stream.kind === 'session') return;
-    this.recentReplayedIds.add(row.id);
-    if (this.recentReplayedIds.size > RECENT_REPLAYED_IDS) this.recentReplayedIds.delete(this.recentReplayedIds.values().next().value!);
   }
 
   /** Ends the replay: live events that arrived meanwhile follow, minus those the replay sent. */
