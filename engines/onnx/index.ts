@@ -8,7 +8,7 @@ import { userIdOf } from '../../core/access';
 import { onnxFiles } from '../../db/schema';
 import { listFiles, modelWire, requireFile, storeOf } from './files';
 import { runInputs, runModelFile } from './inference';
-import { cancelUpload, completeUpload, initiateUpload, resumeInterruptedProcessing, sweepStaleUploads } from './uploads';
+import { cancelUpload, completeUpload, initiateUpload, startUnfinishedProcessing, sweepStaleUploads } from './uploads';
 import { registerComponent } from '../workflow/components/registry';
 import { mlOnnx } from './component';
 
@@ -115,12 +115,16 @@ export const onnxEngine: Engine = {
     return sha256Hex(files.map((f) => `${f.path}\0${f.sha256}`).join('\n'));
   },
 
-  /** For as long as the API runs: sweep stale multipart uploads, and resume processing a restart cut off. */
+  /** For as long as the API runs: sweep stale multipart uploads, and start processing workflows that never started. */
   async start(app) {
     const period = Math.min(app.config.BLOBHUB_ONNX_UPLOAD_TTL_SECONDS, 300) * 1000;
-    const sweeper = setInterval(() => void sweepStaleUploads(app).catch((e) => console.error('[onnx] sweep failed', e)), period);
+    const reconcile = () => startUnfinishedProcessing(app).catch((e) => console.error('[onnx] could not start processing', e));
+    const sweeper = setInterval(() => {
+      void sweepStaleUploads(app).catch((e) => console.error('[onnx] sweep failed', e));
+      void reconcile();
+    }, period);
     sweeper.unref();
-    void resumeInterruptedProcessing(app).catch((e) => console.error('[onnx] could not resume processing', e));
+    void reconcile();
     return async () => clearInterval(sweeper);
   },
 };
