@@ -3,7 +3,6 @@
  * API servers (`apps/api/main.ts`, no in-process worker) and standalone workers
  * (`apps/worker/main.ts`), as a scaled-out deployment runs them. Each can be stopped or SIGKILLed.
  */
-import path from 'node:path';
 import { freePort, repoRoot, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
 
 export interface BlobHubProcess extends ManagedProcess {
@@ -13,10 +12,10 @@ export interface BlobHubProcess extends ManagedProcess {
   kill(): Promise<void>;
 }
 
-const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
-
 function launch(entry: string, env: Record<string, string>, port: number, what: string): Promise<ManagedProcess> {
-  const managed = startProcess(tsx, [entry], { cwd: repoRoot, env });
+  // node itself with tsx's loader (not the tsx CLI, which runs the program in a child of its own
+  // that a SIGKILL of the CLI would leave running): one process, so a kill ends it
+  const managed = startProcess(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env });
   return waitForPort(port, managed.child, 90_000, what).then(() => managed);
 }
 
