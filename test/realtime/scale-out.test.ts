@@ -1,10 +1,11 @@
 /**
  * Scaled out: two API processes and two worker processes on one Temporal server and one
- * PostgreSQL. Many executions run while WebSocket subscribers on both APIs follow their sessions;
- * one API and one worker are SIGKILLed mid-run. Every execution still finishes, and every
- * subscriber, reconnecting with `since` to whichever API is up, ends with every event exactly once.
+ * PostgreSQL. Many executions run while WebSocket subscribers on both APIs follow their sessions
+ * (and their org's core events, written meanwhile through both APIs); one API and one worker are
+ * SIGKILLed mid-run. Every execution still finishes, and every subscriber, reconnecting with
+ * `since` to whichever API is up, ends with every event exactly once.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { comp, data, definition, ENGINE, flow, integer, newWorkflowBlob, upload, waitForStatus } from '../../engines/workflow/testing';
 import { events, executions } from '../../db/schema';
@@ -118,6 +119,35 @@ async function storedEvents(sessionId: string) {
   return p.app.db.select({ id: events.id, seq: events.seq, executionId: events.executionId, type: events.type, attributes: events.attributes }).from(events).where(eq(events.sessionId, sessionId)).orderBy(asc(events.seq));
 }
 
+async function storedCoreEvents(orgId: string) {
+  return p.app.db.select({ id: events.id }).from(events).where(and(eq(events.orgId, orgId), isNull(events.sessionId))).orderBy(asc(events.seq));
+}
+
+/** Waits until the follower has as many events as were stored (or a while), then compares them in order. */
+async function expectEveryEventOnce(follower: ResumingSubscriber, stored: { id: string }[]) {
+  const deadline = Date.now() + 60_000;
+  while (follower.events().length < stored.length && Date.now() < deadline) await sleep(100);
+  expect(follower.events().map((e) => e.id)).toEqual(stored.map((e) => e.id));
+}
+
+/** Blob changes through either API (the other one when a request fails) until stopped. */
+function writeBlobChanges(clients: ApiClient[], blobId: string) {
+  let writing = true;
+  const done = (async () => {
+    for (let n = 0; writing && n < 200; n++) {
+      for (const client of [clients[n % 2], clients[(n + 1) % 2]]) {
+        const res = await client.patch(`/blobs/${blobId}`, { description: `change ${n}` }).catch(() => undefined);
+        if (res?.status === 200) break;
+      }
+      await sleep(100);
+    }
+  })();
+  return async () => {
+    writing = false;
+    await done;
+  };
+}
+
 async function endedExecutions(revisionId: string): Promise<number> {
   const [row] = await p.app.db
     .select({ ended: sql<number>`count(*)::int` })
@@ -131,7 +161,8 @@ it(
   { timeout: 300_000 },
   async () => {
     const clients = apis.map((api) => new ApiClient(api.url!, p.admin.auth));
-    const { revisionId } = await newWorkflowBlob(clients[0], `scale-out-${Date.now().toString(36)}`);
+    const { revisionId, blobId } = await newWorkflowBlob(clients[0], `scale-out-${Date.now().toString(36)}`);
+    const orgId: string = (await clients[0].get(`/blobs/${blobId}`)).body.blob.org_id;
     await upload(clients[0], revisionId, 'main', doubleThenIncrement());
     const sessions: string[] = [];
     for (let i = 0; i < SESSIONS; i++) sessions.push((await clients[i % 2].data(revisionId, ENGINE, 'create_session', { name: `s${i}` })).body.session.id);
@@ -141,7 +172,9 @@ it(
     const subscribers = sessions.flatMap((session) =>
       [0, 1].map((api) => ({ session, api, follower: new ResumingSubscriber(urls, api, { scope: 'revision', scope_id: revisionId, target: 'session', target_id: session }) })),
     );
-    await Promise.all(subscribers.map((s) => s.follower.connect()));
+    const orgFollowers = [0, 1].map((api) => new ResumingSubscriber(urls, api, { scope: 'core', target: 'organization', target_id: orgId }));
+    await Promise.all([...subscribers.map((s) => s.follower), ...orgFollowers].map((follower) => follower.connect()));
+    const stopWriting = writeBlobChanges(clients, blobId);
 
     const created = await Promise.all(
       Array.from({ length: EXECUTIONS }, async (_, i) => {
@@ -161,6 +194,7 @@ it(
       expect(done.status).toBe('completed');
       expect(done.output_data).toEqual([{ alias: 'result', value: integer(execution.n * 2 + 1) }]);
     }
+    await stopWriting();
 
     for (const session of sessions) {
       const stored = await storedEvents(session);
@@ -172,13 +206,14 @@ it(
       });
       expect(new Set(logical).size).toBe(logical.length);
       expect(stored.filter((e) => e.type === 'execution_ended')).toHaveLength(EXECUTIONS / SESSIONS);
-      for (const { follower } of subscribers.filter((s) => s.session === session)) {
-        const deadline = Date.now() + 60_000;
-        while (follower.events().length < stored.length && Date.now() < deadline) await sleep(100);
-        expect(follower.events().map((e) => e.id)).toEqual(stored.map((e) => e.id));
-      }
+      for (const { follower } of subscribers.filter((s) => s.session === session)) await expectEveryEventOnce(follower, stored);
     }
+    const storedCore = await storedCoreEvents(orgId);
+    expect(storedCore.length).toBeGreaterThan(10);
+    for (const follower of orgFollowers) await expectEveryEventOnce(follower, storedCore);
+
     for (const { api, follower } of subscribers) if (api === 0) expect(follower.reconnects).toBeGreaterThan(0);
-    await Promise.all(subscribers.map((s) => s.follower.close()));
+    expect(orgFollowers[0].reconnects).toBeGreaterThan(0);
+    await Promise.all([...subscribers.map((s) => s.follower), ...orgFollowers].map((follower) => follower.close()));
   },
 );
