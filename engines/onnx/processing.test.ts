@@ -3,6 +3,9 @@
  * an upload does not process it (it may be gone by then), replicas starting it land on one run,
  * and running the activity again writes nothing twice.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { events, onnxFiles } from '../../db/schema';
@@ -11,8 +14,8 @@ import { startTestPlatform, type TestPlatform } from '../../test/support/platfor
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
 import { processUpload, type ProcessingIds } from './processing';
 import { onnxProcessingWorkflowId } from './temporal/workflows';
-import { addModel } from './test-models';
-import { newModelBlob, putPart, s3Env, waitForRevision, type UploadPart } from './test-client';
+import { addModel, writeBigModel } from './test-models';
+import { newModelBlob, putPart, s3Env, waitForRevision, type ModelSource, type UploadPart } from './test-client';
 import { startUnfinishedProcessing } from './uploads';
 
 /** an API in this process and no worker anywhere until a test starts one */
@@ -28,8 +31,9 @@ afterAll(async () => {
 });
 
 /** initiate_upload and every part PUT; returns the complete_upload body. */
-async function uploadedParts(revisionId: string, model: Buffer) {
-  const init = await p.admin.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: model.length });
+async function uploadedParts(revisionId: string, model: ModelSource) {
+  const size = Buffer.isBuffer(model) ? model.length : model.size;
+  const init = await p.admin.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size });
   expect(init.status).toBe(200);
   const parts: UploadPart[] = init.body.operation.parts;
   const hashes = await Promise.all(parts.map(async (part) => ({ part_number: part.part_number, hash: await putPart(part, model) })));
@@ -112,5 +116,30 @@ it('processes an upload completed on two API replicas at once exactly once; runn
     expect(await revisionStatus(revisionId)).toBe('ready');
   } finally {
     await replica.stop();
+  }
+});
+
+it('resumes on another worker when the worker processing a model is SIGKILLed mid-way, and settles it once', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-onnx-crash-'));
+  try {
+    worker ??= await startWorkerProcess(p.env);
+    const file = path.join(dir, 'big.onnx');
+    const { size, sha256 } = await writeBigModel(file, 50 * 1024 * 1024); // 200 MiB to hash and read
+    const { revisionId } = await newModelBlob(p.admin);
+    const body = await uploadedParts(revisionId, { file, size });
+    const completed = await p.admin.data(revisionId, 'onnx_blobhub', 'complete_upload', body);
+    expect(completed.status).toBe(200);
+    const describeId: string = completed.body.describe_operation.id;
+    while ((await operation(describeId)).status === 'pending') await new Promise((r) => setTimeout(r, 20));
+    await worker.kill(); // while it reads the model
+    expect((await operation(describeId)).status).toBe('running');
+
+    worker = await startWorkerProcess(p.env); // takes over once the dead one's heartbeat is missed
+    expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
+    expect((await p.admin.data(revisionId, 'onnx_blobhub', 'describe', {})).body.model).toMatchObject({ size, sha256, graph_name: 'big' });
+    expect(await processingRuns(body.operation_id)).toEqual({ runs: 1, scheduled: 1, attempts: [2] });
+    expect(await describeEvents(describeId)).toEqual(['pending', 'running', 'succeeded']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
