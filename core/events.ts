@@ -1,6 +1,6 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { events, sessions } from '../db/schema';
+import { events, orgs, sessions } from '../db/schema';
 import { newId } from './ids';
 
 /** The NOTIFY channel; payloads are event ids only, readers fetch the row. */
@@ -24,8 +24,11 @@ export interface EventInput {
 export type EventRow = typeof events.$inferSelect;
 
 /**
- * Writes an event durably (session events take the next per-session seq under the session's row
- * lock, so commit order equals seq order) and publishes its id. The NOTIFY is sent inside the
+ * Writes an event durably and publishes its id. Seq is taken under a lock held until commit, so
+ * within a stream commit order equals seq order and a `since` reader never passes an event that
+ * commits later: session events take the next per-session seq under the session's row lock; core
+ * events take the global sequence under their org's row lock (blob and revision streams are
+ * parts of their org's). The NOTIFY is sent inside the
  * transaction: PostgreSQL delivers it exactly when the row commits, never for a rolled-back one.
  * Idempotent by dedupeKey.
  */
@@ -35,7 +38,7 @@ export async function recordEvent(db: Db, input: EventInput): Promise<EventRow> 
       const [existing] = await tx.select().from(events).where(eq(events.dedupeKey, input.dedupeKey));
       if (existing) return existing;
     }
-    const seq = input.sessionId ? await nextSessionSeq(tx, input.sessionId) : await nextCoreSeq(tx);
+    const seq = input.sessionId ? await nextSessionSeq(tx, input.sessionId) : await nextCoreSeq(tx, input.orgId ?? null);
     const createdAt = input.createdAt ?? (input.sessionId ? await nextSessionEventTime(tx, input.sessionId) : Date.now());
     const [inserted] = await tx
       .insert(events)
@@ -80,7 +83,9 @@ async function nextSessionEventTime(tx: Db, sessionId: string): Promise<number> 
   return Math.max(Date.now(), last ? last.createdAt + 1 : 0);
 }
 
-async function nextCoreSeq(tx: Db): Promise<number> {
+async function nextCoreSeq(tx: Db, orgId: string | null): Promise<number> {
+  // 'no key update' leaves foreign-key checks on the org (inserts of its blobs) unblocked
+  if (orgId) await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).for('no key update');
   const result = await tx.execute<{ seq: string }>(sql`select nextval('core_event_seq') as seq`);
   const rows = Array.isArray(result) ? result : (result as unknown as { rows: { seq: string }[] }).rows;
   return Number(rows[0].seq);

@@ -3,9 +3,11 @@
  * Every change is also a core event, so realtime subscribers of the org, blob or revision see it.
  */
 import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
 import { blobs, operations, revisions } from '../db/schema';
 import type { App } from './app';
 import { notFound } from './errors';
+import { recordEvent } from './events';
 import { newId } from './ids';
 import { toOperationWire } from './wire';
 
@@ -27,13 +29,13 @@ export interface OperationChange {
 }
 
 /** The org, blob and revision an operation's target belongs to, for event routing. */
-async function scopeOf(app: App, target: OperationTarget) {
+async function scopeOf(db: Db, target: OperationTarget) {
   if (target.type === 'org') return { orgId: target.id, blobId: null, revisionId: null };
   if (target.type === 'blob') {
-    const [blob] = await app.db.select({ orgId: blobs.orgId }).from(blobs).where(eq(blobs.id, target.id));
+    const [blob] = await db.select({ orgId: blobs.orgId }).from(blobs).where(eq(blobs.id, target.id));
     return { orgId: blob?.orgId ?? null, blobId: target.id, revisionId: null };
   }
-  const [row] = await app.db
+  const [row] = await db
     .select({ blobId: blobs.id, orgId: blobs.orgId })
     .from(revisions)
     .innerJoin(blobs, eq(blobs.id, revisions.blobId))
@@ -41,9 +43,9 @@ async function scopeOf(app: App, target: OperationTarget) {
   return { orgId: row?.orgId ?? null, blobId: row?.blobId ?? null, revisionId: target.id };
 }
 
-async function emitOperationEvent(app: App, type: string, operation: OperationRow) {
-  const scope = await scopeOf(app, { type: operation.targetType as OperationTargetType, id: operation.targetId });
-  await app.emit({ type, ...scope, data: { operation: toOperationWire(operation) } });
+async function emitOperationEvent(db: Db, type: string, operation: OperationRow) {
+  const scope = await scopeOf(db, { type: operation.targetType as OperationTargetType, id: operation.targetId });
+  await recordEvent(db, { type, ...scope, data: { operation: toOperationWire(operation) } });
 }
 
 export async function createOperation(
@@ -54,13 +56,16 @@ export async function createOperation(
     .insert(operations)
     .values({ id: newId('operation'), type: input.type, targetType: input.target.type, targetId: input.target.id, createdBy: input.createdBy })
     .returning();
-  await emitOperationEvent(app, 'operation_created', row);
+  await emitOperationEvent(app.db, 'operation_created', row);
   return row;
 }
 
-/** Applies a change and publishes an `operation_updated` event with the new state. */
-export async function updateOperation(app: App, id: string, change: OperationChange): Promise<OperationRow> {
-  const [row] = await app.db
+/**
+ * Applies a change and publishes an `operation_updated` event with the new state; inside `db`
+ * when it is a transaction, so the change and its event commit together with the caller's writes.
+ */
+export async function updateOperation(app: App, id: string, change: OperationChange, db: Db = app.db): Promise<OperationRow> {
+  const [row] = await db
     .update(operations)
     .set({
       ...(change.status !== undefined && { status: change.status }),
@@ -72,7 +77,7 @@ export async function updateOperation(app: App, id: string, change: OperationCha
     .where(eq(operations.id, id))
     .returning();
   if (!row) throw notFound('operation');
-  await emitOperationEvent(app, 'operation_updated', row);
+  await emitOperationEvent(db, 'operation_updated', row);
   return row;
 }
 

@@ -205,7 +205,7 @@ export const operations = pgTable(
 /**
  * The durable event log shared by every engine and the realtime API. Session events are ordered
  * by a per-session seq (allocated under the session row lock); core events (blob, revision,
- * operation changes) have session_id null and are ordered by id.
+ * operation changes) have session_id null and take this sequence under their org's row lock.
  * dedupe_key makes recording idempotent when an activity is retried.
  */
 /** Orders core events (session_id null); session events use the session's own counter. */

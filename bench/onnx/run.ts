@@ -31,7 +31,7 @@ const time = async <T>(fn: () => Promise<T>) => {
 };
 const mibPerS = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
 
-const platform = await startBenchPlatform({ worker: false, minio: true });
+const platform = await startBenchPlatform({ worker: true, minio: true });
 const { admin: client } = platform;
 const minio = platform.minio!;
 const bucket = 'bench';

@@ -1,4 +1,5 @@
 /** The ONNX engine (SPEC §7): model hosting on the blob store and inference with onnxruntime-node. */
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../core/app';
@@ -8,10 +9,11 @@ import { userIdOf } from '../../core/access';
 import { onnxFiles } from '../../db/schema';
 import { listFiles, modelWire, requireFile, storeOf } from './files';
 import { runInputs, runModelFile } from './inference';
-import { cancelUpload, completeUpload, initiateUpload, resumeInterruptedProcessing, resumeUpload, sweepStaleUploads } from './uploads';
+import { cancelUpload, completeUpload, initiateUpload, resumeUpload, startUnfinishedProcessing, sweepStaleUploads } from './uploads';
 import { mlOnnx } from './component';
 import { onnxHttpExtension } from './http';
 import { modelPath } from './model-path';
+import { createOnnxActivities } from './temporal/activities';
 
 export const ENGINE_NAME = 'onnx_blobhub';
 const MiB = 1024 * 1024;
@@ -101,6 +103,8 @@ export const onnxEngine: Engine = {
   commands: onnxCommands,
   components: [mlOnnx],
   httpRoutes: onnxHttpExtension,
+  workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
+  activities: createOnnxActivities,
 
   async validateForCommit(_app, _tx, revision) {
     if (revision.status === 'failed') return [{ message: `the last upload failed: ${revision.statusReason ?? 'unknown reason'}` }];
@@ -118,12 +122,16 @@ export const onnxEngine: Engine = {
     return sha256Hex(files.map((f) => `${f.path}\0${f.sha256}`).join('\n'));
   },
 
-  /** For as long as the API runs: sweep stale multipart uploads, and resume processing a restart cut off. */
+  /** For as long as the API runs: sweep stale multipart uploads, and start processing workflows that never started. */
   async start(app) {
     const period = Math.min(app.config.BLOBHUB_ONNX_UPLOAD_TTL_SECONDS, 300) * 1000;
-    const sweeper = setInterval(() => void sweepStaleUploads(app).catch((e) => console.error('[onnx] sweep failed', e)), period);
+    const reconcile = () => startUnfinishedProcessing(app).catch((e) => console.error('[onnx] could not start processing', e));
+    const sweeper = setInterval(() => {
+      void sweepStaleUploads(app).catch((e) => console.error('[onnx] sweep failed', e));
+      void reconcile();
+    }, period);
     sweeper.unref();
-    void resumeInterruptedProcessing(app).catch((e) => console.error('[onnx] could not resume processing', e));
+    void reconcile();
     return async () => clearInterval(sweeper);
   },
 };

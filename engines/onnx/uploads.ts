@@ -1,7 +1,7 @@
 /**
  * Multipart uploads straight to the blob store: the server picks the part split and signs one URL
- * per part; the client PUTs the bytes there; completion hands the object to the model processor.
- * Nothing of the model passes through the API process.
+ * per part; the client PUTs the bytes there; completion hands the object to the model processor,
+ * a Temporal workflow on the workers. Nothing of the model passes through the API process.
  */
 import { and, eq, lt } from 'drizzle-orm';
 import type { App } from '../../core/app';
@@ -12,7 +12,8 @@ import { createOperation, findOperation, updateOperation } from '../../core/oper
 import { toOperationWire } from '../../core/wire';
 import { onnxFiles, onnxUploads, operations, revisions } from '../../db/schema';
 import { storeOf } from './files';
-import { processUpload } from './processing';
+import type { ProcessingIds } from './processing';
+import { startProcessingWorkflow } from './temporal/start';
 
 export const UPLOAD_PREFIX = 'onnx/uploads/';
 const MiB = 1024 * 1024;
@@ -133,7 +134,7 @@ async function transition(app: App, upload: UploadRow, from: UploadRow['status']
   return row;
 }
 
-/** `complete_upload`: checks the ETag list, assembles the object, then processes it in the background. */
+/** `complete_upload`: checks the ETag list, assembles the object, then has a worker process it. */
 export async function completeUpload(app: App, revision: RevisionRow, operationId: string, given: { part_number?: number; hash: string }[]) {
   const upload = await findUpload(app, revision, operationId);
   if (upload.status !== 'open') throw conflict(`the upload is already ${upload.status}`);
@@ -158,12 +159,15 @@ export async function completeUpload(app: App, revision: RevisionRow, operationI
   return startProcessing(app, completed);
 }
 
-/** Marks the revision as processing and validates + describes the model in the background. */
+/** Marks the revision as processing and starts the workflow that validates + describes the model. */
 export async function startProcessing(app: App, upload: UploadRow) {
   await app.db.update(revisions).set({ status: 'processing', statusReason: null }).where(eq(revisions.id, upload.revisionId));
   const describe = await createOperation(app, { type: 'onnx.describe', target: { type: 'revision', id: upload.revisionId }, createdBy: null });
   const operation = await updateOperation(app, upload.operationId, { progress: 0.5, result: { path: upload.path, size: upload.size, describe_operation_id: describe.id } });
-  void processUpload(app, upload, describe.id).catch((e) => console.error('[onnx] processing crashed', e));
+  // The upload is complete either way: when Temporal cannot be reached now, the reconciler starts it later.
+  await startProcessingWorkflow(app, { uploadOperationId: upload.operationId, describeOperationId: describe.id }).catch((e) =>
+    console.error('[onnx] could not start processing yet', e),
+  );
   return { operation: toOperationWire(operation), describe_operation: toOperationWire(describe) };
 }
 
@@ -227,17 +231,20 @@ async function deleteUnreferencedObjects(app: App, olderThan: number) {
 }
 
 /**
- * Processing runs inside an API process; uploads whose processing was cut off by a restart
- * (completed, operation still running) are processed again when an API starts.
+ * Completed uploads whose processing has not ended (upload operation still running): (re)starts
+ * their workflows. Each start joins the run already under way, so any number of API replicas
+ * may reconcile at once; it covers an API that stopped between completing and starting.
  */
-export async function resumeInterruptedProcessing(app: App) {
+export async function startUnfinishedProcessing(app: App) {
   const rows = await app.db
-    .select({ upload: onnxUploads, result: operations.result })
+    .select({ uploadOperationId: onnxUploads.operationId, result: operations.result })
     .from(onnxUploads)
     .innerJoin(operations, eq(operations.id, onnxUploads.operationId))
     .where(and(eq(onnxUploads.status, 'completed'), eq(operations.status, 'running')));
-  for (const { upload, result } of rows) {
-    const describeId = (result as { describe_operation_id?: string } | null)?.describe_operation_id;
-    if (describeId) void processUpload(app, upload, describeId).catch((e) => console.error('[onnx] processing crashed', e));
-  }
+  const unfinished: ProcessingIds[] = rows.flatMap(({ uploadOperationId, result }) => {
+    const describeOperationId = (result as { describe_operation_id?: string } | null)?.describe_operation_id;
+    return describeOperationId ? [{ uploadOperationId, describeOperationId }] : [];
+  });
+  for (const ids of unfinished) await startProcessingWorkflow(app, ids);
+  return unfinished.length;
 }

@@ -11,6 +11,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientHomeOf, credentialsFileOf } from '../../core/client-profile';
 import { freePort, repoRoot } from '../../apps/dev/processes';
+import { addModel } from '../../engines/onnx/test-models';
+import { newModelBlob, uploadModel } from '../../engines/onnx/test-client';
 import { ApiClient } from '../support/client';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-'));
@@ -127,6 +129,9 @@ describe('npm run dev (embedded defaults)', () => {
     const tryIt = runReadmeTryIt(port);
     expect(tryIt).toContain('fibonacci(10) = 55');
     expect(tryIt).toContain('admin@blobhub.local');
+    // an ONNX model through the local store, processed by the in-process worker on PGlite
+    const { revision } = await uploadModel(admin, (await newModelBlob(admin)).revisionId, addModel());
+    expect(revision.status).toBe('ready');
 
     expect(await stop(first.child)).toBe(0);
     for (const pid of temporalChildren) expect(alive(pid)).toBe(false);

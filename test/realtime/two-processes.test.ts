@@ -1,25 +1,19 @@
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, repoRoot, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
 import { ApiClient } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startApiProcess, type BlobHubProcess } from '../support/processes';
 import { createSession, emitSessionEvent, workflowRevision } from './fixtures';
 import { RealtimeClient } from './realtime-client';
 
 let p: TestPlatform;
 /** a second API server process on the same database: `tsx apps/api/main.ts` */
-let second: ManagedProcess;
+let second: BlobHubProcess;
 let secondUrl: string;
 
 beforeAll(async () => {
   p = await startTestPlatform({ worker: false });
-  const port = await freePort();
-  secondUrl = `http://127.0.0.1:${port}`;
-  second = startProcess(path.join(repoRoot, 'node_modules/.bin/tsx'), ['apps/api/main.ts'], {
-    cwd: repoRoot,
-    env: { ...p.env, BLOBHUB_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1', BLOBHUB_PUBLIC_URL: secondUrl, BLOBHUB_RUN_WORKER: 'false' },
-  });
-  await waitForPort(port, second.child, 60_000, 'second API server');
+  second = await startApiProcess(p.env);
+  secondUrl = second.url!;
 });
 afterAll(async () => {
   await second?.stop();

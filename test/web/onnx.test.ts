@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-web-onnx-'));
   const file = path.join(dir, 'big.onnx');
   model = { file, ...(await writeBigModel(file, 10 * MiB)) };
-  p = await startTestPlatform({ worker: false, env: s3Env() });
+  p = await startTestPlatform({ env: s3Env() });
   expect((await p.admin.post('/orgs', { name: 'acme' })).status).toBe(200);
   for (const name of ['adder', 'resumable', 'discarded']) expect((await p.admin.post('/orgs/acme/blobs', { name, type: 'onnx' })).status).toBe(200);
   browser = await openBrowser(p.url);

@@ -5,18 +5,14 @@ import type { EventListener } from './hub';
 import { keyParamsJson, keyString, type SubscriptionKey } from './protocol';
 import type { Target } from './targets';
 
-/** replayed core event ids remembered to drop their late live copies (core seq is not commit order) */
-const RECENT_REPLAYED_IDS = 1000;
-
 export class Subscription {
   readonly id: string;
   readonly keyParams: string;
   active = true;
   private replaying: boolean;
   private held: EventRow[] = [];
-  /** session streams arrive in seq order, so the last replayed seq tells what was sent */
+  /** every stream commits and arrives in seq order (core/events.ts), so the last replayed seq tells what was sent */
   private lastReplayedSeq = -1;
-  private recentReplayedIds = new Set<string>();
   readonly listener: EventListener = (row) => this.onLive(row);
 
   constructor(
@@ -37,7 +33,7 @@ export class Subscription {
 
   /** A live event the replay already sent: its NOTIFY can arrive after the replay read it. */
   private replayed(row: EventRow) {
-    return this.target.stream.kind === 'session' ? row.seq <= this.lastReplayedSeq : this.recentReplayedIds.has(row.id);
+    return row.seq <= this.lastReplayedSeq;
   }
 
   private onLive(row: EventRow) {
@@ -52,9 +48,6 @@ export class Subscription {
 
   markReplayed(row: EventRow) {
     this.lastReplayedSeq = row.seq;
-    if (this.target.stream.kind === 'session') return;
-    this.recentReplayedIds.add(row.id);
-    if (this.recentReplayedIds.size > RECENT_REPLAYED_IDS) this.recentReplayedIds.delete(this.recentReplayedIds.values().next().value!);
   }
 
   /** Ends the replay: live events that arrived meanwhile follow, minus those the replay sent. */

@@ -1,0 +1,21 @@
+/** The ONNX engine's activities: processing a completed upload, and settling it as failed. */
+import { Context } from '@temporalio/activity';
+import type { App } from '../../../core/app';
+import { failProcessing, processUpload, type ProcessingIds } from '../processing';
+
+const HEARTBEAT_MS = 5_000;
+
+export function createOnnxActivities(app: App) {
+  return {
+    async onnxProcessUpload(ids: ProcessingIds): Promise<void> {
+      const context = Context.current();
+      const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+      try {
+        await processUpload(app, ids);
+      } finally {
+        clearInterval(heartbeat);
+      }
+    },
+    onnxFailProcessing: (ids: ProcessingIds) => failProcessing(app, ids),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * BlobHub as separate OS processes on a launched platform's database, Temporal and task queue:
+ * API servers (`apps/api/main.ts`, no in-process worker) and standalone workers
+ * (`apps/worker/main.ts`), as a scaled-out deployment runs them. Each can be stopped or SIGKILLed.
+ */
+import { freePort, repoRoot, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
+
+export interface BlobHubProcess extends ManagedProcess {
+  /** the API's base URL (API processes only) */
+  url?: string;
+  /** ends it at once, as a crash or an OOM kill would */
+  kill(): Promise<void>;
+}
+
+function launch(entry: string, env: Record<string, string>, port: number, what: string): Promise<ManagedProcess> {
+  // node itself with tsx's loader (not the tsx CLI, which runs the program in a child of its own
+  // that a SIGKILL of the CLI would leave running): one process, so a kill ends it
+  const managed = startProcess(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env });
+  return waitForPort(port, managed.child, 90_000, what).then(() => managed);
+}
+
+function withKill(managed: ManagedProcess, url?: string): BlobHubProcess {
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (managed.child.exitCode !== null || managed.child.signalCode) return resolve();
+      managed.child.once('exit', () => resolve());
+      managed.child.kill('SIGKILL');
+    });
+  return { ...managed, url, kill };
+}
+
+export async function startApiProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...platformEnv, BLOBHUB_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1', BLOBHUB_PUBLIC_URL: url, BLOBHUB_RUN_WORKER: 'false' };
+  return withKill(await launch('apps/api/main.ts', env, port, 'API process'), url);
+}
+
+/** A worker; its health port opens once it polls the task queue. */
+export async function startWorkerProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {
+  const port = await freePort();
+  const env = { ...platformEnv, BLOBHUB_WORKER_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1' };
+  return withKill(await launch('apps/worker/main.ts', env, port, 'worker process'));
+}
