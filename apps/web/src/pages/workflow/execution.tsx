@@ -13,7 +13,7 @@ import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, ErrorNotice, duration, when } from '../../ui/kit';
 import { componentRuns, liveStatus } from './components';
 
-const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** The row is written just after the closing events: re-read it until it says so too. */
 const REREAD_MS = 200;
 
@@ -104,7 +104,7 @@ const stateLooks: Record<ConnectionState, string> = {
   closed: 'bg-red-500',
 };
 
-function LiveIndicator({ state, detail }: { state: ConnectionState; detail?: string }) {
+export function LiveIndicator({ state, detail }: { state: ConnectionState; detail?: string }) {
   return (
     <span className="flex items-center gap-1.5 text-xs font-normal text-slate-500" data-testid="live-state" data-state={state} title={detail}>
       <span className={`size-2 rounded-full ${stateLooks[state]}`} />
@@ -186,7 +186,7 @@ function Components({ revisionId, executionId, events }: { revisionId: string; e
 }
 
 /** An output stored with `persist`, read on demand with get_execution_data. */
-function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
+export function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
   const data = useQuery({ queryKey: ['execution-data', dataId], queryFn: () => workflow.getExecutionData(revisionId, executionId, dataId) });
   return (
     <div className="mt-2">
