@@ -11,7 +11,7 @@ import type { ConnectionState } from '../../live/realtime';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, ErrorNotice, duration, when } from '../../ui/kit';
-import { componentRuns, liveStatus } from './components';
+import { componentRuns, liveStatus, type ComponentRun } from './components';
 
 export const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** The row is written just after the closing events: re-read it until it says so too. */
@@ -169,19 +169,28 @@ function Components({ revisionId, executionId, events }: { revisionId: string; e
               {run.durationMs !== undefined && `${run.durationMs} ms · `}
               {run.attempt !== undefined && `attempt ${run.attempt}`}
             </p>
-            {run.logs.length > 0 && <pre className="mt-2 rounded bg-slate-50 p-2 font-mono text-xs">{run.logs.join('\n')}</pre>}
-            {run.dataOutputs.map((output) => (
-              <StoredOutput key={output.dataId} revisionId={revisionId} executionId={executionId} {...output} />
-            ))}
-            {run.errors.map((error) => (
-              <p key={error} className="mt-2 rounded bg-red-50 p-2 text-xs text-red-800">
-                {error}
-              </p>
-            ))}
+            <RunDetails run={run} revisionId={revisionId} executionId={executionId} />
           </li>
         ))}
       </ul>
     </Card>
+  );
+}
+
+/** What one component run left: its logs, its stored outputs and its errors. */
+export function RunDetails({ run, revisionId, executionId }: { run: ComponentRun; revisionId: string; executionId: string }) {
+  return (
+    <>
+      {run.logs.length > 0 && <pre className="mt-2 rounded bg-slate-50 p-2 font-mono text-xs">{run.logs.join('\n')}</pre>}
+      {run.dataOutputs.map((output) => (
+        <StoredOutput key={output.dataId} revisionId={revisionId} executionId={executionId} {...output} />
+      ))}
+      {run.errors.map((error) => (
+        <p key={error} className="mt-2 rounded bg-red-50 p-2 text-xs text-red-800">
+          {error}
+        </p>
+      ))}
+    </>
   );
 }
 

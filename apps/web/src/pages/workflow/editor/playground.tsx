@@ -10,7 +10,7 @@ import { workflow } from '../../../api/workflow';
 import { useExecutionEvents } from '../../../live/use-live-events';
 import { Badge, Button, Card, Empty, ErrorNotice, Options, when } from '../../../ui/kit';
 import { componentRuns, liveStatus, type ComponentRun } from '../components';
-import { endedStatuses, LiveIndicator, StoredOutput } from '../execution';
+import { endedStatuses, LiveIndicator, RunDetails, StoredOutput } from '../execution';
 import { inputData, inputTypes, type InputType, type TypedInput } from './inputs';
 
 /** The row is written just after the closing events: re-read it until it says so too. */
@@ -195,15 +195,7 @@ export function RunOutputs({ run, revisionId, executionId, outputData }: { run?:
             <Badge value={run.state === 'exited' ? 'succeeded' : run.state === 'error' ? 'failed' : 'running'} /> {run.route && `route ${run.route}`}
             {run.durationMs !== undefined && ` · ${run.durationMs} ms`}
           </p>
-          {run.logs.length > 0 && <pre className="mt-2 rounded bg-slate-50 p-2 font-mono text-xs">{run.logs.join('\n')}</pre>}
-          {run.dataOutputs.map((o) => (
-            <StoredOutput key={o.dataId} revisionId={revisionId} executionId={executionId} {...o} />
-          ))}
-          {run.errors.map((e) => (
-            <p key={e} className="mt-2 rounded bg-red-50 p-2 text-xs text-red-800">
-              {e}
-            </p>
-          ))}
+          <RunDetails run={run} revisionId={revisionId} executionId={executionId} />
           {run.dataOutputs.length === 0 && run.state === 'exited' && outputData === undefined && (
             <p className="mt-2 text-xs text-slate-500">No stored outputs: outputs set with persist (set_data_output(name, value, true)) are shown here.</p>
           )}
