@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { webDistDir } from '../../apps/api/web';
-import { ENGINE, newWorkflowBlob } from '../../engines/workflow/testing';
+import { comp, definition, ENGINE, flow, newWorkflowBlob, upload } from '../../engines/workflow/testing';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -197,5 +197,21 @@ describe('the workflow editor', () => {
     const revisions = (await p.admin.get(`/blobs/${blob.blobId}/revisions`)).body.revisions;
     expect(revisions[0]).toMatchObject({ phase: 'draft', number: 2 });
     expect(new URL(page.url()).searchParams.get('revision')).toBe(revisions[0].id);
+  });
+
+  it('lights each component up while it runs, as its events arrive', async () => {
+    const draft = new URL(page.url()).searchParams.get('revision')!;
+    await upload(p.admin, draft, 'slow', definition([comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 4 }), comp('e', 'flow.end')], [flow('s', 'wait'), flow('wait', 'e')]));
+    await page.reload();
+    await field('Definition').selectOption('slow');
+    await expect.poll(() => page.getByTestId('component-node').count()).toBe(3);
+    await button('Run').click();
+    // the timer is running: the start is done, the end has not been reached
+    await expect.poll(() => node('wait').getAttribute('data-run-state')).toBe('running');
+    expect(await node('s').getAttribute('data-run-state')).toBe('exited');
+    expect(await node('e').getAttribute('data-run-state')).toBe('idle');
+    await browser.screenshot('workflow-playground-live');
+    await expect.poll(() => node('e').getAttribute('data-run-state'), { timeout: 20_000 }).toBe('exited');
+    await page.getByTestId('playground-status').getByText('succeeded').waitFor();
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../engines/workflow/components';
 import { componentCatalog } from '../../engines/workflow/components/catalog';
-import { fibonacciDefinition as fibonacciDocument } from '../../engines/workflow/builders';
+import { comp, definition as definition_, fibonacciDefinition as fibonacciDocument, flow } from '../../engines/workflow/builders';
 import { workflowDefinition } from '../../engines/workflow/model';
 import { compileDefinition } from '../../engines/workflow/validate';
 import {
@@ -19,7 +19,12 @@ import { inputData, valueOf } from '../../apps/web/src/pages/workflow/editor/inp
 const catalog = new Map(componentCatalog().map((c) => [c.type, c]));
 const entry = (type: string) => catalog.get(type)!;
 const none = { inputs: [], outputs: [], routes: [] };
-const fibonacciDefinition = () => workflowDefinition.parse(fibonacciDocument());
+/** The SPEC's example as an editor saved it: each component where it was put. */
+function fibonacciDefinition() {
+  const definition = workflowDefinition.parse(fibonacciDocument());
+  definition.components.forEach((c, i) => (c.position = { x: i * 300, y: 40 }));
+  return definition;
+}
 
 describe('definition ⇄ graph', () => {
   it('round-trips the fibonacci example exactly: components, positions, control and data connections', () => {
@@ -34,11 +39,24 @@ describe('definition ⇄ graph', () => {
     expect(graphToDefinition(nodes, edges)).toEqual(definition);
   });
 
-  it('lays out components that have no position, and rounds dragged positions', () => {
-    const definition = fibonacciDefinition();
-    for (const c of definition.components) delete (c as { position?: unknown }).position;
-    const { nodes, edges } = definitionToGraph(definition);
-    expect(nodes.map((n) => n.position.x)).toEqual([0, 240, 480]);
+  it('lays out a definition written by code (no positions, or all in one place) by control-flow depth', () => {
+    const definition = workflowDefinition.parse(
+      definition_([comp('s', 'flow.start'), comp('e', 'flow.end'), comp('a', 'flow.delay', { seconds: 1 }), comp('b', 'flow.delay', { seconds: 1 }), comp('lost', 'flow.end')], [flow('s', 'a'), flow('s', 'b'), flow('a', 'e'), flow('b', 'e')]),
+    );
+    const at = (nodes: { id: string; position: unknown }[]) => Object.fromEntries(nodes.map((n) => [n.id, n.position]));
+    expect(at(definitionToGraph(definition).nodes)).toEqual({
+      s: { x: 0, y: 0 },
+      a: { x: 260, y: 0 },
+      b: { x: 260, y: 180 },
+      e: { x: 520, y: 0 },
+      lost: { x: 780, y: 0 },
+    });
+    for (const c of definition.components) delete c.position;
+    expect(at(definitionToGraph(definition).nodes).b).toEqual({ x: 260, y: 180 });
+  });
+
+  it('rounds dragged positions', () => {
+    const { nodes, edges } = definitionToGraph(fibonacciDefinition());
     nodes[0].position = { x: 10.6, y: -3.2 };
     expect(graphToDefinition(nodes, edges).components[0].position).toEqual({ x: 11, y: -3 });
   });

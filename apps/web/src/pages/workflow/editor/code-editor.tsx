@@ -19,6 +19,7 @@ export function CodeEditor({ value, onChange, readOnly, label }: { value: string
           javascript(),
           EditorState.readOnly.of(readOnly),
           EditorView.editable.of(!readOnly),
+          EditorView.theme({ '.cm-content, .cm-gutter': { minHeight: '8rem' } }),
           EditorView.contentAttributes.of({ 'aria-label': label }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) change.current(update.state.doc.toString());

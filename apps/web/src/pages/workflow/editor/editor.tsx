@@ -362,9 +362,9 @@ function Catalog({ catalog, disabled }: { catalog: CatalogEntry[]; disabled: boo
                     key={c.type}
                     draggable={!disabled}
                     onDragStart={(e) => startDrag(e, c.type)}
-                    title={c.description}
+                    title={`${c.type}: ${c.description}`}
                     data-testid={`catalog-${c.type}`}
-                    className={`rounded border border-slate-200 px-2 py-1 font-mono text-xs ${disabled ? 'text-slate-400' : 'cursor-grab bg-white hover:border-indigo-400'}`}
+                    className={`truncate rounded border border-slate-200 px-2 py-1 font-mono text-xs ${disabled ? 'text-slate-400' : 'cursor-grab bg-white hover:border-indigo-400'}`}
                   >
                     {c.type}
                   </li>

@@ -97,12 +97,47 @@ export function edgeOf(connection: Connection): ConnectionEdge {
   };
 }
 
+const LAYER_WIDTH = 260;
+const ROW_HEIGHT = 180;
+
+/** Columns by control-flow distance from flow.start (what it cannot reach comes last), one row each. */
+function layeredPositions(definition: WorkflowDefinition): Map<string, { x: number; y: number }> {
+  const next = new Map<string, string[]>();
+  for (const c of definition.connections) {
+    if (c.source_port === CONTROL_OUTPUT) next.set(c.source_id, [...(next.get(c.source_id) ?? []), c.target_id]);
+  }
+  const depth = new Map<string, number>();
+  const queue = definition.components.filter((c) => c.type === 'flow.start').map((c) => c.id);
+  for (const id of queue) depth.set(id, 0);
+  while (queue.length) {
+    const id = queue.shift()!;
+    for (const target of next.get(id) ?? []) {
+      if (depth.has(target)) continue;
+      depth.set(target, depth.get(id)! + 1);
+      queue.push(target);
+    }
+  }
+  const last = Math.max(-1, ...depth.values()) + 1;
+  const rows = new Map<number, number>();
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const c of definition.components) {
+    const column = depth.get(c.id) ?? last;
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    positions.set(c.id, { x: column * LAYER_WIDTH, y: row * ROW_HEIGHT });
+  }
+  return positions;
+}
+
+/** Written by code, not an editor: no positions, or all in one place. */
+const needsLayout = (components: Component[]) => components.length > 1 && new Set(components.map((c) => (c.position ? `${c.position.x},${c.position.y}` : ''))).size === 1;
+
 export function definitionToGraph(definition: WorkflowDefinition): { nodes: ComponentNode[]; edges: ConnectionEdge[] } {
-  const nodes = definition.components.map(({ position, ...component }, i): ComponentNode => ({
+  const laidOut = needsLayout(definition.components) ? layeredPositions(definition) : undefined;
+  const nodes = definition.components.map(({ position, ...component }): ComponentNode => ({
     id: component.id,
     type: 'component',
-    // a definition written without positions is laid out left to right
-    position: position ?? { x: i * 240, y: 0 },
+    position: laidOut?.get(component.id) ?? position ?? { x: 0, y: 0 },
     data: { component, added: noneAdded() },
   }));
   return { nodes, edges: definition.connections.map(edgeOf) };
