@@ -103,6 +103,12 @@ describe('the workflow editor', () => {
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
     await page.getByTestId('validation-state').getByText('Valid').waitFor();
     await browser.screenshot('workflow-editor-built');
+    // leaving with unsaved edits asks first
+    await page.getByRole('link', { name: 'Executions' }).click();
+    await page.getByRole('alertdialog', { name: 'Unsaved changes' }).waitFor();
+    await button('Stay').click();
+    expect(new URL(page.url()).pathname).toBe('/orgs/acme/blobs/flows/editor');
+    expect(await page.getByTestId('component-node').count()).toBe(3);
   });
 
   it('pins a config error on the bad component as you edit, refuses to save it, and saves once it is fixed', async () => {

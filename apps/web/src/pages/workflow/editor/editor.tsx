@@ -21,7 +21,7 @@ import {
   type OnConnect,
 } from '@xyflow/react';
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
-import { useSearchParams } from 'react-router';
+import { useBeforeUnload, useBlocker, useSearchParams } from 'react-router';
 import { TRPCClientError } from '@trpc/client';
 import { api } from '../../../api/trpc';
 import { workflow } from '../../../api/workflow';
@@ -157,7 +157,9 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
   const [graph] = useState(() => definitionToGraph(initial));
   const [nodes, setNodes] = useState<ComponentNode[]>(graph.nodes);
   const [edges, setEdges] = useState<ConnectionEdge[]>(graph.edges);
-  const [dirty, setDirty] = useState(!stored);
+  const [dirty, setDirty] = useState(false);
+  // a new definition exists only once it is saved (a run saves it first)
+  const [saved, setSaved] = useState(stored);
   const [notice, setNotice] = useState<string>();
   const [errors, setErrors] = useState<DefinitionError[]>([]);
   const definition = useMemo(() => graphToDefinition(nodes, edges), [nodes, edges]);
@@ -182,6 +184,7 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     mutationFn: () => workflow.uploadDefinition(revisionId, alias, definition),
     onSuccess: () => {
       setDirty(false);
+      setSaved(true);
       void queryClient.invalidateQueries({ queryKey: ['definitions', revisionId] });
     },
     onError: (e) => setErrors(refusalErrors(e) ?? errors),
@@ -227,7 +230,7 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     edit();
   };
   const prepare = async () => {
-    if (!readOnly && dirty) await save.mutateAsync();
+    if (!readOnly && (dirty || !saved)) await save.mutateAsync();
   };
 
   const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.component.name || id;
@@ -240,15 +243,16 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
 
   return (
     <div className="space-y-4">
+      <LeaveGuard dirty={dirty} />
       {readOnly && <ReadOnlyBanner revisionId={revisionId} revisionNumber={revisionNumber} onOpenRevision={onOpenRevision} />}
       <div className="flex items-center gap-3">
         <ValidationState valid={errors.length === 0} count={errors.length} />
         {!readOnly && (
           <>
             <span className="text-sm text-slate-500" data-testid="save-state">
-              {save.isPending ? 'Saving…' : dirty ? 'Unsaved changes' : 'Saved'}
+              {save.isPending ? 'Saving…' : dirty ? 'Unsaved changes' : saved ? 'Saved' : 'Not saved yet'}
             </span>
-            <Button kind="primary" busy={save.isPending} disabled={!dirty} onClick={() => save.mutate()}>
+            <Button kind="primary" busy={save.isPending} disabled={!dirty && saved} onClick={() => save.mutate()}>
               Save
             </Button>
           </>
@@ -311,6 +315,25 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
           <PlaygroundCard playground={playground} base={base} revisionId={revisionId} alias={alias} inputAliases={start ? portsOf(start).outputs : []} prepare={prepare} />
         </div>
       </div>
+    </div>
+  );
+}
+
+/** Unsaved edits are not lost without a word: leaving the definition (or the page) asks first. */
+function LeaveGuard({ dirty }: { dirty: boolean }) {
+  const where = (l: { pathname: string; search: string }) => l.pathname + l.search;
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && where(currentLocation) !== where(nextLocation));
+  useBeforeUnload((e) => {
+    if (dirty) e.preventDefault();
+  });
+  if (blocker.state !== 'blocked') return null;
+  return (
+    <div role="alertdialog" aria-label="Unsaved changes" className="flex items-center gap-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+      <span>This definition has unsaved changes.</span>
+      <Button kind="danger" onClick={() => blocker.proceed()}>
+        Discard them and leave
+      </Button>
+      <Button onClick={() => blocker.reset()}>Stay</Button>
     </div>
   );
 }
