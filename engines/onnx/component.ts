@@ -23,6 +23,7 @@ async function callerOf(app: App, userId: string | null): Promise<Caller> {
 
 export const mlOnnx: ComponentType<MlOnnxConfig> = {
   type: 'ml.onnx',
+  description: 'Runs an ONNX model revision: each data input is a model input tensor, each model output an output.',
   category: 'ml',
   config,
   runsIn: 'activity',

@@ -92,6 +92,43 @@ describe('definitions', () => {
   });
 });
 
+describe('the component catalog', () => {
+  it('lists every registered type over /data/query with its ports, where it runs and its config as JSON Schema', async () => {
+    const { revisionId: rev } = await newWorkflowBlob(p.admin, 'catalog');
+    const res = await p.admin.post(`/revisions/${rev}/data/query`, { engine: ENGINE, command: 'list_component_types' });
+    expect(res.status).toBe(200);
+    const byType = new Map(res.body.component_types.map((t: any) => [t.type, t]));
+    // the SPEC §4 catalog, plus ml.onnx registered by the ONNX engine
+    for (const type of ['flow.start', 'flow.end', 'flow.branch', 'flow.join', 'flow.delay', 'flow.wait', 'flow.subworkflow', 'logic.code', 'http.request', 'session.read_object', 'session.write_object', 'thread.post_item', 'ml.onnx']) {
+      expect(byType.get(type), type).toMatchObject({ type, description: expect.stringMatching(/\w{3}/) });
+    }
+    expect(byType.get('flow.start')).toMatchObject({ category: 'flow', runs_in: 'workflow', control_input: null, control_output: 'flow_output', routes: ['success'], data_inputs: [], data_outputs: 'any' });
+    expect(byType.get('flow.end')).toMatchObject({ control_input: 'flow_input', control_output: null, routes: [], data_inputs: 'any' });
+    expect(byType.get('http.request')).toMatchObject({ runs_in: 'activity', routes: ['success', 'failure'], data_inputs: ['url', 'body', 'headers'], data_outputs: ['response', 'status', 'body'] });
+    // a branch's input port is named by its config
+    expect(byType.get('flow.branch')).toMatchObject({ routes: ['true', 'false'], data_inputs: 'depends_on_config' });
+    expect(byType.get('logic.code')).toMatchObject({
+      runs_in: 'local_activity',
+      routes: 'any',
+      config_schema: {
+        type: 'object',
+        required: ['code'],
+        additionalProperties: false,
+        properties: { language: { const: 'javascript', default: 'javascript' }, code: { type: 'string', minLength: 1 }, memory_mb: { type: 'integer', minimum: 1, maximum: 1024 } },
+      },
+    });
+    expect(byType.get('flow.delay')).toMatchObject({ config_schema: { properties: { seconds: { type: 'number', minimum: 0 } }, required: ['seconds'] } });
+    expect((byType.get('http.request') as any).config_schema.properties.method.enum).toContain('POST');
+  });
+
+  it('is a read: a read key may list it', async () => {
+    const { blobId, revisionId: rev } = await newWorkflowBlob(p.admin, 'catalog-read');
+    const key = await p.admin.post(`/blobs/${blobId}/api_keys`, { role: 'read' });
+    const reader = p.client({ key: key.body.api_key.secret });
+    expect((await reader.post(`/revisions/${rev}/data/query`, { engine: ENGINE, command: 'list_component_types' })).body.component_types.length).toBeGreaterThan(10);
+  });
+});
+
 describe('access', () => {
   it('lets a read key read but not run, and keeps other orgs out', async () => {
     const { blobId, revisionId: rev } = await newWorkflowBlob(p.admin, 'guarded');

@@ -6,6 +6,7 @@ import { ApiError, notFound } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { idOf, pageQuery } from '../../../core/wire';
 import { definitions } from '../../../db/schema';
+import { componentCatalog } from '../components/catalog';
 import { compileDefinition, definitionHash } from '../validate';
 import { fetchPage, newestFirst } from '../../../core/paging';
 
@@ -135,6 +136,14 @@ export const definitionCommands = {
       const row = await findByRef(app.db, revision.id, ref);
       await app.db.delete(definitions).where(eq(definitions.id, row.id));
       return {};
+    },
+  }),
+  /** The editor's catalog: every registered component type with its ports and config schema. */
+  list_component_types: defineCommand({
+    kind: 'query',
+    input: z.object({}),
+    async run() {
+      return { component_types: componentCatalog() };
     },
   }),
   validate_definition: defineCommand({

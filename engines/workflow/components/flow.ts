@@ -10,6 +10,7 @@ const success = () => ['success'];
 
 export const flowStart: ComponentType<object> = {
   type: 'flow.start',
+  description: 'Entry point: each execution input (an input_data alias) is one of its data outputs.',
   category: 'flow',
   config: none,
   runsIn: 'workflow',
@@ -21,6 +22,7 @@ export const flowStart: ComponentType<object> = {
 
 export const flowEnd: ComponentType<object> = {
   type: 'flow.end',
+  description: "Terminal: its data inputs become the execution's output_data.",
   category: 'flow',
   config: none,
   runsIn: 'workflow',
@@ -69,6 +71,7 @@ function evaluate(config: BranchConfig, input: unknown): boolean {
 
 export const flowBranch: ComponentType<BranchConfig> = {
   type: 'flow.branch',
+  description: 'Compares one data input with a value and follows the true or false route.',
   category: 'flow',
   config: branchConfig,
   runsIn: 'local_activity',
@@ -86,6 +89,7 @@ export const joinConfig = z.object({ mode: z.enum(['all', 'any']).default('all')
 
 export const flowJoin: ComponentType<z.infer<typeof joinConfig>> = {
   type: 'flow.join',
+  description: 'Waits for every (or any) incoming control path, then passes its inputs on.',
   category: 'flow',
   config: joinConfig,
   runsIn: 'workflow',
@@ -99,6 +103,7 @@ export const delayConfig = z.object({ seconds: z.number().min(0).max(365 * 86_40
 
 export const flowDelay: ComponentType<z.infer<typeof delayConfig>> = {
   type: 'flow.delay',
+  description: 'A durable timer: waits the given seconds without holding a worker.',
   category: 'flow',
   config: delayConfig,
   runsIn: 'workflow',
@@ -121,6 +126,7 @@ export type WaitConfig = z.infer<typeof waitConfig>;
 
 export const flowWait: ComponentType<WaitConfig> = {
   type: 'flow.wait',
+  description: 'Waits for a signal or a thread item in the session (human in the loop), with an optional timeout.',
   category: 'flow',
   config: waitConfig,
   runsIn: 'workflow',
@@ -133,6 +139,7 @@ export const subworkflowConfig = z.object({ alias: z.string().min(1).max(128) })
 
 export const flowSubworkflow: ComponentType<z.infer<typeof subworkflowConfig>> = {
   type: 'flow.subworkflow',
+  description: 'Runs another definition of the same revision as a child workflow; its inputs and outputs pass through.',
   category: 'flow',
   config: subworkflowConfig,
   runsIn: 'workflow',

@@ -23,6 +23,7 @@ function fromInputOrConfig<T>(schema: z.ZodType<T>, input: Parameters<typeof pri
 
 export const graphMutate: ComponentType<z.infer<typeof mutateConfig>> = {
   type: 'graph.mutate',
+  description: 'Applies graph mutations (from the config or its operations input) to a graph session object.',
   category: 'session',
   config: mutateConfig,
   runsIn: 'local_activity',
@@ -42,6 +43,7 @@ export const graphMutate: ComponentType<z.infer<typeof mutateConfig>> = {
 
 export const graphQueryComponent: ComponentType<z.infer<typeof queryConfig>> = {
   type: 'graph.query',
+  description: 'Runs a graph query (from the config or its query input) on a graph session object.',
   category: 'session',
   config: queryConfig,
   runsIn: 'local_activity',

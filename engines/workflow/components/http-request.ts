@@ -38,6 +38,7 @@ function authHeaders(body: Record<string, unknown>): Record<string, string> {
 
 export const httpRequest: ComponentType<HttpRequestConfig> = {
   type: 'http.request',
+  description: 'One HTTP call (method, url, headers, body), optionally authenticated with a stored credential; the response is its output.',
   category: 'http',
   config: httpRequestConfig,
   runsIn: 'activity',

@@ -27,6 +27,7 @@ const queueMessages: Record<QueueReason, string> = {
 
 export const logicCode: ComponentType<LogicCodeConfig> = {
   type: 'logic.code',
+  description: 'Your JavaScript in a sandbox: read inputs with get_data_input, set outputs with set_data_output and the route with set_result.',
   category: 'logic',
   config: logicCodeConfig,
   runsIn: 'local_activity',

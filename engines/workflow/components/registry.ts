@@ -46,6 +46,8 @@ export interface QueueState {
 export interface ComponentType<C = unknown> {
   type: string;
   category: string;
+  /** one sentence for the editor's catalog */
+  description: string;
   config: z.ZodType<C>;
   runsIn: RunsIn;
   routes(config: C): PortList;

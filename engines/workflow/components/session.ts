@@ -13,6 +13,7 @@ type AliasConfig = z.infer<typeof aliasConfig>;
 
 export const sessionReadObject: ComponentType<AliasConfig> = {
   type: 'session.read_object',
+  description: 'Reads a session object as its value output.',
   category: 'session',
   config: aliasConfig,
   runsIn: 'local_activity',
@@ -28,6 +29,7 @@ export const sessionReadObject: ComponentType<AliasConfig> = {
 
 export const sessionWriteObject: ComponentType<AliasConfig> = {
   type: 'session.write_object',
+  description: 'Writes its value input to a session object.',
   category: 'session',
   config: aliasConfig,
   runsIn: 'local_activity',
@@ -66,6 +68,7 @@ export async function asComponentError<T>(work: () => Promise<T>): Promise<T> {
 
 export const threadPostItem: ComponentType<AliasConfig> = {
   type: 'thread.post_item',
+  description: 'Posts its content input as an item to a thread session object.',
   category: 'session',
   config: aliasConfig,
   runsIn: 'local_activity',

@@ -1,7 +1,5 @@
-/**
- * The pages each blob type adds to its blob page. The workflow editor and playground
- * (web app part 2) are added here.
- */
+/** The pages each blob type adds to its blob page. */
+import { lazy, Suspense } from 'react';
 import type { RouteObject } from 'react-router';
 import type { Tab } from '../../ui/tabs';
 import { OnnxModelPage } from '../onnx/model';
@@ -10,8 +8,14 @@ import { ExecutionPage } from '../workflow/execution';
 import { ExecutionsPage } from '../workflow/executions';
 import type { Blob } from './layout';
 
+/** The editor (React Flow, CodeMirror) is loaded when it is first opened, not with the app. */
+const EditorPage = lazy(() => import('../workflow/editor/editor').then((m) => ({ default: m.EditorPage })));
+
 const typeTabs: Record<Blob['type'], Tab[]> = {
-  workflow: [{ to: 'executions', label: 'Executions' }],
+  workflow: [
+    { to: 'editor', label: 'Editor' },
+    { to: 'executions', label: 'Executions' },
+  ],
   scheduler: [{ to: 'schedules', label: 'Schedules' }],
   onnx: [{ to: 'model', label: 'Model' }],
 };
@@ -20,6 +24,14 @@ export const tabsOfBlobType = (type: Blob['type']) => typeTabs[type];
 
 /** Children of /orgs/:org/blobs/:blob */
 export const blobTypeRoutes: RouteObject[] = [
+  {
+    path: 'editor',
+    element: (
+      <Suspense fallback={<p className="text-sm text-slate-500">Loading the editor…</p>}>
+        <EditorPage />
+      </Suspense>
+    ),
+  },
   { path: 'executions', element: <ExecutionsPage /> },
   { path: 'revisions/:revision/executions/:execution', element: <ExecutionPage /> },
   { path: 'schedules', element: <SchedulesPage /> },

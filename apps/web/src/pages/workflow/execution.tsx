@@ -11,9 +11,9 @@ import type { ConnectionState } from '../../live/realtime';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, ErrorNotice, duration, when } from '../../ui/kit';
-import { componentRuns, liveStatus } from './components';
+import { componentRuns, liveStatus, type ComponentRun } from './components';
 
-const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** The row is written just after the closing events: re-read it until it says so too. */
 const REREAD_MS = 200;
 
@@ -104,7 +104,7 @@ const stateLooks: Record<ConnectionState, string> = {
   closed: 'bg-red-500',
 };
 
-function LiveIndicator({ state, detail }: { state: ConnectionState; detail?: string }) {
+export function LiveIndicator({ state, detail }: { state: ConnectionState; detail?: string }) {
   return (
     <span className="flex items-center gap-1.5 text-xs font-normal text-slate-500" data-testid="live-state" data-state={state} title={detail}>
       <span className={`size-2 rounded-full ${stateLooks[state]}`} />
@@ -169,15 +169,7 @@ function Components({ revisionId, executionId, events }: { revisionId: string; e
               {run.durationMs !== undefined && `${run.durationMs} ms · `}
               {run.attempt !== undefined && `attempt ${run.attempt}`}
             </p>
-            {run.logs.length > 0 && <pre className="mt-2 rounded bg-slate-50 p-2 font-mono text-xs">{run.logs.join('\n')}</pre>}
-            {run.dataOutputs.map((output) => (
-              <StoredOutput key={output.dataId} revisionId={revisionId} executionId={executionId} {...output} />
-            ))}
-            {run.errors.map((error) => (
-              <p key={error} className="mt-2 rounded bg-red-50 p-2 text-xs text-red-800">
-                {error}
-              </p>
-            ))}
+            <RunDetails run={run} revisionId={revisionId} executionId={executionId} />
           </li>
         ))}
       </ul>
@@ -185,8 +177,25 @@ function Components({ revisionId, executionId, events }: { revisionId: string; e
   );
 }
 
+/** What one component run left: its logs, its stored outputs and its errors. */
+export function RunDetails({ run, revisionId, executionId }: { run: ComponentRun; revisionId: string; executionId: string }) {
+  return (
+    <>
+      {run.logs.length > 0 && <pre className="mt-2 rounded bg-slate-50 p-2 font-mono text-xs">{run.logs.join('\n')}</pre>}
+      {run.dataOutputs.map((output) => (
+        <StoredOutput key={output.dataId} revisionId={revisionId} executionId={executionId} {...output} />
+      ))}
+      {run.errors.map((error) => (
+        <p key={error} className="mt-2 rounded bg-red-50 p-2 text-xs text-red-800">
+          {error}
+        </p>
+      ))}
+    </>
+  );
+}
+
 /** An output stored with `persist`, read on demand with get_execution_data. */
-function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
+export function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
   const data = useQuery({ queryKey: ['execution-data', dataId], queryFn: () => workflow.getExecutionData(revisionId, executionId, dataId) });
   return (
     <div className="mt-2">

@@ -1,0 +1,428 @@
+/**
+ * The workflow editor tab: a definition of a revision on a React Flow canvas, the engine's
+ * component catalog to drag from, an inspector with the config form of the selected component,
+ * validation as you edit (pinned on the components), Save to the draft, and the playground.
+ * A committed revision is shown read-only, with a way to open a new draft.
+ */
+import '@xyflow/react/dist/style.css';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Background,
+  Controls,
+  MarkerType,
+  ReactFlow,
+  ReactFlowProvider,
+  applyEdgeChanges,
+  applyNodeChanges,
+  useReactFlow,
+  type EdgeChange,
+  type IsValidConnection,
+  type NodeChange,
+  type OnConnect,
+} from '@xyflow/react';
+import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useBeforeUnload, useBlocker, useSearchParams } from 'react-router';
+import { TRPCClientError } from '@trpc/client';
+import { api } from '../../../api/trpc';
+import { workflow } from '../../../api/workflow';
+import type { WorkflowDefinition } from '../../../../../../engines/workflow/model';
+import type { DefinitionError } from '../../../../../../engines/workflow/validate';
+import { Button, Card, ErrorNotice } from '../../../ui/kit';
+import { useBlob } from '../../blob/layout';
+import { RevisionOptions, useRevisions } from '../../blob/revisions';
+import {
+  definitionToGraph,
+  edgeFromHandles,
+  errorsByComponent,
+  graphToDefinition,
+  newComponentNode,
+  nodePorts,
+  type CatalogEntry,
+  type ComponentData,
+  type ComponentNode,
+  type ConnectionEdge,
+} from './graph';
+import { Inspector } from './inspector';
+import { ComponentNodeView, type ViewNode } from './node';
+import { PlaygroundCard, RunOutputs, usePlayground } from './playground';
+
+const VALIDATE_AFTER_MS = 400;
+const DRAG_TYPE = 'application/x-blobhub-component';
+const NEW_ALIAS = 'main';
+const nodeTypes = { component: ComponentNodeView };
+const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
+
+export function EditorPage() {
+  const { blob } = useBlob();
+  const revisions = useRevisions(blob.id);
+  const [params, setParams] = useSearchParams();
+  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  const revision = useQuery({ queryKey: ['revision', revisionId], queryFn: () => api.revisions.get.query({ revision_id: revisionId! }), enabled: Boolean(revisionId) });
+  const definitions = useQuery({ queryKey: ['definitions', revisionId], queryFn: () => workflow.listDefinitions(revisionId!), enabled: Boolean(revisionId) });
+  const catalog = useQuery({ queryKey: ['component-types', revisionId], queryFn: () => workflow.listComponentTypes(revisionId!), enabled: Boolean(revisionId), staleTime: Infinity });
+  const aliases = definitions.data?.definitions.map((d) => d.alias).sort() ?? [];
+  const alias = params.get('definition') ?? aliases[0] ?? NEW_ALIAS;
+  const stored = aliases.includes(alias);
+  const definition = useQuery({ queryKey: ['definition', revisionId, alias], queryFn: () => workflow.getDefinition(revisionId!, alias), enabled: Boolean(revisionId) && stored });
+  const open = (next: { revision?: string; definition?: string }) => setParams({ revision: next.revision ?? revisionId ?? '', definition: next.definition ?? alias });
+  const ready = revision.data && catalog.data && definitions.data && (!stored || definition.data);
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="label">Revision</span>
+          <select className="input w-48" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => setParams({ revision: e.target.value })}>
+            <RevisionOptions revisions={revisions.data?.revisions} />
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="label">Definition</span>
+          <select className="input w-48" aria-label="Definition" value={alias} onChange={(e) => open({ definition: e.target.value })}>
+            {[...new Set([...aliases, alias])].map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </label>
+        {revision.data?.revision.phase === 'draft' && <NewDefinition taken={aliases} onCreate={(a) => open({ definition: a })} />}
+      </div>
+      <ErrorNotice error={revisions.error ?? revision.error ?? catalog.error ?? definitions.error ?? definition.error} />
+      {ready && (
+        <ReactFlowProvider key={`${revisionId}/${alias}`}>
+          <DefinitionEditor
+            revisionId={revisionId!}
+            revisionNumber={revision.data.revision.number}
+            readOnly={revision.data.revision.phase !== 'draft'}
+            alias={alias}
+            stored={stored}
+            initial={definition.data?.definition.definition ?? emptyDefinition}
+            catalog={catalog.data.component_types}
+            onOpenRevision={(id) => open({ revision: id })}
+          />
+        </ReactFlowProvider>
+      )}
+    </div>
+  );
+}
+
+function NewDefinition({ taken, onCreate }: { taken: string[]; onCreate: (alias: string) => void }) {
+  const [name, setName] = useState('');
+  const valid = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name) && !taken.includes(name);
+  return (
+    <form
+      className="flex items-end gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) onCreate(name);
+        setName('');
+      }}
+    >
+      <label className="text-sm">
+        <span className="label">New definition</span>
+        <input className="input w-40" aria-label="New definition alias" placeholder="alias" value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <Button type="submit" disabled={!valid}>
+        New
+      </Button>
+    </form>
+  );
+}
+
+/** The errors a refused upload_definition names (the same shape validate_definition answers). */
+function refusalErrors(error: unknown): DefinitionError[] | undefined {
+  const details = error instanceof TRPCClientError ? (error.data as { blobhub?: { details?: unknown } } | undefined)?.blobhub?.details : undefined;
+  return Array.isArray(details) ? (details as DefinitionError[]) : undefined;
+}
+
+const edgeLooks = {
+  control: { style: { stroke: '#334155', strokeWidth: 2 }, markerEnd: { type: MarkerType.ArrowClosed, color: '#334155' } },
+  data: { style: { stroke: '#6366f1', strokeWidth: 1.5, strokeDasharray: '6 4' }, markerEnd: { type: MarkerType.Arrow, color: '#6366f1' } },
+};
+
+interface DefinitionEditorProps {
+  revisionId: string;
+  revisionNumber: number;
+  readOnly: boolean;
+  alias: string;
+  stored: boolean;
+  initial: WorkflowDefinition;
+  catalog: CatalogEntry[];
+  onOpenRevision: (revisionId: string) => void;
+}
+
+function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored, initial, catalog, onOpenRevision }: DefinitionEditorProps) {
+  const { base } = useBlob();
+  const queryClient = useQueryClient();
+  const flow = useReactFlow();
+  const byType = useMemo(() => new Map(catalog.map((c) => [c.type, c])), [catalog]);
+  const [graph] = useState(() => definitionToGraph(initial));
+  const [nodes, setNodes] = useState<ComponentNode[]>(graph.nodes);
+  const [edges, setEdges] = useState<ConnectionEdge[]>(graph.edges);
+  const [dirty, setDirty] = useState(false);
+  // a new definition exists only once it is saved (a run saves it first)
+  const [saved, setSaved] = useState(stored);
+  const [notice, setNotice] = useState<string>();
+  const [errors, setErrors] = useState<DefinitionError[]>([]);
+  const definition = useMemo(() => graphToDefinition(nodes, edges), [nodes, edges]);
+  const documentText = JSON.stringify(definition);
+  const playground = usePlayground(revisionId);
+
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      workflow
+        .validateDefinition(revisionId, JSON.parse(documentText) as WorkflowDefinition)
+        .then((result) => current && setErrors(result.errors))
+        .catch((e: unknown) => current && setNotice(`validation failed: ${(e as Error).message}`));
+    }, VALIDATE_AFTER_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [revisionId, documentText]);
+
+  const save = useMutation({
+    mutationFn: () => workflow.uploadDefinition(revisionId, alias, definition),
+    onSuccess: () => {
+      setDirty(false);
+      setSaved(true);
+      void queryClient.invalidateQueries({ queryKey: ['definitions', revisionId] });
+    },
+    onError: (e) => setErrors(refusalErrors(e) ?? errors),
+  });
+
+  const edit = () => {
+    setDirty(true);
+    save.reset();
+  };
+  const onNodesChange = (changes: NodeChange<ComponentNode>[]) => {
+    if (changes.some((c) => c.type === 'position' || c.type === 'remove')) edit();
+    setNodes((ns) => applyNodeChanges(changes, ns));
+  };
+  const onEdgesChange = (changes: EdgeChange<ConnectionEdge>[]) => {
+    if (changes.some((c) => c.type === 'remove')) edit();
+    setEdges((es) => applyEdgeChanges(changes, es));
+  };
+  const onConnect: OnConnect = (pair) => {
+    const edge = edgeFromHandles(pair, crypto.randomUUID());
+    if ('refused' in edge) return setNotice(edge.refused);
+    setNotice(undefined);
+    const same = (e: ConnectionEdge) => e.source === edge.source && e.target === edge.target && e.sourceHandle === edge.sourceHandle && e.targetHandle === edge.targetHandle;
+    setEdges((es) => (es.some(same) ? es : [...es, edge]));
+    edit();
+  };
+  const isValidConnection: IsValidConnection = (pair) => !('refused' in edgeFromHandles(pair, ''));
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    const entry = byType.get(e.dataTransfer.getData(DRAG_TYPE));
+    if (!entry || readOnly) return;
+    const position = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+    const node = newComponentNode(entry, crypto.randomUUID(), position, nodes.map((n) => n.data.component.name));
+    setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), { ...node, selected: true }]);
+    edit();
+  };
+  const updateData = (id: string, data: ComponentData) => {
+    setNodes((ns) => ns.map((n) => (n.id === id ? { ...n, data } : n)));
+    edit();
+  };
+  const remove = (id: string) => {
+    setNodes((ns) => ns.filter((n) => n.id !== id));
+    setEdges((es) => es.filter((e) => e.source !== id && e.target !== id));
+    edit();
+  };
+  const prepare = async () => {
+    if (!readOnly && (dirty || !saved)) await save.mutateAsync();
+  };
+
+  const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.component.name || id;
+  const { pinned, general } = errorsByComponent(errors, nameOf);
+  const portsOf = (n: ComponentNode) => nodePorts(byType.get(n.data.component.type), n.id, edges, n.data.added);
+  const viewNodes: ViewNode[] = nodes.map((n) => ({ ...n, data: { ...n.data, ports: portsOf(n), errors: pinned.get(n.id) ?? [], run: playground.runs.get(n.id) } }));
+  const viewEdges = edges.map((e) => ({ ...e, ...edgeLooks[e.data?.kind ?? 'data'], label: e.data?.kind === 'control' ? e.sourceHandle?.slice('route:'.length) : undefined }));
+  const selected = nodes.find((n) => n.selected);
+  const start = nodes.find((n) => n.data.component.type === 'flow.start');
+
+  return (
+    <div className="space-y-4">
+      <LeaveGuard dirty={dirty} />
+      {readOnly && <ReadOnlyBanner revisionId={revisionId} revisionNumber={revisionNumber} onOpenRevision={onOpenRevision} />}
+      <div className="flex items-center gap-3">
+        <ValidationState valid={errors.length === 0} count={errors.length} />
+        {!readOnly && (
+          <>
+            <span className="text-sm text-slate-500" data-testid="save-state">
+              {save.isPending ? 'Saving…' : dirty ? 'Unsaved changes' : saved ? 'Saved' : 'Not saved yet'}
+            </span>
+            <Button kind="primary" busy={save.isPending} disabled={!dirty && saved} onClick={() => save.mutate()}>
+              Save
+            </Button>
+          </>
+        )}
+      </div>
+      <ErrorNotice error={save.error} />
+      {notice && (
+        <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="editor-notice">
+          {notice}
+        </p>
+      )}
+      <div className="grid grid-cols-[10rem_1fr] gap-4">
+        <Catalog catalog={catalog} disabled={readOnly} />
+        <div className="h-[520px] rounded-lg border border-slate-200 bg-white" data-testid="canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+          <ReactFlow
+            nodes={viewNodes}
+            edges={viewEdges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange as (changes: NodeChange<ViewNode>[]) => void}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            isValidConnection={isValidConnection}
+            nodesDraggable={!readOnly}
+            nodesConnectable={!readOnly}
+            deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}
+            fitView={graph.nodes.length > 0}
+            fitViewOptions={{ maxZoom: 1 }}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        </div>
+      </div>
+      <div className="grid items-start gap-4 lg:grid-cols-2">
+        <Card title={selected ? selected.data.component.name || 'Component' : 'Inspector'}>
+          {selected ? (
+            <Inspector
+              key={selected.id}
+              data={selected.data}
+              ports={portsOf(selected)}
+              entry={byType.get(selected.data.component.type)}
+              readOnly={readOnly}
+              onChange={(data) => updateData(selected.id, data)}
+              onDelete={() => remove(selected.id)}
+            >
+              <RunOutputs
+                run={playground.runs.get(selected.id)}
+                revisionId={revisionId}
+                executionId={playground.executionId}
+                outputData={selected.data.component.type === 'flow.end' ? playground.execution?.output_data : undefined}
+              />
+            </Inspector>
+          ) : (
+            <p className="text-sm text-slate-500">{nodes.length === 0 ? 'Drag a component from the catalog onto the canvas.' : 'Select a component to edit it.'}</p>
+          )}
+        </Card>
+        <div className="space-y-4">
+          {errors.length > 0 && <Problems pinned={pinned} general={general} nameOf={nameOf} />}
+          <PlaygroundCard playground={playground} base={base} revisionId={revisionId} alias={alias} inputAliases={start ? portsOf(start).outputs : []} prepare={prepare} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** Unsaved edits are not lost without a word: leaving the definition (or the page) asks first. */
+function LeaveGuard({ dirty }: { dirty: boolean }) {
+  const where = (l: { pathname: string; search: string }) => l.pathname + l.search;
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && where(currentLocation) !== where(nextLocation));
+  useBeforeUnload((e) => {
+    if (dirty) e.preventDefault();
+  });
+  if (blocker.state !== 'blocked') return null;
+  return (
+    <div role="alertdialog" aria-label="Unsaved changes" className="flex items-center gap-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+      <span>This definition has unsaved changes.</span>
+      <Button kind="danger" onClick={() => blocker.proceed()}>
+        Discard them and leave
+      </Button>
+      <Button onClick={() => blocker.reset()}>Stay</Button>
+    </div>
+  );
+}
+
+function ValidationState({ valid, count }: { valid: boolean; count: number }) {
+  return (
+    <span className={`text-sm font-medium ${valid ? 'text-emerald-700' : 'text-red-700'}`} data-testid="validation-state">
+      {valid ? 'Valid' : `${count} problem${count === 1 ? '' : 's'}`}
+    </span>
+  );
+}
+
+function Problems({ pinned, general, nameOf }: { pinned: Map<string, string[]>; general: string[]; nameOf: (id: string) => string }) {
+  return (
+    <Card title="Problems">
+      <ul className="space-y-1 text-sm text-red-800" data-testid="problems">
+        {[...pinned].flatMap(([id, messages]) =>
+          messages.map((m) => (
+            <li key={`${id}:${m}`}>
+              <span className="font-medium">{nameOf(id)}</span>: {m}
+            </li>
+          )),
+        )}
+        {general.map((m) => (
+          <li key={m}>{m}</li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function Catalog({ catalog, disabled }: { catalog: CatalogEntry[]; disabled: boolean }) {
+  const categories = [...new Set(catalog.map((c) => c.category))];
+  const startDrag = (e: DragEvent, type: string) => {
+    e.dataTransfer.setData(DRAG_TYPE, type);
+    e.dataTransfer.effectAllowed = 'move';
+  };
+  return (
+    <Card title="Components">
+      <div className="max-h-[500px] space-y-3 overflow-auto" data-testid="catalog">
+        {categories.map((category) => (
+          <div key={category}>
+            <p className="label">{category}</p>
+            <ul className="space-y-1">
+              {catalog
+                .filter((c) => c.category === category)
+                .map((c) => (
+                  <li
+                    key={c.type}
+                    draggable={!disabled}
+                    onDragStart={(e) => startDrag(e, c.type)}
+                    title={`${c.type}: ${c.description}`}
+                    data-testid={`catalog-${c.type}`}
+                    className={`truncate rounded border border-slate-200 px-2 py-1 font-mono text-xs ${disabled ? 'text-slate-400' : 'cursor-grab bg-white hover:border-indigo-400'}`}
+                  >
+                    {c.type}
+                  </li>
+                ))}
+            </ul>
+          </div>
+        ))}
+      </div>
+    </Card>
+  );
+}
+
+function ReadOnlyBanner({ revisionId, revisionNumber, onOpenRevision }: { revisionId: string; revisionNumber: number; onOpenRevision: (id: string) => void }) {
+  const { blob } = useBlob();
+  const queryClient = useQueryClient();
+  const openDraft = useMutation({
+    mutationFn: () => api.revisions.create.mutate({ blob_id: blob.id, from_revision_id: revisionId }),
+    onSuccess: ({ revision }) => {
+      void queryClient.invalidateQueries({ queryKey: ['revisions', blob.id] });
+      onOpenRevision(revision.id);
+    },
+  });
+  return (
+    <div className="rounded-md border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-900" data-testid="read-only">
+      <p>
+        Revision {revisionNumber} is committed: its definitions cannot change. You can look, and run them in the playground. To edit, open a new draft from it.
+      </p>
+      <div className="mt-2">
+        <Button onClick={() => openDraft.mutate()} busy={openDraft.isPending}>
+          Open a new draft
+        </Button>
+      </div>
+      <div className="mt-2">
+        <ErrorNotice error={openDraft.error} />
+      </div>
+    </div>
+  );
+}
