@@ -1,6 +1,6 @@
 /** The editor's pure helpers: definition ⇄ graph, handle pairs to connections, ports, typed inputs. */
 import { describe, expect, it } from 'vitest';
-import '../../engines/workflow/components';
+import { registerAllEngines } from '../../engines';
 import { componentCatalog } from '../../engines/workflow/components/catalog';
 import { comp, definition as definition_, fibonacciDefinition as fibonacciDocument, flow } from '../../engines/workflow/builders';
 import { workflowDefinition } from '../../engines/workflow/model';
@@ -16,6 +16,7 @@ import {
 } from '../../apps/web/src/pages/workflow/editor/graph';
 import { inputData, valueOf } from '../../apps/web/src/pages/workflow/editor/inputs';
 
+registerAllEngines();
 const catalog = new Map(componentCatalog().map((c) => [c.type, c]));
 const entry = (type: string) => catalog.get(type)!;
 const none = { inputs: [], outputs: [], routes: [] };
