@@ -8,6 +8,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../core/app';
+import { recordEvent } from '../../../core/events';
+import type { Db } from '../../../db/client';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
@@ -16,8 +18,8 @@ import { processorAttributes, type ComponentFailureDetails, type ComponentReques
 import { compileDefinition } from '../validate';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
 
-function record(app: App, execution: ExecutionArgs, event: EventSpec) {
-  return app.emit({
+function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
+  return recordEvent(db, {
     type: event.type,
     orgId: execution.orgId,
     blobId: execution.blobId,
@@ -31,8 +33,8 @@ function record(app: App, execution: ExecutionArgs, event: EventSpec) {
   });
 }
 
-async function recordAll(app: App, execution: ExecutionArgs, events: EventSpec[]) {
-  for (const event of events) await record(app, execution, event);
+async function recordAll(db: Db, execution: ExecutionArgs, events: EventSpec[]) {
+  for (const event of events) await record(db, execution, event);
 }
 
 async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef> }> {
@@ -41,14 +43,16 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
-  await app.db
-    .update(executions)
-    .set({ status: 'running', startedAt: new Date() })
-    .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
-  await recordAll(app, execution, [
-    { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
-    { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
-  ]);
+  await app.db.transaction(async (tx) => {
+    await tx
+      .update(executions)
+      .set({ status: 'running', startedAt: new Date() })
+      .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
+    await recordAll(tx, execution, [
+      { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
+      { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
+    ]);
+  });
   const inputs: Record<string, ValueRef> = {};
   for (const entry of row.inputData as DataEntry[]) {
     inputs[entry.alias] = isDataRef(entry) ? { $ref: entry.data_id } : await toRef(app, row.id, dataIdFor(row.id, 'input', entry.alias), entry.value);
@@ -56,7 +60,7 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   return { plan: compiled.plan, inputs };
 }
 
-/** Records the closing events, then the row, so whoever sees the final status finds every event. */
+/** Records the closing events and the final row in one transaction: whoever sees either sees both. */
 async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome) {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
   if (!row) return; // its session was deleted (which cancelled it): nothing left to record
@@ -67,16 +71,13 @@ async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutc
     outcome.status === 'failed' || outcome.status === 'timed_out'
       ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
       : { type: 'flow.exited', key: 'flow.exited', attributes: { status: outcome.status } };
-  await recordAll(app, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
-  await app.db
-    .update(executions)
-    .set({
-      status: outcome.status,
-      outputData,
-      error: outcome.error ?? null,
-      endedAt: new Date(),
-    })
-    .where(eq(executions.id, execution.executionId));
+  await app.db.transaction(async (tx) => {
+    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
+    await tx
+      .update(executions)
+      .set({ status: outcome.status, outputData, error: outcome.error ?? null, endedAt: new Date() })
+      .where(eq(executions.id, execution.executionId));
+  });
 }
 
 const tooLarge = (e: unknown) => {
@@ -140,7 +141,7 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
     app.db.update(executions).set({ status: to }).where(and(eq(executions.id, execution.executionId), eq(executions.status, from)));
   return {
     async queued(reason) {
-      await record(app, execution, { type: 'processor.queued', key: `${visit}:attempt${attempt}:processor.queued`, message: reason, attributes: { ...attributes, attempt } });
+      await record(app.db, execution, { type: 'processor.queued', key: `${visit}:attempt${attempt}:processor.queued`, message: reason, attributes: { ...attributes, attempt } });
       await setStatus('running', 'queued');
     },
     async started() {
@@ -156,7 +157,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   const attributes = processorAttributes(component);
   // recorded while the component already runs: off the critical path, and still before any
   // later event of this component, which all wait for it
-  const entered = record(app, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
+  const entered = record(app.db, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
   entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
   let result: ComponentRunResult | undefined;
   let outputs: Record<string, ValueRef>;
@@ -172,7 +173,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     if (e instanceof CancelledFailure) throw e;
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
-      await recordAll(app, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
+      await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
     }
     throw toFailure(e, component, attempt);
   }
@@ -180,13 +181,13 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
     await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
   }
-  await recordAll(app, execution, logEvents(result.logs ?? [], visit, attributes));
+  await recordAll(app.db, execution, logEvents(result.logs ?? [], visit, attributes));
   for (const [port, output] of Object.entries(result.outputs ?? {})) {
     if (!output.persist) continue;
     const id = dataIdFor(execution.executionId, visit, port);
-    await record(app, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
+    await record(app.db, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
   }
-  await record(app, execution, {
+  await record(app.db, execution, {
     type: 'processor.exited',
     key: `${visit}:processor.exited`,
     attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
@@ -208,7 +209,7 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
 export function createControlActivities(app: App) {
   return {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
-    'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app, execution, events),
+    'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finish(app, execution, outcome),
   };
