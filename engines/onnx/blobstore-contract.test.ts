@@ -24,7 +24,7 @@ describe.each([
   let p: TestPlatform;
   let store: BlobStore;
   beforeAll(async () => {
-    p = await startTestPlatform({ worker: false, env: env() });
+    p = await startTestPlatform({ env: env() });
     store = p.app.blobStore!;
     expect(store.kind).toBe(kind);
   });

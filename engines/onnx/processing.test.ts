@@ -13,7 +13,7 @@ import { ApiClient } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
 import { processUpload, type ProcessingIds } from './processing';
-import { onnxProcessingWorkflowId } from './temporal/workflows';
+import { onnxProcessingWorkflowId } from './temporal/start';
 import { addModel, writeBigModel } from './test-models';
 import { newModelBlob, putPart, s3Env, waitForRevision, type ModelSource, type UploadPart } from './test-client';
 import { startUnfinishedProcessing } from './uploads';

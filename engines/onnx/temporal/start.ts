@@ -2,7 +2,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { App } from '../../../core/app';
 import type { ProcessingIds } from '../processing';
-import { onnxProcessingWorkflow, onnxProcessingWorkflowId } from './workflows';
+import { onnxProcessingWorkflow } from './workflows';
+
+/** One workflow id per upload, so every replica's start lands on the same run. */
+export const onnxProcessingWorkflowId = (uploadOperationId: string) => `onnx-processing-${uploadOperationId}`;
 
 /**
  * Starts the workflow, or joins the one already running for this upload. A finished run is not

@@ -1,6 +1,6 @@
 /**
  * Processing one completed upload (validation, description) on a worker: one workflow per upload,
- * its id derived from the upload so that every start (the completing API replica, a reconciler on
+ * its id derived from the upload (temporal/start.ts) so that every start (the completing API replica, a reconciler on
  * another) lands on the same run. Deterministic: no I/O here.
  */
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
@@ -18,8 +18,6 @@ const { onnxProcessUpload } = proxyActivities<OnnxActivities>({
 
 // settling as failed only writes rows: retried until the database takes it
 const { onnxFailProcessing } = proxyActivities<OnnxActivities>({ startToCloseTimeout: '1 minute' });
-
-export const onnxProcessingWorkflowId = (uploadOperationId: string) => `onnx-processing-${uploadOperationId}`;
 
 export async function onnxProcessingWorkflow(ids: ProcessingIds): Promise<void> {
   try {
