@@ -94,11 +94,7 @@ async function membershipRole(db: Db, userId: string, resource: Resource): Promi
 export async function roleOn(db: Db, caller: Caller, resource: Resource, memberships?: Role[]): Promise<Role | null> {
   const publicRead: Role | null = resource.type === 'blob' && resource.blob.visibility === 'public' ? 'read' : null;
   if (caller.kind === 'anonymous') return publicRead;
-  const userRole = caller.isInstanceAdmin
-    ? 'admin'
-    : memberships
-      ? maxRole(...memberships)
-      : await membershipRole(db, caller.userId, resource);
+  const userRole = caller.isInstanceAdmin ? 'admin' : memberships ? maxRole(...memberships) : await membershipRole(db, caller.userId, resource);
   if (caller.kind === 'user') return maxRole(userRole, publicRead);
   if (!keyCovers(caller.keyTarget, resource)) return publicRead;
   return maxRole(minRole(userRole, caller.keyRole), publicRead);

@@ -14,7 +14,11 @@ interface TargetTable {
   targetId: AnyPgColumn;
 }
 
-const attachedTo = { org: [members, apiKeys, credentials, operations], blob: [members, apiKeys, credentials, metadata, operations], revision: [metadata, operations] };
+const attachedTo = {
+  org: [members, apiKeys, credentials, operations],
+  blob: [members, apiKeys, credentials, metadata, operations],
+  revision: [metadata, operations],
+};
 
 async function deleteAttached(tx: Transaction, type: keyof typeof attachedTo, ids: string[]) {
   if (ids.length === 0) return;
@@ -26,11 +30,8 @@ async function deleteAttached(tx: Transaction, type: keyof typeof attachedTo, id
 
 /** Call before deleting the org or blob row itself (its blobs and revisions are read first). */
 export async function deleteAttachments(tx: Transaction, target: { type: 'org' | 'blob'; id: string }) {
-  const blobIds =
-    target.type === 'blob' ? [target.id] : (await tx.select({ id: blobs.id }).from(blobs).where(eq(blobs.orgId, target.id))).map((r) => r.id);
-  const revisionIds = blobIds.length
-    ? (await tx.select({ id: revisions.id }).from(revisions).where(inArray(revisions.blobId, blobIds))).map((r) => r.id)
-    : [];
+  const blobIds = target.type === 'blob' ? [target.id] : (await tx.select({ id: blobs.id }).from(blobs).where(eq(blobs.orgId, target.id))).map((r) => r.id);
+  const revisionIds = blobIds.length ? (await tx.select({ id: revisions.id }).from(revisions).where(inArray(revisions.blobId, blobIds))).map((r) => r.id) : [];
   await deleteAttached(tx, 'revision', revisionIds);
   await deleteAttached(tx, 'blob', blobIds);
   if (target.type === 'org') await deleteAttached(tx, 'org', [target.id]);

@@ -47,14 +47,7 @@ async function callerFromAccessToken(app: App, token: string): Promise<Caller> {
     .select({ userId: authTokens.userId, isInstanceAdmin: users.isInstanceAdmin })
     .from(authTokens)
     .leftJoin(users, eq(users.id, authTokens.userId))
-    .where(
-      and(
-        eq(authTokens.tokenHash, sha256Hex(token)),
-        eq(authTokens.kind, 'access'),
-        isNull(authTokens.revokedAt),
-        gt(authTokens.expiresAt, new Date()),
-      ),
-    );
+    .where(and(eq(authTokens.tokenHash, sha256Hex(token)), eq(authTokens.kind, 'access'), isNull(authTokens.revokedAt), gt(authTokens.expiresAt, new Date())));
   if (!row) throw unauthenticated('the access token is invalid or expired');
   if (!row.userId) return anonymous;
   return { kind: 'user', userId: row.userId, isInstanceAdmin: row.isInstanceAdmin ?? false };

@@ -8,8 +8,22 @@ const hostnamePattern = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z
 const outboundAllowList = z
   .string()
   .default('')
-  .transform((list) => list.toLowerCase().split(/[\s,]+/).filter(Boolean))
-  .pipe(z.array(z.string().refine((entry) => hostnamePattern.test(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry), 'each entry must be a hostname, an IP address or a CIDR')))
+  .transform((list) =>
+    list
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (entry) => hostnamePattern.test(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry),
+          'each entry must be a hostname, an IP address or a CIDR',
+        ),
+    ),
+  )
   .transform((entries) => ({
     hosts: entries.filter((entry) => !ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry)),
     ranges: entries.filter((entry) => ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry)).map(rangeOf),
@@ -28,9 +42,15 @@ const configSchema = z.object({
   BLOBHUB_HTTP_HOST: z.string().default('0.0.0.0'),
   BLOBHUB_PUBLIC_URL: z.string().url().optional(),
   /** postgres://… for a PostgreSQL server; empty means the embedded PGlite database in the data dir. */
-  BLOBHUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  BLOBHUB_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /** host:port of an existing Temporal frontend; empty means the dev server as a child process. */
-  BLOBHUB_TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  BLOBHUB_TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .optional(),
   BLOBHUB_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   BLOBHUB_TEMPORAL_TASK_QUEUE: z.string().min(1).default('blobhub'),
   /** where users open the Temporal UI; in dev mode, the child's UI (port BLOBHUB_TEMPORAL_UI_PORT, else 8233 or a free one) */
@@ -40,13 +60,26 @@ const configSchema = z.object({
   BLOBHUB_SECRET_KEY: z.string().optional(),
   BLOBHUB_ADMIN_EMAIL: z.string().email().optional(),
   BLOBHUB_ADMIN_PASSWORD: z.string().min(8).optional(),
-  BLOBHUB_ADMIN_API_KEY: z.string().regex(/^bhk_[A-Za-z0-9_-]{16,}$/, 'must look like bhk_…').optional(),
-  BLOBHUB_OPEN_SIGNUP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  BLOBHUB_ADMIN_API_KEY: z
+    .string()
+    .regex(/^bhk_[A-Za-z0-9_-]{16,}$/, 'must look like bhk_…')
+    .optional(),
+  BLOBHUB_OPEN_SIGNUP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   BLOBHUB_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
-  BLOBHUB_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(30 * 24 * 3600),
+  BLOBHUB_REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 24 * 3600),
   /** a standalone worker (`npm run worker`) serves /metrics and /readyz (its sandbox capacity) on this port */
   BLOBHUB_WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  BLOBHUB_RUN_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  BLOBHUB_RUN_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   BLOBHUB_S3_ENDPOINT: z.string().url().optional(),
   BLOBHUB_S3_REGION: z.string().default('us-east-1'),
   BLOBHUB_S3_BUCKET: z.string().default('blobhub'),
@@ -57,7 +90,11 @@ const configSchema = z.object({
   /** how long presigned upload part URLs stay valid; an upload left open longer is swept */
   BLOBHUB_ONNX_UPLOAD_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /** memory bound (bytes of model files) of the cached onnxruntime inference sessions */
-  BLOBHUB_ONNX_SESSION_CACHE_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  BLOBHUB_ONNX_SESSION_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
   /** sandbox threads for logic.code per worker process (default: min(4, cores)) */
   BLOBHUB_SANDBOX_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** how many logic.code runs of one org may hold sandbox threads of a worker at once; the rest queue */
@@ -69,13 +106,31 @@ const configSchema = z.object({
   /** CPU niceness of the sandbox threads (Linux), so spinning code yields the cores to short work */
   BLOBHUB_SANDBOX_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** the operator's bound on a logic.code component's timeout_ms: the code is stopped at this time */
-  BLOBHUB_SANDBOX_MAX_TIMEOUT_MS: z.coerce.number().int().min(100).max(10 * 60_000).default(60_000),
+  BLOBHUB_SANDBOX_MAX_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10 * 60_000)
+    .default(60_000),
   /** largest single value (a component output, a session write) in bytes of JSON: above it, value_too_large */
-  BLOBHUB_MAX_VALUE_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  BLOBHUB_MAX_VALUE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
   /** largest total of the values one execution stores (bytes of JSON): above it, value_too_large */
-  BLOBHUB_MAX_EXECUTION_DATA_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  BLOBHUB_MAX_EXECUTION_DATA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   /** an execution's input_data / output_data carry values inline up to this many bytes in total; the rest by reference */
-  BLOBHUB_EXECUTION_INLINE_BYTES: z.coerce.number().int().min(0).max(1024 * 1024).default(8 * 1024),
+  BLOBHUB_EXECUTION_INLINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024)
+    .default(8 * 1024),
   /**
    * internal hosts http.request may reach although they are loopback, private or link-local:
    * hostnames, addresses or CIDRs, comma-separated (the platform's own services stay closed)

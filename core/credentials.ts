@@ -46,9 +46,7 @@ const precedence = ['blob', 'org', 'user'] as const;
 
 async function findCredentialRow(app: App, scope: { userId?: string | null; orgId?: string | null; blobId?: string | null; alias: string }) {
   const ids = { blob: scope.blobId, org: scope.orgId, user: scope.userId };
-  const candidates = precedence
-    .filter((type) => ids[type])
-    .map((type) => and(eq(credentials.targetType, type), eq(credentials.targetId, ids[type]!)));
+  const candidates = precedence.filter((type) => ids[type]).map((type) => and(eq(credentials.targetType, type), eq(credentials.targetId, ids[type]!)));
   if (candidates.length === 0) return null;
   const rows = await app.db
     .select()
@@ -98,7 +96,14 @@ async function callerOf(app: App, executor: Executor): Promise<Caller | null> {
     .from(apiKeys)
     .where(and(eq(apiKeys.id, executor.keyId), isNull(apiKeys.revokedAt)));
   if (!key) return null;
-  return { kind: 'key', userId: executor.userId, isInstanceAdmin: user.isInstanceAdmin, keyId: key.id, keyRole: key.role, keyTarget: { type: key.targetType, id: key.targetId } };
+  return {
+    kind: 'key',
+    userId: executor.userId,
+    isInstanceAdmin: user.isInstanceAdmin,
+    keyId: key.id,
+    keyRole: key.role,
+    keyTarget: { type: key.targetType, id: key.targetId },
+  };
 }
 
 function resourceOf(row: CredentialRow, scope: { orgId: string; blobId: string }): Resource {
@@ -121,10 +126,16 @@ export async function useCredential(
   const caller = await callerOf(app, scope.executor);
   const role = caller ? await roleOn(app.db, caller, resourceOf(row, scope)) : null;
   if (!roleAtLeast(role, 'write')) {
-    throw new CredentialUseError(`the starter of this execution may not use the ${row.targetType} credential ${scope.alias} (it needs write on the ${row.targetType} itself)`, 'credential_forbidden');
+    throw new CredentialUseError(
+      `the starter of this execution may not use the ${row.targetType} credential ${scope.alias} (it needs write on the ${row.targetType} itself)`,
+      'credential_forbidden',
+    );
   }
   if (!hostAllowed(row.allowedHosts, scope.url)) {
-    throw new CredentialUseError(`credential ${scope.alias} may not be sent to ${scope.url.host}: add it to the credential's allowed_hosts`, 'credential_host_not_allowed');
+    throw new CredentialUseError(
+      `credential ${scope.alias} may not be sent to ${scope.url.host}: add it to the credential's allowed_hosts`,
+      'credential_host_not_allowed',
+    );
   }
   return { type: row.type, body: open(app, row) };
 }

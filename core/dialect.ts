@@ -87,7 +87,8 @@ export function toRestSchema(schema: unknown): unknown {
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) if (!(key === 'additionalProperties' && value === false)) out[key] = toRestSchema(value);
-  if (Array.isArray(out.enum)) out.enum = [...new Set(out.enum.map((word: string) => clientBlobTypes[word as ShortBlobType] ?? clientStatusWords[word] ?? word))];
+  if (Array.isArray(out.enum))
+    out.enum = [...new Set(out.enum.map((word: string) => clientBlobTypes[word as ShortBlobType] ?? clientStatusWords[word] ?? word))];
   return out;
 }
 

@@ -48,10 +48,7 @@ async function emitOperationEvent(db: Db, type: string, operation: OperationRow)
   await recordEvent(db, { type, ...scope, data: { operation: toOperationWire(operation) } });
 }
 
-export async function createOperation(
-  app: App,
-  input: { type: string; target: OperationTarget; createdBy: string | null },
-): Promise<OperationRow> {
+export async function createOperation(app: App, input: { type: string; target: OperationTarget; createdBy: string | null }): Promise<OperationRow> {
   const [row] = await app.db
     .insert(operations)
     .values({ id: newId('operation'), type: input.type, targetType: input.target.type, targetId: input.target.id, createdBy: input.createdBy })

@@ -30,10 +30,7 @@ async function blobWhere(db: Db, blobId: string, orgIdOrName?: string) {
 function callerMemberships(caller: Caller) {
   return and(
     eq(members.userId, userIdOf(caller) ?? ''),
-    or(
-      and(eq(members.targetType, 'org'), eq(members.targetId, blobs.orgId)),
-      and(eq(members.targetType, 'blob'), eq(members.targetId, blobs.id)),
-    ),
+    or(and(eq(members.targetType, 'org'), eq(members.targetId, blobs.orgId)), and(eq(members.targetType, 'blob'), eq(members.targetId, blobs.id))),
   );
 }
 

@@ -11,15 +11,17 @@ import { ApiError, conflict } from './errors';
 import { sha256Hex } from './crypto';
 import { newId } from './ids';
 
-const isUniqueViolation = (e: unknown) =>
-  [e, (e as { cause?: unknown })?.cause].some((x) => (x as { code?: string })?.code === '23505');
+const isUniqueViolation = (e: unknown) => [e, (e as { cause?: unknown })?.cause].some((x) => (x as { code?: string })?.code === '23505');
 
 /** Opens a draft whose content copies `from` (default: the blob's latest revision). */
 export async function openDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string, comment?: string) {
   try {
     return await app.db.transaction(async (tx) => {
       const from = await sourceRevision(tx, blob, fromRevisionId);
-      const [{ n }] = await tx.select({ n: max(revisions.number) }).from(revisions).where(eq(revisions.blobId, blob.id));
+      const [{ n }] = await tx
+        .select({ n: max(revisions.number) })
+        .from(revisions)
+        .where(eq(revisions.blobId, blob.id));
       const [draft] = await tx
         .insert(revisions)
         .values({

@@ -33,7 +33,8 @@ export async function redeemSetupToken(db: Db, config: Config, token: string, pa
       .for('update');
     if (!row?.userId) throw unauthenticated('this set-up link is not valid; check that you copied all of it');
     if (row.revokedAt) throw conflict('this set-up link was already used; sign in with the password that was set');
-    if (row.expiresAt <= new Date()) throw unauthenticated('this set-up link has expired; restart with BLOBHUB_ADMIN_PASSWORD set, or sign in with the admin API key');
+    if (row.expiresAt <= new Date())
+      throw unauthenticated('this set-up link has expired; restart with BLOBHUB_ADMIN_PASSWORD set, or sign in with the admin API key');
     await tx.update(authTokens).set({ revokedAt: new Date() }).where(eq(authTokens.id, row.id));
     const [user] = await tx.update(users).set({ passwordHash }).where(eq(users.id, row.userId)).returning();
     return { ...(await issueTokenPair(tx, config, user.id)), user };

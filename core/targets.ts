@@ -15,8 +15,7 @@ export const targetTypes = { orgs: 'org', blobs: 'blob', revisions: 'revision', 
 export type TargetName = keyof typeof targetTypes;
 export type TargetType = (typeof targetTypes)[TargetName];
 
-export const targetNameOf = (type: TargetType) =>
-  (Object.keys(targetTypes) as TargetName[]).find((name) => targetTypes[name] === type)!;
+export const targetNameOf = (type: TargetType) => (Object.keys(targetTypes) as TargetName[]).find((name) => targetTypes[name] === type)!;
 
 /** The path parameters of a target route; `target_id`'s form depends on the target. */
 export const targetParams = <const T extends readonly [TargetName, ...TargetName[]]>(...names: T) => ({

@@ -2,13 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from './config';
 
 /** The BlobHub search attributes, registered on the Temporal namespace (SPEC §4). */
-export const searchAttributes = [
-  'BlobHubOrgId',
-  'BlobHubBlobId',
-  'BlobHubRevisionId',
-  'BlobHubSessionId',
-  'BlobHubDefinitionAlias',
-] as const;
+export const searchAttributes = ['BlobHubOrgId', 'BlobHubBlobId', 'BlobHubRevisionId', 'BlobHubSessionId', 'BlobHubDefinitionAlias'] as const;
 
 export interface TemporalHandle {
   client: Client;

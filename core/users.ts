@@ -4,10 +4,7 @@ import { hashPassword } from './crypto';
 import { conflict } from './errors';
 import { newId } from './ids';
 
-export async function createUser(
-  db: Db,
-  input: { email: string; name: string; password: string; isInstanceAdmin?: boolean },
-) {
+export async function createUser(db: Db, input: { email: string; name: string; password: string; isInstanceAdmin?: boolean }) {
   const [row] = await db
     .insert(users)
     .values({

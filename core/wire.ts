@@ -4,9 +4,7 @@ import type { blobs, orgs, revisions, users, operations } from '../db/schema';
 import { idPrefixes, type IdKind } from './ids';
 import { MAX_LIST_LIMIT } from './limits';
 
-export const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and dashes, 1-63 chars');
+export const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug: lowercase letters, digits and dashes, 1-63 chars');
 
 /**
  * Names of the sub-resources under /blobs/{blob_id}/…: a blob called like one of them could not
@@ -16,8 +14,7 @@ const reservedBlobNames = new Set(['revisions', 'members', 'credentials', 'metad
 export const blobName = slug.refine((name) => !reservedBlobNames.has(name), 'is reserved (a sub-resource name of /blobs/{blob_id}/…)');
 
 /** An id of one kind, e.g. `blb_…`. */
-export const idOf = (kind: IdKind) =>
-  z.string().regex(new RegExp(`^${idPrefixes[kind]}_[0-9a-z]{26}$`), `must be a ${idPrefixes[kind]}_… id`);
+export const idOf = (kind: IdKind) => z.string().regex(new RegExp(`^${idPrefixes[kind]}_[0-9a-z]{26}$`), `must be a ${idPrefixes[kind]}_… id`);
 
 /** An id, or a slug name (orgs and blobs may be addressed by name). */
 export const idOrName = (kind: IdKind) => z.union([idOf(kind), slug]);

@@ -3,21 +3,7 @@
  * Migrations in db/migrations are generated from this file with `npm run db:generate`.
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  foreignKey,
-  index,
-  integer,
-  jsonb,
-  pgSequence,
-  pgTable,
-  primaryKey,
-  real,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, foreignKey, index, integer, jsonb, pgSequence, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => ts('created_at').notNull().defaultNow();
@@ -152,7 +138,9 @@ export const revisions = pgTable(
       .references(() => blobs.id, { onDelete: 'cascade' }),
     number: integer('number').notNull(),
     phase: text('phase', { enum: revisionPhases }).notNull(),
-    status: text('status', { enum: ['ready', 'processing', 'failed'] }).notNull().default('ready'),
+    status: text('status', { enum: ['ready', 'processing', 'failed'] })
+      .notNull()
+      .default('ready'),
     statusReason: text('status_reason'),
     /** a note on what the revision is for (BlobHub's clients set it when they create one) */
     comment: text('comment'),
@@ -166,7 +154,9 @@ export const revisions = pgTable(
   (t) => [
     uniqueIndex('revisions_blob_number_idx').on(t.blobId, t.number),
     // One open draft per blob, enforced by the database itself.
-    uniqueIndex('revisions_one_draft_idx').on(t.blobId).where(sql`phase = 'draft'`),
+    uniqueIndex('revisions_one_draft_idx')
+      .on(t.blobId)
+      .where(sql`phase = 'draft'`),
   ],
 );
 
@@ -389,10 +379,7 @@ export const executions = pgTable(
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
   },
-  (t) => [
-    index('workflow_executions_session_idx').on(t.sessionId, t.createdAt),
-    index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt),
-  ],
+  (t) => [index('workflow_executions_session_idx').on(t.sessionId, t.createdAt), index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt)],
 );
 
 /** Component outputs stored with `persist`, and large values passed by reference. */
@@ -427,10 +414,14 @@ export const schedules = pgTable(
     ownerId: text('owner_id').notNull(),
     /** the user-facing fields (repeat, cron_expression, timezone, target, policies …) */
     spec: jsonb('spec').notNull(),
-    state: text('state', { enum: ['active', 'paused', 'completed'] }).notNull().default('active'),
+    state: text('state', { enum: ['active', 'paused', 'completed'] })
+      .notNull()
+      .default('active'),
     pauseNote: text('pause_note'),
     /** 'synced' once Temporal matches this row; the reconciler repairs anything else */
-    syncState: text('sync_state', { enum: ['pending', 'synced', 'deleting'] }).notNull().default('pending'),
+    syncState: text('sync_state', { enum: ['pending', 'synced', 'deleting'] })
+      .notNull()
+      .default('pending'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -486,7 +477,9 @@ export const onnxUploads = pgTable('onnx_uploads', {
   storageKey: text('storage_key').notNull(),
   storeUploadId: text('store_upload_id').notNull(),
   parts: jsonb('parts').notNull(),
-  status: text('status', { enum: ['open', 'completing', 'completed', 'aborted'] }).notNull().default('open'),
+  status: text('status', { enum: ['open', 'completing', 'completed', 'aborted'] })
+    .notNull()
+    .default('open'),
   expiresAt: ts('expires_at').notNull(),
   createdAt: createdAt(),
 });

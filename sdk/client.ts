@@ -114,7 +114,12 @@ export class BlobHub {
   }
 
   /** Any engine data command, with its parameters typed from the engine's own schema. */
-  command<E extends EngineName, C extends CommandName<E>>(revisionId: string, engine: E, command: C, params: CommandParams<E, C>): Promise<Record<string, unknown>> {
+  command<E extends EngineName, C extends CommandName<E>>(
+    revisionId: string,
+    engine: E,
+    command: C,
+    params: CommandParams<E, C>,
+  ): Promise<Record<string, unknown>> {
     return this.call((t) => t.data.run.mutate({ revision_id: revisionId, engine, command, ...(params as object) }));
   }
 

@@ -86,7 +86,8 @@ class RpcSocket {
       const frame = await this.nextFrame();
       if (!frame) throw new Error(`the connection closed before ${method} was answered`);
       if (frame.method === 'subscription/event' && frame.params?.event) this.early.push(frame.params.event);
-      else if (frame.id === id && frame.error) throw new RealtimeRefusal(rpcCodes[frame.error.code] ?? 'bad_request', frame.error.message, frame.error.data, frame.error.code);
+      else if (frame.id === id && frame.error)
+        throw new RealtimeRefusal(rpcCodes[frame.error.code] ?? 'bad_request', frame.error.message, frame.error.data, frame.error.code);
       else if (frame.id === id) return frame.result;
     }
   }

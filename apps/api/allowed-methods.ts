@@ -7,7 +7,9 @@ const httpMethods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 
 export function allowedMethodsOf(paths: Paths): (pathname: string) => string[] | undefined {
   const routes = Object.entries(paths).map(([template, operations]) => ({
     pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
-    methods: Object.keys(operations).filter((m) => httpMethods.has(m)).map((m) => m.toUpperCase()),
+    methods: Object.keys(operations)
+      .filter((m) => httpMethods.has(m))
+      .map((m) => m.toUpperCase()),
   }));
   return (pathname) => {
     const methods = routes.filter((r) => r.pattern.test(pathname)).flatMap((r) => r.methods);

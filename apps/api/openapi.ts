@@ -66,7 +66,12 @@ function storable(schema: unknown): unknown {
   if (types.includes('string') && !s.pattern && !s.enum) out.pattern = storableText;
   if (types.includes('object')) {
     out.propertyNames = { pattern: storableText };
-    out.additionalProperties = s.additionalProperties === false ? false : s.additionalProperties && Object.keys(s.additionalProperties).length ? storable(s.additionalProperties) : storableJsonRef;
+    out.additionalProperties =
+      s.additionalProperties === false
+        ? false
+        : s.additionalProperties && Object.keys(s.additionalProperties).length
+          ? storable(s.additionalProperties)
+          : storableJsonRef;
   }
   if (s.properties) out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, storable(v)]));
   if (s.items) out.items = storable(s.items);
@@ -105,7 +110,12 @@ function errorStatusesOf(method: string, operation: Operation): string[] {
 
 /** Request body examples, for readers and the fuzzer's examples phase. */
 /** Exactly one of two fields, which a zod refine checks but the generated schema cannot say. */
-const exactlyOneOf = (a: string, b: string) => ({ oneOf: [{ required: [a], not: { required: [b] } }, { required: [b], not: { required: [a] } }] });
+const exactlyOneOf = (a: string, b: string) => ({
+  oneOf: [
+    { required: [a], not: { required: [b] } },
+    { required: [b], not: { required: [a] } },
+  ],
+});
 const bodyConstraints: Record<string, object> = {
   'post /{target}/{target_id}/members': exactlyOneOf('user_id', 'email'),
 };
@@ -171,7 +181,10 @@ export function openApiDocument(baseUrl: string) {
       if (json?.schema) json.schema = { allOf: [{ $ref: '#/components/schemas/Success' }, toRestSchema(json.schema)] };
       for (const status of Object.keys(operation.responses)) if (Number(status) >= 400) delete operation.responses[status];
       for (const status of errorStatusesOf(method, operation)) {
-        operation.responses[status] = { description: errorDescriptions[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+        operation.responses[status] = {
+          description: errorDescriptions[status],
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        };
       }
       for (const parameter of operation.parameters ?? []) parameter.schema = storable(parameter.schema);
       const body = operation.requestBody?.content['application/json'];

@@ -30,7 +30,8 @@ for (const command of program.commands) command.exitOverride();
 function report(error: unknown, json: boolean) {
   const code = error instanceof BlobHubError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  if (json) console.error(JSON.stringify({ error: { code: code ?? 'cli_error', message, details: error instanceof BlobHubError ? error.details : undefined } }));
+  if (json)
+    console.error(JSON.stringify({ error: { code: code ?? 'cli_error', message, details: error instanceof BlobHubError ? error.details : undefined } }));
   else console.error(code ? `error: ${code}: ${message}` : `error: ${message}`);
   if (!json && error instanceof BlobHubError && error.details !== undefined) console.error(JSON.stringify(error.details, null, 2));
   if (!json && code === 'unauthenticated') console.error('hint: run blobhub login, or set BLOBHUB_API_KEY');

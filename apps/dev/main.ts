@@ -13,11 +13,11 @@ import { startTemporalDevServer } from './temporal';
 
 const config = await orExplain(devConfig());
 const releaseDataDir = await orExplain(lockDataDir(config.dataDir));
-const uiPort = config.BLOBHUB_TEMPORAL_ADDRESS ? undefined : await orExplain(devPort('BLOBHUB_TEMPORAL_UI_PORT', config.BLOBHUB_TEMPORAL_UI_PORT, 8233, 'the Temporal UI'));
-
-const temporalServer = config.BLOBHUB_TEMPORAL_ADDRESS
+const uiPort = config.BLOBHUB_TEMPORAL_ADDRESS
   ? undefined
-  : await startTemporalDevServer({ dataDir: config.dataDir, uiPort });
+  : await orExplain(devPort('BLOBHUB_TEMPORAL_UI_PORT', config.BLOBHUB_TEMPORAL_UI_PORT, 8233, 'the Temporal UI'));
+
+const temporalServer = config.BLOBHUB_TEMPORAL_ADDRESS ? undefined : await startTemporalDevServer({ dataDir: config.dataDir, uiPort });
 if (temporalServer) console.log(`[blobhub] Temporal dev server on ${temporalServer.address}, UI at ${temporalServer.uiUrl}`);
 
 const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`;

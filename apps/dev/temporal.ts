@@ -12,7 +12,9 @@ export interface TemporalDevServer extends ManagedProcess {
  * `temporal server start-dev` with the BlobHub search attributes registered. With a dataDir its
  * SQLite file persists across starts; without, state lives in memory (tests).
  */
-export async function startTemporalDevServer(opts: { dataDir?: string; port?: number; uiPort?: number; headless?: boolean; verbose?: boolean } = {}): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(
+  opts: { dataDir?: string; port?: number; uiPort?: number; headless?: boolean; verbose?: boolean } = {},
+): Promise<TemporalDevServer> {
   // A port freePort() found can be taken by another process before Temporal binds it: try again on fresh ports.
   for (let attempt = 1; ; attempt++) {
     try {

@@ -78,9 +78,13 @@ function startBareServer(app: App, port: number) {
 /** Runs the load generator as a child process (asynchronously: the servers live in this one). */
 async function load(url: string, method: 'GET' | 'POST', headers: Record<string, string>, createBlob = false): Promise<LoadResult> {
   const scenario = { url, method, headers, createBlob, connections, durationSeconds: seconds };
-  const { stdout } = await promisify(execFile)(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'bench/api/load.ts'), JSON.stringify(scenario)], {
-    encoding: 'utf8',
-  });
+  const { stdout } = await promisify(execFile)(
+    path.join(repoRoot, 'node_modules/.bin/tsx'),
+    [path.join(repoRoot, 'bench/api/load.ts'), JSON.stringify(scenario)],
+    {
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
 }
 
@@ -116,8 +120,16 @@ const publicBlob = (await user.post('/orgs/bench/blobs', { name: 'public', type:
 const auth = { authorization: `Bearer ${token}` };
 const json = { 'content-type': 'application/json' };
 const scenarios = [
-  { name: 'GET /v1/blobs/:id (private, user token)', platform: () => load(`${api.url}/v1/blobs/${privateBlob}`, 'GET', auth), bare: () => load(`${bareUrl}/blobs/${privateBlob}`, 'GET', {}) },
-  { name: 'GET /v1/blobs/:id (public, anonymous)', platform: () => load(`${api.url}/v1/blobs/${publicBlob}`, 'GET', {}), bare: () => load(`${bareUrl}/blobs/${publicBlob}`, 'GET', {}) },
+  {
+    name: 'GET /v1/blobs/:id (private, user token)',
+    platform: () => load(`${api.url}/v1/blobs/${privateBlob}`, 'GET', auth),
+    bare: () => load(`${bareUrl}/blobs/${privateBlob}`, 'GET', {}),
+  },
+  {
+    name: 'GET /v1/blobs/:id (public, anonymous)',
+    platform: () => load(`${api.url}/v1/blobs/${publicBlob}`, 'GET', {}),
+    bare: () => load(`${bareUrl}/blobs/${publicBlob}`, 'GET', {}),
+  },
   {
     name: 'POST /v1/orgs/:org/blobs (create)',
     platform: () => load(`${api.url}/v1/orgs/${orgId}/blobs`, 'POST', { ...auth, ...json }, true),
@@ -131,7 +143,10 @@ try {
   for (const s of scenarios) {
     const platform = await s.platform();
     const baseline = await s.bare();
-    for (const [what, r] of [['platform', platform], ['bare', baseline]] as const) {
+    for (const [what, r] of [
+      ['platform', platform],
+      ['bare', baseline],
+    ] as const) {
       if (r.errors || r.non2xx) throw new Error(`${s.name} (${what}): ${r.errors} errors, ${r.non2xx} non-2xx of ${r.total}`);
     }
     console.log(s.name);

@@ -57,13 +57,16 @@ try {
   for (let i = 0; i < vertices; i++) loadOps.push({ op: 'add_vertex', element_id: `v${i}`, labels: ['node'], props: { n: i } });
   let edgeCount = 0;
   for (let i = 0; i < vertices; i++) {
-    for (let k = 0; k < edgesPerVertex; k++) loadOps.push({ op: 'add_edge', element_id: `e${edgeCount++}`, label: 'link', from_id: `v${i}`, to_id: `v${pick(vertices)}` });
+    for (let k = 0; k < edgesPerVertex; k++)
+      loadOps.push({ op: 'add_edge', element_id: `e${edgeCount++}`, label: 'link', from_id: `v${i}`, to_id: `v${pick(vertices)}` });
   }
   const loadStart = performance.now();
   for (let at = 0; at < loadOps.length; at += LOAD_BATCH) await command('apply_session_graph_mutations', { operations: loadOps.slice(at, at + LOAD_BATCH) });
   const loadSeconds = (performance.now() - loadStart) / 1000;
   await app.db.execute(sql`analyze ${graphElements}`);
-  console.log(`loaded ${vertices} vertices + ${edgeCount} edges through REST in ${loadSeconds.toFixed(1)} s (${Math.round(loadOps.length / loadSeconds)} ops/s in batches of ${LOAD_BATCH})`);
+  console.log(
+    `loaded ${vertices} vertices + ${edgeCount} edges through REST in ${loadSeconds.toFixed(1)} s (${Math.round(loadOps.length / loadSeconds)} ops/s in batches of ${LOAD_BATCH})`,
+  );
 
   // ---- mutation batches
   let nextEdge = edgeCount;

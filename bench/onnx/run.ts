@@ -60,8 +60,16 @@ async function waitReady(revisionId: string) {
 /** initiate_upload → PUT every part to its presigned URL → complete_upload. */
 async function blobhubUpload(revisionId: string, file: string, size: number) {
   const init = await client.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size });
-  const parts = init.body.operation.parts as { part_number: number; offset: number; size: number; upload: { url: string; method: string; headers: Record<string, string> } }[];
-  const hashes = await inParallel(parts, concurrency, async (p) => ({ part_number: p.part_number, hash: await putFileRange(p.upload, file, p.offset, p.size) }));
+  const parts = init.body.operation.parts as {
+    part_number: number;
+    offset: number;
+    size: number;
+    upload: { url: string; method: string; headers: Record<string, string> };
+  }[];
+  const hashes = await inParallel(parts, concurrency, async (p) => ({
+    part_number: p.part_number,
+    hash: await putFileRange(p.upload, file, p.offset, p.size),
+  }));
   await client.data(revisionId, 'onnx_blobhub', 'complete_upload', { operation_id: init.body.operation_id, parts: hashes });
 }
 
@@ -148,13 +156,18 @@ try {
   console.log('| transfer | plain @aws-sdk/client-s3 | BlobHub presigned URLs | ratio |');
   console.log('|---|---|---|---|');
   const row = (what: string, plainMs: number, hubMs: number) =>
-    console.log(`| ${what} | ${mibPerS(size, plainMs).toFixed(0)} MiB/s | ${mibPerS(size, hubMs).toFixed(0)} MiB/s | ${((plainMs / hubMs) * 100).toFixed(0)}% |`);
+    console.log(
+      `| ${what} | ${mibPerS(size, plainMs).toFixed(0)} MiB/s | ${mibPerS(size, hubMs).toFixed(0)} MiB/s | ${((plainMs / hubMs) * 100).toFixed(0)}% |`,
+    );
   row('upload', median(plainUps), median(hubUps));
   row('download', median(plainDowns), median(hubDowns));
-  console.log(`\n(medians of ${rounds} alternating rounds) after complete_upload, validation + description (sha256 over the object, graph read by ranges) took ${(processingMs / 1000).toFixed(2)} s`);
+  console.log(
+    `\n(medians of ${rounds} alternating rounds) after complete_upload, validation + description (sha256 over the object, graph read by ranges) took ${(processingMs / 1000).toFixed(2)} s`,
+  );
   console.log(`\n| run of the Add model (${runs} calls) | p50 | p95 | p99 |`);
   console.log('|---|---|---|---|');
-  const lat = (what: string, xs: number[]) => console.log(`| ${what} | ${percentile(xs, 50).toFixed(3)} ms | ${percentile(xs, 95).toFixed(3)} ms | ${percentile(xs, 99).toFixed(3)} ms |`);
+  const lat = (what: string, xs: number[]) =>
+    console.log(`| ${what} | ${percentile(xs, 50).toFixed(3)} ms | ${percentile(xs, 95).toFixed(3)} ms | ${percentile(xs, 99).toFixed(3)} ms |`);
   lat('InferenceSession.run directly', direct);
   lat('REST `run` (HTTP + auth + checks, cached session)', rest);
   lat('for scale: REST `GET /v1/revisions/:id` (no inference)', plainRest);

@@ -110,7 +110,9 @@ try {
         const sessionId = (await client.data(revisionId, ENGINE, 'create_session', { name: `bench-${subscribers}-${rate}-${i}` })).body.session.id;
         // an execution row the events belong to, so list_execution_events can serve the poller
         const executionId = newId('execution');
-        await app.db.insert(executions).values({ id: executionId, sessionId, revisionId, definitionId: newId('definition'), alias: 'bench', definitionHash: 'bench', status: 'running' });
+        await app.db
+          .insert(executions)
+          .values({ id: executionId, sessionId, revisionId, definitionId: newId('definition'), alias: 'bench', definitionHash: 'bench', status: 'running' });
         targets.push({ orgId: org.id, blobId: blob.blob.id, revisionId, sessionId, executionId });
       }
       const child = startChild('subscribers.ts');

@@ -55,7 +55,6 @@ function open({ url, key, subscriptions }: Connect): Promise<WebSocket> {
   });
 }
 
-
 function summarize(commits: Record<string, number>) {
   const latencies: number[] = [];
   for (const [id, times] of arrivals) for (const t of times) latencies.push(t - commits[id]);

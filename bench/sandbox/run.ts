@@ -71,7 +71,8 @@ try {
   await measure(quiet); // warm-up: workflow bundle, sandbox threads, connections
   const idle = await measure(quiet);
   const { threads } = (await client.get('/readyz')).body.sandbox;
-  const row = (load: string, pool: string, m: { p50: number; p99: number }) => `| ${load} | ${pool} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${(m.p50 / idle.p50).toFixed(2)} |`;
+  const row = (load: string, pool: string, m: { p50: number; p99: number }) =>
+    `| ${load} | ${pool} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${(m.p50 / idle.p50).toFixed(2)} |`;
   const rows = [row('idle worker', '–', idle)];
   for (const orgs of orgCounts) {
     const spinning: [string, string][] = [];
@@ -83,7 +84,14 @@ try {
     const loaded = await measure(quiet);
     rows.push(row(`${orgs} org${orgs > 1 ? 's' : ''} × ${spinnersPerOrg} spinners`, `${pool.running} running, ${pool.queued} queued`, loaded));
     await Promise.all(spinning.map(([rev, id]) => client.data(rev, ENGINE, 'cancel_execution', { execution_id: id })));
-    await Promise.all(spinning.map(([, id]) => app.temporal.client.workflow.getHandle(id).result().catch(() => undefined)));
+    await Promise.all(
+      spinning.map(([, id]) =>
+        app.temporal.client.workflow
+          .getHandle(id)
+          .result()
+          .catch(() => undefined),
+      ),
+    );
   }
   // idle once more: on a shared machine the other load drifts during the run
   rows.push(row('idle worker, again after', '–', await measure(quiet)));

@@ -31,7 +31,9 @@ try {
   await client.data(flows.revision.id, 'workflow_blobhub', 'upload_definition', { alias: 'fib', definition: fibonacciDefinition() });
   const timers = (await client.post('/orgs/bench/blobs', { name: 'timers', type: 'scheduler', visibility: 'private' })).body;
 
-  console.log('| active every-minute schedules | minutes | fires expected | executions started | fire recorded p50 / p99 | execution started p50 / p99 | max |');
+  console.log(
+    '| active every-minute schedules | minutes | fires expected | executions started | fire recorded p50 / p99 | execution started p50 / p99 | max |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const step of steps) {
     const ids: string[] = [];
@@ -75,7 +77,9 @@ try {
     const started = delaysUntil((r) => r.startedAt);
     const s = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v / 1000).toFixed(2)} s`);
     const p50p99 = (d: number[]) => `${s(percentile(d, 50))} / ${s(percentile(d, 99))}`;
-    console.log(`| ${step.schedules} | ${step.minutes} | ${step.schedules * step.minutes} | ${started.length} | ${p50p99(recorded)} | ${p50p99(started)} | ${s(started.at(-1))} |`);
+    console.log(
+      `| ${step.schedules} | ${step.minutes} | ${step.schedules * step.minutes} | ${started.length} | ${p50p99(recorded)} | ${p50p99(started)} | ${s(started.at(-1))} |`,
+    );
     // remove this step's schedules so the next step measures only its own load
     for (const id of ids) await client.data(timers.revision.id, 'scheduler_blobhub', 'delete_schedule', { schedule_id: id });
   }

@@ -17,12 +17,13 @@ export interface BenchPlatform extends LaunchedPlatform {
 }
 
 export async function startBenchPlatform(opts: { worker?: boolean; minio?: boolean; env?: Record<string, string> } = {}): Promise<BenchPlatform> {
-  const [postgres, temporal, minio] = await Promise.all([
-    startPostgres(),
-    startTemporalDevServer({ headless: true }),
-    opts.minio ? startMinio() : undefined,
-  ]);
-  const platform = await launchPlatform({ databaseUrl: postgres.url, temporalAddress: temporal.address, worker: opts.worker, env: { ...(minio && s3Env(minio, 'bench')), ...opts.env } });
+  const [postgres, temporal, minio] = await Promise.all([startPostgres(), startTemporalDevServer({ headless: true }), opts.minio ? startMinio() : undefined]);
+  const platform = await launchPlatform({
+    databaseUrl: postgres.url,
+    temporalAddress: temporal.address,
+    worker: opts.worker,
+    env: { ...(minio && s3Env(minio, 'bench')), ...opts.env },
+  });
   return {
     ...platform,
     postgres,

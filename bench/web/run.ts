@@ -36,7 +36,17 @@ try {
   const ids = ['s', ...steps.map((s) => s.id), 'e'];
   await api.data(revisionId, ENGINE, 'upload_definition', {
     alias: 'steps',
-    definition: definition([comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 3 }), ...steps, comp('e', 'flow.end')], [flow('s', 'wait'), flow('wait', ids[1]), ...ids.slice(1).slice(0, -1).map((id, i) => flow(id, ids[i + 2]))]),
+    definition: definition(
+      [comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 3 }), ...steps, comp('e', 'flow.end')],
+      [
+        flow('s', 'wait'),
+        flow('wait', ids[1]),
+        ...ids
+          .slice(1)
+          .slice(0, -1)
+          .map((id, i) => flow(id, ids[i + 2])),
+      ],
+    ),
   });
 
   // 1,000 finished executions on the revision, as rows (their Temporal runs are not what the page shows).
@@ -108,7 +118,9 @@ try {
     };
   })`);
   await page.locator('[data-testid=event-timeline] [data-type=execution_ended]').waitFor({ timeout: 120_000 });
-  const { arrived, shown } = await page.evaluate<{ arrived: Record<string, number>; shown: Record<string, number> }>('({ arrived: window.arrived, shown: window.shown })');
+  const { arrived, shown } = await page.evaluate<{ arrived: Record<string, number>; shown: Record<string, number> }>(
+    '({ arrived: window.arrived, shown: window.shown })',
+  );
   const latencies = Object.entries(arrived)
     .filter(([id]) => shown[id] !== undefined)
     .map(([id, at]) => shown[id] - at)
@@ -116,11 +128,20 @@ try {
 
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   console.log(`\nExecutions page, ${EXECUTIONS} executions on the revision, ${LOADS} fresh loads:`);
-  console.log(`  time to interactive   median ${ms(median(tti))}  p95 ${ms(percentile([...tti].sort((a, b) => a - b), 95))}`);
+  console.log(
+    `  time to interactive   median ${ms(median(tti))}  p95 ${ms(
+      percentile(
+        [...tti].sort((a, b) => a - b),
+        95,
+      ),
+    )}`,
+  );
   console.log(`  baseline: its API call alone (list_executions over /trpc)   median ${ms(median(apiOnly))}`);
   console.log(`\nLive execution (${STEPS} steps), ${latencies.length} events that arrived live on both sockets:`);
   // Negative: the page's own socket got the event before the raw one did.
-  console.log(`  event-to-screen after raw WebSocket arrival   min ${ms(latencies[0])}  p50 ${ms(percentile(latencies, 50))}  p95 ${ms(percentile(latencies, 95))}  max ${ms(latencies[latencies.length - 1])}`);
+  console.log(
+    `  event-to-screen after raw WebSocket arrival   min ${ms(latencies[0])}  p50 ${ms(percentile(latencies, 50))}  p95 ${ms(percentile(latencies, 95))}  max ${ms(latencies[latencies.length - 1])}`,
+  );
 } finally {
   await browser.close();
   await platform.shutdown();

@@ -58,7 +58,11 @@ async function blobhubRun(revisionId: string, alias: string): Promise<number> {
 
 async function baselineRun(count: number, n: number): Promise<number> {
   const startedAt = performance.now();
-  await app.temporal.client.workflow.execute('baselineChain', { taskQueue: baselineQueue, workflowId: `baseline-${randomBytes(6).toString('hex')}`, args: [count, n] });
+  await app.temporal.client.workflow.execute('baselineChain', {
+    taskQueue: baselineQueue,
+    workflowId: `baseline-${randomBytes(6).toString('hex')}`,
+    args: [count, n],
+  });
   return performance.now() - startedAt;
 }
 

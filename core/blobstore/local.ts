@@ -9,7 +9,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { bareEtag, InvalidPartsError, type BlobStore, type ByteRange, type CompletedPart, type PendingMultipartUpload, type SignedRequest, type StoredObject, type UploadedPart } from './types';
+import {
+  bareEtag,
+  InvalidPartsError,
+  type BlobStore,
+  type ByteRange,
+  type CompletedPart,
+  type PendingMultipartUpload,
+  type SignedRequest,
+  type StoredObject,
+  type UploadedPart,
+} from './types';
 
 export const LOCAL_STORE_ROUTE = '/v1/blobstore/';
 

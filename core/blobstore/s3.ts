@@ -18,7 +18,17 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { bareEtag, InvalidPartsError, type BlobStore, type ByteRange, type CompletedPart, type PendingMultipartUpload, type SignedRequest, type StoredObject, type UploadedPart } from './types';
+import {
+  bareEtag,
+  InvalidPartsError,
+  type BlobStore,
+  type ByteRange,
+  type CompletedPart,
+  type PendingMultipartUpload,
+  type SignedRequest,
+  type StoredObject,
+  type UploadedPart,
+} from './types';
 
 export interface S3StoreOptions {
   endpoint: string;
@@ -114,7 +124,8 @@ export class S3BlobStore implements BlobStore {
         // No Prefix parameter: MinIO only honours it for a whole object key.
         new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
       );
-      for (const u of out.Uploads ?? []) if (u.Key?.startsWith(prefix)) found.push({ key: u.Key!, uploadId: u.UploadId!, initiatedAt: u.Initiated ?? new Date(0) });
+      for (const u of out.Uploads ?? [])
+        if (u.Key?.startsWith(prefix)) found.push({ key: u.Key!, uploadId: u.UploadId!, initiatedAt: u.Initiated ?? new Date(0) });
       keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
       uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
     } while (keyMarker);

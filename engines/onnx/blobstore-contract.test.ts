@@ -61,7 +61,9 @@ describe.each([
   it('refuses a wrong ETag list and frees the parts on abort', async () => {
     const k = key();
     const { uploadId, etags } = await uploadParts(k);
-    await expect(store.completeMultipartUpload(k, uploadId, [etags[0], { partNumber: 2, etag: '"00000000000000000000000000000000"' }])).rejects.toBeInstanceOf(InvalidPartsError);
+    await expect(store.completeMultipartUpload(k, uploadId, [etags[0], { partNumber: 2, etag: '"00000000000000000000000000000000"' }])).rejects.toBeInstanceOf(
+      InvalidPartsError,
+    );
     expect((await store.listMultipartUploads('contract/')).map((u) => u.uploadId)).toContain(uploadId);
     await store.abortMultipartUpload(k, uploadId);
     expect((await store.listMultipartUploads('contract/')).map((u) => u.uploadId)).not.toContain(uploadId);

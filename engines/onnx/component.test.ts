@@ -40,7 +40,12 @@ it('runs a model revision inside a flow and refuses inputs that do not fit the m
 it('keeps the session cache within its memory bound and rebuilds evicted sessions on demand', async () => {
   const models = [
     { bytes: matMulModel(), inputs: { X: { type: 'float32', dims: [1, 2], data: [1, 0] } }, output: 'Y', expected: [1, 2] },
-    { bytes: addModel(), inputs: { A: { type: 'float32', dims: [1, 3], data: [1, 2, 3] }, B: { type: 'float32', dims: [1, 3], data: [1, 1, 1] } }, output: 'Y', expected: [2, 3, 4] },
+    {
+      bytes: addModel(),
+      inputs: { A: { type: 'float32', dims: [1, 3], data: [1, 2, 3] }, B: { type: 'float32', dims: [1, 3], data: [1, 1, 1] } },
+      output: 'Y',
+      expected: [2, 3, 4],
+    },
   ];
   const revisions = [];
   for (const m of models) {

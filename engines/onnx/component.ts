@@ -40,7 +40,10 @@ export const mlOnnx: ComponentType<MlOnnxConfig> = {
     try {
       const caller = await callerOf(app, request.execution.createdBy);
       const { outputs } = await runModel(app, { caller, revisionId: config.revision_id, path: config.path, inputs: modelInputs });
-      return { route: 'success', outputs: Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, { value: { type: 'json' as const, json: tensor } }])) };
+      return {
+        route: 'success',
+        outputs: Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, { value: { type: 'json' as const, json: tensor } }])),
+      };
     } catch (e) {
       // Refusals (no access, bad inputs, no model) are the flow's to handle, not worth a retry.
       if (e instanceof ApiError && e.specCode !== 'internal' && e.specCode !== 'unavailable') throw new ComponentError(e.message, e.specCode);

@@ -35,7 +35,10 @@ export const isModelPath = (path: string) => path.endsWith('.onnx');
 export async function requireFile(db: Db, revision: RevisionRow, path?: string, kind: 'any' | 'model' = 'any'): Promise<ModelFile> {
   let file: ModelFile | undefined;
   if (path) {
-    [file] = await db.select().from(onnxFiles).where(and(eq(onnxFiles.revisionId, revision.id), eq(onnxFiles.path, path)));
+    [file] = await db
+      .select()
+      .from(onnxFiles)
+      .where(and(eq(onnxFiles.revisionId, revision.id), eq(onnxFiles.path, path)));
   } else {
     const files = (await listFiles(db, revision.id)).filter((f) => kind === 'any' || f.description);
     file = files.length === 1 ? files[0] : files.find((f) => f.path === DEFAULT_MODEL_PATH);

@@ -28,7 +28,12 @@ const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
 const MAX_SINGLE_UPLOAD = 5 * 1024 * 1024 * 1024;
 
 const envelope = z.discriminatedUnion('command', [
-  z.object({ engine: z.string().optional(), command: z.literal('upload'), path: modelPath.default('model.onnx'), size: z.number().int().positive().optional() }),
+  z.object({
+    engine: z.string().optional(),
+    command: z.literal('upload'),
+    path: modelPath.default('model.onnx'),
+    size: z.number().int().positive().optional(),
+  }),
   z.object({ engine: z.string().optional(), command: z.literal('download'), path: modelPath.optional() }),
 ]);
 type Envelope = z.infer<typeof envelope>;
@@ -72,7 +77,17 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
   await storeOf(app).put(storageKey, req, length);
   const [upload] = await app.db
     .insert(onnxUploads)
-    .values({ operationId: operation.id, revisionId: revision.id, path: body.path, size: length, storageKey, storeUploadId: '', parts: [], status: 'completed', expiresAt: new Date() })
+    .values({
+      operationId: operation.id,
+      revisionId: revision.id,
+      path: body.path,
+      size: length,
+      storageKey,
+      storeUploadId: '',
+      parts: [],
+      status: 'completed',
+      expiresAt: new Date(),
+    })
     .returning();
   const result = toRestBody({ operation_id: operation.id, ...(await startProcessing(app, upload)) });
   res.writeHead(200, { 'content-type': 'application/json', 'x-response-body': JSON.stringify(result) }).end(JSON.stringify(result));

@@ -44,8 +44,15 @@ export const onnxCommands = {
     draftOnly: true,
     input: z.object({
       path: modelPath.default('model.onnx'),
-      size: z.number().int().positive().max(5 * 1024 * 1024 * MiB),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256').optional(),
+      size: z
+        .number()
+        .int()
+        .positive()
+        .max(5 * 1024 * 1024 * MiB),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256')
+        .optional(),
     }),
     run: ({ app, caller, revision }, input) => initiateUpload(app, { revision, ...input, createdBy: userIdOf(caller) }),
   }),
@@ -54,7 +61,10 @@ export const onnxCommands = {
     draftOnly: true,
     input: z.object({
       operation_id: operationId,
-      parts: z.array(z.object({ part_number: z.number().int().positive().optional(), hash: z.string().min(1).max(128) })).min(1).max(10_000),
+      parts: z
+        .array(z.object({ part_number: z.number().int().positive().optional(), hash: z.string().min(1).max(128) }))
+        .min(1)
+        .max(10_000),
     }),
     run: ({ app, revision }, input) => completeUpload(app, revision, input.operation_id, input.parts),
   }),
@@ -84,7 +94,15 @@ export const onnxCommands = {
   }),
   initiate_download: defineCommand({
     kind: 'query',
-    input: z.object({ path: modelPath.optional(), expires_in: z.number().int().min(1).max(7 * 24 * 3600).default(3600) }),
+    input: z.object({
+      path: modelPath.optional(),
+      expires_in: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 3600)
+        .default(3600),
+    }),
     run: ({ app, revision }, input) => initiateDownload(app, revision, input.path, input.expires_in),
   }),
   run: defineCommand({
@@ -118,7 +136,11 @@ export const onnxEngine: Engine = {
   },
 
   async contentHash(tx, revision) {
-    const files = await tx.select({ path: onnxFiles.path, sha256: onnxFiles.sha256 }).from(onnxFiles).where(eq(onnxFiles.revisionId, revision.id)).orderBy(onnxFiles.path);
+    const files = await tx
+      .select({ path: onnxFiles.path, sha256: onnxFiles.sha256 })
+      .from(onnxFiles)
+      .where(eq(onnxFiles.revisionId, revision.id))
+      .orderBy(onnxFiles.path);
     return sha256Hex(files.map((f) => `${f.path}\0${f.sha256}`).join('\n'));
   },
 

@@ -52,7 +52,13 @@ const sizes = new Map<string, number>();
 async function localModelFile(app: App, file: ModelFile): Promise<string> {
   const dir = path.join(app.config.dataDir, 'onnx-cache');
   const target = path.join(dir, `${file.sha256}.onnx`);
-  if (await stat(target).then(() => true, () => false)) return target;
+  if (
+    await stat(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    return target;
   await mkdir(dir, { recursive: true });
   const partial = `${target}.${process.pid}.${Date.now()}.part`;
   await pipeline(await storeOf(app).get(file.storageKey), createWriteStream(partial));

@@ -53,8 +53,22 @@ export interface ModelDescription {
 
 /** TensorProto.DataType → onnxruntime tensor type names. */
 export const elementTypes: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
-  9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
 };
 
 const WINDOW = 1024 * 1024;
@@ -200,8 +214,19 @@ export async function readModel(source: ByteSource): Promise<ModelDescription> {
   const c = new WireCursor(source);
   const end = source.size;
   const model: ModelDescription = {
-    ir_version: 0, opset_imports: [], producer_name: '', producer_version: '', domain: '', model_version: 0, graph_name: '',
-    inputs: [], outputs: [], node_count: 0, initializer_count: 0, parameter_count: 0, metadata_props: {},
+    ir_version: 0,
+    opset_imports: [],
+    producer_name: '',
+    producer_version: '',
+    domain: '',
+    model_version: 0,
+    graph_name: '',
+    inputs: [],
+    outputs: [],
+    node_count: 0,
+    initializer_count: 0,
+    parameter_count: 0,
+    metadata_props: {},
   };
   let sawGraph = false;
   try {

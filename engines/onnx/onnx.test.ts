@@ -112,7 +112,10 @@ describe('a small model built by the test', () => {
     const next = draft.body.revision.id;
     const described = await p.admin.data(next, 'onnx_blobhub', 'describe', {});
     expect(described.body.model.sha256).toBe(sha256Hex(matMulModel()));
-    const keys = await p.app.db.select({ key: onnxFiles.storageKey, rev: onnxFiles.revisionId }).from(onnxFiles).where(eq(onnxFiles.sha256, sha256Hex(matMulModel())));
+    const keys = await p.app.db
+      .select({ key: onnxFiles.storageKey, rev: onnxFiles.revisionId })
+      .from(onnxFiles)
+      .where(eq(onnxFiles.sha256, sha256Hex(matMulModel())));
     expect(new Set(keys.map((k) => k.key)).size).toBe(1);
     expect(keys.map((k) => k.rev)).toContain(next);
   });
@@ -308,11 +311,16 @@ describe('access', () => {
     expect((await reader.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: 10 })).status).toBe(403);
     // resume_upload hands out part URLs, so it takes write access too.
     expect((await reader.data(revisionId, 'onnx_blobhub', 'resume_upload', { operation_id: operationId })).status).toBe(403);
-    const legacyUpload = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
-      'x-api-key': key.body.api_key.secret,
-      'content-type': 'application/octet-stream',
-      'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.onnx' }),
-    }, addModel());
+    const legacyUpload = await rawRequest(
+      'POST',
+      `${p.url}/v1/revisions/${revisionId}/data/command`,
+      {
+        'x-api-key': key.body.api_key.secret,
+        'content-type': 'application/octet-stream',
+        'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.onnx' }),
+      },
+      addModel(),
+    );
     expect(legacyUpload.status).toBe(403);
 
     expect((await admin.post('/users', { email: `other-${revisionId}@example.com`, name: 'Other', password: 'other-password' })).status).toBe(200);
@@ -338,11 +346,16 @@ describe('the older single-request upload and download', () => {
     ] as const) {
       const { revisionId } = await newModelBlob(p.admin);
       const archive = await modelArchive(files);
-      const up = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
-        'x-api-key': p.admin.auth.key!,
-        'content-type': 'application/octet-stream',
-        'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: archive.length }),
-      }, archive);
+      const up = await rawRequest(
+        'POST',
+        `${p.url}/v1/revisions/${revisionId}/data/command`,
+        {
+          'x-api-key': p.admin.auth.key!,
+          'content-type': 'application/octet-stream',
+          'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: archive.length }),
+        },
+        archive,
+      );
       expect(up.status).toBe(200);
       const revision = await waitForRevision(p.admin, revisionId);
       expect(revision.status).toBe('failed');
@@ -354,10 +367,15 @@ describe('the older single-request upload and download', () => {
     const model = matMulModel();
     const { revisionId } = await newModelBlob(p.admin);
     const headers = { 'x-api-key': p.admin.auth.key!, 'content-type': 'application/octet-stream' };
-    const up = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
-      ...headers,
-      'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.onnx', size: model.length }),
-    }, model);
+    const up = await rawRequest(
+      'POST',
+      `${p.url}/v1/revisions/${revisionId}/data/command`,
+      {
+        ...headers,
+        'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.onnx', size: model.length }),
+      },
+      model,
+    );
     expect(up.status, up.body.toString()).toBe(200);
     expect(JSON.parse(up.headers['x-response-body'] as string)).toMatchObject({ status: 'success' });
     expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
@@ -373,10 +391,15 @@ describe('the older single-request upload and download', () => {
 
     // BlobHub's SDK ships the model as model.tar.gz: kept, and unpacked into model.onnx (described) and model.json.
     const tarball = await modelArchive({ 'model.onnx': model });
-    const tar = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
-      ...headers,
-      'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.tar.gz', size: tarball.length }),
-    }, tarball);
+    const tar = await rawRequest(
+      'POST',
+      `${p.url}/v1/revisions/${revisionId}/data/command`,
+      {
+        ...headers,
+        'x-request-body': JSON.stringify({ engine: 'onnx', command: 'upload', path: 'model.tar.gz', size: tarball.length }),
+      },
+      tarball,
+    );
     expect(tar.status).toBe(200);
     expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');
     const described = await p.admin.data(revisionId, 'onnx', 'describe', {});
@@ -395,11 +418,16 @@ describe('the older single-request upload and download', () => {
     });
     expect(tarDown.body.equals(tarball)).toBe(true);
     // The command may also come as a JSON body when only the answer is binary.
-    const jsonDown = await rawRequest('POST', `${p.url}/v1/revisions/${revisionId}/data/command`, {
-      'x-api-key': p.admin.auth.key!,
-      accept: 'application/octet-stream',
-      'content-type': 'application/json',
-    }, Buffer.from(JSON.stringify({ engine: 'onnx', command: 'download', path: 'model.onnx' })));
+    const jsonDown = await rawRequest(
+      'POST',
+      `${p.url}/v1/revisions/${revisionId}/data/command`,
+      {
+        'x-api-key': p.admin.auth.key!,
+        accept: 'application/octet-stream',
+        'content-type': 'application/json',
+      },
+      Buffer.from(JSON.stringify({ engine: 'onnx', command: 'download', path: 'model.onnx' })),
+    );
     expect(jsonDown.body.equals(model)).toBe(true);
     expect((await p.admin.data(revisionId, 'onnx', 'run', { path: 'model.tar.gz', inputs: {} })).status).toBe(400);
 

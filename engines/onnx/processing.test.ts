@@ -98,7 +98,9 @@ it('processes an upload completed on two API replicas at once exactly once; runn
     const model = addModel();
     const { revisionId } = await newModelBlob(p.admin);
     const body = await uploadedParts(revisionId, model);
-    const answers = await Promise.all([p.admin, new ApiClient(replica.url!, p.admin.auth)].map((client) => client.data(revisionId, 'onnx_blobhub', 'complete_upload', body)));
+    const answers = await Promise.all(
+      [p.admin, new ApiClient(replica.url!, p.admin.auth)].map((client) => client.data(revisionId, 'onnx_blobhub', 'complete_upload', body)),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
     const describeId: string = answers.find((a) => a.status === 200)!.body.describe_operation.id;
     expect((await waitForRevision(p.admin, revisionId)).status).toBe('ready');

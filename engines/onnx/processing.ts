@@ -82,7 +82,10 @@ async function fileModel(app: App, upload: UploadRow, ids: ProcessingIds) {
     async (tx) => {
       for (const { path, ...stored } of files) {
         const file = { ...stored, createdAt: new Date() };
-        await tx.insert(onnxFiles).values({ revisionId: upload.revisionId, path, ...file }).onConflictDoUpdate({ target: [onnxFiles.revisionId, onnxFiles.path], set: file });
+        await tx
+          .insert(onnxFiles)
+          .values({ revisionId: upload.revisionId, path, ...file })
+          .onConflictDoUpdate({ target: [onnxFiles.revisionId, onnxFiles.path], set: file });
       }
       await tx.update(revisions).set({ status: 'ready', statusReason: null }).where(eq(revisions.id, upload.revisionId));
     },
@@ -101,11 +104,17 @@ async function settleFailed(app: App, upload: UploadRow, ids: ProcessingIds, err
     app,
     ids,
     async (tx) => {
-      await tx.update(revisions).set({ status: 'failed', statusReason: `${error.code}: ${error.message}` }).where(eq(revisions.id, upload.revisionId));
+      await tx
+        .update(revisions)
+        .set({ status: 'failed', statusReason: `${error.code}: ${error.message}` })
+        .where(eq(revisions.id, upload.revisionId));
     },
     { describe: failed, upload: failed },
   );
-  if (settled) await storeOf(app).delete(upload.storageKey).catch(() => undefined);
+  if (settled)
+    await storeOf(app)
+      .delete(upload.storageKey)
+      .catch(() => undefined);
 }
 
 /**
@@ -113,7 +122,12 @@ async function settleFailed(app: App, upload: UploadRow, ids: ProcessingIds, err
  * run before this one already did: the describe operation's row lock makes two runs (a retry
  * and a run presumed dead) settle one after the other, and the second finds it settled.
  */
-async function settleOnce(app: App, ids: ProcessingIds, write: (tx: Transaction) => Promise<void>, ends: { describe: OperationChange; upload: OperationChange }) {
+async function settleOnce(
+  app: App,
+  ids: ProcessingIds,
+  write: (tx: Transaction) => Promise<void>,
+  ends: { describe: OperationChange; upload: OperationChange },
+) {
   return app.db.transaction(async (tx) => {
     const [describe] = await tx.select({ status: operations.status }).from(operations).where(eq(operations.id, ids.describeOperationId)).for('update');
     if (!describe || isSettled(describe.status)) return false;

@@ -49,7 +49,12 @@ export async function waitForRevision(client: ApiClient, revisionId: string) {
 }
 
 /** The whole client flow: initiate, PUT every part, complete, wait for processing to end. */
-export async function uploadModel(client: ApiClient, revisionId: string, model: ModelSource, opts: { path?: string; sha256?: string; size?: number; concurrency?: number } = {}) {
+export async function uploadModel(
+  client: ApiClient,
+  revisionId: string,
+  model: ModelSource,
+  opts: { path?: string; sha256?: string; size?: number; concurrency?: number } = {},
+) {
   const init = await client.data(revisionId, 'onnx_blobhub', 'initiate_upload', { path: opts.path, size: opts.size ?? sizeOf(model), sha256: opts.sha256 });
   expect(init.status, JSON.stringify(init.body)).toBe(200);
   const parts: UploadPart[] = init.body.operation.parts;

@@ -11,7 +11,12 @@ export interface RawResponse {
 }
 
 /** A plain HTTP request with a known length body (S3 part uploads need Content-Length). */
-export function rawRequest(method: string, url: string, headers: Record<string, string>, body?: Buffer | { stream: () => Readable; size: number }): Promise<RawResponse> {
+export function rawRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: Buffer | { stream: () => Readable; size: number },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
     const req = http.request(url, { method, headers: { ...headers, ...(body !== undefined && { 'content-length': String(size) }) } }, (res) => {
@@ -30,12 +35,14 @@ export function rawRequest(method: string, url: string, headers: Record<string, 
 /** A GET whose body is only hashed, never kept (for big downloads). */
 export function hashDownload(url: string, headers: Record<string, string>, hash = createHash('sha256')): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => ((bytes += c.length), hash.update(c)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => ((bytes += c.length), hash.update(c)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -53,10 +60,12 @@ export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) 
   return results;
 }
 
-
 /** PUTs a byte range of a file to a signed URL; returns the ETag the store answered. */
 export async function putFileRange(upload: { url: string; method: string; headers: Record<string, string> }, file: string, offset: number, size: number) {
-  const res = await rawRequest(upload.method, upload.url, upload.headers, { size, stream: () => createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024 }) });
+  const res = await rawRequest(upload.method, upload.url, upload.headers, {
+    size,
+    stream: () => createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024 }),
+  });
   if (res.status !== 200) throw new Error(`PUT answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
   return res.headers.etag as string;
 }

@@ -152,7 +152,8 @@ export async function completeUpload(app: App, revision: RevisionRow, operationI
   } catch (e) {
     // The client may retry with the right list (or cancel); the sweeper frees it otherwise.
     await transition(app, upload, 'completing', 'open');
-    if (e instanceof InvalidPartsError) throw new ApiError('bad_request', `the part list does not match the uploaded parts: ${e.message}`, { engineCode: 'invalid_parts' });
+    if (e instanceof InvalidPartsError)
+      throw new ApiError('bad_request', `the part list does not match the uploaded parts: ${e.message}`, { engineCode: 'invalid_parts' });
     throw e;
   }
   const completed = await transition(app, upload, 'completing', 'completed');
@@ -163,7 +164,10 @@ export async function completeUpload(app: App, revision: RevisionRow, operationI
 export async function startProcessing(app: App, upload: UploadRow) {
   await app.db.update(revisions).set({ status: 'processing', statusReason: null }).where(eq(revisions.id, upload.revisionId));
   const describe = await createOperation(app, { type: 'onnx.describe', target: { type: 'revision', id: upload.revisionId }, createdBy: null });
-  const operation = await updateOperation(app, upload.operationId, { progress: 0.5, result: { path: upload.path, size: upload.size, describe_operation_id: describe.id } });
+  const operation = await updateOperation(app, upload.operationId, {
+    progress: 0.5,
+    result: { path: upload.path, size: upload.size, describe_operation_id: describe.id },
+  });
   // The upload is complete either way: when Temporal cannot be reached now, the reconciler starts it later.
   await startProcessingWorkflow(app, { uploadOperationId: upload.operationId, describeOperationId: describe.id }).catch((e) =>
     console.error('[onnx] could not start processing yet', e),
@@ -191,7 +195,10 @@ async function abortUpload(app: App, upload: UploadRow, reason: { code: string; 
  */
 export async function sweepStaleUploads(app: App, now = new Date()) {
   const store = storeOf(app);
-  const stale = await app.db.select().from(onnxUploads).where(and(eq(onnxUploads.status, 'open'), lt(onnxUploads.expiresAt, now)));
+  const stale = await app.db
+    .select()
+    .from(onnxUploads)
+    .where(and(eq(onnxUploads.status, 'open'), lt(onnxUploads.expiresAt, now)));
   for (const upload of stale) {
     await abortUpload(app, upload, { code: 'expired', message: 'the upload was not completed in time' }).catch(() => undefined);
   }

@@ -19,7 +19,10 @@ const part = z.string().min(1).max(64);
 export const clientInvocationTarget = z.object({
   target: z.object({ org: part.optional(), blob: part, revision: part, session: z.string().trim().min(1).max(128).optional() }),
   workflow: z.object({ definition: part, org: part.optional(), blob: part.optional(), revision: part.optional() }),
-  input_data: z.array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) })).max(100).optional(),
+  input_data: z
+    .array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) }))
+    .max(100)
+    .optional(),
 });
 export type ClientInvocationTarget = z.infer<typeof clientInvocationTarget>;
 
@@ -33,7 +36,12 @@ export async function resolveClientTarget(app: App, caller: Caller, client: Clie
   const [definition] = await app.db
     .select({ alias: definitions.alias })
     .from(definitions)
-    .where(and(eq(definitions.revisionId, revisionId), hasPrefix(workflow.definition, 'definition') ? eq(definitions.id, workflow.definition) : eq(definitions.alias, workflow.definition)));
+    .where(
+      and(
+        eq(definitions.revisionId, revisionId),
+        hasPrefix(workflow.definition, 'definition') ? eq(definitions.id, workflow.definition) : eq(definitions.alias, workflow.definition),
+      ),
+    );
   if (!definition) throw fieldError('invocation_target', `revision ${revisionId} has no definition ${workflow.definition}`);
   let sessionId: string | undefined;
   if (target.session) {
@@ -44,5 +52,12 @@ export async function resolveClientTarget(app: App, caller: Caller, client: Clie
     if (!session) throw fieldError('invocation_target', `revision ${revisionId} has no session ${target.session}`);
     sessionId = session.id;
   }
-  return { org_id: blob.orgId, blob_id: blob.id, revision_id: revisionId, session_id: sessionId, workflow_alias: definition.alias, input_data: client.input_data };
+  return {
+    org_id: blob.orgId,
+    blob_id: blob.id,
+    revision_id: revisionId,
+    session_id: sessionId,
+    workflow_alias: definition.alias,
+    input_data: client.input_data,
+  };
 }

@@ -93,7 +93,13 @@ describe('cron translation (next fire times computed by Temporal)', () => {
   });
 
   it('never lists times after end_date', async () => {
-    const res = await preview({ cron_expression: '0 0 * * ? *', timezone: 'UTC', count: 10, start_date: '2027-01-01T00:00:00Z', end_date: '2027-01-03T12:00:00Z' });
+    const res = await preview({
+      cron_expression: '0 0 * * ? *',
+      timezone: 'UTC',
+      count: 10,
+      start_date: '2027-01-01T00:00:00Z',
+      end_date: '2027-01-03T12:00:00Z',
+    });
     expect(res.body.next_fire_times).toEqual(['2027-01-01T00:00:00.000Z', '2027-01-02T00:00:00.000Z', '2027-01-03T00:00:00.000Z']);
   });
 });

@@ -149,7 +149,12 @@ export function translateCron(expression: string): CronCalendars {
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     throw cronError('exactly one of day-of-month and day-of-week must be "?"');
   }
-  for (const [field, rule] of [[minute, rules.minute], [hour, rules.hour], [month, rules.month], [year, rules.year]] as const) {
+  for (const [field, rule] of [
+    [minute, rules.minute],
+    [hour, rules.hour],
+    [month, rules.month],
+    [year, rules.year],
+  ] as const) {
     if (field === '?') throw cronError(`"?" is allowed only in day-of-month or day-of-week, not in ${rule.name}`);
   }
   const days = dayOfMonth === '?' ? dayOfWeekRule(dayOfWeek) : dayOfMonthRule(dayOfMonth);

@@ -19,7 +19,10 @@ export const schedulerEngine: Engine = {
   /** No orphans: the blob's Temporal Schedules go before its rows do. */
   async beforeBlobDelete(app, blob) {
     const rows = await app.db.select({ id: schedules.id }).from(schedules).where(eq(schedules.blobId, blob.id));
-    await deleteSchedules(app, rows.map((r) => r.id));
+    await deleteSchedules(
+      app,
+      rows.map((r) => r.id),
+    );
   },
 
   /**

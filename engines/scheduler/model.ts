@@ -7,9 +7,7 @@ import { clientInvocationTarget, type ClientInvocationTarget } from './client-ta
 export const overlapPolicies = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
 /** Local date-time without a zone, read in the schedule's `timezone`. */
-const localDateTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'must be a local ISO time without zone, e.g. 2026-05-01T14:30:00');
+const localDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'must be a local ISO time without zone, e.g. 2026-05-01T14:30:00');
 const utcDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with Z or an offset' });
 
 export const invocationTarget = z.object({
@@ -18,7 +16,10 @@ export const invocationTarget = z.object({
   revision_id: idOf('revision'),
   session_id: idOf('session').optional(),
   workflow_alias: z.string().min(1).max(200),
-  input_data: z.array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) })).max(100).optional(),
+  input_data: z
+    .array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) }))
+    .max(100)
+    .optional(),
 });
 
 /** Every user-settable field; create requires some, update takes any subset. */
@@ -34,10 +35,18 @@ const scheduleFields = {
   /** the SPEC form, or BlobHub's `{target, workflow, input_data}` (resolved at save time) */
   invocation_target: z.union([invocationTarget, clientInvocationTarget]),
   /** BlobHub's name for a schedule, unique in its revision for `scheduler deploy` */
-  alias: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 lowercase letters, digits, _ -').nullable(),
+  alias: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 lowercase letters, digits, _ -')
+    .nullable(),
   description: z.string().max(256).nullable(),
   overlap_policy: z.enum(overlapPolicies),
-  catchup_window_seconds: z.number().int().min(10).max(365 * 24 * 3600).nullable(),
+  catchup_window_seconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(365 * 24 * 3600)
+    .nullable(),
   pause_note: z.string().max(1000).nullable(),
 };
 
@@ -55,7 +64,10 @@ export const createScheduleInput = z.object({
   description: scheduleFields.description.optional(),
 });
 
-export const updateScheduleInput = z.object({ schedule_id: idOf('schedule'), ...scheduleFields }).partial().required({ schedule_id: true });
+export const updateScheduleInput = z
+  .object({ schedule_id: idOf('schedule'), ...scheduleFields })
+  .partial()
+  .required({ schedule_id: true });
 
 /** What a schedules row keeps in `spec` (the user's fields, normalized). */
 export interface ScheduleSpec {

@@ -44,7 +44,11 @@ async function create(params: Record<string, unknown>, client = admin.client) {
 }
 
 const temporalSchedule = (id: string) => p.app.temporal.client.schedule.getHandle(id).describe();
-const temporalScheduleExists = (id: string) => temporalSchedule(id).then(() => true, () => false);
+const temporalScheduleExists = (id: string) =>
+  temporalSchedule(id).then(
+    () => true,
+    () => false,
+  );
 
 /** Waits until the schedule has `count` execution records, newest first. */
 const executionsOf = (scheduleId: string, count: number, timeoutMs = 60_000) =>
@@ -63,7 +67,10 @@ const endedExecution = (executionId: string) =>
 /** Waits for the execution to end and checks it computed fibonacci(n) = `result`. */
 async function expectFibonacci(executionId: string, result: number) {
   const execution = await endedExecution(executionId);
-  expect(execution, JSON.stringify(execution.error)).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: { type: 'integer', integer: result } }] });
+  expect(execution, JSON.stringify(execution.error)).toMatchObject({
+    status: 'completed',
+    output_data: [{ alias: 'result', value: { type: 'integer', integer: result } }],
+  });
   return execution;
 }
 
@@ -141,11 +148,7 @@ describe('creating schedules', () => {
     const hidden = await createFibonacciTarget(admin.client, 'other', 'hidden');
     const outsider = await newUser(p, admin, 'outsider');
     expect((await admin.client.post(`/blobs/${scheduler.blobId}/members`, { user_id: outsider.id, role: 'write' })).status).toBe(200);
-    expectError(
-      await cmd('create_schedule', recurring({ invocation_target: targetOf(otherOrg.body.org.id, hidden) }), outsider.client),
-      404,
-      'not_found',
-    );
+    expectError(await cmd('create_schedule', recurring({ invocation_target: targetOf(otherOrg.body.org.id, hidden) }), outsider.client), 404, 'not_found');
   });
 });
 
@@ -232,7 +235,8 @@ describe('listing', () => {
   it('list_schedules pages through every live schedule exactly once, even with rows being deleted among them', async () => {
     const listed = await createBlob(admin.client, 'acme', 'paged-timers', 'scheduler');
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await cmd('create_schedule', recurring({ cron_expression: `${i} 9 ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule.id);
+    for (let i = 0; i < 7; i++)
+      ids.push((await cmd('create_schedule', recurring({ cron_expression: `${i} 9 ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule.id);
     // a delete that is between its steps: the rows say deleting (the reconciler finishes them)
     const deleting = [ids[1], ids[2], ids[5]];
     await p.app.db.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, deleting));
@@ -254,9 +258,18 @@ describe('listing', () => {
   it('list_schedules reads Temporal once for the page, not once per schedule', async () => {
     const listed = await createBlob(admin.client, 'acme', 'batched-timers', 'scheduler');
     const created: { id: string; next_fire_times: string[] }[] = [];
-    for (const hour of [6, 7, 8]) created.push((await cmd('create_schedule', recurring({ cron_expression: `0 ${hour} ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule);
+    for (const hour of [6, 7, 8])
+      created.push((await cmd('create_schedule', recurring({ cron_expression: `0 ${hour} ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule);
     // Temporal's listing is eventually consistent: wait until it shows all three
-    await eventually(async () => (await listTemporalSchedules(p.app, created.map((s) => s.id))).size === created.length);
+    await eventually(
+      async () =>
+        (
+          await listTemporalSchedules(
+            p.app,
+            created.map((s) => s.id),
+          )
+        ).size === created.length,
+    );
 
     const service = p.app.temporal.connection.workflowService;
     const describes = vi.spyOn(service, 'describeSchedule');
@@ -264,7 +277,9 @@ describe('listing', () => {
     try {
       const res = await cmd('list_schedules', {}, admin.client, listed.revisionId);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body.schedules.map((s: { id: string; next_fire_times: string[] }) => [s.id, s.next_fire_times])).toEqual(created.reverse().map((s) => [s.id, s.next_fire_times]));
+      expect(res.body.schedules.map((s: { id: string; next_fire_times: string[] }) => [s.id, s.next_fire_times])).toEqual(
+        created.reverse().map((s) => [s.id, s.next_fire_times]),
+      );
       expect(describes).not.toHaveBeenCalled();
       expect(lists).toHaveBeenCalledTimes(1);
     } finally {
@@ -327,7 +342,11 @@ describe('no orphans', () => {
     expect(await temporalScheduleExists(created.id)).toBe(true);
     expect((await cmd('get_schedule', { schedule_id: created.id })).body.schedule.next_fire_times).toHaveLength(5);
     const repaired = (await cmd('get_schedule', { schedule_id: updated.id })).body.schedule;
-    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(repaired.next_fire_times[0]))).toBe('Sun 07:15');
+    expect(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(
+        new Date(repaired.next_fire_times[0]),
+      ),
+    ).toBe('Sun 07:15');
     expect(await temporalScheduleExists(deleted.id)).toBe(false);
     expect(await p.app.db.select().from(schedules).where(eq(schedules.id, deleted.id))).toEqual([]);
     const states = await p.app.db.select({ s: schedules.syncState }).from(schedules);
@@ -340,7 +359,12 @@ describe('no orphans', () => {
     const doomedTimers = await createBlob(admin.client, 'doomed-org', 'timers', 'scheduler');
     const orphans: string[] = [];
     for (const hour of [1, 2]) {
-      const res = await cmd('create_schedule', recurring({ cron_expression: `0 ${hour} * * ? *`, invocation_target: targetOf(doomedOrgId, doomedTarget) }), admin.client, doomedTimers.revisionId);
+      const res = await cmd(
+        'create_schedule',
+        recurring({ cron_expression: `0 ${hour} * * ? *`, invocation_target: targetOf(doomedOrgId, doomedTarget) }),
+        admin.client,
+        doomedTimers.revisionId,
+      );
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       orphans.push(res.body.schedule.id as string);
     }
@@ -348,11 +372,29 @@ describe('no orphans', () => {
     // another deployment's schedules in the same namespace: one marked with its task queue, one made before the mark
     const foreign = [`sch_${'0'.repeat(26)}`, `sch_${'1'.repeat(26)}`];
     const foreignAction = { type: 'startWorkflow', workflowType: 'scheduleFireWorkflow', taskQueue: 'another-deployment', args: [] } as const;
-    await p.app.temporal.client.schedule.create({ scheduleId: foreign[0], spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: foreignAction, memo: { blobhub_org_id: 'org_x', blobhub_task_queue: 'another-deployment' } });
-    await p.app.temporal.client.schedule.create({ scheduleId: foreign[1], spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: foreignAction, memo: { blobhub_org_id: 'org_x' } });
+    await p.app.temporal.client.schedule.create({
+      scheduleId: foreign[0],
+      spec: { cronExpressions: ['0 3 * * *'] },
+      state: { paused: true },
+      action: foreignAction,
+      memo: { blobhub_org_id: 'org_x', blobhub_task_queue: 'another-deployment' },
+    });
+    await p.app.temporal.client.schedule.create({
+      scheduleId: foreign[1],
+      spec: { cronExpressions: ['0 3 * * *'] },
+      state: { paused: true },
+      action: foreignAction,
+      memo: { blobhub_org_id: 'org_x' },
+    });
     // one of ours made before the mark, whose row is gone too
     const unmarked = `sch_${'2'.repeat(26)}`;
-    await p.app.temporal.client.schedule.create({ scheduleId: unmarked, spec: { cronExpressions: ['0 3 * * *'] }, state: { paused: true }, action: { ...foreignAction, taskQueue: p.taskQueue }, memo: { blobhub_org_id: doomedOrgId } });
+    await p.app.temporal.client.schedule.create({
+      scheduleId: unmarked,
+      spec: { cronExpressions: ['0 3 * * *'] },
+      state: { paused: true },
+      action: { ...foreignAction, taskQueue: p.taskQueue },
+      memo: { blobhub_org_id: doomedOrgId },
+    });
     orphans.push(unmarked);
     try {
       // below the API: the rows go by cascade, beforeBlobDelete never runs

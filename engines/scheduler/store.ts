@@ -118,7 +118,15 @@ export async function sweepOrphanSchedules(app: App): Promise<number> {
   let swept = 0;
   let chunk: { id: string; marked: boolean }[] = [];
   const sweep = async () => {
-    const rows = await app.db.select({ id: schedules.id }).from(schedules).where(inArray(schedules.id, chunk.map((s) => s.id)));
+    const rows = await app.db
+      .select({ id: schedules.id })
+      .from(schedules)
+      .where(
+        inArray(
+          schedules.id,
+          chunk.map((s) => s.id),
+        ),
+      );
     const known = new Set(rows.map((r) => r.id));
     for (const s of chunk.filter((c) => !known.has(c.id))) {
       // an unmarked one is only described when it has no row here: few calls, not one per schedule
@@ -162,12 +170,17 @@ export async function scheduleWire(app: App, row: ScheduleRow) {
  * the listing does not show yet (created a moment ago) is described on its own.
  */
 export async function schedulesWire(app: App, rows: ScheduleRow[]) {
-  const listed = await listTemporalSchedules(app, rows.map((r) => r.id));
+  const listed = await listTemporalSchedules(
+    app,
+    rows.map((r) => r.id),
+  );
   return Promise.all(
     rows.map((row) => {
       const summary = listed.get(row.id);
       // a one-time schedule is spent once Temporal plans no more fires for it
-      return summary ? wireOf(app, row, { nextActionTimes: summary.info.nextActionTimes, spent: summary.info.nextActionTimes.length === 0 }) : scheduleWire(app, row);
+      return summary
+        ? wireOf(app, row, { nextActionTimes: summary.info.nextActionTimes, spent: summary.info.nextActionTimes.length === 0 })
+        : scheduleWire(app, row);
     }),
   );
 }

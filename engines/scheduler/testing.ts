@@ -12,7 +12,10 @@ export const WORKFLOW = 'workflow_blobhub';
 
 /** A slow target: waits `seconds` on a durable timer, then returns its input `n` as `result`. */
 export const delayedEchoDefinition = (seconds: number) =>
-  definition([comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e'), data('s', 'n', 'e', 'result')]);
+  definition(
+    [comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds }), comp('e', 'flow.end')],
+    [flow('s', 'w'), flow('w', 'e'), data('s', 'n', 'e', 'result')],
+  );
 
 export interface SchedulerFixture {
   p: TestPlatform;
@@ -39,7 +42,10 @@ export async function startSchedulerFixture(delaySeconds?: number): Promise<Sche
     target,
     async close() {
       // no Temporal Schedules outlive this file's task queue
-      await deleteSchedules(p.app, (await p.app.db.select({ id: schedules.id }).from(schedules)).map((r) => r.id));
+      await deleteSchedules(
+        p.app,
+        (await p.app.db.select({ id: schedules.id }).from(schedules)).map((r) => r.id),
+      );
       await p.close();
     },
   };
@@ -54,7 +60,10 @@ export async function createBlob(client: ApiClient, org: string, name: string, t
 /** A workflow blob whose draft revision holds `fib` (SPEC §4) and `slow` (an echo after a delay). */
 export async function createFibonacciTarget(client: ApiClient, org: string, name = 'flows', delaySeconds = 4) {
   const target = await createBlob(client, org, name, 'workflow');
-  for (const [alias, definition] of [['fib', fibonacciDefinition()], ['slow', delayedEchoDefinition(delaySeconds)]] as const) {
+  for (const [alias, definition] of [
+    ['fib', fibonacciDefinition()],
+    ['slow', delayedEchoDefinition(delaySeconds)],
+  ] as const) {
     const uploaded = await client.data(target.revisionId, WORKFLOW, 'upload_definition', { alias, definition });
     expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(200);
   }

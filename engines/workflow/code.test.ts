@@ -3,7 +3,22 @@ import { eq } from 'drizzle-orm';
 import { blobs, executions, revisions, users } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { createExecution } from './executions';
-import { comp, data, definition, ENGINE, eventsOf, fibonacciDefinition, flow, integer, newWorkflowBlob, run, start, text, upload, waitForStatus } from './testing';
+import {
+  comp,
+  data,
+  definition,
+  ENGINE,
+  eventsOf,
+  fibonacciDefinition,
+  flow,
+  integer,
+  newWorkflowBlob,
+  run,
+  start,
+  text,
+  upload,
+  waitForStatus,
+} from './testing';
 
 let p: TestPlatform;
 let rev: string;
@@ -82,8 +97,22 @@ describe('logic.code', () => {
       rev,
       'routes',
       definition(
-        [comp('s', 'flow.start'), comp('c', 'logic.code', { code: "set_result(get_data_input('n').integer > 1 ? 'many' : 'one')" }), comp('many', 'flow.end'), comp('one', 'logic.code', { code: "set_data_output('x', create_value('text', 'never')); set_result('done', true)" }), comp('e', 'flow.end')],
-        [flow('s', 'c'), flow('c', 'many', 'many'), flow('c', 'one', 'one'), flow('one', 'e', 'done'), data('s', 'n', 'c'), data('s', 'n', 'many'), data('one', 'x', 'e')],
+        [
+          comp('s', 'flow.start'),
+          comp('c', 'logic.code', { code: "set_result(get_data_input('n').integer > 1 ? 'many' : 'one')" }),
+          comp('many', 'flow.end'),
+          comp('one', 'logic.code', { code: "set_data_output('x', create_value('text', 'never')); set_result('done', true)" }),
+          comp('e', 'flow.end'),
+        ],
+        [
+          flow('s', 'c'),
+          flow('c', 'many', 'many'),
+          flow('c', 'one', 'one'),
+          flow('one', 'e', 'done'),
+          data('s', 'n', 'c'),
+          data('s', 'n', 'many'),
+          data('one', 'x', 'e'),
+        ],
       ),
     );
     expect((await run(p.admin, rev, 'routes', [{ alias: 'n', value: integer(5) }])).output_data).toEqual([{ alias: 'n', value: integer(5) }]);
@@ -137,8 +166,18 @@ describe('creating an execution with a caller-chosen id (how a schedule fire ret
     await upload(p.admin, rev, 'fib-once', fibonacciDefinition());
     const [admin] = await p.app.db.select().from(users).where(eq(users.isInstanceAdmin, true));
     const caller = { kind: 'user' as const, userId: admin.id, isInstanceAdmin: true };
-    const [target] = await p.app.db.select({ blob: blobs, revision: revisions }).from(revisions).innerJoin(blobs, eq(blobs.id, revisions.blobId)).where(eq(revisions.id, rev));
-    const args = { caller, ...target, alias: 'fib-once', inputData: [{ alias: 'n', value: { type: 'integer' as const, integer: 7 } }], executionId: 'exe_0123456789abcdef0123456789' };
+    const [target] = await p.app.db
+      .select({ blob: blobs, revision: revisions })
+      .from(revisions)
+      .innerJoin(blobs, eq(blobs.id, revisions.blobId))
+      .where(eq(revisions.id, rev));
+    const args = {
+      caller,
+      ...target,
+      alias: 'fib-once',
+      inputData: [{ alias: 'n', value: { type: 'integer' as const, integer: 7 } }],
+      executionId: 'exe_0123456789abcdef0123456789',
+    };
     const attempts = await Promise.all([createExecution(p.app, args), createExecution(p.app, args)]);
     // a retry after a crash between the database write and the Temporal start
     await p.app.db.update(executions).set({ temporalRunId: null }).where(eq(executions.id, args.executionId));

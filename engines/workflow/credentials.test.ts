@@ -55,7 +55,12 @@ beforeAll(async () => {
   await owner.client.post(`/blobs/${blobId}/members`, { user_id: blobOnly.id, role: 'write' });
   const tok = await owner.client.post(`/orgs/${orgId}/credentials`, { alias: 'tok', type: 'bearer', body: { token: ORG_SECRET }, allowed_hosts: [echoHost] });
   expect(tok.status, JSON.stringify(tok.body)).toBe(200);
-  const mine = await writer.client.post('/users/me/credentials', { alias: 'mine', type: 'basic', body: { username: 'writer', password: PERSONAL_SECRET }, allowed_hosts: [echoHost] });
+  const mine = await writer.client.post('/users/me/credentials', {
+    alias: 'mine',
+    type: 'basic',
+    body: { username: 'writer', password: PERSONAL_SECRET },
+    allowed_hosts: [echoHost],
+  });
   expect(mine.status, JSON.stringify(mine.body)).toBe(200);
 });
 afterAll(async () => {
@@ -134,7 +139,12 @@ describe('a credential sent to a server that echoes it back', () => {
       rev,
       'echo-fail',
       definition(
-        [comp('s', 'flow.start'), comp('h', 'http.request', { url: `http://${echoHost}/fail`, credential: 'tok' }), comp('e', 'flow.end'), comp('recovered', 'flow.end')],
+        [
+          comp('s', 'flow.start'),
+          comp('h', 'http.request', { url: `http://${echoHost}/fail`, credential: 'tok' }),
+          comp('e', 'flow.end'),
+          comp('recovered', 'flow.end'),
+        ],
         [flow('s', 'h'), flow('h', 'e'), flow('h', 'recovered', 'failure'), data('h', 'error', 'recovered')],
       ),
     );
@@ -181,7 +191,12 @@ describe('who may use a credential, and where', () => {
   it('stores the allow-list with the credential, shows it in lists, and refuses a malformed host', async () => {
     const listed = await owner.client.get('/orgs/acme/credentials');
     expect(listed.body.credentials[0]).toMatchObject({ alias: 'tok', allowed_hosts: [echoHost] });
-    const bad = await owner.client.post('/orgs/acme/credentials', { alias: 'bad', type: 'bearer', body: { token: 'x' }, allowed_hosts: ['http://example.com/path'] });
+    const bad = await owner.client.post('/orgs/acme/credentials', {
+      alias: 'bad',
+      type: 'bearer',
+      body: { token: 'x' },
+      allowed_hosts: ['http://example.com/path'],
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -24,4 +24,10 @@ export function decodeKeyset<S extends z.ZodType>(schema: S, cursor: string | un
  * Session lists take any limit and cap it (BlobHub's clients ask for up to 1,000): a client that
  * asked for more simply pages.
  */
-export const cappedLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).default(fallback).transform((n) => Math.min(n, max));
+export const cappedLimit = (max: number, fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(fallback)
+    .transform((n) => Math.min(n, max));

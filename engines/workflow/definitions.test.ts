@@ -33,12 +33,37 @@ describe('definitions', () => {
     ['not a workflow document', { type: 'playground_definition', version: '1', components: [], connections: [] }, /type/],
     ['no flow.start', definition([comp('e', 'flow.end')], []), /exactly one flow.start \(found 0\)/],
     ['two flow.start', definition([comp('a', 'flow.start'), comp('b', 'flow.start')], []), /exactly one flow.start \(found 2\)/],
-    ['an unknown component type', definition([comp('s', 'flow.start'), comp('x', 'flow.teleport')], [flow('s', 'x')]), /unknown component type flow.teleport/, 'x'],
-    ['a config that fails its schema', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { minutes: 2 })], [flow('s', 'd')]), /flow.delay config/, 'd'],
+    [
+      'an unknown component type',
+      definition([comp('s', 'flow.start'), comp('x', 'flow.teleport')], [flow('s', 'x')]),
+      /unknown component type flow.teleport/,
+      'x',
+    ],
+    [
+      'a config that fails its schema',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { minutes: 2 })], [flow('s', 'd')]),
+      /flow.delay config/,
+      'd',
+    ],
     ['a connection to a missing component', definition([comp('s', 'flow.start')], [flow('s', 'ghost')]), /does not exist: ghost/],
-    ['an undeclared data port', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 })], [flow('s', 'd'), data('d', 'result', 's', 'x')]), /has no data output result/, 'd'],
-    ['an undeclared route', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e', 'later')]), /has no route later/, 'd'],
-    ['an unreachable component', definition([comp('s', 'flow.start'), comp('e', 'flow.end'), comp('lost', 'flow.end')], [flow('s', 'e')]), /lost \(flow.end\) is unreachable/, 'lost'],
+    [
+      'an undeclared data port',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 })], [flow('s', 'd'), data('d', 'result', 's', 'x')]),
+      /has no data output result/,
+      'd',
+    ],
+    [
+      'an undeclared route',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e', 'later')]),
+      /has no route later/,
+      'd',
+    ],
+    [
+      'an unreachable component',
+      definition([comp('s', 'flow.start'), comp('e', 'flow.end'), comp('lost', 'flow.end')], [flow('s', 'e')]),
+      /lost \(flow.end\) is unreachable/,
+      'lost',
+    ],
     [
       'a cycle without a bound',
       definition(
@@ -99,12 +124,39 @@ describe('the component catalog', () => {
     expect(res.status).toBe(200);
     const byType = new Map(res.body.component_types.map((t: any) => [t.type, t]));
     // the SPEC §4 catalog, plus ml.onnx registered by the ONNX engine
-    for (const type of ['flow.start', 'flow.end', 'flow.branch', 'flow.join', 'flow.delay', 'flow.wait', 'flow.subworkflow', 'logic.code', 'http.request', 'session.read_object', 'session.write_object', 'thread.post_item', 'ml.onnx']) {
+    for (const type of [
+      'flow.start',
+      'flow.end',
+      'flow.branch',
+      'flow.join',
+      'flow.delay',
+      'flow.wait',
+      'flow.subworkflow',
+      'logic.code',
+      'http.request',
+      'session.read_object',
+      'session.write_object',
+      'thread.post_item',
+      'ml.onnx',
+    ]) {
       expect(byType.get(type), type).toMatchObject({ type, description: expect.stringMatching(/\w{3}/) });
     }
-    expect(byType.get('flow.start')).toMatchObject({ category: 'flow', runs_in: 'workflow', control_input: null, control_output: 'flow_output', routes: ['success'], data_inputs: [], data_outputs: 'any' });
+    expect(byType.get('flow.start')).toMatchObject({
+      category: 'flow',
+      runs_in: 'workflow',
+      control_input: null,
+      control_output: 'flow_output',
+      routes: ['success'],
+      data_inputs: [],
+      data_outputs: 'any',
+    });
     expect(byType.get('flow.end')).toMatchObject({ control_input: 'flow_input', control_output: null, routes: [], data_inputs: 'any' });
-    expect(byType.get('http.request')).toMatchObject({ runs_in: 'activity', routes: ['success', 'failure'], data_inputs: ['url', 'body', 'headers'], data_outputs: ['response', 'status', 'body'] });
+    expect(byType.get('http.request')).toMatchObject({
+      runs_in: 'activity',
+      routes: ['success', 'failure'],
+      data_inputs: ['url', 'body', 'headers'],
+      data_outputs: ['response', 'status', 'body'],
+    });
     // a branch's input port is named by its config
     expect(byType.get('flow.branch')).toMatchObject({ routes: ['true', 'false'], data_inputs: 'depends_on_config' });
     expect(byType.get('logic.code')).toMatchObject({
@@ -114,7 +166,11 @@ describe('the component catalog', () => {
         type: 'object',
         required: ['code'],
         additionalProperties: false,
-        properties: { language: { const: 'javascript', default: 'javascript' }, code: { type: 'string', minLength: 1 }, memory_mb: { type: 'integer', minimum: 1, maximum: 1024 } },
+        properties: {
+          language: { const: 'javascript', default: 'javascript' },
+          code: { type: 'string', minLength: 1 },
+          memory_mb: { type: 'integer', minimum: 1, maximum: 1024 },
+        },
       },
     });
     expect(byType.get('flow.delay')).toMatchObject({ config_schema: { properties: { seconds: { type: 'number', minimum: 0 } }, required: ['seconds'] } });
@@ -125,14 +181,21 @@ describe('the component catalog', () => {
     const { blobId, revisionId: rev } = await newWorkflowBlob(p.admin, 'catalog-read');
     const key = await p.admin.post(`/blobs/${blobId}/api_keys`, { role: 'read' });
     const reader = p.client({ key: key.body.api_key.secret });
-    expect((await reader.post(`/revisions/${rev}/data/query`, { engine: ENGINE, command: 'list_component_types' })).body.component_types.length).toBeGreaterThan(10);
+    expect(
+      (await reader.post(`/revisions/${rev}/data/query`, { engine: ENGINE, command: 'list_component_types' })).body.component_types.length,
+    ).toBeGreaterThan(10);
   });
 });
 
 describe('access', () => {
   it('lets a read key read but not run, and keeps other orgs out', async () => {
     const { blobId, revisionId: rev } = await newWorkflowBlob(p.admin, 'guarded');
-    await upload(p.admin, rev, 'wait', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'wait',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]),
+    );
     const execution = await start(p.admin, rev, 'wait');
 
     const login = await p.anonymous.post('/auth/login', { email: 'admin@example.com', password: 'admin-password' });

@@ -56,7 +56,13 @@ it('finishes an execution after its worker is killed with SIGKILL, recording eve
     rev,
     'durable',
     definition(
-      [comp('s', 'flow.start'), comp('before', 'http.request', { url: `${baseUrl}/before` }), comp('d', 'flow.delay', { seconds: 4 }), comp('after', 'http.request', { url: `${baseUrl}/after` }), comp('e', 'flow.end')],
+      [
+        comp('s', 'flow.start'),
+        comp('before', 'http.request', { url: `${baseUrl}/before` }),
+        comp('d', 'flow.delay', { seconds: 4 }),
+        comp('after', 'http.request', { url: `${baseUrl}/after` }),
+        comp('e', 'flow.end'),
+      ],
       [flow('s', 'before'), flow('before', 'd'), flow('d', 'after'), flow('after', 'e'), data('after', 'body', 'e')],
     ),
   );

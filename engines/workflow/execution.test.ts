@@ -35,7 +35,8 @@ afterAll(async () => {
   await p?.close();
 });
 
-const processorIds = (events: { type: string; attributes?: any }[], type: string) => events.filter((e) => e.type === type).map((e) => e.attributes.processor_id);
+const processorIds = (events: { type: string; attributes?: any }[], type: string) =>
+  events.filter((e) => e.type === type).map((e) => e.attributes.processor_id);
 
 describe('running definitions', () => {
   it('runs branch, parallel paths, a join and HTTP calls, with events in a valid order', async () => {
@@ -134,7 +135,12 @@ describe('running definitions', () => {
   });
 
   it('fails the execution with processor.error then flow.error when no failure route is connected', async () => {
-    await upload(p.admin, rev, 'no-fallback', definition([comp('s', 'flow.start'), comp('h', 'http.request', { url: `${baseUrl}/broken` }), comp('e', 'flow.end')], [flow('s', 'h'), flow('h', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'no-fallback',
+      definition([comp('s', 'flow.start'), comp('h', 'http.request', { url: `${baseUrl}/broken` }), comp('e', 'flow.end')], [flow('s', 'h'), flow('h', 'e')]),
+    );
     const execution = await run(p.admin, rev, 'no-fallback');
     expect(execution.status).toBe('failed');
     expect(execution.error).toMatchObject({ component_id: 'h', component_type: 'http.request', message: expect.stringContaining('HTTP 500') });
@@ -148,7 +154,11 @@ describe('running definitions', () => {
       rev,
       'flaky',
       definition(
-        [comp('s', 'flow.start'), comp('h', 'http.request', { url: `${baseUrl}/flaky-1` }, { retry: { maximum_attempts: 3, initial_interval_ms: 50 } }), comp('e', 'flow.end')],
+        [
+          comp('s', 'flow.start'),
+          comp('h', 'http.request', { url: `${baseUrl}/flaky-1` }, { retry: { maximum_attempts: 3, initial_interval_ms: 50 } }),
+          comp('e', 'flow.end'),
+        ],
         [flow('s', 'h'), flow('h', 'e'), data('h', 'status', 'e')],
       ),
     );
@@ -167,7 +177,11 @@ describe('running definitions', () => {
       rev,
       'slow',
       definition(
-        [comp('s', 'flow.start'), comp('h', 'http.request', { url: `${baseUrl}/slow` }, { timeout_ms: 300, retry: { maximum_attempts: 1 } }), comp('e', 'flow.end')],
+        [
+          comp('s', 'flow.start'),
+          comp('h', 'http.request', { url: `${baseUrl}/slow` }, { timeout_ms: 300, retry: { maximum_attempts: 1 } }),
+          comp('e', 'flow.end'),
+        ],
         [flow('s', 'h'), flow('h', 'e')],
       ),
     );
@@ -212,7 +226,13 @@ describe('waiting, timers and cancellation', () => {
       rev,
       'inbox',
       definition(
-        [comp('s', 'flow.start'), comp('w', 'flow.wait', { thread_alias: 'inbox', timeout_seconds: 30 }), comp('d', 'flow.delay', { seconds: 0.5 }), comp('post', 'thread.post_item', { alias: 'inbox' }), comp('e', 'flow.end')],
+        [
+          comp('s', 'flow.start'),
+          comp('w', 'flow.wait', { thread_alias: 'inbox', timeout_seconds: 30 }),
+          comp('d', 'flow.delay', { seconds: 0.5 }),
+          comp('post', 'thread.post_item', { alias: 'inbox' }),
+          comp('e', 'flow.end'),
+        ],
         [flow('s', 'w'), flow('s', 'd'), flow('d', 'post'), flow('w', 'e'), data('s', 'msg', 'post', 'content'), data('w', 'payload', 'e', 'posted')],
       ),
     );
@@ -230,7 +250,12 @@ describe('waiting, timers and cancellation', () => {
   });
 
   it('waits on flow.delay with a durable timer', async () => {
-    await upload(p.admin, rev, 'delayed', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'delayed',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 1 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]),
+    );
     const execution = await run(p.admin, rev, 'delayed');
     expect(execution.status).toBe('completed');
     const history = await p.app.temporal.client.workflow.getHandle(execution.id).fetchHistory();
@@ -240,7 +265,12 @@ describe('waiting, timers and cancellation', () => {
   });
 
   it('ends an execution that runs past its timeout_seconds as timed_out', async () => {
-    await upload(p.admin, rev, 'forever', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'forever',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]),
+    );
     const execution = await start(p.admin, rev, 'forever', [], { timeout_seconds: 1 });
     const done = await waitForStatus(p.admin, rev, execution.id);
     expect(done).toMatchObject({ status: 'failed', error: { kind: 'timeout' } });
@@ -248,7 +278,12 @@ describe('waiting, timers and cancellation', () => {
   });
 
   it('cancels a running execution', async () => {
-    await upload(p.admin, rev, 'long', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'long',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]),
+    );
     const execution = await start(p.admin, rev, 'long');
     await waitForEvent(p.admin, rev, execution.id, (e) => e.type === 'processor.entered' && e.attributes.processor_id === 'd');
     const cancel = await p.admin.data(rev, ENGINE, 'cancel_execution', { execution_id: execution.id });
@@ -267,7 +302,12 @@ describe('sessions', () => {
     expect(session).toMatchObject({ revision_id: rev, name: 'doomed', metadata: { team: 'a' } });
     expect((await p.admin.data(rev, ENGINE, 'get_session', { session_id: session.id })).body.session.id).toBe(session.id);
     expect((await p.admin.data(rev, ENGINE, 'list_sessions', { limit: 100 })).body.sessions.map((s: any) => s.id)).toContain(session.id);
-    await upload(p.admin, rev, 'long', definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'long',
+      definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 3600 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]),
+    );
     const execution = await start(p.admin, rev, 'long', [], { session_id: session.id });
     await waitForEvent(p.admin, rev, execution.id, (e) => e.type === 'processor.entered' && e.attributes.processor_id === 'd');
     expect((await p.admin.data(rev, ENGINE, 'delete_session', { session_id: session.id })).status).toBe(200);
@@ -315,7 +355,12 @@ describe('subworkflows, session objects and Temporal', () => {
       rev,
       'copy',
       definition(
-        [comp('s', 'flow.start'), comp('r', 'session.read_object', { alias: 'greeting' }), comp('w', 'session.write_object', { alias: 'copy' }), comp('e', 'flow.end')],
+        [
+          comp('s', 'flow.start'),
+          comp('r', 'session.read_object', { alias: 'greeting' }),
+          comp('w', 'session.write_object', { alias: 'copy' }),
+          comp('e', 'flow.end'),
+        ],
         [flow('s', 'r'), flow('r', 'w'), flow('w', 'e'), data('r', 'value', 'w'), data('r', 'value', 'e')],
       ),
     );

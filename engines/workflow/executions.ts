@@ -68,7 +68,15 @@ export async function findDefinition(tx: Transaction | App['db'], revisionId: st
 export async function insertExecution(
   app: App,
   tx: Transaction,
-  args: { id?: string; revisionId: string; sessionId: string; definition: typeof definitions.$inferSelect; inputData: { alias: string; value: ValueRef }[]; createdBy: string | null; parentExecutionId?: string },
+  args: {
+    id?: string;
+    revisionId: string;
+    sessionId: string;
+    definition: typeof definitions.$inferSelect;
+    inputData: { alias: string; value: ValueRef }[];
+    createdBy: string | null;
+    parentExecutionId?: string;
+  },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
   const [row] = await tx
@@ -91,7 +99,10 @@ export async function insertExecution(
     const [existing] = await tx.select().from(executions).where(eq(executions.id, id));
     return existing;
   }
-  await tx.insert(executionData).values({ id: definitionDataId(id), executionId: id, value: args.definition.definition }).onConflictDoNothing();
+  await tx
+    .insert(executionData)
+    .values({ id: definitionDataId(id), executionId: id, value: args.definition.definition })
+    .onConflictDoNothing();
   // large inputs are stored by reference, so that the row (and lists of rows) stays small
   const inputData = await toDataEntries(app, id, 'input', args.inputData, tx);
   const [laidOut] = await tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning();
@@ -137,7 +148,14 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
   });
   if (row.temporalRunId) return toExecutionWire(app, row);
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
-  const started = await startExecutionWorkflow(app, { orgId: blob.orgId, blobId: blob.id, keyId, row, scheduleId: args.scheduleId, timeoutSeconds: args.timeoutSeconds });
+  const started = await startExecutionWorkflow(app, {
+    orgId: blob.orgId,
+    blobId: blob.id,
+    keyId,
+    row,
+    scheduleId: args.scheduleId,
+    timeoutSeconds: args.timeoutSeconds,
+  });
   return toExecutionWire(app, started);
 }
 
@@ -164,7 +182,10 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
   timeoutSeconds: ids.timeoutSeconds,
 });
 
-async function startExecutionWorkflow(app: App, opts: { orgId: string; blobId: string; keyId: string | null; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number }) {
+async function startExecutionWorkflow(
+  app: App,
+  opts: { orgId: string; blobId: string; keyId: string | null; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number },
+) {
   const args = executionArgsOf(opts.row, opts);
   try {
     const runId = await startOrFindRun(app, opts.row.id, () =>
@@ -206,7 +227,15 @@ export async function createSessionRow(
 ) {
   const [row] = await tx
     .insert(sessions)
-    .values({ id: newId('session'), revisionId, name: fields.name ?? null, alias: fields.alias ?? null, description: fields.description ?? null, metadata: fields.metadata ?? null, createdBy })
+    .values({
+      id: newId('session'),
+      revisionId,
+      name: fields.name ?? null,
+      alias: fields.alias ?? null,
+      description: fields.description ?? null,
+      metadata: fields.metadata ?? null,
+      createdBy,
+    })
     .onConflictDoNothing()
     .returning();
   if (!row) throw new ApiError('bad_request', `a session with alias ${fields.alias} already exists in this revision`, { engineCode: 'alias_in_use' });

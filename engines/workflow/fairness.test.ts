@@ -18,7 +18,10 @@ let workerHealthUrl: string;
 const revs: Record<string, string> = {};
 
 const spinner = (timeoutMs: number) =>
-  definition([comp('s', 'flow.start'), comp('spin', 'logic.code', { code: 'while (true) {}' }, { timeout_ms: timeoutMs }), comp('e', 'flow.end')], [flow('s', 'spin'), flow('spin', 'e')]);
+  definition(
+    [comp('s', 'flow.start'), comp('spin', 'logic.code', { code: 'while (true) {}' }, { timeout_ms: timeoutMs }), comp('e', 'flow.end')],
+    [flow('s', 'spin'), flow('spin', 'e')],
+  );
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -30,7 +33,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
   }
 }
 
-const statusOf = async (org: string, id: string) => (await p.admin.data(revs[org], ENGINE, 'get_execution', { execution_id: id })).body.execution.status as string;
+const statusOf = async (org: string, id: string) =>
+  (await p.admin.data(revs[org], ENGINE, 'get_execution', { execution_id: id })).body.execution.status as string;
 const queuedEvents = async (org: string, id: string) => (await eventsOf(p.admin, revs[org], id)).filter((e) => e.type === 'processor.queued');
 
 beforeAll(async () => {
@@ -69,7 +73,10 @@ describe('sandbox fairness', () => {
     });
     expect(queued.filter((s) => s === 'running')).toHaveLength(2);
     const waiting = spinners.filter((_, i) => queued[i] === 'queued');
-    expect((await queuedEvents('spinners', waiting[0]))[0]).toMatchObject({ message: expect.stringContaining("org's share"), attributes: { processor_id: 'spin' } });
+    expect((await queuedEvents('spinners', waiting[0]))[0]).toMatchObject({
+      message: expect.stringContaining("org's share"),
+      attributes: { processor_id: 'spin' },
+    });
 
     const trivial = await run(p.admin, revs.quiet, 'fibonacci', [{ alias: 'n', value: integer(10) }]);
     expect(trivial).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: integer(55) }] });
@@ -119,7 +126,10 @@ describe('sandbox fairness', () => {
     expect(saturated.body.details.sandbox).toMatchObject({ status: 'saturated', running: 3 });
     expect((await p.anonymous.get('/metrics')).body).toMatch(/blobhub_sandbox_saturated 1/);
     const worker = await fetch(`${workerHealthUrl}/readyz`);
-    expect({ status: worker.status, body: await worker.json() }).toMatchObject({ status: 503, body: { status: 'saturated', sandbox: { status: 'saturated' } } });
+    expect({ status: worker.status, body: await worker.json() }).toMatchObject({
+      status: 503,
+      body: { status: 'saturated', sandbox: { status: 'saturated' } },
+    });
     // it runs as soon as the short spinner's thread frees
     expect((await waitForStatus(p.admin, revs.quiet, blocked, undefined, 20_000)).status).toBe('completed');
 

@@ -72,7 +72,10 @@ describe('mutations', () => {
     ]);
     expect((await cmd('get_session_graph_element', { alias: 'tasks', element_id: 'e:1' })).status).toBe(404);
     expect((await mutate('tasks', [{ op: 'delete_vertex', element_id: generatedId }])).status).toBe(200);
-    await mutate('tasks', [{ op: 'add_vertex', element_id: 'task:3', labels: ['task'] }, { op: 'add_edge', element_id: 'e:2', label: 'blocks', from_id: 'task:1', to_id: 'task:3' }]);
+    await mutate('tasks', [
+      { op: 'add_vertex', element_id: 'task:3', labels: ['task'] },
+      { op: 'add_edge', element_id: 'e:2', label: 'blocks', from_id: 'task:1', to_id: 'task:3' },
+    ]);
     const staleDelete = await mutate('tasks', [{ op: 'delete_edge', element_id: 'e:2', if_rev: 7 }]);
     expect([staleDelete.status, errorCode(staleDelete)]).toEqual([409, 'conflict']);
     expect((await mutate('tasks', [{ op: 'delete_edge', element_id: 'e:2', if_rev: 1 }])).status).toBe(200);
@@ -93,11 +96,18 @@ describe('mutations', () => {
     const stale = await mutate('atomic', [...prefix, { op: 'set_vertex_props', element_id: 'a', props: { v: 3 }, if_rev: 1 }]);
     expect([stale.status, errorCode(stale)]).toEqual([409, 'conflict']);
     expect(stale.body.details ?? stale.body.error?.details).toMatchObject({ element_id: 'a', rev: 2, if_rev: 1, operation_index: 2 });
-    const duplicate = await mutate('atomic', [{ op: 'add_vertex', element_id: 'b', labels: ['n'] }, { op: 'add_vertex', element_id: 'a', labels: ['n'] }]);
+    const duplicate = await mutate('atomic', [
+      { op: 'add_vertex', element_id: 'b', labels: ['n'] },
+      { op: 'add_vertex', element_id: 'a', labels: ['n'] },
+    ]);
     expect([duplicate.status, errorCode(duplicate)]).toEqual([409, 'conflict']);
     const gone = await mutate('atomic', [...prefix, { op: 'delete_edge', element_id: 'a' }]);
     expect([gone.status, errorCode(gone)]).toEqual([404, 'not_found']);
-    const edgeToEdge = await mutate('atomic', [{ op: 'add_vertex', element_id: 'c', labels: ['n'] }, { op: 'add_edge', element_id: 'ac', label: 'to', from_id: 'a', to_id: 'c' }, { op: 'add_edge', label: 'to', from_id: 'a', to_id: 'ac' }]);
+    const edgeToEdge = await mutate('atomic', [
+      { op: 'add_vertex', element_id: 'c', labels: ['n'] },
+      { op: 'add_edge', element_id: 'ac', label: 'to', from_id: 'a', to_id: 'c' },
+      { op: 'add_edge', label: 'to', from_id: 'a', to_id: 'ac' },
+    ]);
     expect(edgeToEdge.status).toBe(400);
     const badOp = await mutate('atomic', [{ op: 'rename_vertex', element_id: 'a' }]);
     expect([badOp.status, errorCode(badOp)]).toEqual([400, 'bad_request']);
@@ -125,7 +135,9 @@ describe('mutations', () => {
   it('lets exactly one of several concurrent writers with the same if_rev win', async () => {
     await newGraph('race');
     await mutate('race', [{ op: 'add_vertex', element_id: 'counter', labels: ['c'], props: { n: 0 } }]);
-    const writers = await Promise.all(Array.from({ length: 8 }, (_, i) => mutate('race', [{ op: 'set_vertex_props', element_id: 'counter', props: { n: i + 1, by: i }, if_rev: 1 }])));
+    const writers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => mutate('race', [{ op: 'set_vertex_props', element_id: 'counter', props: { n: i + 1, by: i }, if_rev: 1 }])),
+    );
     const won = writers.filter((w) => w.status === 200);
     expect(won).toHaveLength(1);
     expect(writers.filter((w) => w.status === 409).every((w) => String(w.body.message ?? w.body.error?.message).includes('counter'))).toBe(true);
@@ -195,9 +207,11 @@ describe('reads and queries on a graph of a few thousand elements', () => {
     await newGraph('social');
     const ops: unknown[] = [];
     for (let t = 0; t < topics; t++) ops.push({ op: 'add_vertex', element_id: `t${t}`, labels: ['topic'], props: { name: `topic ${t}` } });
-    for (let i = 0; i < size; i++) ops.push({ op: 'add_vertex', element_id: `p${i}`, labels: i % 2 ? ['person'] : ['person', 'even'], props: { age: 20 + (i % 50), name: `person ${i}` } });
+    for (let i = 0; i < size; i++)
+      ops.push({ op: 'add_vertex', element_id: `p${i}`, labels: i % 2 ? ['person'] : ['person', 'even'], props: { age: 20 + (i % 50), name: `person ${i}` } });
     for (let i = 0; i < size; i++) {
-      for (const j of follows(i)) ops.push({ op: 'add_edge', element_id: `f${i}-${j}`, label: 'follows', from_id: `p${i}`, to_id: `p${j}`, props: { weight: (i + j) % 7 } });
+      for (const j of follows(i))
+        ops.push({ op: 'add_edge', element_id: `f${i}-${j}`, label: 'follows', from_id: `p${i}`, to_id: `p${j}`, props: { weight: (i + j) % 7 } });
       if (i % 10 === 0) ops.push({ op: 'add_edge', element_id: `l${i}`, label: 'likes', from_id: `p${i}`, to_id: `t${(i / 10) % topics}` });
     }
     for (let at = 0; at < ops.length; at += 2000) {
@@ -210,7 +224,14 @@ describe('reads and queries on a graph of a few thousand elements', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const res = await cmd('list_session_graph_elements', { alias: 'social', type: 'vertex', ascending: true, ids_only: true, limit: 400, ...(cursor ? { cursor } : {}) });
+      const res = await cmd('list_session_graph_elements', {
+        alias: 'social',
+        type: 'vertex',
+        ascending: true,
+        ids_only: true,
+        limit: 400,
+        ...(cursor ? { cursor } : {}),
+      });
       expect(res.status).toBe(200);
       seen.push(...res.body.element_ids.map((e: any) => e.element_id));
       cursor = res.body.cursor ?? undefined;
@@ -221,10 +242,17 @@ describe('reads and queries on a graph of a few thousand elements', () => {
     expect(newest.type).toBe('edge');
 
     const marker = new Date().toISOString();
-    await mutate('social', [{ op: 'set_vertex_props', element_id: 'p7', props: { touched: true } }, { op: 'set_edge_props', element_id: 'f8-9', props: { touched: true } }]);
+    await mutate('social', [
+      { op: 'set_vertex_props', element_id: 'p7', props: { touched: true } },
+      { op: 'set_edge_props', element_id: 'f8-9', props: { touched: true } },
+    ]);
     const updated = await cmd('list_session_graph_elements', { alias: 'social', updated_since: marker, ascending: true });
     expect(ids(updated.body.elements)).toEqual(['p7', 'f8-9']);
-    const mixed = await cmd('list_session_graph_elements', { alias: 'social', updated_since: marker, cursor: (await cmd('list_session_graph_elements', { alias: 'social', limit: 1 })).body.cursor });
+    const mixed = await cmd('list_session_graph_elements', {
+      alias: 'social',
+      updated_since: marker,
+      cursor: (await cmd('list_session_graph_elements', { alias: 'social', limit: 1 })).body.cursor,
+    });
     expect([mixed.status, errorCode(mixed)]).toEqual([400, 'invalid_cursor']);
   });
 
@@ -250,7 +278,12 @@ describe('reads and queries on a graph of a few thousand elements', () => {
 
     const bad = await cmd('list_session_graph_neighbors', { alias: 'social', from: ['p10'], cursor: 'garbage' });
     expect([bad.status, errorCode(bad)]).toEqual([400, 'invalid_cursor']);
-    const otherDirection = await cmd('list_session_graph_neighbors', { alias: 'social', from: ['p10'], direction: 'out', cursor: (await cmd('list_session_graph_neighbors', { alias: 'social', from: ['p10'], limit: 1 })).body.cursor });
+    const otherDirection = await cmd('list_session_graph_neighbors', {
+      alias: 'social',
+      from: ['p10'],
+      direction: 'out',
+      cursor: (await cmd('list_session_graph_neighbors', { alias: 'social', from: ['p10'], limit: 1 })).body.cursor,
+    });
     expect([otherDirection.status, errorCode(otherDirection)]).toEqual([400, 'invalid_cursor']);
   });
 
@@ -269,11 +302,18 @@ describe('reads and queries on a graph of a few thousand elements', () => {
     expect(both.body.results).toEqual([6]);
 
     const edges = await query('social', ['V', 'p0'], [['outE', 'follows'], ['has', 'weight', 'gte', 2], ['inV'], ['values', 'name']]);
-    expect(edges.body.results.sort()).toEqual(follows(0).filter((j) => j % 7 >= 2).map((j) => `person ${j}`).sort());
+    expect(edges.body.results.sort()).toEqual(
+      follows(0)
+        .filter((j) => j % 7 >= 2)
+        .map((j) => `person ${j}`)
+        .sort(),
+    );
     const tails = await query('social', ['E', 'l30'], [['outV'], ['project', ['name', 'age', 'missing']]]);
     expect(tails.body.results).toEqual([{ name: 'person 30', age: 50, missing: null }]);
     const likedBy = await query('social', ['V', 't3'], [['inE', 'likes'], ['outV'], ['hasLabel', 'even'], ['count']]);
-    expect(likedBy.body.results).toEqual([Array.from({ length: size }, (_, i) => i).filter((i) => i % 10 === 0 && (i / 10) % topics === 3 && i % 2 === 0).length]);
+    expect(likedBy.body.results).toEqual([
+      Array.from({ length: size }, (_, i) => i).filter((i) => i % 10 === 0 && (i / 10) % topics === 3 && i % 2 === 0).length,
+    ]);
     const bothE = await query('social', ['V', 'p5'], [['bothE'], ['count']]);
     expect(bothE.body.results).toEqual([6]);
 
@@ -285,7 +325,14 @@ describe('reads and queries on a graph of a few thousand elements', () => {
     expect(notSo.body.results).toEqual([topics - 1]);
     const ages = await query('social', ['V'], [['hasLabel', 'person'], ['values', 'age'], ['dedup'], ['count']]);
     expect(ages.body.results).toEqual([50]);
-    const firstThree = await query('social', ['V'], [['hasLabel', 'person'], ['limit', 3]]);
+    const firstThree = await query(
+      'social',
+      ['V'],
+      [
+        ['hasLabel', 'person'],
+        ['limit', 3],
+      ],
+    );
     expect(ids(firstThree.body.results)).toEqual(['p0', 'p1', 'p2']);
     const all = await query('social', ['E'], [['hasLabel', 'follows'], ['count']]);
     expect(all.body.results).toEqual([size * 3]);
@@ -332,7 +379,19 @@ describe('graph components in a flow', () => {
     );
     await upload(p.admin, rev, 'grapher', def);
     const input = (q: unknown) => [{ alias: 'query', value: { type: 'json', json: q } }];
-    const execution = await start(p.admin, rev, 'grapher', input({ start: ['V', 'a'], steps: [['out', 'next'], ['values', 'n']] }), { session_id: session });
+    const execution = await start(
+      p.admin,
+      rev,
+      'grapher',
+      input({
+        start: ['V', 'a'],
+        steps: [
+          ['out', 'next'],
+          ['values', 'n'],
+        ],
+      }),
+      { session_id: session },
+    );
     const ended = await waitForStatus(p.admin, rev, execution.id);
     expect(ended.status, JSON.stringify(ended.error)).toBe('completed');
     const outputs = Object.fromEntries(ended.output_data.map((o: any) => [o.alias, o.value.json]));

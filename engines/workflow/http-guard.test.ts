@@ -41,7 +41,15 @@ let definitions = 0;
 /** Runs start → http.request(url) → end (its status as output) and returns the ended execution. */
 async function request(url: string) {
   const alias = `call-${++definitions}`;
-  await upload(p.admin, rev, alias, definition([comp('s', 'flow.start'), comp('h', 'http.request', { url }), comp('e', 'flow.end')], [flow('s', 'h'), flow('h', 'e'), data('h', 'status', 'e', 'status')]));
+  await upload(
+    p.admin,
+    rev,
+    alias,
+    definition(
+      [comp('s', 'flow.start'), comp('h', 'http.request', { url }), comp('e', 'flow.end')],
+      [flow('s', 'h'), flow('h', 'e'), data('h', 'status', 'e', 'status')],
+    ),
+  );
   return run(p.admin, rev, alias);
 }
 
@@ -64,7 +72,9 @@ describe('http.request against this machine', () => {
 
   it('refuses a loopback address literal, in its IPv4-mapped IPv6 form too, before anything is sent', async () => {
     expect(await expectRefused(`http://127.0.0.1:${port}/literal`, /refused to connect to 127\.0\.0\.1: 127\.0\.0\.1 is a loopback address/)).toEqual([]);
-    expect(await expectRefused(`http://[::ffff:127.0.0.1]:${port}/mapped`, /refused to connect to ::ffff:7f00:1: 127\.0\.0\.1 is a loopback address/)).toEqual([]);
+    expect(await expectRefused(`http://[::ffff:127.0.0.1]:${port}/mapped`, /refused to connect to ::ffff:7f00:1: 127\.0\.0\.1 is a loopback address/)).toEqual(
+      [],
+    );
   });
 
   it('checks every redirect hop: an allowed host redirecting to a loopback literal is refused', async () => {
@@ -115,9 +125,14 @@ describe('the default policy (no allow-list)', () => {
     const before = received.length;
     const dispatcher = guardedDispatcher(closed());
     try {
-      const error = await fetch(`http://localhost:${port}/resolved`, { dispatcher }).then(() => undefined, (e: Error) => e);
+      const error = await fetch(`http://localhost:${port}/resolved`, { dispatcher }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.cause).toBeInstanceOf(BlockedDestinationError);
-      expect((error?.cause as Error).message).toBe('refused to connect to localhost: 127.0.0.1 is a loopback address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS');
+      expect((error?.cause as Error).message).toBe(
+        'refused to connect to localhost: 127.0.0.1 is a loopback address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS',
+      );
     } finally {
       await dispatcher.destroy();
     }
@@ -126,7 +141,10 @@ describe('the default policy (no allow-list)', () => {
 
   it('lets a public address through (checked, not connected), and an allow-listed CIDR opens a private range', async () => {
     expect(await checkDestination(closed(), '93.184.215.14', 443)).toEqual([{ address: '93.184.215.14', family: 4 }]);
-    const opened = { ...p.app, config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({ BLOBHUB_HTTP_ALLOW_HOSTS: '10.20.0.0/16' }).BLOBHUB_HTTP_ALLOW_HOSTS } };
+    const opened = {
+      ...p.app,
+      config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({ BLOBHUB_HTTP_ALLOW_HOSTS: '10.20.0.0/16' }).BLOBHUB_HTTP_ALLOW_HOSTS },
+    };
     expect(await checkDestination(opened, '10.20.3.4', 80)).toEqual([{ address: '10.20.3.4', family: 4 }]);
     await expect(checkDestination(opened, '10.21.0.1', 80)).rejects.toThrow(/private/);
   });

@@ -43,7 +43,8 @@ async function authorizedScope(app: App, req: IncomingMessage, revisionId: strin
   const action = body.command === 'upload_session_file' ? 'write' : 'read';
   const { revision, blob } = await requireRevision(app.db, caller, revisionId, action);
   const engine = engineForBlobType(blob.type);
-  if (engine?.name !== 'workflow_blobhub' || (body.engine && body.engine !== engine.name)) throw badRequest(`${body.command} is a command of the workflow_blobhub engine, on workflow blobs`);
+  if (engine?.name !== 'workflow_blobhub' || (body.engine && body.engine !== engine.name))
+    throw badRequest(`${body.command} is a command of the workflow_blobhub engine, on workflow blobs`);
   await requireSessionIn(app.db, revision.id, body.session_id);
   return { orgId: blob.orgId, blobId: blob.id, revisionId: revision.id, sessionId: body.session_id };
 }

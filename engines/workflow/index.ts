@@ -21,7 +21,15 @@ import { compileDefinition, type DefinitionError } from './validate';
 export const workflowEngine: Engine = {
   name: 'workflow_blobhub',
   blobType: 'workflow',
-  commands: { ...definitionCommands, ...sessionCommands, ...executionCommands, ...threadCommands, ...graphCommands, ...sessionEventCommands, ...sessionFileCommands },
+  commands: {
+    ...definitionCommands,
+    ...sessionCommands,
+    ...executionCommands,
+    ...threadCommands,
+    ...graphCommands,
+    ...sessionEventCommands,
+    ...sessionFileCommands,
+  },
   components: builtinComponents,
   httpRoutes: workflowHttpExtension,
   workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
@@ -40,7 +48,8 @@ export const workflowEngine: Engine = {
       if (compiled.valid) {
         for (const c of Object.values(compiled.plan.components)) {
           const child = c.type === 'flow.subworkflow' ? (c.config as { alias: string }).alias : null;
-          if (child && !aliases.has(child)) errors.push({ component_id: c.id, message: `flow.subworkflow ${c.id} runs definition ${child}, which is not in this revision` });
+          if (child && !aliases.has(child))
+            errors.push({ component_id: c.id, message: `flow.subworkflow ${c.id} runs definition ${child}, which is not in this revision` });
         }
       }
       return errors.map((e) => ({ ...e, definition_alias: row.alias, message: `${row.alias}: ${e.message}` }));
@@ -55,6 +64,11 @@ export const workflowEngine: Engine = {
 
   async contentHash(tx, revision) {
     const rows = await tx.select({ alias: definitions.alias, hash: definitions.contentHash }).from(definitions).where(eq(definitions.revisionId, revision.id));
-    return sha256Hex(rows.map((r) => `${r.alias}\u0000${r.hash}`).sort().join('\n'));
+    return sha256Hex(
+      rows
+        .map((r) => `${r.alias}\u0000${r.hash}`)
+        .sort()
+        .join('\n'),
+    );
   },
 };

@@ -43,7 +43,12 @@ export const component = z.object({
   position: z.object({ x: z.number(), y: z.number() }).optional(),
   config: z.unknown().optional(),
   retry: retryPolicy.optional(),
-  timeout_ms: z.number().int().min(1).max(7 * 86_400_000).optional(),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400_000)
+    .optional(),
 });
 export type Component = z.infer<typeof component>;
 

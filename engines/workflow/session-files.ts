@@ -68,7 +68,8 @@ async function readCapped(body: AsyncIterable<Buffer | string> | Iterable<Buffer
  * session_object_modified event); the bytes it replaces leave the store after the commit.
  */
 export async function uploadSessionFile(app: App, scope: SessionScope, upload: FileUpload, body: AsyncIterable<Buffer | string> | Iterable<Buffer>) {
-  if (!mimeType.test(upload.content_type)) throw new ApiError('bad_request', `content_type ${upload.content_type} is not a media type`, { engineCode: 'unsupported_file_type' });
+  if (!mimeType.test(upload.content_type))
+    throw new ApiError('bad_request', `content_type ${upload.content_type} is not a media type`, { engineCode: 'unsupported_file_type' });
   const bytes = await readCapped(body);
   if (upload.size !== undefined && upload.size !== bytes.length) throw badRequest(`size ${upload.size} does not match the ${bytes.length} bytes sent`);
   const store = storeOf(app);
@@ -77,7 +78,10 @@ export async function uploadSessionFile(app: App, scope: SessionScope, upload: F
   await store.put(storageKey, Readable.from([bytes]), bytes.length);
   const value = { type: 'file', file: { name: upload.name, content_type: upload.content_type, size: bytes.length, sha256 } };
   const replaced = await app.db.transaction(async (tx) => {
-    const [previous] = await tx.select().from(sessionFiles).where(and(eq(sessionFiles.sessionId, scope.sessionId), eq(sessionFiles.alias, upload.alias)));
+    const [previous] = await tx
+      .select()
+      .from(sessionFiles)
+      .where(and(eq(sessionFiles.sessionId, scope.sessionId), eq(sessionFiles.alias, upload.alias)));
     await upsertSessionObject(tx, scope, upload.alias, value);
     await tx
       .insert(sessionFiles)

@@ -35,7 +35,8 @@ export async function upsertSessionObject(db: Db, scope: SessionScope, alias: st
       set: { type, value, updatedAt: now },
     });
   // an envelope replaced by a value of another type takes its items, elements or file row along
-  const ofAlias = <T extends typeof threadItems | typeof graphElements | typeof sessionFiles>(table: T) => and(eq(table.sessionId, scope.sessionId), eq(table.alias, alias));
+  const ofAlias = <T extends typeof threadItems | typeof graphElements | typeof sessionFiles>(table: T) =>
+    and(eq(table.sessionId, scope.sessionId), eq(table.alias, alias));
   if (type !== 'thread') await db.delete(threadItems).where(ofAlias(threadItems));
   if (type !== 'graph') await db.delete(graphElements).where(ofAlias(graphElements));
   if (type !== 'file') await db.delete(sessionFiles).where(ofAlias(sessionFiles));
@@ -80,7 +81,10 @@ export async function listSessionObjects(app: App, sessionId: string, listing: O
  */
 export async function deleteSessionObject(app: App, scope: SessionScope, alias: string): Promise<boolean> {
   const deleted = await app.db.transaction(async (tx) => {
-    const [file] = await tx.select({ storageKey: sessionFiles.storageKey }).from(sessionFiles).where(and(eq(sessionFiles.sessionId, scope.sessionId), eq(sessionFiles.alias, alias)));
+    const [file] = await tx
+      .select({ storageKey: sessionFiles.storageKey })
+      .from(sessionFiles)
+      .where(and(eq(sessionFiles.sessionId, scope.sessionId), eq(sessionFiles.alias, alias)));
     const rows = await tx
       .delete(sessionObjects)
       .where(and(eq(sessionObjects.sessionId, scope.sessionId), eq(sessionObjects.alias, alias)))

@@ -31,11 +31,23 @@ describe('threads', () => {
   it('posts immutable items, gets them back and lists them in both orders with time windows and cursors', async () => {
     const posted: any[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await cmd('post_session_thread_item', { alias: 'chat', content: textBlock(`hello ${i}`), metadata: { n: i }, ...(i > 0 ? { parent_id: posted[0].id } : {}) });
+      const res = await cmd('post_session_thread_item', {
+        alias: 'chat',
+        content: textBlock(`hello ${i}`),
+        metadata: { n: i },
+        ...(i > 0 ? { parent_id: posted[0].id } : {}),
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       posted.push(res.body.item);
     }
-    expect(posted[1]).toMatchObject({ session_id: session, revision_id: rev, alias: 'chat', content: textBlock('hello 1'), parent_id: posted[0].id, metadata: { n: 1 } });
+    expect(posted[1]).toMatchObject({
+      session_id: session,
+      revision_id: rev,
+      alias: 'chat',
+      content: textBlock('hello 1'),
+      parent_id: posted[0].id,
+      metadata: { n: 1 },
+    });
     expect(posted[0].id).toMatch(/^itm_/);
     expect(posted[0].user_id).toMatch(/^usr_/);
 
@@ -115,7 +127,8 @@ describe('thread cursors', () => {
     const times: number[] = seen.map((item: any) => Date.parse(item.created_at));
     expect(times).toEqual([...new Set(times)].sort((a, b) => a - b));
     await Promise.all(Array.from({ length: 10 }, (_, i) => cmd('post_session_thread_item', { alias: 'busy', content: textBlock(`b${i}`) })));
-    const after = (await cmd('list_session_thread_items', { alias: 'busy', ascending: true, created_since: seen[seen.length - 1].created_at, limit: 1000 })).body.items;
+    const after = (await cmd('list_session_thread_items', { alias: 'busy', ascending: true, created_since: seen[seen.length - 1].created_at, limit: 1000 }))
+      .body.items;
     expect(after.map((item: any) => item.content[0].text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `b${i}`));
   });
 });
@@ -134,7 +147,15 @@ describe('session events', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
     const types = new Set(all.map((e) => e.type));
-    for (const t of ['session_object_modified', 'session_object_deleted', 'session_thread_item_posted', 'execution_started', 'execution_ended', 'processor.entered']) expect(types).toContain(t);
+    for (const t of [
+      'session_object_modified',
+      'session_object_deleted',
+      'session_thread_item_posted',
+      'execution_started',
+      'execution_ended',
+      'processor.entered',
+    ])
+      expect(types).toContain(t);
 
     const posted = all.find((e) => e.type === 'session_thread_item_posted');
     expect(posted).toMatchObject({ session_id: session, revision_id: rev, alias: 'chat', attributes: { alias: 'chat' } });
@@ -156,7 +177,11 @@ describe('session events', () => {
     expect(onlyThreads.body.session_events.every((e: any) => e.type === 'session_thread_item_posted')).toBe(true);
     const latest = await cmd('list_session_events', { ascending: false, limit: 1 });
     expect(latest.body.session_events[0].seq).toBe(Math.max(...seqs));
-    const windowed = await cmd('list_session_events', { created_since: Date.parse(all[0].created_at) - 1, created_before: Date.parse(all[all.length - 1].created_at) + 1, limit: 1000 });
+    const windowed = await cmd('list_session_events', {
+      created_since: Date.parse(all[0].created_at) - 1,
+      created_before: Date.parse(all[all.length - 1].created_at) + 1,
+      limit: 1000,
+    });
     expect(windowed.body.session_events.length).toBe(all.length);
 
     const wrongOrder = await cmd('list_session_events', { ascending: false, cursor: (await cmd('list_session_events', { limit: 1 })).body.cursor });
@@ -194,7 +219,9 @@ describe('session files', () => {
       method: 'POST',
       headers: {
         'x-api-key': p.adminKey,
-        ...(init.body ? { 'content-type': 'application/octet-stream', 'x-request-body': JSON.stringify({ command, session_id: session, ...params }) } : { 'content-type': 'application/json' }),
+        ...(init.body
+          ? { 'content-type': 'application/octet-stream', 'x-request-body': JSON.stringify({ command, session_id: session, ...params }) }
+          : { 'content-type': 'application/json' }),
         ...(init.accept ? { accept: 'application/octet-stream' } : {}),
       },
       body: init.body ?? JSON.stringify({ command, session_id: session, ...params }),
@@ -202,15 +229,25 @@ describe('session files', () => {
 
   it('uploads and downloads bytes the way blobhub-worker does, through MinIO', async () => {
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
-    const up = await raw('upload_session_file', { alias: 'report.bin', name: 'report.bin', content_type: 'application/octet-stream', size: bytes.length }, { body: bytes });
+    const up = await raw(
+      'upload_session_file',
+      { alias: 'report.bin', name: 'report.bin', content_type: 'application/octet-stream', size: bytes.length },
+      { body: bytes },
+    );
     const upBody = (await up.json()) as any;
     expect(up.status, JSON.stringify(upBody)).toBe(200);
-    expect(upBody).toMatchObject({ status: 'success', object: { alias: 'report.bin', session_id: session, value: { type: 'file', file: { name: 'report.bin', size: bytes.length } } } });
+    expect(upBody).toMatchObject({
+      status: 'success',
+      object: { alias: 'report.bin', session_id: session, value: { type: 'file', file: { name: 'report.bin', size: bytes.length } } },
+    });
 
     const down = await raw('download_session_file', { alias: 'report.bin' }, { accept: true });
     expect(down.status).toBe(200);
     expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
-    expect(JSON.parse(down.headers.get('x-response-body')!)).toMatchObject({ status: 'success', object: { value: { file: { content_type: 'application/octet-stream' } } } });
+    expect(JSON.parse(down.headers.get('x-response-body')!)).toMatchObject({
+      status: 'success',
+      object: { value: { file: { content_type: 'application/octet-stream' } } },
+    });
 
     const signed = await cmd('download_session_file', { alias: 'report.bin' });
     expect(signed.body.download.url).toContain('X-Amz-Signature');
@@ -225,7 +262,12 @@ describe('session files', () => {
 
   it('replaces a file, takes small files as base64 JSON, and refuses wrong sizes, bad types and unknown files', async () => {
     await raw('upload_session_file', { alias: 'notes.txt', name: 'notes.txt', content_type: 'text/plain' }, { body: Buffer.from('first') });
-    const json = await cmd('upload_session_file', { alias: 'notes.txt', name: 'notes.txt', content_type: 'text/plain', content_base64: Buffer.from('second').toString('base64') });
+    const json = await cmd('upload_session_file', {
+      alias: 'notes.txt',
+      name: 'notes.txt',
+      content_type: 'text/plain',
+      content_base64: Buffer.from('second').toString('base64'),
+    });
     expect(json.status, JSON.stringify(json.body)).toBe(200);
     const down = await raw('download_session_file', { alias: 'notes.txt' }, { accept: true });
     expect(await down.text()).toBe('second');
@@ -246,7 +288,13 @@ describe('session files', () => {
 
   it('takes the bytes out of the store with the session', async () => {
     const other = (await p.admin.data(rev, ENGINE, 'create_session', {})).body.session.id;
-    const upload = await p.admin.data(rev, ENGINE, 'upload_session_file', { session_id: other, alias: 'f', name: 'f.txt', content_type: 'text/plain', content_base64: Buffer.from('bytes').toString('base64') });
+    const upload = await p.admin.data(rev, ENGINE, 'upload_session_file', {
+      session_id: other,
+      alias: 'f',
+      name: 'f.txt',
+      content_type: 'text/plain',
+      content_base64: Buffer.from('bytes').toString('base64'),
+    });
     expect(upload.status).toBe(200);
     const { download } = (await p.admin.data(rev, ENGINE, 'download_session_file', { session_id: other, alias: 'f' })).body;
     expect(await (await fetch(download.url, { headers: download.headers })).text()).toBe('bytes');

@@ -115,7 +115,8 @@ function checkControl(conn: Connection, source: Typed, target: Typed, errors: De
     errors.push({ ...at, component_id: conn.source_id, message: `${source.component.type} ${conn.source_id} has no route ${conn.route}${known}` });
   }
   if (source.component.type === 'flow.end') errors.push({ ...at, component_id: conn.source_id, message: 'flow.end cannot have outgoing control connections' });
-  if (target.component.type === 'flow.start') errors.push({ ...at, component_id: conn.target_id, message: 'flow.start cannot have incoming control connections' });
+  if (target.component.type === 'flow.start')
+    errors.push({ ...at, component_id: conn.target_id, message: 'flow.start cannot have incoming control connections' });
 }
 
 /** Unreachable components, and cycles that no component can leave. */
@@ -138,7 +139,8 @@ function checkGraph(definition: WorkflowDefinition, startId: string, errors: Def
   for (const scc of cycles(out)) {
     const members = new Set(scc);
     const canLeave = scc.some((id) => out.get(id)!.some((t) => !members.has(t)) || routeChoices(byId.get(id)!) > 1);
-    if (!canLeave) errors.push({ component_id: scc[0], message: `the cycle through ${scc.join(' → ')} has no way out (no branch, wait timeout or code route leaves it)` });
+    if (!canLeave)
+      errors.push({ component_id: scc[0], message: `the cycle through ${scc.join(' → ')} has no way out (no branch, wait timeout or code route leaves it)` });
   }
 }
 
@@ -216,7 +218,9 @@ export function definitionHash(definition: unknown): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

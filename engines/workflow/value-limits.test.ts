@@ -46,7 +46,8 @@ describe('value size limits', () => {
 
 describe('large values by reference', () => {
   it('keeps big inputs and outputs out of execution rows, fetched with get_execution_data, and lists stay under 1 MiB', async () => {
-    const code = "set_data_output('length', create_value('integer', get_data_input('input').text.length)); set_data_output('big', create_value('text', 'y'.repeat(600 * 1024)))";
+    const code =
+      "set_data_output('length', create_value('integer', get_data_input('input').text.length)); set_data_output('big', create_value('text', 'y'.repeat(600 * 1024)))";
     // a blob of its own, so that the list holds exactly these executions
     const own = (await newWorkflowBlob(p.admin, 'sizes', 'big-values')).revisionId;
     await upload(p.admin, own, 'big', codeDefinition(code, ['length', 'big']));

@@ -62,7 +62,8 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1
 /** Refuses one value above BLOBHUB_MAX_VALUE_BYTES. `what` names it for the message. */
 export function assertValueSize(app: App, what: string, bytes: number): void {
   const limit = app.config.BLOBHUB_MAX_VALUE_BYTES;
-  if (bytes > limit) throw new ComponentError(`${what} is ${mib(bytes)}, above the limit of ${mib(limit)} per value (BLOBHUB_MAX_VALUE_BYTES)`, 'value_too_large');
+  if (bytes > limit)
+    throw new ComponentError(`${what} is ${mib(bytes)}, above the limit of ${mib(limit)} per value (BLOBHUB_MAX_VALUE_BYTES)`, 'value_too_large');
 }
 
 /**
@@ -85,7 +86,10 @@ export async function storeData(app: App, executionId: string, id: string, value
       .where(eq(executionData.executionId, executionId));
     const limit = app.config.BLOBHUB_MAX_EXECUTION_DATA_BYTES;
     if (Number(total) + bytes > limit) {
-      throw new ComponentError(`the execution's values would reach ${mib(Number(total) + bytes)}, above the limit of ${mib(limit)} per execution (BLOBHUB_MAX_EXECUTION_DATA_BYTES)`, 'value_too_large');
+      throw new ComponentError(
+        `the execution's values would reach ${mib(Number(total) + bytes)}, above the limit of ${mib(limit)} per execution (BLOBHUB_MAX_EXECUTION_DATA_BYTES)`,
+        'value_too_large',
+      );
     }
     let storageKey: string | null = null;
     if (bytes > BLOBSTORE_VALUE_BYTES && app.blobStore) {
@@ -111,7 +115,9 @@ export async function toRef(app: App, executionId: string, id: string, value: Va
 }
 
 export async function resolveRefs(app: App, values: Record<string, ValueRef>): Promise<Record<string, ValueObject>> {
-  const refs = Object.values(values).filter(isRef).map((v) => v.$ref);
+  const refs = Object.values(values)
+    .filter(isRef)
+    .map((v) => v.$ref);
   const rows = refs.length ? await app.db.select().from(executionData).where(inArray(executionData.id, refs)) : [];
   const byId = new Map(await Promise.all(rows.map(async (r) => [r.id, (await storedValue(app, r)) as ValueObject] as const)));
   return Object.fromEntries(
@@ -170,4 +176,3 @@ export async function toDataEntries(
 }
 
 /** The values of stored entries as refs (what the interpreter passes around). */
-

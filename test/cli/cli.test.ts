@@ -140,7 +140,12 @@ describe('workflow blobs', () => {
   it('follows a live execution until it ends, then lists the same events', async () => {
     // The execution waits for a signal, so it is surely still running while the follower starts.
     const gated = definition(
-      [comp('s', 'flow.start'), comp('w', 'flow.wait', { signal: 'go', timeout_seconds: 600 }), comp('c', 'logic.code', { language: 'javascript', code: fibonacciCode }), comp('e', 'flow.end')],
+      [
+        comp('s', 'flow.start'),
+        comp('w', 'flow.wait', { signal: 'go', timeout_seconds: 600 }),
+        comp('c', 'logic.code', { language: 'javascript', code: fibonacciCode }),
+        comp('e', 'flow.end'),
+      ],
       [flow('s', 'w'), flow('w', 'c'), flow('c', 'e'), data('s', 'n', 'c'), data('c', 'result', 'e')],
     );
     const file = path.join(dir, 'gated.json');
@@ -179,7 +184,9 @@ describe('workflow blobs', () => {
     await follower.waitForLines(2);
     follower.kill();
     await follower.exited;
-    expect(follower.lines).toEqual([first.id, second.id].map((id) => expect.stringMatching(new RegExp(`${id}\\s+execution_ended\\s+\\{"status":"succeeded"\\}$`))));
+    expect(follower.lines).toEqual(
+      [first.id, second.id].map((id) => expect.stringMatching(new RegExp(`${id}\\s+execution_ended\\s+\\{"status":"succeeded"\\}$`))),
+    );
   });
 });
 
@@ -208,8 +215,19 @@ describe('schedules', () => {
   it('creates, lists, pauses and unpauses a schedule that runs a workflow', async () => {
     await json('blobs', 'create', 'acme/cron', '--type', 'scheduler');
     const { schedule } = await json(
-      'schedules', 'create', 'acme/cron', '--target', 'acme/flows', '--workflow', 'fibonacci',
-      '--cron', '0 9 ? * MON-FRI *', '--timezone', 'Europe/Berlin', '--input', 'n=5',
+      'schedules',
+      'create',
+      'acme/cron',
+      '--target',
+      'acme/flows',
+      '--workflow',
+      'fibonacci',
+      '--cron',
+      '0 9 ? * MON-FRI *',
+      '--timezone',
+      'Europe/Berlin',
+      '--input',
+      'n=5',
     );
     expect(schedule).toMatchObject({ state: 'active', repeat: 'recurring_cron', timezone: 'Europe/Berlin' });
     expect(schedule.invocation_target).toMatchObject({ workflow_alias: 'fibonacci', input_data: [{ alias: 'n', value: { type: 'integer', integer: 5 } }] });
@@ -251,7 +269,9 @@ describe('exit codes', () => {
     expect((await cli('blobs', 'create', 'acme/x', '--type', 'spreadsheet')).code).toBe(2);
     expect((await cli('run', 'acme/flows', 'fibonacci', '--input', 'n:integer=1.5')).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
-    expect((await cli('schedules', 'create', 'acme/cron', '--target', 'acme/flows', '--workflow', 'fibonacci')).stderr).toContain('exactly one of --cron and --at');
+    expect((await cli('schedules', 'create', 'acme/cron', '--target', 'acme/flows', '--workflow', 'fibonacci')).stderr).toContain(
+      'exactly one of --cron and --at',
+    );
 
     const conflict = await cli('orgs', 'create', 'acme');
     expect(conflict.code).toBe(3);
@@ -266,7 +286,15 @@ describe('exit codes', () => {
     expect((await cli('run', 'acme/flows', 'no-such-definition')).code).toBe(4);
 
     const failing = path.join(dir, 'failing.json');
-    writeFileSync(failing, JSON.stringify(definition([comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: "throw new Error('boom')" }), comp('e', 'flow.end')], [flow('s', 'c'), flow('c', 'e')])));
+    writeFileSync(
+      failing,
+      JSON.stringify(
+        definition(
+          [comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: "throw new Error('boom')" }), comp('e', 'flow.end')],
+          [flow('s', 'c'), flow('c', 'e')],
+        ),
+      ),
+    );
     await json('definitions', 'push', 'acme/flows', failing);
     const failed = await cli('run', 'acme/flows', 'failing');
     expect(failed.code).toBe(6);

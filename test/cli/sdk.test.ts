@@ -57,7 +57,10 @@ it('streams session events across a dropped connection with no gap and no duplic
   const proxy = await startTcpProxy(Number(new URL(p.url).port));
   const viaProxy = new BlobHub({ url: `${proxy.url}/v1`, apiKey: p.adminKey });
   const reconnects: number[] = [];
-  const stream = viaProxy.events({ scope: 'revision', scope_id: revisionId, target: 'session', target_id: session.id }, { onReconnect: (n) => reconnects.push(n) });
+  const stream = viaProxy.events(
+    { scope: 'revision', scope_id: revisionId, target: 'session', target_id: session.id },
+    { onReconnect: (n) => reconnects.push(n) },
+  );
 
   const received: BlobHubEvent[] = [];
   // Read by hand: a for-await loop that breaks would close the stream.
@@ -84,7 +87,9 @@ it('streams session events across a dropped connection with no gap and no duplic
   const stored = (await hub.command(revisionId, 'workflow_blobhub', 'list_executions', { session_id: session.id })).executions as { id: string }[];
   const storedEvents: BlobHubEvent[] = [];
   for (const execution of stored.reverse()) {
-    storedEvents.push(...((await hub.command(revisionId, 'workflow_blobhub', 'list_execution_events', { execution_id: execution.id, limit: 1000 })).events as BlobHubEvent[]));
+    storedEvents.push(
+      ...((await hub.command(revisionId, 'workflow_blobhub', 'list_execution_events', { execution_id: execution.id, limit: 1000 })).events as BlobHubEvent[]),
+    );
   }
   expect(received.map((e) => e.seq)).toEqual(storedEvents.map((e) => e.seq));
 });

@@ -46,7 +46,12 @@ beforeAll(async () => {
   expect((await p.admin.post('/orgs', { name: ORG })).status).toBe(200);
   const flows = await blob('flows', 'blobhub.compute.workflow');
   await upload(p.admin, flows, 'fibonacci', fibonacciDefinition());
-  await upload(p.admin, flows, 'slow', definition([comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds: 600 }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]));
+  await upload(
+    p.admin,
+    flows,
+    'slow',
+    definition([comp('s', 'flow.start'), comp('w', 'flow.delay', { seconds: 600 }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]),
+  );
   await blob('drafts', 'workflow');
   await blob('public-notes', 'workflow', 'public');
   await blob('cli-flows', 'workflow');
@@ -68,12 +73,19 @@ interface CheckResult {
 
 /** Runs a Python check script of test/compat with the clients' interpreter; its results, one per check. */
 async function pythonChecks(script: string, args: string[], env: Record<string, string>): Promise<CheckResult[]> {
-  const { stdout } = await run(path.join(clients, 'python'), [path.join(repoRoot, 'test', 'compat', script), ...args], { env: { ...env, COMPAT_ORG: ORG }, timeout: 300_000 });
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as CheckResult);
+  const { stdout } = await run(path.join(clients, 'python'), [path.join(repoRoot, 'test', 'compat', script), ...args], {
+    env: { ...env, COMPAT_ORG: ORG },
+    timeout: 300_000,
+  });
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CheckResult);
 }
 
 /** Runs one group of sdk_checks.py. */
-const sdkChecks = (group: string, env: Record<string, string>) => pythonChecks('sdk_checks.py', [group], { ...env, COMPAT_MODEL_FILE: path.join(work, 'add.onnx') });
+const sdkChecks = (group: string, env: Record<string, string>) =>
+  pythonChecks('sdk_checks.py', [group], { ...env, COMPAT_MODEL_FILE: path.join(work, 'add.onnx') });
 
 function expectAllPassed(results: CheckResult[]) {
   const failed = results.filter((r) => !r.ok);
@@ -93,11 +105,14 @@ describe('the blobhub SDK 0.3.0', () => {
   }, 120_000);
 });
 
-
 /** A definition the CLI can run: `workflow execute` takes no inputs. */
 const constantDefinition = () =>
   definition(
-    [comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: "set_data_output('result', create_value('integer', 55));" }), comp('e', 'flow.end')],
+    [
+      comp('s', 'flow.start'),
+      comp('c', 'logic.code', { language: 'javascript', code: "set_data_output('result', create_value('integer', 55));" }),
+      comp('e', 'flow.end'),
+    ],
     [flow('s', 'c'), flow('c', 'e'), { id: 'd', source_id: 'c', target_id: 'e', source_port: 'result', target_port: 'result' }],
   );
 
@@ -119,7 +134,13 @@ describe('the blobhub CLI 0.6.0', () => {
     writeFileSync(path.join(work, 'constant.json'), JSON.stringify(constantDefinition(), null, 2));
     writeFileSync(
       workflowManifest(),
-      stringify({ type: 'workflow_blob_deployment', version: '1.0', blob: `${ORG}/cli-flows`, revision: 'default', definitions: [{ alias: 'constant', source: 'constant.json' }] }),
+      stringify({
+        type: 'workflow_blob_deployment',
+        version: '1.0',
+        blob: `${ORG}/cli-flows`,
+        revision: 'default',
+        definitions: [{ alias: 'constant', source: 'constant.json' }],
+      }),
     );
   });
 
@@ -131,7 +152,11 @@ describe('the blobhub CLI 0.6.0', () => {
       COMPAT_KEY: p.adminKey,
     });
     expect(login).toMatchObject({ profile: 'local', user: { email: p.env.BLOBHUB_ADMIN_EMAIL } });
-    expect(await cli(['whoami'], { PATH: byEnv.PATH, HOME: home })).toMatchObject({ profile: 'local', scope: 'full', user: { email: p.env.BLOBHUB_ADMIN_EMAIL } });
+    expect(await cli(['whoami'], { PATH: byEnv.PATH, HOME: home })).toMatchObject({
+      profile: 'local',
+      scope: 'full',
+      user: { email: p.env.BLOBHUB_ADMIN_EMAIL },
+    });
     expect(await cli(['whoami'])).toMatchObject({ url: `${p.url}/v1`, scope: 'full' });
   });
 
@@ -188,7 +213,11 @@ describe('the blobhub CLI 0.6.0', () => {
             timezone: 'Europe/Berlin',
             enabled: true,
             invocation_target_type: 'workflow',
-            invocation_target: { target: { org: ORG, blob: 'cli-flows', revision: 'default', session: 'nightly-runs' }, workflow: { definition: 'constant' }, input_data: [] },
+            invocation_target: {
+              target: { org: ORG, blob: 'cli-flows', revision: 'default', session: 'nightly-runs' },
+              workflow: { definition: 'constant' },
+              input_data: [],
+            },
           },
         ],
       }),

@@ -34,36 +34,127 @@ type CallerName = (typeof callerNames)[number];
 
 // Per caller: [read, write, admin] on the own org's private blob | another org's private blob | a public blob.
 const blobMatrix: Record<CallerName, [Status[], Status[], Status[]]> = {
-  anonymous: [[404, 401, 401], [404, 401, 401], [200, 401, 401]],
-  'no role': [[404, 404, 404], [404, 404, 404], [200, 403, 403]],
-  'org read': [[200, 403, 403], [404, 404, 404], [200, 403, 403]],
-  'org write': [[200, 200, 403], [404, 404, 404], [200, 403, 403]],
-  'org admin': [[200, 200, 200], [404, 404, 404], [200, 403, 403]],
-  'instance admin': [[200, 200, 200], [200, 200, 200], [200, 200, 200]],
-  'blob write member': [[200, 200, 403], [404, 404, 404], [200, 403, 403]],
-  'org key read': [[200, 403, 403], [404, 404, 404], [200, 403, 403]],
-  'org key write': [[200, 200, 403], [404, 404, 404], [200, 403, 403]],
-  'blob key write (other blob)': [[404, 404, 404], [404, 404, 404], [200, 403, 403]],
-  'personal key write': [[200, 200, 403], [404, 404, 404], [200, 403, 403]],
-  'revoked key': [[401, 401, 401], [401, 401, 401], [401, 401, 401]],
-  'expired token': [[401, 401, 401], [401, 401, 401], [401, 401, 401]],
+  anonymous: [
+    [404, 401, 401],
+    [404, 401, 401],
+    [200, 401, 401],
+  ],
+  'no role': [
+    [404, 404, 404],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'org read': [
+    [200, 403, 403],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'org write': [
+    [200, 200, 403],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'org admin': [
+    [200, 200, 200],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'instance admin': [
+    [200, 200, 200],
+    [200, 200, 200],
+    [200, 200, 200],
+  ],
+  'blob write member': [
+    [200, 200, 403],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'org key read': [
+    [200, 403, 403],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'org key write': [
+    [200, 200, 403],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'blob key write (other blob)': [
+    [404, 404, 404],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'personal key write': [
+    [200, 200, 403],
+    [404, 404, 404],
+    [200, 403, 403],
+  ],
+  'revoked key': [
+    [401, 401, 401],
+    [401, 401, 401],
+    [401, 401, 401],
+  ],
+  'expired token': [
+    [401, 401, 401],
+    [401, 401, 401],
+    [401, 401, 401],
+  ],
 };
 
 // Per caller: [read, write, admin] on the own org | another org.
 const orgMatrix: Record<CallerName, [Status[], Status[]]> = {
-  anonymous: [[401, 401, 401], [401, 401, 401]],
-  'no role': [[404, 404, 404], [404, 404, 404]],
-  'org read': [[200, 403, 403], [404, 404, 404]],
-  'org write': [[200, 200, 403], [404, 404, 404]],
-  'org admin': [[200, 200, 200], [404, 404, 404]],
-  'instance admin': [[200, 200, 200], [200, 200, 200]],
-  'blob write member': [[404, 404, 404], [404, 404, 404]],
-  'org key read': [[200, 403, 403], [404, 404, 404]],
-  'org key write': [[200, 200, 403], [404, 404, 404]],
-  'blob key write (other blob)': [[404, 404, 404], [404, 404, 404]],
-  'personal key write': [[200, 200, 403], [404, 404, 404]],
-  'revoked key': [[401, 401, 401], [401, 401, 401]],
-  'expired token': [[401, 401, 401], [401, 401, 401]],
+  anonymous: [
+    [401, 401, 401],
+    [401, 401, 401],
+  ],
+  'no role': [
+    [404, 404, 404],
+    [404, 404, 404],
+  ],
+  'org read': [
+    [200, 403, 403],
+    [404, 404, 404],
+  ],
+  'org write': [
+    [200, 200, 403],
+    [404, 404, 404],
+  ],
+  'org admin': [
+    [200, 200, 200],
+    [404, 404, 404],
+  ],
+  'instance admin': [
+    [200, 200, 200],
+    [200, 200, 200],
+  ],
+  'blob write member': [
+    [404, 404, 404],
+    [404, 404, 404],
+  ],
+  'org key read': [
+    [200, 403, 403],
+    [404, 404, 404],
+  ],
+  'org key write': [
+    [200, 200, 403],
+    [404, 404, 404],
+  ],
+  'blob key write (other blob)': [
+    [404, 404, 404],
+    [404, 404, 404],
+  ],
+  'personal key write': [
+    [200, 200, 403],
+    [404, 404, 404],
+  ],
+  'revoked key': [
+    [401, 401, 401],
+    [401, 401, 401],
+  ],
+  'expired token': [
+    [401, 401, 401],
+    [401, 401, 401],
+  ],
 };
 
 /** Which blobs each caller sees in the blob lists of both orgs (X, Y: own org private; P: other org private; Q: public). */
@@ -186,7 +277,9 @@ describe('list endpoints never leak private blobs', () => {
     const lists = await Promise.all(['alpha', 'beta'].map((org) => callers[caller].get(`/orgs/${org}/blobs?type=workflow`)));
     if (expected === 401) return expect(lists.map((l) => l.status)).toEqual([401, 401]);
     const seen = lists.flatMap((l) => l.body.blobs.map((b: { id: string }) => b.id));
-    const names = Object.entries(blobs).filter(([, id]) => seen.includes(id)).map(([name]) => name);
+    const names = Object.entries(blobs)
+      .filter(([, id]) => seen.includes(id))
+      .map(([name]) => name);
     expect(names.sort()).toEqual([...expected].sort());
     expect(seen).toHaveLength(expected.length);
   });

@@ -9,7 +9,6 @@ import { ENGINE, comp, definition, fibonacciDefinition, flow } from '../../engin
 import { expectError, startWithOwnedBlob, type TestUser } from '../support/people';
 import type { TestPlatform } from '../support/platform';
 
-
 let p: TestPlatform;
 let owner: TestUser;
 let orgId: string;
@@ -25,14 +24,27 @@ afterAll(() => p?.close());
 async function coreRows() {
   const db = p.app.db;
   const tables = [
-    schema.users, schema.authTokens, schema.orgs, schema.members, schema.apiKeys, schema.credentials,
-    schema.blobs, schema.revisions, schema.metadata, schema.operations, schema.events,
+    schema.users,
+    schema.authTokens,
+    schema.orgs,
+    schema.members,
+    schema.apiKeys,
+    schema.credentials,
+    schema.blobs,
+    schema.revisions,
+    schema.metadata,
+    schema.operations,
+    schema.events,
   ];
   return Promise.all(tables.map((t) => db.select().from(t)));
 }
 
 async function rawRequest(method: string, path: string, body: string | Buffer, contentType = 'application/json'): Promise<ApiResponse> {
-  const res = await fetch(`${p.url}/v1${path}`, { method, headers: { 'content-type': contentType, authorization: owner.client.auth.token ? `Bearer ${owner.client.auth.token}` : '' }, body });
+  const res = await fetch(`${p.url}/v1${path}`, {
+    method,
+    headers: { 'content-type': contentType, authorization: owner.client.auth.token ? `Bearer ${owner.client.auth.token}` : '' },
+    body,
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
@@ -41,7 +53,12 @@ describe('bad input', () => {
   const cases: { name: string; send: () => Promise<ApiResponse>; status: number; code: string }[] = [
     { name: 'malformed JSON', send: () => rawRequest('POST', '/orgs', '{"name": "x",'), status: 400, code: 'bad_request' },
     { name: 'a JSON body that is not an object', send: () => rawRequest('POST', '/orgs', '"acme"'), status: 400, code: 'bad_request' },
-    { name: 'a JSON string as the body of a PATCH whose fields are all optional', send: () => rawRequest('PATCH', `/blobs/${blobId}`, '"\\u0003"'), status: 400, code: 'bad_request' },
+    {
+      name: 'a JSON string as the body of a PATCH whose fields are all optional',
+      send: () => rawRequest('PATCH', `/blobs/${blobId}`, '"\\u0003"'),
+      status: 400,
+      code: 'bad_request',
+    },
     { name: 'a JSON array as a body', send: () => rawRequest('PATCH', `/orgs/${orgId}`, '[{"description": "x"}]'), status: 400, code: 'bad_request' },
     { name: 'a wrong type', send: () => owner.client.post('/orgs', { name: 42 }), status: 400, code: 'bad_request' },
     { name: 'a missing field', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'no-type' }), status: 400, code: 'bad_request' },
@@ -49,43 +66,139 @@ describe('bad input', () => {
     { name: 'an unknown visibility', send: () => owner.client.patch(`/blobs/${blobId}`, { visibility: 'secret' }), status: 400, code: 'bad_request' },
     { name: 'an invalid org slug', send: () => owner.client.post('/orgs', { name: 'Not A Slug' }), status: 400, code: 'bad_request' },
     { name: 'a slug that is too long', send: () => owner.client.post('/orgs', { name: 'a'.repeat(64) }), status: 400, code: 'bad_request' },
-    { name: 'an invalid blob slug', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: '-dash', type: 'workflow' }), status: 400, code: 'bad_request' },
+    {
+      name: 'an invalid blob slug',
+      send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: '-dash', type: 'workflow' }),
+      status: 400,
+      code: 'bad_request',
+    },
     { name: 'an org id where a blob id belongs', send: () => owner.client.get(`/blobs/${orgId}`), status: 400, code: 'bad_request' },
     { name: 'a blob id where a revision id belongs', send: () => owner.client.post(`/revisions/${blobId}/commit`), status: 400, code: 'bad_request' },
-    { name: 'a revision id as from_revision_id of the wrong kind', send: () => owner.client.post(`/blobs/${blobId}/revisions`, { from_revision_id: blobId }), status: 400, code: 'bad_request' },
+    {
+      name: 'a revision id as from_revision_id of the wrong kind',
+      send: () => owner.client.post(`/blobs/${blobId}/revisions`, { from_revision_id: blobId }),
+      status: 400,
+      code: 'bad_request',
+    },
     { name: 'a list limit above 100', send: () => owner.client.get(`/orgs/${orgId}/blobs?limit=101`), status: 400, code: 'bad_request' },
     { name: 'an unknown engine', send: () => owner.client.data(revisionId, 'nope', 'x'), status: 400, code: 'bad_request' },
     { name: 'an unknown command', send: () => owner.client.data(revisionId, ENGINE, 'nope'), status: 400, code: 'bad_request' },
-    { name: 'bad command parameters', send: () => owner.client.data(revisionId, ENGINE, 'get_execution', { execution_id: 5 }), status: 400, code: 'bad_request' },
-    { name: 'a changing command sent to /data/query', send: () => owner.client.post(`/revisions/${revisionId}/data/query`, { engine: ENGINE, command: 'upload_definition', alias: 'x', definition: fibonacciDefinition() }), status: 400, code: 'bad_request' },
-    { name: 'a body over 1 MiB', send: () => rawRequest('POST', '/orgs', JSON.stringify({ name: 'big', description: 'x'.repeat(1024 * 1024) })), status: 413, code: 'payload_too_large' },
+    {
+      name: 'bad command parameters',
+      send: () => owner.client.data(revisionId, ENGINE, 'get_execution', { execution_id: 5 }),
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'a changing command sent to /data/query',
+      send: () =>
+        owner.client.post(`/revisions/${revisionId}/data/query`, {
+          engine: ENGINE,
+          command: 'upload_definition',
+          alias: 'x',
+          definition: fibonacciDefinition(),
+        }),
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'a body over 1 MiB',
+      send: () => rawRequest('POST', '/orgs', JSON.stringify({ name: 'big', description: 'x'.repeat(1024 * 1024) })),
+      status: 413,
+      code: 'payload_too_large',
+    },
     { name: 'a body that is not JSON', send: () => rawRequest('POST', '/orgs', 'name=x', 'text/plain'), status: 415, code: 'unsupported_media_type' },
     { name: 'an unknown route', send: () => owner.client.get('/nothing/here'), status: 404, code: 'not_found' },
     { name: 'a duplicate org name', send: () => owner.client.post('/orgs', { name: 'shop' }), status: 409, code: 'conflict' },
-    { name: 'a duplicate blob name', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'notes', type: 'workflow' }), status: 409, code: 'conflict' },
+    {
+      name: 'a duplicate blob name',
+      send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'notes', type: 'workflow' }),
+      status: 409,
+      code: 'conflict',
+    },
     { name: 'a second open draft', send: () => owner.client.post(`/blobs/${blobId}/revisions`, {}), status: 409, code: 'conflict' },
     { name: 'a snapshot of a draft', send: () => owner.client.post(`/revisions/${revisionId}/snapshot`), status: 409, code: 'conflict' },
     { name: 'removing the last org admin', send: () => owner.client.delete(`/orgs/${orgId}/members/${owner.id}`), status: 409, code: 'conflict' },
     // Text PostgreSQL cannot store, and cursors the server never gave out (found by a fuzzer).
     { name: 'U+0000 in a string', send: () => owner.client.post('/orgs', { name: 'nul', description: 'a\u0000b' }), status: 400, code: 'bad_request' },
-    { name: 'an unpaired surrogate in a string', send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'lone', type: 'workflow', description: 'x\ud800y' }), status: 400, code: 'bad_request' },
-    { name: 'U+0000 in an object key of a JSON value', send: () => owner.client.put(`/blobs/${blobId}/metadata/k`, { value: { 'a\u0000': 1 } }), status: 400, code: 'bad_request' },
-    { name: 'U+0000 in an engine command parameter', send: () => owner.client.data(revisionId, ENGINE, 'create_session', { name: 'a\u0000' }), status: 400, code: 'bad_request' },
+    {
+      name: 'an unpaired surrogate in a string',
+      send: () => owner.client.post(`/orgs/${orgId}/blobs`, { name: 'lone', type: 'workflow', description: 'x\ud800y' }),
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'U+0000 in an object key of a JSON value',
+      send: () => owner.client.put(`/blobs/${blobId}/metadata/k`, { value: { 'a\u0000': 1 } }),
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'U+0000 in an engine command parameter',
+      send: () => owner.client.data(revisionId, ENGINE, 'create_session', { name: 'a\u0000' }),
+      status: 400,
+      code: 'bad_request',
+    },
     { name: 'a malformed cursor', send: () => owner.client.get('/orgs?limit=34&cursor=%0B%C2%8E9'), status: 400, code: 'invalid_cursor' },
-    { name: 'a cursor that decodes to no id', send: () => owner.client.get(`/orgs/${orgId}/blobs?cursor=${Buffer.from("x' or 1=1").toString('base64url')}`), status: 400, code: 'invalid_cursor' },
-    { name: 'a revision cursor that is not a number', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${Buffer.from('blb_x').toString('base64url')}`), status: 400, code: 'invalid_cursor' },
-    { name: 'a number cursor beyond PostgreSQL integers (was a 500)', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=180044160831103`), status: 400, code: 'invalid_cursor' },
-    { name: 'a cursor of the wrong form for a numbered list', send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${orgId}`), status: 400, code: 'invalid_cursor' },
+    {
+      name: 'a cursor that decodes to no id',
+      send: () => owner.client.get(`/orgs/${orgId}/blobs?cursor=${Buffer.from("x' or 1=1").toString('base64url')}`),
+      status: 400,
+      code: 'invalid_cursor',
+    },
+    {
+      name: 'a revision cursor that is not a number',
+      send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${Buffer.from('blb_x').toString('base64url')}`),
+      status: 400,
+      code: 'invalid_cursor',
+    },
+    {
+      name: 'a number cursor beyond PostgreSQL integers (was a 500)',
+      send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=180044160831103`),
+      status: 400,
+      code: 'invalid_cursor',
+    },
+    {
+      name: 'a cursor of the wrong form for a numbered list',
+      send: () => owner.client.get(`/blobs/${blobId}/revisions?cursor=${orgId}`),
+      status: 400,
+      code: 'invalid_cursor',
+    },
     // Credentials: an invalid one in any header is refused, even next to a valid one.
-    { name: 'a valid token next to a bogus X-API-Key', send: () => owner.client.request('POST', '/orgs', { name: 'two-creds' }, { 'x-api-key': 'bhk_bogus' }), status: 401, code: 'unauthenticated' },
-    { name: 'a valid API key next to a bogus bearer token', send: () => p.admin.request('POST', '/orgs', { name: 'two-creds' }, { authorization: 'Bearer not-a-token' }), status: 401, code: 'unauthenticated' },
-    { name: 'an Authorization header of another scheme', send: () => p.admin.request('POST', '/orgs', { name: 'basic' }, { authorization: 'Basic YTpi' }), status: 401, code: 'unauthenticated' },
+    {
+      name: 'a valid token next to a bogus X-API-Key',
+      send: () => owner.client.request('POST', '/orgs', { name: 'two-creds' }, { 'x-api-key': 'bhk_bogus' }),
+      status: 401,
+      code: 'unauthenticated',
+    },
+    {
+      name: 'a valid API key next to a bogus bearer token',
+      send: () => p.admin.request('POST', '/orgs', { name: 'two-creds' }, { authorization: 'Bearer not-a-token' }),
+      status: 401,
+      code: 'unauthenticated',
+    },
+    {
+      name: 'an Authorization header of another scheme',
+      send: () => p.admin.request('POST', '/orgs', { name: 'basic' }, { authorization: 'Basic YTpi' }),
+      status: 401,
+      code: 'unauthenticated',
+    },
     { name: 'no credential on a route that needs one', send: () => p.anonymous.post('/orgs', { name: 'anon' }), status: 401, code: 'unauthenticated' },
-    { name: 'a public read with a bogus credential', send: () => p.anonymous.request('GET', `/blobs/${blobId}`, undefined, { 'x-api-key': 'bhk_bogus' }), status: 401, code: 'unauthenticated' },
+    {
+      name: 'a public read with a bogus credential',
+      send: () => p.anonymous.request('GET', `/blobs/${blobId}`, undefined, { 'x-api-key': 'bhk_bogus' }),
+      status: 401,
+      code: 'unauthenticated',
+    },
     // A target id of another kind than its target names nothing there (the document allows any id or name).
     { name: 'a name where a blob id belongs under /blobs/…/members', send: () => owner.client.get('/blobs/notes/members'), status: 404, code: 'not_found' },
     { name: 'an org id as a revision target', send: () => owner.client.put(`/revisions/${orgId}/metadata/k`, { value: 1 }), status: 404, code: 'not_found' },
-    { name: 'demoting the last org admin', send: () => owner.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'read' }), status: 409, code: 'conflict' },
+    {
+      name: 'demoting the last org admin',
+      send: () => owner.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'read' }),
+      status: 409,
+      code: 'conflict',
+    },
   ];
 
   it.each(cases)('answers $name with $status $code and changes nothing', async ({ send, status, code }) => {
@@ -104,7 +217,10 @@ describe('bad input', () => {
 
   it('accepts a POST without a body and without a content type', async () => {
     const blob = (await owner.client.post(`/orgs/${orgId}/blobs`, { name: 'bodiless', type: 'workflow' })).body;
-    const res = await fetch(`${p.url}/v1/revisions/${blob.revision.id}/commit`, { method: 'POST', headers: { authorization: `Bearer ${owner.client.auth.token}` } });
+    const res = await fetch(`${p.url}/v1/revisions/${blob.revision.id}/commit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner.client.auth.token}` },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { revision: { phase: string } }).revision.phase).toBe('commit');
   });
@@ -122,7 +238,11 @@ describe('bad input', () => {
   });
 
   it('answers a method a route does not declare with 405 and the methods it does', async () => {
-    for (const [method, path, allow] of [['PUT', '/orgs', 'GET, POST'], ['POST', `/blobs/${blobId}`, 'DELETE, GET, PATCH'], ['DELETE', '/users/me', 'GET']]) {
+    for (const [method, path, allow] of [
+      ['PUT', '/orgs', 'GET, POST'],
+      ['POST', `/blobs/${blobId}`, 'DELETE, GET, PATCH'],
+      ['DELETE', '/users/me', 'GET'],
+    ]) {
       const before = await coreRows();
       const res = await owner.client.request(method, path);
       expectError(res, 405, 'method_not_allowed');
@@ -151,7 +271,10 @@ describe('bad input', () => {
 
 describe('revision lifecycle invariants', () => {
   // Real content: workflow definitions, the workflow engine's part of a revision.
-  const callsHelper = definition([comp('s', 'flow.start'), comp('sub', 'flow.subworkflow', { alias: 'helper' }), comp('e', 'flow.end')], [flow('s', 'sub'), flow('sub', 'e')]);
+  const callsHelper = definition(
+    [comp('s', 'flow.start'), comp('sub', 'flow.subworkflow', { alias: 'helper' }), comp('e', 'flow.end')],
+    [flow('s', 'sub'), flow('sub', 'e')],
+  );
   const defineOn = (revision: string, alias: string, def: unknown = fibonacciDefinition()) =>
     owner.client.data(revision, ENGINE, 'upload_definition', { alias, definition: def });
   const aliasesOf = async (revision: string) =>

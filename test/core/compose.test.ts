@@ -45,7 +45,13 @@ describe('docker-compose.yml', () => {
 
   it('keeps every stateful service on a named volume', () => {
     const volumeOf = (name: string) => services[name].volumes?.find((v) => v.type === 'volume')?.source;
-    expect(['postgres', 'temporal', 'minio', 'api', 'worker'].map(volumeOf)).toEqual(['postgres-data', 'temporal-config', 'minio-data', 'blobhub-data', 'blobhub-data']);
+    expect(['postgres', 'temporal', 'minio', 'api', 'worker'].map(volumeOf)).toEqual([
+      'postgres-data',
+      'temporal-config',
+      'minio-data',
+      'blobhub-data',
+      'blobhub-data',
+    ]);
     expect(Object.keys(volumes).sort()).toEqual(['blobhub-data', 'minio-data', 'postgres-data', 'temporal-config']);
   });
 

@@ -33,7 +33,16 @@ interface DevProcess {
 function spawnDev(env: Record<string, string>, dir = dataDir): DevProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/dev/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, BLOBHUB_DATA_DIR: dir, BLOBHUB_DATABASE_URL: '', BLOBHUB_TEMPORAL_ADDRESS: '', BLOBHUB_HTTP_PORT: '', BLOBHUB_TEMPORAL_UI_PORT: '', BLOBHUB_ADMIN_PASSWORD: '', ...env },
+    env: {
+      ...process.env,
+      BLOBHUB_DATA_DIR: dir,
+      BLOBHUB_DATABASE_URL: '',
+      BLOBHUB_TEMPORAL_ADDRESS: '',
+      BLOBHUB_HTTP_PORT: '',
+      BLOBHUB_TEMPORAL_UI_PORT: '',
+      BLOBHUB_ADMIN_PASSWORD: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

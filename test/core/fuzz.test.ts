@@ -35,33 +35,46 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-it('survives schemathesis: no server error, no undocumented status or body, no valid request refused', async () => {
-  const args = [
-    '--config-file', path.join(root, 'test/core/schemathesis.toml'),
-    'run', `${p.url}/v1/openapi.json`,
-    // Both credentials, both valid (an invalid one in either header is a 401): the key speaks.
-    '-H', `X-API-Key: ${p.adminKey}`,
-    '-H', `Authorization: Bearer ${adminToken}`,
-    '--checks', 'all',
-    '--phases', 'examples,coverage,fuzzing,stateful',
-    '--max-time', String(FUZZ_SECONDS),
-    '--seed', '1',
-    '-w', '2',
-    '--no-color',
-  ];
-  const result = await run(schemathesis, args, { cwd: workDir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? String(error) }),
-  );
-  // The whole report stays readable after the run; the assertion message carries its end.
-  const report = path.join(os.tmpdir(), 'blobhub-schemathesis.log');
-  writeFileSync(report, result.stdout);
-  const summary = result.stdout.slice(result.stdout.lastIndexOf('SUMMARY'));
-  console.log(`[fuzz] ${summary.match(/\d+ generated[^\n]*/)?.[0] ?? 'no test case count'}`);
-  expect(result.code, `${result.stdout.slice(-8_000)}\n(the whole report: ${report})`).toBe(0);
-  // Every generated case passed every check, and schemathesis itself met no error.
-  const [, generated, passed] = summary.match(/(\d+) generated, (\d+) passed/) ?? [];
-  expect(Number(generated)).toBeGreaterThan(0);
-  expect(passed).toBe(generated);
-  expect(summary).not.toMatch(/Failures:|Errors:/);
-}, (FUZZ_SECONDS + 240) * 1000);
+it(
+  'survives schemathesis: no server error, no undocumented status or body, no valid request refused',
+  async () => {
+    const args = [
+      '--config-file',
+      path.join(root, 'test/core/schemathesis.toml'),
+      'run',
+      `${p.url}/v1/openapi.json`,
+      // Both credentials, both valid (an invalid one in either header is a 401): the key speaks.
+      '-H',
+      `X-API-Key: ${p.adminKey}`,
+      '-H',
+      `Authorization: Bearer ${adminToken}`,
+      '--checks',
+      'all',
+      '--phases',
+      'examples,coverage,fuzzing,stateful',
+      '--max-time',
+      String(FUZZ_SECONDS),
+      '--seed',
+      '1',
+      '-w',
+      '2',
+      '--no-color',
+    ];
+    const result = await run(schemathesis, args, { cwd: workDir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? String(error) }),
+    );
+    // The whole report stays readable after the run; the assertion message carries its end.
+    const report = path.join(os.tmpdir(), 'blobhub-schemathesis.log');
+    writeFileSync(report, result.stdout);
+    const summary = result.stdout.slice(result.stdout.lastIndexOf('SUMMARY'));
+    console.log(`[fuzz] ${summary.match(/\d+ generated[^\n]*/)?.[0] ?? 'no test case count'}`);
+    expect(result.code, `${result.stdout.slice(-8_000)}\n(the whole report: ${report})`).toBe(0);
+    // Every generated case passed every check, and schemathesis itself met no error.
+    const [, generated, passed] = summary.match(/(\d+) generated, (\d+) passed/) ?? [];
+    expect(Number(generated)).toBeGreaterThan(0);
+    expect(passed).toBe(generated);
+    expect(summary).not.toMatch(/Failures:|Errors:/);
+  },
+  (FUZZ_SECONDS + 240) * 1000,
+);

@@ -20,7 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => p?.close());
 
-const orgMembers = () => p.app.db.select().from(members).where(and(eq(members.targetType, 'org'), eq(members.targetId, orgId)));
+const orgMembers = () =>
+  p.app.db
+    .select()
+    .from(members)
+    .where(and(eq(members.targetType, 'org'), eq(members.targetId, orgId)));
 
 describe('members', () => {
   it('adds, lists, changes and removes members of an org and of a blob', async () => {
@@ -31,7 +35,10 @@ describe('members', () => {
 
     const listed = await other.client.get('/orgs/team/members');
     expect(listed.body.members.map((m: { user_id: string; role: string }) => [m.user_id, m.role]).sort()).toEqual(
-      [[owner.id, 'admin'], [other.id, 'read']].sort(),
+      [
+        [owner.id, 'admin'],
+        [other.id, 'read'],
+      ].sort(),
     );
     // a reader may list but not manage
     expectError(await other.client.patch(`/orgs/${orgId}/members/${other.id}`, { role: 'admin' }), 403, 'forbidden');
@@ -131,7 +138,11 @@ describe('API keys', () => {
   });
 
   it('with role admin act with their creator’s full rights on their target', async () => {
-    const newcomer = () => ({ email: `made-${process.pid}-${Math.random().toString(36).slice(2)}@example.com`, name: 'made by a key', password: 'password-123' });
+    const newcomer = () => ({
+      email: `made-${process.pid}-${Math.random().toString(36).slice(2)}@example.com`,
+      name: 'made by a key',
+      password: 'password-123',
+    });
     // the bootstrap key is a personal admin key of the instance admin: it creates users
     expect((await p.admin.post('/users', newcomer())).status).toBe(200);
     const personalWrite = (await admin.client.post('/users/me/api_keys', { role: 'write' })).body.api_key;
@@ -182,7 +193,10 @@ describe('credentials', () => {
   it('resolves an alias on the blob first, then the org, then the user', async () => {
     const scope = { userId: owner.id, orgId, blobId };
     expect(await resolveCredential(p.app, { ...scope, alias: 'github' })).toEqual({ type: 'http_bearer', body: { token: 'blob-token' } });
-    expect(await resolveCredential(p.app, { ...scope, blobId: null, alias: 'github' })).toEqual({ type: 'http_bearer', body: { token: 'super-secret-token-value' } });
+    expect(await resolveCredential(p.app, { ...scope, blobId: null, alias: 'github' })).toEqual({
+      type: 'http_bearer',
+      body: { token: 'super-secret-token-value' },
+    });
     expect(await resolveCredential(p.app, { userId: owner.id, alias: 'github' })).toEqual({ type: 'http_bearer', body: { token: 'user-token' } });
     expect(await resolveCredential(p.app, { ...scope, alias: 'missing' })).toBeNull();
   });
@@ -236,11 +250,9 @@ describe('deleting an org or a blob', () => {
     await createOperation(p.app, { type: 'test', target: { type: 'revision', id: revision }, createdBy: null });
     await createOperation(p.app, { type: 'test', target: { type: 'org', id: org }, createdBy: null });
     const attached = async (ids: string[]) =>
-      (
-        await Promise.all(
-          [members, apiKeys, credentials, metadata, operations].map((t) => p.app.db.select().from(t)),
-        )
-      ).map((rows) => rows.filter((r) => ids.includes(r.targetId)).length);
+      (await Promise.all([members, apiKeys, credentials, metadata, operations].map((t) => p.app.db.select().from(t)))).map(
+        (rows) => rows.filter((r) => ids.includes(r.targetId)).length,
+      );
 
     expect((await p.client({ key: blobKey }).get(`/blobs/${blob}`)).status).toBe(200);
     expect((await owner.client.delete(`/blobs/${blob}`)).status).toBe(200);

@@ -80,7 +80,13 @@ describe('operations', () => {
     const op = await createOperation(p.app, { type: 'test.work', target: { type: 'revision', id: revisionId }, createdBy: owner.id });
     expect(op.id).toMatch(/^op_/);
     const pending = await owner.client.get(`/operations/${op.id}`);
-    expect(pending.body.operation).toMatchObject({ id: op.id, type: 'test.work', status: 'pending', progress: 0, target: { type: 'revision', id: revisionId } });
+    expect(pending.body.operation).toMatchObject({
+      id: op.id,
+      type: 'test.work',
+      status: 'pending',
+      progress: 0,
+      target: { type: 'revision', id: revisionId },
+    });
 
     await updateOperation(p.app, op.id, { status: 'running', progress: 0.5 });
     await updateOperation(p.app, op.id, { status: 'succeeded', progress: 1, result: { rows: 3 } });
@@ -105,7 +111,9 @@ describe('operations', () => {
     const onOrg = await createOperation(p.app, { type: 'test.org', target: { type: 'org', id: orgId }, createdBy: null });
 
     expect((await owner.client.get(`/blobs/${blobId}/operations`)).body.operations.map((o: { id: string }) => o.id)).toEqual([failed.id, onBlob.id]);
-    expect((await owner.client.get(`/blobs/${blobId}/operations?status=failed`)).body.operations).toMatchObject([{ id: failed.id, error: { message: 'boom' } }]);
+    expect((await owner.client.get(`/blobs/${blobId}/operations?status=failed`)).body.operations).toMatchObject([
+      { id: failed.id, error: { message: 'boom' } },
+    ]);
     expect((await owner.client.get('/orgs/meta/operations')).body.operations.map((o: { id: string }) => o.id)).toEqual([onOrg.id]);
     expect((await owner.client.get(`/revisions/${revisionId}/operations`)).body.operations).toHaveLength(1);
     const firstPage = await owner.client.get(`/blobs/${blobId}/operations?limit=1`);

@@ -35,7 +35,8 @@ describe('GET /v1/openapi.json', () => {
       expect(operation.responses['200'].content['application/json'].schema, name).toBeDefined();
       // errors are documented in the SPEC shape the server actually sends
       for (const [status, response] of Object.entries(operation.responses as Record<string, { content: unknown }>)) {
-        if (Number(status) >= 400) expect(response.content, `${name} ${status}`).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/Error' } } });
+        if (Number(status) >= 400)
+          expect(response.content, `${name} ${status}`).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/Error' } } });
       }
     }
     const members = doc.paths['/{target}/{target_id}/members'].post;
@@ -70,7 +71,13 @@ describe('GET /v1/openapi.json', () => {
 });
 
 describe('the document is as strict and as complete as the server', () => {
-  type Operation = { operationId: string; security: object[]; responses: Record<string, { links?: Record<string, { operationId: string }> }>; parameters?: { name: string; schema: { pattern?: string } }[]; requestBody?: { content: { 'application/json': { example?: unknown } } } };
+  type Operation = {
+    operationId: string;
+    security: object[];
+    responses: Record<string, { links?: Record<string, { operationId: string }> }>;
+    parameters?: { name: string; schema: { pattern?: string } }[];
+    requestBody?: { content: { 'application/json': { example?: unknown } } };
+  };
   const operationsOf = (doc: { paths: Record<string, Record<string, Operation>> }) =>
     Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ route: `${method} ${path}`, op })));
   const byRouteOf = (doc: { paths: Record<string, Record<string, Operation>> }) => new Map(operationsOf(doc).map(({ route, op }) => [route, op]));
@@ -98,7 +105,9 @@ describe('the document is as strict and as complete as the server', () => {
     for (const cursor of cursors) expect(cursor.schema.pattern).toBeDefined();
     for (const targetId of params.filter((x) => x.name === 'target_id')) expect(targetId.schema.pattern).toBeDefined();
     // unstorable text (U+0000, unpaired surrogates) is refused in any key or string, so the document refuses it too
-    const orgBody = byRouteOf(doc).get('post /orgs')!.requestBody!.content['application/json'] as unknown as { schema: { propertyNames: { pattern: string }; properties: { description: { pattern: string } } } };
+    const orgBody = byRouteOf(doc).get('post /orgs')!.requestBody!.content['application/json'] as unknown as {
+      schema: { propertyNames: { pattern: string }; properties: { description: { pattern: string } } };
+    };
     expect(new RegExp(orgBody.schema.propertyNames.pattern, 'u').test('a\u0000')).toBe(false);
     expect(new RegExp(orgBody.schema.properties.description.pattern, 'u').test('ok 😀')).toBe(true);
   });
@@ -106,7 +115,12 @@ describe('the document is as strict and as complete as the server', () => {
   it('accepts every revision ref its pattern allows', async () => {
     await p.admin.post('/orgs', { name: 'refs' });
     await p.admin.post('/orgs/refs/blobs', { name: 'model', type: 'workflow' });
-    for (const [ref, status] of [['default', 200], ['1', 200], ['999999999', 404], [`rev_${'z'.repeat(26)}`, 404]] as const) {
+    for (const [ref, status] of [
+      ['default', 200],
+      ['1', 200],
+      ['999999999', 404],
+      [`rev_${'z'.repeat(26)}`, 404],
+    ] as const) {
       expect((await p.admin.get(`/blobs/refs/model/revisions/${ref}`)).status, ref).toBe(status);
     }
   });
@@ -115,8 +129,12 @@ describe('the document is as strict and as complete as the server', () => {
     const doc = (await p.anonymous.get('/v1/openapi.json')).body;
     const byRoute = byRouteOf(doc);
     const linksOf = (route: string) => Object.values(byRoute.get(route)!.responses['200'].links ?? {}).map((l) => l.operationId);
-    expect(linksOf('post /orgs')).toEqual(expect.arrayContaining(['get /orgs/{org_id}', 'patch /orgs/{org_id}', 'delete /orgs/{org_id}'].map((r) => byRoute.get(r)!.operationId)));
-    expect(linksOf('post /orgs/{org_id}/blobs')).toEqual(expect.arrayContaining(['get /blobs/{blob_id}', 'patch /blobs/{blob_id}', 'delete /blobs/{blob_id}'].map((r) => byRoute.get(r)!.operationId)));
+    expect(linksOf('post /orgs')).toEqual(
+      expect.arrayContaining(['get /orgs/{org_id}', 'patch /orgs/{org_id}', 'delete /orgs/{org_id}'].map((r) => byRoute.get(r)!.operationId)),
+    );
+    expect(linksOf('post /orgs/{org_id}/blobs')).toEqual(
+      expect.arrayContaining(['get /blobs/{blob_id}', 'patch /blobs/{blob_id}', 'delete /blobs/{blob_id}'].map((r) => byRoute.get(r)!.operationId)),
+    );
 
     const orgExample = byRoute.get('post /orgs')!.requestBody!.content['application/json'].example;
     const org = await p.admin.post('/orgs', orgExample);

@@ -57,7 +57,10 @@ describe('set-up link', () => {
     // A second link for the same admin, moved past its expiry (a day is too long to wait in a test).
     const [admin] = await p.app.db.select().from(users).where(eq(users.email, created[0].email));
     const token = await createSetupToken(p.app.db, admin.id);
-    await p.app.db.update(authTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(authTokens.tokenHash, sha256Hex(token)));
+    await p.app.db
+      .update(authTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(authTokens.tokenHash, sha256Hex(token)));
     const expired = await p.anonymous.post('/auth/setup', { token, password: 'third-password' });
     expect([expired.status, errorCode(expired)]).toEqual([401, 'unauthenticated']);
     expect(JSON.stringify(expired.body)).toContain('expired');

@@ -20,11 +20,17 @@ it('streams a real workflow execution live, matching its stored events', async (
   const lifecycle = await RealtimeClient.connect(p.url, { key: p.admin.auth.key });
   expect(await lifecycle.request('subscription/add', { ...sessionKey, types: ['execution_started', 'execution_ended'] })).toMatchObject({ result: {} });
 
-  const created = await p.admin.data(revisionId, ENGINE, 'create_execution', { session_id: session.id, alias: 'fib', input_data: [{ alias: 'n', value: integer(10) }] });
+  const created = await p.admin.data(revisionId, ENGINE, 'create_execution', {
+    session_id: session.id,
+    alias: 'fib',
+    input_data: [{ alias: 'n', value: integer(10) }],
+  });
   expect(created.status).toBe(200);
   const executionId = created.body.execution.id;
   // subscribing to the execution after it started loses nothing with since: 0
-  expect(await client.request('subscription/add', { scope: 'revision', scope_id: revisionId, target: 'execution', target_id: executionId, since: 0 })).toMatchObject({ result: {} });
+  expect(
+    await client.request('subscription/add', { scope: 'revision', scope_id: revisionId, target: 'execution', target_id: executionId, since: 0 }),
+  ).toMatchObject({ result: {} });
 
   await lifecycle.waitForEvents(2);
   expect(lifecycle.events().map((e) => [e.type, e.execution_id])).toEqual([
@@ -43,6 +49,8 @@ it('streams a real workflow execution live, matching its stored events', async (
   const asStored = (e: { created_at: number }) => ({ ...e, created_at: new Date(e.created_at).toISOString() });
   expect(client.events(session.id).map(asStored)).toEqual(stored.map((e: object) => expect.objectContaining(e)));
   expect(client.events(executionId).map((e) => e.id)).toEqual(stored.map((e: { id: string }) => e.id));
-  expect(stored.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['execution_started', 'flow.entered', 'processor.entered', 'execution_ended']));
+  expect(stored.map((e: { type: string }) => e.type)).toEqual(
+    expect.arrayContaining(['execution_started', 'flow.entered', 'processor.entered', 'execution_ended']),
+  );
   await Promise.all([client.close(), lifecycle.close()]);
 });

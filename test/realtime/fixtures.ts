@@ -39,7 +39,12 @@ export async function createExecution(p: TestPlatform, revisionId: string, sessi
 }
 
 /** Records an execution event the way the engine does (durable insert, then NOTIFY). */
-export function emitSessionEvent(p: TestPlatform, rev: WorkflowRevision, sessionId: string, opts: { type?: string; executionId?: string; data?: unknown } = {}) {
+export function emitSessionEvent(
+  p: TestPlatform,
+  rev: WorkflowRevision,
+  sessionId: string,
+  opts: { type?: string; executionId?: string; data?: unknown } = {},
+) {
   return p.app.emit({
     type: opts.type ?? 'processor.output',
     orgId: rev.orgId,

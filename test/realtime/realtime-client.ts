@@ -24,7 +24,10 @@ function open(baseUrl: string, auth: Auth): Promise<WebSocket> {
   if (auth.key) headers['x-api-key'] = auth.key;
   if (auth.token) headers.authorization = `Bearer ${auth.token}`;
   const protocols = auth.protocol
-    ? [auth.protocol === 'bearer' ? 'authorization.bearer.base64' : 'x-api-key.base64', ...(auth.secret === undefined ? [] : [Buffer.from(auth.secret).toString('base64url')])]
+    ? [
+        auth.protocol === 'bearer' ? 'authorization.bearer.base64' : 'x-api-key.base64',
+        ...(auth.secret === undefined ? [] : [Buffer.from(auth.secret).toString('base64url')]),
+      ]
     : undefined;
   const ws = new WebSocket(realtimeUrl(baseUrl), protocols, { headers });
   return new Promise((resolve, reject) => {

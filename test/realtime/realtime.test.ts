@@ -71,7 +71,13 @@ describe('JSON-RPC methods', () => {
     expect(notification).toMatchObject({
       jsonrpc: '2.0',
       method: 'subscription/event',
-      params: { scope: 'revision', scope_id: rev.revisionId, target: 'session', target_id: session, event: { type: 'processor.output', session_id: session, revision_id: rev.revisionId } },
+      params: {
+        scope: 'revision',
+        scope_id: rev.revisionId,
+        target: 'session',
+        target_id: session,
+        event: { type: 'processor.output', session_id: session, revision_id: rev.revisionId },
+      },
     });
     expect(notification.params.event.id).toMatch(/^evt_/);
     expect(typeof notification.params.event.created_at).toBe('number');
@@ -156,12 +162,14 @@ describe('errors', () => {
     await client.waitForOther(4);
     // answers may come in any order (JSON-RPC); each carries the id it could read
     expect(client.other).toHaveLength(4);
-    expect(client.other).toEqual(expect.arrayContaining([
-      { jsonrpc: '2.0', id: null, error: { code: 400, message: expect.stringMatching(/^Parse error/) } },
-      { jsonrpc: '2.0', id: 7, error: { code: 400, message: expect.stringMatching(/^Invalid request/) } },
-      { jsonrpc: '2.0', id: null, error: { code: 400, message: expect.stringMatching(/^Parse error/) } },
-      { jsonrpc: '2.0', id: null, error: { code: 400, message: expect.stringMatching(/^Invalid request/) } },
-    ]));
+    expect(client.other).toEqual(
+      expect.arrayContaining([
+        { jsonrpc: '2.0', id: null, error: { code: 400, message: expect.stringMatching(/^Parse error/) } },
+        { jsonrpc: '2.0', id: 7, error: { code: 400, message: expect.stringMatching(/^Invalid request/) } },
+        { jsonrpc: '2.0', id: null, error: { code: 400, message: expect.stringMatching(/^Parse error/) } },
+        { jsonrpc: '2.0', id: null, error: { code: 400, message: expect.stringMatching(/^Invalid request/) } },
+      ]),
+    );
 
     expect((await client.request('nope/unknown', {})).error).toEqual({ code: 405, message: 'Method not supported: nope/unknown' });
     const badParams = await client.request('subscription/add', { scope: 'revision', scope_id: rev.revisionId, target: 'blob' });
@@ -249,7 +257,9 @@ describe('authentication and access', () => {
     // a session or execution must belong to the revision in scope
     expect((await admin.request('subscription/add', sessionKey(otherSession))).error).toEqual(forbidden);
     const otherExecution = await createExecution(p, otherRev.revisionId, otherSession);
-    expect((await admin.request('subscription/add', { scope: 'revision', scope_id: rev.revisionId, target: 'execution', target_id: otherExecution })).error).toEqual(forbidden);
+    expect(
+      (await admin.request('subscription/add', { scope: 'revision', scope_id: rev.revisionId, target: 'execution', target_id: otherExecution })).error,
+    ).toEqual(forbidden);
     expect((await admin.request('subscription/add', { ...sessionKey(session), scope_id: 'rev_01jz0000000000000000000000' })).error).toEqual(forbidden);
 
     // a public blob is readable by anyone, signed in or not
@@ -313,7 +323,9 @@ describe('resuming with since', () => {
   it('streams operation progress on the revision it works on', async () => {
     const fresh = await workflowRevision(p);
     const client = await RealtimeClient.connect(p.url, { key: adminKey });
-    expect(await client.request('subscription/add', { scope: 'core', target: 'revision', target_id: fresh.revisionId, types: ['operation_updated'] })).toMatchObject({ result: {} });
+    expect(
+      await client.request('subscription/add', { scope: 'core', target: 'revision', target_id: fresh.revisionId, types: ['operation_updated'] }),
+    ).toMatchObject({ result: {} });
     const operation = await createOperation(p.app, { type: 'describe_model', target: { type: 'revision', id: fresh.revisionId }, createdBy: null });
     await updateOperation(p.app, operation.id, { status: 'running', progress: 0.5 });
     await updateOperation(p.app, operation.id, { status: 'succeeded', progress: 1 });

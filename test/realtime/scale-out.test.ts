@@ -116,11 +116,19 @@ function doubleThenIncrement() {
 }
 
 async function storedEvents(sessionId: string) {
-  return p.app.db.select({ id: events.id, seq: events.seq, executionId: events.executionId, type: events.type, attributes: events.attributes }).from(events).where(eq(events.sessionId, sessionId)).orderBy(asc(events.seq));
+  return p.app.db
+    .select({ id: events.id, seq: events.seq, executionId: events.executionId, type: events.type, attributes: events.attributes })
+    .from(events)
+    .where(eq(events.sessionId, sessionId))
+    .orderBy(asc(events.seq));
 }
 
 async function storedCoreEvents(orgId: string) {
-  return p.app.db.select({ id: events.id }).from(events).where(and(eq(events.orgId, orgId), isNull(events.sessionId))).orderBy(asc(events.seq));
+  return p.app.db
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.orgId, orgId), isNull(events.sessionId)))
+    .orderBy(asc(events.seq));
 }
 
 /** Waits until the follower has as many events as were stored (or a while), then compares them in order. */
@@ -170,7 +178,11 @@ it(
     // two subscribers per session, one on each API
     const urls = apis.map((api) => api.url!);
     const subscribers = sessions.flatMap((session) =>
-      [0, 1].map((api) => ({ session, api, follower: new ResumingSubscriber(urls, api, { scope: 'revision', scope_id: revisionId, target: 'session', target_id: session }) })),
+      [0, 1].map((api) => ({
+        session,
+        api,
+        follower: new ResumingSubscriber(urls, api, { scope: 'revision', scope_id: revisionId, target: 'session', target_id: session }),
+      })),
     );
     const orgFollowers = [0, 1].map((api) => new ResumingSubscriber(urls, api, { scope: 'core', target: 'organization', target_id: orgId }));
     await Promise.all([...subscribers.map((s) => s.follower), ...orgFollowers].map((follower) => follower.connect()));
@@ -178,7 +190,11 @@ it(
 
     const created = await Promise.all(
       Array.from({ length: EXECUTIONS }, async (_, i) => {
-        const res = await clients[i % 2].data(revisionId, ENGINE, 'create_execution', { session_id: sessions[i % SESSIONS], alias: 'main', input_data: [{ alias: 'n', value: integer(i) }] });
+        const res = await clients[i % 2].data(revisionId, ENGINE, 'create_execution', {
+          session_id: sessions[i % SESSIONS],
+          alias: 'main',
+          input_data: [{ alias: 'n', value: integer(i) }],
+        });
         expect(res.status, JSON.stringify(res.body)).toBe(200);
         return { id: res.body.execution.id as string, n: i };
       }),

@@ -99,7 +99,10 @@ describe('the ONNX page', () => {
     await button('Upload').click();
     await page.getByTestId('upload-progress').getByText('100% of 40.0 MiB in 3 parts — uploaded').waitFor({ timeout: 60_000 });
     const seen = await page.evaluate<number[]>('window.progressSeen');
-    expect(seen.some((v) => v > 0 && v < 100), `progress values ${seen.join(',')}`).toBe(true);
+    expect(
+      seen.some((v) => v > 0 && v < 100),
+      `progress values ${seen.join(',')}`,
+    ).toBe(true);
     expect(partPuts).toHaveLength(3);
     expect(new Set(partPuts.map(partNumberOf))).toEqual(new Set(['1', '2', '3']));
     await browser.screenshot('onnx-uploaded');

@@ -26,7 +26,8 @@ afterAll(async () => {
 const field = (label: string) => page.getByLabel(label, { exact: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
 const detail = () => page.getByTestId('schedule-detail');
-const serverSchedule = async (id: string) => (await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'get_schedule', { schedule_id: id })).body.schedule;
+const serverSchedule = async (id: string) =>
+  (await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'get_schedule', { schedule_id: id })).body.schedule;
 /** A `datetime-local` value for the instant, in the browser's own zone. */
 const localInput = (at: Date) =>
   page.evaluate<string>(`(() => {
@@ -51,7 +52,11 @@ describe('the scheduler page', () => {
     await field('Preset').selectOption({ label: 'Every day at 09:00' });
     await field('Minutes').fill('30');
     expect(await field('Cron expression').inputValue()).toBe('30 9 * * ? *');
-    const expected = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'preview_schedule', { cron_expression: '30 9 * * ? *', timezone: 'Asia/Tokyo', count: 5 });
+    const expected = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'preview_schedule', {
+      cron_expression: '30 9 * * ? *',
+      timezone: 'Asia/Tokyo',
+      count: 5,
+    });
     await expect.poll(async () => (await fireTimes().allTextContents()).filter((t) => t.includes('9:30')).length).toBe(5);
     const tokyo = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', dateStyle: 'medium' });
     const shown = await fireTimes().allTextContents();
@@ -80,7 +85,14 @@ describe('the scheduler page', () => {
     expect(await detail().getByRole('listitem').count()).toBe(5);
 
     const [listed] = (await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'list_schedules', {})).body.schedules;
-    expect(listed).toMatchObject({ description: 'Morning fibonacci', cron_expression: '30 9 * * ? *', timezone: 'Asia/Tokyo', overlap_policy: 'buffer_one', catchup_window_seconds: 300, state: 'active' });
+    expect(listed).toMatchObject({
+      description: 'Morning fibonacci',
+      cron_expression: '30 9 * * ? *',
+      timezone: 'Asia/Tokyo',
+      overlap_policy: 'buffer_one',
+      catchup_window_seconds: 300,
+      state: 'active',
+    });
   });
 
   it('pauses with a note and unpauses', async () => {
@@ -107,7 +119,9 @@ describe('the scheduler page', () => {
     await button('Backfill').click();
     const history = page.getByTestId('schedule-history');
     await history.getByText('success').waitFor({ timeout: 60_000 });
-    const [record] = (await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'list_executions', { schedule_id: new URL(page.url()).searchParams.get('schedule') })).body.executions;
+    const [record] = (
+      await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'list_executions', { schedule_id: new URL(page.url()).searchParams.get('schedule') })
+    ).body.executions;
     expect(record).toMatchObject({ status: 'success', scheduled_at: fire.toISOString() });
     expect(await history.getByRole('row').nth(1).textContent()).toContain(await page.evaluate<string>(`new Date('${fire.toISOString()}').toLocaleString()`));
   });
@@ -124,7 +138,9 @@ describe('the scheduler page', () => {
 
   it('creates a one-time schedule at a local time in its zone; it fires once and completes', async () => {
     await page.goto('/orgs/acme/blobs/timers/schedules');
-    const runAt = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(Date.now() + 20_000)).replace(' ', 'T');
+    const runAt = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', dateStyle: 'short', timeStyle: 'medium' })
+      .format(new Date(Date.now() + 20_000))
+      .replace(' ', 'T');
     await field('Description').fill('One-off');
     await field('Repeat').selectOption('one_time');
     await field('Time zone').selectOption('Europe/Berlin');
@@ -169,14 +185,24 @@ describe('the scheduler page', () => {
     // The edit form closed; the new-schedule form is back.
     await button('Create schedule').waitFor();
     const saved = await serverSchedule(id);
-    expect(saved).toMatchObject({ cron_expression: '0 12 ? * MON-FRI *', timezone: 'Europe/Paris', overlap_policy: 'allow_all', catchup_window_seconds: 600, state: 'active' });
+    expect(saved).toMatchObject({
+      cron_expression: '0 12 ? * MON-FRI *',
+      timezone: 'Europe/Paris',
+      overlap_policy: 'allow_all',
+      catchup_window_seconds: 600,
+      state: 'active',
+    });
     expect(saved.invocation_target).toMatchObject({ workflow_alias: 'slow', input_data: [{ alias: 'n', value: { type: 'integer', integer: 3 } }] });
-    const expected = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'preview_schedule', { cron_expression: '0 12 ? * MON-FRI *', timezone: 'Europe/Paris', count: 5 });
+    const expected = await fx.admin.client.data(fx.scheduler.revisionId, SCHEDULER, 'preview_schedule', {
+      cron_expression: '0 12 ? * MON-FRI *',
+      timezone: 'Europe/Paris',
+      count: 5,
+    });
     expect(saved.next_fire_times).toEqual(expected.body.next_fire_times);
     const paris = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris', dateStyle: 'medium' });
-    await expect.poll(async () => (await detail().getByRole('listitem').allTextContents()).map((t) => t.split(',').slice(0, 2).join(','))).toEqual(
-      expected.body.next_fire_times.map((t: string) => paris.format(new Date(t))),
-    );
+    await expect
+      .poll(async () => (await detail().getByRole('listitem').allTextContents()).map((t) => t.split(',').slice(0, 2).join(',')))
+      .toEqual(expected.body.next_fire_times.map((t: string) => paris.format(new Date(t))));
     expect((await detail().getByRole('listitem').allTextContents()).every((t) => t.includes('12:00'))).toBe(true);
     await browser.screenshot('scheduler-edited');
   });

@@ -152,7 +152,10 @@ describe('the web app', () => {
     await table.getByText('Bob').waitFor();
     expect(await field('Role of Bob').inputValue()).toBe('write');
 
-    await table.getByRole('row', { name: /Instance admin/ }).getByRole('button', { name: 'Remove' }).click();
+    await table
+      .getByRole('row', { name: /Instance admin/ })
+      .getByRole('button', { name: 'Remove' })
+      .click();
     await seeAlert('last admin of the organization');
     await browser.screenshot('members');
     expect((await adminApi.get('/orgs/acme/members')).body.members).toHaveLength(2);

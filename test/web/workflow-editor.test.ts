@@ -70,7 +70,9 @@ const select = (name: string) => node(name).locator('p').first().click();
 async function addPort(component: string, what: string, name: string) {
   await select(component);
   await inspector().getByLabel(`New ${what}`, { exact: true }).fill(name);
-  await inspector().getByRole('button', { name: `Add ${what}`, exact: true }).click();
+  await inspector()
+    .getByRole('button', { name: `Add ${what}`, exact: true })
+    .click();
 }
 
 describe('the workflow editor', () => {
@@ -115,8 +117,14 @@ describe('the workflow editor', () => {
     await select('Code');
     await codeEditor().fill('');
     await expect.poll(() => node('Code').getAttribute('data-invalid')).toBe('true');
-    await node('Code').getByTestId('node-errors').getByText(/logic\.code config\.code/).waitFor();
-    await page.getByTestId('problems').getByText(/Code: logic\.code config\.code/).waitFor();
+    await node('Code')
+      .getByTestId('node-errors')
+      .getByText(/logic\.code config\.code/)
+      .waitFor();
+    await page
+      .getByTestId('problems')
+      .getByText(/Code: logic\.code config\.code/)
+      .waitFor();
     await button('Save').click();
     await page.getByRole('alert').filter({ hasText: 'the definition is invalid' }).waitFor();
     expect((await p.admin.data(blob.revisionId, ENGINE, 'list_definitions', {})).body.definitions).toEqual([]);
@@ -132,7 +140,9 @@ describe('the workflow editor', () => {
     const ids = Object.fromEntries(saved.components.map((c: { name: string; id: string }) => [c.name, c.id]));
     expect(saved.components.map((c: { type: string }) => c.type).sort()).toEqual(['flow.end', 'flow.start', 'logic.code']);
     expect(saved.components.find((c: { type: string }) => c.type === 'logic.code').config).toEqual({ language: 'javascript', code: FIB_CODE });
-    const wires = saved.connections.map((c: Record<string, string>) => `${c.source_id}.${c.source_port}>${c.target_id}.${c.target_port}${c.route ? `:${c.route}` : ''}`);
+    const wires = saved.connections.map(
+      (c: Record<string, string>) => `${c.source_id}.${c.source_port}>${c.target_id}.${c.target_port}${c.route ? `:${c.route}` : ''}`,
+    );
     expect(wires.sort()).toEqual(
       [
         `${ids.Start}.flow_output>${ids.Code}.flow_input:success`,
@@ -178,7 +188,10 @@ describe('the workflow editor', () => {
   it('refuses edits on a committed revision with a clear message, and opens a new draft to edit', async () => {
     expect((await p.admin.post(`/revisions/${blob.revisionId}/commit`)).status).toBe(200);
     await page.reload();
-    await page.getByTestId('read-only').getByText(/is committed: its definitions cannot change/).waitFor();
+    await page
+      .getByTestId('read-only')
+      .getByText(/is committed: its definitions cannot change/)
+      .waitFor();
     await expect.poll(() => page.getByTestId('component-node').count()).toBe(3);
     await expect.poll(() => button('Save').count()).toBe(0);
     // dragging a component does not move it (the drag pans the canvas, the layout stays)
@@ -207,7 +220,12 @@ describe('the workflow editor', () => {
 
   it('lights each component up while it runs, as its events arrive', async () => {
     const draft = new URL(page.url()).searchParams.get('revision')!;
-    await upload(p.admin, draft, 'slow', definition([comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 4 }), comp('e', 'flow.end')], [flow('s', 'wait'), flow('wait', 'e')]));
+    await upload(
+      p.admin,
+      draft,
+      'slow',
+      definition([comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 4 }), comp('e', 'flow.end')], [flow('s', 'wait'), flow('wait', 'e')]),
+    );
     await page.reload();
     await field('Definition').selectOption('slow');
     await expect.poll(() => page.getByTestId('component-node').count()).toBe(3);

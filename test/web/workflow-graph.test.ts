@@ -42,7 +42,16 @@ describe('definition ⇄ graph', () => {
 
   it('lays out a definition written by code (no positions, or all in one place) by control-flow depth', () => {
     const definition = workflowDefinition.parse(
-      definition_([comp('s', 'flow.start'), comp('e', 'flow.end'), comp('a', 'flow.delay', { seconds: 1 }), comp('b', 'flow.delay', { seconds: 1 }), comp('lost', 'flow.end')], [flow('s', 'a'), flow('s', 'b'), flow('a', 'e'), flow('b', 'e')]),
+      definition_(
+        [
+          comp('s', 'flow.start'),
+          comp('e', 'flow.end'),
+          comp('a', 'flow.delay', { seconds: 1 }),
+          comp('b', 'flow.delay', { seconds: 1 }),
+          comp('lost', 'flow.end'),
+        ],
+        [flow('s', 'a'), flow('s', 'b'), flow('a', 'e'), flow('b', 'e')],
+      ),
     );
     const at = (nodes: { id: string; position: unknown }[]) => Object.fromEntries(nodes.map((n) => [n.id, n.position]));
     expect(at(definitionToGraph(definition).nodes)).toEqual({
@@ -67,15 +76,34 @@ describe('ports', () => {
   const edges = definitionToGraph(fibonacciDefinition()).edges;
 
   it('shows declared ports, ports in use and added ones; free handles where any name is taken', () => {
-    expect(nodePorts(entry('flow.start'), 's', edges, none)).toEqual({ controlInput: false, routes: ['success'], freeRoutes: false, inputs: [], freeInputs: false, outputs: ['n'], freeOutputs: true });
-    expect(nodePorts(entry('flow.end'), 'e', edges, none)).toMatchObject({ controlInput: true, routes: [], inputs: ['result'], freeInputs: true, outputs: [], freeOutputs: false });
+    expect(nodePorts(entry('flow.start'), 's', edges, none)).toEqual({
+      controlInput: false,
+      routes: ['success'],
+      freeRoutes: false,
+      inputs: [],
+      freeInputs: false,
+      outputs: ['n'],
+      freeOutputs: true,
+    });
+    expect(nodePorts(entry('flow.end'), 'e', edges, none)).toMatchObject({
+      controlInput: true,
+      routes: [],
+      inputs: ['result'],
+      freeInputs: true,
+      outputs: [],
+      freeOutputs: false,
+    });
     expect(nodePorts(entry('logic.code'), 'c', edges, { inputs: [], outputs: ['extra'], routes: ['retry'] })).toMatchObject({
       routes: ['success', 'failure', 'retry'],
       freeRoutes: true,
       inputs: ['n'],
       outputs: ['result', 'extra'],
     });
-    expect(nodePorts(entry('http.request'), 'h', [], none)).toMatchObject({ routes: ['success', 'failure'], inputs: ['url', 'body', 'headers'], freeInputs: false });
+    expect(nodePorts(entry('http.request'), 'h', [], none)).toMatchObject({
+      routes: ['success', 'failure'],
+      inputs: ['url', 'body', 'headers'],
+      freeInputs: false,
+    });
     // a branch's input is named by its config: any name may be connected
     expect(nodePorts(entry('flow.branch'), 'b', [], none)).toMatchObject({ routes: ['true', 'false'], freeInputs: true });
   });
@@ -91,8 +119,14 @@ describe('connecting handles', () => {
       targetHandle: 'flow_input',
       data: { kind: 'control' },
     });
-    expect(edgeFromHandles({ source: 'a', target: 'b', sourceHandle: 'out:n', targetHandle: 'in:+' }, 'x')).toMatchObject({ sourceHandle: 'out:n', targetHandle: 'in:n' });
-    expect(edgeFromHandles({ source: 'a', target: 'b', sourceHandle: 'out:+', targetHandle: 'in:url' }, 'x')).toMatchObject({ sourceHandle: 'out:url', targetHandle: 'in:url' });
+    expect(edgeFromHandles({ source: 'a', target: 'b', sourceHandle: 'out:n', targetHandle: 'in:+' }, 'x')).toMatchObject({
+      sourceHandle: 'out:n',
+      targetHandle: 'in:n',
+    });
+    expect(edgeFromHandles({ source: 'a', target: 'b', sourceHandle: 'out:+', targetHandle: 'in:url' }, 'x')).toMatchObject({
+      sourceHandle: 'out:url',
+      targetHandle: 'in:url',
+    });
   });
 
   it('refuses what cannot be a connection, saying why', () => {
@@ -119,7 +153,11 @@ describe('connecting handles', () => {
   });
 
   it('groups validation errors by the component they name, naming it as the canvas does', () => {
-    const errors = [{ component_id: 'c-1', message: 'component c-1 (logic.code) is unreachable' }, { message: 'general' }, { component_id: 'c-1', message: 'two' }];
+    const errors = [
+      { component_id: 'c-1', message: 'component c-1 (logic.code) is unreachable' },
+      { message: 'general' },
+      { component_id: 'c-1', message: 'two' },
+    ];
     expect(errorsByComponent(errors, () => 'Code')).toEqual({
       pinned: new Map([['c-1', ['component "Code" (logic.code) is unreachable', 'two']]]),
       general: ['general'],

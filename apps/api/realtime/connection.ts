@@ -169,7 +169,13 @@ export class RealtimeConnection {
   dropSubscription(subscription: Subscription, error: RpcError) {
     if (!subscription.active) return;
     this.removeSubscription(subscription.id);
-    this.send(notificationFrame('subscription/error', { ...subscription.key, scope_id: subscription.key.scope_id ?? null, error: { code: error.code, message: error.message } }));
+    this.send(
+      notificationFrame('subscription/error', {
+        ...subscription.key,
+        scope_id: subscription.key.scope_id ?? null,
+        error: { code: error.code, message: error.message },
+      }),
+    );
   }
 
   private send(frame: string | Buffer) {
@@ -225,4 +231,3 @@ export class RealtimeConnection {
     return this.closed;
   }
 }
-

@@ -92,9 +92,11 @@ export class EventHub {
   readonly started: Promise<void>;
 
   constructor(private readonly app: App) {
-    this.started = app.database.notifier.listen(EVENTS_CHANNEL, (id) => this.onNotify(id)).then((unlisten) => {
-      this.unlisten = unlisten;
-    });
+    this.started = app.database.notifier
+      .listen(EVENTS_CHANNEL, (id) => this.onNotify(id))
+      .then((unlisten) => {
+        this.unlisten = unlisten;
+      });
     // a failed LISTEN surfaces as a 500 on subscription/add, not as an unhandled rejection
     this.started.catch((error) => console.error('[realtime] LISTEN failed', error));
   }

@@ -13,7 +13,8 @@ type Handled = { frame: string | null; after?: () => Promise<void> };
 
 /** The one frame answering a message (none for notifications only), and what to run after sending it. */
 export async function answerMessage(message: unknown, call: RpcCall): Promise<{ frame: string | null; after: (() => Promise<void>)[] }> {
-  if (Array.isArray(message) && message.length === 0) return { frame: errorFrame(null, new RpcError(RPC_BAD_REQUEST, 'Invalid request: empty batch')), after: [] };
+  if (Array.isArray(message) && message.length === 0)
+    return { frame: errorFrame(null, new RpcError(RPC_BAD_REQUEST, 'Invalid request: empty batch')), after: [] };
   const handled = Array.isArray(message) ? await Promise.all(message.map((m) => handle(m, call))) : [await handle(message, call)];
   const frames = handled.flatMap((h) => (h.frame ? [h.frame] : []));
   const frame = frames.length === 0 ? null : Array.isArray(message) ? `[${frames.join(',')}]` : frames[0];

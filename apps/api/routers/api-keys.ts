@@ -49,7 +49,14 @@ const visibleKeys = (target: ResolvedTarget, userId: string) =>
 
 export const apiKeysRouter = router({
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/{target}/{target_id}/api_keys', tags: ['api keys'], summary: 'Create an API key; the secret is returned only this once (admin)' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/{target}/{target_id}/api_keys',
+        tags: ['api keys'],
+        summary: 'Create an API key; the secret is returned only this once (admin)',
+      },
+    })
     .input(z.object({ ...params, role: keyRole, description: z.string().max(500).optional() }))
     .output(z.object({ api_key: apiKeyWire.extend({ secret: z.string() }) }))
     .mutation(async ({ ctx, input }) => {
@@ -73,7 +80,14 @@ export const apiKeysRouter = router({
     }),
 
   list: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/{target}/{target_id}/api_keys', tags: ['api keys'], summary: 'Active API keys (admins see all, others their own); no secrets' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/{target}/{target_id}/api_keys',
+        tags: ['api keys'],
+        summary: 'Active API keys (admins see all, others their own); no secrets',
+      },
+    })
     .input(z.object({ ...params, ...pageQuery }))
     .output(z.object({ api_keys: z.array(apiKeyWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
@@ -90,7 +104,14 @@ export const apiKeysRouter = router({
     }),
 
   revoke: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/{target}/{target_id}/api_keys/{key_id}', tags: ['api keys'], summary: 'Revoke an API key at once (admin, or its creator)' } })
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/{target}/{target_id}/api_keys/{key_id}',
+        tags: ['api keys'],
+        summary: 'Revoke an API key at once (admin, or its creator)',
+      },
+    })
     .input(z.object({ ...params, key_id: idOf('apiKey') }))
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {

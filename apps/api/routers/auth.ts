@@ -25,7 +25,9 @@ export const authRouter = router({
     }),
 
   setup: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/setup', tags: ['auth'], summary: 'Set the first admin’s password with the one-time set-up link, and sign in' } })
+    .meta({
+      openapi: { method: 'POST', path: '/auth/setup', tags: ['auth'], summary: 'Set the first admin’s password with the one-time set-up link, and sign in' },
+    })
     .input(z.object({ token: z.string().min(1).max(200), password: z.string().min(8, 'must be at least 8 characters').max(1024) }))
     .output(tokenPair.extend({ user: userWire }))
     .mutation(async ({ ctx, input }) => {

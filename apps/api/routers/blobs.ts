@@ -51,14 +51,19 @@ export const blobsRouter = router({
         const revisionId = newId('revision');
         const [blob] = await tx
           .insert(blobs)
-          .values({ id: blobId, orgId: org.id, name: input.name, type: input.type, visibility: input.visibility, description: input.description, latestRevisionId: revisionId })
+          .values({
+            id: blobId,
+            orgId: org.id,
+            name: input.name,
+            type: input.type,
+            visibility: input.visibility,
+            description: input.description,
+            latestRevisionId: revisionId,
+          })
           .onConflictDoNothing()
           .returning();
         if (!blob) throw conflict(`a blob named ${input.name} already exists in this organization`);
-        const [revision] = await tx
-          .insert(revisions)
-          .values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy: ctx.caller.userId })
-          .returning();
+        const [revision] = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy: ctx.caller.userId }).returning();
         return { blob, revision };
       });
       await ctx.app.emit({ type: 'blob_created', orgId: org.id, blobId: blob.id, data: { blob: toBlobWire(blob) } });
@@ -135,8 +140,12 @@ const blobByRef = (ctx: Context, input: BlobRef, action: 'read' | 'write') => re
 
 /** A revision of a blob by id, number or `default` (the latest revision). */
 async function revisionByRef(db: Db, blob: BlobRow, ref: string) {
-  const where = ref === 'default' ? eq(revisions.id, blob.latestRevisionId ?? '') : /^\d+$/.test(ref) ? eq(revisions.number, Number(ref)) : eq(revisions.id, ref);
-  const [row] = await db.select().from(revisions).where(and(eq(revisions.blobId, blob.id), where));
+  const where =
+    ref === 'default' ? eq(revisions.id, blob.latestRevisionId ?? '') : /^\d+$/.test(ref) ? eq(revisions.number, Number(ref)) : eq(revisions.id, ref);
+  const [row] = await db
+    .select()
+    .from(revisions)
+    .where(and(eq(revisions.blobId, blob.id), where));
   // the code BlobHub's clients tell a missing revision by (blobhub-worker waits for a default to appear)
   if (!row) throw new ApiError('not_found', `blob ${blob.name} has no revision ${ref}`, { engineCode: 'revision_not_found' });
   return row;
@@ -167,7 +176,9 @@ export const blobByNameRouter = router({
     }),
 
   revision: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions/{ref}', tags: ['revisions'], summary: 'A revision of a blob by id, number or `default`' } })
+    .meta({
+      openapi: { method: 'GET', path: '/blobs/{org}/{blob}/revisions/{ref}', tags: ['revisions'], summary: 'A revision of a blob by id, number or `default`' },
+    })
     .input(z.object({ ...blobRef, ref: z.string().regex(/^(default|[0-9]{1,9}|rev_[0-9a-z]{26})$/, 'must be a revision id, a number or `default`') }))
     .output(z.object({ revision: revisionWire }))
     .query(async ({ ctx, input }) => {
@@ -178,6 +189,8 @@ export const blobByNameRouter = router({
   limits: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/limits', tags: ['blobs'], summary: 'The limits that apply to a blob' } })
     .input(z.object(blobRef))
-    .output(z.object({ groups: z.array(z.object({ id: z.string(), limits: z.array(z.object({ id: z.string(), value: z.unknown(), description: z.string() })) })) }))
+    .output(
+      z.object({ groups: z.array(z.object({ id: z.string(), limits: z.array(z.object({ id: z.string(), value: z.unknown(), description: z.string() })) })) }),
+    )
     .query(async ({ ctx, input }) => ({ groups: limitGroupsOf((await blobByRef(ctx, input, 'read')).blob) })),
 });

@@ -41,7 +41,14 @@ const secretBody = z
 
 export const credentialsRouter = router({
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/{target}/{target_id}/credentials', tags: ['credentials'], summary: 'Store a credential, encrypted at rest (admin; users: yourself)' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/{target}/{target_id}/credentials',
+        tags: ['credentials'],
+        summary: 'Store a credential, encrypted at rest (admin; users: yourself)',
+      },
+    })
     .input(
       z.object({
         ...params,
@@ -53,7 +60,9 @@ export const credentialsRouter = router({
           .array(allowedHostPattern)
           .max(50)
           .default([])
-          .describe('hosts a component may send the credential to (`api.example.com`, `host:port`, `*.example.com`); without a port only the default port; empty = nowhere'),
+          .describe(
+            'hosts a component may send the credential to (`api.example.com`, `host:port`, `*.example.com`); without a port only the default port; empty = nowhere',
+          ),
       }),
     )
     .output(z.object({ credential_id: z.string() }))
@@ -79,7 +88,14 @@ export const credentialsRouter = router({
     }),
 
   list: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/{target}/{target_id}/credentials', tags: ['credentials'], summary: 'Credentials (aliases and types; bodies are never returned)' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/{target}/{target_id}/credentials',
+        tags: ['credentials'],
+        summary: 'Credentials (aliases and types; bodies are never returned)',
+      },
+    })
     .input(z.object({ ...params, ...pageQuery }))
     .output(z.object({ credentials: z.array(credentialWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
@@ -96,7 +112,14 @@ export const credentialsRouter = router({
     }),
 
   delete: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/{target}/{target_id}/credentials/{credential_id}', tags: ['credentials'], summary: 'Delete a credential (admin; users: yourself)' } })
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/{target}/{target_id}/credentials/{credential_id}',
+        tags: ['credentials'],
+        summary: 'Delete a credential (admin; users: yourself)',
+      },
+    })
     .input(z.object({ ...params, credential_id: idOf('credential') }))
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {

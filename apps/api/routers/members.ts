@@ -61,7 +61,9 @@ async function keepOneOrgAdmin(tx: Transaction, target: ResolvedTarget, userId: 
 
 export const membersRouter = router({
   add: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/{target}/{target_id}/members', tags: ['members'], summary: 'Add a member, by user id or email, with a role (admin)' } })
+    .meta({
+      openapi: { method: 'POST', path: '/{target}/{target_id}/members', tags: ['members'], summary: 'Add a member, by user id or email, with a role (admin)' },
+    })
     .input(
       z
         .object({ ...params, user_id: idOf('user').optional(), email: z.string().email().max(320).optional(), role })

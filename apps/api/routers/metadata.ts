@@ -41,7 +41,9 @@ export const metadataRouter = router({
     }),
 
   put: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/{target}/{target_id}/metadata/{key}', tags: ['metadata'], summary: 'Set one metadata value (JSON, at most 16 KiB)' } })
+    .meta({
+      openapi: { method: 'PUT', path: '/{target}/{target_id}/metadata/{key}', tags: ['metadata'], summary: 'Set one metadata value (JSON, at most 16 KiB)' },
+    })
     .input(z.object({ ...params, key: metadataKey, value: metadataValue }))
     .output(z.object({ key: z.string(), value: z.unknown() }))
     .mutation(async ({ ctx, input }) => {

@@ -27,7 +27,14 @@ export const operationsRouter = router({
     }),
 
   list: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/{target}/{target_id}/operations', tags: ['operations'], summary: 'Operations on an org, blob or revision, newest first' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/{target}/{target_id}/operations',
+        tags: ['operations'],
+        summary: 'Operations on an org, blob or revision, newest first',
+      },
+    })
     .input(z.object({ ...targetParams('orgs', 'blobs', 'revisions'), status: statusFilterOf(operationStatuses).optional(), ...pageQuery }))
     .output(z.object({ operations: z.array(operationWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {

@@ -47,7 +47,14 @@ export async function createRevision(app: App, caller: Context['caller'], blob: 
 
 export const revisionsRouter = router({
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/blobs/{blob_id}/revisions', tags: ['revisions'], summary: 'Open a new draft copying a revision (default: the latest)' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/blobs/{blob_id}/revisions',
+        tags: ['revisions'],
+        summary: 'Open a new draft copying a revision (default: the latest)',
+      },
+    })
     .input(z.object({ blob_id: idOf('blob'), from_revision_id: idOf('revision').optional(), comment: revisionComment.optional() }))
     .output(revisionOut)
     .mutation(async ({ ctx, input }) => {
@@ -81,7 +88,10 @@ export const revisionsRouter = router({
         await tx.delete(metadata).where(and(eq(metadata.targetType, 'revision'), eq(metadata.targetId, revision.id)));
         await tx.delete(revisions).where(eq(revisions.id, revision.id));
         const [latest] = await tx.select().from(revisions).where(eq(revisions.blobId, blob.id)).orderBy(desc(revisions.number)).limit(1);
-        await tx.update(blobs).set({ latestRevisionId: latest?.id ?? null, updatedAt: new Date() }).where(eq(blobs.id, blob.id));
+        await tx
+          .update(blobs)
+          .set({ latestRevisionId: latest?.id ?? null, updatedAt: new Date() })
+          .where(eq(blobs.id, blob.id));
       });
       await emitRevisionEvent(ctx.app, 'revision_deleted', blob, revision);
       return {};

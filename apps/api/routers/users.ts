@@ -35,11 +35,24 @@ export const usersRouter = router({
       const [user] = await ctx.app.db.select().from(users).where(eq(users.id, ctx.caller.userId));
       if (!user) throw notFound('user');
       // `user` is what BlobHub's clients read; the flat fields are the SPEC's.
-      return { user: { id: user.id, name: user.name, email: user.email }, user_id: user.id, name: user.name, email: user.email, is_instance_admin: user.isInstanceAdmin };
+      return {
+        user: { id: user.id, name: user.name, email: user.email },
+        user_id: user.id,
+        name: user.name,
+        email: user.email,
+        is_instance_admin: user.isInstanceAdmin,
+      };
     }),
 
   myOrgs: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/users/me/orgs', tags: ['users'], summary: 'My organizations (BlobHub’s form of GET /orgs); a key scoped to an org or blob is refused' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/users/me/orgs',
+        tags: ['users'],
+        summary: 'My organizations (BlobHub’s form of GET /orgs); a key scoped to an org or blob is refused',
+      },
+    })
     .input(z.object(pageQuery))
     .output(z.object({ organizations: z.array(orgWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {

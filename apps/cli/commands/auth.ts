@@ -2,7 +2,17 @@
 import { input, password } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
-import { BlobHub, BlobHubError, credentialsPath, DEFAULT_API_URL, readCredentials, removeProfile, resolveConnection, saveProfile, useProfile } from '../../../sdk';
+import {
+  BlobHub,
+  BlobHubError,
+  credentialsPath,
+  DEFAULT_API_URL,
+  readCredentials,
+  removeProfile,
+  resolveConnection,
+  saveProfile,
+  useProfile,
+} from '../../../sdk';
 import { withContext } from '../context';
 import { UsageError } from '../exit-codes';
 
@@ -77,7 +87,13 @@ export function registerAuth(program: Command) {
       withContext(async (ctx) => {
         const file = readCredentials();
         const rows = Object.entries(file.profiles).map(([name, p]) => ({ name, url: p.url, default: name === file.default }));
-        ctx.out.result({ default: file.default ?? null, profiles: rows }, () => ctx.out.table(rows, [['', (r) => (r.default ? '*' : '')], ['PROFILE', (r) => r.name], ['URL', (r) => r.url]]));
+        ctx.out.result({ default: file.default ?? null, profiles: rows }, () =>
+          ctx.out.table(rows, [
+            ['', (r) => (r.default ? '*' : '')],
+            ['PROFILE', (r) => r.name],
+            ['URL', (r) => r.url],
+          ]),
+        );
       }),
     );
   profile

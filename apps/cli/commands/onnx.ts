@@ -28,7 +28,9 @@ function progressReporter(ctx: CliContext) {
     update(p: UploadProgress) {
       if (p.partsDone === partsDone) return;
       partsDone = p.partsDone;
-      ctx.out.note(`uploaded part ${p.partsDone}/${p.partsTotal}: ${mib(p.sentBytes)} of ${mib(p.totalBytes)} (${Math.round((100 * p.sentBytes) / p.totalBytes)}%)`);
+      ctx.out.note(
+        `uploaded part ${p.partsDone}/${p.partsTotal}: ${mib(p.sentBytes)} of ${mib(p.totalBytes)} (${Math.round((100 * p.sentBytes) / p.totalBytes)}%)`,
+      );
     },
     stop() {},
   };
@@ -39,7 +41,12 @@ function printModel(ctx: CliContext, model: OnnxModel) {
   ctx.out.fields(summary);
   const tensors = [...inputs.map((t) => ({ ...t, kind: 'input' })), ...outputs.map((t) => ({ ...t, kind: 'output' }))];
   console.log('');
-  ctx.out.table(tensors, [['', (t) => t.kind], ['NAME', (t) => t.name], ['TYPE', (t) => t.type], ['SHAPE', (t) => (t.shape ? `[${t.shape.join(', ')}]` : '-')]]);
+  ctx.out.table(tensors, [
+    ['', (t) => t.kind],
+    ['NAME', (t) => t.name],
+    ['TYPE', (t) => t.type],
+    ['SHAPE', (t) => (t.shape ? `[${t.shape.join(', ')}]` : '-')],
+  ]);
 }
 
 export function registerOnnx(program: Command) {
@@ -54,7 +61,9 @@ export function registerOnnx(program: Command) {
       withContext(async (ctx, ref: string, file: string, opts: { path: string; concurrency: number; revision?: string }) => {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
         const progress = progressReporter(ctx);
-        const uploaded = await ctx.hub.uploadOnnx(revisionId, file, { path: opts.path, concurrency: opts.concurrency, onProgress: (p) => progress.update(p) }).finally(() => progress.stop());
+        const uploaded = await ctx.hub
+          .uploadOnnx(revisionId, file, { path: opts.path, concurrency: opts.concurrency, onProgress: (p) => progress.update(p) })
+          .finally(() => progress.stop());
         const { operation, revision } = uploaded;
         if (operation.status !== 'succeeded' || revision.status === 'failed') {
           throw new UnsuccessfulError(`the model was refused: ${JSON.stringify(operation.error ?? revision.status)}`);
@@ -77,7 +86,16 @@ export function registerOnnx(program: Command) {
         const described = await ctx.hub.describeOnnx(revisionId, opts.path);
         ctx.out.result(described, () => {
           if (described.model) printModel(ctx, described.model);
-          else ctx.out.table(described.components, [['FILE', (c) => c.path], ['SIZE', (c) => c.size], ['SHA256', (c) => c.sha256]], 'no files');
+          else
+            ctx.out.table(
+              described.components,
+              [
+                ['FILE', (c) => c.path],
+                ['SIZE', (c) => c.size],
+                ['SHA256', (c) => c.sha256],
+              ],
+              'no files',
+            );
         });
       }),
     );

@@ -36,7 +36,14 @@ export function registerResources(program: Command) {
     .action(
       withContext(async (ctx, opts: { limit: number }) => {
         const page = await ctx.hub.orgs.list({ limit: opts.limit });
-        ctx.out.result(page, () => ctx.out.table(page.orgs, [['NAME', (o) => o.name], ['ID', (o) => o.id], ['DISPLAY NAME', (o) => o.display_name], ['CREATED', (o) => o.created_at]]));
+        ctx.out.result(page, () =>
+          ctx.out.table(page.orgs, [
+            ['NAME', (o) => o.name],
+            ['ID', (o) => o.id],
+            ['DISPLAY NAME', (o) => o.display_name],
+            ['CREATED', (o) => o.created_at],
+          ]),
+        );
       }),
     );
   orgs
@@ -73,7 +80,13 @@ export function registerResources(program: Command) {
       withContext(async (ctx, ref: string, opts: { type: 'workflow' | 'scheduler' | 'onnx'; public?: boolean; description?: string }) => {
         const [org, name, ...rest] = ref.split('/');
         if (!org || !name || rest.length) throw new UsageError(`name the blob as org/blob, not ${ref}`);
-        const created = await ctx.hub.blobs.create({ org_id: org, name, type: opts.type, visibility: opts.public ? 'public' : 'private', description: opts.description });
+        const created = await ctx.hub.blobs.create({
+          org_id: org,
+          name,
+          type: opts.type,
+          visibility: opts.public ? 'public' : 'private',
+          description: opts.description,
+        });
         ctx.out.result(created, () => console.log(`Created ${opts.type} blob ${org}/${name} (${created.blob.id}) with draft revision ${created.revision.id}`));
       }),
     );

@@ -23,7 +23,12 @@ async function readJsonFile(file: string): Promise<unknown> {
 function printExecution(ctx: CliContext, execution: Execution) {
   console.log(`Execution ${execution.id} ${execution.status} (session ${execution.session_id}, revision ${execution.revision_id})`);
   const outputs = (execution.output_data ?? []) as { alias: string; value: ValueObject }[];
-  if (outputs.length) ctx.out.table(outputs, [['OUTPUT', (o) => o.alias], ['TYPE', (o) => o.value.type], ['VALUE', (o) => showValue(o.value)]]);
+  if (outputs.length)
+    ctx.out.table(outputs, [
+      ['OUTPUT', (o) => o.alias],
+      ['TYPE', (o) => o.value.type],
+      ['VALUE', (o) => showValue(o.value)],
+    ]);
   if (execution.error) console.log(`error: ${JSON.stringify(execution.error)}`);
   if (execution.temporal?.ui_url) console.log(`Temporal UI: ${execution.temporal.ui_url}`);
 }
@@ -41,9 +46,10 @@ async function revisionHolding(ctx: CliContext, blobRef: string, id: string, rev
   if (revision) return revision;
   const { revisions } = await ctx.hub.revisions.list(blob.id, { limit: 100 });
   for (const r of revisions) {
-    const found = await (id.startsWith('ses_')
-      ? ctx.hub.command(r.id, ENGINE, 'get_session', { session_id: id })
-      : ctx.hub.command(r.id, ENGINE, 'get_execution', { execution_id: id })
+    const found = await (
+      id.startsWith('ses_')
+        ? ctx.hub.command(r.id, ENGINE, 'get_session', { session_id: id })
+        : ctx.hub.command(r.id, ENGINE, 'get_execution', { execution_id: id })
     ).catch((error: unknown) => {
       if (error instanceof BlobHubError && error.code === 'not_found') return null;
       throw error;
@@ -97,7 +103,14 @@ export function registerWorkflow(program: Command) {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
         const page = await ctx.hub.command(revisionId, ENGINE, 'list_definitions', { limit: 100 });
         const rows = page.definitions as { alias: string; id: string; content_hash: string; updated_at: string }[];
-        ctx.out.result(page, () => ctx.out.table(rows, [['ALIAS', (d) => d.alias], ['ID', (d) => d.id], ['HASH', (d) => d.content_hash.slice(0, 12)], ['UPDATED', (d) => d.updated_at]]));
+        ctx.out.result(page, () =>
+          ctx.out.table(rows, [
+            ['ALIAS', (d) => d.alias],
+            ['ID', (d) => d.id],
+            ['HASH', (d) => d.content_hash.slice(0, 12)],
+            ['UPDATED', (d) => d.updated_at],
+          ]),
+        );
       }),
     );
   definitions
@@ -162,7 +175,8 @@ export function registerWorkflow(program: Command) {
     .action(
       withContext(async (ctx, ref: string, id: string, opts: EventsOptions) => {
         if (!/^(exe|ses)_/.test(id)) throw new UsageError(`${id} is neither an execution id (exe_…) nor a session id (ses_…)`);
-        if (opts.since !== undefined && !/^(\d+|evt_[0-9a-z]{26})$/i.test(opts.since)) throw new UsageError(`--since takes a seq or an event id, not ${opts.since}`);
+        if (opts.since !== undefined && !/^(\d+|evt_[0-9a-z]{26})$/i.test(opts.since))
+          throw new UsageError(`--since takes a seq or an event id, not ${opts.since}`);
         if (id.startsWith('ses_') && !opts.follow) throw new UsageError('session events stream live: add --follow');
         if (opts.since?.startsWith('evt_') && !opts.follow) throw new UsageError('--since with an event id needs --follow');
         const revisionId = await revisionHolding(ctx, ref, id, opts.revision);

@@ -29,7 +29,9 @@ export const overlapToTemporal: Record<ScheduleSpec['overlap_policy'], ScheduleO
 };
 
 /** When the schedule fires: the translated cron, or the one-time instant as an exact calendar. */
-export function temporalSpec(spec: Pick<ScheduleSpec, 'repeat' | 'cron_expression' | 'invocation_time' | 'timezone' | 'start_date' | 'end_date'>): TemporalSpec {
+export function temporalSpec(
+  spec: Pick<ScheduleSpec, 'repeat' | 'cron_expression' | 'invocation_time' | 'timezone' | 'start_date' | 'end_date'>,
+): TemporalSpec {
   const window = {
     timezone: spec.timezone,
     startAt: spec.start_date ? new Date(spec.start_date) : undefined,

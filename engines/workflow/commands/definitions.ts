@@ -50,7 +50,11 @@ const emptyDefinition = { type: 'workflow_definition', version: '1.0.1', compone
 /** `check_definition`'s answer: BlobHub's `{status, events}`, one `definition_error` event per problem. */
 function checkResult(definition: unknown) {
   const compiled = compileDefinition(definition);
-  const events = compiled.errors.map((e) => ({ type: 'definition_error', message: e.message, attributes: e.component_id ? { component_id: e.component_id } : {} }));
+  const events = compiled.errors.map((e) => ({
+    type: 'definition_error',
+    message: e.message,
+    attributes: e.component_id ? { component_id: e.component_id } : {},
+  }));
   return { status: compiled.valid ? 'success' : 'failed', events };
 }
 
@@ -61,11 +65,20 @@ export const definitionCommands = {
     draftOnly: true,
     input: z.object({ alias: definitionAlias, category: category.default(WORKFLOW_CATEGORY) }),
     async run({ app, revision }, { alias, category: kind }) {
-      if (kind !== WORKFLOW_CATEGORY) throw new ApiError('bad_request', 'only workflow definitions are supported', { engineCode: 'invalid_definition_category' });
+      if (kind !== WORKFLOW_CATEGORY)
+        throw new ApiError('bad_request', 'only workflow definitions are supported', { engineCode: 'invalid_definition_category' });
       const now = new Date();
       const [row] = await app.db
         .insert(definitions)
-        .values({ id: newId('definition'), revisionId: revision.id, alias, contentHash: definitionHash(emptyDefinition), definition: emptyDefinition, createdAt: now, updatedAt: now })
+        .values({
+          id: newId('definition'),
+          revisionId: revision.id,
+          alias,
+          contentHash: definitionHash(emptyDefinition),
+          definition: emptyDefinition,
+          createdAt: now,
+          updatedAt: now,
+        })
         .onConflictDoNothing()
         .returning();
       if (!row) throw new ApiError('bad_request', `a definition with alias ${alias} already exists`, { engineCode: 'alias_in_use' });
@@ -82,7 +95,10 @@ export const definitionCommands = {
       const alias = definition_id ? (await findByRef(app.db, revision.id, { definition_id })).alias : named.alias!;
       const compiled = compileDefinition(definition);
       if (!compiled.valid) {
-        throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0].message}`, { details: compiled.errors, engineCode: 'invalid_definition' });
+        throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0].message}`, {
+          details: compiled.errors,
+          engineCode: 'invalid_definition',
+        });
       }
       const contentHash = definitionHash(compiled.definition);
       const now = new Date();

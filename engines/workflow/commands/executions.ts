@@ -41,7 +41,12 @@ export async function cancelWorkflow(app: App, id: string) {
 /** BlobHub's reference parts (org, blob, revision, definition) are at most 64 characters. */
 const referencePart = z.string().min(1).max(64);
 /** BlobHub's `workflow` reference: a definition, alone or qualified by the blob and revision holding it. */
-const workflowReference = z.object({ definition: referencePart, org: referencePart.optional(), blob: referencePart.optional(), revision: referencePart.optional() });
+const workflowReference = z.object({
+  definition: referencePart,
+  org: referencePart.optional(),
+  blob: referencePart.optional(),
+  revision: referencePart.optional(),
+});
 
 /**
  * The definition a BlobHub `workflow` reference names, as `{alias}` or `{definitionId}`. A qualified
@@ -88,7 +93,11 @@ export const executionCommands = {
         target: z.object({ session: z.string().min(1).max(128) }).optional(),
         workflow: workflowReference.optional(),
         input_data: inputData.optional(),
-        timeout_seconds: z.number().positive().max(365 * 86_400).optional(),
+        timeout_seconds: z
+          .number()
+          .positive()
+          .max(365 * 86_400)
+          .optional(),
       })
       .refine((r) => [r.definition_id, r.alias, r.workflow].filter(Boolean).length === 1, { message: 'give exactly one of definition_id, alias and workflow' })
       .refine((r) => !(r.session_id && r.target), { message: 'give session_id or target, not both' }),

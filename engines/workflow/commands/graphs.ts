@@ -52,7 +52,10 @@ export const graphCommands = {
       type: z.enum(['vertex', 'edge']).optional(),
       ascending: z.boolean().default(false),
       cursor,
-      updated_since: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+      updated_since: z.iso
+        .datetime({ offset: true })
+        .transform((s) => new Date(s))
+        .optional(),
       ids_only: z.boolean().default(false),
       limit: cappedLimit(1000, 100),
     }),

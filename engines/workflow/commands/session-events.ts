@@ -68,7 +68,10 @@ export const sessionEventCommands = {
 
 async function seqOf(db: Db, inSession: SQL, since: string | number): Promise<number> {
   if (typeof since === 'number') return since;
-  const [row] = await db.select({ seq: events.seq }).from(events).where(and(inSession, eq(events.id, since)));
+  const [row] = await db
+    .select({ seq: events.seq })
+    .from(events)
+    .where(and(inSession, eq(events.id, since)));
   if (!row) throw badRequest(`since: event ${since} is not an event of this session`);
   return row.seq;
 }

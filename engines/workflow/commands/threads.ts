@@ -22,7 +22,13 @@ export const threadCommands = {
     }),
     async run(ctx, input) {
       const scope = await sessionScope(ctx, input.session_id);
-      const row = await postThreadItem(ctx.app, scope, { alias: input.alias, content: input.content, parentId: input.parent_id, metadata: input.metadata, userId: userIdOf(ctx.caller) });
+      const row = await postThreadItem(ctx.app, scope, {
+        alias: input.alias,
+        content: input.content,
+        parentId: input.parent_id,
+        metadata: input.metadata,
+        userId: userIdOf(ctx.caller),
+      });
       return { item: toThreadItemWire(ctx.revision.id, row) };
     },
   }),

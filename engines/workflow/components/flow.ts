@@ -85,7 +85,11 @@ export const flowBranch: ComponentType<BranchConfig> = {
   },
 };
 
-export const joinConfig = z.object({ mode: z.enum(['all', 'any']).default('all') }).strict().optional().default({ mode: 'all' });
+export const joinConfig = z
+  .object({ mode: z.enum(['all', 'any']).default('all') })
+  .strict()
+  .optional()
+  .default({ mode: 'all' });
 
 export const flowJoin: ComponentType<z.infer<typeof joinConfig>> = {
   type: 'flow.join',
@@ -99,7 +103,14 @@ export const flowJoin: ComponentType<z.infer<typeof joinConfig>> = {
   outputs: anyPorts,
 };
 
-export const delayConfig = z.object({ seconds: z.number().min(0).max(365 * 86_400) }).strict();
+export const delayConfig = z
+  .object({
+    seconds: z
+      .number()
+      .min(0)
+      .max(365 * 86_400),
+  })
+  .strict();
 
 export const flowDelay: ComponentType<z.infer<typeof delayConfig>> = {
   type: 'flow.delay',
@@ -118,7 +129,11 @@ export const waitConfig = z
     signal: z.string().min(1).max(128).optional(),
     /** or: an item posted to this thread session object */
     thread_alias: z.string().min(1).max(128).optional(),
-    timeout_seconds: z.number().min(0).max(365 * 86_400).optional(),
+    timeout_seconds: z
+      .number()
+      .min(0)
+      .max(365 * 86_400)
+      .optional(),
   })
   .strict()
   .refine((c) => Boolean(c.signal) !== Boolean(c.thread_alias), { message: 'set exactly one of signal and thread_alias' });

@@ -54,7 +54,8 @@ interface OutboundPolicy {
   ownServices: ServiceEndpoint[];
 }
 
-const defaultPort = (url: URL) => Number(url.port) || (url.protocol === 'https:' ? 443 : url.protocol === 'postgres:' || url.protocol === 'postgresql:' ? 5432 : 80);
+const defaultPort = (url: URL) =>
+  Number(url.port) || (url.protocol === 'https:' ? 443 : url.protocol === 'postgres:' || url.protocol === 'postgresql:' ? 5432 : 80);
 const endpointOf = (url: string): ServiceEndpoint => {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: defaultPort(parsed) };
@@ -64,7 +65,14 @@ const unbracketed = (host: string) => host.replace(/^\[(.*)\]$/, '$1').toLowerCa
 /** The platform's own endpoints, from its configuration and the addresses it actually uses. */
 function ownServicesOf(app: App): ServiceEndpoint[] {
   const { config } = app;
-  const urls = [`grpc://${app.temporal.address}`, config.BLOBHUB_DATABASE_URL, config.BLOBHUB_S3_ENDPOINT, config.BLOBHUB_S3_PUBLIC_ENDPOINT, config.BLOBHUB_TEMPORAL_UI_URL, app.publicUrl];
+  const urls = [
+    `grpc://${app.temporal.address}`,
+    config.BLOBHUB_DATABASE_URL,
+    config.BLOBHUB_S3_ENDPOINT,
+    config.BLOBHUB_S3_PUBLIC_ENDPOINT,
+    config.BLOBHUB_TEMPORAL_UI_URL,
+    app.publicUrl,
+  ];
   return [
     { host: config.BLOBHUB_HTTP_HOST, port: config.BLOBHUB_HTTP_PORT },
     ...(config.BLOBHUB_WORKER_HTTP_PORT ? [{ host: '0.0.0.0', port: config.BLOBHUB_WORKER_HTTP_PORT }] : []),

@@ -10,7 +10,10 @@ import { ComponentError, type ComponentType } from './registry';
 export const logicCodeConfig = z
   .object({
     language: z.literal('javascript').default('javascript'),
-    code: z.string().min(1).max(256 * 1024),
+    code: z
+      .string()
+      .min(1)
+      .max(256 * 1024),
     memory_mb: z.number().int().min(1).max(1024).optional(),
   })
   .strict();

@@ -82,7 +82,12 @@ export const threadPostItem: ComponentType<AliasConfig> = {
     const content = threadContent.safeParse(contentBlocks(inputs.content));
     if (!content.success) throw new ComponentError(`the content is not thread content: ${content.error.issues[0].message}`, 'invalid_content');
     const item = await asComponentError(() =>
-      postThreadItem(app, execution, { alias: config.alias, content: content.data, userId: execution.createdBy }, { itemId: itemIdFor(execution.executionId, visit), dedupeKey: `${execution.executionId}:${visit}:thread_item` }),
+      postThreadItem(
+        app,
+        execution,
+        { alias: config.alias, content: content.data, userId: execution.createdBy },
+        { itemId: itemIdFor(execution.executionId, visit), dedupeKey: `${execution.executionId}:${visit}:thread_item` },
+      ),
     );
     return { route: 'success', outputs: { item_id: { value: { type: 'text', text: item.id } } } };
   },

@@ -20,8 +20,20 @@ const ifRev = z.number().int().min(0).optional();
 const keys = z.array(z.string().min(1).max(256)).min(1).max(1000);
 
 export const graphOperation = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('add_vertex'), labels: z.array(label).min(1).max(64), element_id: elementId.optional(), props: props.optional(), if_rev: ifRev }).strict(),
-  z.object({ op: z.literal('add_edge'), label, from_id: elementId, to_id: elementId, element_id: elementId.optional(), props: props.optional(), if_rev: ifRev }).strict(),
+  z
+    .object({ op: z.literal('add_vertex'), labels: z.array(label).min(1).max(64), element_id: elementId.optional(), props: props.optional(), if_rev: ifRev })
+    .strict(),
+  z
+    .object({
+      op: z.literal('add_edge'),
+      label,
+      from_id: elementId,
+      to_id: elementId,
+      element_id: elementId.optional(),
+      props: props.optional(),
+      if_rev: ifRev,
+    })
+    .strict(),
   z.object({ op: z.literal('set_vertex_props'), element_id: elementId, props, if_rev: ifRev }).strict(),
   z.object({ op: z.literal('set_edge_props'), element_id: elementId, props, if_rev: ifRev }).strict(),
   z.object({ op: z.literal('remove_vertex_props'), element_id: elementId, keys, if_rev: ifRev }).strict(),
@@ -40,7 +52,6 @@ interface Batch {
   userId: string | null;
   now: Date;
 }
-
 
 /** Describes the op for error messages: `operations[3] (add_edge)`. */
 type AddOp = Extract<GraphOperation, { op: 'add_vertex' | 'add_edge' }>;
@@ -64,9 +75,14 @@ const targeted = (b: Batch, op: TargetedOp, type: 'vertex' | 'edge') =>
 
 /** Why a guarded statement touched nothing: there is no such element, or its rev is not if_rev. */
 async function refusal(b: Batch, index: number, op: TargetedOp, type: 'vertex' | 'edge'): Promise<ApiError> {
-  const [row] = await b.tx.select().from(graphElements).where(inGraph(b, eq(graphElements.elementId, op.element_id)));
+  const [row] = await b.tx
+    .select()
+    .from(graphElements)
+    .where(inGraph(b, eq(graphElements.elementId, op.element_id)));
   if (!row || row.type !== type) {
-    return new ApiError('not_found', `${where(index, op)}: there is no ${type} ${op.element_id} in graph ${b.alias}`, { details: { operation_index: index, element_id: op.element_id } });
+    return new ApiError('not_found', `${where(index, op)}: there is no ${type} ${op.element_id} in graph ${b.alias}`, {
+      details: { operation_index: index, element_id: op.element_id },
+    });
   }
   return staleRev(index, op, row);
 }
@@ -102,14 +118,21 @@ async function addElements(b: Batch, first: number, ops: AddOp[]): Promise<Graph
   if (edges) await requireEnds(b, first, ops as Extract<GraphOperation, { op: 'add_edge' }>[]);
   const inserted = new Set<string>();
   for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
-    const done = await b.tx.insert(graphElements).values(rows.slice(at, at + INSERT_CHUNK)).onConflictDoNothing().returning({ id: graphElements.elementId });
+    const done = await b.tx
+      .insert(graphElements)
+      .values(rows.slice(at, at + INSERT_CHUNK))
+      .onConflictDoNothing()
+      .returning({ id: graphElements.elementId });
     for (const { id } of done) inserted.add(id);
   }
   // an id that did not insert existed already (or came twice in the run): the first such op fails the batch
   const seen = new Set<string>();
   rows.forEach((row, i) => {
     if (!inserted.has(row.elementId) || seen.has(row.elementId)) {
-      throw conflict(`${where(first + i, ops[i])}: element ${row.elementId} already exists in graph ${b.alias}`, { operation_index: first + i, element_id: row.elementId });
+      throw conflict(`${where(first + i, ops[i])}: element ${row.elementId} already exists in graph ${b.alias}`, {
+        operation_index: first + i,
+        element_id: row.elementId,
+      });
     }
     seen.add(row.elementId);
   });
@@ -128,7 +151,10 @@ async function requireEnds(b: Batch, first: number, ops: Extract<GraphOperation,
     for (const { id } of found) vertices.add(id);
   }
   ops.forEach((op, i) => {
-    const missing = [['from_id', op.from_id], ['to_id', op.to_id]].filter(([, id]) => !vertices.has(id));
+    const missing = [
+      ['from_id', op.from_id],
+      ['to_id', op.to_id],
+    ].filter(([, id]) => !vertices.has(id));
     if (missing.length) {
       throw badRequest(`${where(first + i, op)}: the edge's ${missing.map(([end, id]) => `${end} ${id}`).join(' and ')} is not a vertex of graph ${b.alias}`, {
         operation_index: first + i,
@@ -138,7 +164,11 @@ async function requireEnds(b: Batch, first: number, ops: Extract<GraphOperation,
   });
 }
 
-async function changeProps(b: Batch, index: number, op: Extract<GraphOperation, { op: `${'set' | 'remove'}_${'vertex' | 'edge'}_props` }>): Promise<GraphChange> {
+async function changeProps(
+  b: Batch,
+  index: number,
+  op: Extract<GraphOperation, { op: `${'set' | 'remove'}_${'vertex' | 'edge'}_props` }>,
+): Promise<GraphChange> {
   const type = op.op.includes('vertex') ? 'vertex' : 'edge';
   const next = 'props' in op ? sql`${graphElements.props} || ${JSON.stringify(op.props)}::jsonb` : sql`${graphElements.props} - ${textArray(op.keys)}`;
   const [updated] = await b.tx
@@ -178,14 +208,21 @@ async function deleteEdges(b: Batch, first: number, ops: Extract<GraphOperation,
 
 /** The vertex's edges go first and explicitly (not by the cascade), so that the changes name each of them. */
 async function deleteVertex(b: Batch, index: number, op: Extract<GraphOperation, { op: 'delete_vertex' }>): Promise<GraphChange[]> {
-  const [vertex] = await b.tx.select({ rev: graphElements.rev }).from(graphElements).where(targeted(b, op, 'vertex')).for('update');
+  const [vertex] = await b.tx
+    .select({ rev: graphElements.rev })
+    .from(graphElements)
+    .where(targeted(b, op, 'vertex'))
+    .for('update');
   if (!vertex) throw await refusal(b, index, op, 'vertex');
   const incident = await b.tx
     .delete(graphElements)
     .where(inGraph(b, eq(graphElements.type, 'edge'), sql`(${graphElements.fromId} = ${op.element_id} or ${graphElements.toId} = ${op.element_id})`))
     .returning({ element_id: graphElements.elementId, rev: graphElements.rev });
   await b.tx.delete(graphElements).where(inGraph(b, eq(graphElements.elementId, op.element_id)));
-  return [...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })), { op: op.op, element_id: op.element_id, type: 'vertex', rev: vertex.rev }];
+  return [
+    ...incident.map((e): GraphChange => ({ op: 'delete_edge', element_id: e.element_id, type: 'edge', rev: e.rev })),
+    { op: op.op, element_id: op.element_id, type: 'vertex', rev: vertex.rev },
+  ];
 }
 
 function apply(b: Batch, index: number, op: Exclude<TargetedOp, { op: 'delete_edge' }>): Promise<GraphChange | GraphChange[]> {
@@ -202,7 +239,7 @@ const runs = {
 /** Applies the ops in order: runs of adds of one kind or of edge deletes together, the rest one by one. */
 async function applyAll(b: Batch, operations: GraphOperation[]): Promise<GraphChange[]> {
   const changes: GraphChange[] = [];
-  for (let i = 0; i < operations.length; ) {
+  for (let i = 0; i < operations.length;) {
     const op = operations[i];
     if (op.op in runs) {
       let end = i + 1;
@@ -239,7 +276,13 @@ export interface MutationOptions {
 }
 
 /** Applies a batch atomically; returns the changes in order (each delete_vertex preceded by its edges). */
-export async function applyGraphMutations(app: App, scope: SessionScope, alias: string, operations: GraphOperation[], opts: MutationOptions): Promise<GraphChange[]> {
+export async function applyGraphMutations(
+  app: App,
+  scope: SessionScope,
+  alias: string,
+  operations: GraphOperation[],
+  opts: MutationOptions,
+): Promise<GraphChange[]> {
   const changes = await app.db.transaction(async (tx) => {
     await requireEnvelope(tx, scope.sessionId, alias, 'graph', 'update');
     if (opts.dedupeKey) {

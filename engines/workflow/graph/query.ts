@@ -20,7 +20,10 @@ const QUERY_TIMEOUT_MS = 15_000;
 export const graphQuery = z
   .object({
     start: z.union([z.tuple([z.enum(['V', 'E'])]), z.tuple([z.enum(['V', 'E']), elementId])]),
-    steps: z.array(z.tuple([z.string()]).rest(z.unknown())).max(64).default([]),
+    steps: z
+      .array(z.tuple([z.string()]).rest(z.unknown()))
+      .max(64)
+      .default([]),
   })
   .strict();
 export type GraphQuery = z.infer<typeof graphQuery>;
@@ -29,7 +32,10 @@ export type GraphQuery = z.infer<typeof graphQuery>;
 type State = 'vertex' | 'edge' | 'element' | 'value';
 
 const invalidQuery = (message: string, stepIndex?: number) =>
-  new ApiError('bad_request', stepIndex === undefined ? message : `steps[${stepIndex}]: ${message}`, { engineCode: 'invalid_graph_query', details: { step_index: stepIndex } });
+  new ApiError('bad_request', stepIndex === undefined ? message : `steps[${stepIndex}]: ${message}`, {
+    engineCode: 'invalid_graph_query',
+    details: { step_index: stepIndex },
+  });
 
 const labelArg = z.string().min(1).max(256);
 const comparisonOps = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
@@ -72,7 +78,8 @@ class Compiler {
 
   step(state: State, [name, ...args]: [string, ...unknown[]], index: number): Compiled {
     const need = (...states: State[]) => {
-      if (!states.includes(state)) throw invalidQuery(`${name} needs ${states.join(' or ')} traversers, but the traversers here are ${state === 'value' ? 'values' : `${state}s`}`, index);
+      if (!states.includes(state))
+        throw invalidQuery(`${name} needs ${states.join(' or ')} traversers, but the traversers here are ${state === 'value' ? 'values' : `${state}s`}`, index);
     };
     const arg = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
       const parsed = schema.safeParse(value);
@@ -94,7 +101,9 @@ class Compiler {
         const label = optionalLabel();
         const to = name.endsWith('E') ? 'edge' : 'far';
         const direction = name.replace(/E$/, '');
-        const sides = [direction !== 'in' && this.hop('from_id', label, to), direction !== 'out' && this.hop('to_id', label, to)].filter((s): s is SQL => Boolean(s));
+        const sides = [direction !== 'in' && this.hop('from_id', label, to), direction !== 'out' && this.hop('to_id', label, to)].filter((s): s is SQL =>
+          Boolean(s),
+        );
         return { select: sql.join(sides, sql` union all `), state: to === 'edge' ? 'edge' : 'vertex' };
       }
       case 'inV':
@@ -133,12 +142,21 @@ class Compiler {
       }
       case 'dedup':
         noMoreThan(0);
-        return { select: state === 'value' ? sql`select p.v, min(p.k) as k from ${this.prev} p group by p.v` : sql`select p.id, min(p.k) as k from ${this.prev} p group by p.id`, state };
+        return {
+          select:
+            state === 'value'
+              ? sql`select p.v, min(p.k) as k from ${this.prev} p group by p.v`
+              : sql`select p.id, min(p.k) as k from ${this.prev} p group by p.id`,
+          state,
+        };
       case 'count':
         noMoreThan(0);
         return { select: sql`select to_jsonb(count(*)) as v, 0::bigint as k from ${this.prev} p`, state: 'value' };
       default:
-        throw invalidQuery(`unknown step ${name}; steps are out in both outE inE bothE inV outV hasLabel has values properties project limit dedup count`, index);
+        throw invalidQuery(
+          `unknown step ${name}; steps are out in both outE inE bothE inV outV hasLabel has values properties project limit dedup count`,
+          index,
+        );
     }
   }
 

@@ -17,14 +17,21 @@ export interface GraphRef {
 export const inGraph = (g: GraphRef, ...more: (SQL | undefined)[]) => and(eq(graphElements.sessionId, g.sessionId), eq(graphElements.alias, g.alias), ...more);
 
 export async function getElement(db: Db, g: GraphRef, id: string): Promise<ElementRow> {
-  const [row] = await db.select().from(graphElements).where(inGraph(g, eq(graphElements.elementId, id)));
+  const [row] = await db
+    .select()
+    .from(graphElements)
+    .where(inGraph(g, eq(graphElements.elementId, id)));
   if (!row) throw notFound(`graph element ${id}`);
   return row;
 }
 
 /** Missing ids are left out, as BlobHub does. */
 export function getElements(db: Db, g: GraphRef, ids: string[]): Promise<ElementRow[]> {
-  return db.select().from(graphElements).where(inGraph(g, inArray(graphElements.elementId, ids))).orderBy(asc(graphElements.ord));
+  return db
+    .select()
+    .from(graphElements)
+    .where(inGraph(g, inArray(graphElements.elementId, ids)))
+    .orderBy(asc(graphElements.ord));
 }
 
 export interface ElementListing {
@@ -116,7 +123,11 @@ export async function listNeighbors(db: Db, g: GraphRef, listing: NeighborListin
 }
 
 /** A text[] literal with one parameter per value (drizzle turns a bare array into a list). */
-export const textArray = (values: string[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+export const textArray = (values: string[]) =>
+  sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
 
 /** postgres.js returns the rows array itself, PGlite an object holding it. */
 export function rowsOf<T>(result: unknown): T[] {

@@ -16,7 +16,7 @@ function harness() {
 }
 
 describe('the fair gate of the sandbox threads', () => {
-  it("caps an org at its share, keeps a thread for short runs, and hands freed threads to the org with the fewest running", async () => {
+  it('caps an org at its share, keeps a thread for short runs, and hands freed threads to the org with the fewest running', async () => {
     const { gate, admitted, reasons, enter } = harness();
     const a1 = await enter('a1', 'a', LONG);
     const a2 = await enter('a2', 'a', LONG);

@@ -56,8 +56,18 @@ const logicCodeInput = z.object({
   sessionObjects: z.record(z.string(), z.unknown()),
   limits: z
     .object({
-      memoryBytes: z.number().int().min(1024 * 1024).max(1024 * 1024 * 1024).optional(),
-      timeoutMs: z.number().int().min(1).max(10 * 60 * 1000).optional(),
+      memoryBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .max(1024 * 1024 * 1024)
+        .optional(),
+      timeoutMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(10 * 60 * 1000)
+        .optional(),
     })
     .optional(),
 });

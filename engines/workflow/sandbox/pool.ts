@@ -30,7 +30,11 @@ const WATCHDOG_GRACE_MS = 2000;
 const threadUrl = new URL('./thread.ts', import.meta.url).href;
 // The thread's entry is TypeScript: load it through tsx's ESM API (the CJS build of that API cannot
 // load it from an eval'd worker), whatever runner started this process.
-const tsxApiUrl = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+const tsxApiUrl = pathToFileURL(
+  createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs'),
+).href;
 const bootstrap = `import(${JSON.stringify(tsxApiUrl)}).then((tsx) => tsx.tsImport(${JSON.stringify(threadUrl)}, ${JSON.stringify(threadUrl)}))`;
 
 class SandboxThread {
@@ -122,7 +126,10 @@ const cancelled: SandboxOutcome = { ok: false, kind: 'exception', message: 'the 
  * Runs a request once the gate admits it. The time the run waited counts against its time limit
  * (the component's timeout covers the wait); a cancelled run stops its thread at once.
  */
-export async function runInSandboxThread(request: SandboxRequest, slot: Omit<SlotRequest, 'timeoutMs'> & { onStarted?: () => void } = {}): Promise<SandboxOutcome> {
+export async function runInSandboxThread(
+  request: SandboxRequest,
+  slot: Omit<SlotRequest, 'timeoutMs'> & { onStarted?: () => void } = {},
+): Promise<SandboxOutcome> {
   let queuedFor: QueueReason | 'none' = 'none';
   const onQueued = (reason: QueueReason) => ((queuedFor = reason), slot.onQueued?.(reason));
   const admission = await gate.enter({ ...slot, onQueued, timeoutMs: request.timeoutMs });

@@ -12,6 +12,4 @@ export interface SandboxRequest {
 }
 
 /** What the user code produced, as the JSON text the sandbox serialized (parsed on the host). */
-export type SandboxOutcome =
-  | { ok: true; resultJson: string }
-  | { ok: false; kind: UserCodeErrorKind; message: string; line?: number; logs: string[] };
+export type SandboxOutcome = { ok: true; resultJson: string } | { ok: false; kind: UserCodeErrorKind; message: string; line?: number; logs: string[] };

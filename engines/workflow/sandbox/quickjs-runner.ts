@@ -121,18 +121,27 @@ function classify(context: QuickJSContext, error: QuickJSHandle): Failure {
   } catch {
     dumped = { name: 'InternalError', message: 'out of memory' };
   }
-  if (typeof dumped !== 'object' || dumped === null) return { ok: false, kind: 'exception', message: `uncaught ${JSON.stringify(dumped) ?? String(dumped)}`, logs: [] };
+  if (typeof dumped !== 'object' || dumped === null)
+    return { ok: false, kind: 'exception', message: `uncaught ${JSON.stringify(dumped) ?? String(dumped)}`, logs: [] };
   const { name, message, stack } = dumped as DumpedError;
   const text = typeof message === 'string' ? message : JSON.stringify(dumped);
   const kind = kindOf(typeof name === 'string' ? name : '', text);
   const line = kind === 'exception' || kind === 'invalid_value' ? userLine(stack) : undefined;
-  const described = kind === 'timeout' ? 'the code ran past its time limit' : kind === 'memory' ? `the code ran out of memory (${text})` : typeof name === 'string' && name ? `${name}: ${text}` : text;
+  const described =
+    kind === 'timeout'
+      ? 'the code ran past its time limit'
+      : kind === 'memory'
+        ? `the code ran out of memory (${text})`
+        : typeof name === 'string' && name
+          ? `${name}: ${text}`
+          : text;
   return { ok: false, kind, message: line ? `${described} (line ${line})` : described, ...(line ? { line } : {}), logs: [] };
 }
 
 function kindOf(name: string, message: string): UserCodeErrorKind {
   if (name === 'InternalError' && message === 'interrupted') return 'timeout';
-  if (['out of memory', 'stack overflow', 'string too long'].includes(message) && ['InternalError', 'SyntaxError', 'RangeError'].includes(name)) return 'memory';
+  if (['out of memory', 'stack overflow', 'string too long'].includes(message) && ['InternalError', 'SyntaxError', 'RangeError'].includes(name))
+    return 'memory';
   if (name === 'InvalidValueError') return 'invalid_value';
   return 'exception';
 }

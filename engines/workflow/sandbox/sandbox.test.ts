@@ -110,7 +110,9 @@ describe('logic.code sandbox: the BlobHub code API', () => {
   });
 
   it('set_data_output keeps the persist flag; set_result picks the route and terminal flag', async () => {
-    const result = await run("set_data_output('kept', create_value('integer', 1), true); set_data_output('temp', create_value('integer', 2)); set_result('odd', true)");
+    const result = await run(
+      "set_data_output('kept', create_value('integer', 1), true); set_data_output('temp', create_value('integer', 2)); set_result('odd', true)",
+    );
     expect(result.outputs).toEqual({
       kept: { value: { type: 'integer', integer: 1 }, persist: true },
       temp: { value: { type: 'integer', integer: 2 }, persist: false },
@@ -184,10 +186,40 @@ describe('logic.code sandbox: the BlobHub code API', () => {
 });
 
 describe('logic.code sandbox: isolation', () => {
-  const NODE_GLOBALS = ['process', 'require', 'module', 'exports', 'fetch', 'XMLHttpRequest', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'Buffer', 'global', 'WebAssembly', 'std', 'os'];
+  const NODE_GLOBALS = [
+    'process',
+    'require',
+    'module',
+    'exports',
+    'fetch',
+    'XMLHttpRequest',
+    'setTimeout',
+    'setInterval',
+    'setImmediate',
+    'queueMicrotask',
+    'Buffer',
+    'global',
+    'WebAssembly',
+    'std',
+    'os',
+  ];
   // ECMAScript built-ins QuickJS provides; anything else on the global object must be our API.
-  const ECMASCRIPT_GLOBALS = 'Error EvalError RangeError ReferenceError SyntaxError TypeError URIError InternalError AggregateError Array Object Function Iterator parseInt parseFloat isNaN isFinite decodeURI decodeURIComponent encodeURI encodeURIComponent escape unescape Infinity NaN undefined eval Number Boolean String Math Reflect Symbol globalThis BigInt Date RegExp JSON Proxy Map Set WeakMap WeakSet ArrayBuffer SharedArrayBuffer Uint8ClampedArray Int8Array Uint8Array Int16Array Uint16Array Int32Array Uint32Array BigInt64Array BigUint64Array Float16Array Float32Array Float64Array DataView Promise WeakRef FinalizationRegistry'.split(' ');
-  const API = ['console', 'data_inputs', 'get_data_input', 'set_data_output', 'set_result', 'create_value', 'create_message', 'get_session_object', 'set_session_object', 'exit'];
+  const ECMASCRIPT_GLOBALS =
+    'Error EvalError RangeError ReferenceError SyntaxError TypeError URIError InternalError AggregateError Array Object Function Iterator parseInt parseFloat isNaN isFinite decodeURI decodeURIComponent encodeURI encodeURIComponent escape unescape Infinity NaN undefined eval Number Boolean String Math Reflect Symbol globalThis BigInt Date RegExp JSON Proxy Map Set WeakMap WeakSet ArrayBuffer SharedArrayBuffer Uint8ClampedArray Int8Array Uint8Array Int16Array Uint16Array Int32Array Uint32Array BigInt64Array BigUint64Array Float16Array Float32Array Float64Array DataView Promise WeakRef FinalizationRegistry'.split(
+      ' ',
+    );
+  const API = [
+    'console',
+    'data_inputs',
+    'get_data_input',
+    'set_data_output',
+    'set_result',
+    'create_value',
+    'create_message',
+    'get_session_object',
+    'set_session_object',
+    'exit',
+  ];
 
   it('the global object holds ECMAScript built-ins and the BlobHub API, nothing of Node', async () => {
     const { logs } = await run('console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis)))');
@@ -198,13 +230,13 @@ describe('logic.code sandbox: isolation', () => {
 
   it.each([
     ["require('fs')", 'ReferenceError'],
-    ["process.exit(1)", 'ReferenceError'],
+    ['process.exit(1)', 'ReferenceError'],
     ["await fetch('http://127.0.0.1/')", 'ReferenceError'],
     ["await import('fs')", "could not load module 'fs'"],
     ["await import('node:child_process')", 'could not load module'],
     ["Function('return process')()", 'ReferenceError'],
     ["this.constructor.constructor('return require')()('fs')", 'ReferenceError'],
-    ["setTimeout(() => {}, 0)", 'ReferenceError'],
+    ['setTimeout(() => {}, 0)', 'ReferenceError'],
   ])('cannot reach the host: %s', async (code, message) => {
     const error = await failure(code);
     expect(error.kind).toBe('exception');
@@ -217,12 +249,12 @@ describe('logic.code sandbox: isolation', () => {
   });
 
   it('prototype pollution stays inside one run and never reaches the host', async () => {
-    await run("Object.prototype.polluted = 'yes'; Array.prototype.map = null; JSON.stringify = () => 'tampered'; set_data_output('ok', create_value('integer', 1))").then((r) =>
-      expect(r.outputs.ok.value).toEqual({ type: 'integer', integer: 1 }),
-    );
+    await run(
+      "Object.prototype.polluted = 'yes'; Array.prototype.map = null; JSON.stringify = () => 'tampered'; set_data_output('ok', create_value('integer', 1))",
+    ).then((r) => expect(r.outputs.ok.value).toEqual({ type: 'integer', integer: 1 }));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(typeof Array.prototype.map).toBe('function');
-    const { logs } = await run("console.log(typeof ({}).polluted, typeof [].map, JSON.stringify({ a: 1 }))");
+    const { logs } = await run('console.log(typeof ({}).polluted, typeof [].map, JSON.stringify({ a: 1 }))');
     expect(logs).toEqual(['undefined function {"a":1}']);
   });
 
@@ -243,7 +275,12 @@ describe('logic.code sandbox: limits', () => {
     ['an infinite loop', 'while (true) {}', 'timeout', { limits: { timeoutMs: 300 } }],
     ['an infinite loop that catches everything', 'for (;;) { try { while (true) {} } catch (e) {} }', 'timeout', { limits: { timeoutMs: 300 } }],
     ['an infinite async loop', 'while (true) await null', 'timeout', { limits: { timeoutMs: 300 } }],
-    ['slow native calls the interpreter cannot interrupt', "const s = 'x'.repeat(1 << 20); const a = []; while (true) a.push(s.split('').join(''))", 'timeout', { limits: { timeoutMs: 300 } }],
+    [
+      'slow native calls the interpreter cannot interrupt',
+      "const s = 'x'.repeat(1 << 20); const a = []; while (true) a.push(s.split('').join(''))",
+      'timeout',
+      { limits: { timeoutMs: 300 } },
+    ],
     ['new Array(1e9).fill(1)', 'new Array(1e9).fill(1)', 'memory', {}],
     ['a 1 GiB typed array', 'new Uint8Array(2 ** 30)', 'memory', {}],
     ['string doubling toward 1 GiB', "let s = 'x'; while (true) { s += s; s.charCodeAt(s.length >> 1) }", 'memory', {}],

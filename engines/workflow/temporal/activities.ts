@@ -14,7 +14,18 @@ import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
 import { writeSessionObject } from '../session-objects';
-import { processorAttributes, type ComponentFailureDetails, type ComponentRequest, type ComponentResponse, type EventSpec, type ExecutionArgs, type ExecutionOutcome, type Plan, type PlanComponent, type ValueRef } from '../plan';
+import {
+  processorAttributes,
+  type ComponentFailureDetails,
+  type ComponentRequest,
+  type ComponentResponse,
+  type EventSpec,
+  type ExecutionArgs,
+  type ExecutionOutcome,
+  type Plan,
+  type PlanComponent,
+  type ValueRef,
+} from '../plan';
 import { compileDefinition } from '../validate';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
 
@@ -39,7 +50,10 @@ async function recordAll(db: Db, execution: ExecutionArgs, events: EventSpec[]) 
 
 async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef> }> {
   const [row] = await app.db.select().from(executions).where(eq(executions.id, execution.executionId));
-  const [pinned] = await app.db.select().from(executionData).where(eq(executionData.id, definitionDataId(execution.executionId)));
+  const [pinned] = await app.db
+    .select()
+    .from(executionData)
+    .where(eq(executionData.id, definitionDataId(execution.executionId)));
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
@@ -65,7 +79,8 @@ async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutc
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
   if (!row) return; // its session was deleted (which cancelled it): nothing left to record
   // laid out before the closing events, so a value_too_large shows up as the execution's error
-  const outputData = outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
+  const outputData =
+    outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
   if (outputData instanceof ComponentError) return finish(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
   const flowEvent: EventSpec =
     outcome.status === 'failed' || outcome.status === 'timed_out'
@@ -86,7 +101,10 @@ const tooLarge = (e: unknown) => {
 };
 
 /** A flow.subworkflow's child: a new execution of another definition in the same session. */
-async function createChild(app: App, args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> }): Promise<ExecutionArgs> {
+async function createChild(
+  app: App,
+  args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> },
+): Promise<ExecutionArgs> {
   const { parent } = args;
   const row = await app.db.transaction(async (tx) => {
     const definition = await findDefinition(tx, parent.revisionId, { alias: args.alias }).catch(() => {
@@ -138,10 +156,18 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
   const { execution, visit } = request;
   const attempt = Context.current().info.attempt;
   const setStatus = (from: 'running' | 'queued', to: 'running' | 'queued') =>
-    app.db.update(executions).set({ status: to }).where(and(eq(executions.id, execution.executionId), eq(executions.status, from)));
+    app.db
+      .update(executions)
+      .set({ status: to })
+      .where(and(eq(executions.id, execution.executionId), eq(executions.status, from)));
   return {
     async queued(reason) {
-      await record(app.db, execution, { type: 'processor.queued', key: `${visit}:attempt${attempt}:processor.queued`, message: reason, attributes: { ...attributes, attempt } });
+      await record(app.db, execution, {
+        type: 'processor.queued',
+        key: `${visit}:attempt${attempt}:processor.queued`,
+        message: reason,
+        attributes: { ...attributes, attempt },
+      });
       await setStatus('running', 'queued');
     },
     async started() {
@@ -185,7 +211,12 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   for (const [port, output] of Object.entries(result.outputs ?? {})) {
     if (!output.persist) continue;
     const id = dataIdFor(execution.executionId, visit, port);
-    await record(app.db, execution, { type: 'processor.output', key: `${visit}:data:${port}`, attributes: { ...attributes, route: port }, data: { data_id: id } });
+    await record(app.db, execution, {
+      type: 'processor.output',
+      key: `${visit}:data:${port}`,
+      attributes: { ...attributes, route: port },
+      data: { data_id: id },
+    });
   }
   await record(app.db, execution, {
     type: 'processor.exited',
@@ -200,7 +231,9 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
   const outputs: Record<string, ValueRef> = {};
   for (const [port, output] of Object.entries(result.outputs ?? {})) {
     const id = dataIdFor(execution.executionId, visit, port);
-    outputs[port] = output.persist ? { $ref: await storeData(app, execution.executionId, id, output.value) } : await toRef(app, execution.executionId, id, output.value);
+    outputs[port] = output.persist
+      ? { $ref: await storeData(app, execution.executionId, id, output.value) }
+      : await toRef(app, execution.executionId, id, output.value);
   }
   return outputs;
 }

@@ -23,7 +23,8 @@ export function failureInfo(err: unknown, c: PlanComponent): FailureInfo {
   const maxAttempts = c.retry?.maximum_attempts ?? 1;
   let cause: unknown = err;
   if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) cause = err.cause;
-  if (cause instanceof TimeoutFailure) return { message: `${c.type} timed out after ${c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS} ms`, kind: 'timeout', attempt: maxAttempts };
+  if (cause instanceof TimeoutFailure)
+    return { message: `${c.type} timed out after ${c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS} ms`, kind: 'timeout', attempt: maxAttempts };
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as ComponentFailureDetails | undefined;
     return { message: cause.message, kind: details?.kind ?? cause.type ?? 'error', attempt: details?.attempt ?? maxAttempts };

@@ -60,10 +60,12 @@ export class Interpreter {
     const timeout = this.execution.timeoutSeconds;
     if (timeout !== undefined) {
       // a timer in the walk's scope: cancelled with everything else once the execution is decided
-      this.scope.run(() => sleep(Math.round(timeout * 1000))).then(
-        () => this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${timeout} s`))),
-        () => undefined,
-      );
+      this.scope
+        .run(() => sleep(Math.round(timeout * 1000)))
+        .then(
+          () => this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${timeout} s`))),
+          () => undefined,
+        );
     }
     this.spawn(this.plan.startId);
     return done;
@@ -79,12 +81,14 @@ export class Interpreter {
 
   private spawn(id: string) {
     this.pending++;
-    this.scope.run(() => this.visit(id)).then(
-      () => {
-        if (--this.pending === 0) this.settle(() => this.quiesced());
-      },
-      (err) => this.settle(() => this.reject(err)),
-    );
+    this.scope
+      .run(() => this.visit(id))
+      .then(
+        () => {
+          if (--this.pending === 0) this.settle(() => this.quiesced());
+        },
+        (err) => this.settle(() => this.reject(err)),
+      );
   }
 
   /** Every path ended without reaching flow.end: fine, unless a join still waits for paths. */
@@ -92,7 +96,14 @@ export class Interpreter {
     const waiting = Object.entries(this.joins).find(([, j]) => j.arrived.size > 0 && !j.fired);
     if (!waiting) return this.resolve([]);
     const c = this.plan.components[waiting[0]];
-    this.reject(new ComponentFailed({ message: `flow.join ${c.id} waited for ${this.plan.incoming[c.id]} paths but only ${waiting[1].arrived.size} arrived`, component_id: c.id, component_type: c.type, kind: 'dead_end' }));
+    this.reject(
+      new ComponentFailed({
+        message: `flow.join ${c.id} waited for ${this.plan.incoming[c.id]} paths but only ${waiting[1].arrived.size} arrived`,
+        component_id: c.id,
+        component_type: c.type,
+        kind: 'dead_end',
+      }),
+    );
   }
 
   private arrive(edge: PlanEdge) {
@@ -150,8 +161,20 @@ export class Interpreter {
       ]);
       return { route: 'failure', terminal: false, outputs: { error: { type: 'text', text: info.message } } };
     }
-    await this.record([{ type: 'processor.error', key: `${visit}:processor.error`, message: info.message, attributes: { ...attributes, attempt: info.attempt, kind: info.kind } }]);
-    throw new ComponentFailed({ message: `${c.type} ${c.id} (${c.name}) failed: ${info.message}`, component_id: c.id, component_type: c.type, kind: info.kind });
+    await this.record([
+      {
+        type: 'processor.error',
+        key: `${visit}:processor.error`,
+        message: info.message,
+        attributes: { ...attributes, attempt: info.attempt, kind: info.kind },
+      },
+    ]);
+    throw new ComponentFailed({
+      message: `${c.type} ${c.id} (${c.name}) failed: ${info.message}`,
+      component_id: c.id,
+      component_type: c.type,
+      kind: info.kind,
+    });
   }
 
   private record(events: EventSpec[]) {
@@ -187,12 +210,20 @@ export class Interpreter {
     const timeout = config.timeout_seconds === undefined ? undefined : Math.round(config.timeout_seconds * 1000);
     const ok = timeout === undefined ? (await condition(arrived), true) : await condition(arrived, timeout);
     if (!ok) return { route: 'timeout', terminal: false, outputs: {} };
-    const signal = this.signals.splice(this.signals.findIndex((s) => s.name === name), 1)[0];
+    const signal = this.signals.splice(
+      this.signals.findIndex((s) => s.name === name),
+      1,
+    )[0];
     return { route: 'success', terminal: false, outputs: { payload: { type: 'json', json: signal.payload ?? null } } };
   }
 
   private async subworkflow(c: PlanComponent, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
-    const child = await control['workflow.create_child']({ parent: this.execution, childId: childExecutionId(), alias: (c.config as { alias: string }).alias, inputs });
+    const child = await control['workflow.create_child']({
+      parent: this.execution,
+      childId: childExecutionId(),
+      alias: (c.config as { alias: string }).alias,
+      inputs,
+    });
     const outcome = await executeChild(blobhubExecution, {
       workflowId: child.executionId,
       args: [child],
@@ -219,7 +250,13 @@ export class Interpreter {
     const startedAt = Date.now();
     await this.record([{ type: 'processor.entered', key: `${visit}:processor.entered`, attributes }]);
     const response = await work();
-    await this.record([{ type: 'processor.exited', key: `${visit}:processor.exited`, attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: response.route, attempt: 1 } }]);
+    await this.record([
+      {
+        type: 'processor.exited',
+        key: `${visit}:processor.exited`,
+        attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: response.route, attempt: 1 },
+      },
+    ]);
     return response;
   }
 }

@@ -25,7 +25,8 @@ const command = engineCommands(ONNX_ENGINE);
 export const onnx = {
   describe: (revisionId: string) =>
     command<{ model: ModelDescription | null; components: { path: string; size: number; sha256: string }[] }>('query', revisionId, 'describe', {}),
-  initiateDownload: (revisionId: string) => command<{ url: string; expires_at: string; path: string; size: number }>('query', revisionId, 'initiate_download', {}),
+  initiateDownload: (revisionId: string) =>
+    command<{ url: string; expires_at: string; path: string; size: number }>('query', revisionId, 'initiate_download', {}),
   run: (revisionId: string, inputs: Record<string, TensorInput>) => command<{ outputs: Record<string, TensorInput> }>('query', revisionId, 'run', { inputs }),
 };
 
@@ -125,7 +126,10 @@ export async function uploadModel(revisionId: string, file: File, onProgress: (p
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, queue.length) }, worker));
   const parts = [...finished].sort(([a], [b]) => a - b).map(([part_number, hash]) => ({ part_number, hash }));
-  const done = await command<{ operation: { id: string; status: string } }>('command', revisionId, 'complete_upload', { operation_id: upload.operationId, parts });
+  const done = await command<{ operation: { id: string; status: string } }>('command', revisionId, 'complete_upload', {
+    operation_id: upload.operationId,
+    parts,
+  });
   uploadSessions.clear(revisionId);
   return done;
 }

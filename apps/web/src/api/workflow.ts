@@ -53,7 +53,10 @@ export const workflow = {
   cancelExecution: (revisionId: string, executionId: string) =>
     command<{ execution: Execution }>('command', revisionId, 'cancel_execution', { execution_id: executionId }),
   getExecutionData: (revisionId: string, executionId: string, dataId: string) =>
-    command<{ data: { id: string; value: unknown; created_at: string } }>('query', revisionId, 'get_execution_data', { execution_id: executionId, data_id: dataId }),
+    command<{ data: { id: string; value: unknown; created_at: string } }>('query', revisionId, 'get_execution_data', {
+      execution_id: executionId,
+      data_id: dataId,
+    }),
   signalExecution: (revisionId: string, executionId: string, name: string, payload: unknown) =>
     command<object>('command', revisionId, 'signal_execution', { execution_id: executionId, name, payload }),
 };

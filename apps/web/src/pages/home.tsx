@@ -50,7 +50,12 @@ function CreateOrg() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
-    mutationFn: () => api.orgs.create.mutate({ name: form.values.name, display_name: form.values.display_name || undefined, description: form.values.description || undefined }),
+    mutationFn: () =>
+      api.orgs.create.mutate({
+        name: form.values.name,
+        display_name: form.values.display_name || undefined,
+        description: form.values.description || undefined,
+      }),
     onSuccess: async ({ org }) => {
       await queryClient.invalidateQueries({ queryKey: ['orgs'] });
       form.reset();

@@ -10,7 +10,13 @@ const buttonLooks: Record<ButtonKind, string> = {
   danger: 'border border-red-200 bg-white text-red-700 hover:bg-red-50 disabled:text-red-300',
 };
 
-export function Button({ kind = 'secondary', busy, className = '', children, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { kind?: ButtonKind; busy?: boolean }) {
+export function Button({
+  kind = 'secondary',
+  busy,
+  className = '',
+  children,
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { kind?: ButtonKind; busy?: boolean }) {
   return (
     <button
       type="button"
@@ -117,7 +123,17 @@ export function Pager({ pages, loaded }: { pages: CursorPages; loaded?: { cursor
  * A card holding one form: its fields, the API's error for the last submission and the submit
  * button. The fields keep their values on a failed submission; the caller clears them on success.
  */
-export function FormCard({ title, submit, action, children }: { title: string; submit: string; action: { mutate: () => void; isPending: boolean; error: unknown }; children: ReactNode }) {
+export function FormCard({
+  title,
+  submit,
+  action,
+  children,
+}: {
+  title: string;
+  submit: string;
+  action: { mutate: () => void; isPending: boolean; error: unknown };
+  children: ReactNode;
+}) {
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     action.mutate();

@@ -54,4 +54,3 @@ export function DataTable<T>({ rows, columns: fields, rowKey, empty, testId, rem
     </table>
   );
 }
-

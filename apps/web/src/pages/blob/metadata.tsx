@@ -42,7 +42,8 @@ function MetadataEditor({ target }: { target: Target }) {
   const form = useForm({ key: '', value: '' });
   const refresh = () => queryClient.invalidateQueries({ queryKey });
   const save = useMutation({
-    mutationFn: (entry: { key: string; value: string }) => api.metadata.put.mutate({ ...target, key: entry.key, value: parseJsonInput('The value', entry.value) }),
+    mutationFn: (entry: { key: string; value: string }) =>
+      api.metadata.put.mutate({ ...target, key: entry.key, value: parseJsonInput('The value', entry.value) }),
     onSuccess: () => {
       form.reset();
       return refresh();

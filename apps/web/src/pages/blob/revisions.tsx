@@ -10,7 +10,11 @@ import { useBlob } from './layout';
 export type Revision = ApiOutputs['revisions']['list']['revisions'][number];
 
 export function useRevisions(blobId: string, cursor?: string) {
-  return useQuery({ queryKey: ['revisions', blobId, cursor], queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }), enabled: Boolean(blobId) });
+  return useQuery({
+    queryKey: ['revisions', blobId, cursor],
+    queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }),
+    enabled: Boolean(blobId),
+  });
 }
 
 /** One option per revision, its number and phase shown, its id the value. */
@@ -23,7 +27,11 @@ export const RevisionOptions = ({ revisions }: { revisions?: Revision[] }) =>
 
 /** Names of the organization's members, to say who made a revision. */
 function useMemberNames(org: string) {
-  const members = useQuery({ queryKey: ['members', org, 'names'], queryFn: () => api.members.list.query({ target: 'orgs', target_id: org, limit: 100 }), retry: false });
+  const members = useQuery({
+    queryKey: ['members', org, 'names'],
+    queryFn: () => api.members.list.query({ target: 'orgs', target_id: org, limit: 100 }),
+    retry: false,
+  });
   const names = new Map(members.data?.members.map((m) => [m.user_id, m.name]));
   return (userId: string | null) => (userId ? (names.get(userId) ?? userId) : '—');
 }
@@ -34,7 +42,8 @@ export function BlobRevisions() {
   const revisions = useRevisions(blob.id, pages.cursor);
   const nameOf = useMemberNames(org);
   const queryClient = useQueryClient();
-  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['revisions', blob.id] }), queryClient.invalidateQueries({ queryKey: ['blob'] })]);
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: ['revisions', blob.id] }), queryClient.invalidateQueries({ queryKey: ['blob'] })]);
   const lifecycle = useMutation({
     mutationFn: async ({ action, revisionId }: { action: 'commit' | 'snapshot' | 'delete' | 'draft'; revisionId: string }): Promise<unknown> => {
       if (action === 'commit') return api.revisions.commit.mutate({ revision_id: revisionId });
@@ -82,7 +91,11 @@ export function BlobRevisions() {
                     </>
                   )}
                   {revision.phase === 'commit' && (
-                    <Button kind="primary" busy={busy('snapshot', revision.id)} onClick={() => lifecycle.mutate({ action: 'snapshot', revisionId: revision.id })}>
+                    <Button
+                      kind="primary"
+                      busy={busy('snapshot', revision.id)}
+                      onClick={() => lifecycle.mutate({ action: 'snapshot', revisionId: revision.id })}
+                    >
                       Snapshot
                     </Button>
                   )}

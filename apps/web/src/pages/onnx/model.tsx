@@ -31,7 +31,12 @@ export function OnnxModelPage() {
     refetchInterval: (q) => (q.state.data?.revision.status === 'processing' ? PROCESSING_POLL_MS : false),
   });
   const status = revision.data?.revision.status;
-  const described = useQuery({ queryKey: ['onnx-describe', revisionId, status], queryFn: () => onnx.describe(revisionId!), enabled: Boolean(revisionId) && status === 'ready', retry: false });
+  const described = useQuery({
+    queryKey: ['onnx-describe', revisionId, status],
+    queryFn: () => onnx.describe(revisionId!),
+    enabled: Boolean(revisionId) && status === 'ready',
+    retry: false,
+  });
   const model = described.data?.model;
   // A revision nothing was uploaded to answers not_found: that is the empty state, not an error.
   const noModel = (described.data && !model) || (described.error instanceof TRPCClientError && described.error.data?.code === 'NOT_FOUND');
@@ -151,7 +156,8 @@ function UploadCard({ revisionId }: { revisionId: string }) {
         {interrupted && !upload.isPending && !progress && (
           <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="upload-interrupted">
             <p>
-              An upload of {interrupted.file.name} ({mib(interrupted.file.size)} MiB) was interrupted after {interrupted.finished.length} parts. Pick the same file again to resume it.
+              An upload of {interrupted.file.name} ({mib(interrupted.file.size)} MiB) was interrupted after {interrupted.finished.length} parts. Pick the same
+              file again to resume it.
             </p>
             {pickedOther && <p className="mt-1">This is another file: uploading it discards the interrupted upload.</p>}
             <ErrorNotice error={discard.error} />
@@ -170,7 +176,14 @@ function UploadCard({ revisionId }: { revisionId: string }) {
                 Resuming: {progress.resumedParts} of {progress.parts} parts were already on the server
               </p>
             )}
-            <div className="h-2 overflow-hidden rounded-full bg-slate-200" role="progressbar" aria-label="Upload progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+            <div
+              className="h-2 overflow-hidden rounded-full bg-slate-200"
+              role="progressbar"
+              aria-label="Upload progress"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={percent}
+            >
               <div className="h-full bg-indigo-600 transition-[width]" style={{ width: `${percent}%` }} />
             </div>
             <p className="mt-1 text-xs text-slate-600" data-testid="upload-progress">

@@ -8,9 +8,17 @@ import { Button, Card, ErrorNotice, Field } from '../../ui/kit';
 type Draft = { type: string; dims: string; data: string };
 
 /** Symbolic or unknown dims start at 1, so the first run of a batch model needs no edit. */
-const draftOf = (t: ModelDescription['inputs'][number]): Draft => ({ type: t.type, dims: (t.shape ?? [1]).map((d) => (typeof d === 'number' ? d : 1)).join(', '), data: '' });
+const draftOf = (t: ModelDescription['inputs'][number]): Draft => ({
+  type: t.type,
+  dims: (t.shape ?? [1]).map((d) => (typeof d === 'number' ? d : 1)).join(', '),
+  data: '',
+});
 
-const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function tensorOf(name: string, draft: Draft): TensorInput {
   const dims = list(draft.dims).map(Number);
@@ -56,7 +64,10 @@ export function TryModel({ revisionId, model }: { revisionId: string; model: Mod
           {Object.entries(run.data.outputs).map(([name, out]) => (
             <div key={name} className="rounded-md bg-slate-50 p-2 text-sm">
               <p className="font-mono font-semibold">
-                {name} <span className="font-normal text-slate-500">{out.type} [{out.dims.join(', ')}]</span>
+                {name}{' '}
+                <span className="font-normal text-slate-500">
+                  {out.type} [{out.dims.join(', ')}]
+                </span>
               </p>
               <p className="font-mono text-xs" data-testid={`output-${name}`}>
                 {out.data.join(', ')}

@@ -51,7 +51,8 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
   const org = useOrgName();
   const form = useForm({ role: 'read', description: '' });
   const create = useMutation({
-    mutationFn: () => api.apiKeys.create.mutate({ target: 'orgs', target_id: org, role: form.values.role as KeyRole, description: form.values.description || undefined }),
+    mutationFn: () =>
+      api.apiKeys.create.mutate({ target: 'orgs', target_id: org, role: form.values.role as KeyRole, description: form.values.description || undefined }),
     onSuccess: () => {
       form.reset();
       onCreated();

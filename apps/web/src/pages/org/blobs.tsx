@@ -29,7 +29,13 @@ export function OrgBlobs() {
     <div className="grid gap-6 lg:grid-cols-3">
       <Card className="lg:col-span-2" title="Blobs">
         <div className="mb-4 flex gap-2">
-          <input className="input" placeholder="Search by name" aria-label="Search blobs" value={search} onChange={(e) => filter(() => setSearch(e.target.value))} />
+          <input
+            className="input"
+            placeholder="Search by name"
+            aria-label="Search blobs"
+            value={search}
+            onChange={(e) => filter(() => setSearch(e.target.value))}
+          />
           <select className="input w-40" aria-label="Filter by type" value={type} onChange={(e) => filter(() => setType(e.target.value as BlobType | ''))}>
             <option value="">All types</option>
             <Options values={blobTypes} />

@@ -14,7 +14,9 @@ export function OrgLayout() {
   const base = `/orgs/${name}`;
   return (
     <div>
-      <PageTitle sub={org.data?.org.description ?? (signedIn ? undefined : 'Public blobs of this organization.')}>{org.data?.org.display_name || name}</PageTitle>
+      <PageTitle sub={org.data?.org.description ?? (signedIn ? undefined : 'Public blobs of this organization.')}>
+        {org.data?.org.display_name || name}
+      </PageTitle>
       <ErrorNotice error={org.error} />
       {signedIn && (
         <Tabs

@@ -57,7 +57,16 @@ function valuesOf(s: Schedule): FormValues {
 }
 
 export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
-  return <ScheduleForm revisionId={revisionId} title="New schedule" submit="Create schedule" initial={blank} save={(params) => scheduler.createSchedule(revisionId, params)} resetOnSave />;
+  return (
+    <ScheduleForm
+      revisionId={revisionId}
+      title="New schedule"
+      submit="Create schedule"
+      initial={blank}
+      save={(params) => scheduler.createSchedule(revisionId, params)}
+      resetOnSave
+    />
+  );
 }
 
 /** Edits a schedule in place (`update_schedule`); a one-time schedule's unchanged time is not sent again. */
@@ -93,7 +102,11 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
   const targetBlob = values.target_blob || blobs.data?.blobs[0]?.id || '';
   const revisions = useRevisions(targetBlob);
   const targetRevision = values.target_revision || revisions.data?.revisions[0]?.id || '';
-  const definitions = useQuery({ queryKey: ['definitions', targetRevision], queryFn: () => workflow.listDefinitions(targetRevision), enabled: Boolean(targetRevision) });
+  const definitions = useQuery({
+    queryKey: ['definitions', targetRevision],
+    queryFn: () => workflow.listDefinitions(targetRevision),
+    enabled: Boolean(targetRevision),
+  });
   const alias = values.workflow_alias || definitions.data?.definitions[0]?.alias || '';
   const oneTime = values.repeat === 'one_time';
   const action = useMutation({
@@ -142,7 +155,12 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
           <input className="input" type="datetime-local" step={1} {...form.bind('invocation_time')} />
         </Field>
       ) : (
-        <CronBuilder revisionId={revisionId} expression={values.cron_expression} timezone={values.timezone} onChange={(cron) => form.set({ ...values, cron_expression: cron })} />
+        <CronBuilder
+          revisionId={revisionId}
+          expression={values.cron_expression}
+          timezone={values.timezone}
+          onChange={(cron) => form.set({ ...values, cron_expression: cron })}
+        />
       )}
       <Field label="Overlap policy" hint="what a fire does while the previous run is still going">
         <select className="input" {...form.bind('overlap_policy')}>

@@ -23,7 +23,17 @@ const fieldsOf = (expression: string) => {
   return cronFields.map((_, i) => parts[i] ?? '*');
 };
 
-export function CronBuilder({ revisionId, expression, timezone, onChange }: { revisionId: string; expression: string; timezone: string; onChange: (expression: string) => void }) {
+export function CronBuilder({
+  revisionId,
+  expression,
+  timezone,
+  onChange,
+}: {
+  revisionId: string;
+  expression: string;
+  timezone: string;
+  onChange: (expression: string) => void;
+}) {
   const fields = fieldsOf(expression);
   const setField = (index: number, value: string) => onChange(fields.map((f, i) => (i === index ? value.trim() || '*' : f)).join(' '));
   const asked = useDeferredValue(`${expression}|${timezone}`);
@@ -36,7 +46,11 @@ export function CronBuilder({ revisionId, expression, timezone, onChange }: { re
   return (
     <div className="space-y-3 rounded-md border border-slate-200 p-3">
       <Field label="Preset">
-        <select className="input" value={cronPresets.find((p) => p.expression === expression)?.expression ?? ''} onChange={(e) => e.target.value && onChange(e.target.value)}>
+        <select
+          className="input"
+          value={cronPresets.find((p) => p.expression === expression)?.expression ?? ''}
+          onChange={(e) => e.target.value && onChange(e.target.value)}
+        >
           <option value="">Custom</option>
           {cronPresets.map((p) => (
             <option key={p.expression} value={p.expression}>

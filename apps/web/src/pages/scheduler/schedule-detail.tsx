@@ -16,7 +16,17 @@ const HISTORY_REFRESH_MS = 2000;
 /** A local `datetime-local` value as the UTC instant the viewer meant. */
 const instantOf = (local: string) => (local ? new Date(local).toISOString() : '');
 
-export function ScheduleDetail({ revisionId, schedule, onEdit, onDeleted }: { revisionId: string; schedule: Schedule; onEdit: () => void; onDeleted: () => void }) {
+export function ScheduleDetail({
+  revisionId,
+  schedule,
+  onEdit,
+  onDeleted,
+}: {
+  revisionId: string;
+  schedule: Schedule;
+  onEdit: () => void;
+  onDeleted: () => void;
+}) {
   const client = useQueryClient();
   const [note, setNote] = useState('');
   const [window, setWindow] = useState({ start: '', end: '' });
@@ -138,11 +148,15 @@ function ScheduleHistory({ revisionId, scheduleId }: { revisionId: string; sched
   const blobNames = useBlobNames();
   const executionLink = (e: ScheduleExecution) => {
     const result = e.result as { execution_id?: string; error?: { message?: string } | string } | null;
-    if (!result?.execution_id) return <span className="text-xs text-red-700">{typeof result?.error === 'string' ? result.error : (result?.error?.message ?? '—')}</span>;
+    if (!result?.execution_id)
+      return <span className="text-xs text-red-700">{typeof result?.error === 'string' ? result.error : (result?.error?.message ?? '—')}</span>;
     const target = e.invocation_target as InvocationTarget;
     const blobName = blobNames.get(target.blob_id) ?? target.blob_id;
     return (
-      <Link className="font-mono text-xs text-indigo-700 hover:underline" to={`/orgs/${org}/blobs/${blobName}/revisions/${target.revision_id}/executions/${result.execution_id}`}>
+      <Link
+        className="font-mono text-xs text-indigo-700 hover:underline"
+        to={`/orgs/${org}/blobs/${blobName}/revisions/${target.revision_id}/executions/${result.execution_id}`}
+      >
         {result.execution_id}
       </Link>
     );
@@ -167,7 +181,10 @@ function ScheduleHistory({ revisionId, scheduleId }: { revisionId: string; sched
         <Button onClick={() => setPages((p) => p.slice(0, -1))} disabled={pages.length === 0}>
           Newer
         </Button>
-        <Button onClick={() => history.data?.last_execution_id && setPages((p) => [...p, history.data.last_execution_id!])} disabled={!history.data?.last_execution_id}>
+        <Button
+          onClick={() => history.data?.last_execution_id && setPages((p) => [...p, history.data.last_execution_id!])}
+          disabled={!history.data?.last_execution_id}
+        >
           Older
         </Button>
       </div>

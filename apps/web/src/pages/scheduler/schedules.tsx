@@ -33,7 +33,8 @@ export function SchedulesPage() {
   const open = schedules.data?.schedules.find((s) => s.id === openId);
   const [editingId, setEditingId] = useState<string | null>(null);
   const editing = open && editingId === open.id ? open : undefined;
-  const select = (next: { revision?: string; schedule?: string }) => setParams({ revision: next.revision ?? revisionId ?? '', ...(next.schedule ? { schedule: next.schedule } : {}) });
+  const select = (next: { revision?: string; schedule?: string }) =>
+    setParams({ revision: next.revision ?? revisionId ?? '', ...(next.schedule ? { schedule: next.schedule } : {}) });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
       <div className="space-y-6 lg:col-span-2">

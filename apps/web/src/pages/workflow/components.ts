@@ -23,7 +23,15 @@ export function componentRuns(events: ExecutionEvent[]): ComponentRun[] {
     if (!event.type.startsWith('processor.') || !attrs.processor_id) continue;
     let run = runs.get(attrs.processor_id);
     if (!run) {
-      run = { id: attrs.processor_id, name: attrs.processor_name ?? attrs.processor_id, type: attrs.processor_type ?? '', state: 'running', logs: [], dataOutputs: [], errors: [] };
+      run = {
+        id: attrs.processor_id,
+        name: attrs.processor_name ?? attrs.processor_id,
+        type: attrs.processor_type ?? '',
+        state: 'running',
+        logs: [],
+        dataOutputs: [],
+        errors: [],
+      };
       runs.set(run.id, run);
     }
     if (event.type === 'processor.entered') run.state = 'running';

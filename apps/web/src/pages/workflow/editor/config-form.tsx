@@ -30,7 +30,13 @@ interface FieldProps {
 }
 
 const hint = (schema: JsonSchema, required: boolean) =>
-  [required ? 'required' : 'optional', schema.default !== undefined && `default ${JSON.stringify(schema.default)}`, schema.format, schema.minimum !== undefined && `≥ ${schema.minimum}`, schema.maximum !== undefined && `≤ ${schema.maximum}`]
+  [
+    required ? 'required' : 'optional',
+    schema.default !== undefined && `default ${JSON.stringify(schema.default)}`,
+    schema.format,
+    schema.minimum !== undefined && `≥ ${schema.minimum}`,
+    schema.maximum !== undefined && `≤ ${schema.maximum}`,
+  ]
     .filter(Boolean)
     .join(' · ');
 
@@ -108,7 +114,19 @@ export function JsonField({ value, readOnly, set, id }: { value: unknown; readOn
   );
 }
 
-export function ConfigForm({ type, schema, config, readOnly, onChange }: { type: string; schema: JsonSchema; config: unknown; readOnly: boolean; onChange: (config: unknown) => void }) {
+export function ConfigForm({
+  type,
+  schema,
+  config,
+  readOnly,
+  onChange,
+}: {
+  type: string;
+  schema: JsonSchema;
+  config: unknown;
+  readOnly: boolean;
+  onChange: (config: unknown) => void;
+}) {
   const properties = Object.entries(schema.properties ?? {});
   if (properties.length === 0) return <p className="text-xs text-slate-500">This component has no settings.</p>;
   const current: Config = typeof config === 'object' && config !== null ? (config as Config) : {};
@@ -126,7 +144,15 @@ export function ConfigForm({ type, schema, config, readOnly, onChange }: { type:
             <CodeEditor label="Code" value={typeof current.code === 'string' ? current.code : ''} readOnly={readOnly} onChange={set('code')} />
           </div>
         ) : (
-          <SchemaField key={name} name={name} schema={field} value={current[name]} readOnly={readOnly} set={set(name)} required={schema.required?.includes(name) ?? false} />
+          <SchemaField
+            key={name}
+            name={name}
+            schema={field}
+            value={current[name]}
+            readOnly={readOnly}
+            set={set(name)}
+            required={schema.required?.includes(name) ?? false}
+          />
         ),
       )}
     </div>

@@ -57,14 +57,28 @@ export function EditorPage() {
   const revisions = useRevisions(blob.id);
   const [params, setParams] = useSearchParams();
   const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
-  const revision = useQuery({ queryKey: ['revision', revisionId], queryFn: () => api.revisions.get.query({ revision_id: revisionId! }), enabled: Boolean(revisionId) });
+  const revision = useQuery({
+    queryKey: ['revision', revisionId],
+    queryFn: () => api.revisions.get.query({ revision_id: revisionId! }),
+    enabled: Boolean(revisionId),
+  });
   const definitions = useQuery({ queryKey: ['definitions', revisionId], queryFn: () => workflow.listDefinitions(revisionId!), enabled: Boolean(revisionId) });
-  const catalog = useQuery({ queryKey: ['component-types', revisionId], queryFn: () => workflow.listComponentTypes(revisionId!), enabled: Boolean(revisionId), staleTime: Infinity });
+  const catalog = useQuery({
+    queryKey: ['component-types', revisionId],
+    queryFn: () => workflow.listComponentTypes(revisionId!),
+    enabled: Boolean(revisionId),
+    staleTime: Infinity,
+  });
   const aliases = definitions.data?.definitions.map((d) => d.alias).sort() ?? [];
   const alias = params.get('definition') ?? aliases[0] ?? NEW_ALIAS;
   const stored = aliases.includes(alias);
-  const definition = useQuery({ queryKey: ['definition', revisionId, alias], queryFn: () => workflow.getDefinition(revisionId!, alias), enabled: Boolean(revisionId) && stored });
-  const open = (next: { revision?: string; definition?: string }) => setParams({ revision: next.revision ?? revisionId ?? '', definition: next.definition ?? alias });
+  const definition = useQuery({
+    queryKey: ['definition', revisionId, alias],
+    queryFn: () => workflow.getDefinition(revisionId!, alias),
+    enabled: Boolean(revisionId) && stored,
+  });
+  const open = (next: { revision?: string; definition?: string }) =>
+    setParams({ revision: next.revision ?? revisionId ?? '', definition: next.definition ?? alias });
   const ready = revision.data && catalog.data && definitions.data && (!stored || definition.data);
   return (
     <div className="space-y-4">
@@ -206,7 +220,8 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     const edge = edgeFromHandles(pair, crypto.randomUUID());
     if ('refused' in edge) return setNotice(edge.refused);
     setNotice(undefined);
-    const same = (e: ConnectionEdge) => e.source === edge.source && e.target === edge.target && e.sourceHandle === edge.sourceHandle && e.targetHandle === edge.targetHandle;
+    const same = (e: ConnectionEdge) =>
+      e.source === edge.source && e.target === edge.target && e.sourceHandle === edge.sourceHandle && e.targetHandle === edge.targetHandle;
     setEdges((es) => (es.some(same) ? es : [...es, edge]));
     edit();
   };
@@ -216,7 +231,12 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     const entry = byType.get(e.dataTransfer.getData(DRAG_TYPE));
     if (!entry || readOnly) return;
     const position = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-    const node = newComponentNode(entry, crypto.randomUUID(), position, nodes.map((n) => n.data.component.name));
+    const node = newComponentNode(
+      entry,
+      crypto.randomUUID(),
+      position,
+      nodes.map((n) => n.data.component.name),
+    );
     setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), { ...node, selected: true }]);
     edit();
   };
@@ -236,8 +256,15 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
   const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.component.name || id;
   const { pinned, general } = errorsByComponent(errors, nameOf);
   const portsOf = (n: ComponentNode) => nodePorts(byType.get(n.data.component.type), n.id, edges, n.data.added);
-  const viewNodes: ViewNode[] = nodes.map((n) => ({ ...n, data: { ...n.data, ports: portsOf(n), errors: pinned.get(n.id) ?? [], run: playground.runs.get(n.id) } }));
-  const viewEdges = edges.map((e) => ({ ...e, ...edgeLooks[e.data?.kind ?? 'data'], label: e.data?.kind === 'control' ? e.sourceHandle?.slice('route:'.length) : undefined }));
+  const viewNodes: ViewNode[] = nodes.map((n) => ({
+    ...n,
+    data: { ...n.data, ports: portsOf(n), errors: pinned.get(n.id) ?? [], run: playground.runs.get(n.id) },
+  }));
+  const viewEdges = edges.map((e) => ({
+    ...e,
+    ...edgeLooks[e.data?.kind ?? 'data'],
+    label: e.data?.kind === 'control' ? e.sourceHandle?.slice('route:'.length) : undefined,
+  }));
   const selected = nodes.find((n) => n.selected);
   const start = nodes.find((n) => n.data.component.type === 'flow.start');
 
@@ -307,12 +334,21 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
               />
             </Inspector>
           ) : (
-            <p className="text-sm text-slate-500">{nodes.length === 0 ? 'Drag a component from the catalog onto the canvas.' : 'Select a component to edit it.'}</p>
+            <p className="text-sm text-slate-500">
+              {nodes.length === 0 ? 'Drag a component from the catalog onto the canvas.' : 'Select a component to edit it.'}
+            </p>
           )}
         </Card>
         <div className="space-y-4">
           {errors.length > 0 && <Problems pinned={pinned} general={general} nameOf={nameOf} />}
-          <PlaygroundCard playground={playground} base={base} revisionId={revisionId} alias={alias} inputAliases={start ? portsOf(start).outputs : []} prepare={prepare} />
+          <PlaygroundCard
+            playground={playground}
+            base={base}
+            revisionId={revisionId}
+            alias={alias}
+            inputAliases={start ? portsOf(start).outputs : []}
+            prepare={prepare}
+          />
         </div>
       </div>
     </div>
@@ -328,7 +364,11 @@ function LeaveGuard({ dirty }: { dirty: boolean }) {
   });
   if (blocker.state !== 'blocked') return null;
   return (
-    <div role="alertdialog" aria-label="Unsaved changes" className="flex items-center gap-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+    <div
+      role="alertdialog"
+      aria-label="Unsaved changes"
+      className="flex items-center gap-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+    >
       <span>This definition has unsaved changes.</span>
       <Button kind="danger" onClick={() => blocker.proceed()}>
         Discard them and leave

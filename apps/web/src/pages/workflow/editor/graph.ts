@@ -70,11 +70,17 @@ export function nodePorts(entry: CatalogEntry | undefined, nodeId: string, edges
   const outgoing = edges.filter((e) => e.source === nodeId);
   const incoming = edges.filter((e) => e.target === nodeId);
   const used = (list: ConnectionEdge[], handle: (e: ConnectionEdge) => string | null | undefined, prefix: string) =>
-    list.map(handle).filter((h): h is string => Boolean(h?.startsWith(prefix)) && h !== `${prefix}${FREE}`).map(afterColon);
+    list
+      .map(handle)
+      .filter((h): h is string => Boolean(h?.startsWith(prefix)) && h !== `${prefix}${FREE}`)
+      .map(afterColon);
   const freeRoutes = entry?.routes === 'any';
   return {
     controlInput: entry ? entry.control_input !== null : true,
-    routes: entry?.control_output === null ? [] : unique([...(freeRoutes ? DEFAULT_FREE_ROUTES : named(entry?.routes ?? [])), ...used(outgoing, (e) => e.sourceHandle, 'route:'), ...added.routes]),
+    routes:
+      entry?.control_output === null
+        ? []
+        : unique([...(freeRoutes ? DEFAULT_FREE_ROUTES : named(entry?.routes ?? [])), ...used(outgoing, (e) => e.sourceHandle, 'route:'), ...added.routes]),
     freeRoutes,
     inputs: unique([...named(entry?.data_inputs ?? []), ...used(incoming, (e) => e.targetHandle, 'in:'), ...added.inputs]),
     freeInputs: !Array.isArray(entry?.data_inputs ?? []),
@@ -130,7 +136,8 @@ function layeredPositions(definition: WorkflowDefinition): Map<string, { x: numb
 }
 
 /** Written by code, not an editor: no positions, or all in one place. */
-const needsLayout = (components: Component[]) => components.length > 1 && new Set(components.map((c) => (c.position ? `${c.position.x},${c.position.y}` : ''))).size === 1;
+const needsLayout = (components: Component[]) =>
+  components.length > 1 && new Set(components.map((c) => (c.position ? `${c.position.x},${c.position.y}` : ''))).size === 1;
 
 export function definitionToGraph(definition: WorkflowDefinition): { nodes: ComponentNode[]; edges: ConnectionEdge[] } {
   const laidOut = needsLayout(definition.components) ? layeredPositions(definition) : undefined;
@@ -145,9 +152,22 @@ export function definitionToGraph(definition: WorkflowDefinition): { nodes: Comp
 
 export function connectionOf(edge: ConnectionEdge): Connection {
   if (edge.data?.kind === 'control') {
-    return { id: edge.id, source_id: edge.source, target_id: edge.target, source_port: CONTROL_OUTPUT, target_port: CONTROL_INPUT, route: afterColon(edge.sourceHandle) };
+    return {
+      id: edge.id,
+      source_id: edge.source,
+      target_id: edge.target,
+      source_port: CONTROL_OUTPUT,
+      target_port: CONTROL_INPUT,
+      route: afterColon(edge.sourceHandle),
+    };
   }
-  return { id: edge.id, source_id: edge.source, target_id: edge.target, source_port: afterColon(edge.sourceHandle), target_port: afterColon(edge.targetHandle) };
+  return {
+    id: edge.id,
+    source_id: edge.source,
+    target_id: edge.target,
+    source_port: afterColon(edge.sourceHandle),
+    target_port: afterColon(edge.targetHandle),
+  };
 }
 
 export function graphToDefinition(nodes: ComponentNode[], edges: ConnectionEdge[]): WorkflowDefinition {
@@ -180,7 +200,14 @@ export function edgeFromHandles(pair: HandlePair, id: string): ConnectionEdge | 
     const from = afterColon(sourceHandle);
     const to = afterColon(targetHandle);
     if (from === FREE && to === FREE) return { refused: 'name the output or the input first (select the component and add a port)' };
-    return { id, source, target, sourceHandle: outputHandle(from === FREE ? to : from), targetHandle: inputHandle(to === FREE ? from : to), data: { kind: 'data' } };
+    return {
+      id,
+      source,
+      target,
+      sourceHandle: outputHandle(from === FREE ? to : from),
+      targetHandle: inputHandle(to === FREE ? from : to),
+      data: { kind: 'data' },
+    };
   }
   return { refused: 'connect a route to a control input, or a data output to a data input' };
 }
@@ -191,7 +218,12 @@ export function newComponentNode(entry: CatalogEntry, id: string, position: { x:
   let name = base;
   for (let n = 2; takenNames.includes(name); n++) name = `${base} ${n}`;
   const config = entry.type === 'logic.code' ? { language: 'javascript', code: STARTER_CODE } : undefined;
-  return { id, type: 'component', position, data: { component: { id, category: entry.category, type: entry.type, name, ...(config ? { config } : {}) }, added: noneAdded() } };
+  return {
+    id,
+    type: 'component',
+    position,
+    data: { component: { id, category: entry.category, type: entry.type, name, ...(config ? { config } : {}) }, added: noneAdded() },
+  };
 }
 
 const typeNames: Record<string, string> = { 'flow.start': 'Start', 'flow.end': 'End', 'logic.code': 'Code', 'http.request': 'HTTP request' };
@@ -207,7 +239,10 @@ const STARTER_CODE = "// read inputs with get_data_input('name'), write outputs 
  * Errors of validate_definition (or of a refused save) by the component they name, the rest
  * apart; component ids in the messages (UUIDs, as the editor makes them) read as names.
  */
-export function errorsByComponent(errors: { component_id?: string; message: string }[], nameOf: (id: string) => string): { pinned: Map<string, string[]>; general: string[] } {
+export function errorsByComponent(
+  errors: { component_id?: string; message: string }[],
+  nameOf: (id: string) => string,
+): { pinned: Map<string, string[]>; general: string[] } {
   const pinned = new Map<string, string[]>();
   const general: string[] = [];
   for (const e of errors) {

@@ -13,7 +13,8 @@ export interface TypedInput {
 
 function number(alias: string, raw: string, integer: boolean): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new InputError(`input ${alias} must be ${integer ? 'an integer' : 'a number'}`);
+  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new InputError(`input ${alias} must be ${integer ? 'an integer' : 'a number'}`);
   return n;
 }
 

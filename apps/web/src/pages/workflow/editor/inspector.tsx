@@ -40,7 +40,13 @@ export function Inspector({ data, ports, entry, readOnly, onChange, onDelete, ch
       <div>
         <p className="label">Config</p>
         {entry ? (
-          <ConfigForm type={component.type} schema={entry.config_schema as JsonSchema} config={component.config} readOnly={readOnly} onChange={(config) => update({ config })} />
+          <ConfigForm
+            type={component.type}
+            schema={entry.config_schema as JsonSchema}
+            config={component.config}
+            readOnly={readOnly}
+            onChange={(config) => update({ config })}
+          />
         ) : (
           <p className="text-xs text-red-700">Unknown component type: the server does not list it.</p>
         )}

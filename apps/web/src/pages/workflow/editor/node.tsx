@@ -24,7 +24,9 @@ const dataHandle = '!size-3 !rounded-full !border-indigo-400 !bg-indigo-100';
 function PortRow({ side, handleId, label, kind }: { side: 'in' | 'out'; handleId: string; label: string; kind: 'control' | 'data' }) {
   const free = label === FREE;
   return (
-    <div className={`relative flex h-6 items-center px-3 text-xs ${side === 'out' ? 'justify-end' : ''} ${free ? 'text-slate-400' : kind === 'control' ? 'text-slate-700' : 'text-indigo-700'}`}>
+    <div
+      className={`relative flex h-6 items-center px-3 text-xs ${side === 'out' ? 'justify-end' : ''} ${free ? 'text-slate-400' : kind === 'control' ? 'text-slate-700' : 'text-indigo-700'}`}
+    >
       <Handle
         id={handleId}
         type={side === 'in' ? 'target' : 'source'}

@@ -50,11 +50,20 @@ export function usePlayground(revisionId: string) {
 export type Playground = ReturnType<typeof usePlayground>;
 
 function InputRow({ alias, input, onChange }: { alias: string; input: TypedInput; onChange: (input: TypedInput) => void }) {
-  const value = { 'aria-label': `Value of ${alias}`, value: input.raw, onChange: (e: { target: { value: string } }) => onChange({ ...input, raw: e.target.value }) };
+  const value = {
+    'aria-label': `Value of ${alias}`,
+    value: input.raw,
+    onChange: (e: { target: { value: string } }) => onChange({ ...input, raw: e.target.value }),
+  };
   return (
     <div className="grid grid-cols-[8rem_7rem_1fr] items-start gap-2">
       <span className="pt-1.5 font-mono text-sm">{alias}</span>
-      <select className="input" aria-label={`Type of ${alias}`} value={input.type} onChange={(e) => onChange({ type: e.target.value as InputType, raw: e.target.value === 'boolean' ? 'false' : input.raw })}>
+      <select
+        className="input"
+        aria-label={`Type of ${alias}`}
+        value={input.type}
+        onChange={(e) => onChange({ type: e.target.value as InputType, raw: e.target.value === 'boolean' ? 'false' : input.raw })}
+      >
         <Options values={inputTypes} />
       </select>
       {input.type === 'boolean' ? (
@@ -141,7 +150,11 @@ export function PlaygroundCard({ playground, base, revisionId, alias, inputAlias
           <div>
             <p className="label">Output data</p>
             <div data-testid="playground-output">
-              {endedStatuses.has(execution.status) ? <OutputData revisionId={revisionId} executionId={execution.id} outputData={execution.output_data} /> : <p className="text-xs text-slate-500">…</p>}
+              {endedStatuses.has(execution.status) ? (
+                <OutputData revisionId={revisionId} executionId={execution.id} outputData={execution.output_data} />
+              ) : (
+                <p className="text-xs text-slate-500">…</p>
+              )}
             </div>
             {execution.error != null && <pre className="mt-2 rounded-md bg-red-50 p-3 text-xs text-red-800">{JSON.stringify(execution.error, null, 2)}</pre>}
             <Link className="mt-2 inline-block text-sm text-indigo-700 hover:underline" to={`${base}/revisions/${revisionId}/executions/${execution.id}`}>
@@ -156,9 +169,17 @@ export function PlaygroundCard({ playground, base, revisionId, alias, inputAlias
 }
 
 function SessionObjects({ revisionId, sessionId }: { revisionId: string; sessionId?: string }) {
-  const objects = useQuery({ queryKey: ['session-objects', sessionId], queryFn: () => workflow.listSessionObjects(revisionId, sessionId!), enabled: Boolean(sessionId) });
+  const objects = useQuery({
+    queryKey: ['session-objects', sessionId],
+    queryFn: () => workflow.listSessionObjects(revisionId, sessionId!),
+    enabled: Boolean(sessionId),
+  });
   const [open, setOpen] = useState<string>();
-  const value = useQuery({ queryKey: ['session-object', sessionId, open], queryFn: () => workflow.downloadSessionObject(revisionId, sessionId!, open!), enabled: Boolean(open) });
+  const value = useQuery({
+    queryKey: ['session-object', sessionId, open],
+    queryFn: () => workflow.downloadSessionObject(revisionId, sessionId!, open!),
+    enabled: Boolean(open),
+  });
   return (
     <div data-testid="session-objects">
       <p className="label">Session objects {sessionId && <span className="font-mono text-[10px] normal-case">{sessionId}</span>}</p>
@@ -173,7 +194,9 @@ function SessionObjects({ revisionId, sessionId }: { revisionId: string; session
             <span className="text-xs text-slate-500">
               {o.type} · {when(o.updated_at)}
             </span>
-            {open === o.alias && value.data && <pre className="mt-1 rounded bg-slate-50 p-2 font-mono text-xs">{JSON.stringify(value.data.session_object.value, null, 2)}</pre>}
+            {open === o.alias && value.data && (
+              <pre className="mt-1 rounded bg-slate-50 p-2 font-mono text-xs">{JSON.stringify(value.data.session_object.value, null, 2)}</pre>
+            )}
           </li>
         ))}
       </ul>
@@ -182,7 +205,17 @@ function SessionObjects({ revisionId, sessionId }: { revisionId: string; session
 }
 
 /** The selected component's part of the last run: route, logs, errors, stored outputs. */
-export function RunOutputs({ run, revisionId, executionId, outputData }: { run?: ComponentRun; revisionId: string; executionId?: string; outputData?: unknown }) {
+export function RunOutputs({
+  run,
+  revisionId,
+  executionId,
+  outputData,
+}: {
+  run?: ComponentRun;
+  revisionId: string;
+  executionId?: string;
+  outputData?: unknown;
+}) {
   if (!executionId) return null;
   return (
     <div className="rounded-md border border-slate-200 p-3" data-testid="run-outputs">
