@@ -1,6 +1,7 @@
 /** A blob's revision timeline (draft → commit → snapshot), its lifecycle buttons and a diff. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { api, type ApiOutputs } from '../../api/trpc';
 import { Badge, Button, Card, ErrorNotice, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
@@ -15,6 +16,17 @@ export function useRevisions(blobId: string, cursor?: string) {
     queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }),
     enabled: Boolean(blobId),
   });
+}
+
+/**
+ * The revision a blob page works on: the one chosen in `?revision=`, else the blob's latest, else
+ * the newest listed. `params` and `setParams` carry the page's other choices alongside.
+ */
+export function useChosenRevision(blob: { id: string; latest_revision_id?: string | null }) {
+  const revisions = useRevisions(blob.id);
+  const [params, setParams] = useSearchParams();
+  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  return { revisions, revisionId, params, setParams };
 }
 
 /** One option per revision, its number and phase shown, its id the value. */

@@ -2,14 +2,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
 import { discardUpload, onnx, uploadModel, type ModelDescription, type UploadProgress } from '../../api/onnx';
 import { isSameFile, uploadSessions } from '../../api/upload-session';
 import { api } from '../../api/trpc';
 import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/layout';
-import { RevisionOptions, useRevisions } from '../blob/revisions';
+import { RevisionOptions, useChosenRevision } from '../blob/revisions';
 import { TryModel } from './try-model';
 
 /** How often the revision is read while the server validates and describes an upload. */
@@ -21,9 +20,7 @@ export const shapeText = (shape: ModelDescription['inputs'][number]['shape']) =>
 
 export function OnnxModelPage() {
   const { blob } = useBlob();
-  const revisions = useRevisions(blob.id);
-  const [params, setParams] = useSearchParams();
-  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  const { revisions, revisionId, setParams } = useChosenRevision(blob);
   const revision = useQuery({
     queryKey: ['revision', revisionId],
     queryFn: () => api.revisions.get.query({ revision_id: revisionId! }),

@@ -1,12 +1,11 @@
 /** A scheduler blob's schedules on one revision: the list, a new-schedule form, and one schedule opened. */
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
 import { scheduler, type Schedule } from '../../api/scheduler';
 import { Badge, Button, Card, ErrorNotice } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/layout';
-import { RevisionOptions, useRevisions } from '../blob/revisions';
+import { RevisionOptions, useChosenRevision } from '../blob/revisions';
 import { CreateScheduleForm, EditScheduleForm } from './create-schedule';
 import { ScheduleDetail } from './schedule-detail';
 
@@ -20,9 +19,7 @@ export const timingOf = (s: Schedule) => (s.repeat === 'one_time' ? `once at ${s
 
 export function SchedulesPage() {
   const { blob } = useBlob();
-  const revisions = useRevisions(blob.id);
-  const [params, setParams] = useSearchParams();
-  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  const { revisions, revisionId, params, setParams } = useChosenRevision(blob);
   const openId = params.get('schedule');
   const schedules = useQuery({
     queryKey: ['schedules', revisionId],

@@ -1,7 +1,7 @@
 /** A workflow blob's executions: pick a revision, filter by status, page; and start a new run. */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { inputDataHint, workflow, type ExecutionStatus } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
@@ -9,15 +9,13 @@ import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duratio
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useBlob } from '../blob/layout';
-import { RevisionOptions, useRevisions } from '../blob/revisions';
+import { RevisionOptions, useChosenRevision } from '../blob/revisions';
 
 export const executionStatuses: ExecutionStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
 
 export function ExecutionsPage() {
   const { blob, base } = useBlob();
-  const revisions = useRevisions(blob.id);
-  const [params, setParams] = useSearchParams();
-  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  const { revisions, revisionId, setParams } = useChosenRevision(blob);
   const [status, setStatus] = useState<ExecutionStatus | ''>('');
   const pages = useCursorPages();
   const filters = { status: status || undefined, cursor: pages.cursor, limit: 20 };

@@ -21,7 +21,7 @@ import {
   type OnConnect,
 } from '@xyflow/react';
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
-import { useBeforeUnload, useBlocker, useSearchParams } from 'react-router';
+import { useBeforeUnload, useBlocker } from 'react-router';
 import { TRPCClientError } from '@trpc/client';
 import { api } from '../../../api/trpc';
 import { workflow } from '../../../api/workflow';
@@ -29,7 +29,7 @@ import type { WorkflowDefinition } from '../../../../../../engines/workflow/mode
 import type { DefinitionError } from '../../../../../../engines/workflow/validate';
 import { Button, Card, ErrorNotice } from '../../../ui/kit';
 import { useBlob } from '../../blob/layout';
-import { RevisionOptions, useRevisions } from '../../blob/revisions';
+import { RevisionOptions, useChosenRevision } from '../../blob/revisions';
 import {
   definitionToGraph,
   edgeFromHandles,
@@ -54,9 +54,7 @@ const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', versi
 
 export function EditorPage() {
   const { blob } = useBlob();
-  const revisions = useRevisions(blob.id);
-  const [params, setParams] = useSearchParams();
-  const revisionId = params.get('revision') ?? blob.latest_revision_id ?? revisions.data?.revisions[0]?.id;
+  const { revisions, revisionId, params, setParams } = useChosenRevision(blob);
   const revision = useQuery({
     queryKey: ['revision', revisionId],
     queryFn: () => api.revisions.get.query({ revision_id: revisionId! }),
