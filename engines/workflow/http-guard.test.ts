@@ -123,19 +123,16 @@ describe('the default policy (no allow-list)', () => {
 
   it('refuses, at connect time, a name that resolves to loopback, sending nothing', async () => {
     const before = received.length;
+    // the app owns its dispatcher and closes it with itself
     const dispatcher = guardedDispatcher(closed());
-    try {
-      const error = await fetch(`http://localhost:${port}/resolved`, { dispatcher }).then(
-        () => undefined,
-        (e: Error) => e,
-      );
-      expect(error?.cause).toBeInstanceOf(BlockedDestinationError);
-      expect((error?.cause as Error).message).toBe(
-        'refused to connect to localhost: 127.0.0.1 is a loopback address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS',
-      );
-    } finally {
-      await dispatcher.destroy();
-    }
+    const error = await fetch(`http://localhost:${port}/resolved`, { dispatcher }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.cause).toBeInstanceOf(BlockedDestinationError);
+    expect((error?.cause as Error).message).toBe(
+      'refused to connect to localhost: 127.0.0.1 is a loopback address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS',
+    );
     expect(received.length).toBe(before);
   });
 

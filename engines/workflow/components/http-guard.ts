@@ -151,7 +151,7 @@ const pinnedLookup =
  * in the checked list, and an address literal is checked as it is), while TLS still verifies
  * the certificate for the host name.
  */
-export function guardedDispatcher(app: App): Agent {
+function createGuardedDispatcher(app: App): Agent {
   const policy = policyOf(app);
   return new Agent({
     connect(options, callback) {
@@ -162,4 +162,21 @@ export function guardedDispatcher(app: App): Agent {
       );
     },
   });
+}
+
+const dispatchers = new WeakMap<App, Agent>();
+
+/**
+ * The app's one guarded dispatcher: the policy is built once, and kept-alive connections (each
+ * checked when it was opened) are reused across requests. Closed with the app.
+ */
+export function guardedDispatcher(app: App): Agent {
+  let dispatcher = dispatchers.get(app);
+  if (!dispatcher) {
+    const created = createGuardedDispatcher(app);
+    dispatchers.set(app, created);
+    app.onClose(() => created.close());
+    dispatcher = created;
+  }
+  return dispatcher;
 }

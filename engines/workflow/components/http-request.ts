@@ -109,8 +109,6 @@ async function call({ app, request, config, inputs }: ComponentRunContext<HttpRe
     const cause = (e as Error).cause;
     if (cause instanceof BlockedDestinationError) throw new ComponentError(cause.message, 'blocked_destination');
     throw new ComponentError(`request to ${new URL(url).host} failed: ${(e as Error).message}`, 'network');
-  } finally {
-    await dispatcher.destroy();
   }
   if (text.length > MAX_RESPONSE_BYTES) throw new ComponentError('response body is larger than 5 MiB', 'response_too_large');
   let parsed: unknown = text;
