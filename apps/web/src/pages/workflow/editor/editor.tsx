@@ -150,6 +150,31 @@ const edgeLooks = {
   data: { style: { stroke: '#6366f1', strokeWidth: 1.5, strokeDasharray: '6 4' }, markerEnd: { type: MarkerType.Arrow, color: '#6366f1' } },
 };
 
+/**
+ * The server's verdict on the definition, asked again a moment after each edit; a verdict that
+ * arrives after a newer edit is dropped. A refused save may replace it until the next edit.
+ */
+function useValidation(revisionId: string, definition: WorkflowDefinition, onFailure: (message: string) => void) {
+  const [errors, setErrors] = useState<DefinitionError[]>([]);
+  // the text, not the object, decides when to ask again: a new object with the same content does not
+  const documentText = JSON.stringify(definition);
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      workflow
+        .validateDefinition(revisionId, JSON.parse(documentText) as WorkflowDefinition)
+        .then((result) => current && setErrors(result.errors))
+        .catch((e: unknown) => current && onFailure(`validation failed: ${(e as Error).message}`));
+    }, VALIDATE_AFTER_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+    // onFailure (a state setter) is stable, so only the revision and the content ask again
+  }, [revisionId, documentText]);
+  return [errors, setErrors] as const;
+}
+
 interface DefinitionEditorProps {
   revisionId: string;
   revisionNumber: number;
@@ -173,24 +198,9 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
   // a new definition exists only once it is saved (a run saves it first)
   const [saved, setSaved] = useState(stored);
   const [notice, setNotice] = useState<string>();
-  const [errors, setErrors] = useState<DefinitionError[]>([]);
   const definition = useMemo(() => graphToDefinition(nodes, edges), [nodes, edges]);
-  const documentText = JSON.stringify(definition);
+  const [errors, setErrors] = useValidation(revisionId, definition, setNotice);
   const playground = usePlayground(revisionId);
-
-  useEffect(() => {
-    let current = true;
-    const timer = setTimeout(() => {
-      workflow
-        .validateDefinition(revisionId, JSON.parse(documentText) as WorkflowDefinition)
-        .then((result) => current && setErrors(result.errors))
-        .catch((e: unknown) => current && setNotice(`validation failed: ${(e as Error).message}`));
-    }, VALIDATE_AFTER_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [revisionId, documentText]);
 
   const save = useMutation({
     mutationFn: () => workflow.uploadDefinition(revisionId, alias, definition),
