@@ -19,7 +19,8 @@ import { SCHEDULER, createBlob, createFibonacciTarget, eventually, targetOf } fr
 import { ENGINE, comp, data, definition, fibonacciDefinition, flow, integer, start, upload, waitForEvent, waitForStatus } from '../../engines/workflow/testing';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
-const historiesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+/** One folder per recording; older ones stay, since executions they stand for may still run somewhere. */
+const historiesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories', process.env.REPLAY_GENERATION ?? new Date().toISOString().slice(0, 10));
 
 let p: TestPlatform;
 let server: http.Server;
