@@ -20,7 +20,11 @@ import { ENGINE, comp, data, definition, fibonacciDefinition, flow, integer, sta
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /** One folder per recording; older ones stay, since executions they stand for may still run somewhere. */
-const historiesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories', process.env.REPLAY_GENERATION ?? new Date().toISOString().slice(0, 10));
+const historiesDir = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'histories',
+  process.env.REPLAY_GENERATION ?? new Date().toISOString().slice(0, 10),
+);
 
 let p: TestPlatform;
 let server: http.Server;
