@@ -51,7 +51,7 @@ const configSchema = z.object({
   /** host:port of an existing Temporal frontend; empty means the dev server as a child process. */
   BLOBHUB_TEMPORAL_ADDRESS: hostPort.optional(),
   /**
-   * host:port of Temporal's HTTP API, closed to http.request like every Temporal port; default: the
+   * host:port of Temporal's HTTP API, closed to http.request like its gRPC frontend and UI; default: the
    * dev server child's, else Temporal's host on Temporal's default HTTP port (7243)
    */
   BLOBHUB_TEMPORAL_HTTP_ADDRESS: hostPort.optional(),
