@@ -32,6 +32,7 @@ export async function startWorker(app: App, opts: { taskQueue?: string } = {}): 
     taskQueue: opts.taskQueue ?? app.temporal.taskQueue,
     workflowsPath,
     activities: createActivities(app),
+    shutdownGraceTime: `${app.config.BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS}s`,
   });
   const done = worker.run().finally(() => connection.close());
   return {
