@@ -82,6 +82,8 @@ const configSchema = z.object({
    * orchestrator's kill delay (Kubernetes 30 s; docker-compose.yml sets the worker's to 40 s)
    */
   BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** activities one worker process runs at once (Temporal's default: 100); more wait on the task queue */
+  BLOBHUB_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   BLOBHUB_RUN_WORKER: z
     .enum(['true', 'false'])
     .default('true')

@@ -33,6 +33,7 @@ export async function startWorker(app: App, opts: { taskQueue?: string } = {}): 
     workflowsPath,
     activities: createActivities(app),
     shutdownGraceTime: `${app.config.BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    maxConcurrentActivityTaskExecutions: app.config.BLOBHUB_WORKER_MAX_ACTIVITIES,
   });
   const done = worker.run().finally(() => connection.close());
   return {
