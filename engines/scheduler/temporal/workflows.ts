@@ -25,7 +25,10 @@ type SchedulerActivities = ReturnType<typeof createSchedulerActivities>;
 
 const { schedulerFire, schedulerPrepareFire } = proxyActivities<SchedulerActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5 },
+  // idempotent (one record and one execution per fire): retried through a database or Temporal
+  // outage of up to an hour, rather than leave an execution row whose fire gave up before starting it
+  scheduleToCloseTimeout: '1 hour',
+  retry: { maximumInterval: '1 minute' },
 });
 
 /** Fires begun before the child workflow wait for their execution in this activity. */
