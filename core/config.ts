@@ -82,6 +82,14 @@ const configSchema = z.object({
     .default(30 * 24 * 3600),
   /** a standalone worker (`npm run worker`) serves /metrics and /readyz (its sandbox capacity) on this port */
   BLOBHUB_WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * how long a stopping worker (SIGTERM: a deploy, a scale-in) lets running activities finish before
+   * cancelling them; Temporal retries what is cancelled on another worker. Keep it below the
+   * orchestrator's kill delay (Kubernetes 30 s; docker-compose.yml sets the worker's to 40 s)
+   */
+  BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** activities one worker process runs at once (Temporal's default: 100); more wait on the task queue */
+  BLOBHUB_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   BLOBHUB_RUN_WORKER: z
     .enum(['true', 'false'])
     .default('true')

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type CancelledFailure } from '@temporalio/common';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { recordEvent } from '../../../core/events';
 import type { Db } from '../../../db/client';
@@ -58,9 +58,11 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
   await app.db.transaction(async (tx) => {
+    // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
+    const runId = Context.current().info.workflowExecution?.runId ?? null;
     await tx
       .update(executions)
-      .set({ status: 'running', startedAt: new Date() })
+      .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
       .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
     await recordAll(tx, execution, [
       { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
