@@ -9,7 +9,7 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, notInArray } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { blobs, executions, revisions } from '../../db/schema';
 import { executionArgsOf, liveStatuses, type ExecutionRow } from './executions';
@@ -18,7 +18,7 @@ import { finishExecution } from './temporal/activities';
 
 /** How often the reconciler looks; outcomes reach the row within about this long. */
 const reconcileEveryMs = 2_000;
-/** A full pass over every live row (after a restart, or whatever the recent-closures pass missed). */
+/** A full pass over every live row (after a restart, or whatever the recent-closures pass missed) and every running workflow. */
 const fullPassEveryMs = 60_000;
 /** The recent-closures pass looks back this much before its previous pass: visibility may lag. */
 const closeWindowOverlapMs = 15_000;
@@ -114,19 +114,16 @@ async function recordRunId(app: App, executionId: string, runId: string) {
 
 const quoted = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
-/** Closed interpreter runs of this deployment's task queue matching `filter` (continue-as-new is no end). */
-async function listClosedRuns(app: App, filter: string): Promise<Map<string, string>> {
-  const query = [
-    `TaskQueue = ${quoted(app.temporal.taskQueue)}`,
-    `WorkflowType = ${quoted(interpreterWorkflowType)}`,
-    `ExecutionStatus != 'Running'`,
-    `ExecutionStatus != 'ContinuedAsNew'`,
-    filter,
-  ].join(' AND ');
+/** Interpreter runs of this deployment's task queue matching `filter`: workflow id → run id. */
+async function listRuns(app: App, filter: string): Promise<Map<string, string>> {
+  const query = [`TaskQueue = ${quoted(app.temporal.taskQueue)}`, `WorkflowType = ${quoted(interpreterWorkflowType)}`, filter].join(' AND ');
   const runs = new Map<string, string>();
   for await (const workflow of app.temporal.client.workflow.list({ query })) runs.set(workflow.workflowId, workflow.runId);
   return runs;
 }
+
+/** Closed runs matching `filter` (a run that continued as new has not ended). */
+const listClosedRuns = (app: App, filter: string) => listRuns(app, `ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew' AND ${filter}`);
 
 /** Finishes the rows still live among closed runs (workflow id → run id). */
 async function finishClosedRuns(app: App, runs: Map<string, string>) {
@@ -156,6 +153,31 @@ async function reconcileAllLive(app: App) {
   for (let i = 0; i < live.length; i += idsPerQuery) {
     const ids = live.slice(i, i + idsPerQuery).map((r) => quoted(r.id));
     await finishClosedRuns(app, await listClosedRuns(app, `WorkflowId IN (${ids.join(', ')})`));
+  }
+}
+
+/**
+ * Stops a workflow Temporal still runs for an execution BlobHub has ended (e.g. its workflow task
+ * fails after workflow.finish recorded the outcome, so Temporal would re-run it without end).
+ */
+export async function terminateStrayWorkflow(app: App, row: ExecutionRow) {
+  try {
+    await app.temporal.client.workflow.getHandle(row.id).terminate(`the execution already ended in BlobHub (${row.status})`);
+  } catch (e) {
+    if (!(e instanceof WorkflowNotFoundError)) throw e; // closed: nothing runs
+  }
+}
+
+/** Running workflows whose execution ended in BlobHub longer than the cancel grace period ago: terminated. */
+async function terminateStrayWorkflows(app: App) {
+  const running = [...(await listRuns(app, `ExecutionStatus = 'Running'`)).keys()];
+  const endedBefore = new Date(Date.now() - app.config.BLOBHUB_CANCEL_GRACE_SECONDS * 1000);
+  for (let i = 0; i < running.length; i += idsPerQuery) {
+    const stray = await app.db
+      .select()
+      .from(executions)
+      .where(and(inArray(executions.id, running.slice(i, i + idsPerQuery)), notInArray(executions.status, liveStatuses), lt(executions.endedAt, endedBefore)));
+    await forEachRow(stray, (row) => terminateStrayWorkflow(app, row));
   }
 }
 
@@ -203,6 +225,7 @@ export function startExecutionReconciler(app: App): () => Promise<void> {
     const startedAt = Date.now();
     if (startedAt - lastFullPass >= fullPassEveryMs) {
       await reconcileAllLive(app);
+      await terminateStrayWorkflows(app);
       lastFullPass = startedAt;
     } else {
       await reconcileRecentClosures(app, new Date(lastPassStarted - closeWindowOverlapMs));

@@ -138,6 +138,27 @@ it('stops an execution whose workflow task cannot complete: terminated after the
   expect(await closingEvents(stuck.id)).toEqual(['flow.exited', 'execution_ended']);
 });
 
+it('stops a workflow Temporal still runs for an execution BlobHub has ended: at cancel, and by the reconciler', async () => {
+  // as a workflow task failing after workflow.finish recorded the outcome leaves it: the row ended, Temporal runs on
+  const endInBlobHubOnly = async (id: string) => {
+    await waitForEvent(p.admin, rev, id, (e) => e.type === 'processor.entered' && e.attributes.processor_id === 'd');
+    const endedAt = new Date(Date.now() - 2 * graceSeconds * 1000);
+    await p.app.db.update(executions).set({ status: 'succeeded', endedAt }).where(eq(executions.id, id));
+  };
+  const statusOnTemporal = async (id: string) => (await p.app.temporal.client.workflow.getHandle(id).describe()).status.name;
+
+  const cancelled = await start(p.admin, rev, 'sleeper');
+  await endInBlobHubOnly(cancelled.id);
+  const cancel = await p.admin.data(rev, ENGINE, 'cancel_execution', { execution_id: cancelled.id });
+  expect([cancel.status, cancel.body.message]).toEqual([409, 'the execution already ended (succeeded)']);
+  expect(await statusOnTemporal(cancelled.id)).toBe('TERMINATED');
+
+  const forgotten = await start(p.admin, rev, 'sleeper');
+  await endInBlobHubOnly(forgotten.id);
+  await expect.poll(() => statusOnTemporal(forgotten.id), { timeout: 120_000, interval: 1000 }).toBe('TERMINATED');
+  expect((await rowOf(forgotten.id)).status).toBe('succeeded');
+}, 150_000);
+
 it('fails a pending execution whose workflow was never started (its creation died in between)', async () => {
   const row = await insertRow('sleeper');
   // as left by an API process killed between the insert and the Temporal start, a while ago

@@ -11,7 +11,7 @@ import { hasPrefix } from '../../../core/ids';
 import { decodeNumberCursor, idOf, isoDate, numberPageQuery, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
-import { reconcileExecution } from '../reconcile';
+import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
 import { inputData } from '../model';
 import { executionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
@@ -44,6 +44,8 @@ function requireLive(row: ExecutionRow): ExecutionRow {
   return row;
 }
 
+const temporalUnavailable = (cause: unknown) => new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause });
+
 /**
  * Sends something to a live execution's workflow. When Temporal has no running workflow for it, the
  * row is brought in line first (reconcile.ts): 409 naming its state if it has ended, else false
@@ -54,7 +56,7 @@ async function sendToWorkflow(app: App, row: ExecutionRow, send: () => Promise<u
     await send();
     return true;
   } catch (e) {
-    if (!(e instanceof WorkflowNotFoundError)) throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
+    if (!(e instanceof WorkflowNotFoundError)) throw temporalUnavailable(e);
     requireLive(await reconcileExecution(app, row));
     return false;
   }
@@ -97,7 +99,10 @@ const cancelCommand = defineCommand({
   kind: 'command',
   input: z.object({ execution_id: executionId }),
   async run(ctx, { execution_id }) {
-    const row = requireLive(await requireExecution(ctx, execution_id));
+    const found = await requireExecution(ctx, execution_id);
+    // ended in BlobHub, yet perhaps still run by Temporal (a workflow task failing after it finished): stop that too
+    if (!liveStatuses.includes(found.status)) await terminateStrayWorkflow(ctx.app, found).catch((e) => Promise.reject(temporalUnavailable(e)));
+    const row = requireLive(found);
     // recorded first: if the request below is lost, the reconciler still terminates it after the grace period
     const marked = await markCancelRequested(ctx.app, row);
     // a workflow not started yet is terminated once it is, after the grace period
