@@ -146,7 +146,8 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
   });
-  if (row.temporalRunId) return toExecutionWire(app, row);
+  // started already, or ended (the reconciler failed a creation that died before its start): never started again
+  if (row.temporalRunId || !liveStatuses.includes(row.status)) return toExecutionWire(app, row);
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const started = await startExecutionWorkflow(app, {
     orgId: blob.orgId,
@@ -200,11 +201,9 @@ async function startExecutionWorkflow(
     const [row] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, opts.row.id)).returning();
     return row;
   } catch (e) {
-    // nothing half-written: an execution that never started is recorded as failed, not left pending
-    await app.db
-      .update(executions)
-      .set({ status: 'failed', error: { message: 'the execution could not be started on Temporal' }, endedAt: new Date() })
-      .where(eq(executions.id, opts.row.id));
+    // The start may have failed, or only its answer may be lost: the row stays pending and the
+    // reconciler settles it (records the run if the workflow exists, else fails it `not_started`),
+    // while a retry with the same execution id starts it.
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
   }
 }
