@@ -138,6 +138,15 @@ it('stops an execution whose workflow task cannot complete: terminated after the
   expect(await closingEvents(stuck.id)).toEqual(['flow.exited', 'execution_ended']);
 });
 
+it('finishes a cancel from the row alone, as after the API process died right after recording it', async () => {
+  const stuck = await startByHand('sleeper', {}, 'blobhubExecutionRemovedByADeploy');
+  // recorded, but the process died before asking Temporal: any API process's reconciler carries it out
+  await p.app.db.update(executions).set({ cancelRequestedAt: new Date() }).where(eq(executions.id, stuck.id));
+  const done = await waitForStatus(p.admin, rev, stuck.id, undefined, 60_000);
+  expect(done).toMatchObject({ status: 'stopped', error: { kind: 'terminated' } });
+  expect(await closingEvents(stuck.id)).toEqual(['flow.exited', 'execution_ended']);
+});
+
 it('stops a workflow Temporal still runs for an execution BlobHub has ended: at cancel, and by the reconciler', async () => {
   // as a workflow task failing after workflow.finish recorded the outcome leaves it: the row ended, Temporal runs on
   const endInBlobHubOnly = async (id: string) => {
