@@ -15,6 +15,7 @@ import { blobs, executions, revisions } from '../../db/schema';
 import { executionArgsOf, liveStatuses, type ExecutionRow } from './executions';
 import type { ExecutionOutcome } from './plan';
 import { finishExecution } from './temporal/activities';
+import { blobhubExecution } from './temporal/workflows';
 
 /** How often the reconciler looks; outcomes reach the row within about this long. */
 const reconcileEveryMs = 2_000;
@@ -27,7 +28,6 @@ export const neverStartedAfterMs = 2 * 60_000;
 /** Workflow ids per visibility query of the full pass. */
 const idsPerQuery = 100;
 
-const interpreterWorkflowType = 'blobhubExecution';
 /** How the reconciler's own terminations (cancels past their grace period) start, so their close reads as a stop. */
 const cancelTerminationReason = 'cancel_execution:';
 
@@ -47,8 +47,7 @@ async function temporalStateOf(app: App, executionId: string): Promise<TemporalS
 /** The outcome of a closed run, read from its close event (the result, or why it did not complete). */
 async function outcomeOfClosedRun(app: App, executionId: string, runId: string): Promise<ExecutionOutcome> {
   try {
-    const outcome: ExecutionOutcome = await app.temporal.client.workflow.getHandle(executionId, runId, { followRuns: false }).result();
-    return outcome;
+    return (await app.temporal.client.workflow.getHandle(executionId, runId, { followRuns: false }).result()) as ExecutionOutcome;
   } catch (e) {
     if (!(e instanceof WorkflowFailedError)) throw e;
     return outcomeOfFailure(e.cause);
@@ -116,7 +115,7 @@ const quoted = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll(
 
 /** Interpreter runs of this deployment's task queue matching `filter`: workflow id → run id. */
 async function listRuns(app: App, filter: string): Promise<Map<string, string>> {
-  const query = [`TaskQueue = ${quoted(app.temporal.taskQueue)}`, `WorkflowType = ${quoted(interpreterWorkflowType)}`, filter].join(' AND ');
+  const query = [`TaskQueue = ${quoted(app.temporal.taskQueue)}`, `WorkflowType = ${quoted(blobhubExecution.name)}`, filter].join(' AND ');
   const runs = new Map<string, string>();
   for await (const workflow of app.temporal.client.workflow.list({ query })) runs.set(workflow.workflowId, workflow.runId);
   return runs;
