@@ -5,7 +5,7 @@
  * records each logical event exactly once.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, type CancelledFailure } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { recordEvent } from '../../../core/events';
@@ -183,9 +183,40 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
   };
 }
 
+/** How often a component running as a normal activity heartbeats (the worker sends at most one per maxHeartbeatThrottleInterval). */
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * Runs `work` while heartbeating from a timer, when this is a normal activity with a heartbeat
+ * timeout: Temporal then notices a lost worker within that timeout, and a cancellation reaches the
+ * activity (through the heartbeat's answer) while the work is a single long await.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  if (context.info.isLocal || !context.info.heartbeatTimeoutMs) return work();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * What a component's stopped work reports. The execution was cancelled: a cancellation (the signal's
+ * reason is a CancelledFailure), and the component records nothing more. The worker shuts down or
+ * lost the activity (its heartbeat timed out): a platform failure, so the next attempt runs on
+ * another worker whatever the component's retry policy.
+ */
+function interruption(signal: AbortSignal, component: PlanComponent, attempt: number): Error {
+  if (Context.current().cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
+  return toFailure(new Error(`the run was interrupted on its worker (${(signal.reason as Error).message})`), component, attempt);
+}
+
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
-  const attempt = Context.current().info.attempt;
+  const { info, cancellationSignal: signal } = Context.current();
+  const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
   // recorded while the component already runs: off the critical path, and still before any
@@ -197,13 +228,13 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   try {
     if (type.emitsEvents) await entered;
     const inputs = await resolveRefs(app, request.inputs);
-    result = await type.run!({ app, request, config: component.config, inputs, attempt, queue: queueState(app, request, attributes) });
+    result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes) });
     checkSizes(app, result);
     // values first: one past the execution's limit fails the run before anything else is written
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (e instanceof CancelledFailure) throw e;
+    if (signal.aborted) throw interruption(signal, component, attempt);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
@@ -260,7 +291,7 @@ function createComponentActivities(app: App) {
   return Object.fromEntries(
     allComponentTypes()
       .filter((t) => t.run)
-      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
+      .map((t) => [t.type, (request: ComponentRequest) => heartbeating(() => runComponent(app, t, request))]),
   );
 }
 
