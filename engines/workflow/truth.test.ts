@@ -98,7 +98,7 @@ it('records an execution terminated on Temporal as failed with the reason, and a
 });
 
 it('records a workflow past its Temporal run timeout as timed out, and its flow.subworkflow child as terminated', async () => {
-  const parent = await startByHand('parent', { workflowRunTimeout: '4s' });
+  const parent = await startByHand('parent', { workflowRunTimeout: '10s' });
   const child = await childOf(parent.id);
   const done = await waitForStatus(p.admin, rev, parent.id, undefined, 60_000);
   expect(done).toMatchObject({ status: 'failed', error: { kind: 'timeout' } });
