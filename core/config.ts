@@ -150,6 +150,13 @@ const configSchema = z.object({
    * hostnames, addresses or CIDRs, comma-separated (the platform's own services stay closed)
    */
   BLOBHUB_HTTP_ALLOW_HOSTS: outboundAllowList,
+  /** how long cancel_execution waits for a workflow to stop by itself before it is terminated */
+  BLOBHUB_CANCEL_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(30),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -133,7 +133,8 @@ export interface CreateExecutionArgs {
  */
 export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
   const { row, start } = await prepareExecution(app, args);
-  if (row.temporalRunId) return toExecutionWire(app, row);
+  // started already, or ended (the reconciler failed a creation that died before its start): never started again
+  if (row.temporalRunId || !liveStatuses.includes(row.status)) return toExecutionWire(app, row);
   return toExecutionWire(app, await startExecutionWorkflow(app, row, start));
 }
 
@@ -166,7 +167,7 @@ const executionStartOf = (row: ExecutionRow, ids: Parameters<typeof executionArg
   memo: { definition_hash: row.definitionHash, created_by: row.createdBy, schedule_id: ids.scheduleId ?? null },
 });
 
-/** How a scheduled execution (a user's, no key) is started, read back from its row; none when the row is gone (its session was deleted). */
+/** How a scheduled execution (a user's, no key) is started, read back from its row; none when the row is gone (its session was deleted) or ended. */
 export async function scheduledExecutionStart(app: App, executionId: string, scheduleId: string): Promise<ExecutionStart | undefined> {
   const [found] = await app.db
     .select({ row: executions, blob: blobs })
@@ -174,7 +175,9 @@ export async function scheduledExecutionStart(app: App, executionId: string, sch
     .innerJoin(revisions, eq(revisions.id, executions.revisionId))
     .innerJoin(blobs, eq(blobs.id, revisions.blobId))
     .where(eq(executions.id, executionId));
-  return found && executionStartOf(found.row, { orgId: found.blob.orgId, blobId: found.blob.id, scheduleId });
+  // an ended row (the reconciler settled a fire that never started it) is not started again
+  if (!found || !liveStatuses.includes(found.row.status)) return undefined;
+  return executionStartOf(found.row, { orgId: found.blob.orgId, blobId: found.blob.id, scheduleId });
 }
 
 /** Runs the transaction that creates an execution; an input above the value limits is a 413. */
@@ -208,11 +211,9 @@ async function startExecutionWorkflow(app: App, row: ExecutionRow, start: Execut
     const [started] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning();
     return started;
   } catch (e) {
-    // nothing half-written: an execution that never started is recorded as failed, not left pending
-    await app.db
-      .update(executions)
-      .set({ status: 'failed', error: { message: 'the execution could not be started on Temporal' }, endedAt: new Date() })
-      .where(eq(executions.id, row.id));
+    // The start may have failed, or only its answer may be lost: the row stays pending and the
+    // reconciler settles it (records the run if the workflow exists, else fails it `not_started`),
+    // while a retry with the same execution id starts it.
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
   }
 }

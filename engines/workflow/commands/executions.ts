@@ -1,16 +1,17 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, asc, desc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
-import { badRequest, conflict, notFound } from '../../../core/errors';
+import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { hasPrefix } from '../../../core/ids';
 import { decodeNumberCursor, idOf, isoDate, numberPageQuery, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
-import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
+import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
+import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
 import { inputData } from '../model';
 import { executionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
@@ -18,7 +19,6 @@ import { definitionAlias } from './definitions';
 import { fetchPage, newestFirst } from '../../../core/paging';
 
 const executionId = idOf('execution');
-const ended = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 
 async function requireExecution(ctx: CommandContext, id: string) {
   const [row] = await ctx.app.db
@@ -36,6 +36,40 @@ export async function cancelWorkflow(app: App, id: string) {
   } catch (e) {
     if (!(e instanceof WorkflowNotFoundError)) throw e;
   }
+}
+
+/** An ended execution takes no signal or cancel: 409 naming its state. */
+function requireLive(row: ExecutionRow): ExecutionRow {
+  if (!liveStatuses.includes(row.status)) throw conflict(`the execution already ended (${row.status})`, { status: row.status, error: row.error });
+  return row;
+}
+
+const temporalUnavailable = (cause: unknown) => new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause });
+
+/**
+ * Sends something to a live execution's workflow. When Temporal has no running workflow for it, the
+ * row is brought in line first (reconcile.ts): 409 naming its state if it has ended, else false
+ * (its workflow is not started yet).
+ */
+async function sendToWorkflow(app: App, row: ExecutionRow, send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (e) {
+    if (!(e instanceof WorkflowNotFoundError)) throw temporalUnavailable(e);
+    requireLive(await reconcileExecution(app, row));
+    return false;
+  }
+}
+
+/** Records when the cancel was first asked for, so that any API process terminates it after the grace period. */
+async function markCancelRequested(app: App, row: ExecutionRow): Promise<ExecutionRow> {
+  const [marked] = await app.db
+    .update(executions)
+    .set({ cancelRequestedAt: sql`coalesce(${executions.cancelRequestedAt}, now())` })
+    .where(and(eq(executions.id, row.id), inArray(executions.status, liveStatuses)))
+    .returning();
+  return marked ?? row;
 }
 
 /** BlobHub's reference parts (org, blob, revision, definition) are at most 64 characters. */
@@ -65,10 +99,15 @@ const cancelCommand = defineCommand({
   kind: 'command',
   input: z.object({ execution_id: executionId }),
   async run(ctx, { execution_id }) {
-    const row = await requireExecution(ctx, execution_id);
-    if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-    await cancelWorkflow(ctx.app, row.id);
-    return { execution: toExecutionWire(ctx.app, row) };
+    const found = await requireExecution(ctx, execution_id);
+    // ended in BlobHub, yet perhaps still run by Temporal (a workflow task failing after it finished): stop that too
+    if (!liveStatuses.includes(found.status)) await terminateStrayWorkflow(ctx.app, found).catch((e) => Promise.reject(temporalUnavailable(e)));
+    const row = requireLive(found);
+    // recorded first: if the request below is lost, the reconciler still terminates it after the grace period
+    const marked = await markCancelRequested(ctx.app, row);
+    // a workflow not started yet is terminated once it is, after the grace period
+    await sendToWorkflow(ctx.app, marked, () => ctx.app.temporal.client.workflow.getHandle(row.id).cancel());
+    return { execution: toExecutionWire(ctx.app, marked) };
   },
 });
 
@@ -189,9 +228,10 @@ export const executionCommands = {
     kind: 'command',
     input: z.object({ execution_id: executionId, name: z.string().min(1).max(128), payload: z.unknown().optional() }),
     async run(ctx, { execution_id, name, payload }) {
-      const row = await requireExecution(ctx, execution_id);
-      if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-      await ctx.app.temporal.client.workflow.getHandle(row.id).signal(executionSignal, { name, payload: payload ?? null });
+      const row = requireLive(await requireExecution(ctx, execution_id));
+      const handle = ctx.app.temporal.client.workflow.getHandle(row.id);
+      const sent = await sendToWorkflow(ctx.app, row, () => handle.signal(executionSignal, { name, payload: payload ?? null }));
+      if (!sent) throw conflict(`the execution has not started on Temporal yet (${row.status})`, { status: row.status });
       return {};
     },
   }),

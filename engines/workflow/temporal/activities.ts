@@ -6,13 +6,13 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type CancelledFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { recordEvent } from '../../../core/events';
 import type { Db } from '../../../db/client';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
-import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { definitionDataId, findDefinition, insertExecution, liveStatuses } from '../executions';
 import { writeSessionObject } from '../session-objects';
 import {
   processorAttributes,
@@ -76,24 +76,31 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   return { plan: compiled.plan, inputs };
 }
 
-/** Records the closing events and the final row in one transaction: whoever sees either sees both. */
-async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome) {
+/**
+ * Records the closing events and the final row in one transaction: whoever sees either sees both.
+ * Only a live row is finished, so the interpreter and the reconciler (engines/workflow/reconcile.ts)
+ * never both close one execution.
+ */
+export async function finishExecution(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<void> {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
   if (!row) return; // its session was deleted (which cancelled it): nothing left to record
   // laid out before the closing events, so a value_too_large shows up as the execution's error
   const outputData =
     outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
-  if (outputData instanceof ComponentError) return finish(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
+  if (outputData instanceof ComponentError)
+    return finishExecution(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
   const flowEvent: EventSpec =
     outcome.status === 'failed' || outcome.status === 'timed_out'
       ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
-      : { type: 'flow.exited', key: 'flow.exited', attributes: { status: outcome.status } };
+      : { type: 'flow.exited', key: 'flow.exited', message: outcome.error?.message, attributes: { status: outcome.status } };
   await app.db.transaction(async (tx) => {
-    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
-    await tx
+    const [finished] = await tx
       .update(executions)
       .set({ status: outcome.status, outputData, error: outcome.error ?? null, endedAt: new Date() })
-      .where(eq(executions.id, execution.executionId));
+      .where(and(eq(executions.id, execution.executionId), inArray(executions.status, liveStatuses)))
+      .returning({ id: executions.id });
+    if (!finished) return; // already finished by the other side
+    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
   });
 }
 
@@ -277,7 +284,7 @@ export function createControlActivities(app: App) {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
-    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finish(app, execution, outcome),
+    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finishExecution(app, execution, outcome),
   };
 }
 
