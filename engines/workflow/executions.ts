@@ -7,7 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import type { BlobRow, RevisionRow } from '../../core/engines';
-import { ApiError, badRequest, forbidden, notFound } from '../../core/errors';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
 import type { Transaction } from '../../db/client';
 import { definitions, executionData, executions, sessions } from '../../db/schema';
@@ -139,6 +139,8 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
   const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
+      // an id is idempotent within its revision only: another revision's execution is never returned
+      if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
       if (existing) return existing;
     }
     const definition = await findDefinition(tx, revision.id, args);
@@ -187,8 +189,9 @@ async function startExecutionWorkflow(
   opts: { orgId: string; blobId: string; keyId: string | null; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number },
 ) {
   const args = executionArgsOf(opts.row, opts);
+  let runId: string;
   try {
-    const runId = await startOrFindRun(app, opts.row.id, () =>
+    runId = await startOrFindRun(app, opts.row.id, () =>
       app.temporal.client.workflow.start(blobhubExecution, {
         taskQueue: app.temporal.taskQueue,
         workflowId: opts.row.id,
@@ -197,8 +200,6 @@ async function startExecutionWorkflow(
         memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
       }),
     );
-    const [row] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, opts.row.id)).returning();
-    return row;
   } catch (e) {
     // nothing half-written: an execution that never started is recorded as failed, not left pending
     await app.db
@@ -207,6 +208,10 @@ async function startExecutionWorkflow(
       .where(eq(executions.id, opts.row.id));
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
   }
+  // The workflow runs from here on. If the database fails now the caller gets a 503, and a retry
+  // with the same execution_id finds this run (startOrFindRun) instead of starting another.
+  const [row] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, opts.row.id)).returning();
+  return row;
 }
 
 /** A retried creation finds the workflow its first attempt started (workflow id = execution id). */
