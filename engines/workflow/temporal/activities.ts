@@ -4,7 +4,7 @@
  * Every event carries a dedupe key, so a retried activity or a replay after a worker crash
  * records each logical event exactly once.
  */
-import { Context } from '@temporalio/activity';
+import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../../core/app';
@@ -16,17 +16,16 @@ import { definitionDataId, findDefinition, insertExecution } from '../executions
 import { writeSessionObject } from '../session-objects';
 import {
   processorAttributes,
-  type ComponentFailureDetails,
   type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
   type ExecutionArgs,
   type ExecutionOutcome,
   type Plan,
-  type PlanComponent,
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
+import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
@@ -123,22 +122,6 @@ async function createChild(
   return { ...parent, executionId: row.id, definitionId: row.definitionId, alias: row.alias, timeoutSeconds: undefined };
 }
 
-/** User errors that no retry can fix. */
-const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
-
-function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
-  const userError = error instanceof ComponentError;
-  const kind = userError ? error.kind : 'internal';
-  const details: ComponentFailureDetails = { attempt, kind };
-  return ApplicationFailure.create({
-    message: (error as Error).message,
-    type: kind,
-    // user errors retry only when the component asks for retries; platform errors always may
-    nonRetryable: userError && (!component.retry || permanentKinds.has(kind)),
-    details: [details],
-  });
-}
-
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
   lines.map((line, i): EventSpec => ({ type: 'processor.output', key: `${keyPrefix}:log:${i}`, message: line, attributes }));
 
@@ -176,9 +159,26 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
   };
 }
 
+/**
+ * One attempt of a component activity. Whatever fails in it, the user's work or the platform
+ * under it, leaves as a failure classified by retries.ts (user attempts vs outage retries).
+ */
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
+  const { info } = Context.current();
+  assertUserAttemptsLeft(request.component, info);
+  try {
+    const response = await runAttempt(app, type, request, info);
+    forgetAttempts(info);
+    return response;
+  } catch (e) {
+    if (e instanceof CancelledFailure) throw e;
+    throw componentFailure(e, request.component, info);
+  }
+}
+
+async function runAttempt(app: App, type: ComponentType, request: ComponentRequest, info: Info): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
-  const attempt = Context.current().info.attempt;
+  const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
   // recorded while the component already runs: off the critical path, and still before any
@@ -201,7 +201,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
     }
-    throw toFailure(e, component, attempt);
+    throw e;
   }
   await entered;
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
@@ -221,7 +221,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   await record(app.db, execution, {
     type: 'processor.exited',
     key: `${visit}:processor.exited`,
-    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
+    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
   });
   return { route: result.route, terminal: result.terminal ?? false, outputs };
 }
