@@ -1,0 +1,165 @@
+/**
+ * An operator stops PostgreSQL for 30 s while executions run and clients keep calling, then starts
+ * it again. The API and the worker run as separate processes on a PostgreSQL of this file's own
+ * (stopping the run's shared server would break the other test files).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { newId } from '../../core/ids';
+import { executions } from '../../db/schema';
+import { ApiClient, errorCode, type ApiResponse } from '../../test/support/client';
+import { launchPlatform, type LaunchedPlatform } from '../../test/support/launch';
+import { startPostgres, type PostgresServer } from '../../test/support/postgres';
+import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
+import { comp, definition, ENGINE, eventsOf, flow, newWorkflowBlob, upload, waitForEvent, waitForStatus } from './testing';
+
+const OUTAGE_MS = 30_000;
+const STEPS = 6;
+
+let pg: PostgresServer;
+let platform: LaunchedPlatform;
+let api: BlobHubProcess;
+let worker: BlobHubProcess;
+let client: ApiClient;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  platform = await launchPlatform({ databaseUrl: pg.url, temporalAddress: inject('temporalAddress'), worker: false });
+  [api, worker] = await Promise.all([startApiProcess(platform.env), startWorkerProcess(platform.env)]);
+  client = new ApiClient(api.url!, { key: platform.adminKey });
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([api?.kill(), worker?.kill()]);
+  await platform?.close();
+  await pg?.stop();
+});
+
+/** start → (log line, 3 s delay) × STEPS → end: every step writes events, and a run spans the outage. */
+function steppedDefinition() {
+  const ids = Array.from({ length: STEPS }, (_, i) => [`c${i}`, `d${i}`]).flat();
+  const components = [
+    comp('s', 'flow.start'),
+    ...ids.map((id) => (id.startsWith('c') ? comp(id, 'logic.code', { code: `console.log('step ${id}')` }) : comp(id, 'flow.delay', { seconds: 3 }))),
+    comp('e', 'flow.end'),
+  ];
+  const chain = ['s', ...ids, 'e'];
+  return definition(
+    components,
+    chain.slice(1).map((id, i) => flow(chain[i], id)),
+  );
+}
+
+/** What a run of the stepped definition records, once each, in order. */
+function expectedEvents() {
+  const steps = Array.from({ length: STEPS }, (_, i) => [
+    `processor.entered:c${i}`,
+    `processor.output:c${i}`,
+    `processor.exited:c${i}`,
+    `processor.entered:d${i}`,
+    `processor.exited:d${i}`,
+  ]).flat();
+  return [
+    'execution_started:',
+    'flow.entered:',
+    'processor.entered:s',
+    'processor.exited:s',
+    ...steps,
+    'processor.entered:e',
+    'processor.exited:e',
+    'flow.exited:',
+    'execution_ended:',
+  ];
+}
+
+const create = (rev: string, executionId: string) => client.data(rev, ENGINE, 'create_execution', { alias: 'stepped', execution_id: executionId });
+
+/** Clients that keep creating executions and asking /readyz while the database comes and goes. */
+function keepCalling(rev: string) {
+  const acknowledged = new Set<string>();
+  const refused = new Set<string>();
+  const unavailable: ApiResponse[] = [];
+  const unexpected: string[] = [];
+  const readiness: ApiResponse[] = [];
+  const trpc: ApiResponse[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const id = newId('execution');
+      const [created, ready, me] = await Promise.all([create(rev, id), client.get('/readyz'), client.get('/trpc/users.me')]);
+      readiness.push(ready);
+      trpc.push(me);
+      if (created.status === 200) acknowledged.add(id);
+      else if (created.status === 503) {
+        refused.add(id);
+        unavailable.push(created);
+      } else unexpected.push(`${created.status} ${JSON.stringify(created.body)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    acknowledged,
+    refused,
+    unavailable,
+    unexpected,
+    readiness,
+    trpc,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+const logical = (events: { type: string; attributes?: { processor_id?: string } }[]) => events.map((e) => `${e.type}:${e.attributes?.processor_id ?? ''}`);
+
+it('survives PostgreSQL stopped for 30 s under load: processes stay up, 503 + Retry-After meanwhile, every execution completes once with every event once', async () => {
+  const { revisionId: rev } = await newWorkflowBlob(client, 'outage');
+  await upload(client, rev, 'stepped', steppedDefinition());
+  const running = await Promise.all(Array.from({ length: 4 }, async () => (await create(rev, newId('execution'))).body.execution.id as string));
+  await Promise.all(running.map((id) => waitForEvent(client, rev, id, (e) => e.type === 'processor.exited' && e.attributes.processor_id === 'c1')));
+
+  const calls = keepCalling(rev);
+  await pg.halt();
+  await new Promise((r) => setTimeout(r, OUTAGE_MS));
+  await pg.resume();
+  await new Promise((r) => setTimeout(r, 5_000));
+  await calls.stop();
+
+  expect(api.child.exitCode, api.stderrTail()).toBeNull();
+  expect(worker.child.exitCode, worker.stderrTail()).toBeNull();
+  expect(calls.unexpected).toEqual([]);
+  expect(calls.unavailable.length).toBeGreaterThan(0);
+  for (const res of calls.unavailable) {
+    expect(errorCode(res)).toBe('unavailable');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  }
+  const down = calls.readiness.filter((r) => r.status === 503);
+  expect(down.length).toBeGreaterThan(0);
+  expect(down[0].headers.get('retry-after')).not.toBeNull();
+  expect(down[0].body.details.database).not.toBe('ok');
+  expect(calls.readiness.at(-1)?.status).toBe(200);
+  const trpcDown = calls.trpc.filter((r) => r.status !== 200);
+  expect(trpcDown.length).toBeGreaterThan(0);
+  for (const res of trpcDown) {
+    expect(res.status).toBe(503);
+    expect(res.body.error.data.blobhub.code).toBe('unavailable');
+    expect(res.headers.get('retry-after')).not.toBeNull();
+  }
+
+  // a refused creation is retried with its execution_id: it exists once afterwards, whatever the 503 interrupted
+  for (const id of calls.refused) {
+    const retried = await create(rev, id);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.execution.id).toBe(id);
+  }
+
+  const all = [...running, ...calls.acknowledged, ...calls.refused];
+  for (const id of all) {
+    const done = await waitForStatus(client, rev, id, undefined, 180_000);
+    expect(done.status, `${id}: ${JSON.stringify(done.error)}`).toBe('completed');
+    expect(logical(await eventsOf(client, rev, id))).toEqual(expectedEvents());
+  }
+  const stored = await platform.app.db.select({ id: executions.id }).from(executions);
+  expect(stored.map((r) => r.id).sort()).toEqual([...all].sort());
+}, 600_000);
