@@ -3,6 +3,8 @@
  * it again. The API and the worker run as separate processes on a PostgreSQL of this file's own
  * (stopping the run's shared server would break the other test files).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { newId } from '../../core/ids';
@@ -81,7 +83,7 @@ async function untilStepExited(rev: string, executionId: string, step: string) {
   }
 }
 
-const create = (rev: string, executionId: string) => client.data(rev, ENGINE, 'create_execution', { alias: 'stepped', execution_id: executionId });
+const create = (rev: string, executionId: string, alias = 'stepped') => client.data(rev, ENGINE, 'create_execution', { alias, execution_id: executionId });
 
 /** Clients that keep creating executions and asking /readyz while the database comes and goes. */
 function keepCalling(rev: string) {
@@ -174,3 +176,43 @@ it('survives PostgreSQL stopped for 30 s under load: processes stay up, 503 + Re
   const stored = await platform.app.db.select({ id: executions.id }).from(executions);
   expect(stored.map((r) => r.id).sort()).toEqual([...all].sort());
 }, 600_000);
+
+it("leaves a component's own retries to its own errors: with maximum_attempts 2, a failed first call and the database down before the second, the second attempt succeeds", async () => {
+  let hits = 0;
+  let resumed: Promise<void> | undefined;
+  const server = http.createServer((_req, res) => {
+    hits++;
+    if (hits > 1) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits }));
+    // the component's own failure, answered once the database is down: its retry runs during the outage
+    void pg.halt().then(() => {
+      res.writeHead(500).end('boom');
+      resumed = new Promise((r) => setTimeout(r, 10_000)).then(() => pg.resume());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { revisionId: rev } = await newWorkflowBlob(client, 'user-retries');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flaky`;
+    await upload(
+      client,
+      rev,
+      'flaky',
+      definition(
+        [comp('s', 'flow.start'), comp('h', 'http.request', { url }, { retry: { maximum_attempts: 2, initial_interval_ms: 100 } }), comp('e', 'flow.end')],
+        [flow('s', 'h'), flow('h', 'e')],
+      ),
+    );
+    const execution = (await create(rev, newId('execution'), 'flaky')).body.execution;
+    const done = await waitForStatus(client, rev, execution.id, undefined, 180_000);
+    await resumed;
+
+    expect(done.status, JSON.stringify(done.error)).toBe('completed');
+    // the calls made while the database was down were retried without using the second attempt
+    expect(hits).toBeGreaterThanOrEqual(2);
+    const h = (await eventsOf(client, rev, execution.id)).filter((e) => e.attributes?.processor_id === 'h');
+    expect(h.map((e) => e.type)).toEqual(['processor.entered', 'processor.exited']);
+    expect(h[1].attributes.attempt).toBe(2);
+  } finally {
+    server.close();
+  }
+}, 300_000);
