@@ -35,6 +35,8 @@ function rangeOf(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   return [address, address.kind() === 'ipv4' ? 32 : 128];
 }
 
+const hostPort = z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port');
+
 /** Every setting BlobHub reads from the environment, validated once at start-up. */
 const configSchema = z.object({
   BLOBHUB_DATA_DIR: z.string().default('.blobhub'),
@@ -47,10 +49,14 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   /** host:port of an existing Temporal frontend; empty means the dev server as a child process. */
-  BLOBHUB_TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
-    .optional(),
+  BLOBHUB_TEMPORAL_ADDRESS: hostPort.optional(),
+  /**
+   * host:port of Temporal's HTTP API, closed to http.request like its gRPC frontend and UI; default: the
+   * dev server child's, else Temporal's host on Temporal's default HTTP port (7243)
+   */
+  BLOBHUB_TEMPORAL_HTTP_ADDRESS: hostPort.optional(),
+  /** host:port where Temporal serves its Prometheus metrics, if it does (closed to http.request); default: the dev server child's */
+  BLOBHUB_TEMPORAL_METRICS_ADDRESS: hostPort.optional(),
   BLOBHUB_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   BLOBHUB_TEMPORAL_TASK_QUEUE: z.string().min(1).default('blobhub'),
   /** where users open the Temporal UI; in dev mode, the child's UI (port BLOBHUB_TEMPORAL_UI_PORT, else 8233 or a free one) */

@@ -26,7 +26,8 @@ let client: ApiClient;
 
 beforeAll(async () => {
   pg = await startPostgres();
-  platform = await launchPlatform({ databaseUrl: pg.url, temporalAddress: inject('temporalAddress'), worker: false });
+  const temporal = { address: inject('temporalAddress'), httpAddress: inject('temporalHttpAddress'), metricsAddress: inject('temporalMetricsAddress') };
+  platform = await launchPlatform({ databaseUrl: pg.url, temporal, worker: false });
   [api, worker] = await Promise.all([startApiProcess(platform.env), startWorkerProcess(platform.env)]);
   client = new ApiClient(api.url!, { key: platform.adminKey });
 }, 240_000);

@@ -25,7 +25,7 @@ import {
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
-import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt } from './retries';
+import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
@@ -159,6 +159,36 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
   };
 }
 
+/** How often a component running as a normal activity heartbeats (the worker sends at most one per maxHeartbeatThrottleInterval). */
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * Runs `work` while heartbeating from a timer, when this is a normal activity with a heartbeat
+ * timeout: Temporal then notices a lost worker within that timeout, and a cancellation reaches the
+ * activity (through the heartbeat's answer) while the work is a single long await.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  if (context.info.isLocal || !context.info.heartbeatTimeoutMs) return work();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * What a component's stopped work reports. The execution was cancelled: a cancellation (the signal's
+ * reason is a CancelledFailure), and the component records nothing more. The worker shuts down or
+ * lost the activity (its heartbeat timed out): a platform failure, so the next attempt runs on
+ * another worker whatever the component's retry policy.
+ */
+function interruption(signal: AbortSignal): Error {
+  if (Context.current().cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
+  return new WorkerInterrupted(`the run was interrupted on its worker (${(signal.reason as Error).message})`);
+}
+
 /**
  * One attempt of a component activity. Whatever fails in it, the user's work or the platform
  * under it, leaves as a failure classified by retries.ts (user attempts vs outage retries).
@@ -178,6 +208,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
 
 async function runAttempt(app: App, type: ComponentType, request: ComponentRequest, info: Info): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
+  const { cancellationSignal: signal } = Context.current();
   const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
@@ -190,13 +221,13 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   try {
     if (type.emitsEvents) await entered;
     const inputs = await resolveRefs(app, request.inputs);
-    result = await type.run!({ app, request, config: component.config, inputs, attempt, queue: queueState(app, request, attributes) });
+    result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes) });
     checkSizes(app, result);
     // values first: one past the execution's limit fails the run before anything else is written
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (e instanceof CancelledFailure) throw e;
+    if (signal.aborted) throw interruption(signal);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
@@ -253,7 +284,7 @@ function createComponentActivities(app: App) {
   return Object.fromEntries(
     allComponentTypes()
       .filter((t) => t.run)
-      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
+      .map((t) => [t.type, (request: ComponentRequest) => heartbeating(() => runComponent(app, t, request))]),
   );
 }
 

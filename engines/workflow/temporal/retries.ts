@@ -3,8 +3,9 @@
  * attempt of an activity together; BlobHub splits them (docs/workflow.md, "Retries"):
  * - a ComponentError (the component's own work failed) follows the component's `retry`: retried
  *   only when the component sets one, for at most `maximum_attempts` user attempts, with its backoff;
- * - an outage of a service the platform depends on (database, blob store: `isOutage`) is retried
- *   without limit, at most PLATFORM_RETRY_MAX_MS apart, and uses none of the user's attempts;
+ * - an outage of a service the platform depends on (database, blob store: `isOutage`), or the
+ *   worker stopping the run (shutdown, activity lost: WorkerInterrupted) is retried without limit,
+ *   at most PLATFORM_RETRY_MAX_MS apart, and uses none of the user's attempts;
  * - anything else (a timeout, a lost worker, an unexpected error) is a user attempt too, within
  *   `maximum_attempts` (DEFAULT_ATTEMPTS when the component sets none).
  * The user attempt of Temporal's attempt n is n minus the outage failures before it, which the
@@ -30,6 +31,9 @@ const MAX_TRACKED_ACTIVITIES = 10_000;
 
 /** User errors that no retry can fix. */
 const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
+
+/** The worker stopped the run (it shuts down, or Temporal gave the activity up): not the component's fault. */
+export class WorkerInterrupted extends Error {}
 
 const outageFailures = new Map<string, number>();
 
@@ -89,7 +93,7 @@ const outageRetryDelayMs = (failures: number) => Math.min(PLATFORM_RETRY_INITIAL
 export function componentFailure(error: unknown, component: PlanComponent, info: Info): ApplicationFailure {
   const message = (error as Error).message;
   const userError = error instanceof ComponentError;
-  if (!userError && isOutage(error)) {
+  if (error instanceof WorkerInterrupted || (!userError && isOutage(error))) {
     const attempt = userAttempt(info);
     const details: ComponentFailureDetails = { attempt, kind: 'unavailable' };
     return ApplicationFailure.create({ message, type: 'unavailable', details: [details], nextRetryDelay: outageRetryDelayMs(countOutageFailure(info)) });
