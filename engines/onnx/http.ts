@@ -3,7 +3,6 @@
  * `upload` / `download` (octet-stream bodies, JSON envelope in X-Request-Body / X-Response-Body).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
 import { readRawCommandText } from '../../core/raw-command';
@@ -13,7 +12,7 @@ import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';
 import { engineForBlobType, findEngine } from '../../core/engines';
 import { toRestBody, toRestError } from '../../core/dialect';
-import { ApiError, badRequest, toErrorBody } from '../../core/errors';
+import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { createOperation } from '../../core/operations';
 import { requireRevision } from '../../core/resources';
 import { assertDraft } from '../../core/revisions';
@@ -117,7 +116,7 @@ async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, re
   } catch (error) {
     req.resume();
     if (res.headersSent) return void res.destroy();
-    const status = error instanceof ApiError ? getHTTPStatusCodeFromError(error) : 500;
+    const status = httpStatusOf(error);
     if (status === 500) console.error('[onnx] raw request failed', error);
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(toRestError(toErrorBody(error))));
   }

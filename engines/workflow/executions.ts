@@ -7,7 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import type { BlobRow, RevisionRow } from '../../core/engines';
-import { ApiError, badRequest, forbidden, notFound } from '../../core/errors';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
 import type { Transaction } from '../../db/client';
 import { blobs, definitions, executionData, executions, revisions, sessions } from '../../db/schema';
@@ -150,6 +150,8 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
   const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
+      // an id is idempotent within its revision only: another revision's execution is never returned
+      if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
       if (existing) return existing;
     }
     const definition = await findDefinition(tx, revision.id, args);
@@ -204,18 +206,21 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
 });
 
 async function startExecutionWorkflow(app: App, row: ExecutionRow, start: ExecutionStart) {
+  let runId: string;
   try {
-    const runId = await startOrFindRun(app, row.id, () =>
+    runId = await startOrFindRun(app, row.id, () =>
       app.temporal.client.workflow.start(blobhubExecution, { taskQueue: app.temporal.taskQueue, ...executionStartOptions(start) }),
     );
-    const [started] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning();
-    return started;
   } catch (e) {
     // The start may have failed, or only its answer may be lost: the row stays pending and the
     // reconciler settles it (records the run if the workflow exists, else fails it `not_started`),
     // while a retry with the same execution id starts it.
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
   }
+  // The workflow runs from here on. If the database fails now the caller gets a 503, and a retry
+  // with the same execution_id finds this run (startOrFindRun) instead of starting another.
+  const [started] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning();
+  return started;
 }
 
 /** A retried creation finds the workflow its first attempt started (workflow id = execution id). */

@@ -132,6 +132,8 @@ export const executionCommands = {
         target: z.object({ session: z.string().min(1).max(128) }).optional(),
         workflow: workflowReference.optional(),
         input_data: inputData.optional(),
+        /** chosen by the caller (`exe_` + ULID) so that a retry after a 503 or a lost answer creates nothing twice */
+        execution_id: executionId.optional(),
         timeout_seconds: z
           .number()
           .positive()
@@ -152,6 +154,7 @@ export const executionCommands = {
         ...definition,
         inputData: input.input_data,
         timeoutSeconds: input.timeout_seconds,
+        executionId: input.execution_id,
       });
       return { execution };
     },

@@ -4,8 +4,8 @@
  * Every event carries a dedupe key, so a retried activity or a replay after a worker crash
  * records each logical event exactly once.
  */
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure, type CancelledFailure } from '@temporalio/common';
+import { Context, type Info } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { recordEvent } from '../../../core/events';
@@ -16,17 +16,16 @@ import { definitionDataId, findDefinition, insertExecution, liveStatuses } from 
 import { writeSessionObject } from '../session-objects';
 import {
   processorAttributes,
-  type ComponentFailureDetails,
   type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
   type ExecutionArgs,
   type ExecutionOutcome,
   type Plan,
-  type PlanComponent,
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
+import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
@@ -132,22 +131,6 @@ async function createChild(
   return { ...parent, executionId: row.id, definitionId: row.definitionId, alias: row.alias, timeoutSeconds: undefined };
 }
 
-/** User errors that no retry can fix. */
-const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
-
-function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
-  const userError = error instanceof ComponentError;
-  const kind = userError ? error.kind : 'internal';
-  const details: ComponentFailureDetails = { attempt, kind };
-  return ApplicationFailure.create({
-    message: (error as Error).message,
-    type: kind,
-    // user errors retry only when the component asks for retries; platform errors always may
-    nonRetryable: userError && (!component.retry || permanentKinds.has(kind)),
-    details: [details],
-  });
-}
-
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
   lines.map((line, i): EventSpec => ({ type: 'processor.output', key: `${keyPrefix}:log:${i}`, message: line, attributes }));
 
@@ -210,14 +193,31 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
  * lost the activity (its heartbeat timed out): a platform failure, so the next attempt runs on
  * another worker whatever the component's retry policy.
  */
-function interruption(signal: AbortSignal, component: PlanComponent, attempt: number): Error {
+function interruption(signal: AbortSignal): Error {
   if (Context.current().cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
-  return toFailure(new Error(`the run was interrupted on its worker (${(signal.reason as Error).message})`), component, attempt);
+  return new WorkerInterrupted(`the run was interrupted on its worker (${(signal.reason as Error).message})`);
 }
 
+/**
+ * One attempt of a component activity. Whatever fails in it, the user's work or the platform
+ * under it, leaves as a failure classified by retries.ts (user attempts vs outage retries).
+ */
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
+  const { info } = Context.current();
+  assertUserAttemptsLeft(request.component, info);
+  try {
+    const response = await runAttempt(app, type, request, info);
+    forgetAttempts(info);
+    return response;
+  } catch (e) {
+    if (e instanceof CancelledFailure) throw e;
+    throw componentFailure(e, request.component, info);
+  }
+}
+
+async function runAttempt(app: App, type: ComponentType, request: ComponentRequest, info: Info): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
-  const { info, cancellationSignal: signal } = Context.current();
+  const { cancellationSignal: signal } = Context.current();
   const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
@@ -236,12 +236,12 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (signal.aborted) throw interruption(signal, component, attempt);
+    if (signal.aborted) throw interruption(signal);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
     }
-    throw toFailure(e, component, attempt);
+    throw e;
   }
   await entered;
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
@@ -261,7 +261,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   await record(app.db, execution, {
     type: 'processor.exited',
     key: `${visit}:processor.exited`,
-    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
+    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
   });
   return { route: result.route, terminal: result.terminal ?? false, outputs };
 }

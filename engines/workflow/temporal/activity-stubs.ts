@@ -12,7 +12,9 @@ import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan
 
 export const control = proxyLocalActivities<ReturnType<typeof createControlActivities>>({
   startToCloseTimeout: '60s',
-  retry: { initialInterval: '200ms', maximumAttempts: 30 },
+  // a database outage of any length delays the execution and fails none of it: retried without
+  // limit, at least every 10 s (their permanent errors are non-retryable)
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
 export type ComponentActivity = (request: ComponentRequest) => Promise<ComponentResponse>;
@@ -22,8 +24,6 @@ export const DEFAULT_COMPONENT_TIMEOUT_MS = 5 * 60_000;
  * worker went silent this long is retried on another worker instead of at its start-to-close timeout.
  */
 export const COMPONENT_HEARTBEAT_TIMEOUT_MS = 10_000;
-/** attempts for platform errors (database blips) when a component sets no retry policy */
-const DEFAULT_ATTEMPTS = 3;
 
 /**
  * A cancelled execution waits until its running components have stopped, so none records anything
@@ -33,12 +33,15 @@ const DEFAULT_ATTEMPTS = 3;
 const cancellationType = () =>
   patched('component-wait-cancellation') ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL;
 
+/**
+ * No attempt limit here: the activity counts the user's attempts itself and fails for good when
+ * they are used up, while outages of the platform retry without using them (retries.ts).
+ */
 function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptions {
   const r = c.retry;
   return {
     startToCloseTimeout: c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS,
     retry: {
-      maximumAttempts: r?.maximum_attempts ?? DEFAULT_ATTEMPTS,
       initialInterval: r?.initial_interval_ms ?? 200,
       backoffCoefficient: r?.backoff ?? 2,
       maximumInterval: r?.maximum_interval_ms,
