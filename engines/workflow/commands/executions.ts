@@ -1,18 +1,19 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, desc, eq, gt, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
-import { badRequest, conflict, notFound } from '../../../core/errors';
+import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { hasPrefix } from '../../../core/ids';
 import { decodeNumberCursor, idOf, isoDate, numberPageQuery, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { inputData } from '../model';
-import { executionSignal } from '../temporal/signals';
+import { executionSignalUpdate, UNKNOWN_SIGNAL, type ExecutionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 import { fetchPage, newestFirst } from '../../../core/paging';
@@ -35,6 +36,23 @@ export async function cancelWorkflow(app: App, id: string) {
     await app.temporal.client.workflow.getHandle(id).cancel();
   } catch (e) {
     if (!(e instanceof WorkflowNotFoundError)) throw e;
+  }
+}
+
+/**
+ * Delivers a signal as an update and returns once the workflow has buffered it for flow.wait. A name
+ * no flow.wait of the plan consumes is refused by the workflow's validator: 400, history untouched.
+ */
+async function deliverSignal(app: App, row: ExecutionRow, signal: ExecutionSignal) {
+  try {
+    await app.temporal.client.workflow.getHandle(row.id).executeUpdate(executionSignalUpdate, { args: [signal] });
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure && e.cause.type === UNKNOWN_SIGNAL) {
+      throw new ApiError('bad_request', e.cause.message, { engineCode: 'unknown_signal', details: e.cause.details?.[0] });
+    }
+    // Temporal closed the workflow before BlobHub's row says so
+    if (e instanceof WorkflowNotFoundError) throw conflict('the execution already ended: its workflow is closed in Temporal');
+    throw e;
   }
 }
 
@@ -191,7 +209,7 @@ export const executionCommands = {
     async run(ctx, { execution_id, name, payload }) {
       const row = await requireExecution(ctx, execution_id);
       if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-      await ctx.app.temporal.client.workflow.getHandle(row.id).signal(executionSignal, { name, payload: payload ?? null });
+      await deliverSignal(ctx.app, row, { name, payload: payload ?? null });
       return {};
     },
   }),
