@@ -2,6 +2,7 @@
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createControlActivities } from './activities';
 import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan';
+import { componentSummary } from './ui-metadata';
 
 export const control = proxyLocalActivities<ReturnType<typeof createControlActivities>>({
   startToCloseTimeout: '60s',
@@ -16,6 +17,8 @@ const DEFAULT_ATTEMPTS = 3;
 function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptions {
   const r = c.retry;
   return {
+    // user metadata only (shown in the Temporal UI): the same commands, no patch needed
+    summary: componentSummary(c),
     startToCloseTimeout: c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS,
     retry: {
       maximumAttempts: r?.maximum_attempts ?? DEFAULT_ATTEMPTS,
