@@ -3,7 +3,7 @@
  * commands and the scheduler share.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import type { BlobRow, RevisionRow } from '../../core/engines';
@@ -15,9 +15,11 @@ import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
 import { executionSearchAttributes } from './temporal/search-attributes';
 import { executionSignal, threadSignalName } from './temporal/signals';
+import { executionUiMetadata, startedByOf } from './temporal/ui-metadata';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
+import { inParallel } from '../onnx/transfer';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 
@@ -194,6 +196,7 @@ async function startExecutionWorkflow(
         workflowId: opts.row.id,
         args: [args],
         typedSearchAttributes: executionSearchAttributes(args),
+        ...executionUiMetadata(args, startedByOf(args, opts.scheduleId)),
         memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
       }),
     );
@@ -265,22 +268,47 @@ export async function requireSessionIn(tx: Transaction | App['db'], revisionId: 
   return row;
 }
 
+/** Signals in flight at once for one thread post: the post costs about one signal's time up to this many waiters. */
+const THREAD_WAKE_CONCURRENCY = 16;
+
 /**
  * Wakes the executions of a session whose flow.wait listens on a thread: call after an item is
  * posted to the thread `alias` (by thread.post_item or by post_session_thread_item). The wait's
  * payload carries the item itself, so a flow reads the reply (a worker's answer, a person's) it waited for.
+ * Only live executions whose pinned definition has a flow.wait on that thread are signalled, concurrently.
  */
 export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, item: { id: string }) {
-  const live = await app.db
-    .select({ id: executions.id })
-    .from(executions)
-    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
-  for (const { id } of live) {
+  const waiting = await executionsWaitingOnThread(app, sessionId, alias);
+  const signal = { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } };
+  await inParallel(waiting, THREAD_WAKE_CONCURRENCY, async (id) => {
     try {
-      await app.temporal.client.workflow.getHandle(id).signal(executionSignal, { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } });
+      await app.temporal.client.workflow.getHandle(id).signal(executionSignal, signal);
     } catch (e) {
       // the execution ended between the query and the signal
       if (!(e instanceof WorkflowNotFoundError)) throw e;
     }
-  }
+  });
+}
+
+/** The live executions of a session whose pinned definition has a flow.wait on the thread `alias`. */
+async function executionsWaitingOnThread(app: App, sessionId: string, alias: string): Promise<string[]> {
+  const live = await app.db
+    .select({ id: executions.id })
+    .from(executions)
+    .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
+  if (live.length === 0) return [];
+  const waitsOnThread = { components: [{ type: 'flow.wait', config: { thread_alias: alias } }] };
+  const pinned = await app.db
+    .select({ executionId: executionData.executionId })
+    .from(executionData)
+    .where(
+      and(
+        inArray(
+          executionData.id,
+          live.map((e) => definitionDataId(e.id)),
+        ),
+        sql`${executionData.value} @> ${JSON.stringify(waitsOnThread)}::jsonb`,
+      ),
+    );
+  return pinned.map((p) => p.executionId);
 }
