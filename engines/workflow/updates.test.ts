@@ -92,6 +92,17 @@ describe('signal_execution is validated and acknowledged', () => {
     const again = await p.admin.data(rev, ENGINE, 'signal_execution', { execution_id: execution.id, name: 'approve' });
     expect(again.status).toBe(409);
   });
+
+  it('judges a signal sent right after creation, before the execution has loaded its plan', async () => {
+    const [early, late] = [await start(p.admin, rev, 'approval'), await start(p.admin, rev, 'approval')];
+    const typo = await p.admin.data(rev, ENGINE, 'signal_execution', { execution_id: early.id, name: 'aprove' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toBe('unknown_signal');
+    expect((await p.admin.data(rev, ENGINE, 'signal_execution', { execution_id: late.id, name: 'approve', payload: 1 })).status).toBe(200);
+    const done = await waitForStatus(p.admin, rev, late.id);
+    expect(done.output_data).toEqual([{ alias: 'approval', value: { type: 'json', json: 1 } }]);
+    expect((await p.admin.data(rev, ENGINE, 'cancel_execution', { execution_id: early.id })).status).toBe(200);
+  });
 });
 
 describe('thread posts', () => {
