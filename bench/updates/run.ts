@@ -1,6 +1,7 @@
 /**
  * Thread-post benchmark (not a test): the time of one post_session_thread_item (REST, until it
- * answers, every waiter signalled) with 1 and with 50 live executions of the session waiting on the
+ * answers: the item stored and its delivery workflow started; the bench then waits for every waiter
+ * to finish) with 1 and with 50 live executions of the session waiting on the
  * thread, against signalling as many waiting executions one after another (what a post did before)
  * in the same run. Each side gets its own executions, measured once all of them wait.
  *

@@ -2,7 +2,7 @@
  * Executions: create (row + Temporal workflow, id = execution id), wire shape, and the lookups the
  * commands and the scheduler share.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
@@ -14,12 +14,12 @@ import { definitions, executionData, executions, sessions } from '../../db/schem
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
 import { executionSearchAttributes } from './temporal/search-attributes';
-import { executionSignal, threadSignalName } from './temporal/signals';
+import { threadSignalName } from './temporal/signals';
 import { executionUiMetadata, startedByOf } from './temporal/ui-metadata';
+import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
-import { inParallel } from '../onnx/transfer';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 
@@ -268,26 +268,31 @@ export async function requireSessionIn(tx: Transaction | App['db'], revisionId: 
   return row;
 }
 
-/** Signals in flight at once for one thread post: the post costs about one signal's time up to this many waiters. */
-const THREAD_WAKE_CONCURRENCY = 16;
-
 /**
  * Wakes the executions of a session whose flow.wait listens on a thread: call after an item is
  * posted to the thread `alias` (by thread.post_item or by post_session_thread_item). The wait's
  * payload carries the item itself, so a flow reads the reply (a worker's answer, a person's) it waited for.
- * Only live executions whose pinned definition has a flow.wait on that thread are signalled, concurrently.
+ * Only live executions whose pinned definition has a flow.wait on that thread need it; one delivery
+ * workflow per item signals them all, so a post costs one start with 1 or 50 waiters, and a
+ * retried post (same item) delivers nothing twice.
  */
 export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, item: { id: string }) {
-  const waiting = await executionsWaitingOnThread(app, sessionId, alias);
+  const executionIds = await executionsWaitingOnThread(app, sessionId, alias);
+  if (executionIds.length === 0) return;
   const signal = { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } };
-  await inParallel(waiting, THREAD_WAKE_CONCURRENCY, async (id) => {
-    try {
-      await app.temporal.client.workflow.getHandle(id).signal(executionSignal, signal);
-    } catch (e) {
-      // the execution ended between the query and the signal
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
-    }
-  });
+  try {
+    await app.temporal.client.workflow.start(threadItemDelivery, {
+      taskQueue: app.temporal.taskQueue,
+      workflowId: `thread-item-${item.id}`,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ executionIds, signal }],
+      staticSummary: `BlobHub thread item ${item.id} of ${alias} to ${executionIds.length} waiting execution(s)`,
+      staticDetails: `**Session** ${sessionId}\n\n**Executions** ${executionIds.join(', ')}`,
+    });
+  } catch (e) {
+    // this item's delivery is already under way or done
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+  }
 }
 
 /** The live executions of a session whose pinned definition has a flow.wait on the thread `alias`. */

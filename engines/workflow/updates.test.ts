@@ -9,6 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { notifyThreadItemPosted } from './executions';
 import { comp, data, definition, ENGINE, flow, start, upload, waitForEvent, waitForStatus, newWorkflowBlob } from './testing';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -127,6 +128,8 @@ describe('thread posts', () => {
     });
     expect(posted.status, JSON.stringify(posted.body)).toBe(200);
     const itemId = posted.body.item.id;
+    // a retried post of the same item (thread.post_item's activity retried) wakes nobody twice
+    await notifyThreadItemPosted(p.app, session.id, 'inbox', posted.body.item);
 
     for (const reader of readers) {
       const done = await waitForStatus(p.admin, rev, reader.id, undefined, 60_000);
