@@ -33,5 +33,5 @@ export function executionUiMetadata(args: ExecutionArgs, by: StartedBy): { stati
   };
 }
 
-/** How a component's activity or timer is named in the Temporal UI: `fib (logic.code)`. */
-export const componentSummary = (c: PlanComponent) => `${c.name} (${c.type})`;
+/** How a component's activity or timer is named in the Temporal UI: `fib (logic.code)` (its id when it has no name). */
+export const componentSummary = (c: PlanComponent) => `${c.name || c.id} (${c.type})`;
