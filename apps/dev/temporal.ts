@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { searchAttributes } from '../../core/temporal';
+import { searchAttributes, type TemporalEndpoints } from '../../core/temporal';
 import { freePort, startProcess, toolPath, waitForPort, type ManagedProcess } from './processes';
 
-export interface TemporalDevServer extends ManagedProcess {
-  address: string;
-  uiUrl?: string;
+export interface TemporalDevServer extends ManagedProcess, TemporalEndpoints {
+  httpAddress: string;
+  metricsAddress: string;
 }
 
 /**
@@ -30,7 +30,8 @@ class PortTakenError extends Error {}
 async function startOnce(opts: { dataDir?: string; port?: number; uiPort?: number; headless?: boolean; verbose?: boolean }): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', 'default', '--log-level', 'error'];
-  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  const [httpPort, metricsPort] = [await freePort(), await freePort()];
+  args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort));
   for (const name of searchAttributes) args.push('--search-attribute', `${name}=Keyword`);
   if (opts.dataDir) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -50,5 +51,5 @@ async function startOnce(opts: { dataDir?: string; port?: number; uiPort?: numbe
     if (proc.stderrTail().includes('address already in use')) throw new PortTakenError((error as Error).message);
     throw error;
   }
-  return { ...proc, address: `127.0.0.1:${port}`, uiUrl };
+  return { ...proc, address: `127.0.0.1:${port}`, uiUrl, httpAddress: `127.0.0.1:${httpPort}`, metricsAddress: `127.0.0.1:${metricsPort}` };
 }

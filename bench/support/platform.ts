@@ -20,7 +20,7 @@ export async function startBenchPlatform(opts: { worker?: boolean; minio?: boole
   const [postgres, temporal, minio] = await Promise.all([startPostgres(), startTemporalDevServer({ headless: true }), opts.minio ? startMinio() : undefined]);
   const platform = await launchPlatform({
     databaseUrl: postgres.url,
-    temporalAddress: temporal.address,
+    temporal,
     worker: opts.worker,
     env: { ...(minio && s3Env(minio, 'bench')), ...opts.env },
   });

@@ -1,6 +1,8 @@
 /**
  * What one fire does: as the schedule's owner, create the execution on the target, and record
- * the outcome once per fire (the fire id is the fire workflow's id and run id).
+ * the outcome once per fire (the fire id is the fire workflow's id and run id). The fire
+ * workflow then starts the execution's workflow as its child (`prepareFire`); fires begun
+ * before that change start it here (`fireSchedule`).
  */
 import { eq } from 'drizzle-orm';
 import { roleAtLeast, roleOn, type Caller } from '../../core/access';
@@ -9,7 +11,8 @@ import { sha256Hex } from '../../core/crypto';
 import { ApiError } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
-import { createExecution } from '../workflow/executions';
+import { createExecution, prepareExecution, scheduledExecutionStart } from '../workflow/executions';
+import type { ExecutionStart } from '../workflow/temporal/start-options';
 import type { InputData } from '../workflow/model';
 import { specOf, type ScheduleExecutionRow, type ScheduleRow } from './model';
 import { localTimeToInstant } from './time';
@@ -26,6 +29,9 @@ export interface FireOutcome {
   executionId?: string;
 }
 
+/** How the execution is created: with its workflow started, or only its row (the fire workflow starts the child). */
+type Creation = typeof createExecution | typeof prepareExecution;
+
 type Invocation = Pick<ScheduleExecutionRow, 'status' | 'result'>;
 
 const accessError = (message: string): Invocation => ({ status: 'access_error', result: { error: message } });
@@ -40,7 +46,7 @@ async function ownerCaller(app: App, ownerId: string): Promise<Caller | null> {
 const executionIdOf = (fireId: string) => `exe_${sha256Hex(fireId).slice(0, 26)}`;
 
 /** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
-async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invocation> {
+async function invoke(app: App, row: ScheduleRow, fireId: string, create: Creation): Promise<Invocation> {
   const target = specOf(row).invocation_target;
   const caller = await ownerCaller(app, row.ownerId);
   if (!caller) return accessError(`the schedule owner ${row.ownerId} no longer exists`);
@@ -55,7 +61,7 @@ async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invoc
   }
   try {
     // the owner's access was checked just above: the execution is created without checking again
-    const execution = await createExecution(app, {
+    await create(app, {
       caller,
       blob: found.blob,
       revision: found.revision,
@@ -65,7 +71,7 @@ async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invoc
       scheduleId: row.id,
       executionId: executionIdOf(fireId),
     });
-    return { status: 'success', result: { execution_id: execution.id } };
+    return { status: 'success', result: { execution_id: executionIdOf(fireId) } };
   } catch (e) {
     // client errors (alias or session gone, bad input) are the target's fault; the rest retry
     if (e instanceof ApiError && !['internal', 'unavailable'].includes(e.specCode)) return invocationError(e.message);
@@ -78,13 +84,22 @@ const outcomeOf = (recorded: ScheduleExecutionRow): FireOutcome => ({
   executionId: (recorded.result as { execution_id?: string }).execution_id,
 });
 
-export async function fireSchedule(app: App, input: FireInput): Promise<FireOutcome> {
+/** A fire that starts its execution's workflow itself (the path of fires begun before the child workflow). */
+export const fireSchedule = (app: App, input: FireInput) => recordFire(app, input, createExecution);
+
+/** A fire's record and execution row, and how the fire workflow is to start that execution as its child. */
+export async function prepareFire(app: App, input: FireInput): Promise<FireOutcome & { start?: ExecutionStart }> {
+  const outcome = await recordFire(app, input, prepareExecution);
+  return outcome.executionId ? { ...outcome, start: await scheduledExecutionStart(app, outcome.executionId, input.scheduleId) } : outcome;
+}
+
+async function recordFire(app: App, input: FireInput, create: Creation): Promise<FireOutcome> {
   const [already] = await app.db.select().from(scheduleExecutions).where(eq(scheduleExecutions.fireId, input.fireId));
   if (already) return outcomeOf(already);
   const [row] = await app.db.select().from(schedules).where(eq(schedules.id, input.scheduleId));
   if (!row || row.syncState === 'deleting') return { status: 'schedule_deleted' };
 
-  const invocation = await invoke(app, row, input.fireId);
+  const invocation = await invoke(app, row, input.fireId, create);
   const spec = specOf(row);
   await app.db.transaction(async (tx) => {
     await tx

@@ -10,12 +10,11 @@ import type { BlobRow, RevisionRow } from '../../core/engines';
 import { ApiError, badRequest, forbidden, notFound } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
 import type { Transaction } from '../../db/client';
-import { definitions, executionData, executions, sessions } from '../../db/schema';
+import { blobs, definitions, executionData, executions, revisions, sessions } from '../../db/schema';
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
-import { executionSearchAttributes } from './temporal/search-attributes';
+import { executionStartOptions, type ExecutionStart } from './temporal/start-options';
 import { threadSignalName } from './temporal/signals';
-import { executionUiMetadata, startedByOf } from './temporal/ui-metadata';
 import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
@@ -134,6 +133,17 @@ export interface CreateExecutionArgs {
  * schedule's owner. Throws ApiError not_found / bad_request.
  */
 export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
+  const { row, start } = await prepareExecution(app, args);
+  // started already, or ended (the reconciler failed a creation that died before its start): never started again
+  if (row.temporalRunId || !liveStatuses.includes(row.status)) return toExecutionWire(app, row);
+  return toExecutionWire(app, await startExecutionWorkflow(app, row, start));
+}
+
+/**
+ * createExecution without the Temporal start: the row (idempotent with a given `executionId`) and
+ * how its workflow is to be started. A schedule fire starts it as its own child workflow.
+ */
+export async function prepareExecution(app: App, args: CreateExecutionArgs): Promise<{ row: ExecutionRow; start: ExecutionStart }> {
   const { blob, revision } = args;
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
   if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
@@ -148,17 +158,27 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
   });
-  if (row.temporalRunId) return toExecutionWire(app, row);
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
-  const started = await startExecutionWorkflow(app, {
-    orgId: blob.orgId,
-    blobId: blob.id,
-    keyId,
-    row,
-    scheduleId: args.scheduleId,
-    timeoutSeconds: args.timeoutSeconds,
-  });
-  return toExecutionWire(app, started);
+  const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
+  return { row, start };
+}
+
+const executionStartOf = (row: ExecutionRow, ids: Parameters<typeof executionArgsOf>[1] & { scheduleId?: string }): ExecutionStart => ({
+  args: executionArgsOf(row, ids),
+  memo: { definition_hash: row.definitionHash, created_by: row.createdBy, schedule_id: ids.scheduleId ?? null },
+});
+
+/** How a scheduled execution (a user's, no key) is started, read back from its row; none when the row is gone (its session was deleted) or ended. */
+export async function scheduledExecutionStart(app: App, executionId: string, scheduleId: string): Promise<ExecutionStart | undefined> {
+  const [found] = await app.db
+    .select({ row: executions, blob: blobs })
+    .from(executions)
+    .innerJoin(revisions, eq(revisions.id, executions.revisionId))
+    .innerJoin(blobs, eq(blobs.id, revisions.blobId))
+    .where(eq(executions.id, executionId));
+  // an ended row (the reconciler settled a fire that never started it) is not started again
+  if (!found || !liveStatuses.includes(found.row.status)) return undefined;
+  return executionStartOf(found.row, { orgId: found.blob.orgId, blobId: found.blob.id, scheduleId });
 }
 
 /** Runs the transaction that creates an execution; an input above the value limits is a 413. */
@@ -184,30 +204,17 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
   timeoutSeconds: ids.timeoutSeconds,
 });
 
-async function startExecutionWorkflow(
-  app: App,
-  opts: { orgId: string; blobId: string; keyId: string | null; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number },
-) {
-  const args = executionArgsOf(opts.row, opts);
+async function startExecutionWorkflow(app: App, row: ExecutionRow, start: ExecutionStart) {
   try {
-    const runId = await startOrFindRun(app, opts.row.id, () =>
-      app.temporal.client.workflow.start(blobhubExecution, {
-        taskQueue: app.temporal.taskQueue,
-        workflowId: opts.row.id,
-        args: [args],
-        typedSearchAttributes: executionSearchAttributes(args),
-        ...executionUiMetadata(args, startedByOf(args, opts.scheduleId)),
-        memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
-      }),
+    const runId = await startOrFindRun(app, row.id, () =>
+      app.temporal.client.workflow.start(blobhubExecution, { taskQueue: app.temporal.taskQueue, ...executionStartOptions(start) }),
     );
-    const [row] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, opts.row.id)).returning();
-    return row;
+    const [started] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning();
+    return started;
   } catch (e) {
-    // nothing half-written: an execution that never started is recorded as failed, not left pending
-    await app.db
-      .update(executions)
-      .set({ status: 'failed', error: { message: 'the execution could not be started on Temporal' }, endedAt: new Date() })
-      .where(eq(executions.id, opts.row.id));
+    // The start may have failed, or only its answer may be lost: the row stays pending and the
+    // reconciler settles it (records the run if the workflow exists, else fails it `not_started`),
+    // while a retry with the same execution id starts it.
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
   }
 }

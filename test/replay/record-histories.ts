@@ -57,7 +57,10 @@ const cmd = (command: string, params: Record<string, unknown>) => p.admin.data(r
 
 beforeAll(async () => {
   p = await startTestPlatform({ env: s3Env() });
-  server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url })));
+  // `/hold` is never answered: a request that runs until its execution is cancelled
+  server = http.createServer((req, res) => {
+    if (req.url !== '/hold') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await p.admin.post('/orgs', { name: 'corpus' });
@@ -66,6 +69,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  server?.closeAllConnections();
   server?.close();
   await p?.close();
 });
@@ -203,6 +207,24 @@ describe('workflow executions', () => {
 
     const sleeping = definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 30 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]);
     expect((await runAndRecord('timed-out', sleeping, [], { timeout_seconds: 1 })).status).toBe('failed');
+  });
+
+  it('cancelled while an http.request runs', async () => {
+    const requesting = definition(
+      [
+        comp('s', 'flow.start'),
+        comp('c', 'logic.code', { code: "set_data_output('x', create_value('integer', 1))" }),
+        comp('h', 'http.request', { url: `${baseUrl}/hold` }, { timeout_ms: 60_000 }),
+        comp('e', 'flow.end'),
+      ],
+      [flow('s', 'c'), flow('c', 'h'), flow('h', 'e'), data('h', 'body', 'e')],
+    );
+    await upload(p.admin, rev, 'cancelled-mid-request', requesting);
+    const execution = await start(p.admin, rev, 'cancelled-mid-request');
+    await waitForEvent(p.admin, rev, execution.id, entered('h'));
+    await cmd('cancel_execution', { execution_id: execution.id });
+    expect((await waitForStatus(p.admin, rev, execution.id)).status).toBe('stopped');
+    await record('cancelled-mid-request', execution.id);
   });
 
   it('in flight at a deploy: waiting on a signal and sleeping on a timer', async () => {

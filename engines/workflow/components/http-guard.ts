@@ -3,7 +3,7 @@
  * link-local, private, shared (100.64/10), unspecified, multicast or other special ranges (their
  * IPv4-mapped and NAT64 forms included) and never a cloud metadata service.
  * BLOBHUB_HTTP_ALLOW_HOSTS opens the hosts an operator names; the platform's own services (its
- * database, Temporal, the blob store, the API) stay closed whatever the list says.
+ * database, Temporal's gRPC, HTTP API, UI and metrics, the blob store, the API) stay closed whatever the list says.
  *
  * The check runs in the connector of the request's dispatcher, on the address the socket then
  * connects to, for every connection: each redirect hop is checked, and a name that resolves to
@@ -65,12 +65,16 @@ const unbracketed = (host: string) => host.replace(/^\[(.*)\]$/, '$1').toLowerCa
 /** The platform's own endpoints, from its configuration and the addresses it actually uses. */
 function ownServicesOf(app: App): ServiceEndpoint[] {
   const { config } = app;
+  const { temporal } = app;
   const urls = [
-    `grpc://${app.temporal.address}`,
+    // Temporal's gRPC frontend, HTTP API (which reads and terminates any workflow), UI and metrics
+    `grpc://${temporal.address}`,
+    `http://${temporal.httpAddress}`,
+    temporal.uiUrl,
+    temporal.metricsAddress && `http://${temporal.metricsAddress}`,
     config.BLOBHUB_DATABASE_URL,
     config.BLOBHUB_S3_ENDPOINT,
     config.BLOBHUB_S3_PUBLIC_ENDPOINT,
-    config.BLOBHUB_TEMPORAL_UI_URL,
     app.publicUrl,
   ];
   return [

@@ -5,14 +5,14 @@
  * records each logical event exactly once.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { and, eq } from 'drizzle-orm';
+import { ApplicationFailure, type CancelledFailure } from '@temporalio/common';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { recordEvent } from '../../../core/events';
 import type { Db } from '../../../db/client';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
-import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { definitionDataId, findDefinition, insertExecution, liveStatuses } from '../executions';
 import { writeSessionObject } from '../session-objects';
 import {
   processorAttributes,
@@ -58,9 +58,11 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
   await app.db.transaction(async (tx) => {
+    // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
+    const runId = Context.current().info.workflowExecution?.runId ?? null;
     await tx
       .update(executions)
-      .set({ status: 'running', startedAt: new Date() })
+      .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
       .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
     await recordAll(tx, execution, [
       { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
@@ -74,24 +76,31 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   return { plan: compiled.plan, inputs };
 }
 
-/** Records the closing events and the final row in one transaction: whoever sees either sees both. */
-async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome) {
+/**
+ * Records the closing events and the final row in one transaction: whoever sees either sees both.
+ * Only a live row is finished, so the interpreter and the reconciler (engines/workflow/reconcile.ts)
+ * never both close one execution.
+ */
+export async function finishExecution(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<void> {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
   if (!row) return; // its session was deleted (which cancelled it): nothing left to record
   // laid out before the closing events, so a value_too_large shows up as the execution's error
   const outputData =
     outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
-  if (outputData instanceof ComponentError) return finish(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
+  if (outputData instanceof ComponentError)
+    return finishExecution(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
   const flowEvent: EventSpec =
     outcome.status === 'failed' || outcome.status === 'timed_out'
       ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
-      : { type: 'flow.exited', key: 'flow.exited', attributes: { status: outcome.status } };
+      : { type: 'flow.exited', key: 'flow.exited', message: outcome.error?.message, attributes: { status: outcome.status } };
   await app.db.transaction(async (tx) => {
-    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
-    await tx
+    const [finished] = await tx
       .update(executions)
       .set({ status: outcome.status, outputData, error: outcome.error ?? null, endedAt: new Date() })
-      .where(eq(executions.id, execution.executionId));
+      .where(and(eq(executions.id, execution.executionId), inArray(executions.status, liveStatuses)))
+      .returning({ id: executions.id });
+    if (!finished) return; // already finished by the other side
+    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
   });
 }
 
@@ -176,9 +185,40 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
   };
 }
 
+/** How often a component running as a normal activity heartbeats (the worker sends at most one per maxHeartbeatThrottleInterval). */
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * Runs `work` while heartbeating from a timer, when this is a normal activity with a heartbeat
+ * timeout: Temporal then notices a lost worker within that timeout, and a cancellation reaches the
+ * activity (through the heartbeat's answer) while the work is a single long await.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  if (context.info.isLocal || !context.info.heartbeatTimeoutMs) return work();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * What a component's stopped work reports. The execution was cancelled: a cancellation (the signal's
+ * reason is a CancelledFailure), and the component records nothing more. The worker shuts down or
+ * lost the activity (its heartbeat timed out): a platform failure, so the next attempt runs on
+ * another worker whatever the component's retry policy.
+ */
+function interruption(signal: AbortSignal, component: PlanComponent, attempt: number): Error {
+  if (Context.current().cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
+  return toFailure(new Error(`the run was interrupted on its worker (${(signal.reason as Error).message})`), component, attempt);
+}
+
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
-  const attempt = Context.current().info.attempt;
+  const { info, cancellationSignal: signal } = Context.current();
+  const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
   // recorded while the component already runs: off the critical path, and still before any
@@ -190,13 +230,13 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   try {
     if (type.emitsEvents) await entered;
     const inputs = await resolveRefs(app, request.inputs);
-    result = await type.run!({ app, request, config: component.config, inputs, attempt, queue: queueState(app, request, attributes) });
+    result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes) });
     checkSizes(app, result);
     // values first: one past the execution's limit fails the run before anything else is written
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (e instanceof CancelledFailure) throw e;
+    if (signal.aborted) throw interruption(signal, component, attempt);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
@@ -244,7 +284,7 @@ export function createControlActivities(app: App) {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
-    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finish(app, execution, outcome),
+    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finishExecution(app, execution, outcome),
   };
 }
 
@@ -253,7 +293,7 @@ function createComponentActivities(app: App) {
   return Object.fromEntries(
     allComponentTypes()
       .filter((t) => t.run)
-      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
+      .map((t) => [t.type, (request: ComponentRequest) => heartbeating(() => runComponent(app, t, request))]),
   );
 }
 

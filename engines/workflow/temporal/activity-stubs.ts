@@ -1,5 +1,12 @@
 /** How the interpreter workflow calls activities: its control activities and one stub per component type. */
-import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { createControlActivities } from './activities';
 import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan';
 import { componentSummary } from './ui-metadata';
@@ -11,8 +18,21 @@ export const control = proxyLocalActivities<ReturnType<typeof createControlActiv
 
 export type ComponentActivity = (request: ComponentRequest) => Promise<ComponentResponse>;
 export const DEFAULT_COMPONENT_TIMEOUT_MS = 5 * 60_000;
+/**
+ * A component running as a normal activity heartbeats while it works (activities.ts); one whose
+ * worker went silent this long is retried on another worker instead of at its start-to-close timeout.
+ */
+export const COMPONENT_HEARTBEAT_TIMEOUT_MS = 10_000;
 /** attempts for platform errors (database blips) when a component sets no retry policy */
 const DEFAULT_ATTEMPTS = 3;
+
+/**
+ * A cancelled execution waits until its running components have stopped, so none records anything
+ * after the execution ended. Behind a patch: histories recorded before went on at once, and waiting
+ * would issue their later commands in another order.
+ */
+const cancellationType = () =>
+  patched('component-wait-cancellation') ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL;
 
 function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptions {
   const r = c.retry;
@@ -26,11 +46,13 @@ function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptio
       backoffCoefficient: r?.backoff ?? 2,
       maximumInterval: r?.maximum_interval_ms,
     },
+    cancellationType: cancellationType(),
   };
 }
 
 export function componentActivity(c: PlanComponent): ComponentActivity {
   const options = activityOptions(c);
-  const proxy = c.runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities(options);
+  const proxy =
+    c.runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities({ ...options, heartbeatTimeout: COMPONENT_HEARTBEAT_TIMEOUT_MS });
   return (proxy as Record<string, ComponentActivity>)[c.type];
 }
