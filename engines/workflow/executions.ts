@@ -2,8 +2,8 @@
  * Executions: create (row + Temporal workflow, id = execution id), wire shape, and the lookups the
  * commands and the scheduler share.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq, inArray } from 'drizzle-orm';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import type { BlobRow, RevisionRow } from '../../core/engines';
@@ -14,7 +14,8 @@ import { blobs, definitions, executionData, executions, revisions, sessions } fr
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
 import { executionStartOptions, type ExecutionStart } from './temporal/start-options';
-import { executionSignal, threadSignalName } from './temporal/signals';
+import { threadSignalName } from './temporal/signals';
+import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
@@ -283,18 +284,48 @@ export async function requireSessionIn(tx: Transaction | App['db'], revisionId: 
  * Wakes the executions of a session whose flow.wait listens on a thread: call after an item is
  * posted to the thread `alias` (by thread.post_item or by post_session_thread_item). The wait's
  * payload carries the item itself, so a flow reads the reply (a worker's answer, a person's) it waited for.
+ * Only live executions whose pinned definition has a flow.wait on that thread need it; one delivery
+ * workflow per item signals them all, so a post costs one start with 1 or 50 waiters, and a
+ * retried post (same item) delivers nothing twice.
  */
 export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, item: { id: string }) {
+  const executionIds = await executionsWaitingOnThread(app, sessionId, alias);
+  if (executionIds.length === 0) return;
+  const signal = { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } };
+  try {
+    await app.temporal.client.workflow.start(threadItemDelivery, {
+      taskQueue: app.temporal.taskQueue,
+      workflowId: `thread-item-${item.id}`,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ executionIds, signal }],
+      staticSummary: `BlobHub thread item ${item.id} of ${alias} to ${executionIds.length} waiting execution(s)`,
+      staticDetails: `**Session** ${sessionId}\n\n**Executions** ${executionIds.join(', ')}`,
+    });
+  } catch (e) {
+    // this item's delivery is already under way or done
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+  }
+}
+
+/** The live executions of a session whose pinned definition has a flow.wait on the thread `alias`. */
+async function executionsWaitingOnThread(app: App, sessionId: string, alias: string): Promise<string[]> {
   const live = await app.db
     .select({ id: executions.id })
     .from(executions)
     .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
-  for (const { id } of live) {
-    try {
-      await app.temporal.client.workflow.getHandle(id).signal(executionSignal, { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } });
-    } catch (e) {
-      // the execution ended between the query and the signal
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
-    }
-  }
+  if (live.length === 0) return [];
+  const waitsOnThread = { components: [{ type: 'flow.wait', config: { thread_alias: alias } }] };
+  const pinned = await app.db
+    .select({ executionId: executionData.executionId })
+    .from(executionData)
+    .where(
+      and(
+        inArray(
+          executionData.id,
+          live.map((e) => definitionDataId(e.id)),
+        ),
+        sql`${executionData.value} @> ${JSON.stringify(waitsOnThread)}::jsonb`,
+      ),
+    );
+  return pinned.map((p) => p.executionId);
 }

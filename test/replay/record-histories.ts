@@ -162,8 +162,8 @@ describe('workflow executions', () => {
     await upload(p.admin, rev, 'wait-signal', waiter({ signal: 'go' }));
     const signalled = await start(p.admin, rev, 'wait-signal');
     await waitForEvent(p.admin, rev, signalled.id, entered('w'));
-    // an unknown signal name first: kept by today's workflow, and its history must replay
-    await cmd('signal_execution', { execution_id: signalled.id, name: 'unrelated', payload: 1 });
+    // an unknown signal name first: refused by the update's validator and absent from history (generation v1 recorded it kept)
+    expect((await cmd('signal_execution', { execution_id: signalled.id, name: 'unrelated', payload: 1 })).status).toBe(400);
     await cmd('signal_execution', { execution_id: signalled.id, name: 'go', payload: { ok: true } });
     expect((await waitForStatus(p.admin, rev, signalled.id)).status).toBe('completed');
     await record('wait-signal', signalled.id);
@@ -176,9 +176,11 @@ describe('workflow executions', () => {
     await upload(p.admin, rev, 'wait-thread', waiter({ thread_alias: 'inbox', timeout_seconds: 60 }));
     const threaded = await start(p.admin, rev, 'wait-thread', [], { session_id: session });
     await waitForEvent(p.admin, rev, threaded.id, entered('w'));
-    await cmd('post_session_thread_item', { session_id: session, alias: 'inbox', content: [{ type: 'text', text: 'hello' }] });
+    const posted = await cmd('post_session_thread_item', { session_id: session, alias: 'inbox', content: [{ type: 'text', text: 'hello' }] });
     expect((await waitForStatus(p.admin, rev, threaded.id)).status).toBe('completed');
     await record('wait-thread', threaded.id);
+    // the workflow that delivered the item to the waiting execution
+    await record('thread-item-delivery', `thread-item-${posted.body.item.id}`);
 
     expect((await runAndRecord('wait-timeout', waiter({ signal: 'never', timeout_seconds: 1 }))).status).toBe('completed');
   });

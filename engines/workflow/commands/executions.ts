@@ -1,5 +1,6 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
@@ -13,7 +14,7 @@ import { events, executionData, executionStatuses, executions } from '../../../d
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
 import { inputData } from '../model';
-import { executionSignal } from '../temporal/signals';
+import { executionSignalUpdate, UNKNOWN_SIGNAL, type ExecutionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 import { fetchPage, newestFirst } from '../../../core/paging';
@@ -56,6 +57,8 @@ async function sendToWorkflow(app: App, row: ExecutionRow, send: () => Promise<u
     await send();
     return true;
   } catch (e) {
+    // the workflow's own answer (a refused signal) passes through
+    if (e instanceof ApiError) throw e;
     if (!(e instanceof WorkflowNotFoundError)) throw temporalUnavailable(e);
     requireLive(await reconcileExecution(app, row));
     return false;
@@ -70,6 +73,21 @@ async function markCancelRequested(app: App, row: ExecutionRow): Promise<Executi
     .where(and(eq(executions.id, row.id), inArray(executions.status, liveStatuses)))
     .returning();
   return marked ?? row;
+}
+
+/**
+ * Delivers a signal as an update, answered once the workflow has buffered it for flow.wait. A name
+ * no flow.wait of the plan consumes is refused by the workflow's validator (history untouched): 400.
+ */
+async function signalAsUpdate(app: App, row: ExecutionRow, signal: ExecutionSignal) {
+  try {
+    await app.temporal.client.workflow.getHandle(row.id).executeUpdate(executionSignalUpdate, { args: [signal] });
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure && e.cause.type === UNKNOWN_SIGNAL) {
+      throw new ApiError('bad_request', e.cause.message, { engineCode: 'unknown_signal', details: e.cause.details?.[0] });
+    }
+    throw e;
+  }
 }
 
 /** BlobHub's reference parts (org, blob, revision, definition) are at most 64 characters. */
@@ -232,8 +250,7 @@ export const executionCommands = {
     input: z.object({ execution_id: executionId, name: z.string().min(1).max(128), payload: z.unknown().optional() }),
     async run(ctx, { execution_id, name, payload }) {
       const row = requireLive(await requireExecution(ctx, execution_id));
-      const handle = ctx.app.temporal.client.workflow.getHandle(row.id);
-      const sent = await sendToWorkflow(ctx.app, row, () => handle.signal(executionSignal, { name, payload: payload ?? null }));
+      const sent = await sendToWorkflow(ctx.app, row, () => signalAsUpdate(ctx.app, row, { name, payload: payload ?? null }));
       if (!sent) throw conflict(`the execution has not started on Temporal yet (${row.status})`, { status: row.status });
       return {};
     },

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { createControlActivities } from './activities';
 import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan';
+import { componentSummary } from './ui-metadata';
 
 export const control = proxyLocalActivities<ReturnType<typeof createControlActivities>>({
   startToCloseTimeout: '60s',
@@ -40,6 +41,8 @@ const cancellationType = () =>
 function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptions {
   const r = c.retry;
   return {
+    // user metadata only (shown in the Temporal UI): the same commands, no patch needed
+    summary: componentSummary(c),
     startToCloseTimeout: c.timeoutMs ?? DEFAULT_COMPONENT_TIMEOUT_MS,
     retry: {
       initialInterval: r?.initial_interval_ms ?? 200,

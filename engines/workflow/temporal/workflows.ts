@@ -4,18 +4,31 @@
  * routes run concurrently, flow.delay / flow.wait / flow.subworkflow use Temporal timers, signals
  * and child workflows. Large values travel as references; events are recorded by activities.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ExecutionArgs, ExecutionOutcome } from '../plan';
 import { control } from './activity-stubs';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
-import { executionSignal, type ExecutionSignal } from './signals';
+import { consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
 
 export async function blobhubExecution(execution: ExecutionArgs): Promise<ExecutionOutcome> {
   const signals: ExecutionSignal[] = [];
+  // the names the plan's flow.wait components consume, known once the plan is loaded
+  let consumable: Set<string> | undefined;
   setHandler(executionSignal, (signal) => void signals.push(signal));
+  setHandler(
+    executionSignalUpdate,
+    async (signal) => {
+      // an update that came before the plan was loaded is judged as soon as it is
+      await condition(() => consumable !== undefined);
+      requireConsumable(consumable!, signal);
+      signals.push(signal);
+    },
+    { validator: (signal) => consumable && requireConsumable(consumable, signal) },
+  );
   try {
     const { plan, inputs } = await control['workflow.load'](execution);
+    consumable = consumableSignalNames(plan);
     const outputData = await new Interpreter(execution, plan, inputs, signals).run();
     const outcome: ExecutionOutcome = { status: 'succeeded', outputData };
     await control['workflow.finish'](execution, outcome);
