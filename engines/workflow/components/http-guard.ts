@@ -1,7 +1,7 @@
 /**
  * Where http.request may connect. By default only to public unicast addresses: never loopback,
  * link-local, private, shared (100.64/10), unspecified, multicast or other special ranges (their
- * IPv4-mapped and NAT64 forms included) and never a cloud metadata service.
+ * IPv4-mapped, IPv4-compatible and NAT64 forms included) and never a cloud metadata service.
  * BLOBHUB_HTTP_ALLOW_HOSTS opens the hosts an operator names; the platform's own services (its
  * database, Temporal's gRPC, HTTP API, UI and metrics, the blob store, the API) stay closed whatever the list says.
  *
@@ -90,9 +90,21 @@ const policyOf = (app: App): OutboundPolicy => ({
   ownServices: ownServicesOf(app),
 });
 
+/**
+ * An address as the policy judges it: IPv4-mapped (`::ffff:a.b.c.d`, by ipaddr.process) and the
+ * deprecated IPv4-compatible form (`::a.b.c.d`, e.g. `::7f00:1`) become the IPv4 address they carry.
+ */
+function normalized(text: string): Address {
+  const address = ipaddr.process(text);
+  if (address.kind() !== 'ipv6') return address;
+  const parts = (address as ipaddr.IPv6).parts;
+  const compatible = parts.slice(0, 6).every((p) => p === 0) && !(parts[6] === 0 && parts[7] <= 1);
+  return compatible ? new ipaddr.IPv4([parts[6] >> 8, parts[6] & 255, parts[7] >> 8, parts[7] & 255]) : address;
+}
+
 async function addressesOf(host: string): Promise<Address[]> {
-  if (ipaddr.isValid(host)) return [ipaddr.process(host)];
-  return (await lookup(host, { all: true, verbatim: true })).map((r) => ipaddr.process(r.address));
+  if (ipaddr.isValid(host)) return [normalized(host)];
+  return (await lookup(host, { all: true, verbatim: true })).map((r) => normalized(r.address));
 }
 
 const sameAddress = (a: Address, b: Address) => a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
