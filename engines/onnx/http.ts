@@ -20,7 +20,7 @@ import { onnxUploads } from '../../db/schema';
 import { requireFile, storeOf } from './files';
 import { onnxEngine } from './index';
 import { modelPath } from './model-path';
-import { startProcessing, UPLOAD_PREFIX } from './uploads';
+import { abandonOperation, startProcessing, UPLOAD_PREFIX } from './uploads';
 
 const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
 /** A single PUT to S3 holds at most 5 GiB; larger models go through initiate_upload. */
@@ -73,7 +73,9 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
   if (length > MAX_SINGLE_UPLOAD) throw new ApiError('payload_too_large', 'use initiate_upload for models over 5 GiB');
   const operation = await createOperation(app, { type: 'onnx.upload', target: { type: 'revision', id: revision.id }, createdBy: userIdOf(caller) });
   const storageKey = `${UPLOAD_PREFIX}${operation.id}`;
-  await storeOf(app).put(storageKey, req, length);
+  await storeOf(app)
+    .put(storageKey, req, length)
+    .catch((e: unknown) => abandonOperation(app, operation.id, e));
   const [upload] = await app.db
     .insert(onnxUploads)
     .values({
