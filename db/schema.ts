@@ -421,6 +421,8 @@ export const schedules = pgTable(
     blobId: text('blob_id').notNull(),
     orgId: text('org_id').notNull(),
     ownerId: text('owner_id').notNull(),
+    /** the API key that created the schedule, if one did: every fire acts with that key's rights, and none once it is revoked */
+    createdByKeyId: text('created_by_key_id'),
     /** the user-facing fields (repeat, cron_expression, timezone, target, policies …) */
     spec: jsonb('spec').notNull(),
     state: text('state', { enum: ['active', 'paused', 'completed'] })

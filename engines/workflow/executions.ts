@@ -170,8 +170,12 @@ const executionStartOf = (row: ExecutionRow, ids: Parameters<typeof executionArg
   memo: { definition_hash: row.definitionHash, created_by: row.createdBy, schedule_id: ids.scheduleId ?? null },
 });
 
-/** How a scheduled execution (a user's, no key) is started, read back from its row; none when the row is gone (its session was deleted) or ended. */
-export async function scheduledExecutionStart(app: App, executionId: string, scheduleId: string): Promise<ExecutionStart | undefined> {
+/** How a scheduled execution (its owner's, through the key that created the schedule if one did) is started, read back from its row; none when the row is gone (its session was deleted) or ended. */
+export async function scheduledExecutionStart(
+  app: App,
+  executionId: string,
+  by: { scheduleId: string; keyId: string | null },
+): Promise<ExecutionStart | undefined> {
   const [found] = await app.db
     .select({ row: executions, blob: blobs })
     .from(executions)
@@ -180,7 +184,7 @@ export async function scheduledExecutionStart(app: App, executionId: string, sch
     .where(eq(executions.id, executionId));
   // an ended row (the reconciler settled a fire that never started it) is not started again
   if (!found || !liveStatuses.includes(found.row.status)) return undefined;
-  return executionStartOf(found.row, { orgId: found.blob.orgId, blobId: found.blob.id, scheduleId });
+  return executionStartOf(found.row, { orgId: found.blob.orgId, blobId: found.blob.id, ...by });
 }
 
 /** Runs the transaction that creates an execution; an input above the value limits is a 413. */
