@@ -23,6 +23,9 @@ export const idOrName = (kind: IdKind) => z.union([idOf(kind), slug]);
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The text with every character PostgreSQL cannot store replaced by U+FFFD (for messages and logs about such text). */
+export const toStorableText = (text: string) => text.replace(new RegExp(unstorable.source, 'g'), '\uFFFD');
+
 /** Deeper than any BlobHub value needs; deeper input is refused before anything walks it recursively. */
 export const MAX_INPUT_DEPTH = 100;
 

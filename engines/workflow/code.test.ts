@@ -161,6 +161,25 @@ describe('logic.code', () => {
   });
 });
 
+describe('text PostgreSQL cannot store, coming from code', () => {
+  it.each([
+    ['a log line with U+0000', "console.log('a\\u0000b')", /log line 1: text must not contain U\+0000/],
+    ['an output with U+0000', "set_data_output('out', create_value('text', 'x\\u0000'))", /output out\.text: text must not contain U\+0000/],
+    ['an output with a lone surrogate', "set_data_output('out', create_value('json', { k: '\\ud800' }))", /output out\.json\.k: text must not contain/],
+    ['a session object key with U+0000', "set_session_object('obj', { ['k\\u0000']: 1 })", /session object obj\.k.*: text must not contain/],
+    ['a session alias outside the alias rules', "set_session_object('../escape', 1)", /session object alias "\.\.\/escape" must/],
+    ['a route with a lone surrogate', "set_result('r\\udc00')", /route: text must not contain/],
+  ])('fails the component at once with invalid_value, naming where: %s', async (_name, code, message) => {
+    const alias = `unstorable-${Math.random().toString(36).slice(2, 8)}`;
+    await upload(p.admin, rev, alias, codeDefinition(code));
+    const execution = await run(p.admin, rev, alias);
+    expect(execution).toMatchObject({ status: 'failed', error: { kind: 'invalid_value', component_id: 'c' } });
+    expect(execution.error.message).toMatch(message);
+    const events = await eventsOf(p.admin, rev, execution.id);
+    expect(events.map((e) => e.type)).toContain('execution_ended');
+  });
+});
+
 describe('creating an execution with a caller-chosen id (how a schedule fire retries)', () => {
   it('creates and starts it once, however often it is retried', async () => {
     await upload(p.admin, rev, 'fib-once', fibonacciDefinition());

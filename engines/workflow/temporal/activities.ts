@@ -14,6 +14,7 @@ import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution, liveStatuses } from '../executions';
 import { writeSessionObject } from '../session-objects';
+import { assertStorableResult } from '../storable-result';
 import {
   processorAttributes,
   type ComponentRequest,
@@ -232,6 +233,7 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
     const inputs = await resolveRefs(app, request.inputs);
     result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes) });
     checkSizes(app, result);
+    assertStorableResult(result);
     // values first: one past the execution's limit fails the run before anything else is written
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
