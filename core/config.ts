@@ -132,6 +132,12 @@ const configSchema = z.object({
     .max(1024 * 1024)
     .default(8 * 1024),
   /**
+   * a workflow run continues as new (same execution, fresh Temporal history) at its next quiet point
+   * once its history holds this many events, or earlier when Temporal suggests it; below Temporal's
+   * warning at 10,240 events
+   */
+  BLOBHUB_WORKFLOW_HISTORY_EVENTS: z.coerce.number().int().min(100).max(10_000).default(8_000),
+  /**
    * internal hosts http.request may reach although they are loopback, private or link-local:
    * hostnames, addresses or CIDRs, comma-separated (the platform's own services stay closed)
    */

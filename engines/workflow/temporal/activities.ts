@@ -24,10 +24,12 @@ import {
   type ExecutionOutcome,
   type Plan,
   type PlanComponent,
+  type RunLimits,
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
-import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
+import type { CarriedValues } from './carry-over';
+import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toDataEntries, toRef, toRefsWithin, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
   return recordEvent(db, {
@@ -48,7 +50,8 @@ async function recordAll(db: Db, execution: ExecutionArgs, events: EventSpec[]) 
   for (const event of events) await record(db, execution, event);
 }
 
-async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef> }> {
+/** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
+async function loadPlan(app: App, execution: ExecutionArgs) {
   const [row] = await app.db.select().from(executions).where(eq(executions.id, execution.executionId));
   const [pinned] = await app.db
     .select()
@@ -57,6 +60,13 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
+  const limits: RunLimits = { historyEvents: app.config.BLOBHUB_WORKFLOW_HISTORY_EVENTS };
+  return { row, plan: compiled.plan, limits };
+}
+
+/** The first run of an execution: its plan, and the start recorded (status, execution_started, flow.entered). */
+async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
+  const { row, plan, limits } = await loadPlan(app, execution);
   await app.db.transaction(async (tx) => {
     await tx
       .update(executions)
@@ -71,7 +81,35 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   for (const entry of row.inputData as DataEntry[]) {
     inputs[entry.alias] = isDataRef(entry) ? { $ref: entry.data_id } : await toRef(app, row.id, dataIdFor(row.id, 'input', entry.alias), entry.value);
   }
-  return { plan: compiled.plan, inputs };
+  return { plan, inputs, limits };
+}
+
+/**
+ * A run that continues an execution (continue-as-new): its plan only, nothing of the start done
+ * again; the row now names this run, so its Temporal UI link opens the run that is live.
+ */
+async function resume(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; limits: RunLimits }> {
+  const { plan, limits } = await loadPlan(app, execution);
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (runId) await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, execution.executionId));
+  return { plan, limits };
+}
+
+/** The walk's values as a run hands them to the next: small enough for one Temporal message, the rest by reference. */
+async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedValues): Promise<CarriedValues['values']> {
+  const entries = Object.entries(carried.values).flatMap(([componentId, ports]) =>
+    Object.entries(ports).map(([port, value]) => ({
+      componentId,
+      port,
+      // the id under which the visit that produced it would have stored it
+      id: dataIdFor(execution.executionId, `${componentId}#${carried.visits[componentId] ?? 0}`, port),
+      value,
+    })),
+  );
+  const refs = await toRefsWithin(app, execution.executionId, entries);
+  const values: CarriedValues['values'] = {};
+  entries.forEach(({ componentId, port }, i) => ((values[componentId] ??= {})[port] = refs[i]));
+  return values;
 }
 
 /** Records the closing events and the final row in one transaction: whoever sees either sees both. */
@@ -126,12 +164,16 @@ async function createChild(
 /** User errors that no retry can fix. */
 const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
 
+/** A failure's message enters Temporal history (and the failure route's `error` value): kept to a readable size. */
+const FAILURE_MESSAGE_CHARS = 8 * 1024;
+
 function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
   const userError = error instanceof ComponentError;
   const kind = userError ? error.kind : 'internal';
   const details: ComponentFailureDetails = { attempt, kind };
+  const message = String((error as Error).message);
   return ApplicationFailure.create({
-    message: (error as Error).message,
+    message: message.length > FAILURE_MESSAGE_CHARS ? `${message.slice(0, FAILURE_MESSAGE_CHARS)}… (${message.length} characters)` : message,
     type: kind,
     // user errors retry only when the component asks for retries; platform errors always may
     nonRetryable: userError && (!component.retry || permanentKinds.has(kind)),
@@ -142,8 +184,18 @@ function toFailure(error: unknown, component: PlanComponent, attempt: number): A
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
   lines.map((line, i): EventSpec => ({ type: 'processor.output', key: `${keyPrefix}:log:${i}`, message: line, attributes }));
 
-/** Every value a component produced, within BLOBHUB_MAX_VALUE_BYTES (checked before anything is written). */
+/** Route and port names travel in every Temporal message about a component: names, not data. */
+const NAME_BYTES = 1024;
+
+function checkName(what: string, name: string) {
+  const bytes = Buffer.byteLength(name);
+  if (bytes > NAME_BYTES) throw new ComponentError(`the ${what} name is ${bytes} bytes, above the limit of ${NAME_BYTES} bytes`, 'value_too_large');
+}
+
+/** Every value a component produced within BLOBHUB_MAX_VALUE_BYTES, every name short (checked before anything is written). */
 function checkSizes(app: App, result: ComponentRunResult) {
+  checkName('route', result.route);
+  for (const port of Object.keys(result.outputs ?? {})) checkName('output port', port);
   for (const [port, output] of Object.entries(result.outputs ?? {})) assertValueSize(app, `output ${port}`, jsonBytes(output.value));
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) assertValueSize(app, `session object ${alias}`, jsonBytes(value));
 }
@@ -226,22 +278,23 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   return { route: result.route, terminal: result.terminal ?? false, outputs };
 }
 
-/** Persisted outputs are stored; the others stay inline when small enough for Temporal history. */
+/** Persisted outputs are stored; the others stay inline while the result stays small enough for one Temporal message. */
 async function storeOutputs(app: App, { execution, visit }: ComponentRequest, result: ComponentRunResult): Promise<Record<string, ValueRef>> {
-  const outputs: Record<string, ValueRef> = {};
-  for (const [port, output] of Object.entries(result.outputs ?? {})) {
-    const id = dataIdFor(execution.executionId, visit, port);
-    outputs[port] = output.persist
-      ? { $ref: await storeData(app, execution.executionId, id, output.value) }
-      : await toRef(app, execution.executionId, id, output.value);
-  }
-  return outputs;
+  const ports = Object.entries(result.outputs ?? {});
+  const refs = await toRefsWithin(
+    app,
+    execution.executionId,
+    ports.map(([port, output]) => ({ id: dataIdFor(execution.executionId, visit, port), value: output.value, persist: output.persist })),
+  );
+  return Object.fromEntries(ports.map(([port], i) => [port, refs[i]]));
 }
 
 /** What the interpreter workflow itself calls (as local activities). */
 export function createControlActivities(app: App) {
   return {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
+    'workflow.resume': (execution: ExecutionArgs) => resume(app, execution),
+    'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finish(app, execution, outcome),

@@ -1,12 +1,14 @@
 /** How the interpreter workflow calls activities: its control activities and one stub per component type. */
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createControlActivities } from './activities';
-import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan';
+import type { ComponentRequest, ComponentResponse, PlanComponent, RunsIn } from '../plan';
 
-export const control = proxyLocalActivities<ReturnType<typeof createControlActivities>>({
-  startToCloseTimeout: '60s',
-  retry: { initialInterval: '200ms', maximumAttempts: 30 },
-});
+type ControlActivities = ReturnType<typeof createControlActivities>;
+const controlOptions = { startToCloseTimeout: '60s', retry: { initialInterval: '200ms', maximumAttempts: 30 } } as const;
+
+export const control = proxyLocalActivities<ControlActivities>(controlOptions);
+/** The same, as ordinary activities: one ends the current workflow task (see TaskBudget). */
+export const controlAsActivity = proxyActivities<ControlActivities>(controlOptions);
 
 export type ComponentActivity = (request: ComponentRequest) => Promise<ComponentResponse>;
 export const DEFAULT_COMPONENT_TIMEOUT_MS = 5 * 60_000;
@@ -26,8 +28,9 @@ function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptio
   };
 }
 
-export function componentActivity(c: PlanComponent): ComponentActivity {
+/** The component's activity, run where its type runs unless `runsIn` says otherwise. */
+export function componentActivity(c: PlanComponent, runsIn: RunsIn = c.runsIn): ComponentActivity {
   const options = activityOptions(c);
-  const proxy = c.runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities(options);
+  const proxy = runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities(options);
   return (proxy as Record<string, ComponentActivity>)[c.type];
 }

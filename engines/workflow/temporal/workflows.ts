@@ -3,23 +3,41 @@
  * compiled plan deterministically: components run as activities named by their type, parallel
  * routes run concurrently, flow.delay / flow.wait / flow.subworkflow use Temporal timers, signals
  * and child workflows. Large values travel as references; events are recorded by activities.
+ * A long execution is a chain of runs: at a quiet point a run continues as new, handing its walk on.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  patched,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ExecutionArgs, ExecutionOutcome } from '../plan';
 import { control } from './activity-stubs';
+import { LONG_RUN_PATCH, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
 import { executionSignal, type ExecutionSignal } from './signals';
 
-export async function blobhubExecution(execution: ExecutionArgs): Promise<ExecutionOutcome> {
-  const signals: ExecutionSignal[] = [];
+export async function blobhubExecution(execution: ExecutionArgs, carried?: CarriedState): Promise<ExecutionOutcome> {
+  const signals: ExecutionSignal[] = [...(carried?.signals ?? [])];
   setHandler(executionSignal, (signal) => void signals.push(signal));
+  let next: CarriedState;
   try {
-    const { plan, inputs } = await control['workflow.load'](execution);
-    const outputData = await new Interpreter(execution, plan, inputs, signals).run();
-    const outcome: ExecutionOutcome = { status: 'succeeded', outputData };
-    await control['workflow.finish'](execution, outcome);
-    return outcome;
+    const longRun = patched(LONG_RUN_PATCH);
+    // only a run that continues another has `carried`: it starts from its plan, the start is done
+    const { plan, inputs, limits } = carried ? { ...(await control['workflow.resume'](execution)), inputs: {} } : await control['workflow.load'](execution);
+    const walked = await new Interpreter(execution, plan, inputs, signals, longRun ? { limits, carried } : undefined).run();
+    if ('carry' in walked) {
+      next = await handOver(execution, walked.carry, signals);
+    } else {
+      const outcome: ExecutionOutcome = { status: 'succeeded', outputData: walked.outputData };
+      await control['workflow.finish'](execution, outcome);
+      return outcome;
+    }
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => control['workflow.finish'](execution, { status: 'cancelled' }));
@@ -30,4 +48,15 @@ export async function blobhubExecution(execution: ExecutionArgs): Promise<Execut
     await control['workflow.finish'](execution, { status: timedOut ? 'timed_out' : 'failed', error });
     throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
   }
+  return continueAsNew<typeof blobhubExecution>(execution, next);
+}
+
+/**
+ * The state the next run starts from: values small enough for its first message, and every
+ * signal received so far (handlers finished first, so none arrives half-handled and is lost).
+ */
+async function handOver(execution: ExecutionArgs, walk: CarriedWalk, signals: ExecutionSignal[]): Promise<CarriedState> {
+  const values = await control['workflow.carry_values'](execution, { values: walk.values, visits: walk.visits });
+  await condition(allHandlersFinished);
+  return { ...walk, values, signals: [...signals] };
 }
