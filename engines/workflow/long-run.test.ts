@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, flow, integer, newWorkflowBlob, start, upload, waitForStatus } from './testing';
+import { comp, countingLoop, data, definition, ENGINE, flow, integer, newWorkflowBlob, start, upload, waitForStatus } from './testing';
 
 /** a run continues as new at its next quiet point past this many history events */
 const HISTORY_EVENTS = 150;
@@ -58,34 +58,6 @@ async function allEvents(rev: string, executionId: string) {
 
 const count = (events: any[], type: string, processorId: string) => events.filter((e) => e.type === type && e.attributes?.processor_id === processorId).length;
 
-/** counts its visits in `i` (its own previous output); `extra` may set more outputs */
-const counterCode = (extra = '') =>
-  `const prev = get_data_input('i'); const i = prev ? prev.integer + 1 : 1; set_data_output('i', create_value('integer', i)); ${extra}`;
-
-/** s → [head…] → count → branch (i < n) → back to the head, or → end with `i` */
-function loop(n: number, head: { id: string; type: string; config: unknown } | null, extra = '') {
-  const first = head?.id ?? 'count';
-  return definition(
-    [
-      comp('s', 'flow.start'),
-      ...(head ? [comp(head.id, head.type, head.config)] : []),
-      comp('count', 'logic.code', { code: counterCode(extra) }),
-      comp('b', 'flow.branch', { input: 'i', op: 'lt', value: n }),
-      comp('e', 'flow.end'),
-    ],
-    [
-      flow('s', first),
-      ...(head ? [flow(head.id, 'count')] : []),
-      flow('count', 'b'),
-      flow('b', first, 'true'),
-      flow('b', 'e', 'false'),
-      data('count', 'i', 'count'),
-      data('count', 'i', 'b'),
-      data('count', 'i', 'e'),
-    ],
-  );
-}
-
 async function runToEnd(rev: string, alias: string, timeoutMs = 120_000) {
   const created = await start(p.admin, rev, alias);
   return { created, done: await waitForStatus(p.admin, rev, created.id, undefined, timeoutMs) };
@@ -93,7 +65,7 @@ async function runToEnd(rev: string, alias: string, timeoutMs = 120_000) {
 
 it('runs a 400-iteration loop as a chain of short Temporal runs, one execution with every event once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'loops');
-  await upload(p.admin, rev, 'loop', loop(400, null));
+  await upload(p.admin, rev, 'loop', countingLoop(400));
   const { created, done } = await runToEnd(rev, 'loop');
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
   expect(done.output_data).toEqual([{ alias: 'i', value: integer(400) }]);
@@ -165,7 +137,7 @@ it('keeps a chat session on flow.wait through continue-as-new: every message pos
 it('runs a loop with one http.request per iteration across runs, each request sent once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'polling');
   hits = 0;
-  await upload(p.admin, rev, 'poll', loop(120, { id: 'h', type: 'http.request', config: { method: 'GET', url: `${baseUrl}/poll` } }));
+  await upload(p.admin, rev, 'poll', countingLoop(120, { head: { id: 'h', type: 'http.request', config: { method: 'GET', url: `${baseUrl}/poll` } } }));
   const { created, done } = await runToEnd(rev, 'poll');
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
   expect(done.output_data).toEqual([{ alias: 'i', value: integer(120) }]);
@@ -177,7 +149,7 @@ it('runs a loop with one http.request per iteration across runs, each request se
 
 it('completes a loop whose every iteration outputs 15 KB: no workflow task carries too many results at once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'heavy');
-  await upload(p.admin, rev, 'heavy', loop(300, null, "set_data_output('page', create_value('text', String(i).padEnd(15000, '.')));"));
+  await upload(p.admin, rev, 'heavy', countingLoop(300, { extraCode: "set_data_output('page', create_value('text', String(i).padEnd(15000, '.')));" }));
   const { created, done } = await runToEnd(rev, 'heavy');
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
   expect(done.output_data).toEqual([{ alias: 'i', value: integer(300) }]);
