@@ -12,7 +12,7 @@ import { comp, countingLoop, data, definition, ENGINE, flow, integer, newWorkflo
 /** a run continues as new at its next quiet point past this many history events */
 const HISTORY_EVENTS = 150;
 /** what one loop iteration may add to a history past the limit before its quiet point */
-const ITERATION_SLACK = 40;
+const ITERATION_SLACK = 20;
 
 let p: TestPlatform;
 let server: http.Server;

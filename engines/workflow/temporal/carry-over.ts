@@ -53,6 +53,12 @@ export class TaskBudget {
     this.chars += JSON.stringify(result ?? null).length;
   }
 
+  /** history events the current task will add when it completes (one marker per local activity) */
+  get eventsInTask(): number {
+    this.sync();
+    return this.count;
+  }
+
   /** whether one more local activity could make the task's message too big */
   get exhausted(): boolean {
     this.sync();

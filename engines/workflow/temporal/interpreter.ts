@@ -184,9 +184,10 @@ export class Interpreter {
 
   /** Temporal suggests a fresh history, or the run reached its limit, and this is a quiet point: the one live path, between components. */
   private continueAsNewDue(): boolean {
-    if (!this.longRun || this.pending !== 1) return false;
+    if (!this.longRun || !this.budget || this.pending !== 1) return false;
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= this.longRun.limits.historyEvents;
+    // historyLength counts up to the current task's start: its local-activity markers come on top
+    return info.continueAsNewSuggested || info.historyLength + this.budget.eventsInTask >= this.longRun.limits.historyEvents;
   }
 
   private walkAt(resumeAt: PlanEdge): CarriedWalk {
@@ -261,7 +262,14 @@ export class Interpreter {
     const activity = (this.activities[`${c.id}:${runsIn}`] ??= componentActivity(c, runsIn));
     const response = activity(request);
     if (!budget || runsIn !== 'local_activity') return response;
-    return response.then((r) => (budget.spend(r), r));
+    return response.then(
+      (r) => (budget.spend(r), r),
+      (err: unknown) => {
+        // a failure is recorded in the task too (its message is cut short by the activity)
+        budget.spend((err as Error).message);
+        throw err;
+      },
+    );
   }
 
   private async wait(config: WaitConfig): Promise<ComponentResponse> {
