@@ -90,7 +90,7 @@ export class Interpreter {
       this.scope
         .run(() => sleep(ms))
         .then(
-          () => this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${timeout} s`))),
+          () => this.timeOut(),
           () => undefined,
         );
     }
@@ -98,6 +98,18 @@ export class Interpreter {
     if (resumeAt) this.arrive(resumeAt);
     else this.spawn(this.plan.startId);
     return done;
+  }
+
+  private timeOut() {
+    this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${this.execution.timeoutSeconds} s`)));
+  }
+
+  /**
+   * Past the deadline already: a timer only fires once its workflow task ends, and a run of local
+   * activities may continue as new before that, so the walk checks the clock between components too.
+   */
+  private pastDeadline(): boolean {
+    return this.longRun !== undefined && this.deadline !== undefined && Date.now() >= this.deadline;
   }
 
   private finishWith(outputData: OutputData) {
@@ -177,6 +189,7 @@ export class Interpreter {
     this.values[id] = { ...this.values[id], ...response.outputs };
     if (c.type === 'flow.end') return this.finishWith(Object.entries(inputs).map(([alias, value]) => ({ alias, value })));
     if (response.terminal) return this.finishWith([]);
+    if (this.pastDeadline()) return this.timeOut();
     const edges = this.plan.next[id]?.[response.route] ?? [];
     if (edges.length === 1 && this.continueAsNewDue()) return this.settle(() => this.resolve({ carry: this.walkAt(edges[0]) }));
     for (const edge of edges) this.arrive(edge);
