@@ -1,6 +1,7 @@
 /** Zod schemas and row → wire mappers shared by the REST routers and the engines. */
 import { z } from 'zod';
 import type { blobs, orgs, revisions, users, operations } from '../db/schema';
+import { badRequest } from './errors';
 import { idPrefixes, type IdKind } from './ids';
 import { MAX_LIST_LIMIT } from './limits';
 
@@ -22,26 +23,39 @@ export const idOrName = (kind: IdKind) => z.union([idOf(kind), slug]);
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be found
 const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Deeper than any BlobHub value needs; deeper input is refused before anything walks it recursively. */
+export const MAX_INPUT_DEPTH = 100;
+
+const unstorableText = 'text must not contain U+0000 or unpaired surrogates';
+
+export interface InputProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /**
- * The path of the first string (value or key) PostgreSQL cannot store as text: one with U+0000
- * or an unpaired surrogate. Checked once at the edge, so such input is a 400, never a 500.
+ * The first place in a request's input that cannot be accepted: a string (value or key)
+ * PostgreSQL cannot store as text (U+0000 or an unpaired surrogate), or nesting deeper than
+ * MAX_INPUT_DEPTH. Checked once at the edge, so such input is a 400, never a 500.
  */
-export function unstorableTextPath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
-  if (typeof value === 'string') return unstorable.test(value) ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = unstorableTextPath(item, [...path, i]);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = unstorable.test(key) ? [...path, key] : unstorableTextPath(item, [...path, key]);
-      if (found) return found;
-    }
+export function inputProblem(value: unknown, path: (string | number)[] = []): InputProblem | undefined {
+  if (typeof value === 'string') return unstorable.test(value) ? { path, message: unstorableText } : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  if (path.length >= MAX_INPUT_DEPTH) return { path, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` };
+  for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    if (typeof key === 'string' && unstorable.test(key)) return { path: [...path, key], message: unstorableText };
+    const found = inputProblem(item, [...path, key]);
+    if (found) return found;
   }
   return undefined;
+}
+
+/** Throws the 400 for the first problem of inputProblem, naming where it is. */
+export function assertAcceptableInput(value: unknown) {
+  const problem = inputProblem(value);
+  if (!problem) return;
+  const field = problem.path.length > 8 ? `${problem.path.slice(0, 8).join('.')}…` : problem.path.join('.') || '(body)';
+  throw badRequest(`${field}: ${problem.message}`, [problem]);
 }
 
 /** An email address, documented by the very pattern zod checks (not the looser `format: email`). */

@@ -30,6 +30,7 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
       if (url.pathname === '/metrics') return writeMetrics(res);
       if (url.pathname === '/v1/openapi.json') return sendJson(res, 200, document);
       if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return docs(url, res);
+      if (isJsonApi(url) && declaresOversizeBody(req)) return refuseOversizeBody(res);
       if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
       if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return await rest(req, res, url);
       web(req, res, url, () => sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` }));
@@ -39,4 +40,14 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
       else res.destroy();
     }
   };
+}
+
+const isJsonApi = (url: URL) => url.pathname.startsWith('/trpc/') || url.pathname.startsWith('/v1/');
+
+const declaresOversizeBody = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > MAX_JSON_BODY;
+
+/** Answered from the headers alone, before a byte of the body is read; the connection closes, so nothing is read after. */
+function refuseOversizeBody(res: ServerResponse) {
+  res.setHeader('connection', 'close');
+  sendError(res, 413, { code: 'payload_too_large', message: `the JSON body is over ${MAX_JSON_BODY} bytes` });
 }

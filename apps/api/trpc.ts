@@ -4,8 +4,8 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
-import { badRequest, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
-import { unstorableTextPath } from '../../core/wire';
+import { toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
+import { assertAcceptableInput } from '../../core/wire';
 
 export interface Context {
   app: App;
@@ -37,13 +37,9 @@ const t = initTRPC
 
 export const router = t.router;
 
-/** Any caller, anonymous included (public reads). Text PostgreSQL cannot store is refused first. */
+/** Any caller, anonymous included (public reads). Text PostgreSQL cannot store, and absurd nesting, are refused first. */
 export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
-  const path = unstorableTextPath(await getRawInput());
-  if (path) {
-    const field = path.join('.') || '(body)';
-    throw badRequest(`${field}: text must not contain U+0000 or unpaired surrogates`, [{ path, message: 'unstorable text' }]);
-  }
+  assertAcceptableInput(await getRawInput());
   return next();
 });
 

@@ -24,6 +24,9 @@ export function webAppHandler(distDir = webDistDir): WebHandler {
 
 function builtApp(distDir: string) {
   return sirv(distDir, {
+    // looked up on disk per request, not listed once at start: a rebuild (`npm run build` deletes
+    // and rewrites dist/) serves the new files, and a deleted one is a 404, not a read of a missing file
+    dev: true,
     single: true,
     etag: true,
     setHeaders: (res, pathname) => {

@@ -48,6 +48,12 @@ export interface ManagedProcess {
   stop(): Promise<void>;
 }
 
+/** Children still running: told to stop when this process exits, however it exits (an uncaught error too). */
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGTERM');
+});
+
 /** Spawns a child that dies with us; its output goes to our stderr when `verbose`. */
 export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; verbose?: boolean; cwd?: string } = {}): ManagedProcess {
   const child = spawn(cmd, args, {
@@ -55,9 +61,11 @@ export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.P
     cwd: opts.cwd,
     stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', opts.verbose ? 'inherit' : 'pipe'],
   });
+  liveChildren.add(child);
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
   child.on('exit', (code, signal) => {
+    liveChildren.delete(child);
     if (code && code !== 0 && !signal) console.error(`[${path.basename(cmd)}] exited with ${code}: ${stderrTail}`);
   });
   return {

@@ -4,7 +4,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { App } from '../../core/app';
 import { createActivities } from '../../activities';
 
-const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
+/** The worker's workflow bundle entry (also what the replay test replays the corpus against). */
+export const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
 
 export interface RunningWorker {
   worker: Worker;

@@ -24,6 +24,35 @@ export interface UnpackedMember {
 
 export class ArchiveRejected extends Error {}
 
+/** Unpacked bytes may exceed the compressed ones read so far by this factor (plus 1 MiB): weights compress little, a bomb a thousandfold. */
+export const MAX_UNPACK_RATIO = 100;
+const RATIO_SLACK_BYTES = 1024 * 1024;
+
+/**
+ * A counter before gunzip and a guard after it: the archive is refused as soon as it unpacks to
+ * more than MAX_UNPACK_RATIO times what has been read of it, before the bytes reach the store.
+ */
+function ratioGuard() {
+  let packed = 0;
+  let unpacked = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      packed += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const guard = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      unpacked += chunk.length;
+      if (unpacked > packed * MAX_UNPACK_RATIO + RATIO_SLACK_BYTES) {
+        return done(new ArchiveRejected(`the archive unpacks to more than ${MAX_UNPACK_RATIO} times its size (a decompression bomb?)`));
+      }
+      done(null, chunk);
+    },
+  });
+  return { count, guard };
+}
+
 /** Streams one member into the store, hashing it on the way. */
 async function storeMember(store: BlobStore, key: string, entry: AsyncIterable<unknown>, size: number): Promise<string> {
   const hash = createHash('sha256');
@@ -43,6 +72,8 @@ async function storeMember(store: BlobStore, key: string, entry: AsyncIterable<u
  */
 export async function unpackModelArchive(store: BlobStore, archiveKey: string): Promise<UnpackedMember[]> {
   const members: UnpackedMember[] = [];
+  // every object begun, finished or not: a refused archive leaves none behind
+  const written = new Map<string, Promise<string>>();
   let rejection: ArchiveRejected | undefined;
   const tar = extract();
   tar.on('entry', (header, entry, next) => {
@@ -56,7 +87,9 @@ export async function unpackModelArchive(store: BlobStore, archiveKey: string): 
     }
     const storageKey = `${archiveKey}.${path}`;
     const size = header.size ?? 0;
-    storeMember(store, storageKey, entry, size).then(
+    const stored = storeMember(store, storageKey, entry, size);
+    written.set(storageKey, stored);
+    stored.then(
       (sha256) => {
         members.push({ path, size, sha256, storageKey });
         next();
@@ -64,11 +97,16 @@ export async function unpackModelArchive(store: BlobStore, archiveKey: string): 
       (error: unknown) => tar.destroy(error as Error),
     );
   });
-  const discard = () => Promise.all(members.map((m) => store.delete(m.storageKey).catch(() => undefined)));
+  const discard = async () => {
+    await Promise.allSettled(written.values());
+    await Promise.all([...written.keys()].map((key) => store.delete(key).catch(() => undefined)));
+  };
+  const { count, guard } = ratioGuard();
   try {
-    await pipeline(await store.get(archiveKey), createGunzip(), tar);
+    await pipeline(await store.get(archiveKey), count, createGunzip(), guard, tar);
   } catch (error) {
     await discard();
+    if (error instanceof ArchiveRejected) throw error;
     throw new ArchiveRejected(`the archive is not a readable tar.gz: ${(error as Error).message}`);
   }
   rejection ??= members.some((m) => m.path === DEFAULT_MODEL_PATH) ? undefined : new ArchiveRejected(`the archive holds no ${DEFAULT_MODEL_PATH}`);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { bareEtag } from '../../core/blobstore';
@@ -361,6 +361,31 @@ describe('the older single-request upload and download', () => {
       expect(revision.status).toBe('failed');
       expect(revision.status_reason).toMatch(reason);
     }
+  });
+
+  it('refuses a decompression bomb while unpacking it, leaving no unpacked bytes in the store', async () => {
+    const bomb = await modelArchive({ 'model.onnx': Buffer.alloc(256 * MiB) });
+    expect(bomb.length).toBeLessThan(MiB);
+    const objects = async () => (await s3.send(new ListObjectsV2Command({ Bucket: p.env.BLOBHUB_S3_BUCKET }))).Contents ?? [];
+    const before = new Set((await objects()).map((o) => o.Key));
+    const { revisionId } = await newModelBlob(p.admin);
+    const up = await rawRequest(
+      'POST',
+      `${p.url}/v1/revisions/${revisionId}/data/command`,
+      {
+        'x-api-key': p.admin.auth.key!,
+        'content-type': 'application/octet-stream',
+        'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: bomb.length }),
+      },
+      bomb,
+    );
+    expect(up.status).toBe(200);
+    const revision = await waitForRevision(p.admin, revisionId);
+    expect(revision.status).toBe('failed');
+    expect(revision.status_reason).toMatch(/invalid_archive: the archive unpacks to more than 100 times its size/);
+    const added = (await objects()).filter((o) => !before.has(o.Key));
+    expect(added.filter((o) => o.Key!.endsWith('.model.onnx'))).toEqual([]);
+    expect(added.reduce((sum, o) => sum + (o.Size ?? 0), 0)).toBeLessThan(MiB);
   });
 
   it('takes an octet-stream body with X-Request-Body and answers the bytes with X-Response-Body', async () => {

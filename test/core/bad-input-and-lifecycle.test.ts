@@ -2,6 +2,7 @@
  * Bad input gets its SPEC code and leaves the database exactly as it was; committed and
  * snapshotted content cannot change by any route.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../db/schema';
 import type { ApiResponse } from '../support/client';
@@ -53,6 +54,12 @@ describe('bad input', () => {
   const cases: { name: string; send: () => Promise<ApiResponse>; status: number; code: string }[] = [
     { name: 'malformed JSON', send: () => rawRequest('POST', '/orgs', '{"name": "x",'), status: 400, code: 'bad_request' },
     { name: 'a JSON body that is not an object', send: () => rawRequest('POST', '/orgs', '"acme"'), status: 400, code: 'bad_request' },
+    {
+      name: 'a body that is not valid UTF-8',
+      send: () => rawRequest('POST', '/orgs', Buffer.concat([Buffer.from('{"name":"x","description":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
+      status: 400,
+      code: 'bad_request',
+    },
     {
       name: 'a JSON string as the body of a PATCH whose fields are all optional',
       send: () => rawRequest('PATCH', `/blobs/${blobId}`, '"\\u0003"'),
@@ -234,6 +241,47 @@ describe('bad input', () => {
     for (const query of ['__proto__=', 'toString=1', 'constructor=x&constructor=y', '%FF%FE=1']) {
       const res = await owner.client.get(`/orgs?${query}`);
       expect([res.status, res.body.orgs?.length], query).toEqual([200, 1]);
+    }
+  });
+
+  it('answers a declared 10 GB body with 413 from the headers alone, then closes the connection', async () => {
+    for (const path of ['/v1/orgs', '/trpc/orgs.create']) {
+      const { port } = new URL(p.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      // the headers only: not one byte of the declared body is ever sent
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n`);
+      await closed;
+      expect(received, path).toMatch(/^HTTP\/1\.1 413 /);
+      expect(received, path).toContain('payload_too_large');
+    }
+  });
+
+  it('answers JSON nested 10,000 deep with 400 on every kind of route, and the process keeps serving', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const routes: [string, string, string][] = [
+      ['POST', '/orgs', `{"name":"deep","description":${deep}}`],
+      ['PATCH', `/blobs/${blobId}`, `{"description":${deep}}`],
+      ['POST', `/revisions/${revisionId}/data`, `{"engine":"${ENGINE}","command":"upload_definition","alias":"deep","definition":${deep}}`],
+      ['POST', `/revisions/${revisionId}/data/query`, `{"engine":"${ENGINE}","command":"list_definitions","x":${deep}}`],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await rawRequest(method, path, body);
+      expectError(res, 400, 'bad_request');
+      expect(JSON.stringify(res.body), path).toContain('nested deeper than');
+    }
+    expect((await owner.client.get('/orgs')).status).toBe(200);
+  });
+
+  it('answers a command named after an Object.prototype member (constructor, __proto__, toString) with 400 on every data route', async () => {
+    for (const command of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      for (const route of ['data', 'data/query']) {
+        const res = await owner.client.post(`/revisions/${revisionId}/${route}`, { engine: ENGINE, command });
+        expectError(res, 400, 'bad_request');
+        expect(JSON.stringify(res.body), `${route} ${command}`).toContain(`no command ${command}`);
+      }
     }
   });
 

@@ -164,6 +164,21 @@ describe('API keys', () => {
     await owner.client.delete(`/orgs/${orgId}/api_keys/${minted.body.api_key.id}`);
     await owner.client.delete(`/orgs/${orgId}/api_keys/${orgAdmin.id}`);
   });
+
+  it('create organizations only when they are personal admin keys', async () => {
+    const scoped = [
+      (await owner.client.post(`/orgs/${orgId}/api_keys`, { role: 'admin' })).body.api_key,
+      (await owner.client.post(`/blobs/${blobId}/api_keys`, { role: 'read' })).body.api_key,
+      (await owner.client.post('/users/me/api_keys', { role: 'write' })).body.api_key,
+    ];
+    for (const [i, key] of scoped.entries()) {
+      expectError(await p.client({ key: key.secret }).post('/orgs', { name: `by-scoped-key-${i}` }), 403, 'forbidden');
+    }
+    const personalAdmin = (await owner.client.post('/users/me/api_keys', { role: 'admin' })).body.api_key;
+    const made = await p.client({ key: personalAdmin.secret }).post('/orgs', { name: 'by-personal-admin-key' });
+    expect(made.status).toBe(200);
+    expect((await owner.client.get('/orgs/by-personal-admin-key')).status).toBe(200);
+  });
 });
 
 describe('credentials', () => {

@@ -2,7 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import type { App } from '../../../core/app';
-import { badRequest } from '../../../core/errors';
+import type { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { badRequest, toErrorBody } from '../../../core/errors';
 import { MAX_JSON_BODY } from '../../../core/limits';
 import { allowedMethodsOf } from '../allowed-methods';
 import type { openApiDocument } from '../openapi';
@@ -11,11 +13,10 @@ import { appRouter } from '../router';
 import { contextOf } from '../trpc';
 import { toAdapterRequest } from './adapter-request';
 import { writeRestDialect } from './dialect-response';
+import { readJsonBody } from './json-body';
 
 export function restHandler(app: App, document: ReturnType<typeof openApiDocument>) {
   const createContext = contextOf(app);
-  // The node handler reads the body itself (co-body): malformed JSON is a 400 and an oversize
-  // body a 413, where the fetch-Request adapter would surface a JSON SyntaxError as a 500.
   // The REST adapter has parsed the body by now and spreads it into the input, where a JSON string
   // or array would pass for an empty object (a PATCH would succeed): only an object is a body.
   const restContext = async (opts: { req: IncomingMessage & { body?: unknown } }) => {
@@ -33,6 +34,11 @@ export function restHandler(app: App, document: ReturnType<typeof openApiDocumen
       return sendError(res, 405, { code: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}` });
     }
     toAdapterRequest(req, url);
+    try {
+      await readJsonBody(req);
+    } catch (e) {
+      return sendError(res, getHTTPStatusCodeFromError(e as TRPCError), toErrorBody(e));
+    }
     writeRestDialect(res);
     await rest(req, res);
   };

@@ -31,7 +31,8 @@ async function engineOf(ctx: Context, revisionId: string, engineName: string | u
 async function dispatch(ctx: Context, body: z.infer<typeof commandBody>, mode: 'any' | 'command' | 'query') {
   const { revision_id, engine: engineName, command: commandName, ...params } = body;
   const engine = await engineOf(ctx, revision_id, engineName);
-  const command = engine.commands[commandName];
+  // own properties only: `constructor` or `__proto__` name no command
+  const command = Object.hasOwn(engine.commands, commandName) ? engine.commands[commandName] : undefined;
   if (!command) throw badRequest(`engine ${engine.name} has no command ${commandName}`);
   if (mode === 'query' && command.kind !== 'query') throw badRequest(`${commandName} changes data: send it to /data/command`);
   const { revision, blob, role } = await requireRevision(ctx.app.db, ctx.caller, revision_id, command.kind === 'query' ? 'read' : 'write');

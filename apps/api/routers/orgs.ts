@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { actsAsInstanceAdmin } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
 import { newId } from '../../../core/ids';
-import { conflict } from '../../../core/errors';
+import { conflict, forbidden } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
 import { afterCursor, fetchPage } from '../../../core/paging';
 import { idOrName, orgWire, pageQuery, slug, toOrgWire } from '../../../core/wire';
@@ -39,12 +39,16 @@ export async function listMyOrgs(db: Db, caller: AuthedCaller, input: { limit: n
   return { orgs: items.map(toOrgWire), cursor };
 }
 
+/** A key scoped to an org or a blob, or a personal key below admin, acts within what it was made for: no new orgs. */
+const mayCreateOrgs = (caller: AuthedCaller) => caller.kind === 'user' || (caller.keyTarget.type === 'user' && caller.keyRole === 'admin');
+
 export const orgsRouter = router({
   create: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/orgs', tags: ['orgs'], summary: 'Create an organization; the creator becomes admin' } })
     .input(z.object({ name: slug, ...orgFields }))
     .output(z.object({ org: orgWire }))
     .mutation(async ({ ctx, input }) => {
+      if (!mayCreateOrgs(ctx.caller)) throw forbidden('only a signed-in user or a personal admin API key can create organizations');
       const org = await ctx.app.db.transaction(async (tx) => {
         const [row] = await tx
           .insert(orgs)
