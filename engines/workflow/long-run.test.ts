@@ -63,12 +63,12 @@ async function runToEnd(rev: string, alias: string, timeoutMs = 120_000) {
   return { created, done: await waitForStatus(p.admin, rev, created.id, undefined, timeoutMs) };
 }
 
-it('runs a 400-iteration loop as a chain of short Temporal runs, one execution with every event once', async () => {
+it('runs a 300-iteration loop as a chain of short Temporal runs, one execution with every event once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'loops');
-  await upload(p.admin, rev, 'loop', countingLoop(400));
+  await upload(p.admin, rev, 'loop', countingLoop(300));
   const { created, done } = await runToEnd(rev, 'loop');
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
-  expect(done.output_data).toEqual([{ alias: 'i', value: integer(400) }]);
+  expect(done.output_data).toEqual([{ alias: 'i', value: integer(300) }]);
 
   const histories = await runHistories(created.id, created.temporal.run_id);
   expect(histories.length).toBeGreaterThanOrEqual(3);
@@ -79,9 +79,9 @@ it('runs a 400-iteration loop as a chain of short Temporal runs, one execution w
   expect((await p.app.temporal.client.workflow.getHandle(created.id).result()).status).toBe('succeeded');
 
   const events = await allEvents(rev, created.id);
-  expect(count(events, 'processor.entered', 'count')).toBe(400);
-  expect(count(events, 'processor.exited', 'count')).toBe(400);
-  expect(count(events, 'processor.exited', 'b')).toBe(400);
+  expect(count(events, 'processor.entered', 'count')).toBe(300);
+  expect(count(events, 'processor.exited', 'count')).toBe(300);
+  expect(count(events, 'processor.exited', 'b')).toBe(300);
   for (const type of ['execution_started', 'flow.entered', 'execution_ended']) expect(events.filter((e) => e.type === type)).toHaveLength(1);
 }, 180_000);
 
@@ -147,12 +147,12 @@ it('runs a loop with one http.request per iteration across runs, each request se
   for (const events of histories) expect(events.length).toBeLessThan(HISTORY_EVENTS + ITERATION_SLACK);
 }, 180_000);
 
-it('completes a loop whose every iteration outputs 15 KB: no workflow task carries too many results at once', async () => {
+it('completes a 200-iteration loop whose every iteration outputs 15 KB: no workflow task carries too many results at once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'heavy');
-  await upload(p.admin, rev, 'heavy', countingLoop(300, { extraCode: "set_data_output('page', create_value('text', String(i).padEnd(15000, '.')));" }));
+  await upload(p.admin, rev, 'heavy', countingLoop(200, { extraCode: "set_data_output('page', create_value('text', String(i).padEnd(15000, '.')));" }));
   const { created, done } = await runToEnd(rev, 'heavy');
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
-  expect(done.output_data).toEqual([{ alias: 'i', value: integer(300) }]);
+  expect(done.output_data).toEqual([{ alias: 'i', value: integer(200) }]);
   const histories = await runHistories(created.id, created.temporal.run_id);
   const events = histories.flat();
   expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
