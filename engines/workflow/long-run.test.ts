@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { comp, countingLoop, data, definition, ENGINE, flow, integer, newWorkflowBlob, start, upload, waitForStatus } from './testing';
@@ -76,7 +77,11 @@ it('runs a 300-iteration loop as a chain of short Temporal runs, one execution w
   expect(histories.at(-1)!.at(-1)!.workflowExecutionCompletedEventAttributes).toBeTruthy();
   // the execution names its latest run, and the client's handle follows the chain to the outcome
   expect(done.temporal.run_id).not.toBe(created.temporal.run_id);
-  expect((await p.app.temporal.client.workflow.getHandle(created.id).result()).status).toBe('succeeded');
+  const latest = p.app.temporal.client.workflow.getHandle(created.id);
+  expect((await latest.result()).status).toBe('succeeded');
+  // every run keeps the execution's search attributes: the Temporal UI finds the whole chain
+  const attributes = (await latest.describe()).typedSearchAttributes;
+  expect(attributes.get(defineSearchAttributeKey('BlobHubDefinitionAlias', SearchAttributeType.KEYWORD))).toBe('loop');
 
   const events = await allEvents(rev, created.id);
   expect(count(events, 'processor.entered', 'count')).toBe(300);
