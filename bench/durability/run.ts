@@ -3,7 +3,7 @@
  * replay, on the real stack.
  *
  *  1. one loop of BENCH_ITERATIONS (10,000) iterations (logic.code counter + flow.branch) where runs
- *     continue as new at 4,000 history events, against the same definition on a platform where one
+ *     continue as new (the default BLOBHUB_WORKFLOW_HISTORY_EVENTS), against the same definition on a platform where one
  *     run never continues (BlobHub's limit at 50,000 events, Temporal's suggestion raised): time
  *     per 10,000 iterations, runs in the chain, the largest history;
  *  2. the replay time (Worker.runReplayHistory against the worker's workflow bundle) of that single
@@ -129,7 +129,7 @@ try {
   await single.shutdown();
 }
 
-const chained = await startBenchPlatform({ env: { BLOBHUB_WORKFLOW_HISTORY_EVENTS: '4000' } });
+const chained = await startBenchPlatform();
 try {
   const rev = await newRevision(chained);
   await chained.admin.data(rev, ENGINE, 'upload_definition', { alias: 'loop', definition: countingLoop(iterations) });
