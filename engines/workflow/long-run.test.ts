@@ -195,7 +195,10 @@ it('carries 2.1 MB spread over 140 outputs of one component by reference: the ex
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
   const stored = await p.admin.data(rev, ENGINE, 'get_execution_data', { execution_id: created.id, data_id: done.output_data[0].data_id });
   expect(stored.body.data.value.text).toBe('139'.padEnd(15000, '.'));
-  expect((await p.app.temporal.client.workflow.getHandle(created.id).describe()).status.name).toBe('COMPLETED');
+  const handle = p.app.temporal.client.workflow.getHandle(created.id);
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  // Temporal's result is what BlobHub recorded: the large output by reference, not inline
+  expect((await handle.result()).outputData).toEqual([{ alias: 'p139', value: { $ref: done.output_data[0].data_id } }]);
 });
 
 it('fails a component that sets a 5 MiB route with value_too_large instead of retrying workflow tasks forever', async () => {

@@ -201,3 +201,5 @@ export async function toDataEntries(
 }
 
 /** The values of stored entries as refs (what the interpreter passes around). */
+export const entryRefs = (entries: DataEntry[]): { alias: string; value: ValueRef }[] =>
+  entries.map((e) => ({ alias: e.alias, value: isDataRef(e) ? { $ref: e.data_id } : e.value }));

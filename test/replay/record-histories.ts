@@ -53,7 +53,12 @@ async function record(name: string, workflowId: string, opts: { inFlight?: boole
   const handle = p.app.temporal.client.workflow.getHandle(workflowId, opts.runId);
   // BlobHub's row can say `completed` a moment before Temporal has recorded the close
   if (!opts.inFlight) await handle.result().catch(() => undefined);
-  const history = await handle.fetchHistory();
+  let history = await handle.fetchHistory();
+  // one in flight: its events are written by activities inside a workflow task, which may not have completed yet
+  while (opts.inFlight && !history.events?.some((e) => e.workflowTaskCompletedEventAttributes)) {
+    await new Promise((r) => setTimeout(r, 100));
+    history = await handle.fetchHistory();
+  }
   mkdirSync(historiesDir, { recursive: true });
   const file = path.join(historiesDir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1)}\n`);

@@ -29,7 +29,7 @@ import {
 } from '../plan';
 import { compileDefinition } from '../validate';
 import type { CarriedValues } from './carry-over';
-import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toDataEntries, toRef, toRefsWithin, type DataEntry } from '../values';
+import { assertValueSize, dataIdFor, entryRefs, isDataRef, jsonBytes, resolveRefs, toDataEntries, toRef, toRefsWithin, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
   return recordEvent(db, {
@@ -112,10 +112,13 @@ async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedV
   return values;
 }
 
-/** Records the closing events and the final row in one transaction: whoever sees either sees both. */
-async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome) {
+/**
+ * Records the closing events and the final row in one transaction: whoever sees either sees both.
+ * Returns the outcome as recorded (outputs as the row holds them: small ones inline, the rest by reference).
+ */
+async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome> {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
-  if (!row) return; // its session was deleted (which cancelled it): nothing left to record
+  if (!row) return outcome; // its session was deleted (which cancelled it): nothing left to record
   // laid out before the closing events, so a value_too_large shows up as the execution's error
   const outputData =
     outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
@@ -131,6 +134,7 @@ async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutc
       .set({ status: outcome.status, outputData, error: outcome.error ?? null, endedAt: new Date() })
       .where(eq(executions.id, execution.executionId));
   });
+  return outputData ? { ...outcome, outputData: entryRefs(outputData) } : outcome;
 }
 
 const tooLarge = (e: unknown) => {

@@ -35,10 +35,11 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
       next = await handOver(execution, walked.carry, signals);
     } else {
       const outcome: ExecutionOutcome = { status: 'succeeded', outputData: walked.outputData };
-      await control['workflow.finish'](execution, outcome);
-      return outcome;
+      const recorded = await control['workflow.finish'](execution, outcome);
+      return longRun ? closeAs(recorded) : outcome;
     }
   } catch (err) {
+    if (err instanceof RecordedFailure) throw err.failure;
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => control['workflow.finish'](execution, { status: 'cancelled' }));
       throw err;
@@ -49,6 +50,23 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
     throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
   }
   return continueAsNew<typeof blobhubExecution>(execution, next);
+}
+
+/** A failure BlobHub has already recorded: the workflow ends with it as is. */
+class RecordedFailure extends Error {
+  constructor(readonly failure: ApplicationFailure) {
+    super(failure.message);
+  }
+}
+
+/**
+ * Temporal's result is what BlobHub recorded: outputs inline within the row's budget, the rest by
+ * reference (one small message, however much flow.end gathered), or the failure to store them.
+ */
+function closeAs(recorded: ExecutionOutcome): ExecutionOutcome {
+  if (recorded.status === 'succeeded') return recorded;
+  const error = recorded.error ?? { message: `the execution ended ${recorded.status}` };
+  throw new RecordedFailure(ApplicationFailure.nonRetryable(error.message, 'ExecutionFailed', error));
 }
 
 /**
