@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { temporal } from '@temporalio/proto';
+import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { comp, countingLoop, data, definition, flow } from '../../engines/workflow/builders';
 import { startBenchPlatform, type BenchPlatform } from '../support/platform';
@@ -42,12 +43,16 @@ async function newRevision(p: BenchPlatform) {
 
 /** Every run of an execution, first to last, following the continue-as-new chain. */
 async function runHistories(p: BenchPlatform, executionId: string, firstRunId: string): Promise<History[]> {
+  // a run that never continues has a history of several MiB: more than a default gRPC client accepts in one page
+  const connection = await Connection.connect({ address: p.temporalAddress, channelArgs: { 'grpc.max_receive_message_length': 256 << 20 } });
+  const client = new Client({ connection, namespace: p.app.temporal.namespace });
   const histories: History[] = [];
   for (let runId: string | null | undefined = firstRunId; runId;) {
-    const history = await p.app.temporal.client.workflow.getHandle(executionId, runId).fetchHistory();
+    const history = await client.workflow.getHandle(executionId, runId).fetchHistory();
     histories.push(history);
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
+  await connection.close();
   return histories;
 }
 
