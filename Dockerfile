@@ -4,6 +4,8 @@ WORKDIR /app
 # onnxruntime-node ships its CPU binaries in the package; skip its optional GPU download.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
+# npm ci applies patches/ (postinstall: patch-package), e.g. the postgres.js fix for a database restart
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 COPY . .
 # the web app the API serves at /

@@ -35,6 +35,8 @@ function rangeOf(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   return [address, address.kind() === 'ipv4' ? 32 : 128];
 }
 
+const hostPort = z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port');
+
 /** Every setting BlobHub reads from the environment, validated once at start-up. */
 const configSchema = z.object({
   BLOBHUB_DATA_DIR: z.string().default('.blobhub'),
@@ -47,10 +49,14 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   /** host:port of an existing Temporal frontend; empty means the dev server as a child process. */
-  BLOBHUB_TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
-    .optional(),
+  BLOBHUB_TEMPORAL_ADDRESS: hostPort.optional(),
+  /**
+   * host:port of Temporal's HTTP API, closed to http.request like its gRPC frontend and UI; default: the
+   * dev server child's, else Temporal's host on Temporal's default HTTP port (7243)
+   */
+  BLOBHUB_TEMPORAL_HTTP_ADDRESS: hostPort.optional(),
+  /** host:port where Temporal serves its Prometheus metrics, if it does (closed to http.request); default: the dev server child's */
+  BLOBHUB_TEMPORAL_METRICS_ADDRESS: hostPort.optional(),
   BLOBHUB_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   BLOBHUB_TEMPORAL_TASK_QUEUE: z.string().min(1).default('blobhub'),
   /** where users open the Temporal UI; in dev mode, the child's UI (port BLOBHUB_TEMPORAL_UI_PORT, else 8233 or a free one) */
@@ -76,6 +82,14 @@ const configSchema = z.object({
     .default(30 * 24 * 3600),
   /** a standalone worker (`npm run worker`) serves /metrics and /readyz (its sandbox capacity) on this port */
   BLOBHUB_WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * how long a stopping worker (SIGTERM: a deploy, a scale-in) lets running activities finish before
+   * cancelling them; Temporal retries what is cancelled on another worker. Keep it below the
+   * orchestrator's kill delay (Kubernetes 30 s; docker-compose.yml sets the worker's to 40 s)
+   */
+  BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** activities one worker process runs at once (Temporal's default: 100); more wait on the task queue */
+  BLOBHUB_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   BLOBHUB_RUN_WORKER: z
     .enum(['true', 'false'])
     .default('true')
@@ -143,6 +157,13 @@ const configSchema = z.object({
    * hostnames, addresses or CIDRs, comma-separated (the platform's own services stay closed)
    */
   BLOBHUB_HTTP_ALLOW_HOSTS: outboundAllowList,
+  /** how long cancel_execution waits for a workflow to stop by itself before it is terminated */
+  BLOBHUB_CANCEL_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(30),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

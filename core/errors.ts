@@ -1,3 +1,4 @@
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPCError } from '@trpc/server';
 
 /** The error codes of SPEC §2, with the tRPC code that carries each one's HTTP status. */
@@ -59,9 +60,54 @@ interface ZodLikeIssue {
   code?: string;
 }
 
+/** How long a client waits before retrying a 503 (sent as `Retry-After`): about a database restart. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Errors that mean a service the platform depends on cannot be reached, not that the request is
+ * wrong: postgres.js connection codes, socket errors, and PostgreSQL's connection-exception class
+ * (08…) and shutdown codes (57P01–57P03, e.g. "the database system is starting up").
+ */
+const outageCodes = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+/** True when the error, or any error it wraps (drizzle wraps the driver's), is a dependency outage. */
+export function isOutage(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (outageCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  }
+  return false;
+}
+
+const outageBody: ErrorBody = {
+  code: 'unavailable',
+  message: `a service BlobHub depends on (its database, blob store or Temporal) is unavailable; retry in ${RETRY_AFTER_SECONDS} s`,
+};
+
+/** The HTTP status of a thrown value, for answers written outside the tRPC adapters. */
+export function httpStatusOf(error: unknown): number {
+  if (error instanceof ApiError) return getHTTPStatusCodeFromError(error);
+  if (isOutage(error)) return 503;
+  return error instanceof TRPCError ? getHTTPStatusCodeFromError(error) : 500;
+}
+
 /** Turns any thrown value into the SPEC error body; a 500 never carries internals. */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof ApiError) return { code: error.specCode, message: error.message, details: error.details };
+  if (isOutage(error)) return outageBody;
   if (error instanceof TRPCError) {
     const cause = error.cause as { name?: string; issues?: ZodLikeIssue[] } | undefined;
     if (error.code === 'BAD_REQUEST' && cause?.issues) {

@@ -11,15 +11,13 @@ import { createBlobStore } from './blobstore';
 import type { Config } from './config';
 import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
 import { newId } from './ids';
-import { connectTemporal } from './temporal';
+import { connectTemporal, type TemporalEndpoints } from './temporal';
 import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from './setup';
 import { createUser } from './users';
 
 export interface BootOptions {
-  /** Temporal frontend address when not in the config (the dev server child). */
-  temporalAddress?: string;
-  /** the dev server child's Temporal UI, when BLOBHUB_TEMPORAL_UI_URL does not say */
-  temporalUiUrl?: string;
+  /** the dev server child's endpoints, where the config does not say */
+  temporal?: TemporalEndpoints;
   publicUrl?: string;
   /**
    * Called with the generated admin credentials on first start; `setupUrl` (the one-time link
@@ -41,9 +39,9 @@ export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
   registerAllEngines();
   const database = await openDatabase({ url: config.BLOBHUB_DATABASE_URL, dataDir: config.dataDir });
-  const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporalAddress;
+  const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporal?.address;
   if (!address) throw new Error('no Temporal address: set BLOBHUB_TEMPORAL_ADDRESS or start the dev server');
-  const temporal = await connectTemporal(config, address, opts.temporalUiUrl);
+  const temporal = await connectTemporal(config, { ...opts.temporal, address });
   const secretKey = loadSecretKey(config);
   const publicUrl = (opts.publicUrl ?? config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`).replace(/\/$/, '');
   const app = createApp({

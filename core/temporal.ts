@@ -4,23 +4,42 @@ import type { Config } from './config';
 /** The BlobHub search attributes, registered on the Temporal namespace (SPEC §4). */
 export const searchAttributes = ['BlobHubOrgId', 'BlobHubBlobId', 'BlobHubRevisionId', 'BlobHubSessionId', 'BlobHubDefinitionAlias'] as const;
 
+/** Where a Temporal server listens: its gRPC frontend, and (a dev server child says) its UI, HTTP API and metrics. */
+export interface TemporalEndpoints {
+  address: string;
+  uiUrl?: string;
+  httpAddress?: string;
+  metricsAddress?: string;
+}
+
+/** Temporal's own default port for its frontend's HTTP API. */
+const TEMPORAL_DEFAULT_HTTP_PORT = 7243;
+
 export interface TemporalHandle {
   client: Client;
   connection: Connection;
   namespace: string;
   taskQueue: string;
+  /** the gRPC frontend */
   address: string;
   uiUrl: string;
+  /** the HTTP API (host:port) */
+  httpAddress: string;
+  /** the Prometheus metrics (host:port), when known */
+  metricsAddress?: string;
   /** Link to a workflow in the Temporal UI. */
   workflowUrl(workflowId: string, runId?: string): string;
   close(): Promise<void>;
 }
 
-export async function connectTemporal(config: Config, address: string, devUiUrl?: string): Promise<TemporalHandle> {
+/** Connects to Temporal at `endpoints.address`; the config says where its other endpoints are, else `endpoints`, else Temporal's defaults. */
+export async function connectTemporal(config: Config, endpoints: TemporalEndpoints): Promise<TemporalHandle> {
+  const { address } = endpoints;
   const connection = await Connection.connect({ address });
   const namespace = config.BLOBHUB_TEMPORAL_NAMESPACE;
   const client = new Client({ connection, namespace });
-  const uiUrl = (config.BLOBHUB_TEMPORAL_UI_URL ?? devUiUrl ?? 'http://localhost:8233').replace(/\/$/, '');
+  const uiUrl = (config.BLOBHUB_TEMPORAL_UI_URL ?? endpoints.uiUrl ?? 'http://localhost:8233').replace(/\/$/, '');
+  const temporalHost = address.slice(0, address.lastIndexOf(':'));
   return {
     client,
     connection,
@@ -28,6 +47,8 @@ export async function connectTemporal(config: Config, address: string, devUiUrl?
     taskQueue: config.BLOBHUB_TEMPORAL_TASK_QUEUE,
     address,
     uiUrl,
+    httpAddress: config.BLOBHUB_TEMPORAL_HTTP_ADDRESS ?? endpoints.httpAddress ?? `${temporalHost}:${TEMPORAL_DEFAULT_HTTP_PORT}`,
+    metricsAddress: config.BLOBHUB_TEMPORAL_METRICS_ADDRESS ?? endpoints.metricsAddress,
     workflowUrl(workflowId, runId) {
       const base = `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
       return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;

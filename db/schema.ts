@@ -374,12 +374,21 @@ export const executions = pgTable(
     error: jsonb('error'),
     parentExecutionId: text('parent_execution_id'),
     temporalRunId: text('temporal_run_id'),
+    /** when cancel_execution first asked Temporal to cancel: past the grace period the reconciler terminates the workflow */
+    cancelRequestedAt: ts('cancel_requested_at'),
     createdBy: text('created_by'),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
   },
-  (t) => [index('workflow_executions_session_idx').on(t.sessionId, t.createdAt), index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt)],
+  (t) => [
+    index('workflow_executions_session_idx').on(t.sessionId, t.createdAt),
+    index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt),
+    // the reconciler reads the executions that have not ended: few among many
+    index('workflow_executions_live_idx')
+      .on(t.status)
+      .where(sql`status in ('pending', 'queued', 'running')`),
+  ],
 );
 
 /** Component outputs stored with `persist`, and large values passed by reference. */
@@ -412,6 +421,8 @@ export const schedules = pgTable(
     blobId: text('blob_id').notNull(),
     orgId: text('org_id').notNull(),
     ownerId: text('owner_id').notNull(),
+    /** the API key that created the schedule, if one did: every fire acts with that key's rights, and none once it is revoked */
+    createdByKeyId: text('created_by_key_id'),
     /** the user-facing fields (repeat, cron_expression, timezone, target, policies …) */
     spec: jsonb('spec').notNull(),
     state: text('state', { enum: ['active', 'paused', 'completed'] })

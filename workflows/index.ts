@@ -2,3 +2,4 @@
 export { scheduleFireWorkflow } from '../engines/scheduler/temporal/workflows';
 export { blobhubExecution } from '../engines/workflow/temporal/workflows';
 export { onnxProcessingWorkflow } from '../engines/onnx/temporal/workflows';
+export { threadItemDelivery } from '../engines/workflow/temporal/thread-delivery';

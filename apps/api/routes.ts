@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { App } from '../../core/app';
 import type { HttpExtension } from '../../core/http';
+import { RETRY_AFTER_SECONDS } from '../../core/errors';
 import { MAX_JSON_BODY } from '../../core/limits';
 import { writeMetrics } from '../../core/metrics';
 import { docsHandler } from './docs';
@@ -22,6 +23,7 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   const web = webAppHandler();
 
   return async (req: IncomingMessage, res: ServerResponse) => {
+    retryAfterOn503(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       for (const ext of extensions) if (ext.handle && (await ext.handle(req, res, url))) return;
@@ -40,6 +42,18 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
       else res.destroy();
     }
   };
+}
+
+/**
+ * Every 503 (a dependency down, /readyz not ready) tells the client when to try again, whichever
+ * surface wrote it: Node sends every status line through writeHead, implicit ones included.
+ */
+function retryAfterOn503(res: ServerResponse) {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    if (status === 503 && !res.hasHeader('retry-after')) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    return writeHead(status, ...rest);
+  }) as typeof res.writeHead;
 }
 
 const isJsonApi = (url: URL) => url.pathname.startsWith('/trpc/') || url.pathname.startsWith('/v1/');

@@ -4,7 +4,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
-import { toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
+import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
 import { assertAcceptableInput } from '../../core/wire';
 
 export interface Context {
@@ -31,7 +31,10 @@ const t = initTRPC
     errorFormatter: ({ shape, error }) => {
       const blobhub: ErrorBody = toErrorBody(error);
       if (blobhub.code === 'internal') console.error('[api] internal error:', error.cause ?? error);
-      return { ...shape, message: blobhub.message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, blobhub } };
+      // an outage under any error (the database gone mid-query) is a 503, where tRPC would say 500
+      const outage = blobhub.code === 'unavailable';
+      const data = { code: outage ? 'SERVICE_UNAVAILABLE' : shape.data.code, httpStatus: httpStatusOf(error), blobhub };
+      return { ...shape, message: blobhub.message, data };
     },
   });
 

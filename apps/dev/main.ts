@@ -22,8 +22,7 @@ if (temporalServer) console.log(`[blobhub] Temporal dev server on ${temporalServ
 
 const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`;
 const app = await bootPlatform(config, {
-  temporalAddress: temporalServer?.address,
-  temporalUiUrl: temporalServer?.uiUrl,
+  temporal: temporalServer,
   onAdminCreated: (admin) => {
     // A profile the published clients (blobhub SDK and CLI) read, under a home dir of its own.
     const home = clientHomeOf(config.dataDir);

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { searchAttributes } from '../../core/temporal';
+import { searchAttributes, type TemporalEndpoints } from '../../core/temporal';
 import { freePort, startProcess, toolPath, waitForPort, type ManagedProcess } from './processes';
 
-export interface TemporalDevServer extends ManagedProcess {
-  address: string;
-  uiUrl?: string;
+export interface TemporalDevServer extends ManagedProcess, TemporalEndpoints {
+  httpAddress: string;
+  metricsAddress: string;
 }
 
 /**
@@ -38,7 +38,8 @@ class PortTakenError extends Error {}
 async function startOnce(opts: DevServerOptions): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', 'default', '--log-level', 'error'];
-  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  const [httpPort, metricsPort] = [await freePort(), await freePort()];
+  args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort));
   for (const name of searchAttributes) args.push('--search-attribute', `${name}=Keyword`);
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (opts.dataDir) {
@@ -59,5 +60,5 @@ async function startOnce(opts: DevServerOptions): Promise<TemporalDevServer> {
     if (proc.stderrTail().includes('address already in use')) throw new PortTakenError((error as Error).message);
     throw error;
   }
-  return { ...proc, address: `127.0.0.1:${port}`, uiUrl };
+  return { ...proc, address: `127.0.0.1:${port}`, uiUrl, httpAddress: `127.0.0.1:${httpPort}`, metricsAddress: `127.0.0.1:${metricsPort}` };
 }

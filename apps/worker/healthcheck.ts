@@ -8,7 +8,7 @@ import { connectTemporal } from '../../core/temporal';
 const WORKFLOW_TASK_QUEUE = 1; // temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
 
 const config = loadConfig();
-const temporal = await connectTemporal(config, config.BLOBHUB_TEMPORAL_ADDRESS ?? 'localhost:7233');
+const temporal = await connectTemporal(config, { address: config.BLOBHUB_TEMPORAL_ADDRESS ?? 'localhost:7233' });
 const { pollers } = await temporal.connection.workflowService.describeTaskQueue({
   namespace: temporal.namespace,
   taskQueue: { name: temporal.taskQueue },

@@ -33,6 +33,11 @@ export async function startWorker(app: App, opts: { taskQueue?: string } = {}): 
     taskQueue: opts.taskQueue ?? app.temporal.taskQueue,
     workflowsPath,
     activities: createActivities(app),
+    // a cancellation reaches a running activity only in the answer to a heartbeat: send them often
+    // enough (else every 0.8 × heartbeat timeout) that a stopped execution stops its work within a second or so
+    maxHeartbeatThrottleInterval: '1s',
+    shutdownGraceTime: `${app.config.BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    maxConcurrentActivityTaskExecutions: app.config.BLOBHUB_WORKER_MAX_ACTIVITIES,
   });
   const done = worker.run().finally(() => connection.close());
   return {

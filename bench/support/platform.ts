@@ -26,7 +26,7 @@ export async function startBenchPlatform(
   ]);
   const platform = await launchPlatform({
     databaseUrl: postgres.url,
-    temporalAddress: temporal.address,
+    temporal,
     worker: opts.worker,
     env: { ...(minio && s3Env(minio, 'bench')), ...opts.env },
   });

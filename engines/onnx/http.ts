@@ -3,7 +3,6 @@
  * `upload` / `download` (octet-stream bodies, JSON envelope in X-Request-Body / X-Response-Body).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
 import { readRawCommandText } from '../../core/raw-command';
@@ -13,7 +12,7 @@ import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';
 import { engineForBlobType, findEngine } from '../../core/engines';
 import { toRestBody, toRestError } from '../../core/dialect';
-import { ApiError, badRequest, toErrorBody } from '../../core/errors';
+import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { createOperation } from '../../core/operations';
 import { requireRevision } from '../../core/resources';
 import { assertDraft } from '../../core/revisions';
@@ -21,7 +20,7 @@ import { onnxUploads } from '../../db/schema';
 import { requireFile, storeOf } from './files';
 import { onnxEngine } from './index';
 import { modelPath } from './model-path';
-import { startProcessing, UPLOAD_PREFIX } from './uploads';
+import { abandonOperation, startProcessing, UPLOAD_PREFIX } from './uploads';
 
 const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
 /** A single PUT to S3 holds at most 5 GiB; larger models go through initiate_upload. */
@@ -74,7 +73,9 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
   if (length > MAX_SINGLE_UPLOAD) throw new ApiError('payload_too_large', 'use initiate_upload for models over 5 GiB');
   const operation = await createOperation(app, { type: 'onnx.upload', target: { type: 'revision', id: revision.id }, createdBy: userIdOf(caller) });
   const storageKey = `${UPLOAD_PREFIX}${operation.id}`;
-  await storeOf(app).put(storageKey, req, length);
+  await storeOf(app)
+    .put(storageKey, req, length)
+    .catch((e: unknown) => abandonOperation(app, operation.id, e));
   const [upload] = await app.db
     .insert(onnxUploads)
     .values({
@@ -117,7 +118,7 @@ async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, re
   } catch (error) {
     req.resume();
     if (res.headersSent) return void res.destroy();
-    const status = error instanceof ApiError ? getHTTPStatusCodeFromError(error) : 500;
+    const status = httpStatusOf(error);
     if (status === 500) console.error('[onnx] raw request failed', error);
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(toRestError(toErrorBody(error))));
   }

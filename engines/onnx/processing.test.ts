@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { keywordAttribute } from '../../core/search-attributes';
 import { events, onnxFiles } from '../../db/schema';
 import { ApiClient } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
@@ -69,7 +70,7 @@ async function describeEvents(describeOperationId: string) {
 
 it('is processed by a worker after the API that completed the upload was killed, however often replicas start it', { timeout: 180_000 }, async () => {
   const model = addModel();
-  const { revisionId } = await newModelBlob(p.admin);
+  const { org, blobId, revisionId } = await newModelBlob(p.admin);
   const body = await uploadedParts(revisionId, model);
   const completing = await startApiProcess(p.env);
   const completed = await new ApiClient(completing.url!, p.admin.auth).data(revisionId, 'onnx_blobhub', 'complete_upload', body);
@@ -89,6 +90,12 @@ it('is processed by a worker after the API that completed the upload was killed,
   expect((await p.admin.data(revisionId, 'onnx_blobhub', 'describe', {})).body.model).toMatchObject({ size: model.length, graph_name: 'add' });
   expect(await processingRuns(body.operation_id)).toEqual({ runs: 1, scheduled: 1, attempts: [1] });
   expect(await describeEvents(describeId)).toEqual(['pending', 'running', 'succeeded']);
+
+  // in the Temporal UI the processing is found by its blob, and says what it processes
+  const processing = await p.app.temporal.client.workflow.getHandle(onnxProcessingWorkflowId(body.operation_id)).describe();
+  expect(processing.typedSearchAttributes.get(keywordAttribute('BlobHubBlobId'))).toBe(blobId);
+  expect(processing.typedSearchAttributes.get(keywordAttribute('BlobHubRevisionId'))).toBe(revisionId);
+  expect(await processing.staticSummary()).toBe(`BlobHub ONNX processing: model.onnx of ${org}/model`);
 });
 
 it('processes an upload completed on two API replicas at once exactly once; running the activity again writes nothing', { timeout: 180_000 }, async () => {

@@ -7,7 +7,7 @@ import { and, eq, lt } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { InvalidPartsError } from '../../core/blobstore';
 import type { RevisionRow } from '../../core/engines';
-import { ApiError, conflict, notFound } from '../../core/errors';
+import { ApiError, conflict, isOutage, notFound } from '../../core/errors';
 import { createOperation, findOperation, updateOperation } from '../../core/operations';
 import { toOperationWire } from '../../core/wire';
 import { onnxFiles, onnxUploads, operations, revisions } from '../../db/schema';
@@ -43,12 +43,28 @@ interface StartUpload {
   createdBy: string | null;
 }
 
+/**
+ * The blob store failed before an upload existed: its operation ends `failed` (never left
+ * pending), saying whether the store was out of reach, and the error goes on to the caller (a 503
+ * when the store was unavailable).
+ */
+export async function abandonOperation(app: App, operationId: string, error: unknown): Promise<never> {
+  const outage = isOutage(error);
+  await updateOperation(app, operationId, {
+    status: 'failed',
+    error: outage
+      ? { code: 'unavailable', message: 'the blob store was unavailable; try again' }
+      : { code: 'internal', message: 'the upload could not be stored' },
+  });
+  throw error;
+}
+
 /** Opens the store's multipart upload, its operation and its row, all or nothing. */
 export async function openUpload(app: App, input: StartUpload) {
   const store = storeOf(app);
   const operation = await createOperation(app, { type: 'onnx.upload', target: { type: 'revision', id: input.revision.id }, createdBy: input.createdBy });
   const storageKey = `${UPLOAD_PREFIX}${operation.id}`;
-  const storeUploadId = await store.createMultipartUpload(storageKey);
+  const storeUploadId = await store.createMultipartUpload(storageKey).catch((e: unknown) => abandonOperation(app, operation.id, e));
   try {
     const parts = planParts(input.size);
     const ttl = app.config.BLOBHUB_ONNX_UPLOAD_TTL_SECONDS;

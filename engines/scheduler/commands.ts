@@ -58,6 +58,7 @@ const createSchedule = defineCommand({
       blobId: ctx.blob.id,
       orgId: ctx.blob.orgId,
       ownerId: userIdOf(ctx.caller)!,
+      createdByKeyId: ctx.caller.kind === 'key' ? ctx.caller.keyId : null,
       spec,
       state: enabled ? 'active' : 'paused',
       pauseNote: pause_note ?? null,

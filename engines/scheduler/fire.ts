@@ -1,6 +1,8 @@
 /**
- * What one fire does: as the schedule's owner, create the execution on the target, and record
- * the outcome once per fire (the fire id is the fire workflow's id and run id).
+ * What one fire does: as the schedule's owner (through the key that created it, if one did), create the execution on the target, and record
+ * the outcome once per fire (the fire id is the fire workflow's id and run id). The fire
+ * workflow then starts the execution's workflow as its child (`prepareFire`); fires begun
+ * before that change start it here (`fireSchedule`).
  */
 import { eq } from 'drizzle-orm';
 import { roleAtLeast, roleOn, type Caller } from '../../core/access';
@@ -8,8 +10,9 @@ import type { App } from '../../core/app';
 import { sha256Hex } from '../../core/crypto';
 import { ApiError } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
-import { createExecution } from '../workflow/executions';
+import { apiKeys, blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
+import { createExecution, prepareExecution, scheduledExecutionStart } from '../workflow/executions';
+import type { ExecutionStart } from '../workflow/temporal/start-options';
 import type { InputData } from '../workflow/model';
 import { specOf, type ScheduleExecutionRow, type ScheduleRow } from './model';
 import { localTimeToInstant } from './time';
@@ -26,24 +29,43 @@ export interface FireOutcome {
   executionId?: string;
 }
 
+/** How the execution is created: with its workflow started, or only its row (the fire workflow starts the child). */
+type Creation = typeof createExecution | typeof prepareExecution;
+
 type Invocation = Pick<ScheduleExecutionRow, 'status' | 'result'>;
 
 const accessError = (message: string): Invocation => ({ status: 'access_error', result: { error: message } });
 const invocationError = (message: string): Invocation => ({ status: 'invocation_error', result: { error: message } });
 
-async function ownerCaller(app: App, ownerId: string): Promise<Caller | null> {
-  const [user] = await app.db.select().from(users).where(eq(users.id, ownerId));
-  return user ? { kind: 'user', userId: user.id, isInstanceAdmin: user.isInstanceAdmin } : null;
+/**
+ * Who a fire acts as: the schedule's owner, through the API key that created the schedule when
+ * a key did, so a fire never has more rights than its creator (the key's role and target cap
+ * them, and credentials follow the key's rules). Checked at each fire: a string says why not.
+ */
+async function delegatedCaller(app: App, row: ScheduleRow): Promise<Caller | string> {
+  const [user] = await app.db.select().from(users).where(eq(users.id, row.ownerId));
+  if (!user) return `the schedule owner ${row.ownerId} no longer exists`;
+  if (!row.createdByKeyId) return { kind: 'user', userId: user.id, isInstanceAdmin: user.isInstanceAdmin };
+  const [key] = await app.db.select().from(apiKeys).where(eq(apiKeys.id, row.createdByKeyId));
+  if (!key || key.revokedAt) return `the API key ${row.createdByKeyId} that created the schedule was revoked`;
+  return {
+    kind: 'key',
+    userId: user.id,
+    isInstanceAdmin: user.isInstanceAdmin,
+    keyId: key.id,
+    keyRole: key.role,
+    keyTarget: { type: key.targetType, id: key.targetId },
+  };
 }
 
 /** One fire, one execution: its id derives from the fire, so a retried fire cannot start a second one. */
 const executionIdOf = (fireId: string) => `exe_${sha256Hex(fireId).slice(0, 26)}`;
 
 /** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
-async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invocation> {
+async function invoke(app: App, row: ScheduleRow, fireId: string, create: Creation): Promise<Invocation> {
   const target = specOf(row).invocation_target;
-  const caller = await ownerCaller(app, row.ownerId);
-  if (!caller) return accessError(`the schedule owner ${row.ownerId} no longer exists`);
+  const caller = await delegatedCaller(app, row);
+  if (typeof caller === 'string') return accessError(caller);
   const [found] = await app.db
     .select({ blob: blobs, revision: revisions })
     .from(revisions)
@@ -51,11 +73,12 @@ async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invoc
     .where(eq(revisions.id, target.revision_id));
   if (!found) return invocationError(`the target revision ${target.revision_id} no longer exists`);
   if (!roleAtLeast(await roleOn(app.db, caller, { type: 'blob', blob: found.blob }), 'write')) {
-    return accessError(`the schedule owner ${row.ownerId} can no longer write to blob ${found.blob.id}`);
+    const who = caller.kind === 'key' ? `the API key ${caller.keyId} that created the schedule` : `the schedule owner ${row.ownerId}`;
+    return accessError(`${who} can no longer write to blob ${found.blob.id}`);
   }
   try {
     // the owner's access was checked just above: the execution is created without checking again
-    const execution = await createExecution(app, {
+    await create(app, {
       caller,
       blob: found.blob,
       revision: found.revision,
@@ -65,7 +88,7 @@ async function invoke(app: App, row: ScheduleRow, fireId: string): Promise<Invoc
       scheduleId: row.id,
       executionId: executionIdOf(fireId),
     });
-    return { status: 'success', result: { execution_id: execution.id } };
+    return { status: 'success', result: { execution_id: executionIdOf(fireId) } };
   } catch (e) {
     // client errors (alias or session gone, bad input) are the target's fault; the rest retry
     if (e instanceof ApiError && !['internal', 'unavailable'].includes(e.specCode)) return invocationError(e.message);
@@ -78,13 +101,24 @@ const outcomeOf = (recorded: ScheduleExecutionRow): FireOutcome => ({
   executionId: (recorded.result as { execution_id?: string }).execution_id,
 });
 
-export async function fireSchedule(app: App, input: FireInput): Promise<FireOutcome> {
+/** A fire that starts its execution's workflow itself (the path of fires begun before the child workflow). */
+export const fireSchedule = (app: App, input: FireInput) => recordFire(app, input, createExecution);
+
+/** A fire's record and execution row, and how the fire workflow is to start that execution as its child. */
+export async function prepareFire(app: App, input: FireInput): Promise<FireOutcome & { start?: ExecutionStart }> {
+  const outcome = await recordFire(app, input, prepareExecution);
+  if (!outcome.executionId) return outcome;
+  const [row] = await app.db.select({ keyId: schedules.createdByKeyId }).from(schedules).where(eq(schedules.id, input.scheduleId));
+  return { ...outcome, start: await scheduledExecutionStart(app, outcome.executionId, { scheduleId: input.scheduleId, keyId: row?.keyId ?? null }) };
+}
+
+async function recordFire(app: App, input: FireInput, create: Creation): Promise<FireOutcome> {
   const [already] = await app.db.select().from(scheduleExecutions).where(eq(scheduleExecutions.fireId, input.fireId));
   if (already) return outcomeOf(already);
   const [row] = await app.db.select().from(schedules).where(eq(schedules.id, input.scheduleId));
   if (!row || row.syncState === 'deleting') return { status: 'schedule_deleted' };
 
-  const invocation = await invoke(app, row, input.fireId);
+  const invocation = await invoke(app, row, input.fireId, create);
   const spec = specOf(row);
   await app.db.transaction(async (tx) => {
     await tx

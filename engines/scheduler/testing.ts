@@ -28,8 +28,8 @@ export interface SchedulerFixture {
 }
 
 /** A platform with org `acme`, a scheduler blob `timers` and the workflow target `flows`. */
-export async function startSchedulerFixture(delaySeconds?: number): Promise<SchedulerFixture> {
-  const p = await startTestPlatform();
+export async function startSchedulerFixture(delaySeconds?: number, platform?: Parameters<typeof startTestPlatform>[0]): Promise<SchedulerFixture> {
+  const p = await startTestPlatform(platform);
   const admin = await signInAdmin(p);
   const orgId = (await admin.client.post('/orgs', { name: 'acme' })).body.org.id as string;
   const scheduler = await createBlob(admin.client, 'acme', 'timers', 'scheduler');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { newUser, signInAdmin, type TestUser } from '../../test/support/people';
 import type { ApiClient } from '../../test/support/client';
+import { SCHEDULER, eventually, targetOf } from '../scheduler/testing';
 import { comp, data, definition, ENGINE, eventsOf, flow, start, upload, waitForStatus } from './testing';
 
 const ORG_SECRET = 'org-secret-7f3a9c1e5b';
@@ -198,5 +199,53 @@ describe('who may use a credential, and where', () => {
       allowed_hosts: ['http://example.com/path'],
     });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('a schedule made by an API key', () => {
+  const fires = async (schedulerRev: string, scheduleId: string, count: number) =>
+    eventually(async () => {
+      const listed = await owner.client.data(schedulerRev, SCHEDULER, 'list_executions', { schedule_id: scheduleId });
+      return listed.body.executions?.length >= count ? listed.body.executions : undefined;
+    });
+
+  it("acts with that key's rights at every fire (no personal credential it could not use itself), and stops acting once the key is revoked", async () => {
+    const own = await owner.client.post('/users/me/credentials', { alias: 'own', type: 'bearer', body: { token: PERSONAL_SECRET }, allowed_hosts: [echoHost] });
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    await uploadCall('echo-scheduled', `http://${echoHost}/scheduled`, 'own');
+    const orgKey = (await owner.client.post('/orgs/acme/api_keys', { role: 'write' })).body.api_key;
+    const viaKey = p.client({ key: orgKey.secret });
+    const before = received.length;
+    const direct = await runAs(viaKey, 'echo-scheduled');
+    expect(direct.status).toBe('failed');
+
+    const scheduler = await viaKey.post('/orgs/acme/blobs', { name: 'timers', type: 'scheduler', visibility: 'private' });
+    expect(scheduler.status, JSON.stringify(scheduler.body)).toBe(200);
+    const schedulerRev = scheduler.body.revision.id;
+    const orgId = (await owner.client.get('/orgs/acme')).body.org.id;
+    const created = await viaKey.data(schedulerRev, SCHEDULER, 'create_schedule', {
+      repeat: 'recurring_cron',
+      cron_expression: '0 9 ? * MON-FRI *',
+      timezone: 'Europe/London',
+      invocation_target_type: 'workflow',
+      invocation_target: targetOf(orgId, { blobId, revisionId: rev }, 'echo-scheduled'),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const scheduleId = created.body.schedule.id;
+    expect((await viaKey.data(schedulerRev, SCHEDULER, 'trigger_schedule', { schedule_id: scheduleId })).status).toBe(200);
+    const [fired] = await fires(schedulerRev, scheduleId, 1);
+    expect(fired.status).toBe('success');
+    const scheduled = await waitForStatus(owner.client, rev, fired.result.execution_id, undefined, 60_000);
+    expect(scheduled).toMatchObject({ status: 'failed', error: { kind: direct.error.kind } });
+    expect(received.length).toBe(before);
+
+    expect((await owner.client.delete(`/orgs/acme/api_keys/${orgKey.id}`)).status).toBe(200);
+    expect((await owner.client.data(schedulerRev, SCHEDULER, 'trigger_schedule', { schedule_id: scheduleId })).status).toBe(200);
+    const [afterRevoke] = await fires(schedulerRev, scheduleId, 2);
+    expect(afterRevoke).toMatchObject({
+      status: 'access_error',
+      result: { error: expect.stringContaining(`${orgKey.id} that created the schedule was revoked`) },
+    });
+    await owner.client.data(schedulerRev, SCHEDULER, 'delete_schedule', { schedule_id: scheduleId });
   });
 });

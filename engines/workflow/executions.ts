@@ -2,19 +2,20 @@
  * Executions: create (row + Temporal workflow, id = execution id), wire shape, and the lookups the
  * commands and the scheduler share.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq, inArray } from 'drizzle-orm';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import type { BlobRow, RevisionRow } from '../../core/engines';
-import { ApiError, badRequest, forbidden, notFound } from '../../core/errors';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
 import type { Transaction } from '../../db/client';
-import { definitions, executionData, executions, sessions } from '../../db/schema';
+import { blobs, definitions, executionData, executions, revisions, sessions } from '../../db/schema';
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
-import { executionSearchAttributes } from './temporal/search-attributes';
-import { executionSignal, threadSignalName } from './temporal/signals';
+import { executionStartOptions, type ExecutionStart } from './temporal/start-options';
+import { threadSignalName } from './temporal/signals';
+import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
@@ -132,6 +133,17 @@ export interface CreateExecutionArgs {
  * schedule's owner. Throws ApiError not_found / bad_request.
  */
 export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
+  const { row, start } = await prepareExecution(app, args);
+  // started already, or ended (the reconciler failed a creation that died before its start): never started again
+  if (row.temporalRunId || !liveStatuses.includes(row.status)) return toExecutionWire(app, row);
+  return toExecutionWire(app, await startExecutionWorkflow(app, row, start));
+}
+
+/**
+ * createExecution without the Temporal start: the row (idempotent with a given `executionId`) and
+ * how its workflow is to be started. A schedule fire starts it as its own child workflow.
+ */
+export async function prepareExecution(app: App, args: CreateExecutionArgs): Promise<{ row: ExecutionRow; start: ExecutionStart }> {
   const { blob, revision } = args;
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
   if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
@@ -139,6 +151,8 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
   const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
+      // an id is idempotent within its revision only: another revision's execution is never returned
+      if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
       if (existing) return existing;
     }
     const definition = await findDefinition(tx, revision.id, args);
@@ -146,17 +160,31 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
   });
-  if (row.temporalRunId) return toExecutionWire(app, row);
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
-  const started = await startExecutionWorkflow(app, {
-    orgId: blob.orgId,
-    blobId: blob.id,
-    keyId,
-    row,
-    scheduleId: args.scheduleId,
-    timeoutSeconds: args.timeoutSeconds,
-  });
-  return toExecutionWire(app, started);
+  const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
+  return { row, start };
+}
+
+const executionStartOf = (row: ExecutionRow, ids: Parameters<typeof executionArgsOf>[1] & { scheduleId?: string }): ExecutionStart => ({
+  args: executionArgsOf(row, ids),
+  memo: { definition_hash: row.definitionHash, created_by: row.createdBy, schedule_id: ids.scheduleId ?? null },
+});
+
+/** How a scheduled execution (its owner's, through the key that created the schedule if one did) is started, read back from its row; none when the row is gone (its session was deleted) or ended. */
+export async function scheduledExecutionStart(
+  app: App,
+  executionId: string,
+  by: { scheduleId: string; keyId: string | null },
+): Promise<ExecutionStart | undefined> {
+  const [found] = await app.db
+    .select({ row: executions, blob: blobs })
+    .from(executions)
+    .innerJoin(revisions, eq(revisions.id, executions.revisionId))
+    .innerJoin(blobs, eq(blobs.id, revisions.blobId))
+    .where(eq(executions.id, executionId));
+  // an ended row (the reconciler settled a fire that never started it) is not started again
+  if (!found || !liveStatuses.includes(found.row.status)) return undefined;
+  return executionStartOf(found.row, { orgId: found.blob.orgId, blobId: found.blob.id, ...by });
 }
 
 /** Runs the transaction that creates an execution; an input above the value limits is a 413. */
@@ -182,31 +210,22 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
   timeoutSeconds: ids.timeoutSeconds,
 });
 
-async function startExecutionWorkflow(
-  app: App,
-  opts: { orgId: string; blobId: string; keyId: string | null; row: ExecutionRow; scheduleId?: string; timeoutSeconds?: number },
-) {
-  const args = executionArgsOf(opts.row, opts);
+async function startExecutionWorkflow(app: App, row: ExecutionRow, start: ExecutionStart) {
+  let runId: string;
   try {
-    const runId = await startOrFindRun(app, opts.row.id, () =>
-      app.temporal.client.workflow.start(blobhubExecution, {
-        taskQueue: app.temporal.taskQueue,
-        workflowId: opts.row.id,
-        args: [args],
-        typedSearchAttributes: executionSearchAttributes(args),
-        memo: { definition_hash: opts.row.definitionHash, created_by: opts.row.createdBy, schedule_id: opts.scheduleId ?? null },
-      }),
+    runId = await startOrFindRun(app, row.id, () =>
+      app.temporal.client.workflow.start(blobhubExecution, { taskQueue: app.temporal.taskQueue, ...executionStartOptions(start) }),
     );
-    const [row] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, opts.row.id)).returning();
-    return row;
   } catch (e) {
-    // nothing half-written: an execution that never started is recorded as failed, not left pending
-    await app.db
-      .update(executions)
-      .set({ status: 'failed', error: { message: 'the execution could not be started on Temporal' }, endedAt: new Date() })
-      .where(eq(executions.id, opts.row.id));
+    // The start may have failed, or only its answer may be lost: the row stays pending and the
+    // reconciler settles it (records the run if the workflow exists, else fails it `not_started`),
+    // while a retry with the same execution id starts it.
     throw new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause: e });
   }
+  // The workflow runs from here on. If the database fails now the caller gets a 503, and a retry
+  // with the same execution_id finds this run (startOrFindRun) instead of starting another.
+  const [started] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning();
+  return started;
 }
 
 /** A retried creation finds the workflow its first attempt started (workflow id = execution id). */
@@ -269,18 +288,48 @@ export async function requireSessionIn(tx: Transaction | App['db'], revisionId: 
  * Wakes the executions of a session whose flow.wait listens on a thread: call after an item is
  * posted to the thread `alias` (by thread.post_item or by post_session_thread_item). The wait's
  * payload carries the item itself, so a flow reads the reply (a worker's answer, a person's) it waited for.
+ * Only live executions whose pinned definition has a flow.wait on that thread need it; one delivery
+ * workflow per item signals them all, so a post costs one start with 1 or 50 waiters, and a
+ * retried post (same item) delivers nothing twice.
  */
 export async function notifyThreadItemPosted(app: App, sessionId: string, alias: string, item: { id: string }) {
+  const executionIds = await executionsWaitingOnThread(app, sessionId, alias);
+  if (executionIds.length === 0) return;
+  const signal = { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } };
+  try {
+    await app.temporal.client.workflow.start(threadItemDelivery, {
+      taskQueue: app.temporal.taskQueue,
+      workflowId: `thread-item-${item.id}`,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ executionIds, signal }],
+      staticSummary: `BlobHub thread item ${item.id} of ${alias} to ${executionIds.length} waiting execution(s)`,
+      staticDetails: `**Session** ${sessionId}\n\n**Executions** ${executionIds.join(', ')}`,
+    });
+  } catch (e) {
+    // this item's delivery is already under way or done
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+  }
+}
+
+/** The live executions of a session whose pinned definition has a flow.wait on the thread `alias`. */
+async function executionsWaitingOnThread(app: App, sessionId: string, alias: string): Promise<string[]> {
   const live = await app.db
     .select({ id: executions.id })
     .from(executions)
     .where(and(eq(executions.sessionId, sessionId), inArray(executions.status, liveStatuses)));
-  for (const { id } of live) {
-    try {
-      await app.temporal.client.workflow.getHandle(id).signal(executionSignal, { name: threadSignalName(alias), payload: { alias, item_id: item.id, item } });
-    } catch (e) {
-      // the execution ended between the query and the signal
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
-    }
-  }
+  if (live.length === 0) return [];
+  const waitsOnThread = { components: [{ type: 'flow.wait', config: { thread_alias: alias } }] };
+  const pinned = await app.db
+    .select({ executionId: executionData.executionId })
+    .from(executionData)
+    .where(
+      and(
+        inArray(
+          executionData.id,
+          live.map((e) => definitionDataId(e.id)),
+        ),
+        sql`${executionData.value} @> ${JSON.stringify(waitsOnThread)}::jsonb`,
+      ),
+    );
+  return pinned.map((p) => p.executionId);
 }

@@ -12,7 +12,7 @@ import { loadConfig } from '../../core/config';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { fetch } from 'undici';
 import { BlockedDestinationError, checkDestination, guardedDispatcher } from './components/http-guard';
-import { comp, data, definition, flow, newWorkflowBlob, run, upload } from './testing';
+import { comp, data, definition, ENGINE, flow, newWorkflowBlob, run, start, upload } from './testing';
 
 let p: TestPlatform;
 let rev: string;
@@ -91,6 +91,54 @@ describe('http.request against this machine', () => {
   });
 });
 
+describe("Temporal's HTTP API, with the host Temporal runs on allow-listed", () => {
+  /** a platform as the tests usually run it: 127.0.0.1 and localhost allow-listed */
+  let q: TestPlatform;
+  let attackerRev: string;
+  let victim: { rev: string; executionId: string };
+  const temporalApi = `http://${inject('temporalHttpAddress')}/api/v1/namespaces/default/workflows`;
+
+  beforeAll(async () => {
+    q = await startTestPlatform();
+    const { revisionId } = await newWorkflowBlob(q.admin, 'victim');
+    await upload(q.admin, revisionId, 'waits', definition([comp('s', 'flow.start'), comp('w', 'flow.wait', { signal: 'go' })], [flow('s', 'w')]));
+    victim = { rev: revisionId, executionId: (await start(q.admin, revisionId, 'waits')).id };
+    ({ revisionId: attackerRev } = await newWorkflowBlob(q.admin, 'attacker'));
+  });
+  afterAll(() => q?.close());
+
+  let calls = 0;
+  /** The attacker's flow: one http.request (method, url); returns the ended execution. */
+  async function attackerCall(method: string, url: string) {
+    const alias = `attack-${++calls}`;
+    await upload(q.admin, attackerRev, alias, definition([comp('s', 'flow.start'), comp('h', 'http.request', { method, url })], [flow('s', 'h')]));
+    return run(q.admin, attackerRev, alias);
+  }
+
+  it("refuses to read or terminate another org's execution through it, while a server on 127.0.0.1 stays reachable", async () => {
+    // the port is what it claims to be: Temporal's HTTP API answers with the victim's history
+    expect((await fetch(`${temporalApi}/${victim.executionId}/history`)).status).toBe(200);
+
+    for (const [method, path] of [
+      ['GET', 'history'],
+      ['POST', 'terminate'],
+    ]) {
+      const execution = await attackerCall(method, `${temporalApi}/${victim.executionId}/${path}`);
+      expect(execution.status).toBe('failed');
+      expect(execution.error).toMatchObject({ component_id: 'h', kind: 'blocked_destination' });
+      expect(execution.error.message).toMatch(/one of the platform's own services/);
+    }
+    const metrics = await attackerCall('GET', `http://${inject('temporalMetricsAddress')}/metrics`);
+    expect(metrics.error).toMatchObject({ kind: 'blocked_destination' });
+
+    const ordinary = await attackerCall('GET', `http://127.0.0.1:${port}/ordinary`);
+    expect(ordinary.status, JSON.stringify(ordinary.error)).toBe('completed');
+    expect(received).toContain('/ordinary');
+    const stillWaiting = await q.admin.data(victim.rev, ENGINE, 'get_execution', { execution_id: victim.executionId });
+    expect(stillWaiting.body.execution.status).toBe('running');
+  });
+});
+
 describe('the default policy (no allow-list)', () => {
   /** the platform as configured without an allow-list */
   const closed = (): App => ({ ...p.app, config: { ...p.app.config, BLOBHUB_HTTP_ALLOW_HOSTS: loadConfig({}).BLOBHUB_HTTP_ALLOW_HOSTS } });
@@ -112,6 +160,9 @@ describe('the default policy (no allow-list)', () => {
     ['ff02::1', /multicast/],
     ['::ffff:10.0.0.1', /10\.0\.0\.1 is a private/],
     ['::ffff:7f00:1', /127\.0\.0\.1 is a loopback/],
+    ['::7f00:1', /127\.0\.0\.1 is a loopback/],
+    ['::127.0.0.1', /127\.0\.0\.1 is a loopback/],
+    ['::a00:1', /10\.0\.0\.1 is a private/],
     ['64:ff9b::7f00:1', /NAT64/],
     ['169.254.169.254', /cloud metadata/],
     ['fd00:ec2::254', /cloud metadata/],

@@ -6,14 +6,13 @@
  * command is left to them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
 import { readRawCommandText } from '../../core/raw-command';
 import type { HttpExtension } from '../../core/http';
 import type { App } from '../../core/app';
 import { engineForBlobType } from '../../core/engines';
-import { ApiError, badRequest, toErrorBody } from '../../core/errors';
+import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { requireRevision } from '../../core/resources';
 import { idOf } from '../../core/wire';
 import { requireSessionIn } from './executions';
@@ -71,7 +70,7 @@ async function handle(app: App, req: IncomingMessage, res: ServerResponse, revis
 function fail(res: ServerResponse, req: IncomingMessage, error: unknown) {
   req.resume();
   if (res.headersSent) return void res.destroy();
-  const status = error instanceof ApiError ? getHTTPStatusCodeFromError(error) : 500;
+  const status = httpStatusOf(error);
   if (status === 500) console.error('[workflow] raw session file request failed', error);
   const { code, message, details } = toErrorBody(error);
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: code, message, details }));

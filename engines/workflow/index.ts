@@ -15,6 +15,7 @@ import { threadCommands } from './commands/threads';
 import { builtinComponents } from './components';
 import { workflowHttpExtension } from './http';
 import { configureSandbox } from './sandbox';
+import { startExecutionReconciler } from './reconcile';
 import { createWorkflowActivities } from './temporal/activities';
 import { compileDefinition, type DefinitionError } from './validate';
 
@@ -37,6 +38,11 @@ export const workflowEngine: Engine = {
   activities(app) {
     configureSandbox(app.config);
     return createWorkflowActivities(app);
+  },
+
+  /** Keeps every execution row in line with how its Temporal workflow ended, and finishes cancels (reconcile.ts). */
+  async start(app) {
+    return startExecutionReconciler(app);
   },
 
   async validateForCommit(_app, tx, revision) {

@@ -79,7 +79,10 @@ const cmd = (command: string, params: Record<string, unknown>) => p.admin.data(r
 beforeAll(async () => {
   // a low history limit, so that a short loop continues as new (the other scenarios stay far below it)
   p = await startTestPlatform({ env: { ...s3Env(), BLOBHUB_WORKFLOW_HISTORY_EVENTS: '100' } });
-  server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url })));
+  // `/hold` is never answered: a request that runs until its execution is cancelled
+  server = http.createServer((req, res) => {
+    if (req.url !== '/hold') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await p.admin.post('/orgs', { name: 'corpus' });
@@ -88,6 +91,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  server?.closeAllConnections();
   server?.close();
   await p?.close();
 });
@@ -193,8 +197,8 @@ describe('workflow executions', () => {
     await upload(p.admin, rev, 'wait-signal', waiter({ signal: 'go' }));
     const signalled = await start(p.admin, rev, 'wait-signal');
     await waitForEvent(p.admin, rev, signalled.id, entered('w'));
-    // an unknown signal name first: kept by today's workflow, and its history must replay
-    await cmd('signal_execution', { execution_id: signalled.id, name: 'unrelated', payload: 1 });
+    // an unknown signal name first: refused by the update's validator and absent from history (generation v1 recorded it kept)
+    expect((await cmd('signal_execution', { execution_id: signalled.id, name: 'unrelated', payload: 1 })).status).toBe(400);
     await cmd('signal_execution', { execution_id: signalled.id, name: 'go', payload: { ok: true } });
     expect((await waitForStatus(p.admin, rev, signalled.id)).status).toBe('completed');
     await record('wait-signal', signalled.id);
@@ -207,9 +211,11 @@ describe('workflow executions', () => {
     await upload(p.admin, rev, 'wait-thread', waiter({ thread_alias: 'inbox', timeout_seconds: 60 }));
     const threaded = await start(p.admin, rev, 'wait-thread', [], { session_id: session });
     await waitForEvent(p.admin, rev, threaded.id, entered('w'));
-    await cmd('post_session_thread_item', { session_id: session, alias: 'inbox', content: [{ type: 'text', text: 'hello' }] });
+    const posted = await cmd('post_session_thread_item', { session_id: session, alias: 'inbox', content: [{ type: 'text', text: 'hello' }] });
     expect((await waitForStatus(p.admin, rev, threaded.id)).status).toBe('completed');
     await record('wait-thread', threaded.id);
+    // the workflow that delivered the item to the waiting execution
+    await record('thread-item-delivery', `thread-item-${posted.body.item.id}`);
 
     expect((await runAndRecord('wait-timeout', waiter({ signal: 'never', timeout_seconds: 1 }))).status).toBe('completed');
   });
@@ -236,6 +242,24 @@ describe('workflow executions', () => {
 
     const sleeping = definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { seconds: 30 }), comp('e', 'flow.end')], [flow('s', 'd'), flow('d', 'e')]);
     expect((await runAndRecord('timed-out', sleeping, [], { timeout_seconds: 1 })).status).toBe('failed');
+  });
+
+  it('cancelled while an http.request runs', async () => {
+    const requesting = definition(
+      [
+        comp('s', 'flow.start'),
+        comp('c', 'logic.code', { code: "set_data_output('x', create_value('integer', 1))" }),
+        comp('h', 'http.request', { url: `${baseUrl}/hold` }, { timeout_ms: 60_000 }),
+        comp('e', 'flow.end'),
+      ],
+      [flow('s', 'c'), flow('c', 'h'), flow('h', 'e'), data('h', 'body', 'e')],
+    );
+    await upload(p.admin, rev, 'cancelled-mid-request', requesting);
+    const execution = await start(p.admin, rev, 'cancelled-mid-request');
+    await waitForEvent(p.admin, rev, execution.id, entered('h'));
+    await cmd('cancel_execution', { execution_id: execution.id });
+    expect((await waitForStatus(p.admin, rev, execution.id)).status).toBe('stopped');
+    await record('cancelled-mid-request', execution.id);
   });
 
   it('in flight at a deploy: waiting on a signal and sleeping on a timer', async () => {

@@ -11,6 +11,9 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string;
     temporalAddress: string;
+    /** the dev server's HTTP API and metrics (host:port), which http.request must not reach */
+    temporalHttpAddress: string;
+    temporalMetricsAddress: string;
     s3: S3Server;
   }
 }
@@ -19,6 +22,8 @@ export default async function setup(project: TestProject) {
   const [postgres, temporal, minio] = await Promise.all([startPostgres(), startTemporalDevServer({ headless: true }), startMinio()]);
   project.provide('postgresUrl', postgres.url);
   project.provide('temporalAddress', temporal.address);
+  project.provide('temporalHttpAddress', temporal.httpAddress);
+  project.provide('temporalMetricsAddress', temporal.metricsAddress);
   project.provide('s3', { endpoint: minio.endpoint, accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey });
   return async () => {
     await Promise.all([postgres.stop(), temporal.stop(), minio.stop()]);

@@ -14,6 +14,7 @@ import { startWorker, type RunningWorker } from '../../apps/worker/worker';
 import type { App } from '../../core/app';
 import { loadConfig } from '../../core/config';
 import { bootPlatform, type BootOptions } from '../../core/platform';
+import type { TemporalEndpoints } from '../../core/temporal';
 import { ApiClient } from './client';
 
 export interface LaunchedPlatform {
@@ -33,7 +34,8 @@ export interface LaunchedPlatform {
 
 export interface LaunchOptions {
   databaseUrl: string;
-  temporalAddress: string;
+  /** the Temporal server's endpoints; those besides the gRPC address are closed to http.request */
+  temporal: TemporalEndpoints;
   worker?: boolean;
   env?: Record<string, string>;
   /** sees the first start's admin credentials (e.g. the set-up link when no admin password is set) */
@@ -48,7 +50,9 @@ export async function launchPlatform(opts: LaunchOptions): Promise<LaunchedPlatf
   const env: Record<string, string> = {
     BLOBHUB_DATA_DIR: dataDir,
     BLOBHUB_DATABASE_URL: opts.databaseUrl,
-    BLOBHUB_TEMPORAL_ADDRESS: opts.temporalAddress,
+    BLOBHUB_TEMPORAL_ADDRESS: opts.temporal.address,
+    ...(opts.temporal.httpAddress && { BLOBHUB_TEMPORAL_HTTP_ADDRESS: opts.temporal.httpAddress }),
+    ...(opts.temporal.metricsAddress && { BLOBHUB_TEMPORAL_METRICS_ADDRESS: opts.temporal.metricsAddress }),
     BLOBHUB_TEMPORAL_TASK_QUEUE: taskQueue,
     BLOBHUB_HTTP_PORT: String(port),
     BLOBHUB_PUBLIC_URL: `http://127.0.0.1:${port}`,

@@ -20,8 +20,9 @@ export async function createDatabase(): Promise<string> {
   return serverUrl.replace(/\/postgres$/, `/${name}`);
 }
 
-export async function startTestPlatform(opts: Omit<LaunchOptions, 'databaseUrl' | 'temporalAddress'> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(opts: Omit<LaunchOptions, 'databaseUrl' | 'temporal'> = {}): Promise<TestPlatform> {
   const databaseUrl = await createDatabase();
-  const platform = await launchPlatform({ databaseUrl, temporalAddress: inject('temporalAddress'), ...opts });
+  const temporal = { address: inject('temporalAddress'), httpAddress: inject('temporalHttpAddress'), metricsAddress: inject('temporalMetricsAddress') };
+  const platform = await launchPlatform({ databaseUrl, temporal, ...opts });
   return { ...platform, databaseUrl };
 }

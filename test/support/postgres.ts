@@ -14,6 +14,10 @@ function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
 
 export interface PostgresServer extends ManagedProcess {
   url: string;
+  /** stops the server as an operator would (fast shutdown: open connections are closed), keeping its data */
+  halt(): Promise<void>;
+  /** starts the halted server again on the same port and data */
+  resume(): Promise<void>;
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
@@ -24,29 +28,45 @@ export async function startPostgres(): Promise<PostgresServer> {
   const [initCmd, initArgs] = asPostgresUser(path.join(PG_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   execFileSync(initCmd, initArgs, { stdio: 'ignore' });
   const port = await freePort();
-  const [cmd, args] = asPostgresUser(path.join(PG_BIN, 'postgres'), [
-    '-D',
-    dataDir,
-    '-p',
-    String(port),
-    '-k',
-    dir,
-    '-h',
-    '127.0.0.1',
-    '-c',
-    'fsync=off',
-    '-c',
-    'synchronous_commit=off',
-    '-c',
-    'full_page_writes=off',
-    '-c',
-    'max_connections=400',
-  ]);
-  const proc = startProcess(cmd, args);
-  await waitForPort(port, proc.child, 60_000, 'postgres');
+  const launch = async () => {
+    const [cmd, args] = asPostgresUser(path.join(PG_BIN, 'postgres'), [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-h',
+      '127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=400',
+    ]);
+    const proc = startProcess(cmd, args);
+    await waitForPort(port, proc.child, 60_000, 'postgres');
+    return proc;
+  };
+  let proc = await launch();
   return {
-    ...proc,
+    get child() {
+      return proc.child;
+    },
+    stderrTail: () => proc.stderrTail(),
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async halt() {
+      const exited = new Promise((resolve) => proc.child.once('exit', resolve));
+      const [cmd, args] = asPostgresUser(path.join(PG_BIN, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w']);
+      execFileSync(cmd, args, { stdio: 'ignore' });
+      await exited;
+    },
+    async resume() {
+      proc = await launch();
+    },
     async stop() {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });

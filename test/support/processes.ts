@@ -10,6 +10,8 @@ export interface BlobHubProcess extends ManagedProcess {
   url?: string;
   /** ends it at once, as a crash or an OOM kill would */
   kill(): Promise<void>;
+  /** stops it as a deploy or a scale-in does: SIGTERM, then waits (without a kill) until it has exited */
+  terminate(): Promise<void>;
 }
 
 function launch(entry: string, env: Record<string, string>, port: number, what: string): Promise<ManagedProcess> {
@@ -26,7 +28,13 @@ function withKill(managed: ManagedProcess, url?: string): BlobHubProcess {
       managed.child.once('exit', () => resolve());
       managed.child.kill('SIGKILL');
     });
-  return { ...managed, url, kill };
+  const terminate = () =>
+    new Promise<void>((resolve) => {
+      if (managed.child.exitCode !== null || managed.child.signalCode) return resolve();
+      managed.child.once('exit', () => resolve());
+      managed.child.kill('SIGTERM');
+    });
+  return { ...managed, url, kill, terminate };
 }
 
 export async function startApiProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {

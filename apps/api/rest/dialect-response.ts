@@ -12,8 +12,12 @@ export function writeRestDialect(res: ServerResponse) {
   res.end = ((chunk?: unknown) => {
     if (typeof chunk === 'string') {
       try {
-        const parsed = JSON.parse(chunk) as { data?: { blobhub?: ErrorBody } };
-        if (res.statusCode >= 400) return end(JSON.stringify(toRestError(parsed.data?.blobhub ?? toErrorBody(parsed))));
+        const parsed = JSON.parse(chunk) as { data?: { blobhub?: ErrorBody; httpStatus?: number } };
+        if (res.statusCode >= 400) {
+          // the status our errorFormatter chose (e.g. 503 for an outage tRPC saw as a 500)
+          if (parsed.data?.httpStatus && !res.headersSent) res.statusCode = parsed.data.httpStatus;
+          return end(JSON.stringify(toRestError(parsed.data?.blobhub ?? toErrorBody(parsed))));
+        }
         return end(JSON.stringify(toRestBody(parsed)));
       } catch {
         /* not JSON: pass through */

@@ -11,7 +11,9 @@ export function createOnnxActivities(app: App) {
       const context = Context.current();
       const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
       try {
-        await processUpload(app, ids);
+        // a stopping worker does not wait for a model of many GiB: after its grace time this attempt
+        // fails (a worker shutdown, not a cancel) and Temporal retries it on another worker
+        await Promise.race([processUpload(app, ids), context.cancelled]);
       } finally {
         clearInterval(heartbeat);
       }

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/client';
 import type { App } from '../../../core/app';
 import { newId } from '../../../core/ids';
+import { blobSearchAttributes } from '../../../core/search-attributes';
 import { translateCron } from '../cron';
 import { specOf, type ScheduleRow, type ScheduleSpec } from '../model';
 import { localTimeParts } from '../time';
@@ -43,6 +44,22 @@ export function temporalSpec(
   return { calendars: [once], ...window };
 }
 
+/** The summary and details each fire workflow shows in the Temporal UI. */
+function fireDescription(row: ScheduleRow) {
+  const spec = specOf(row);
+  const target = spec.invocation_target;
+  const when = spec.repeat === 'one_time' ? `once at ${spec.invocation_time}` : `cron \`${spec.cron_expression}\``;
+  return {
+    staticSummary: `BlobHub schedule ${spec.alias ?? row.id}: runs ${target.workflow_alias} of blob ${target.blob_id}`,
+    staticDetails: [
+      `Schedule \`${row.id}\`${spec.description ? ` (${spec.description})` : ''} of scheduler blob \`${row.blobId}\`, revision \`${row.revisionId}\`, org \`${row.orgId}\`.`,
+      `Runs definition \`${target.workflow_alias}\` of workflow blob \`${target.blob_id}\`, revision \`${target.revision_id}\`, as the schedule's owner \`${row.ownerId}\`.`,
+      `Fires ${when} (${spec.timezone}); overlap policy \`${spec.overlap_policy}\`.`,
+      "Each fire's execution is its child workflow (workflow id = execution id).",
+    ].join('\n\n'),
+  };
+}
+
 type Options = Omit<ScheduleOptions, 'scheduleId'>;
 
 export function scheduleOptions(app: App, row: ScheduleRow): Options {
@@ -56,6 +73,9 @@ export function scheduleOptions(app: App, row: ScheduleRow): Options {
       workflowId: row.id,
       taskQueue: app.temporal.taskQueue,
       args: [{ scheduleId: row.id }],
+      // each fire is found in the Temporal UI by its scheduler blob, and says what it runs
+      typedSearchAttributes: blobSearchAttributes(row),
+      ...fireDescription(row),
     },
     policies: {
       overlap: overlapToTemporal[spec.overlap_policy],

@@ -1,24 +1,25 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, asc, desc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
-import { badRequest, conflict, notFound } from '../../../core/errors';
+import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
 import { hasPrefix } from '../../../core/ids';
 import { decodeNumberCursor, idOf, isoDate, numberPageQuery, pageQuery } from '../../../core/wire';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
-import { createExecution, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
+import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
+import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
 import { inputData } from '../model';
-import { executionSignal } from '../temporal/signals';
+import { executionSignalUpdate, UNKNOWN_SIGNAL, type ExecutionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 import { fetchPage, newestFirst } from '../../../core/paging';
 
 const executionId = idOf('execution');
-const ended = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 
 async function requireExecution(ctx: CommandContext, id: string) {
   const [row] = await ctx.app.db
@@ -35,6 +36,57 @@ export async function cancelWorkflow(app: App, id: string) {
     await app.temporal.client.workflow.getHandle(id).cancel();
   } catch (e) {
     if (!(e instanceof WorkflowNotFoundError)) throw e;
+  }
+}
+
+/** An ended execution takes no signal or cancel: 409 naming its state. */
+function requireLive(row: ExecutionRow): ExecutionRow {
+  if (!liveStatuses.includes(row.status)) throw conflict(`the execution already ended (${row.status})`, { status: row.status, error: row.error });
+  return row;
+}
+
+const temporalUnavailable = (cause: unknown) => new ApiError('unavailable', 'the workflow service is unavailable; try again', { cause });
+
+/**
+ * Sends something to a live execution's workflow. When Temporal has no running workflow for it, the
+ * row is brought in line first (reconcile.ts): 409 naming its state if it has ended, else false
+ * (its workflow is not started yet).
+ */
+async function sendToWorkflow(app: App, row: ExecutionRow, send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (e) {
+    // the workflow's own answer (a refused signal) passes through
+    if (e instanceof ApiError) throw e;
+    if (!(e instanceof WorkflowNotFoundError)) throw temporalUnavailable(e);
+    requireLive(await reconcileExecution(app, row));
+    return false;
+  }
+}
+
+/** Records when the cancel was first asked for, so that any API process terminates it after the grace period. */
+async function markCancelRequested(app: App, row: ExecutionRow): Promise<ExecutionRow> {
+  const [marked] = await app.db
+    .update(executions)
+    .set({ cancelRequestedAt: sql`coalesce(${executions.cancelRequestedAt}, now())` })
+    .where(and(eq(executions.id, row.id), inArray(executions.status, liveStatuses)))
+    .returning();
+  return marked ?? row;
+}
+
+/**
+ * Delivers a signal as an update, answered once the workflow has buffered it for flow.wait. A name
+ * no flow.wait of the plan consumes is refused by the workflow's validator (history untouched): 400.
+ */
+async function signalAsUpdate(app: App, row: ExecutionRow, signal: ExecutionSignal) {
+  try {
+    await app.temporal.client.workflow.getHandle(row.id).executeUpdate(executionSignalUpdate, { args: [signal] });
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure && e.cause.type === UNKNOWN_SIGNAL) {
+      throw new ApiError('bad_request', e.cause.message, { engineCode: 'unknown_signal', details: e.cause.details?.[0] });
+    }
+    throw e;
   }
 }
 
@@ -65,10 +117,15 @@ const cancelCommand = defineCommand({
   kind: 'command',
   input: z.object({ execution_id: executionId }),
   async run(ctx, { execution_id }) {
-    const row = await requireExecution(ctx, execution_id);
-    if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-    await cancelWorkflow(ctx.app, row.id);
-    return { execution: toExecutionWire(ctx.app, row) };
+    const found = await requireExecution(ctx, execution_id);
+    // ended in BlobHub, yet perhaps still run by Temporal (a workflow task failing after it finished): stop that too
+    if (!liveStatuses.includes(found.status)) await terminateStrayWorkflow(ctx.app, found).catch((e) => Promise.reject(temporalUnavailable(e)));
+    const row = requireLive(found);
+    // recorded first: if the request below is lost, the reconciler still terminates it after the grace period
+    const marked = await markCancelRequested(ctx.app, row);
+    // a workflow not started yet is terminated once it is, after the grace period
+    await sendToWorkflow(ctx.app, marked, () => ctx.app.temporal.client.workflow.getHandle(row.id).cancel());
+    return { execution: toExecutionWire(ctx.app, marked) };
   },
 });
 
@@ -93,6 +150,8 @@ export const executionCommands = {
         target: z.object({ session: z.string().min(1).max(128) }).optional(),
         workflow: workflowReference.optional(),
         input_data: inputData.optional(),
+        /** chosen by the caller (`exe_` + ULID) so that a retry after a 503 or a lost answer creates nothing twice */
+        execution_id: executionId.optional(),
         timeout_seconds: z
           .number()
           .positive()
@@ -113,6 +172,7 @@ export const executionCommands = {
         ...definition,
         inputData: input.input_data,
         timeoutSeconds: input.timeout_seconds,
+        executionId: input.execution_id,
       });
       return { execution };
     },
@@ -189,9 +249,9 @@ export const executionCommands = {
     kind: 'command',
     input: z.object({ execution_id: executionId, name: z.string().min(1).max(128), payload: z.unknown().optional() }),
     async run(ctx, { execution_id, name, payload }) {
-      const row = await requireExecution(ctx, execution_id);
-      if (ended.has(row.status)) throw conflict(`the execution already ended (${row.status})`);
-      await ctx.app.temporal.client.workflow.getHandle(row.id).signal(executionSignal, { name, payload: payload ?? null });
+      const row = requireLive(await requireExecution(ctx, execution_id));
+      const sent = await sendToWorkflow(ctx.app, row, () => signalAsUpdate(ctx.app, row, { name, payload: payload ?? null }));
+      if (!sent) throw conflict(`the execution has not started on Temporal yet (${row.status})`, { status: row.status });
       return {};
     },
   }),

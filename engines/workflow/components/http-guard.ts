@@ -1,9 +1,9 @@
 /**
  * Where http.request may connect. By default only to public unicast addresses: never loopback,
  * link-local, private, shared (100.64/10), unspecified, multicast or other special ranges (their
- * IPv4-mapped and NAT64 forms included) and never a cloud metadata service.
+ * IPv4-mapped, IPv4-compatible and NAT64 forms included) and never a cloud metadata service.
  * BLOBHUB_HTTP_ALLOW_HOSTS opens the hosts an operator names; the platform's own services (its
- * database, Temporal, the blob store, the API) stay closed whatever the list says.
+ * database, Temporal's gRPC, HTTP API, UI and metrics, the blob store, the API) stay closed whatever the list says.
  *
  * The check runs in the connector of the request's dispatcher, on the address the socket then
  * connects to, for every connection: each redirect hop is checked, and a name that resolves to
@@ -65,12 +65,16 @@ const unbracketed = (host: string) => host.replace(/^\[(.*)\]$/, '$1').toLowerCa
 /** The platform's own endpoints, from its configuration and the addresses it actually uses. */
 function ownServicesOf(app: App): ServiceEndpoint[] {
   const { config } = app;
+  const { temporal } = app;
   const urls = [
-    `grpc://${app.temporal.address}`,
+    // Temporal's gRPC frontend, HTTP API (which reads and terminates any workflow), UI and metrics
+    `grpc://${temporal.address}`,
+    `http://${temporal.httpAddress}`,
+    temporal.uiUrl,
+    temporal.metricsAddress && `http://${temporal.metricsAddress}`,
     config.BLOBHUB_DATABASE_URL,
     config.BLOBHUB_S3_ENDPOINT,
     config.BLOBHUB_S3_PUBLIC_ENDPOINT,
-    config.BLOBHUB_TEMPORAL_UI_URL,
     app.publicUrl,
   ];
   return [
@@ -86,9 +90,21 @@ const policyOf = (app: App): OutboundPolicy => ({
   ownServices: ownServicesOf(app),
 });
 
+/**
+ * An address as the policy judges it: IPv4-mapped (`::ffff:a.b.c.d`, by ipaddr.process) and the
+ * deprecated IPv4-compatible form (`::a.b.c.d`, e.g. `::7f00:1`) become the IPv4 address they carry.
+ */
+function normalized(text: string): Address {
+  const address = ipaddr.process(text);
+  if (address.kind() !== 'ipv6') return address;
+  const parts = (address as ipaddr.IPv6).parts;
+  const compatible = parts.slice(0, 6).every((p) => p === 0) && !(parts[6] === 0 && parts[7] <= 1);
+  return compatible ? new ipaddr.IPv4([parts[6] >> 8, parts[6] & 255, parts[7] >> 8, parts[7] & 255]) : address;
+}
+
 async function addressesOf(host: string): Promise<Address[]> {
-  if (ipaddr.isValid(host)) return [ipaddr.process(host)];
-  return (await lookup(host, { all: true, verbatim: true })).map((r) => ipaddr.process(r.address));
+  if (ipaddr.isValid(host)) return [normalized(host)];
+  return (await lookup(host, { all: true, verbatim: true })).map((r) => normalized(r.address));
 }
 
 const sameAddress = (a: Address, b: Address) => a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();

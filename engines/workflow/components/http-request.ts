@@ -7,6 +7,7 @@
 import { fetch, type Response } from 'undici';
 import { z } from 'zod';
 import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential } from '../../../core/credentials';
+import type { ComponentRequest } from '../plan';
 import { primitiveOf } from '../values';
 import { BlockedDestinationError, guardedDispatcher } from './http-guard';
 import { ComponentError, type ComponentRunContext, type ComponentRunResult, type ComponentType } from './registry';
@@ -65,8 +66,16 @@ function parseUrl(url: string): URL {
   }
 }
 
+/**
+ * The same for every attempt of one visit of the component in one execution (a retry after a lost
+ * worker or a failure), and another for each visit, so that the far side can drop a repeat.
+ */
+const idempotencyKeyOf = ({ execution, visit }: ComponentRequest) => `${execution.executionId}:${visit}`;
+
+const hasHeader = (headers: Record<string, string>, name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+
 /** The call itself; fills `secrets` with what must not leave the activity. */
-async function call({ app, request, config, inputs }: ComponentRunContext<HttpRequestConfig>, secrets: string[]): Promise<ComponentRunResult> {
+async function call({ app, request, config, inputs, signal }: ComponentRunContext<HttpRequestConfig>, secrets: string[]): Promise<ComponentRunResult> {
   const url = inputs.url ? String(primitiveOf(inputs.url)) : config.url;
   if (!url) throw new ComponentError('no url: set config.url or connect a url input', 'invalid_request');
   const headers: Record<string, string> = { ...config.headers, ...(inputs.headers ? (primitiveOf(inputs.headers) as Record<string, string>) : {}) };
@@ -85,6 +94,8 @@ async function call({ app, request, config, inputs }: ComponentRunContext<HttpRe
     secrets.push(...secretStringsOf(credential.body, auth));
     Object.assign(headers, auth);
   }
+  // the user's own key, if any, is sent as it is
+  if (!hasHeader(headers, 'idempotency-key')) headers['idempotency-key'] = idempotencyKeyOf(request);
   const payload = inputs.body ? primitiveOf(inputs.body) : config.body;
   let body: string | undefined;
   if (payload !== undefined && config.method !== 'GET' && config.method !== 'HEAD') {
@@ -100,7 +111,8 @@ async function call({ app, request, config, inputs }: ComponentRunContext<HttpRe
       headers,
       body,
       dispatcher,
-      signal: AbortSignal.timeout(request.component.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      // a cancelled execution aborts the request at once: the far side sees the connection close
+      signal: AbortSignal.any([signal, AbortSignal.timeout(request.component.timeoutMs ?? DEFAULT_TIMEOUT_MS)]),
       // a redirect could carry the credential to a host that is not allowed
       redirect: config.credential ? 'error' : 'follow',
     });

@@ -1,7 +1,5 @@
 /** logic.code: user JavaScript in the QuickJS sandbox (engines/workflow/sandbox). */
 import { z } from 'zod';
-import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
 import { DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
 import { listSessionObjects } from '../session-objects';
 import { asValue } from '../values';
@@ -37,7 +35,7 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
   routes: () => 'any',
   inputs: () => 'any',
   outputs: () => 'any',
-  async run({ app, request, config, inputs, queue }) {
+  async run({ app, request, config, inputs, signal, queue }) {
     const { execution } = request;
     let reported: Promise<void> | null = null;
     // most scripts never touch session objects: skip loading them for those
@@ -45,7 +43,6 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
     const requested = sandboxTimeout(request.component.timeoutMs);
     // and never later than the operator's bound
     const timeoutMs = Math.min(requested, app.config.BLOBHUB_SANDBOX_MAX_TIMEOUT_MS);
-    const signal = Context.current().cancellationSignal;
     let result;
     try {
       result = await runLogicCode(
@@ -67,8 +64,6 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
         },
       );
     } catch (e) {
-      // cancelled (the execution was): the run stopped, and Temporal hears it as a cancellation
-      if (signal.aborted) throw new CancelledFailure('the run was cancelled');
       if (e instanceof UserCodeError && e.kind === 'timeout') {
         const bound = timeoutMs < requested ? ', the bound set by the operator (BLOBHUB_SANDBOX_MAX_TIMEOUT_MS)' : '';
         throw new ComponentError(`${e.message} (${timeoutMs} ms${bound})`, e.kind, e.logs);

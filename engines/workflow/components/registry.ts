@@ -33,6 +33,8 @@ export interface ComponentRunContext<C> {
   /** resolved input values by port */
   inputs: Record<string, ValueObject>;
   attempt: number;
+  /** aborted when the execution is cancelled (or the worker loses the activity): stop the work at once */
+  signal: AbortSignal;
   /** for components that wait for a shared resource (the sandbox pool) before they run */
   queue: QueueState;
 }

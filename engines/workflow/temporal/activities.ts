@@ -4,31 +4,30 @@
  * Every event carries a dedupe key, so a retried activity or a replay after a worker crash
  * records each logical event exactly once.
  */
-import { Context } from '@temporalio/activity';
+import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { recordEvent } from '../../../core/events';
 import type { Db } from '../../../db/client';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
-import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { definitionDataId, findDefinition, insertExecution, liveStatuses } from '../executions';
 import { writeSessionObject } from '../session-objects';
 import {
   processorAttributes,
-  type ComponentFailureDetails,
   type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
   type ExecutionArgs,
   type ExecutionOutcome,
   type Plan,
-  type PlanComponent,
   type RunLimits,
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
 import type { CarriedValues } from './carry-over';
+import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, entryRefs, isDataRef, jsonBytes, resolveRefs, toDataEntries, toRef, toRefsWithin, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
@@ -68,9 +67,11 @@ async function loadPlan(app: App, execution: ExecutionArgs) {
 async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
   const { row, plan, limits } = await loadPlan(app, execution);
   await app.db.transaction(async (tx) => {
+    // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
+    const runId = Context.current().info.workflowExecution?.runId ?? null;
     await tx
       .update(executions)
-      .set({ status: 'running', startedAt: new Date() })
+      .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
       .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
     await recordAll(tx, execution, [
       { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
@@ -114,25 +115,30 @@ async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedV
 
 /**
  * Records the closing events and the final row in one transaction: whoever sees either sees both.
- * Returns the outcome as recorded (outputs as the row holds them: small ones inline, the rest by reference).
+ * Only a live row is finished, so the interpreter and the reconciler (engines/workflow/reconcile.ts)
+ * never both close one execution. Returns the outcome as recorded (outputs as the row holds them:
+ * small ones inline, the rest by reference).
  */
-async function finish(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome> {
+export async function finishExecution(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome> {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
   if (!row) return outcome; // its session was deleted (which cancelled it): nothing left to record
   // laid out before the closing events, so a value_too_large shows up as the execution's error
   const outputData =
     outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
-  if (outputData instanceof ComponentError) return finish(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
+  if (outputData instanceof ComponentError)
+    return finishExecution(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
   const flowEvent: EventSpec =
     outcome.status === 'failed' || outcome.status === 'timed_out'
       ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
-      : { type: 'flow.exited', key: 'flow.exited', attributes: { status: outcome.status } };
+      : { type: 'flow.exited', key: 'flow.exited', message: outcome.error?.message, attributes: { status: outcome.status } };
   await app.db.transaction(async (tx) => {
-    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
-    await tx
+    const [finished] = await tx
       .update(executions)
       .set({ status: outcome.status, outputData, error: outcome.error ?? null, endedAt: new Date() })
-      .where(eq(executions.id, execution.executionId));
+      .where(and(eq(executions.id, execution.executionId), inArray(executions.status, liveStatuses)))
+      .returning({ id: executions.id });
+    if (!finished) return; // already finished by the other side
+    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
   });
   return outputData ? { ...outcome, outputData: entryRefs(outputData) } : outcome;
 }
@@ -163,26 +169,6 @@ async function createChild(
     });
   });
   return { ...parent, executionId: row.id, definitionId: row.definitionId, alias: row.alias, timeoutSeconds: undefined };
-}
-
-/** User errors that no retry can fix. */
-const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
-
-/** A failure's message enters Temporal history (and the failure route's `error` value): kept to a readable size. */
-const FAILURE_MESSAGE_CHARS = 8 * 1024;
-
-function toFailure(error: unknown, component: PlanComponent, attempt: number): ApplicationFailure {
-  const userError = error instanceof ComponentError;
-  const kind = userError ? error.kind : 'internal';
-  const details: ComponentFailureDetails = { attempt, kind };
-  const message = String((error as Error).message);
-  return ApplicationFailure.create({
-    message: message.length > FAILURE_MESSAGE_CHARS ? `${message.slice(0, FAILURE_MESSAGE_CHARS)}… (${message.length} characters)` : message,
-    type: kind,
-    // user errors retry only when the component asks for retries; platform errors always may
-    nonRetryable: userError && (!component.retry || permanentKinds.has(kind)),
-    details: [details],
-  });
 }
 
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
@@ -232,9 +218,57 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
   };
 }
 
+/** How often a component running as a normal activity heartbeats (the worker sends at most one per maxHeartbeatThrottleInterval). */
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * Runs `work` while heartbeating from a timer, when this is a normal activity with a heartbeat
+ * timeout: Temporal then notices a lost worker within that timeout, and a cancellation reaches the
+ * activity (through the heartbeat's answer) while the work is a single long await.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  if (context.info.isLocal || !context.info.heartbeatTimeoutMs) return work();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * What a component's stopped work reports. The execution was cancelled: a cancellation (the signal's
+ * reason is a CancelledFailure), and the component records nothing more. The worker shuts down or
+ * lost the activity (its heartbeat timed out): a platform failure, so the next attempt runs on
+ * another worker whatever the component's retry policy.
+ */
+function interruption(signal: AbortSignal): Error {
+  if (Context.current().cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
+  return new WorkerInterrupted(`the run was interrupted on its worker (${(signal.reason as Error).message})`);
+}
+
+/**
+ * One attempt of a component activity. Whatever fails in it, the user's work or the platform
+ * under it, leaves as a failure classified by retries.ts (user attempts vs outage retries).
+ */
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
+  const { info } = Context.current();
+  assertUserAttemptsLeft(request.component, info);
+  try {
+    const response = await runAttempt(app, type, request, info);
+    forgetAttempts(info);
+    return response;
+  } catch (e) {
+    if (e instanceof CancelledFailure) throw e;
+    throw componentFailure(e, request.component, info);
+  }
+}
+
+async function runAttempt(app: App, type: ComponentType, request: ComponentRequest, info: Info): Promise<ComponentResponse> {
   const { execution, component, visit } = request;
-  const attempt = Context.current().info.attempt;
+  const { cancellationSignal: signal } = Context.current();
+  const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
   // recorded while the component already runs: off the critical path, and still before any
@@ -246,18 +280,18 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   try {
     if (type.emitsEvents) await entered;
     const inputs = await resolveRefs(app, request.inputs);
-    result = await type.run!({ app, request, config: component.config, inputs, attempt, queue: queueState(app, request, attributes) });
+    result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes) });
     checkSizes(app, result);
     // values first: one past the execution's limit fails the run before anything else is written
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
     await entered;
-    if (e instanceof CancelledFailure) throw e;
+    if (signal.aborted) throw interruption(signal);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
     }
-    throw toFailure(e, component, attempt);
+    throw e;
   }
   await entered;
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
@@ -277,7 +311,7 @@ async function runComponent(app: App, type: ComponentType, request: ComponentReq
   await record(app.db, execution, {
     type: 'processor.exited',
     key: `${visit}:processor.exited`,
-    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt },
+    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
   });
   return { route: result.route, terminal: result.terminal ?? false, outputs };
 }
@@ -301,7 +335,7 @@ export function createControlActivities(app: App) {
     'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
-    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finish(app, execution, outcome),
+    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finishExecution(app, execution, outcome),
   };
 }
 
@@ -310,7 +344,7 @@ function createComponentActivities(app: App) {
   return Object.fromEntries(
     allComponentTypes()
       .filter((t) => t.run)
-      .map((t) => [t.type, (request: ComponentRequest) => runComponent(app, t, request)]),
+      .map((t) => [t.type, (request: ComponentRequest) => heartbeating(() => runComponent(app, t, request))]),
   );
 }
 

@@ -18,7 +18,8 @@ import { componentActivity, control, controlAsActivity, type ComponentActivity }
 import { TaskBudget, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
 import { executionSearchAttributes } from './search-attributes';
-import { threadSignalName, type ExecutionSignal } from './signals';
+import { waitSignalName, type ExecutionSignal } from './signals';
+import { componentSummary, executionUiMetadata } from './ui-metadata';
 // the workflow runs itself as the child of a flow.subworkflow
 import { blobhubExecution } from './workflows';
 
@@ -88,7 +89,7 @@ export class Interpreter {
       this.deadline = Date.now() + ms;
       // a timer in the walk's scope: cancelled with everything else once the execution is decided
       this.scope
-        .run(() => sleep(ms))
+        .run(() => sleep(ms, { summary: 'execution timeout' }))
         .then(
           () => this.timeOut(),
           () => undefined,
@@ -256,11 +257,11 @@ export class Interpreter {
         return this.instant(c, visit, { route: 'success', terminal: false, outputs: inputs });
       case 'flow.delay':
         return this.around(c, visit, async () => {
-          await sleep(Math.round((c.config as { seconds: number }).seconds * 1000));
+          await sleep(Math.round((c.config as { seconds: number }).seconds * 1000), { summary: componentSummary(c) });
           return { route: 'success', terminal: false, outputs: {} };
         });
       case 'flow.wait':
-        return this.around(c, visit, () => this.wait(c.config as WaitConfig));
+        return this.around(c, visit, () => this.wait(c));
       case 'flow.subworkflow':
         return this.around(c, visit, () => this.subworkflow(c, inputs));
       default:
@@ -285,11 +286,13 @@ export class Interpreter {
     );
   }
 
-  private async wait(config: WaitConfig): Promise<ComponentResponse> {
-    const name = config.signal ?? threadSignalName(config.thread_alias!);
+  private async wait(c: PlanComponent): Promise<ComponentResponse> {
+    const config = c.config as WaitConfig;
+    const name = waitSignalName(config);
     const arrived = () => this.signals.some((s) => s.name === name);
     const timeout = config.timeout_seconds === undefined ? undefined : Math.round(config.timeout_seconds * 1000);
-    const ok = timeout === undefined ? (await condition(arrived), true) : await condition(arrived, timeout);
+    const ok =
+      timeout === undefined ? (await condition(arrived), true) : await condition(arrived, timeout, { summary: `${componentSummary(c)} waits for ${name}` });
     if (!ok) return { route: 'timeout', terminal: false, outputs: {} };
     const signal = this.signals.splice(
       this.signals.findIndex((s) => s.name === name),
@@ -309,6 +312,7 @@ export class Interpreter {
       workflowId: child.executionId,
       args: [child],
       typedSearchAttributes: executionSearchAttributes(child),
+      ...executionUiMetadata(child, { parentExecution: this.execution.executionId }),
       memo: { parent_execution_id: this.execution.executionId },
     });
     const outputs = Object.fromEntries((outcome.outputData ?? []).map((o) => [o.alias, o.value]));

@@ -20,16 +20,29 @@ import { control } from './activity-stubs';
 import { LONG_RUN_PATCH, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
-import { executionSignal, type ExecutionSignal } from './signals';
+import { consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
 
 export async function blobhubExecution(execution: ExecutionArgs, carried?: CarriedState): Promise<ExecutionOutcome> {
   const signals: ExecutionSignal[] = [...(carried?.signals ?? [])];
+  // the names the plan's flow.wait components consume, known once the plan is loaded
+  let consumable: Set<string> | undefined;
   setHandler(executionSignal, (signal) => void signals.push(signal));
+  setHandler(
+    executionSignalUpdate,
+    async (signal) => {
+      // an update that came before the plan was loaded is judged as soon as it is
+      await condition(() => consumable !== undefined);
+      requireConsumable(consumable!, signal);
+      signals.push(signal);
+    },
+    { validator: (signal) => consumable && requireConsumable(consumable, signal) },
+  );
   let next: CarriedState;
   try {
     const longRun = patched(LONG_RUN_PATCH);
     // only a run that continues another has `carried`: it starts from its plan, the start is done
     const { plan, inputs, limits } = carried ? { ...(await control['workflow.resume'](execution)), inputs: {} } : await control['workflow.load'](execution);
+    consumable = consumableSignalNames(plan);
     const walked = await new Interpreter(execution, plan, inputs, signals, longRun ? { limits, carried } : undefined).run();
     if ('carry' in walked) {
       next = await handOver(execution, walked.carry, signals);

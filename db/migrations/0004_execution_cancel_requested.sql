@@ -1,0 +1,2 @@
+ALTER TABLE "workflow_executions" ADD COLUMN "cancel_requested_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "workflow_executions_live_idx" ON "workflow_executions" USING btree ("status") WHERE status in ('pending', 'queued', 'running');
