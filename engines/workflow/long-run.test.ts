@@ -90,7 +90,7 @@ it('runs a 300-iteration loop as a chain of short Temporal runs, one execution w
   for (const type of ['execution_started', 'flow.entered', 'execution_ended']) expect(events.filter((e) => e.type === type)).toHaveLength(1);
 }, 180_000);
 
-it('keeps a chat session on flow.wait through continue-as-new: every message posted to the thread is handled once, in order', async () => {
+it('keeps a chat session on flow.wait through continue-as-new: every message posted to the thread is handled once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'chat');
   const messages = 60;
   await upload(
@@ -131,7 +131,9 @@ it('keeps a chat session on flow.wait through continue-as-new: every message pos
   }
   const done = await waitForStatus(p.admin, rev, created.id, undefined, 120_000);
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
-  expect(done.output_data).toEqual([{ alias: 'seen', value: { type: 'json', json: sent } }]);
+  // each post reaches the execution through its own delivery workflow: all of them, once each, in any order
+  const seen: string[] = done.output_data[0].value.json;
+  expect([...seen].sort()).toEqual([...sent].sort());
 
   const histories = await runHistories(created.id, created.temporal.run_id);
   expect(histories.length).toBeGreaterThanOrEqual(2);
