@@ -146,6 +146,13 @@ const configSchema = z.object({
     .max(1024 * 1024)
     .default(8 * 1024),
   /**
+   * a workflow run continues as new (same execution, fresh Temporal history) at its next quiet point
+   * once its history holds this many events, or earlier when Temporal suggests it. A worker that lost
+   * its cache replays the whole run within one workflow task (10 s): 2,000 events replay in a few
+   * seconds even on a loaded machine (bench:durability). Temporal's own limit, 51,200, bounds it.
+   */
+  BLOBHUB_WORKFLOW_HISTORY_EVENTS: z.coerce.number().int().min(100).max(50_000).default(2_000),
+  /**
    * internal hosts http.request may reach although they are loopback, private or link-local:
    * hostnames, addresses or CIDRs, comma-separated (the platform's own services stay closed)
    */

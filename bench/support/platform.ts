@@ -16,8 +16,14 @@ export interface BenchPlatform extends LaunchedPlatform {
   shutdown(): Promise<void>;
 }
 
-export async function startBenchPlatform(opts: { worker?: boolean; minio?: boolean; env?: Record<string, string> } = {}): Promise<BenchPlatform> {
-  const [postgres, temporal, minio] = await Promise.all([startPostgres(), startTemporalDevServer({ headless: true }), opts.minio ? startMinio() : undefined]);
+export async function startBenchPlatform(
+  opts: { worker?: boolean; minio?: boolean; env?: Record<string, string>; temporalDynamicConfig?: Record<string, string | number | boolean> } = {},
+): Promise<BenchPlatform> {
+  const [postgres, temporal, minio] = await Promise.all([
+    startPostgres(),
+    startTemporalDevServer({ headless: true, dynamicConfig: opts.temporalDynamicConfig }),
+    opts.minio ? startMinio() : undefined,
+  ]);
   const platform = await launchPlatform({
     databaseUrl: postgres.url,
     temporal,

@@ -29,3 +29,35 @@ export function fibonacciDefinition() {
     [flow('s', 'c'), flow('c', 'e'), data('s', 'n', 'c'), data('c', 'result', 'e')],
   );
 }
+
+/** counts its visits in output `i` (its own previous output); `extra` is more code run after */
+const counterCode = (extra: string) =>
+  `const prev = get_data_input('i'); const i = prev ? prev.integer + 1 : 1; set_data_output('i', create_value('integer', i)); ${extra}`;
+
+/**
+ * A loop of `n` iterations: start → [head] → count (logic.code) → branch (i < n) → back to the
+ * head, or → end with output `i`. `head` is one more component run each iteration (e.g. an http.request).
+ */
+export function countingLoop(n: number, opts: { head?: { id: string; type: string; config: unknown }; extraCode?: string } = {}) {
+  const { head } = opts;
+  const first = head?.id ?? 'count';
+  return definition(
+    [
+      comp('s', 'flow.start'),
+      ...(head ? [comp(head.id, head.type, head.config)] : []),
+      comp('count', 'logic.code', { code: counterCode(opts.extraCode ?? '') }),
+      comp('b', 'flow.branch', { input: 'i', op: 'lt', value: n }),
+      comp('e', 'flow.end'),
+    ],
+    [
+      flow('s', first),
+      ...(head ? [flow(head.id, 'count')] : []),
+      flow('count', 'b'),
+      flow('b', first, 'true'),
+      flow('b', 'e', 'false'),
+      data('count', 'i', 'count'),
+      data('count', 'i', 'b'),
+      data('count', 'i', 'e'),
+    ],
+  );
+}

@@ -52,6 +52,12 @@ export interface ExecutionArgs {
   timeoutSeconds?: number;
 }
 
+/** What the worker's configuration tells the interpreter workflow (read by its load activity). */
+export interface RunLimits {
+  /** a run continues as new at its next quiet point once its history has this many events */
+  historyEvents: number;
+}
+
 /** One run of one component: the unit of events and of idempotency. */
 export interface ComponentRequest {
   execution: ExecutionArgs;

@@ -6,7 +6,7 @@ import type { ApiClient } from '../../test/support/client';
 
 export const ENGINE = 'workflow_blobhub';
 
-export { comp, data, definition, fibonacciDefinition, flow } from './builders';
+export { comp, countingLoop, data, definition, fibonacciDefinition, flow } from './builders';
 
 export const integer = (n: number) => ({ type: 'integer', integer: n });
 export const text = (t: string) => ({ type: 'text', text: t });

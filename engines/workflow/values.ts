@@ -110,8 +110,33 @@ export async function storedValue(app: App, row: typeof executionData.$inferSele
 
 /** Keeps small values inline and stores large ones, returning what may enter workflow history. */
 export async function toRef(app: App, executionId: string, id: string, value: ValueObject): Promise<ValueRef> {
-  if (jsonBytes(value) <= INLINE_VALUE_LIMIT) return value;
-  return { $ref: await storeData(app, executionId, id, value) };
+  return (await toRefsWithin(app, executionId, [{ id, value }]))[0];
+}
+
+/**
+ * The inline bytes one Temporal message of the interpreter (a component's result, the state a run
+ * carries into the next) may hold: Temporal refuses messages of a few MiB, so the rest goes by reference.
+ */
+export const MESSAGE_INLINE_BYTES = 64 * 1024;
+
+/**
+ * Keeps values inline while each stays within INLINE_VALUE_LIMIT and all together within `budget`;
+ * stores the others (and those marked `persist`) under their stable ids. Refs pass through.
+ */
+export async function toRefsWithin(
+  app: App,
+  executionId: string,
+  values: { id: string; value: ValueRef; persist?: boolean }[],
+  budget = MESSAGE_INLINE_BYTES,
+): Promise<ValueRef[]> {
+  const refs: ValueRef[] = [];
+  for (const { id, value, persist } of values) {
+    const bytes = isRef(value) ? 0 : jsonBytes(value);
+    const inline = isRef(value) || (!persist && bytes <= Math.min(INLINE_VALUE_LIMIT, budget));
+    if (inline) budget -= bytes;
+    refs.push(inline ? value : { $ref: await storeData(app, executionId, id, value) });
+  }
+  return refs;
 }
 
 export async function resolveRefs(app: App, values: Record<string, ValueRef>): Promise<Record<string, ValueObject>> {
@@ -176,3 +201,5 @@ export async function toDataEntries(
 }
 
 /** The values of stored entries as refs (what the interpreter passes around). */
+export const entryRefs = (entries: DataEntry[]): { alias: string; value: ValueRef }[] =>
+  entries.map((e) => ({ alias: e.alias, value: isDataRef(e) ? { $ref: e.data_id } : e.value }));

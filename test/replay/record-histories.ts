@@ -16,7 +16,20 @@ import { onnxProcessingWorkflowId } from '../../engines/onnx/temporal/start';
 import { addModel } from '../../engines/onnx/test-models';
 import { newModelBlob, s3Env, uploadModel } from '../../engines/onnx/test-client';
 import { SCHEDULER, createBlob, createFibonacciTarget, eventually, targetOf } from '../../engines/scheduler/testing';
-import { ENGINE, comp, data, definition, fibonacciDefinition, flow, integer, start, upload, waitForEvent, waitForStatus } from '../../engines/workflow/testing';
+import {
+  ENGINE,
+  comp,
+  countingLoop,
+  data,
+  definition,
+  fibonacciDefinition,
+  flow,
+  integer,
+  start,
+  upload,
+  waitForEvent,
+  waitForStatus,
+} from '../../engines/workflow/testing';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /** One folder per recording; older ones stay, since executions they stand for may still run somewhere. */
@@ -32,12 +45,20 @@ let baseUrl: string;
 let rev: string;
 let session: string;
 
-/** Writes the workflow's history; one still running (`inFlight`) as far as it has got, any other once Temporal has closed it. */
-async function record(name: string, workflowId: string, opts: { inFlight?: boolean } = {}) {
-  const handle = p.app.temporal.client.workflow.getHandle(workflowId);
+/**
+ * Writes the workflow's history (its latest run, or `runId`); one still running (`inFlight`) as far
+ * as it has got, any other once Temporal has closed it.
+ */
+async function record(name: string, workflowId: string, opts: { inFlight?: boolean; runId?: string } = {}) {
+  const handle = p.app.temporal.client.workflow.getHandle(workflowId, opts.runId);
   // BlobHub's row can say `completed` a moment before Temporal has recorded the close
   if (!opts.inFlight) await handle.result().catch(() => undefined);
-  const history = await handle.fetchHistory();
+  let history = await handle.fetchHistory();
+  // one in flight: its events are written by activities inside a workflow task, which may not have completed yet
+  while (opts.inFlight && !history.events?.some((e) => e.workflowTaskCompletedEventAttributes)) {
+    await new Promise((r) => setTimeout(r, 100));
+    history = await handle.fetchHistory();
+  }
   mkdirSync(historiesDir, { recursive: true });
   const file = path.join(historiesDir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1)}\n`);
@@ -56,7 +77,8 @@ const entered = (id: string) => (e: any) => e.type === 'processor.entered' && e.
 const cmd = (command: string, params: Record<string, unknown>) => p.admin.data(rev, ENGINE, command, params);
 
 beforeAll(async () => {
-  p = await startTestPlatform({ env: s3Env() });
+  // a low history limit, so that a short loop continues as new (the other scenarios stay far below it)
+  p = await startTestPlatform({ env: { ...s3Env(), BLOBHUB_WORKFLOW_HISTORY_EVENTS: '100' } });
   // `/hold` is never answered: a request that runs until its execution is cancelled
   server = http.createServer((req, res) => {
     if (req.url !== '/hold') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
@@ -93,6 +115,19 @@ describe('workflow executions', () => {
     );
     const ended = await runAndRecord('loop', def, [], { session_id: session });
     expect([ended.status, ended.output_data[0].value]).toEqual(['completed', integer(5)]);
+  });
+
+  it('continue-as-new: a 60-iteration loop as a chain of runs, each recorded', async () => {
+    await upload(p.admin, rev, 'long-loop', countingLoop(60));
+    const execution = await start(p.admin, rev, 'long-loop', [], { timeout_seconds: 600 });
+    expect((await waitForStatus(p.admin, rev, execution.id, undefined, 60_000)).status).toBe('completed');
+    let run = 0;
+    for (let runId: string | null | undefined = execution.temporal.run_id; runId; run++) {
+      await record(`continue-as-new-run${run + 1}`, execution.id, { runId });
+      const last = (await p.app.temporal.client.workflow.getHandle(execution.id, runId).fetchHistory()).events?.at(-1);
+      runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    }
+    expect(run).toBeGreaterThanOrEqual(2);
   });
 
   it('parallel: two routes meeting at flow.join (all) and one at flow.join (any)', async () => {

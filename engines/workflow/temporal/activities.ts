@@ -23,11 +23,13 @@ import {
   type ExecutionArgs,
   type ExecutionOutcome,
   type Plan,
+  type RunLimits,
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
+import type { CarriedValues } from './carry-over';
 import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
-import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, storeData, toDataEntries, toRef, type DataEntry } from '../values';
+import { assertValueSize, dataIdFor, entryRefs, isDataRef, jsonBytes, resolveRefs, toDataEntries, toRef, toRefsWithin, type DataEntry } from '../values';
 
 function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
   return recordEvent(db, {
@@ -48,7 +50,8 @@ async function recordAll(db: Db, execution: ExecutionArgs, events: EventSpec[]) 
   for (const event of events) await record(db, execution, event);
 }
 
-async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef> }> {
+/** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
+async function loadPlan(app: App, execution: ExecutionArgs) {
   const [row] = await app.db.select().from(executions).where(eq(executions.id, execution.executionId));
   const [pinned] = await app.db
     .select()
@@ -57,6 +60,13 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
+  const limits: RunLimits = { historyEvents: app.config.BLOBHUB_WORKFLOW_HISTORY_EVENTS };
+  return { row, plan: compiled.plan, limits };
+}
+
+/** The first run of an execution: its plan, and the start recorded (status, execution_started, flow.entered). */
+async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
+  const { row, plan, limits } = await loadPlan(app, execution);
   await app.db.transaction(async (tx) => {
     // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
     const runId = Context.current().info.workflowExecution?.runId ?? null;
@@ -73,17 +83,46 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
   for (const entry of row.inputData as DataEntry[]) {
     inputs[entry.alias] = isDataRef(entry) ? { $ref: entry.data_id } : await toRef(app, row.id, dataIdFor(row.id, 'input', entry.alias), entry.value);
   }
-  return { plan: compiled.plan, inputs };
+  return { plan, inputs, limits };
+}
+
+/**
+ * A run that continues an execution (continue-as-new): its plan only, nothing of the start done
+ * again; the row now names this run, so its Temporal UI link opens the run that is live.
+ */
+async function resume(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; limits: RunLimits }> {
+  const { plan, limits } = await loadPlan(app, execution);
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (runId) await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, execution.executionId));
+  return { plan, limits };
+}
+
+/** The walk's values as a run hands them to the next: small enough for one Temporal message, the rest by reference. */
+async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedValues): Promise<CarriedValues['values']> {
+  const entries = Object.entries(carried.values).flatMap(([componentId, ports]) =>
+    Object.entries(ports).map(([port, value]) => ({
+      componentId,
+      port,
+      // the id under which the visit that produced it would have stored it
+      id: dataIdFor(execution.executionId, `${componentId}#${carried.visits[componentId] ?? 0}`, port),
+      value,
+    })),
+  );
+  const refs = await toRefsWithin(app, execution.executionId, entries);
+  const values: CarriedValues['values'] = {};
+  entries.forEach(({ componentId, port }, i) => ((values[componentId] ??= {})[port] = refs[i]));
+  return values;
 }
 
 /**
  * Records the closing events and the final row in one transaction: whoever sees either sees both.
  * Only a live row is finished, so the interpreter and the reconciler (engines/workflow/reconcile.ts)
- * never both close one execution.
+ * never both close one execution. Returns the outcome as recorded (outputs as the row holds them:
+ * small ones inline, the rest by reference).
  */
-export async function finishExecution(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<void> {
+export async function finishExecution(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome> {
   const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
-  if (!row) return; // its session was deleted (which cancelled it): nothing left to record
+  if (!row) return outcome; // its session was deleted (which cancelled it): nothing left to record
   // laid out before the closing events, so a value_too_large shows up as the execution's error
   const outputData =
     outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
@@ -102,6 +141,7 @@ export async function finishExecution(app: App, execution: ExecutionArgs, outcom
     if (!finished) return; // already finished by the other side
     await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
   });
+  return outputData ? { ...outcome, outputData: entryRefs(outputData) } : outcome;
 }
 
 const tooLarge = (e: unknown) => {
@@ -135,8 +175,18 @@ async function createChild(
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
   lines.map((line, i): EventSpec => ({ type: 'processor.output', key: `${keyPrefix}:log:${i}`, message: line, attributes }));
 
-/** Every value a component produced, within BLOBHUB_MAX_VALUE_BYTES (checked before anything is written). */
+/** Route and port names travel in every Temporal message about a component: names, not data. */
+const NAME_BYTES = 1024;
+
+function checkName(what: string, name: string) {
+  const bytes = Buffer.byteLength(name);
+  if (bytes > NAME_BYTES) throw new ComponentError(`the ${what} name is ${bytes} bytes, above the limit of ${NAME_BYTES} bytes`, 'value_too_large');
+}
+
+/** Every value a component produced within BLOBHUB_MAX_VALUE_BYTES, every name short (checked before anything is written). */
 function checkSizes(app: App, result: ComponentRunResult) {
+  checkName('route', result.route);
+  for (const port of Object.keys(result.outputs ?? {})) checkName('output port', port);
   for (const [port, output] of Object.entries(result.outputs ?? {})) assertValueSize(app, `output ${port}`, jsonBytes(output.value));
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) assertValueSize(app, `session object ${alias}`, jsonBytes(value));
 }
@@ -268,22 +318,23 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   return { route: result.route, terminal: result.terminal ?? false, outputs };
 }
 
-/** Persisted outputs are stored; the others stay inline when small enough for Temporal history. */
+/** Persisted outputs are stored; the others stay inline while the result stays small enough for one Temporal message. */
 async function storeOutputs(app: App, { execution, visit }: ComponentRequest, result: ComponentRunResult): Promise<Record<string, ValueRef>> {
-  const outputs: Record<string, ValueRef> = {};
-  for (const [port, output] of Object.entries(result.outputs ?? {})) {
-    const id = dataIdFor(execution.executionId, visit, port);
-    outputs[port] = output.persist
-      ? { $ref: await storeData(app, execution.executionId, id, output.value) }
-      : await toRef(app, execution.executionId, id, output.value);
-  }
-  return outputs;
+  const ports = Object.entries(result.outputs ?? {});
+  const refs = await toRefsWithin(
+    app,
+    execution.executionId,
+    ports.map(([port, output]) => ({ id: dataIdFor(execution.executionId, visit, port), value: output.value, persist: output.persist })),
+  );
+  return Object.fromEntries(ports.map(([port], i) => [port, refs[i]]));
 }
 
 /** What the interpreter workflow itself calls (as local activities). */
 export function createControlActivities(app: App) {
   return {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
+    'workflow.resume': (execution: ExecutionArgs) => resume(app, execution),
+    'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
     'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finishExecution(app, execution, outcome),

@@ -8,15 +8,20 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { createControlActivities } from './activities';
-import type { ComponentRequest, ComponentResponse, PlanComponent } from '../plan';
+import type { ComponentRequest, ComponentResponse, PlanComponent, RunsIn } from '../plan';
 import { componentSummary } from './ui-metadata';
 
-export const control = proxyLocalActivities<ReturnType<typeof createControlActivities>>({
+type ControlActivities = ReturnType<typeof createControlActivities>;
+const controlOptions: LocalActivityOptions & ActivityOptions = {
   startToCloseTimeout: '60s',
   // a database outage of any length delays the execution and fails none of it: retried without
   // limit, at least every 10 s (their permanent errors are non-retryable)
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
+};
+
+export const control = proxyLocalActivities<ControlActivities>(controlOptions);
+/** The same, as ordinary activities: one ends the current workflow task (see TaskBudget). */
+export const controlAsActivity = proxyActivities<ControlActivities>(controlOptions);
 
 export type ComponentActivity = (request: ComponentRequest) => Promise<ComponentResponse>;
 export const DEFAULT_COMPONENT_TIMEOUT_MS = 5 * 60_000;
@@ -53,9 +58,9 @@ function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptio
   };
 }
 
-export function componentActivity(c: PlanComponent): ComponentActivity {
+/** The component's activity, run where its type runs unless `runsIn` says otherwise. */
+export function componentActivity(c: PlanComponent, runsIn: RunsIn = c.runsIn): ComponentActivity {
   const options = activityOptions(c);
-  const proxy =
-    c.runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities({ ...options, heartbeatTimeout: COMPONENT_HEARTBEAT_TIMEOUT_MS });
+  const proxy = runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities({ ...options, heartbeatTimeout: COMPONENT_HEARTBEAT_TIMEOUT_MS });
   return (proxy as Record<string, ComponentActivity>)[c.type];
 }

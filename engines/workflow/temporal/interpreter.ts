@@ -1,8 +1,9 @@
 /** The walk of one execution's plan, inside the interpreter workflow (deterministic: workflow APIs only). */
-import { CancellationScope, condition, executeChild, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, executeChild, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import type { WaitConfig } from '../components/flow';
 import {
   processorAttributes,
+  type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
   type ExecutionArgs,
@@ -10,9 +11,11 @@ import {
   type Plan,
   type PlanComponent,
   type PlanEdge,
+  type RunLimits,
   type ValueRef,
 } from '../plan';
-import { componentActivity, control, type ComponentActivity } from './activity-stubs';
+import { componentActivity, control, controlAsActivity, type ComponentActivity } from './activity-stubs';
+import { TaskBudget, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
 import { executionSearchAttributes } from './search-attributes';
 import { waitSignalName, type ExecutionSignal } from './signals';
@@ -35,6 +38,16 @@ function childExecutionId(): string {
 
 type OutputData = NonNullable<ExecutionOutcome['outputData']>;
 
+/** How a run's walk ends: the execution's outputs, or its state handed to the next run (continue-as-new). */
+export type WalkResult = { outputData: OutputData } | { carry: CarriedWalk };
+
+/** A run that may continue as new and keeps each workflow task within budget (behind LONG_RUN_PATCH). */
+export interface LongRun {
+  limits: RunLimits;
+  /** the state the previous run handed over, when this run continues one */
+  carried?: CarriedState;
+}
+
 export class Interpreter {
   private values: Record<string, Record<string, ValueRef>> = {};
   private visits: Record<string, number> = {};
@@ -43,7 +56,9 @@ export class Interpreter {
   private scope = new CancellationScope();
   private pending = 0;
   private settled = false;
-  private resolve!: (output: OutputData) => void;
+  private deadline?: number;
+  private budget?: TaskBudget;
+  private resolve!: (result: WalkResult) => void;
   private reject!: (err: unknown) => void;
 
   constructor(
@@ -51,25 +66,55 @@ export class Interpreter {
     private plan: Plan,
     private startInputs: Record<string, ValueRef>,
     private signals: ExecutionSignal[],
-  ) {}
+    private longRun?: LongRun,
+  ) {
+    if (!longRun) return;
+    this.budget = new TaskBudget();
+    const carried = longRun.carried;
+    if (!carried) return;
+    this.values = carried.values;
+    this.visits = carried.visits;
+    for (const [id, join] of Object.entries(carried.joins)) this.joins[id] = { arrived: new Set(join.arrived), fired: join.fired };
+  }
 
-  run(): Promise<OutputData> {
-    const done = new Promise<OutputData>((resolve, reject) => {
+  run(): Promise<WalkResult> {
+    const done = new Promise<WalkResult>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
     const timeout = this.execution.timeoutSeconds;
     if (timeout !== undefined) {
+      const carriedDeadline = this.longRun?.carried?.deadline;
+      const ms = carriedDeadline === undefined ? Math.round(timeout * 1000) : Math.max(1, carriedDeadline - Date.now());
+      this.deadline = Date.now() + ms;
       // a timer in the walk's scope: cancelled with everything else once the execution is decided
       this.scope
-        .run(() => sleep(Math.round(timeout * 1000), { summary: 'execution timeout' }))
+        .run(() => sleep(ms, { summary: 'execution timeout' }))
         .then(
-          () => this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${timeout} s`))),
+          () => this.timeOut(),
           () => undefined,
         );
     }
-    this.spawn(this.plan.startId);
+    const resumeAt = this.longRun?.carried?.resumeAt;
+    if (resumeAt) this.arrive(resumeAt);
+    else this.spawn(this.plan.startId);
     return done;
+  }
+
+  private timeOut() {
+    this.settle(() => this.reject(new ExecutionTimedOut(`the execution ran longer than its timeout of ${this.execution.timeoutSeconds} s`)));
+  }
+
+  /**
+   * Past the deadline already: a timer only fires once its workflow task ends, and a run of local
+   * activities may continue as new before that, so the walk checks the clock between components too.
+   */
+  private pastDeadline(): boolean {
+    return this.longRun !== undefined && this.deadline !== undefined && Date.now() >= this.deadline;
+  }
+
+  private finishWith(outputData: OutputData) {
+    this.settle(() => this.resolve({ outputData }));
   }
 
   private settle(fn: () => void) {
@@ -95,7 +140,7 @@ export class Interpreter {
   /** Every path ended without reaching flow.end: fine, unless a join still waits for paths. */
   private quiesced() {
     const waiting = Object.entries(this.joins).find(([, j]) => j.arrived.size > 0 && !j.fired);
-    if (!waiting) return this.resolve([]);
+    if (!waiting) return this.resolve({ outputData: [] });
     const c = this.plan.components[waiting[0]];
     this.reject(
       new ComponentFailed({
@@ -143,9 +188,25 @@ export class Interpreter {
       response = await this.failed(c, visit, failureInfo(err, c), startedAt);
     }
     this.values[id] = { ...this.values[id], ...response.outputs };
-    if (c.type === 'flow.end') return this.settle(() => this.resolve(Object.entries(inputs).map(([alias, value]) => ({ alias, value }))));
-    if (response.terminal) return this.settle(() => this.resolve([]));
-    for (const edge of this.plan.next[id]?.[response.route] ?? []) this.arrive(edge);
+    if (c.type === 'flow.end') return this.finishWith(Object.entries(inputs).map(([alias, value]) => ({ alias, value })));
+    if (response.terminal) return this.finishWith([]);
+    if (this.pastDeadline()) return this.timeOut();
+    const edges = this.plan.next[id]?.[response.route] ?? [];
+    if (edges.length === 1 && this.continueAsNewDue()) return this.settle(() => this.resolve({ carry: this.walkAt(edges[0]) }));
+    for (const edge of edges) this.arrive(edge);
+  }
+
+  /** Temporal suggests a fresh history, or the run reached its limit, and this is a quiet point: the one live path, between components. */
+  private continueAsNewDue(): boolean {
+    if (!this.longRun || !this.budget || this.pending !== 1) return false;
+    const info = workflowInfo();
+    // historyLength counts up to the current task's start: its local-activity markers come on top
+    return info.continueAsNewSuggested || info.historyLength + this.budget.eventsInTask >= this.longRun.limits.historyEvents;
+  }
+
+  private walkAt(resumeAt: PlanEdge): CarriedWalk {
+    const joins = Object.fromEntries(Object.entries(this.joins).map(([id, j]) => [id, { arrived: [...j.arrived], fired: j.fired }]));
+    return { resumeAt, values: this.values, visits: this.visits, joins, deadline: this.deadline };
   }
 
   /** The failure route when connected; otherwise processor.error and the execution fails. */
@@ -178,8 +239,12 @@ export class Interpreter {
     });
   }
 
-  private record(events: EventSpec[]) {
-    return control['workflow.record'](this.execution, events);
+  // not async: the walk before LONG_RUN_PATCH must take the same promise steps it always took
+  private record(events: EventSpec[]): Promise<void> {
+    const budget = this.budget;
+    if (!budget) return control['workflow.record'](this.execution, events);
+    if (budget.exhausted) return controlAsActivity['workflow.record'](this.execution, events);
+    return control['workflow.record'](this.execution, events).then(() => budget.spend(undefined));
   }
 
   private runComponent(c: PlanComponent, visit: string, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
@@ -200,9 +265,25 @@ export class Interpreter {
       case 'flow.subworkflow':
         return this.around(c, visit, () => this.subworkflow(c, inputs));
       default:
-        this.activities[c.id] ??= componentActivity(c);
-        return this.activities[c.id]({ execution: this.execution, component: c, visit, inputs });
+        return this.runActivity(c, { execution: this.execution, component: c, visit, inputs });
     }
+  }
+
+  /** A local-activity component runs as an ordinary activity when the current workflow task's budget is spent. */
+  private runActivity(c: PlanComponent, request: ComponentRequest): Promise<ComponentResponse> {
+    const budget = this.budget;
+    const runsIn = c.runsIn === 'local_activity' && budget?.exhausted ? 'activity' : c.runsIn;
+    const activity = (this.activities[`${c.id}:${runsIn}`] ??= componentActivity(c, runsIn));
+    const response = activity(request);
+    if (!budget || runsIn !== 'local_activity') return response;
+    return response.then(
+      (r) => (budget.spend(r), r),
+      (err: unknown) => {
+        // a failure is recorded in the task too (its message is cut short by the activity)
+        budget.spend((err as Error).message);
+        throw err;
+      },
+    );
   }
 
   private async wait(c: PlanComponent): Promise<ComponentResponse> {

@@ -89,9 +89,15 @@ function userRetryDelayMs(c: PlanComponent, attempt: number): number {
 
 const outageRetryDelayMs = (failures: number) => Math.min(PLATFORM_RETRY_INITIAL_MS * 2 ** (failures - 1), PLATFORM_RETRY_MAX_MS);
 
+/** A failure's message enters Temporal history (and the failure route's `error` value): kept to a readable size. */
+const FAILURE_MESSAGE_CHARS = 8 * 1024;
+
+const shortMessage = (message: string) =>
+  message.length > FAILURE_MESSAGE_CHARS ? `${message.slice(0, FAILURE_MESSAGE_CHARS)}… (${message.length} characters)` : message;
+
 /** The failure a component activity reports for this attempt, retryable or not by the rules above. */
 export function componentFailure(error: unknown, component: PlanComponent, info: Info): ApplicationFailure {
-  const message = (error as Error).message;
+  const message = shortMessage(String((error as Error).message));
   const userError = error instanceof ComponentError;
   if (error instanceof WorkerInterrupted || (!userError && isOutage(error))) {
     const attempt = userAttempt(info);

@@ -3,16 +3,27 @@
  * compiled plan deterministically: components run as activities named by their type, parallel
  * routes run concurrently, flow.delay / flow.wait / flow.subworkflow use Temporal timers, signals
  * and child workflows. Large values travel as references; events are recorded by activities.
+ * A long execution is a chain of runs: at a quiet point a run continues as new, handing its walk on.
  */
-import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  patched,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ExecutionArgs, ExecutionOutcome } from '../plan';
 import { control } from './activity-stubs';
+import { LONG_RUN_PATCH, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
 import { consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
 
-export async function blobhubExecution(execution: ExecutionArgs): Promise<ExecutionOutcome> {
-  const signals: ExecutionSignal[] = [];
+export async function blobhubExecution(execution: ExecutionArgs, carried?: CarriedState): Promise<ExecutionOutcome> {
+  const signals: ExecutionSignal[] = [...(carried?.signals ?? [])];
   // the names the plan's flow.wait components consume, known once the plan is loaded
   let consumable: Set<string> | undefined;
   setHandler(executionSignal, (signal) => void signals.push(signal));
@@ -26,14 +37,22 @@ export async function blobhubExecution(execution: ExecutionArgs): Promise<Execut
     },
     { validator: (signal) => consumable && requireConsumable(consumable, signal) },
   );
+  let next: CarriedState;
   try {
-    const { plan, inputs } = await control['workflow.load'](execution);
+    const longRun = patched(LONG_RUN_PATCH);
+    // only a run that continues another has `carried`: it starts from its plan, the start is done
+    const { plan, inputs, limits } = carried ? { ...(await control['workflow.resume'](execution)), inputs: {} } : await control['workflow.load'](execution);
     consumable = consumableSignalNames(plan);
-    const outputData = await new Interpreter(execution, plan, inputs, signals).run();
-    const outcome: ExecutionOutcome = { status: 'succeeded', outputData };
-    await control['workflow.finish'](execution, outcome);
-    return outcome;
+    const walked = await new Interpreter(execution, plan, inputs, signals, longRun ? { limits, carried } : undefined).run();
+    if ('carry' in walked) {
+      next = await handOver(execution, walked.carry, signals);
+    } else {
+      const outcome: ExecutionOutcome = { status: 'succeeded', outputData: walked.outputData };
+      const recorded = await control['workflow.finish'](execution, outcome);
+      return longRun ? closeAs(recorded) : outcome;
+    }
   } catch (err) {
+    if (err instanceof RecordedFailure) throw err.failure;
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => control['workflow.finish'](execution, { status: 'cancelled' }));
       throw err;
@@ -43,4 +62,32 @@ export async function blobhubExecution(execution: ExecutionArgs): Promise<Execut
     await control['workflow.finish'](execution, { status: timedOut ? 'timed_out' : 'failed', error });
     throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
   }
+  return continueAsNew<typeof blobhubExecution>(execution, next);
+}
+
+/** A failure BlobHub has already recorded: the workflow ends with it as is. */
+class RecordedFailure extends Error {
+  constructor(readonly failure: ApplicationFailure) {
+    super(failure.message);
+  }
+}
+
+/**
+ * Temporal's result is what BlobHub recorded: outputs inline within the row's budget, the rest by
+ * reference (one small message, however much flow.end gathered), or the failure to store them.
+ */
+function closeAs(recorded: ExecutionOutcome): ExecutionOutcome {
+  if (recorded.status === 'succeeded') return recorded;
+  const error = recorded.error ?? { message: `the execution ended ${recorded.status}` };
+  throw new RecordedFailure(ApplicationFailure.nonRetryable(error.message, 'ExecutionFailed', error));
+}
+
+/**
+ * The state the next run starts from: values small enough for its first message, and every
+ * signal received so far (handlers finished first, so none arrives half-handled and is lost).
+ */
+async function handOver(execution: ExecutionArgs, walk: CarriedWalk, signals: ExecutionSignal[]): Promise<CarriedState> {
+  const values = await control['workflow.carry_values'](execution, { values: walk.values, visits: walk.visits });
+  await condition(allHandlersFinished);
+  return { ...walk, values, signals: [...signals] };
 }
