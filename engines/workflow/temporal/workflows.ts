@@ -22,6 +22,9 @@ import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
 import { consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
 
+// the engine's other workflow: one short run per thread item, signalling the executions waiting on it
+export { threadItemDelivery } from './thread-delivery';
+
 export async function blobhubExecution(execution: ExecutionArgs, carried?: CarriedState): Promise<ExecutionOutcome> {
   const signals: ExecutionSignal[] = [...(carried?.signals ?? [])];
   // the names the plan's flow.wait components consume, known once the plan is loaded

@@ -6,7 +6,7 @@
 import { patched, sleep } from '@temporalio/workflow';
 import { blobhubExecution as previous } from '../../../engines/workflow/temporal/workflows';
 
-export { onnxProcessingWorkflow, scheduleFireWorkflow } from '../../../workflows';
+export { onnxProcessingWorkflow, scheduleFireWorkflow, threadItemDelivery } from '../../../workflows';
 
 export async function blobhubExecution(...args: Parameters<typeof previous>) {
   if (patched('replay-fixture-first-timer')) await sleep(10);

@@ -2,7 +2,7 @@
 import { sleep } from '@temporalio/workflow';
 import { blobhubExecution as previous } from '../../../engines/workflow/temporal/workflows';
 
-export { onnxProcessingWorkflow, scheduleFireWorkflow } from '../../../workflows';
+export { onnxProcessingWorkflow, scheduleFireWorkflow, threadItemDelivery } from '../../../workflows';
 
 export async function blobhubExecution(...args: Parameters<typeof previous>) {
   await sleep(10);
