@@ -62,6 +62,11 @@ export async function createOperation(app: App, input: { type: string; target: O
  * when it is a transaction, so the change and its event commit together with the caller's writes.
  */
 export async function updateOperation(app: App, id: string, change: OperationChange, db: Db = app.db): Promise<OperationRow> {
+  // the row and its event commit together: a process killed in between leaves neither, so a retry writes both
+  return db.transaction((tx) => writeOperationChange(tx, id, change));
+}
+
+async function writeOperationChange(db: Db, id: string, change: OperationChange): Promise<OperationRow> {
   const [row] = await db
     .update(operations)
     .set({
