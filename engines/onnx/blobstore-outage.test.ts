@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { operations } from '../../db/schema';
 import { s3Env, startMinio } from '../../test/support/minio';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { newModelBlob, rawRequest } from './test-client';
+import { newModelBlob, singleRequestUpload } from './test-client';
 
 let p: TestPlatform;
 let minio: Awaited<ReturnType<typeof startMinio>>;
@@ -42,16 +42,7 @@ it('answers uploads with 503 and Retry-After while the blob store is down, leavi
   expect([resumed.status, resumed.body.error]).toEqual([503, 'unavailable']);
 
   const model = Buffer.alloc(2048, 1);
-  const single = await rawRequest(
-    'POST',
-    `${p.url}/v1/revisions/${fresh.revisionId}/data/command`,
-    {
-      'x-api-key': p.admin.auth.key!,
-      'content-type': 'application/octet-stream',
-      'x-request-body': JSON.stringify({ command: 'upload', path: 'model.onnx', size: model.length }),
-    },
-    model,
-  );
+  const single = await singleRequestUpload(p.url, p.admin, fresh.revisionId, 'model.onnx', model);
   expect(single.status).toBe(503);
   expect(JSON.parse(single.body.toString()).error).toBe('unavailable');
 

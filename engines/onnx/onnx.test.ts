@@ -15,7 +15,7 @@ import { sha256Hex } from '../../core/crypto';
 import { onnxFiles } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { addModel, matMulModel, modelArchive, writeBigModel } from './test-models';
-import { newModelBlob, putPart, rawRequest, s3Env, uploadModel, waitForRevision, type UploadPart } from './test-client';
+import { newModelBlob, putPart, rawRequest, s3Env, singleRequestUpload, uploadModel, waitForRevision, type UploadPart } from './test-client';
 import { sweepStaleUploads } from './uploads';
 
 const require = createRequire(import.meta.url);
@@ -346,16 +346,7 @@ describe('the older single-request upload and download', () => {
     ] as const) {
       const { revisionId } = await newModelBlob(p.admin);
       const archive = await modelArchive(files);
-      const up = await rawRequest(
-        'POST',
-        `${p.url}/v1/revisions/${revisionId}/data/command`,
-        {
-          'x-api-key': p.admin.auth.key!,
-          'content-type': 'application/octet-stream',
-          'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: archive.length }),
-        },
-        archive,
-      );
+      const up = await singleRequestUpload(p.url, p.admin, revisionId, 'model.tar.gz', archive);
       expect(up.status).toBe(200);
       const revision = await waitForRevision(p.admin, revisionId);
       expect(revision.status).toBe('failed');
@@ -369,16 +360,7 @@ describe('the older single-request upload and download', () => {
     const objects = async () => (await s3.send(new ListObjectsV2Command({ Bucket: p.env.BLOBHUB_S3_BUCKET }))).Contents ?? [];
     const before = new Set((await objects()).map((o) => o.Key));
     const { revisionId } = await newModelBlob(p.admin);
-    const up = await rawRequest(
-      'POST',
-      `${p.url}/v1/revisions/${revisionId}/data/command`,
-      {
-        'x-api-key': p.admin.auth.key!,
-        'content-type': 'application/octet-stream',
-        'x-request-body': JSON.stringify({ command: 'upload', path: 'model.tar.gz', size: bomb.length }),
-      },
-      bomb,
-    );
+    const up = await singleRequestUpload(p.url, p.admin, revisionId, 'model.tar.gz', bomb);
     expect(up.status).toBe(200);
     const revision = await waitForRevision(p.admin, revisionId);
     expect(revision.status).toBe('failed');

@@ -76,3 +76,17 @@ export async function newModelBlob(client: ApiClient, visibility: 'private' | 'p
   expect(created.status, JSON.stringify(created.body)).toBe(200);
   return { org: name, blobId: created.body.blob.id as string, revisionId: created.body.revision.id as string };
 }
+
+/** BlobHub's older single-request upload: the bytes as the body, the command in X-Request-Body. */
+export function singleRequestUpload(url: string, client: ApiClient, revisionId: string, path: string, bytes: Buffer) {
+  return rawRequest(
+    'POST',
+    `${url}/v1/revisions/${revisionId}/data/command`,
+    {
+      'x-api-key': client.auth.key!,
+      'content-type': 'application/octet-stream',
+      'x-request-body': JSON.stringify({ command: 'upload', path, size: bytes.length }),
+    },
+    bytes,
+  );
+}

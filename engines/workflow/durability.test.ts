@@ -1,24 +1,30 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, eventsOf, flow, newWorkflowBlob, start, upload, waitForEvent, waitForStatus, workerProcesses } from './testing';
+import {
+  comp,
+  data,
+  definition,
+  eventsOf,
+  flow,
+  newWorkflowBlob,
+  start,
+  startHitCounter,
+  upload,
+  waitForEvent,
+  waitForStatus,
+  workerProcesses,
+} from './testing';
 
 let p: TestPlatform;
-let server: http.Server;
+let server: Awaited<ReturnType<typeof startHitCounter>>;
 let baseUrl: string;
-let hits = 0;
 let workers: ReturnType<typeof workerProcesses>;
 
 beforeAll(async () => {
   p = await startTestPlatform({ worker: false });
   workers = workerProcesses(p.env);
-  server = http.createServer((_req, res) => {
-    hits++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startHitCounter();
+  baseUrl = server.url;
 }, 180_000);
 
 afterAll(async () => {
@@ -53,7 +59,7 @@ it('finishes an execution after its worker is killed with SIGKILL, recording eve
   const done = await waitForStatus(p.admin, rev, execution.id, undefined, 60_000);
   expect(done.status).toBe('completed');
   expect(done.output_data[0].value.json).toEqual({ hits: 2 });
-  expect(hits).toBe(2);
+  expect(server.hits()).toBe(2);
 
   const events = await eventsOf(p.admin, rev, execution.id);
   const logical = events.map((e) => `${e.type}:${e.attributes?.processor_id ?? ''}`);

@@ -3,12 +3,10 @@
  * every value, signal and event once; no workflow task grows past what Temporal accepts; values
  * too large for any store fail the execution the same in BlobHub and in Temporal.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, countingLoop, data, definition, ENGINE, flow, integer, newWorkflowBlob, start, upload, waitForStatus } from './testing';
+import { comp, countingLoop, data, definition, ENGINE, flow, integer, newWorkflowBlob, start, startHitCounter, upload, waitForStatus } from './testing';
 
 /** a run continues as new at its next quiet point past this many history events */
 const HISTORY_EVENTS = 150;
@@ -16,20 +14,15 @@ const HISTORY_EVENTS = 150;
 const ITERATION_SLACK = 20;
 
 let p: TestPlatform;
-let server: http.Server;
+let server: Awaited<ReturnType<typeof startHitCounter>>;
 let baseUrl: string;
-let hits = 0;
 
 beforeAll(async () => {
   p = await startTestPlatform({
     env: { BLOBHUB_WORKFLOW_HISTORY_EVENTS: String(HISTORY_EVENTS), BLOBHUB_MAX_VALUE_BYTES: String(2 * 1024 * 1024) },
   });
-  server = http.createServer((_req, res) => {
-    hits++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startHitCounter();
+  baseUrl = server.url;
 }, 180_000);
 
 afterAll(async () => {
@@ -143,12 +136,12 @@ it('keeps a chat session on flow.wait through continue-as-new: every message pos
 
 it('runs a loop with one http.request per iteration across runs, each request sent once', async () => {
   const { revisionId: rev } = await newWorkflowBlob(p.admin, 'polling');
-  hits = 0;
+  server.reset();
   await upload(p.admin, rev, 'poll', countingLoop(120, { head: { id: 'h', type: 'http.request', config: { method: 'GET', url: `${baseUrl}/poll` } } }));
   const { created, done } = await runToEnd(rev, 'poll');
   expect(done.status, JSON.stringify(done.error)).toBe('completed');
   expect(done.output_data).toEqual([{ alias: 'i', value: integer(120) }]);
-  expect(hits).toBe(120);
+  expect(server.hits()).toBe(120);
   const histories = await runHistories(created.id, created.temporal.run_id);
   expect(histories.length).toBeGreaterThanOrEqual(2);
   for (const events of histories) expect(events.length).toBeLessThan(HISTORY_EVENTS + ITERATION_SLACK);

@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON responses */
 /** Helpers for the workflow engine tests: fixtures, execution polling over REST, standalone workers. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import type { ApiClient } from '../../test/support/client';
 
@@ -99,5 +101,21 @@ export function workerProcesses(env: Record<string, string>) {
     killAll() {
       for (const child of started.filter(isAlive)) process.kill(-child.pid!, 'SIGKILL');
     },
+  };
+}
+
+/** A local HTTP server for http.request tests: answers `{hits}` (requests so far) as JSON; `reset()` counts anew. */
+export async function startHitCounter() {
+  let hits = 0;
+  const server = http.createServer((_req, res) => {
+    hits++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits: () => hits,
+    reset: () => void (hits = 0),
+    close: () => server.close(),
   };
 }
