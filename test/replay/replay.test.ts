@@ -6,9 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { workflowsPath } from '../../apps/worker/worker';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,6 +43,9 @@ async function replayFailures(bundle: string, histories: RecordedHistory[]): Pro
   }
   return failures;
 }
+
+// the replay workers log every bundle and state change at INFO
+beforeAll(() => Runtime.install({ logger: new DefaultLogger('WARN') }));
 
 const advice =
   'The workflow code no longer replays these recorded histories: a worker running it would get stuck on executions ' +
