@@ -103,7 +103,7 @@ export const blobsRouter = router({
     .query(async ({ ctx, input }) => ({ blob: toBlobWire((await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'read')).blob) })),
 
   update: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/blobs/{blob_id}', tags: ['blobs'], summary: 'Change a blob’s visibility or description (admin)' } })
+    .meta({ openapi: { method: 'PATCH', path: '/blobs/{blob_id}', tags: ['blobs'], summary: 'Change a blob’s description (write) or visibility (admin)' } })
     .input(z.object({ blob_id: idOf('blob'), visibility: visibility.optional(), description: z.string().max(4000).optional() }))
     .output(z.object({ blob: blobWire }))
     .mutation(async ({ ctx, input }) => {
