@@ -1,34 +1,22 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import {
-  comp,
-  data,
-  definition,
-  eventsOf,
-  flow,
-  newWorkflowBlob,
-  start,
-  startHitCounter,
-  upload,
-  waitForEvent,
-  waitForStatus,
-  workerProcesses,
-} from './testing';
+import { workerPool } from '../../test/support/processes';
+import { comp, data, definition, eventsOf, flow, newWorkflowBlob, start, startHitCounter, upload, waitForEvent, waitForStatus } from './testing';
 
 let p: TestPlatform;
 let server: Awaited<ReturnType<typeof startHitCounter>>;
 let baseUrl: string;
-let workers: ReturnType<typeof workerProcesses>;
+let workers: ReturnType<typeof workerPool>;
 
 beforeAll(async () => {
   p = await startTestPlatform({ worker: false });
-  workers = workerProcesses(p.env);
+  workers = workerPool(p.env);
   server = await startHitCounter();
   baseUrl = server.url;
 }, 180_000);
 
 afterAll(async () => {
-  workers?.killAll();
+  await workers?.killAll();
   server?.close();
   await p?.close();
 });
@@ -53,7 +41,7 @@ it('finishes an execution after its worker is killed with SIGKILL, recording eve
   const first = await workers.start();
   const execution = await start(p.admin, rev, 'durable');
   await waitForEvent(p.admin, rev, execution.id, (e) => e.type === 'processor.entered' && e.attributes.processor_id === 'd');
-  await workers.kill(first);
+  await first.kill();
 
   await workers.start();
   const done = await waitForStatus(p.admin, rev, execution.id, undefined, 60_000);

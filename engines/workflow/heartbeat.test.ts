@@ -8,11 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForStatus, workerProcesses } from './testing';
+import { workerPool } from '../../test/support/processes';
+import { comp, data, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForStatus } from './testing';
 
 let p: TestPlatform;
 let rev: string;
-let workers: ReturnType<typeof workerProcesses>;
+let workers: ReturnType<typeof workerPool>;
 let server: http.Server;
 let baseUrl: string;
 
@@ -48,12 +49,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   p = await startTestPlatform({ worker: false });
-  workers = workerProcesses(p.env);
+  workers = workerPool(p.env);
   ({ revisionId: rev } = await newWorkflowBlob(p.admin, 'acme'));
 }, 180_000);
 
 afterAll(async () => {
-  workers?.killAll();
+  await workers?.killAll();
   server?.closeAllConnections();
   server?.close();
   await p?.close();
@@ -84,7 +85,7 @@ it('retries a request whose worker was killed on another worker, long before its
   const held = await firstRequest;
   await workers.start();
   const retried = nextRequest();
-  await workers.kill(first);
+  await first.kill();
 
   const retry = await retried;
   expect(retry.path).toBe('/hold-once');

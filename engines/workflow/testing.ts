@@ -1,6 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON responses */
 /** Helpers for the workflow engine tests: fixtures, execution polling over REST, standalone workers. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
@@ -64,44 +63,6 @@ export async function waitForEvent(client: ApiClient, revisionId: string, execut
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('event never arrived');
-}
-
-/**
- * Standalone worker processes (`npx tsx apps/worker/main.ts`) on a test platform's task queue
- * (`env`: the platform's environment), each in its own process group so that SIGKILL reaches the
- * node process behind npx and tsx.
- */
-export function workerProcesses(env: Record<string, string>) {
-  const started: ChildProcess[] = [];
-  const isAlive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-  return {
-    /** resolves once the worker polls its task queue */
-    async start(): Promise<ChildProcess> {
-      const child = spawn('npx', ['tsx', 'apps/worker/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      started.push(child);
-      await new Promise<void>((resolve, reject) => {
-        let output = '';
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('worker polling')) resolve();
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output.slice(-2000)}`)));
-      });
-      return child;
-    },
-    /** SIGKILL, as a machine that dies; resolves once the process is gone */
-    async kill(child: ChildProcess) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-child.pid!, 'SIGKILL');
-      await exited;
-    },
-    alive: () => started.filter(isAlive),
-    killAll() {
-      for (const child of started.filter(isAlive)) process.kill(-child.pid!, 'SIGKILL');
-    },
-  };
 }
 
 /** A local HTTP server for http.request tests: answers `{hits}` (requests so far) as JSON; `reset()` counts anew. */

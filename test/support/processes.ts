@@ -50,3 +50,19 @@ export async function startWorkerProcess(platformEnv: Record<string, string>): P
   const env = { ...platformEnv, BLOBHUB_WORKER_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1' };
   return withKill(await launch('apps/worker/main.ts', env, port, 'worker process'));
 }
+
+const isRunning = (p: BlobHubProcess) => p.child.exitCode === null && !p.child.signalCode;
+
+/** The standalone workers a fault test starts, to SIGKILL one by one and all at the end. */
+export function workerPool(platformEnv: Record<string, string>) {
+  const started: BlobHubProcess[] = [];
+  return {
+    async start(): Promise<BlobHubProcess> {
+      const worker = await startWorkerProcess(platformEnv);
+      started.push(worker);
+      return worker;
+    },
+    alive: () => started.filter(isRunning),
+    killAll: () => Promise.all(started.map((w) => w.kill())),
+  };
+}
