@@ -1,11 +1,13 @@
 /**
- * Thread-post benchmark (not a test): the time of one post_session_thread_item (REST, until it
- * answers: the item stored and its delivery workflow started; the bench then waits for every waiter
- * to finish) with 1 and with 50 live executions of the session waiting on the
- * thread, against signalling as many waiting executions one after another (what a post did before)
- * in the same run. Each side gets its own executions, measured once all of them wait.
+ * Thread-post benchmark (not a test): with 1 and with 50 live executions of a session waiting on
+ * a thread, the time from one post_session_thread_item (REST) until every waiting execution has
+ * received the item and ended, against signalling the same executions one after another (what a
+ * post did before) until every one of them has ended, in the same run. Both sides deliver the
+ * same signal to the same number of executions and wait for the same ends; the post also stores
+ * the item and goes through REST, which the baseline skips. Each side gets its own executions,
+ * measured once all of them wait.
  *
- *   npx tsx bench/updates/run.ts          # BENCH_RUNS=3 repetitions, median reported
+ *   npm run bench:updates          # BENCH_RUNS=3 repetitions, median reported
  */
 import { comp, data, definition, flow } from '../../engines/workflow/builders';
 import { executionSignal, threadSignalName } from '../../engines/workflow/temporal/signals';
@@ -56,25 +58,23 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 const finished = (ids: string[]) => Promise.all(ids.map((id) => app.temporal.client.workflow.getHandle(id).result()));
 
-/** One post_session_thread_item to `count` waiting executions. */
+/** One post_session_thread_item to `count` waiting executions, until all of them have ended. */
 async function timePost(revisionId: string, count: number) {
   const { sessionId, ids } = await waiters(revisionId, count);
-  const ms = await timed(() =>
-    command(revisionId, 'post_session_thread_item', { session_id: sessionId, alias: 'inbox', content: [{ type: 'text', text: 'hi' }] }),
-  );
-  await finished(ids);
-  return ms;
+  return timed(async () => {
+    await command(revisionId, 'post_session_thread_item', { session_id: sessionId, alias: 'inbox', content: [{ type: 'text', text: 'hi' }] });
+    await finished(ids);
+  });
 }
 
-/** The former delivery: one signal after another to `count` waiting executions. */
+/** The former delivery: one signal after another to `count` waiting executions, until all of them have ended. */
 async function timeSequentialSignals(revisionId: string, count: number) {
   const { ids } = await waiters(revisionId, count);
   const signal = { name: threadSignalName('inbox'), payload: { alias: 'inbox', item_id: 'baseline', item: null } };
-  const ms = await timed(async () => {
+  return timed(async () => {
     for (const id of ids) await app.temporal.client.workflow.getHandle(id).signal(executionSignal, signal);
+    await finished(ids);
   });
-  await finished(ids);
-  return ms;
 }
 
 try {
@@ -88,7 +88,7 @@ try {
     ),
   });
 
-  console.log(`| live executions waiting | one thread post (median of ${runs}) | one signal after another | ratio |`);
+  console.log(`| live executions waiting | one thread post → all ended (median of ${runs}) | one signal after another → all ended | ratio |`);
   console.log('|---|---|---|---|');
   for (const count of [1, 50]) {
     const posts: number[] = [];
