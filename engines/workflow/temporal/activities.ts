@@ -287,11 +287,19 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
     // values first: one past the execution's limit fails the run before anything else is written
     outputs = await storeOutputs(app, request, result);
   } catch (e) {
-    await entered;
+    // The component's own failure uses one of its attempts even when the database fails under it
+    // meanwhile: rerunning it as an outage would exceed the user's maximum_attempts. Its
+    // processor.entered is then stored by the next attempt or with the failure (interpreter), and
+    // the attempt's logs are lost with the database.
+    const ownFailure = e instanceof ComponentError && !signal.aborted;
+    const keepOwnFailure = (recordError: unknown) => {
+      if (!ownFailure) throw recordError;
+    };
+    await entered.catch(keepOwnFailure);
     if (signal.aborted) throw interruption(signal);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
-      await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes));
+      await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes)).catch(keepOwnFailure);
     }
     throw e;
   }

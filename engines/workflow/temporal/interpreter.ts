@@ -209,11 +209,17 @@ export class Interpreter {
     return { resumeAt, values: this.values, visits: this.visits, joins, deadline: this.deadline };
   }
 
-  /** The failure route when connected; otherwise processor.error and the execution fails. */
+  /**
+   * The failure route when connected; otherwise processor.error and the execution fails. Its
+   * processor.entered goes with it (stored once by key): the last attempt may have failed before
+   * storing it, when the database failed under the component's own failure.
+   */
   private async failed(c: PlanComponent, visit: string, info: FailureInfo, startedAt: number): Promise<ComponentResponse> {
     const attributes = processorAttributes(c);
+    const entered: EventSpec = { type: 'processor.entered', key: `${visit}:processor.entered`, attributes };
     if (this.plan.next[c.id]?.failure) {
       await this.record([
+        entered,
         {
           type: 'processor.exited',
           key: `${visit}:processor.exited`,
@@ -224,6 +230,7 @@ export class Interpreter {
       return { route: 'failure', terminal: false, outputs: { error: { type: 'text', text: info.message } } };
     }
     await this.record([
+      entered,
       {
         type: 'processor.error',
         key: `${visit}:processor.error`,
