@@ -118,9 +118,13 @@ const constantDefinition = () =>
 
 /** Runs the real `blobhub` CLI with --json and returns its JSON result. */
 async function cli(args: string[], env: Record<string, string> = byEnv): Promise<any> {
+  return JSON.parse((await cliText(['--json', ...args], env)).trim().split('\n').pop()!);
+}
+
+/** Runs the real `blobhub` CLI as a user types it and returns what it prints. */
+async function cliText(args: string[], env: Record<string, string> = byEnv): Promise<string> {
   try {
-    const { stdout } = await run(path.join(clients, 'blobhub'), ['--json', ...args], { env, cwd: work, timeout: 120_000 });
-    return JSON.parse(stdout.trim().split('\n').pop()!);
+    return (await run(path.join(clients, 'blobhub'), args, { env, cwd: work, timeout: 120_000 })).stdout;
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`blobhub ${args.join(' ')} failed: ${failed.stderr || failed.stdout || failed.message}`);
@@ -174,6 +178,12 @@ describe('the blobhub CLI 0.6.0', () => {
     expect(revisions.revisions).toEqual([expect.objectContaining({ default: true, phase: 'draft' })]);
     const limits = await cli(['blob', 'limits', `${ORG}/flows`]);
     expect(limits.groups.map((g: any) => g.id)).toContain('platform');
+    // as a user types it (no --json), the CLI prints each group by label and each limit with its source
+    const printed = await cliText(['blob', 'limits', `${ORG}/flows`]);
+    expect(printed).toContain(`Limits for ${ORG}/flows`);
+    expect(printed).toMatch(/^Platform \(platform\)$/m);
+    expect(printed).toMatch(/^Workflow \(workflow\)$/m);
+    expect(printed).toMatch(/platform\.json_body_bytes\s+default\s+1048576/);
     // the CLI reads limits by ids too, e.g. while resolving a schedule's target
     const byIds = await p.admin.get(`/blobs/${shown.record.org_id}/${shown.record.id}/limits`);
     expect(byIds.status, JSON.stringify(byIds.body)).toBe(200);

@@ -190,7 +190,16 @@ export const blobByNameRouter = router({
     .meta({ openapi: { method: 'GET', path: '/blobs/{org}/{blob}/limits', tags: ['blobs'], summary: 'The limits that apply to a blob' } })
     .input(z.object(blobRef))
     .output(
-      z.object({ groups: z.array(z.object({ id: z.string(), limits: z.array(z.object({ id: z.string(), value: z.unknown(), description: z.string() })) })) }),
+      z.object({
+        groups: z.array(
+          z.object({
+            id: z.string(),
+            group: z.string(),
+            label: z.string(),
+            limits: z.array(z.object({ id: z.string(), value: z.unknown(), description: z.string(), source: z.string() })),
+          }),
+        ),
+      }),
     )
     .query(async ({ ctx, input }) => ({ groups: limitGroupsOf((await blobByRef(ctx, input, 'read')).blob) })),
 });
