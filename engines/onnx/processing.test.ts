@@ -16,8 +16,8 @@ import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../../
 import { processUpload } from './processing';
 import type { ProcessingIds } from './temporal/contracts';
 import { onnxProcessingWorkflowId } from './temporal/start';
-import { addModel, writeBigModel } from './test-models';
-import { newModelBlob, putPart, s3Env, waitForRevision, type ModelSource, type UploadPart } from './test-client';
+import { addModel, writeBigModel } from '../../test/support/onnx-models';
+import { newModelBlob, putPart, s3Env, waitForRevision, type ModelSource, type UploadPart } from '../../test/support/onnx-client';
 import { startUnfinishedProcessing } from './uploads';
 
 /** an API in this process and no worker anywhere until a test starts one */
