@@ -281,7 +281,7 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
 }
 
 /** What the interpreter workflow itself calls (as local activities). */
-export function createControlActivities(app: App): ControlActivities {
+function createControlActivities(app: App): ControlActivities {
   return {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
     'workflow.resume': (execution: ExecutionArgs) => resume(app, execution),
