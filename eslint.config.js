@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -16,6 +17,28 @@ export default tseslint.config(
     // Plain Node scripts (the runnable examples in docs/).
     files: ['**/*.mjs'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox, which has no Node APIs (as in
+    // Temporal's samples): the worker's workflow bundle, workflows/index.ts and every file it
+    // imports by value (type-only imports are erased from the bundle).
+    files: [
+      'workflows/index.ts',
+      'engines/*/temporal/workflows.ts',
+      'engines/*/temporal/contracts.ts',
+      'engines/workflow/temporal/{interpreter,activity-stubs,carry-over,failures,search-attributes,signals,start-options,thread-delivery,ui-metadata}.ts',
+      'engines/workflow/plan.ts',
+      'core/search-attributes.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map((name) => ({ name, message: 'workflow code runs without Node built-ins: do this in an activity' })),
+          patterns: [{ group: ['node:*'], message: 'workflow code runs without Node built-ins: do this in an activity' }],
+        },
+      ],
+    },
   },
   {
     // Tests read arbitrary JSON responses.

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { temporal } from '@temporalio/proto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { comp, countingLoop, data, definition, flow } from '../../engines/workflow/builders';
+import { comp, countingLoop, data, definition, flow } from '../../test/support/workflow-builders';
 import { startBenchPlatform, type BenchPlatform } from '../support/platform';
 
 const ENGINE = 'workflow_blobhub';

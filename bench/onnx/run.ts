@@ -14,7 +14,7 @@ import path from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import * as ort from 'onnxruntime-node';
 import { hashDownload, inParallel, putFileRange } from '../../engines/onnx/transfer';
-import { addModel, writeBigModel } from '../../engines/onnx/test-models';
+import { addModel, writeBigModel } from '../../test/support/onnx-models';
 import { planParts } from '../../engines/onnx/uploads';
 import { startBenchPlatform } from '../support/platform';
 import { median, percentile } from '../support/stats';

@@ -7,7 +7,7 @@
  *   npm run bench:sandbox                       # BENCH_ORGS=1,4 BENCH_SPINNERS=4 BENCH_SAMPLES=30
  *   BENCH_THREADS=4 npm run bench:sandbox       # BLOBHUB_SANDBOX_THREADS (default: min(4, cores))
  */
-import { fibonacciDefinition, comp, definition, flow } from '../../engines/workflow/builders';
+import { fibonacciDefinition, comp, definition, flow } from '../../test/support/workflow-builders';
 import { startBenchPlatform } from '../support/platform';
 import { percentile } from '../support/stats';
 

@@ -10,7 +10,7 @@
  */
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { executions, scheduleExecutions } from '../../db/schema';
-import { fibonacciDefinition } from '../../engines/workflow/builders';
+import { fibonacciDefinition } from '../../test/support/workflow-builders';
 import { startBenchPlatform } from '../support/platform';
 import { percentile } from '../support/stats';
 

@@ -9,7 +9,7 @@
  *
  *   npm run bench:updates          # BENCH_RUNS=3 repetitions, median reported
  */
-import { comp, data, definition, flow } from '../../engines/workflow/builders';
+import { comp, data, definition, flow } from '../../test/support/workflow-builders';
 import { executionSignal, threadSignalName } from '../../engines/workflow/temporal/signals';
 import { startBenchPlatform } from '../support/platform';
 import { median } from '../support/stats';

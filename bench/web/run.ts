@@ -12,7 +12,7 @@
  *   npm run bench:web                 # builds the app first
  *   BENCH_LOADS=20 npm run bench:web
  */
-import { comp, definition, flow } from '../../engines/workflow/builders';
+import { comp, definition, flow } from '../../test/support/workflow-builders';
 import { newId } from '../../core/ids';
 import { executions } from '../../db/schema';
 import { openBrowser } from '../../test/support/browser';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { comp, definition, flow } from '../../engines/workflow/builders';
+import { comp, definition, flow } from '../../test/support/workflow-builders';
 import { startBenchPlatform } from '../support/platform';
 import { median } from '../support/stats';
 import { baselineActivities, fibonacciSource } from './activities';

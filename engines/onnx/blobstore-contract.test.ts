@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bareEtag, InvalidPartsError, type BlobStore } from '../../core/blobstore';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { addModel } from './test-models';
-import { newModelBlob, rawRequest, s3Env, uploadModel } from './test-client';
+import { addModel } from '../../test/support/onnx-models';
+import { newModelBlob, rawRequest, s3Env, uploadModel } from '../../test/support/onnx-client';
 
 const MiB = 1024 * 1024;
 const readAll = async (stream: Readable) => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { operations } from '../../db/schema';
 import { s3Env, startMinio } from '../../test/support/minio';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { newModelBlob, singleRequestUpload } from './test-client';
+import { newModelBlob, singleRequestUpload } from '../../test/support/onnx-client';
 
 let p: TestPlatform;
 let minio: Awaited<ReturnType<typeof startMinio>>;

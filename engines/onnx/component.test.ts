@@ -1,10 +1,10 @@
 /** The workflow component ml.onnx: a flow runs a model revision through the real worker. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, flow, newWorkflowBlob, run, upload } from '../workflow/testing';
-import { newModelBlob, s3Env, uploadModel } from './test-client';
+import { comp, data, definition, flow, newWorkflowBlob, run, upload } from '../../test/support/workflow';
+import { newModelBlob, s3Env, uploadModel } from '../../test/support/onnx-client';
 import { cachedSessionCount } from './inference';
-import { addModel, matMulModel } from './test-models';
+import { addModel, matMulModel } from '../../test/support/onnx-models';
 
 let p: TestPlatform;
 beforeAll(async () => {

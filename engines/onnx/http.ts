@@ -18,7 +18,7 @@ import { requireRevision } from '../../core/resources';
 import { assertDraft } from '../../core/revisions';
 import { onnxUploads } from '../../db/schema';
 import { requireFile, storeOf } from './files';
-import { onnxEngine } from './index';
+import { ENGINE_NAME } from './engine-name';
 import { modelPath } from './model-path';
 import { abandonOperation, startProcessing, UPLOAD_PREFIX } from './uploads';
 
@@ -60,7 +60,7 @@ async function readEnvelope(req: IncomingMessage): Promise<Envelope> {
 async function authorizedRevision(app: App, req: IncomingMessage, revisionId: string, action: 'read' | 'write') {
   const caller = await resolveCaller(app, credentialsFromHeaders(req.headers));
   const { revision, blob } = await requireRevision(app.db, caller, revisionId, action);
-  if (engineForBlobType(blob.type) !== onnxEngine) throw badRequest(`engine ${onnxEngine.name} does not serve ${blob.type} blobs`);
+  if (engineForBlobType(blob.type)?.name !== ENGINE_NAME) throw badRequest(`engine ${ENGINE_NAME} does not serve ${blob.type} blobs`);
   return { caller, revision };
 }
 
@@ -112,8 +112,8 @@ async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, re
   try {
     const body = await readEnvelope(req);
     // No engine named: the revision's blob type decides (authorizedRevision checks it is ONNX).
-    const engine = body.engine === undefined ? onnxEngine : findEngine(body.engine);
-    if (engine !== onnxEngine) throw badRequest(`octet-stream bodies are only for the ONNX engine's upload and download`);
+    const engineName = body.engine === undefined ? ENGINE_NAME : findEngine(body.engine)?.name;
+    if (engineName !== ENGINE_NAME) throw badRequest(`octet-stream bodies are only for the ONNX engine's upload and download`);
     await (body.command === 'upload' ? legacyUpload(app, req, res, revisionId, body) : legacyDownload(app, req, res, revisionId, body));
   } catch (error) {
     req.resume();

@@ -14,8 +14,8 @@ import { mlOnnx } from './component';
 import { onnxHttpExtension } from './http';
 import { modelPath } from './model-path';
 import { createOnnxActivities } from './temporal/activities';
+import { ENGINE_NAME } from './engine-name';
 
-export const ENGINE_NAME = 'onnx_blobhub';
 const MiB = 1024 * 1024;
 /** Files larger than this are offered as ranged download parts too. */
 const DOWNLOAD_PART_SIZE = 64 * MiB;

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { hashDownload, inParallel, newModelBlob, s3Env, uploadModel } from './test-client';
-import { writeBigModel } from './test-models';
+import { hashDownload, inParallel, newModelBlob, s3Env, uploadModel } from '../../test/support/onnx-client';
+import { writeBigModel } from '../../test/support/onnx-models';
 
 const MiB = 1024 * 1024;
 const FLOATS = 80 * MiB; // 320 MiB of weights

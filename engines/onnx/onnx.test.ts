@@ -14,8 +14,8 @@ import { bareEtag } from '../../core/blobstore';
 import { sha256Hex } from '../../core/crypto';
 import { onnxFiles } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { addModel, matMulModel, modelArchive, writeBigModel } from './test-models';
-import { newModelBlob, putPart, rawRequest, s3Env, singleRequestUpload, uploadModel, waitForRevision, type UploadPart } from './test-client';
+import { addModel, matMulModel, modelArchive, writeBigModel } from '../../test/support/onnx-models';
+import { newModelBlob, putPart, rawRequest, s3Env, singleRequestUpload, uploadModel, waitForRevision, type UploadPart } from '../../test/support/onnx-client';
 import { sweepStaleUploads } from './uploads';
 
 const require = createRequire(import.meta.url);

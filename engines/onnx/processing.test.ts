@@ -13,10 +13,11 @@ import { events, onnxFiles } from '../../db/schema';
 import { ApiClient } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
-import { processUpload, type ProcessingIds } from './processing';
+import { processUpload } from './processing';
+import type { ProcessingIds } from './temporal/contracts';
 import { onnxProcessingWorkflowId } from './temporal/start';
-import { addModel, writeBigModel } from './test-models';
-import { newModelBlob, putPart, s3Env, waitForRevision, type ModelSource, type UploadPart } from './test-client';
+import { addModel, writeBigModel } from '../../test/support/onnx-models';
+import { newModelBlob, putPart, s3Env, waitForRevision, type ModelSource, type UploadPart } from '../../test/support/onnx-client';
 import { startUnfinishedProcessing } from './uploads';
 
 /** an API in this process and no worker anywhere until a test starts one */

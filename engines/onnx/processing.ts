@@ -14,13 +14,8 @@ import { sha256Hex } from '../../core/crypto';
 import { ARCHIVE_PATH, ArchiveRejected, TOPOLOGY_PATH, unpackModelArchive } from './archive';
 import { DEFAULT_MODEL_PATH, hashObject, isModelPath, storeOf, storeSource } from './files';
 import { ModelFormatError, readModel, type ModelDescription } from './model-reader';
+import type { ProcessingIds } from './temporal/contracts';
 import type { UploadRow } from './uploads';
-
-/** What one processing run works on: the completed upload and the describe operation it reports to. */
-export interface ProcessingIds {
-  uploadOperationId: string;
-  describeOperationId: string;
-}
 
 interface ProcessingError {
   code: string;

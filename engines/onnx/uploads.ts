@@ -12,7 +12,7 @@ import { createOperation, findOperation, updateOperation } from '../../core/oper
 import { toOperationWire } from '../../core/wire';
 import { onnxFiles, onnxUploads, operations, revisions } from '../../db/schema';
 import { storeOf } from './files';
-import type { ProcessingIds } from './processing';
+import type { ProcessingIds } from './temporal/contracts';
 import { startProcessingWorkflow } from './temporal/start';
 
 export const UPLOAD_PREFIX = 'onnx/uploads/';

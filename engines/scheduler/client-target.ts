@@ -5,30 +5,17 @@
  * names the blob's latest revision and `session` an existing session id or alias.
  */
 import { and, eq, or } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import { hasPrefix } from '../../core/ids';
 import { requireBlob } from '../../core/resources';
 import { definitions, sessions } from '../../db/schema';
 import { fieldError } from './cron';
-import type { ScheduleSpec } from './model';
-
-const part = z.string().min(1).max(64);
-
-export const clientInvocationTarget = z.object({
-  target: z.object({ org: part.optional(), blob: part, revision: part, session: z.string().trim().min(1).max(128).optional() }),
-  workflow: z.object({ definition: part, org: part.optional(), blob: part.optional(), revision: part.optional() }),
-  input_data: z
-    .array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) }))
-    .max(100)
-    .optional(),
-});
-export type ClientInvocationTarget = z.infer<typeof clientInvocationTarget>;
+import type { ClientInvocationTarget, InvocationTarget } from './model';
 
 export const isClientTarget = (target: object): target is ClientInvocationTarget => 'target' in target && 'workflow' in target;
 
-export async function resolveClientTarget(app: App, caller: Caller, client: ClientInvocationTarget): Promise<ScheduleSpec['invocation_target']> {
+export async function resolveClientTarget(app: App, caller: Caller, client: ClientInvocationTarget): Promise<InvocationTarget> {
   const { target, workflow } = client;
   const { blob } = await requireBlob(app.db, caller, target.blob, 'read', target.org);
   const revisionId = target.revision === 'default' ? blob.latestRevisionId : target.revision;

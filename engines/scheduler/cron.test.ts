@@ -5,7 +5,7 @@
 import { errorCode } from '../../test/support/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { createBlob, SCHEDULER } from './testing';
+import { createBlob, SCHEDULER } from '../../test/support/scheduler';
 
 let p: TestPlatform;
 let revisionId: string;

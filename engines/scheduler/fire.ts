@@ -15,19 +15,8 @@ import { createExecution, prepareExecution, scheduledExecutionStart } from '../w
 import type { ExecutionStart } from '../workflow/temporal/start-options';
 import type { InputData } from '../workflow/model';
 import { specOf, type ScheduleExecutionRow, type ScheduleRow } from './model';
+import type { FireInput, FireOutcome } from './temporal/contracts';
 import { localTimeToInstant } from './time';
-
-export interface FireInput {
-  scheduleId: string;
-  fireId: string;
-  /** ISO time of the slot Temporal fired for */
-  scheduledAt: string;
-}
-
-export interface FireOutcome {
-  status: ScheduleExecutionRow['status'] | 'schedule_deleted';
-  executionId?: string;
-}
 
 /** How the execution is created: with its workflow started, or only its row (the fire workflow starts the child). */
 type Creation = typeof createExecution | typeof prepareExecution;

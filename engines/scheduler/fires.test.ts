@@ -9,8 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestUser } from '../../test/support/people';
 import { keywordAttribute } from '../../core/search-attributes';
 import { startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
-import { comp, data, definition, flow } from '../workflow/builders';
-import { delayedEchoDefinition, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
+import { comp, data, definition, flow } from '../../test/support/workflow-builders';
+import { delayedEchoDefinition, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from '../../test/support/scheduler';
 
 let fixture: SchedulerFixture;
 let admin: TestUser;

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { scheduleExecutions, schedules } from '../../db/schema';
 import { idOf, idOrName } from '../../core/wire';
-import { clientInvocationTarget, type ClientInvocationTarget } from './client-target';
 
 export const overlapPolicies = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
@@ -21,6 +20,34 @@ export const invocationTarget = z.object({
     .max(100)
     .optional(),
 });
+
+export type InvocationTarget = z.infer<typeof invocationTarget>;
+
+const clientTargetPart = z.string().min(1).max(64);
+
+/**
+ * BlobHub's form of the invocation target, as `blobhub-cli scheduler deploy` writes it; resolved
+ * into the SPEC form at save time (client-target.ts).
+ */
+export const clientInvocationTarget = z.object({
+  target: z.object({
+    org: clientTargetPart.optional(),
+    blob: clientTargetPart,
+    revision: clientTargetPart,
+    session: z.string().trim().min(1).max(128).optional(),
+  }),
+  workflow: z.object({
+    definition: clientTargetPart,
+    org: clientTargetPart.optional(),
+    blob: clientTargetPart.optional(),
+    revision: clientTargetPart.optional(),
+  }),
+  input_data: z
+    .array(z.object({ alias: z.string().min(1).max(200), value: z.looseObject({ type: z.string() }) }))
+    .max(100)
+    .optional(),
+});
+export type ClientInvocationTarget = z.infer<typeof clientInvocationTarget>;
 
 /** Every user-settable field; create requires some, update takes any subset. */
 const scheduleFields = {
@@ -78,7 +105,7 @@ export interface ScheduleSpec {
   start_date: string | null;
   end_date: string | null;
   invocation_target_type: 'workflow';
-  invocation_target: z.infer<typeof invocationTarget>;
+  invocation_target: InvocationTarget;
   /** the target as BlobHub's clients wrote it, read back in that form (`invocation_target` holds it resolved) */
   client_invocation_target?: ClientInvocationTarget | null;
   alias?: string | null;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestUser } from '../../test/support/people';
-import { delayedEchoDefinition, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
+import { delayedEchoDefinition, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from '../../test/support/scheduler';
 
 let fixture: SchedulerFixture;
 let admin: TestUser;

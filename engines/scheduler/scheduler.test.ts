@@ -10,7 +10,16 @@ import { expectError, newUser, type TestUser } from '../../test/support/people';
 import type { TestPlatform } from '../../test/support/platform';
 import { deleteSchedules, reconcileSchedules, sweepOrphanSchedules } from './store';
 import { listTemporalSchedules } from './temporal/schedules';
-import { createBlob, createFibonacciTarget, eventually, SCHEDULER, startSchedulerFixture, targetOf, WORKFLOW, type SchedulerFixture } from './testing';
+import {
+  createBlob,
+  createFibonacciTarget,
+  eventually,
+  SCHEDULER,
+  startSchedulerFixture,
+  targetOf,
+  WORKFLOW,
+  type SchedulerFixture,
+} from '../../test/support/scheduler';
 
 let fixture: SchedulerFixture;
 let p: TestPlatform;

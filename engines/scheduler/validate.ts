@@ -1,12 +1,12 @@
 /** Checks a schedule before anything is written: its timing fields and its invocation target. */
-import { isClientTarget, resolveClientTarget, type ClientInvocationTarget } from './client-target';
+import { isClientTarget, resolveClientTarget } from './client-target';
 import { and, eq } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import type { Caller } from '../../core/access';
 import { requireBlob, requireRevision } from '../../core/resources';
 import { definitions, sessions } from '../../db/schema';
 import { fieldError, translateCron } from './cron';
-import type { ScheduleSpec } from './model';
+import type { ClientInvocationTarget, ScheduleSpec } from './model';
 import { isKnownTimeZone, isValidLocalDate, localTimeToInstant } from './time';
 
 type Timing = Pick<ScheduleSpec, 'repeat' | 'cron_expression' | 'invocation_time' | 'timezone' | 'start_date' | 'end_date'>;

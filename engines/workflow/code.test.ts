@@ -18,7 +18,7 @@ import {
   text,
   upload,
   waitForStatus,
-} from './testing';
+} from '../../test/support/workflow';
 
 let p: TestPlatform;
 let rev: string;

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { newUser, signInAdmin, type TestUser } from '../../test/support/people';
 import type { ApiClient } from '../../test/support/client';
-import { SCHEDULER, eventually, targetOf } from '../scheduler/testing';
-import { comp, data, definition, ENGINE, eventsOf, flow, start, upload, waitForStatus } from './testing';
+import { SCHEDULER, eventually, targetOf } from '../../test/support/scheduler';
+import { comp, data, definition, ENGINE, eventsOf, flow, start, upload, waitForStatus } from '../../test/support/workflow';
 
 const ORG_SECRET = 'org-secret-7f3a9c1e5b';
 const PERSONAL_SECRET = 'personal-secret-2d8e4b6a';

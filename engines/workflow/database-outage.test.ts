@@ -13,7 +13,7 @@ import { ApiClient, errorCode, type ApiResponse } from '../../test/support/clien
 import { launchPlatform, type LaunchedPlatform } from '../../test/support/launch';
 import { startPostgres, type PostgresServer } from '../../test/support/postgres';
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
-import { comp, definition, ENGINE, eventsOf, flow, newWorkflowBlob, upload, waitForStatus } from './testing';
+import { comp, definition, ENGINE, eventsOf, flow, newWorkflowBlob, upload, waitForStatus } from '../../test/support/workflow';
 
 const OUTAGE_MS = 30_000;
 const STEPS = 6;

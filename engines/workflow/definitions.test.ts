@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, fibonacciDefinition, flow, newWorkflowBlob, start, upload, waitForEvent } from './testing';
+import { comp, data, definition, ENGINE, fibonacciDefinition, flow, newWorkflowBlob, start, upload, waitForEvent } from '../../test/support/workflow';
 
 let p: TestPlatform;
 beforeAll(async () => {

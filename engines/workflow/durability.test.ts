@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { workerPool } from '../../test/support/processes';
-import { comp, data, definition, eventsOf, flow, newWorkflowBlob, start, startHitCounter, upload, waitForEvent, waitForStatus } from './testing';
+import {
+  comp,
+  data,
+  definition,
+  eventsOf,
+  flow,
+  newWorkflowBlob,
+  start,
+  startHitCounter,
+  upload,
+  waitForEvent,
+  waitForStatus,
+} from '../../test/support/workflow';
 
 let p: TestPlatform;
 let server: Awaited<ReturnType<typeof startHitCounter>>;

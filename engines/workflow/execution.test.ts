@@ -2,7 +2,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, eventsOf, flow, integer, run, start, text, upload, waitForEvent, waitForStatus, newWorkflowBlob } from './testing';
+import {
+  comp,
+  data,
+  definition,
+  ENGINE,
+  eventsOf,
+  flow,
+  integer,
+  run,
+  start,
+  text,
+  upload,
+  waitForEvent,
+  waitForStatus,
+  newWorkflowBlob,
+} from '../../test/support/workflow';
 
 let p: TestPlatform;
 let rev: string;

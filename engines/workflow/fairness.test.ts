@@ -8,7 +8,20 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkerHealthServer } from '../../core/worker-health';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, ENGINE, definition, eventsOf, fibonacciDefinition, flow, integer, newWorkflowBlob, run, start, upload, waitForStatus } from './testing';
+import {
+  comp,
+  ENGINE,
+  definition,
+  eventsOf,
+  fibonacciDefinition,
+  flow,
+  integer,
+  newWorkflowBlob,
+  run,
+  start,
+  upload,
+  waitForStatus,
+} from '../../test/support/workflow';
 
 const BOUND_MS = 40_000;
 let p: TestPlatform;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { RealtimeClient } from '../../test/realtime/realtime-client';
-import { comp, data, definition, ENGINE, flow, newWorkflowBlob, start, upload, waitForStatus } from './testing';
+import { comp, data, definition, ENGINE, flow, newWorkflowBlob, start, upload, waitForStatus } from '../../test/support/workflow';
 
 let p: TestPlatform;
 let rev: string;

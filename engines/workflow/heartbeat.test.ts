@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { workerPool } from '../../test/support/processes';
-import { comp, data, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForStatus } from './testing';
+import { comp, data, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForStatus } from '../../test/support/workflow';
 
 let p: TestPlatform;
 let rev: string;

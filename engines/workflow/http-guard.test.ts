@@ -12,7 +12,7 @@ import { loadConfig } from '../../core/config';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { fetch } from 'undici';
 import { BlockedDestinationError, checkDestination, guardedDispatcher } from './components/http-guard';
-import { comp, data, definition, ENGINE, flow, newWorkflowBlob, run, start, upload } from './testing';
+import { comp, data, definition, ENGINE, flow, newWorkflowBlob, run, start, upload } from '../../test/support/workflow';
 
 let p: TestPlatform;
 let rev: string;

@@ -6,7 +6,20 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, countingLoop, data, definition, ENGINE, flow, integer, newWorkflowBlob, start, startHitCounter, upload, waitForStatus } from './testing';
+import {
+  comp,
+  countingLoop,
+  data,
+  definition,
+  ENGINE,
+  flow,
+  integer,
+  newWorkflowBlob,
+  start,
+  startHitCounter,
+  upload,
+  waitForStatus,
+} from '../../test/support/workflow';
 
 /** a run continues as new at its next quiet point past this many history events */
 const HISTORY_EVENTS = 150;

@@ -13,8 +13,8 @@ import { and, eq, inArray, isNotNull, isNull, lt, notInArray } from 'drizzle-orm
 import type { App } from '../../core/app';
 import { blobs, executions, revisions } from '../../db/schema';
 import { executionArgsOf, liveStatuses, type ExecutionRow } from './executions';
+import { finishExecution } from './finish';
 import type { ExecutionOutcome } from './plan';
-import { finishExecution } from './temporal/activities';
 import { blobhubExecution } from './temporal/workflows';
 
 /** How often the reconciler looks; outcomes reach the row within about this long. */

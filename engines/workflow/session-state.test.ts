@@ -3,11 +3,11 @@
  * Temporal and MinIO: the commands, their errors, and the events each change records.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Env } from '../onnx/test-client';
+import { s3Env } from '../../test/support/onnx-client';
 import { errorCode } from '../../test/support/client';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { RealtimeClient } from '../../test/realtime/realtime-client';
-import { comp, data, definition, ENGINE, flow, newWorkflowBlob, start, text, upload, waitForEvent, waitForStatus } from './testing';
+import { comp, data, definition, ENGINE, flow, newWorkflowBlob, start, text, upload, waitForEvent, waitForStatus } from '../../test/support/workflow';
 
 let p: TestPlatform;
 let rev: string;

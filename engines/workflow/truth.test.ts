@@ -11,7 +11,7 @@ import { startTestPlatform, type TestPlatform } from '../../test/support/platfor
 import { blobs, executions } from '../../db/schema';
 import { executionArgsOf, findDefinition, insertExecution } from './executions';
 import { neverStartedAfterMs, startExecutionReconciler } from './reconcile';
-import { comp, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForEvent, waitForStatus } from './testing';
+import { comp, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForEvent, waitForStatus } from '../../test/support/workflow';
 
 const graceSeconds = 3;
 let p: TestPlatform;

@@ -10,7 +10,7 @@ import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { notifyThreadItemPosted } from './executions';
-import { comp, data, definition, ENGINE, flow, start, upload, waitForEvent, waitForStatus, newWorkflowBlob } from './testing';
+import { comp, data, definition, ENGINE, flow, start, upload, waitForEvent, waitForStatus, newWorkflowBlob } from '../../test/support/workflow';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 

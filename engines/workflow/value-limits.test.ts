@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionData } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, eventsOf, flow, run, text, upload, newWorkflowBlob } from './testing';
+import { comp, data, definition, ENGINE, eventsOf, flow, run, text, upload, newWorkflowBlob } from '../../test/support/workflow';
 
 const MiB = 1024 * 1024;
 let p: TestPlatform;

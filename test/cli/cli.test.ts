@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { comp, data, definition, fibonacciCode, flow } from '../../engines/workflow/builders';
-import { s3Env } from '../../engines/onnx/test-client';
-import { writeBigModel } from '../../engines/onnx/test-models';
+import { comp, data, definition, fibonacciCode, flow } from '../support/workflow-builders';
+import { s3Env } from '../support/onnx-client';
+import { writeBigModel } from '../support/onnx-models';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { blobhub, spawnBlobhub, userEnv } from './run-cli';
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
 import { BlobHub, BlobHubError, type BlobHubEvent, type CommandName, type CommandParams, type UploadProgress } from '../../sdk';
-import { s3Env } from '../../engines/onnx/test-client';
-import { writeBigModel } from '../../engines/onnx/test-models';
-import { fibonacciDefinition } from '../../engines/workflow/builders';
+import { s3Env } from '../support/onnx-client';
+import { writeBigModel } from '../support/onnx-models';
+import { fibonacciDefinition } from '../support/workflow-builders';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { startTcpProxy } from './tcp-proxy';
 

@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { repoRoot } from '../../apps/dev/processes';
 import { clientHomeOf, writeClientProfile } from '../../core/client-profile';
-import { addModel } from '../../engines/onnx/test-models';
-import { comp, definition, fibonacciDefinition, flow } from '../../engines/workflow/builders';
-import { upload } from '../../engines/workflow/testing';
+import { addModel } from '../support/onnx-models';
+import { comp, definition, fibonacciDefinition, flow } from '../support/workflow-builders';
+import { upload } from '../support/workflow';
 import { newUser, signInAdmin } from '../support/people';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

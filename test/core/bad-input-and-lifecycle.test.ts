@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../db/schema';
 import type { ApiResponse } from '../support/client';
-import { ENGINE, comp, definition, fibonacciDefinition, flow } from '../../engines/workflow/testing';
+import { ENGINE, comp, definition, fibonacciDefinition, flow } from '../support/workflow';
 import { expectError, startWithOwnedBlob, type TestUser } from '../support/people';
 import type { TestPlatform } from '../support/platform';
 

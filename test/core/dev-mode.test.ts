@@ -11,8 +11,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientHomeOf, credentialsFileOf } from '../../core/client-profile';
 import { freePort, repoRoot } from '../../apps/dev/processes';
-import { addModel } from '../../engines/onnx/test-models';
-import { newModelBlob, uploadModel } from '../../engines/onnx/test-client';
+import { addModel } from '../support/onnx-models';
+import { newModelBlob, uploadModel } from '../support/onnx-client';
 import { ApiClient } from '../support/client';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-dev-'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ENGINE, fibonacciDefinition, integer, newWorkflowBlob, upload } from '../../engines/workflow/testing';
+import { ENGINE, fibonacciDefinition, integer, newWorkflowBlob, upload } from '../support/workflow';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { RealtimeClient } from './realtime-client';
 

@@ -7,7 +7,7 @@
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { comp, data, definition, ENGINE, flow, integer, newWorkflowBlob, upload, waitForStatus } from '../../engines/workflow/testing';
+import { comp, data, definition, ENGINE, flow, integer, newWorkflowBlob, upload, waitForStatus } from '../support/workflow';
 import { events, executions } from '../../db/schema';
 import { ApiClient } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';

@@ -10,7 +10,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { workflowsPath } from '../../apps/worker/worker';
-import { ENGINE, comp, definition, flow, start, upload, waitForEvent, waitForStatus } from '../../engines/workflow/testing';
+import { ENGINE, comp, definition, flow, start, upload, waitForEvent, waitForStatus } from '../support/workflow';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const changedInterpreter = path.join(path.dirname(fileURLToPath(import.meta.url)), 'next-interpreter', 'patched.ts');

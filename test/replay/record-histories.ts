@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxProcessingWorkflowId } from '../../engines/onnx/temporal/start';
-import { addModel } from '../../engines/onnx/test-models';
-import { newModelBlob, s3Env, uploadModel } from '../../engines/onnx/test-client';
-import { SCHEDULER, createBlob, createFibonacciTarget, eventually, targetOf } from '../../engines/scheduler/testing';
+import { addModel } from '../support/onnx-models';
+import { newModelBlob, s3Env, uploadModel } from '../support/onnx-client';
+import { SCHEDULER, createBlob, createFibonacciTarget, eventually, targetOf } from '../support/scheduler';
 import {
   ENGINE,
   comp,
@@ -29,7 +29,7 @@ import {
   upload,
   waitForEvent,
   waitForStatus,
-} from '../../engines/workflow/testing';
+} from '../support/workflow';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /** One folder per recording; older ones stay, since executions they stand for may still run somewhere. */

@@ -1,5 +1,5 @@
 /** Workflow definitions the browser tests run (the editor that builds them by mouse is part 2). */
-import { comp, data, definition, fibonacciDefinition, flow } from '../../engines/workflow/builders';
+import { comp, data, definition, fibonacciDefinition, flow } from '../support/workflow-builders';
 
 export { fibonacciDefinition };
 

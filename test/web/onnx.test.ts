@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Route } from 'playwright-core';
-import { s3Env } from '../../engines/onnx/test-client';
-import { writeBigModel } from '../../engines/onnx/test-models';
+import { s3Env } from '../support/onnx-client';
+import { writeBigModel } from '../support/onnx-models';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SCHEDULER, startSchedulerFixture, targetOf, type SchedulerFixture } from '../../engines/scheduler/testing';
+import { SCHEDULER, startSchedulerFixture, targetOf, type SchedulerFixture } from '../support/scheduler';
 import { openBrowser, type TestBrowser } from '../support/browser';
 
 let fx: SchedulerFixture;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { webDistDir } from '../../apps/api/web';
-import { comp, definition, ENGINE, flow, newWorkflowBlob, upload } from '../../engines/workflow/testing';
+import { comp, definition, ENGINE, flow, newWorkflowBlob, upload } from '../support/workflow';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

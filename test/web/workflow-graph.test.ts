@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerAllEngines } from '../../engines';
 import { componentCatalog } from '../../engines/workflow/components/catalog';
-import { comp, definition as definition_, fibonacciDefinition as fibonacciDocument, flow } from '../../engines/workflow/builders';
+import { comp, definition as definition_, fibonacciDefinition as fibonacciDocument, flow } from '../support/workflow-builders';
 import { workflowDefinition } from '../../engines/workflow/model';
 import { compileDefinition } from '../../engines/workflow/validate';
 import {

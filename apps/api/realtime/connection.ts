@@ -6,10 +6,11 @@ import type { Caller } from '../../../core/access';
 import type { App } from '../../../core/app';
 import type { PresentedCredentials } from '../../../core/auth';
 import type { EventRow } from '../../../core/events';
-import { eventNotification, type EventHub } from './hub';
+import type { EventHub } from './hub';
 import {
   addParams,
   errorFrame,
+  eventNotification,
   initializeParams,
   keyString,
   notificationFrame,
@@ -22,7 +23,7 @@ import {
   type SubscriptionKey,
 } from './protocol';
 import { answerMessage, parseParams, type CallOutcome } from './rpc-dispatch';
-import { Subscription } from './subscription';
+import { Subscription, type SubscriptionOutlet } from './subscription';
 import { resolveTarget, sinceSeq, storedEventsAfter } from './targets';
 
 export interface ConnectionLimits {
@@ -40,7 +41,7 @@ export const CLOSE_UNAUTHENTICATED = 4401;
 /** a closing client that never completes the close handshake is cut off after this */
 const CLOSE_GRACE_MS = 10_000;
 
-export class RealtimeConnection {
+export class RealtimeConnection implements SubscriptionOutlet {
   private readonly subscriptions = new Map<string, Subscription>();
   /** set by any frame or pong from the client, cleared by each heartbeat */
   alive = true;

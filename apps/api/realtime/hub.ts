@@ -7,35 +7,13 @@
  */
 import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { App } from '../../../core/app';
-import { EVENTS_CHANNEL, eventToWire, type EventRow } from '../../../core/events';
+import { EVENTS_CHANNEL, type EventRow } from '../../../core/events';
 import { events, sessions } from '../../../db/schema';
-import { eventFrame } from './protocol';
 
 export type EventListener = (row: EventRow) => void;
 
 /** Streams a subscription can follow: one session's events, or core events of an org/blob/revision. */
 export type StreamRef = { kind: 'session'; id: string } | { kind: 'organization' | 'blob' | 'revision'; id: string };
-
-const frames = new WeakMap<EventRow, Map<string, Buffer>>();
-
-/**
- * The `subscription/event` frame of an event for one subscription key, encoded once however many
- * connections share that key (1,000 subscribers of a session cost one serialization).
- */
-export function eventNotification(row: EventRow, keyParams: string): Buffer {
-  let byKey = frames.get(row);
-  if (!byKey) {
-    byKey = new Map();
-    frames.set(row, byKey);
-  }
-  let frame = byKey.get(keyParams);
-  if (!frame) {
-    const event = JSON.stringify({ ...eventToWire(row), org_id: row.orgId ?? undefined, blob_id: row.blobId ?? undefined });
-    frame = Buffer.from(eventFrame(keyParams, event));
-    byKey.set(keyParams, frame);
-  }
-  return frame;
-}
 
 class SessionStream {
   readonly listeners = new Set<EventListener>();

@@ -3,6 +3,7 @@
  * (400 invalid syntax or params, 403 access forbidden, 405 method not supported, 500 failure).
  */
 import { z } from 'zod';
+import { eventToWire, type EventRow } from '../../../core/events';
 
 export const SERVER_INFO = { name: 'BlobHub Realtime Server', version: '1.0.1' } as const;
 
@@ -92,8 +93,29 @@ export function notificationFrame(method: string, params: unknown): string {
 }
 
 /** `subscription/event`, built by concatenation so one event is serialized once for all subscribers. */
-export function eventFrame(keyParams: string, eventJson: string): string {
+function eventFrame(keyParams: string, eventJson: string): string {
   return `{"jsonrpc":"2.0","method":"subscription/event","params":{${keyParams},"event":${eventJson}}}`;
+}
+
+const frames = new WeakMap<EventRow, Map<string, Buffer>>();
+
+/**
+ * The `subscription/event` frame of an event for one subscription key, encoded once however many
+ * connections share that key (1,000 subscribers of a session cost one serialization).
+ */
+export function eventNotification(row: EventRow, keyParams: string): Buffer {
+  let byKey = frames.get(row);
+  if (!byKey) {
+    byKey = new Map();
+    frames.set(row, byKey);
+  }
+  let frame = byKey.get(keyParams);
+  if (!frame) {
+    const event = JSON.stringify({ ...eventToWire(row), org_id: row.orgId ?? undefined, blob_id: row.blobId ?? undefined });
+    frame = Buffer.from(eventFrame(keyParams, event));
+    byKey.set(keyParams, frame);
+  }
+  return frame;
 }
 
 /** zod issues in a compact, client-readable form for an error's `data`. */

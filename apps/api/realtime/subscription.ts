@@ -1,9 +1,18 @@
 /** One subscription of a realtime connection: replay-then-live, holding live events while the replay runs and dropping their copies the replay already sent. */
 import type { EventRow } from '../../../core/events';
-import type { RealtimeConnection } from './connection';
 import type { EventListener } from './hub';
 import { keyParamsJson, keyString, type SubscriptionKey } from './protocol';
 import type { Target } from './targets';
+
+/**
+ * Where a subscription delivers: its connection (connection.ts), seen only through what delivery
+ * needs, so the subscription does not depend on the connection that owns it.
+ */
+export interface SubscriptionOutlet {
+  readonly limits: { readonly maxHeldEvents: number };
+  sendEvent(subscription: Subscription, row: EventRow): void;
+  closeAsTooSlow(): void;
+}
 
 export class Subscription {
   readonly id: string;
@@ -16,7 +25,7 @@ export class Subscription {
   readonly listener: EventListener = (row) => this.onLive(row);
 
   constructor(
-    private readonly connection: RealtimeConnection,
+    private readonly connection: SubscriptionOutlet,
     readonly key: SubscriptionKey,
     readonly target: Target,
     readonly types: string[] | undefined,

@@ -1,11 +1,12 @@
 /** The ONNX engine's activities: processing a completed upload, and settling it as failed. */
 import { Context } from '@temporalio/activity';
 import type { App } from '../../../core/app';
-import { failProcessing, processUpload, type ProcessingIds } from '../processing';
+import { failProcessing, processUpload } from '../processing';
+import type { OnnxActivities, ProcessingIds } from './contracts';
 
 const HEARTBEAT_MS = 5_000;
 
-export function createOnnxActivities(app: App) {
+export function createOnnxActivities(app: App): OnnxActivities {
   return {
     async onnxProcessUpload(ids: ProcessingIds): Promise<void> {
       const context = Context.current();

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { blobSearchAttributes } from '../../../core/search-attributes';
 import { blobs, onnxUploads, orgs, revisions } from '../../../db/schema';
-import type { ProcessingIds } from '../processing';
+import type { ProcessingIds } from './contracts';
 import { onnxProcessingWorkflow } from './workflows';
 
 /** One workflow id per upload, so every replica's start lands on the same run. */

@@ -4,10 +4,7 @@
  * another) lands on the same run. Deterministic: no I/O here.
  */
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { ProcessingIds } from '../processing';
-import type { createOnnxActivities } from './activities';
-
-type OnnxActivities = ReturnType<typeof createOnnxActivities>;
+import type { OnnxActivities, ProcessingIds } from './contracts';
 
 const { onnxProcessUpload } = proxyActivities<OnnxActivities>({
   // hashing and reading a model of many GiB takes a while; a dead worker is noticed by its heartbeat

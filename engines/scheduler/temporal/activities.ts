@@ -2,9 +2,10 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { cancelledByWorkflow } from '../../../core/activity-cancellation';
 import type { App } from '../../../core/app';
-import { fireSchedule, prepareFire, type FireInput } from '../fire';
+import { fireSchedule, prepareFire } from '../fire';
+import type { FireInput, SchedulerActivities } from './contracts';
 
-export function createSchedulerActivities(app: App) {
+export function createSchedulerActivities(app: App): SchedulerActivities {
   return {
     schedulerPrepareFire: (input: FireInput) => prepareFire(app, input),
     schedulerFire: (input: FireInput) => fireSchedule(app, input),

@@ -18,10 +18,7 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executionStartOptions, type ExecutionStart } from '../../workflow/temporal/start-options';
 import { blobhubExecution } from '../../workflow/temporal/workflows';
-import type { FireInput, FireOutcome } from '../fire';
-import type { createSchedulerActivities } from './activities';
-
-type SchedulerActivities = ReturnType<typeof createSchedulerActivities>;
+import type { FireInput, FireOutcome, SchedulerActivities } from './contracts';
 
 const { schedulerFire, schedulerPrepareFire } = proxyActivities<SchedulerActivities>({
   startToCloseTimeout: '2 minutes',

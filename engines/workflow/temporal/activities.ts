@@ -6,13 +6,12 @@
  */
 import { Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
-import { recordEvent } from '../../../core/events';
-import type { Db } from '../../../db/client';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
-import { definitionDataId, findDefinition, insertExecution, liveStatuses } from '../executions';
+import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
 import { writeSessionObject } from '../session-objects';
 import { assertStorableResult } from '../storable-result';
 import {
@@ -28,27 +27,9 @@ import {
 } from '../plan';
 import { compileDefinition } from '../validate';
 import type { CarriedValues } from './carry-over';
+import type { ChildRequest, ControlActivities } from './contracts';
 import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
-import { assertValueSize, dataIdFor, entryRefs, isDataRef, jsonBytes, resolveRefs, toDataEntries, toRef, toRefsWithin, type DataEntry } from '../values';
-
-function record(db: Db, execution: ExecutionArgs, event: EventSpec) {
-  return recordEvent(db, {
-    type: event.type,
-    orgId: execution.orgId,
-    blobId: execution.blobId,
-    revisionId: execution.revisionId,
-    sessionId: execution.sessionId,
-    executionId: execution.executionId,
-    message: event.message,
-    attributes: event.attributes,
-    data: event.data,
-    dedupeKey: `${execution.executionId}:${event.key}`,
-  });
-}
-
-async function recordAll(db: Db, execution: ExecutionArgs, events: EventSpec[]) {
-  for (const event of events) await record(db, execution, event);
-}
+import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, type DataEntry } from '../values';
 
 /** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
 async function loadPlan(app: App, execution: ExecutionArgs) {
@@ -74,7 +55,7 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
       .update(executions)
       .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
       .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
-    await recordAll(tx, execution, [
+    await recordExecutionEvents(tx, execution, [
       { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
       { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
     ]);
@@ -114,46 +95,8 @@ async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedV
   return values;
 }
 
-/**
- * Records the closing events and the final row in one transaction: whoever sees either sees both.
- * Only a live row is finished, so the interpreter and the reconciler (engines/workflow/reconcile.ts)
- * never both close one execution. Returns the outcome as recorded (outputs as the row holds them:
- * small ones inline, the rest by reference).
- */
-export async function finishExecution(app: App, execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome> {
-  const [row] = await app.db.select({ id: executions.id }).from(executions).where(eq(executions.id, execution.executionId));
-  if (!row) return outcome; // its session was deleted (which cancelled it): nothing left to record
-  // laid out before the closing events, so a value_too_large shows up as the execution's error
-  const outputData =
-    outcome.status === 'succeeded' ? await toDataEntries(app, execution.executionId, 'output', outcome.outputData ?? []).catch(tooLarge) : null;
-  if (outputData instanceof ComponentError)
-    return finishExecution(app, execution, { status: 'failed', error: { message: outputData.message, kind: outputData.kind } });
-  const flowEvent: EventSpec =
-    outcome.status === 'failed' || outcome.status === 'timed_out'
-      ? { type: 'flow.error', key: 'flow.error', message: outcome.error?.message, attributes: { ...outcome.error } }
-      : { type: 'flow.exited', key: 'flow.exited', message: outcome.error?.message, attributes: { status: outcome.status } };
-  await app.db.transaction(async (tx) => {
-    const [finished] = await tx
-      .update(executions)
-      .set({ status: outcome.status, outputData, error: outcome.error ?? null, endedAt: new Date() })
-      .where(and(eq(executions.id, execution.executionId), inArray(executions.status, liveStatuses)))
-      .returning({ id: executions.id });
-    if (!finished) return; // already finished by the other side
-    await recordAll(tx, execution, [flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
-  });
-  return outputData ? { ...outcome, outputData: entryRefs(outputData) } : outcome;
-}
-
-const tooLarge = (e: unknown) => {
-  if (e instanceof ComponentError && e.kind === 'value_too_large') return e;
-  throw e;
-};
-
 /** A flow.subworkflow's child: a new execution of another definition in the same session. */
-async function createChild(
-  app: App,
-  args: { parent: ExecutionArgs; childId: string; alias: string; inputs: Record<string, ValueRef> },
-): Promise<ExecutionArgs> {
+async function createChild(app: App, args: ChildRequest): Promise<ExecutionArgs> {
   const { parent } = args;
   const row = await app.db.transaction(async (tx) => {
     const definition = await findDefinition(tx, parent.revisionId, { alias: args.alias }).catch(() => {
@@ -205,7 +148,7 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
       .where(and(eq(executions.id, execution.executionId), eq(executions.status, from)));
   return {
     async queued(reason) {
-      await record(app.db, execution, {
+      await recordExecutionEvent(app.db, execution, {
         type: 'processor.queued',
         key: `${visit}:attempt${attempt}:processor.queued`,
         message: reason,
@@ -274,7 +217,7 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   const attributes = processorAttributes(component);
   // recorded while the component already runs: off the critical path, and still before any
   // later event of this component, which all wait for it
-  const entered = record(app.db, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
+  const entered = recordExecutionEvent(app.db, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
   entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
   let result: ComponentRunResult | undefined;
   let outputs: Record<string, ValueRef>;
@@ -299,7 +242,7 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
     if (signal.aborted) throw interruption(signal);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
-      await recordAll(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes)).catch(keepOwnFailure);
+      await recordExecutionEvents(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes)).catch(keepOwnFailure);
     }
     throw e;
   }
@@ -307,18 +250,18 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
     await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
   }
-  await recordAll(app.db, execution, logEvents(result.logs ?? [], visit, attributes));
+  await recordExecutionEvents(app.db, execution, logEvents(result.logs ?? [], visit, attributes));
   for (const [port, output] of Object.entries(result.outputs ?? {})) {
     if (!output.persist) continue;
     const id = dataIdFor(execution.executionId, visit, port);
-    await record(app.db, execution, {
+    await recordExecutionEvent(app.db, execution, {
       type: 'processor.output',
       key: `${visit}:data:${port}`,
       attributes: { ...attributes, route: port },
       data: { data_id: id },
     });
   }
-  await record(app.db, execution, {
+  await recordExecutionEvent(app.db, execution, {
     type: 'processor.exited',
     key: `${visit}:processor.exited`,
     attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
@@ -338,13 +281,13 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
 }
 
 /** What the interpreter workflow itself calls (as local activities). */
-export function createControlActivities(app: App) {
+function createControlActivities(app: App): ControlActivities {
   return {
     'workflow.load': (execution: ExecutionArgs) => load(app, execution),
     'workflow.resume': (execution: ExecutionArgs) => resume(app, execution),
     'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
-    'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordAll(app.db, execution, events),
-    'workflow.create_child': (args: Parameters<typeof createChild>[1]) => createChild(app, args),
+    'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordExecutionEvents(app.db, execution, events),
+    'workflow.create_child': (args: ChildRequest) => createChild(app, args),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finishExecution(app, execution, outcome),
   };
 }

@@ -7,11 +7,10 @@ import {
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { createControlActivities } from './activities';
 import type { ComponentRequest, ComponentResponse, PlanComponent, RunsIn } from '../plan';
+import type { ControlActivities } from './contracts';
 import { componentSummary } from './ui-metadata';
 
-type ControlActivities = ReturnType<typeof createControlActivities>;
 const controlOptions: LocalActivityOptions & ActivityOptions = {
   startToCloseTimeout: '60s',
   // a database outage of any length delays the execution and fails none of it: retried without

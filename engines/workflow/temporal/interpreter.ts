@@ -16,12 +16,11 @@ import {
 } from '../plan';
 import { componentActivity, control, controlAsActivity, type ComponentActivity } from './activity-stubs';
 import { TaskBudget, type CarriedState, type CarriedWalk } from './carry-over';
+import type { ExecutionWorkflow } from './contracts';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
 import { executionSearchAttributes } from './search-attributes';
 import { waitSignalName, type ExecutionSignal } from './signals';
 import { componentSummary, executionUiMetadata } from './ui-metadata';
-// the workflow runs itself as the child of a flow.subworkflow
-import { blobhubExecution } from './workflows';
 
 /**
  * An `exe_` ULID from workflow time and the workflow's seeded Math.random, so that a replay
@@ -66,6 +65,8 @@ export class Interpreter {
     private plan: Plan,
     private startInputs: Record<string, ValueRef>,
     private signals: ExecutionSignal[],
+    /** the interpreter workflow itself, which a flow.subworkflow runs as its child (handed in by workflows.ts) */
+    private childWorkflow: ExecutionWorkflow,
     private longRun?: LongRun,
   ) {
     if (!longRun) return;
@@ -315,7 +316,7 @@ export class Interpreter {
       alias: (c.config as { alias: string }).alias,
       inputs,
     });
-    const outcome = await executeChild(blobhubExecution, {
+    const outcome = await executeChild(this.childWorkflow, {
       workflowId: child.executionId,
       args: [child],
       typedSearchAttributes: executionSearchAttributes(child),

@@ -46,7 +46,7 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
     // only a run that continues another has `carried`: it starts from its plan, the start is done
     const { plan, inputs, limits } = carried ? { ...(await control['workflow.resume'](execution)), inputs: {} } : await control['workflow.load'](execution);
     consumable = consumableSignalNames(plan);
-    const walked = await new Interpreter(execution, plan, inputs, signals, longRun ? { limits, carried } : undefined).run();
+    const walked = await new Interpreter(execution, plan, inputs, signals, blobhubExecution, longRun ? { limits, carried } : undefined).run();
     if ('carry' in walked) {
       next = await handOver(execution, walked.carry, signals);
     } else {

@@ -4,7 +4,7 @@ import { diffJson } from 'diff';
 import { api } from '../../api/trpc';
 import { workflow } from '../../api/workflow';
 import { ErrorNotice } from '../../ui/kit';
-import { useBlob, type Blob } from './layout';
+import { useBlob, type Blob } from './context';
 
 async function revisionContent(type: Blob['type'], revisionId: string) {
   const { metadata } = await api.metadata.list.query({ target: 'revisions', target_id: revisionId });

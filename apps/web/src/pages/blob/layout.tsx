@@ -1,21 +1,11 @@
 /** A blob's header and its tabs; the tabs past Revisions and Metadata depend on the blob type. */
 import { useQuery } from '@tanstack/react-query';
-import { Link, Outlet, useOutletContext, useParams } from 'react-router';
-import { api, type ApiOutputs } from '../../api/trpc';
+import { Link, Outlet, useParams } from 'react-router';
+import { api } from '../../api/trpc';
 import { Badge, ErrorNotice, PageTitle } from '../../ui/kit';
 import { Tabs } from '../../ui/tabs';
+import type { BlobContext } from './context';
 import { tabsOfBlobType } from './tabs';
-
-export type Blob = ApiOutputs['blobByName']['getByName']['blob'];
-
-export interface BlobContext {
-  org: string;
-  blob: Blob;
-  /** where this blob's pages live: /orgs/:org/blobs/:blob */
-  base: string;
-}
-
-export const useBlob = () => useOutletContext<BlobContext>();
 
 export function BlobLayout() {
   const { org, blob: name } = useParams() as { org: string; blob: string };

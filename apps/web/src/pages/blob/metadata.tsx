@@ -5,7 +5,7 @@ import { api } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
-import { useBlob } from './layout';
+import { useBlob } from './context';
 import { useRevisions } from './revisions';
 
 type Target = { target: 'blobs' | 'revisions'; target_id: string };

@@ -6,7 +6,7 @@ import { api, type ApiOutputs } from '../../api/trpc';
 import { Badge, Button, Card, ErrorNotice, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { RevisionDiff } from './diff';
-import { useBlob } from './layout';
+import { useBlob } from './context';
 
 export type Revision = ApiOutputs['revisions']['list']['revisions'][number];
 

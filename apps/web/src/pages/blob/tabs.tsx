@@ -6,7 +6,7 @@ import { OnnxModelPage } from '../onnx/model';
 import { SchedulesPage } from '../scheduler/schedules';
 import { ExecutionPage } from '../workflow/execution';
 import { ExecutionsPage } from '../workflow/executions';
-import type { Blob } from './layout';
+import type { Blob } from './context';
 
 /** The editor (React Flow, CodeMirror) is loaded when it is first opened, not with the app. */
 const EditorPage = lazy(() => import('../workflow/editor/editor').then((m) => ({ default: m.EditorPage })));

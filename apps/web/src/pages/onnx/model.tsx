@@ -7,7 +7,7 @@ import { isSameFile, uploadSessions } from '../../api/upload-session';
 import { api } from '../../api/trpc';
 import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
-import { useBlob } from '../blob/layout';
+import { useBlob } from '../blob/context';
 import { RevisionOptions, useChosenRevision } from '../blob/revisions';
 import { TryModel } from './try-model';
 

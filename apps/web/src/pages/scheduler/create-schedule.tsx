@@ -10,7 +10,7 @@ import { inputDataHint, workflow } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Button, Field, FormCard, Options } from '../../ui/kit';
-import { useBlob } from '../blob/layout';
+import { useBlob } from '../blob/context';
 import { RevisionOptions, useRevisions } from '../blob/revisions';
 import { CronBuilder } from './cron-builder';
 

@@ -5,10 +5,10 @@ import { Link } from 'react-router';
 import { resolvedTargetOf, scheduler, type InvocationTarget, type Schedule, type ScheduleExecution } from '../../api/scheduler';
 import { Badge, Button, Card, ErrorNotice, Field, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
-import { useBlob } from '../blob/layout';
+import { useBlob } from '../blob/context';
 import { FireTimes } from './cron-builder';
 import { useWorkflowBlobs } from './create-schedule';
-import { timingOf } from './schedules';
+import { timingOf } from './timing';
 
 /** New fires show up without a reload: the history is read again every few seconds. */
 const HISTORY_REFRESH_MS = 2000;

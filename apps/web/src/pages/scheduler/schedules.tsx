@@ -1,21 +1,20 @@
 /** A scheduler blob's schedules on one revision: the list, a new-schedule form, and one schedule opened. */
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { scheduler, type Schedule } from '../../api/scheduler';
+import { scheduler } from '../../api/scheduler';
 import { Badge, Button, Card, ErrorNotice } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
-import { useBlob } from '../blob/layout';
+import { useBlob } from '../blob/context';
 import { RevisionOptions, useChosenRevision } from '../blob/revisions';
 import { CreateScheduleForm, EditScheduleForm } from './create-schedule';
 import { ScheduleDetail } from './schedule-detail';
+import { timingOf } from './timing';
 
 /**
  * Schedule changes and fires publish no realtime event (only blobs, revisions and operations do),
  * so the list, and the opened schedule with it, is read again this often to show changes made elsewhere.
  */
 const SCHEDULES_REFRESH_MS = 2000;
-
-export const timingOf = (s: Schedule) => (s.repeat === 'one_time' ? `once at ${s.invocation_time}` : `cron(${s.cron_expression})`);
 
 export function SchedulesPage() {
   const { blob } = useBlob();

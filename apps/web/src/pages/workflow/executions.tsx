@@ -8,7 +8,7 @@ import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duration, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
-import { useBlob } from '../blob/layout';
+import { useBlob } from '../blob/context';
 import { RevisionOptions, useChosenRevision } from '../blob/revisions';
 
 export const executionStatuses: ExecutionStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];

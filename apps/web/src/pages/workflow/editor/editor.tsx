@@ -28,7 +28,7 @@ import { workflow } from '../../../api/workflow';
 import type { WorkflowDefinition } from '../../../../../../engines/workflow/model';
 import type { DefinitionError } from '../../../../../../engines/workflow/validate';
 import { Button, Card, ErrorNotice } from '../../../ui/kit';
-import { useBlob } from '../../blob/layout';
+import { useBlob } from '../../blob/context';
 import { RevisionOptions, useChosenRevision } from '../../blob/revisions';
 import {
   definitionToGraph,

@@ -1,13 +1,12 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON responses */
-/** Helpers for the workflow engine tests: fixtures, execution polling over REST, standalone workers. */
+/** Helpers for the workflow engine tests: fixtures, execution polling over REST, a local HTTP server that counts requests. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import type { ApiClient } from '../../test/support/client';
+import type { ApiClient } from './client';
 
 export const ENGINE = 'workflow_blobhub';
 
-export { comp, countingLoop, data, definition, fibonacciDefinition, flow } from './builders';
+export { comp, countingLoop, data, definition, fibonacciDefinition, flow } from './workflow-builders';
 
 export const integer = (n: number) => ({ type: 'integer', integer: n });
 export const text = (t: string) => ({ type: 'text', text: t });

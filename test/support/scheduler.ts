@@ -1,11 +1,11 @@
 /** Fixtures shared by the scheduler tests: an org, a workflow blob with the SPEC §4 fibonacci definition, a scheduler blob. */
 import { expect } from 'vitest';
 import { schedules } from '../../db/schema';
-import type { ApiClient } from '../../test/support/client';
-import { signInAdmin, type TestUser } from '../../test/support/people';
-import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, fibonacciDefinition, flow } from '../workflow/builders';
-import { deleteSchedules } from './store';
+import type { ApiClient } from './client';
+import { signInAdmin, type TestUser } from './people';
+import { startTestPlatform, type TestPlatform } from './platform';
+import { comp, data, definition, fibonacciDefinition, flow } from './workflow-builders';
+import { deleteSchedules } from '../../engines/scheduler/store';
 
 export const SCHEDULER = 'scheduler_blobhub';
 export const WORKFLOW = 'workflow_blobhub';

@@ -1,11 +1,11 @@
 /** Test support for the ONNX engine: a client that uploads and downloads the way users do. */
 import { randomBytes } from 'node:crypto';
 import { expect, inject } from 'vitest';
-import type { ApiClient } from '../../test/support/client';
-import { s3Env as s3EnvFor } from '../../test/support/minio';
-import { inParallel, putFileRange, rawRequest } from './transfer';
+import type { ApiClient } from './client';
+import { s3Env as s3EnvFor } from './minio';
+import { inParallel, putFileRange, rawRequest } from '../../engines/onnx/transfer';
 
-export { hashDownload, inParallel, rawRequest } from './transfer';
+export { hashDownload, inParallel, rawRequest } from '../../engines/onnx/transfer';
 
 /** Env for a platform on the run's MinIO, each test file in its own bucket. */
 export function s3Env(): Record<string, string> {

@@ -1,0 +1,32 @@
+/**
+ * The contracts between the interpreter workflow and the code outside it (as the `interfaces.ts`
+ * of Temporal's samples): the control activities it calls and its own signature. Types only, so
+ * the workflow bundle imports no activity code and activities.ts implements what is declared here.
+ */
+import type { ExecutionArgs, ExecutionOutcome, EventSpec, Plan, RunLimits, ValueRef } from '../plan';
+import type { CarriedState, CarriedValues } from './carry-over';
+
+/** A flow.subworkflow's child, as the interpreter asks for it to be created. */
+export interface ChildRequest {
+  parent: ExecutionArgs;
+  childId: string;
+  alias: string;
+  inputs: Record<string, ValueRef>;
+}
+
+/** What the interpreter workflow itself calls (as local activities). */
+// a type, not an interface: the worker registers activities as an indexable record
+export type ControlActivities = {
+  /** the first run of an execution: its plan, and the start recorded */
+  'workflow.load'(execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }>;
+  /** a run that continues an execution (continue-as-new): its plan only */
+  'workflow.resume'(execution: ExecutionArgs): Promise<{ plan: Plan; limits: RunLimits }>;
+  'workflow.carry_values'(execution: ExecutionArgs, carried: CarriedValues): Promise<CarriedValues['values']>;
+  'workflow.record'(execution: ExecutionArgs, events: EventSpec[]): Promise<void>;
+  'workflow.create_child'(args: ChildRequest): Promise<ExecutionArgs>;
+  /** the closing events and the final row; returns the outcome as recorded */
+  'workflow.finish'(execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome>;
+};
+
+/** The interpreter workflow (workflows.ts `blobhubExecution`), which a flow.subworkflow runs as its child. */
+export type ExecutionWorkflow = (execution: ExecutionArgs, carried?: CarriedState) => Promise<ExecutionOutcome>;
