@@ -1,7 +1,7 @@
 /** A blob's header and its tabs; the tabs past Revisions and Metadata depend on the blob type. */
 import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet, useOutletContext, useParams } from 'react-router';
-import { api, type ApiOutputs } from '../../api/trpc';
+import { queries, type ApiOutputs } from '../../api/trpc';
 import { Badge, ErrorNotice, PageTitle } from '../../ui/kit';
 import { Tabs } from '../../ui/tabs';
 import { tabsOfBlobType } from './tabs';
@@ -19,7 +19,7 @@ export const useBlob = () => useOutletContext<BlobContext>();
 
 export function BlobLayout() {
   const { org, blob: name } = useParams() as { org: string; blob: string };
-  const blob = useQuery({ queryKey: ['blob', org, name], queryFn: () => api.blobByName.getByName.query({ org, blob: name }) });
+  const blob = useQuery(queries.blobByName.getByName.queryOptions({ org, blob: name }));
   const base = `/orgs/${org}/blobs/${name}`;
   if (!blob.data) return <ErrorNotice error={blob.error} />;
   const { blob: data } = blob.data;
