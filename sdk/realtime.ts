@@ -99,9 +99,10 @@ export function browserSocket(url: string, protocols?: string[]): Promise<Realti
   });
 }
 
-/** One open connection: sequential requests, with notifications that arrive meanwhile kept in order. */
+/** One open connection: requests and their answers, with notifications that arrive meanwhile kept in order. */
 class RpcConnection {
   private readonly early: BlobHubEvent[] = [];
+  private readonly answers = new Map<number, Frame>();
   private nextId = 1;
 
   constructor(private readonly socket: RealtimeSocket) {}
@@ -111,16 +112,23 @@ class RpcConnection {
     return text === undefined ? undefined : (JSON.parse(text) as Frame);
   }
 
-  async request(method: string, params: object): Promise<unknown> {
+  /** Sends a request without waiting for its answer: several can be in flight at once. */
+  send(method: string, params: object): number {
     const id = this.nextId++;
     this.socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    return id;
+  }
+
+  /** The result of request `id`; answers to others that arrive first wait for their turn. */
+  async answer(id: number): Promise<unknown> {
     for (;;) {
-      const frame = await this.nextFrame();
-      if (!frame) throw new Error(`the connection closed before ${method} was answered`);
-      if (frame.method === 'subscription/event' && frame.params?.event) this.early.push(frame.params.event);
-      else if (frame.id === id && frame.error)
-        throw new RealtimeRefusal(rpcCodes[frame.error.code] ?? 'bad_request', frame.error.message, frame.error.data, frame.error.code);
-      else if (frame.id === id) return frame.result;
+      const frame = this.answers.get(id);
+      if (frame?.error) throw new RealtimeRefusal(rpcCodes[frame.error.code] ?? 'bad_request', frame.error.message, frame.error.data, frame.error.code);
+      if (frame) return frame.result;
+      const next = await this.nextFrame();
+      if (!next) throw new Error(`the connection closed before request ${id} was answered`);
+      if (next.method === 'subscription/event' && next.params?.event) this.early.push(next.params.event);
+      else if (typeof next.id === 'number') this.answers.set(next.id, next);
     }
   }
 
@@ -162,8 +170,11 @@ export async function* subscribe(endpoint: RealtimeEndpoint, key: SubscriptionKe
       if (opts.signal?.aborted) return;
       connection = new RpcConnection(await endpoint.open(endpoint.url));
       if (opts.signal?.aborted) return;
-      await connection.request('status/initialize', { client_info: { name: endpoint.clientName, version: CLIENT_VERSION } });
-      await connection.request('subscription/add', { ...key, types: opts.types, since: since ?? null });
+      // Both requests at once (the server handles a connection's frames in order): one round trip to live.
+      const initialized = connection.send('status/initialize', { client_info: { name: endpoint.clientName, version: CLIENT_VERSION } });
+      const added = connection.send('subscription/add', { ...key, types: opts.types, since: since ?? null });
+      await connection.answer(initialized);
+      await connection.answer(added);
       failures = 0;
       opts.onLive?.();
       for await (const event of connection.events()) {
