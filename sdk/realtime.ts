@@ -152,8 +152,13 @@ const refused = (error: unknown) => error instanceof RealtimeRefusal;
 /** Resolves after `ms`, or at once when `signal` aborts. */
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
   });
 
 /** Every event of a subscription, live, across reconnects; ends only when `signal` aborts. */
@@ -170,7 +175,7 @@ export async function* subscribe(endpoint: RealtimeEndpoint, key: SubscriptionKe
       if (opts.signal?.aborted) return;
       connection = new RpcConnection(await endpoint.open(endpoint.url));
       if (opts.signal?.aborted) return;
-      // Both requests at once (the server handles a connection's frames in order): one round trip to live.
+      // Both requests at once, their answers matched by id: one round trip from open to live.
       const initialized = connection.send('status/initialize', { client_info: { name: endpoint.clientName, version: CLIENT_VERSION } });
       const added = connection.send('subscription/add', { ...key, types: opts.types, since: since ?? null });
       await connection.answer(initialized);
