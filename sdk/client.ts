@@ -2,17 +2,16 @@
  * The BlobHub TypeScript client: the server's own router types over its native tRPC endpoint
  * (`/trpc`), helpers for engine data commands, execution waits, live events and model uploads.
  */
-import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '../apps/api/router';
+import type { TRPCClient } from '@trpc/client';
+import { createApiClient, type AppRouter, type RouterInputs, type RouterOutputs } from './api-client';
 import type { BlobHubEvent, CommandName, CommandParams, EngineName, Execution, OnnxModel, ValueObject } from './engine-types';
 import { BlobHubError, fromTrpcError } from './errors';
 import { fileSha256, fileSize, uploadParts, type PartUploadOptions, type PlannedPart } from './onnx-upload';
 import { resolveConnection, type ConnectOptions } from './profiles';
 import { subscribe, type EventStreamOptions, type SubscriptionKey } from './realtime';
+import { nodeSocket } from './realtime-node';
 
-export type RouterInputs = inferRouterInputs<AppRouter>;
-export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type { RouterInputs, RouterOutputs } from './api-client';
 export type Blob = RouterOutputs['blobs']['get']['blob'];
 export type Revision = RouterOutputs['revisions']['get']['revision'];
 export type Operation = RouterOutputs['operations']['get']['operation'];
@@ -61,7 +60,7 @@ export class BlobHub {
     this.url = opts.url.replace(/\/+$/, '');
     this.headers = opts.apiKey ? { 'x-api-key': opts.apiKey } : opts.token ? { authorization: `Bearer ${opts.token}` } : {};
     this.clientName = opts.clientName ?? '@blobhub/sdk';
-    this.trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${this.origin}/trpc`, headers: () => this.headers })] });
+    this.trpc = createApiClient({ url: `${this.origin}/trpc`, headers: () => this.headers });
   }
 
   /** The server's origin: the REST URL without its `/v1`. */
@@ -153,7 +152,7 @@ export class BlobHub {
   /** Live events of a subscription, resumed with `since` across dropped connections. */
   events(key: SubscriptionKey, opts: EventStreamOptions = {}): AsyncGenerator<BlobHubEvent> {
     const url = `${this.origin.replace(/^http/, 'ws')}/v1/realtime`;
-    return subscribe({ url, headers: this.headers, clientName: this.clientName }, key, opts);
+    return subscribe({ url, clientName: this.clientName, open: (socketUrl) => nodeSocket(socketUrl, this.headers) }, key, opts);
   }
 
   /** Waits for an operation to end, on the revision's live operation events. */

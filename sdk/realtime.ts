@@ -1,17 +1,17 @@
 /**
  * Live events over the WebSocket JSON-RPC API (`/v1/realtime`): an async iterator that
- * reconnects after a dropped connection and resumes with `since` = the last event it yielded,
+ * reconnects after a dropped connection and resumes with `since` = the seq of the last event it yielded,
  * so the consumer sees every event once, in order (the server replays, then continues live).
+ * Runs in browsers and in Node: how a socket is opened (and authenticated) is the endpoint's
+ * `open`, see `browserSocket` here and `nodeSocket` in realtime-node.ts.
  */
-import { on } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
+import type { z } from 'zod';
+import type { subscriptionKeySchema } from '../apps/api/realtime/protocol';
 import type { BlobHubEvent } from './engine-types';
-import { BlobHubError, ConnectionError } from './errors';
+import { BlobHubError } from './errors';
 
-export type SubscriptionKey =
-  | { scope: 'revision'; scope_id: string; target: 'session' | 'execution'; target_id: string }
-  | { scope: 'core'; target: 'organization' | 'blob' | 'revision'; target_id: string };
+/** Which stream a subscription follows: the server's own key schema, as a client writes it. */
+export type SubscriptionKey = z.input<typeof subscriptionKeySchema>;
 
 export interface EventStreamOptions {
   /** an event id or seq: replay the stored events after it first (0 = from the beginning) */
@@ -23,12 +23,22 @@ export interface EventStreamOptions {
   maxReconnects?: number;
   /** told before each reconnect, e.g. to show a notice */
   onReconnect?: (attempt: number, reason: Error) => void;
+  /** told each time the subscription is (again) in place and live */
+  onLive?: () => void;
+}
+
+/** An open socket as the subscription reads it: text frames in order, `undefined` once closed. */
+export interface RealtimeSocket {
+  send(text: string): void;
+  nextFrame(): Promise<string | undefined>;
+  close(): void;
 }
 
 export interface RealtimeEndpoint {
   url: string;
-  headers: Record<string, string>;
   clientName: string;
+  /** opens (and authenticates) one connection; rejects with RealtimeRefusal when the credential is refused */
+  open: (url: string) => Promise<RealtimeSocket>;
 }
 
 const CLIENT_VERSION = '0.1.0';
@@ -47,48 +57,78 @@ interface Frame {
   error?: { code: number; message: string; data?: unknown };
 }
 
-/** One open socket: sequential requests, with notifications that arrive meanwhile kept in order. */
-class RpcSocket {
+/** Text frames received before they are read; both socket kinds feed one. */
+export class FrameQueue {
+  private readonly frames: string[] = [];
+  private waiting: ((frame: string | undefined) => void) | undefined;
+  private ended = false;
+
+  push(frame: string) {
+    if (this.waiting) this.take(frame);
+    else this.frames.push(frame);
+  }
+
+  end() {
+    this.ended = true;
+    this.take(undefined);
+  }
+
+  next(): Promise<string | undefined> {
+    if (this.frames.length || this.ended) return Promise.resolve(this.frames.shift());
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  private take(frame: string | undefined) {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.(frame);
+  }
+}
+
+/** Opens a socket with the browser's global WebSocket (`protocols` carry the credential there). */
+export function browserSocket(url: string, protocols?: string[]): Promise<RealtimeSocket> {
+  const ws = new WebSocket(url, protocols);
+  // Listening from the start: nothing sent between the handshake and the first read is lost.
+  const frames = new FrameQueue();
+  ws.addEventListener('message', (message) => frames.push(String(message.data)));
+  ws.addEventListener('close', () => frames.end());
+  return new Promise((resolve, reject) => {
+    ws.addEventListener('open', () => resolve({ send: (text) => ws.send(text), nextFrame: () => frames.next(), close: () => ws.close() }));
+    // A browser does not show the handshake's status: a refusal looks like any failed connection.
+    ws.addEventListener('error', () => reject(new Error(`could not connect to ${url}`)));
+  });
+}
+
+/** One open connection: requests and their answers, with notifications that arrive meanwhile kept in order. */
+class RpcConnection {
   private readonly early: BlobHubEvent[] = [];
+  private readonly answers = new Map<number, Frame>();
   private nextId = 1;
 
-  private constructor(
-    private readonly ws: WebSocket,
-    private readonly frames: AsyncIterator<unknown[]>,
-  ) {}
-
-  static open(endpoint: RealtimeEndpoint, signal?: AbortSignal): Promise<RpcSocket> {
-    const ws = new WebSocket(endpoint.url, { headers: endpoint.headers });
-    // Listening from the start: nothing sent between the handshake and the first read is lost.
-    const frames = on(ws, 'message', { close: ['close'], signal });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new RpcSocket(ws, frames)));
-      ws.once('unexpected-response', (_req, res) => {
-        ws.terminate();
-        const status = res.statusCode ?? 0;
-        if (status === 401) reject(new RealtimeRefusal('unauthenticated', 'the realtime server refused the credential', undefined, status));
-        else if (status === 403) reject(new RealtimeRefusal('forbidden', 'the realtime server refused the connection', undefined, status));
-        else reject(new ConnectionError(endpoint.url, new Error(`handshake answered HTTP ${status}`)));
-      });
-      ws.once('error', (error) => reject(new ConnectionError(endpoint.url, error)));
-    });
-  }
+  constructor(private readonly socket: RealtimeSocket) {}
 
   private async nextFrame(): Promise<Frame | undefined> {
-    const { value, done } = await this.frames.next();
-    return done ? undefined : (JSON.parse(String(value[0] as WebSocket.RawData)) as Frame);
+    const text = await this.socket.nextFrame();
+    return text === undefined ? undefined : (JSON.parse(text) as Frame);
   }
 
-  async request(method: string, params: object): Promise<unknown> {
+  /** Sends a request without waiting for its answer: several can be in flight at once. */
+  send(method: string, params: object): number {
     const id = this.nextId++;
-    this.ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    this.socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    return id;
+  }
+
+  /** The result of request `id`; answers to others that arrive first wait for their turn. */
+  async answer(id: number): Promise<unknown> {
     for (;;) {
-      const frame = await this.nextFrame();
-      if (!frame) throw new Error(`the connection closed before ${method} was answered`);
-      if (frame.method === 'subscription/event' && frame.params?.event) this.early.push(frame.params.event);
-      else if (frame.id === id && frame.error)
-        throw new RealtimeRefusal(rpcCodes[frame.error.code] ?? 'bad_request', frame.error.message, frame.error.data, frame.error.code);
-      else if (frame.id === id) return frame.result;
+      const frame = this.answers.get(id);
+      if (frame?.error) throw new RealtimeRefusal(rpcCodes[frame.error.code] ?? 'bad_request', frame.error.message, frame.error.data, frame.error.code);
+      if (frame) return frame.result;
+      const next = await this.nextFrame();
+      if (!next) throw new Error(`the connection closed before request ${id} was answered`);
+      if (next.method === 'subscription/event' && next.params?.event) this.early.push(next.params.event);
+      else if (typeof next.id === 'number') this.answers.set(next.id, next);
     }
   }
 
@@ -103,26 +143,49 @@ class RpcSocket {
   }
 
   close() {
-    this.ws.close();
+    this.socket.close();
   }
 }
 
 const refused = (error: unknown) => error instanceof RealtimeRefusal;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
 
 /** Every event of a subscription, live, across reconnects; ends only when `signal` aborts. */
 export async function* subscribe(endpoint: RealtimeEndpoint, key: SubscriptionKey, opts: EventStreamOptions = {}): AsyncGenerator<BlobHubEvent> {
   let since = opts.since;
   let failures = 0;
   for (;;) {
-    let socket: RpcSocket | undefined;
+    let connection: RpcConnection | undefined;
     let reason: Error = new Error('the server closed the connection');
+    // Aborting closes the socket, which ends the read the loop is waiting in.
+    const closeOnAbort = () => connection?.close();
+    opts.signal?.addEventListener('abort', closeOnAbort);
     try {
-      socket = await RpcSocket.open(endpoint, opts.signal);
-      await socket.request('status/initialize', { client_info: { name: endpoint.clientName, version: CLIENT_VERSION } });
-      await socket.request('subscription/add', { ...key, types: opts.types, since: since ?? null });
+      if (opts.signal?.aborted) return;
+      connection = new RpcConnection(await endpoint.open(endpoint.url));
+      if (opts.signal?.aborted) return;
+      // Both requests at once, their answers matched by id: one round trip from open to live.
+      const initialized = connection.send('status/initialize', { client_info: { name: endpoint.clientName, version: CLIENT_VERSION } });
+      const added = connection.send('subscription/add', { ...key, types: opts.types, since: since ?? null });
+      await connection.answer(initialized);
+      await connection.answer(added);
       failures = 0;
-      for await (const event of socket.events()) {
-        since = event.id;
+      opts.onLive?.();
+      for await (const event of connection.events()) {
+        // A replay that overlaps what was already yielded is skipped: each event once, in order.
+        if (typeof since === 'number' && event.seq <= since) continue;
+        since = event.seq;
         yield event;
       }
     } catch (error) {
@@ -130,10 +193,11 @@ export async function* subscribe(endpoint: RealtimeEndpoint, key: SubscriptionKe
       if (refused(error) || ++failures > (opts.maxReconnects ?? 10)) throw error;
       reason = error as Error;
     } finally {
-      socket?.close();
+      opts.signal?.removeEventListener('abort', closeOnAbort);
+      connection?.close();
     }
     if (opts.signal?.aborted) return;
     opts.onReconnect?.(failures, reason);
-    await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures), undefined, { signal: opts.signal }).catch(() => undefined);
+    await pause(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures), opts.signal);
   }
 }

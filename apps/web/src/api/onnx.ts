@@ -4,13 +4,13 @@
  * resumable after a page reload (`resume_upload` says which parts the server already holds).
  */
 import { TRPCClientError } from '@trpc/client';
-import type { modelWire } from '../../../../engines/onnx/files';
+import type { OnnxModel } from '../../../../sdk/browser';
 import { engineCommands } from './engine';
 import { fileIdentity, isSameFile, uploadSessions } from './upload-session';
 
 export const ONNX_ENGINE = 'onnx_blobhub';
 
-export type ModelDescription = ReturnType<typeof modelWire>;
+export type ModelDescription = OnnxModel;
 export type TensorInput = { type: string; dims: number[]; data: (number | string | boolean)[] };
 
 interface UploadPart {
@@ -20,11 +20,11 @@ interface UploadPart {
   upload: { url: string; method: string; headers: Record<string, string> };
 }
 
-const command = engineCommands(ONNX_ENGINE);
+const { command, query } = engineCommands(ONNX_ENGINE);
 
 export const onnx = {
   describe: (revisionId: string) =>
-    command<{ model: ModelDescription | null; components: { path: string; size: number; sha256: string }[] }>('query', revisionId, 'describe', {}),
+    query<{ model: ModelDescription | null; components: { path: string; size: number; sha256: string }[] }>(revisionId, 'describe', {}),
   initiateDownload: (revisionId: string) =>
     command<{ url: string; expires_at: string; path: string; size: number }>('query', revisionId, 'initiate_download', {}),
   run: (revisionId: string, inputs: Record<string, TensorInput>) => command<{ outputs: Record<string, TensorInput> }>('query', revisionId, 'run', { inputs }),

@@ -1,14 +1,10 @@
-/** The scheduler engine's commands (SPEC §5). Result types come from the engine's own code. */
-import type { overlapPolicies, ScheduleSpec, toScheduleExecutionWire } from '../../../../engines/scheduler/model';
-import type { scheduleWire } from '../../../../engines/scheduler/store';
+/** The scheduler engine's commands (SPEC §5); the reading ones as `useQuery` options. Result types come from the SDK. */
+import type { InvocationTarget, OverlapPolicy, Schedule, ScheduleExecution } from '../../../../sdk/browser';
 import { engineCommands } from './engine';
 
 export const SCHEDULER_ENGINE = 'scheduler_blobhub';
 
-export type Schedule = Awaited<ReturnType<typeof scheduleWire>>;
-export type ScheduleExecution = ReturnType<typeof toScheduleExecutionWire>;
-export type OverlapPolicy = (typeof overlapPolicies)[number];
-export type InvocationTarget = ScheduleSpec['invocation_target'];
+export type { InvocationTarget, OverlapPolicy, Schedule, ScheduleExecution };
 
 /** The target by ids, also for a schedule written in BlobHub's client form. */
 export const resolvedTargetOf = (s: Schedule): InvocationTarget =>
@@ -27,11 +23,14 @@ export interface ScheduleParams {
   invocation_target: { org_id: string; blob_id: string; revision_id: string; workflow_alias: string; input_data?: unknown[] };
 }
 
-const command = engineCommands(SCHEDULER_ENGINE);
+const { command, query, key } = engineCommands(SCHEDULER_ENGINE);
+
+/** Keys of the engine's queries on a revision, to invalidate them. */
+export const schedulerKey = key;
 const ref = (scheduleId: string) => ({ schedule_id: scheduleId });
 
 export const scheduler = {
-  listSchedules: (revisionId: string) => command<{ schedules: Schedule[] }>('query', revisionId, 'list_schedules', { limit: 100 }),
+  listSchedules: (revisionId: string) => query<{ schedules: Schedule[] }>(revisionId, 'list_schedules', { limit: 100 }),
   createSchedule: (revisionId: string, params: ScheduleParams) => command<{ schedule: Schedule }>('command', revisionId, 'create_schedule', { ...params }),
   updateSchedule: (revisionId: string, scheduleId: string, changes: Partial<ScheduleParams>) =>
     command<{ schedule: Schedule }>('command', revisionId, 'update_schedule', { ...ref(scheduleId), ...changes }),
@@ -43,9 +42,9 @@ export const scheduler = {
     command<{ schedule: Schedule }>('command', revisionId, 'backfill_schedule', { ...ref(scheduleId), start, end }),
   deleteSchedule: (revisionId: string, scheduleId: string) => command<object>('command', revisionId, 'delete_schedule', ref(scheduleId)),
   previewSchedule: (revisionId: string, cronExpression: string, timezone: string) =>
-    command<{ next_fire_times: string[] }>('query', revisionId, 'preview_schedule', { cron_expression: cronExpression, timezone, count: 5 }),
+    query<{ next_fire_times: string[] }>(revisionId, 'preview_schedule', { cron_expression: cronExpression, timezone, count: 5 }),
   listExecutions: (revisionId: string, scheduleId: string, startExecutionId?: string) =>
-    command<{ executions: ScheduleExecution[]; last_execution_id: string | null }>('query', revisionId, 'list_executions', {
+    query<{ executions: ScheduleExecution[]; last_execution_id: string | null }>(revisionId, 'list_executions', {
       ...ref(scheduleId),
       start_execution_id: startExecutionId,
     }),

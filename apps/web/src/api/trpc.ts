@@ -1,17 +1,14 @@
 /**
- * The typed tRPC client of the app router (apps/api/router.ts) at /trpc. Every call carries the
- * session's access token, refreshed shortly before it expires.
+ * The SDK's typed client at /trpc, and TanStack Query options over it with derived keys. Every
+ * call carries the session's access token, refreshed shortly before it expires.
  */
-import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '../../../api/router';
+import { createApiClient, createQueryOptions } from '../../../../sdk/browser';
 import { session } from './session';
 
-export type ApiInputs = inferRouterInputs<AppRouter>;
-export type ApiOutputs = inferRouterOutputs<AppRouter>;
+export type { RouterInputs as ApiInputs, RouterOutputs as ApiOutputs } from '../../../../sdk/browser';
 
 /** Without credentials: for the refresh call itself. */
-const unauthenticated = createTRPCClient<AppRouter>({ links: [httpLink({ url: '/trpc' })] });
+const unauthenticated = createApiClient({ url: '/trpc' });
 
 const REFRESH_MARGIN_MS = 60_000;
 let refreshing: Promise<string | undefined> | null = null;
@@ -40,14 +37,14 @@ export async function accessToken(): Promise<string | undefined> {
   return refreshing;
 }
 
-export const api = createTRPCClient<AppRouter>({
-  links: [
-    httpBatchLink({
-      url: '/trpc',
-      headers: async (): Promise<Record<string, string>> => {
-        const token = await accessToken();
-        return token ? { authorization: `Bearer ${token}` } : {};
-      },
-    }),
-  ],
+export const api = createApiClient({
+  url: '/trpc',
+  batch: true,
+  headers: async (): Promise<Record<string, string>> => {
+    const token = await accessToken();
+    return token ? { authorization: `Bearer ${token}` } : {};
+  },
 });
+
+/** `queries.orgs.list.queryOptions(input)` for `useQuery`, `queries.orgs.list.queryKey(input?)` to invalidate. */
+export const queries = createQueryOptions(api);

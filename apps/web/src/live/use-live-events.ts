@@ -1,6 +1,5 @@
 /** The events of one execution: everything stored so far, then each new one as it happens (none before there is one). */
 import { useEffect, useRef, useState } from 'react';
-import { accessToken } from '../api/trpc';
 import type { ExecutionEvent } from '../api/workflow';
 import { subscribeLive, type ConnectionState } from './realtime';
 
@@ -15,7 +14,6 @@ export function useExecutionEvents(revisionId: string, executionId: string | und
     if (!executionId) return;
     return subscribeLive({
       key: { scope: 'revision', scope_id: revisionId, target: 'execution', target_id: executionId },
-      token: accessToken,
       fromStart: true,
       onEvent: (event) => {
         setEvents((list) => [...list, event]);

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useSession } from '../api/session';
-import { api } from '../api/trpc';
+import { api, queries } from '../api/trpc';
 import { useForm } from '../ui/forms';
 import { Button, Card, Empty, ErrorNotice, Field, FormCard, PageTitle, Pager, when } from '../ui/kit';
 import { useCursorPages } from '../ui/paging';
@@ -14,7 +14,7 @@ export function HomePage() {
 
 function MyOrgs() {
   const pages = useCursorPages();
-  const orgs = useQuery({ queryKey: ['orgs', pages.cursor], queryFn: () => api.orgs.list.query({ cursor: pages.cursor, limit: 20 }) });
+  const orgs = useQuery(queries.orgs.list.queryOptions({ cursor: pages.cursor, limit: 20 }));
   return (
     <div>
       <PageTitle sub="Organizations you are a member of.">Organizations</PageTitle>
@@ -57,7 +57,7 @@ function CreateOrg() {
         description: form.values.description || undefined,
       }),
     onSuccess: async ({ org }) => {
-      await queryClient.invalidateQueries({ queryKey: ['orgs'] });
+      await queryClient.invalidateQueries({ queryKey: queries.orgs.list.queryKey() });
       form.reset();
       navigate(`/orgs/${org.name}`);
     },

@@ -9,8 +9,8 @@ import { useBlob, type Blob } from './context';
 async function revisionContent(type: Blob['type'], revisionId: string) {
   const { metadata } = await api.metadata.list.query({ target: 'revisions', target_id: revisionId });
   if (type !== 'workflow') return { metadata };
-  const { definitions } = await workflow.listDefinitions(revisionId);
-  const full = await Promise.all(definitions.map((d) => workflow.getDefinition(revisionId, d.alias)));
+  const { definitions } = await workflow.listDefinitions(revisionId).queryFn();
+  const full = await Promise.all(definitions.map((d) => workflow.getDefinition(revisionId, d.alias).queryFn()));
   return { definitions: Object.fromEntries(full.map(({ definition }) => [definition.alias, definition.definition])), metadata };
 }
 

@@ -1,7 +1,7 @@
 /** A blob's header and its tabs; the tabs past Revisions and Metadata depend on the blob type. */
 import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet, useParams } from 'react-router';
-import { api } from '../../api/trpc';
+import { queries } from '../../api/trpc';
 import { Badge, ErrorNotice, PageTitle } from '../../ui/kit';
 import { Tabs } from '../../ui/tabs';
 import type { BlobContext } from './context';
@@ -9,7 +9,7 @@ import { tabsOfBlobType } from './tabs';
 
 export function BlobLayout() {
   const { org, blob: name } = useParams() as { org: string; blob: string };
-  const blob = useQuery({ queryKey: ['blob', org, name], queryFn: () => api.blobByName.getByName.query({ org, blob: name }) });
+  const blob = useQuery(queries.blobByName.getByName.queryOptions({ org, blob: name }));
   const base = `/orgs/${org}/blobs/${name}`;
   if (!blob.data) return <ErrorNotice error={blob.error} />;
   const { blob: data } = blob.data;

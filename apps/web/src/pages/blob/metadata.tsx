@@ -1,7 +1,7 @@
 /** Metadata of the blob or of one of its revisions: JSON values by key, added, edited, removed. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api } from '../../api/trpc';
+import { api, queries } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
@@ -37,10 +37,10 @@ export function BlobMetadata() {
 
 function MetadataEditor({ target }: { target: Target }) {
   const queryClient = useQueryClient();
-  const queryKey = ['metadata', target.target_id];
-  const list = useQuery({ queryKey, queryFn: () => api.metadata.list.query(target) });
+  const metadata = queries.metadata.list.queryOptions(target);
+  const list = useQuery(metadata);
   const form = useForm({ key: '', value: '' });
-  const refresh = () => queryClient.invalidateQueries({ queryKey });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: metadata.queryKey });
   const save = useMutation({
     mutationFn: (entry: { key: string; value: string }) =>
       api.metadata.put.mutate({ ...target, key: entry.key, value: parseJsonInput('The value', entry.value) }),

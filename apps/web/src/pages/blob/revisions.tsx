@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, type ApiOutputs } from '../../api/trpc';
+import { api, queries, type ApiOutputs } from '../../api/trpc';
 import { Badge, Button, Card, ErrorNotice, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
 import { RevisionDiff } from './diff';
@@ -12,8 +12,7 @@ export type Revision = ApiOutputs['revisions']['list']['revisions'][number];
 
 export function useRevisions(blobId: string, cursor?: string) {
   return useQuery({
-    queryKey: ['revisions', blobId, cursor],
-    queryFn: () => api.revisions.list.query({ blob_id: blobId, cursor, limit: 20 }),
+    ...queries.revisions.list.queryOptions({ blob_id: blobId, cursor, limit: 20 }),
     enabled: Boolean(blobId),
   });
 }
@@ -40,8 +39,7 @@ export const RevisionOptions = ({ revisions }: { revisions?: Revision[] }) =>
 /** Names of the organization's members, to say who made a revision. */
 function useMemberNames(org: string) {
   const members = useQuery({
-    queryKey: ['members', org, 'names'],
-    queryFn: () => api.members.list.query({ target: 'orgs', target_id: org, limit: 100 }),
+    ...queries.members.list.queryOptions({ target: 'orgs', target_id: org, limit: 100 }),
     retry: false,
   });
   const names = new Map(members.data?.members.map((m) => [m.user_id, m.name]));
@@ -55,7 +53,10 @@ export function BlobRevisions() {
   const nameOf = useMemberNames(org);
   const queryClient = useQueryClient();
   const refresh = () =>
-    Promise.all([queryClient.invalidateQueries({ queryKey: ['revisions', blob.id] }), queryClient.invalidateQueries({ queryKey: ['blob'] })]);
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queries.revisions.list.queryKey({ blob_id: blob.id }) }),
+      queryClient.invalidateQueries({ queryKey: queries.blobByName.getByName.queryKey() }),
+    ]);
   const lifecycle = useMutation({
     mutationFn: async ({ action, revisionId }: { action: 'commit' | 'snapshot' | 'delete' | 'draft'; revisionId: string }): Promise<unknown> => {
       if (action === 'commit') return api.revisions.commit.mutate({ revision_id: revisionId });

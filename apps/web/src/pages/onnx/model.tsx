@@ -4,7 +4,7 @@ import { TRPCClientError } from '@trpc/client';
 import { useState } from 'react';
 import { discardUpload, onnx, uploadModel, type ModelDescription, type UploadProgress } from '../../api/onnx';
 import { isSameFile, uploadSessions } from '../../api/upload-session';
-import { api } from '../../api/trpc';
+import { queries } from '../../api/trpc';
 import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
@@ -22,15 +22,16 @@ export function OnnxModelPage() {
   const { blob } = useBlob();
   const { revisions, revisionId, setParams } = useChosenRevision(blob);
   const revision = useQuery({
-    queryKey: ['revision', revisionId],
-    queryFn: () => api.revisions.get.query({ revision_id: revisionId! }),
+    ...queries.revisions.get.queryOptions({ revision_id: revisionId! }),
     enabled: Boolean(revisionId),
     refetchInterval: (q) => (q.state.data?.revision.status === 'processing' ? PROCESSING_POLL_MS : false),
   });
   const status = revision.data?.revision.status;
+  const describe = onnx.describe(revisionId!);
   const described = useQuery({
-    queryKey: ['onnx-describe', revisionId, status],
-    queryFn: () => onnx.describe(revisionId!),
+    ...describe,
+    // Keyed by the revision's status too: the model is read anew once processing is over.
+    queryKey: [...describe.queryKey, status],
     enabled: Boolean(revisionId) && status === 'ready',
     retry: false,
   });
@@ -141,7 +142,7 @@ function UploadCard({ revisionId }: { revisionId: string }) {
     mutationFn: (chosen: File) => uploadModel(revisionId, chosen, setProgress),
     onSuccess: () => {
       setInterrupted(null);
-      return client.invalidateQueries({ queryKey: ['revision', revisionId] });
+      return client.invalidateQueries({ queryKey: queries.revisions.get.queryKey({ revision_id: revisionId }) });
     },
   });
   const discard = useMutation({ mutationFn: (operationId: string) => discardUpload(revisionId, operationId), onSuccess: () => setInterrupted(null) });

@@ -1,6 +1,6 @@
 /** API keys of an organization: create with a role (the secret is shown this once), list, revoke. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type ApiInputs } from '../../api/trpc';
+import { api, queries, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { Badge, Card, CopyButton, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
@@ -15,10 +15,9 @@ export function OrgApiKeys() {
   const pages = useCursorPages();
   const queryClient = useQueryClient();
   const keys = useQuery({
-    queryKey: ['api-keys', org, pages.cursor],
-    queryFn: () => api.apiKeys.list.query({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
+    ...queries.apiKeys.list.queryOptions({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys', org] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queries.apiKeys.list.queryKey({ target: 'orgs', target_id: org }) });
   const revoke = useMutation({
     mutationFn: (key_id: string) => api.apiKeys.revoke.mutate({ target: 'orgs', target_id: org, key_id }),
     onSettled: refresh,

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useSession } from '../../api/session';
-import { api, type ApiInputs } from '../../api/trpc';
+import { api, queries, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { Badge, Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
@@ -20,7 +20,7 @@ export function OrgBlobs() {
   const [search, setSearch] = useState('');
   const pages = useCursorPages();
   const filters = { org_id: org, type: type || undefined, q: search || undefined, cursor: pages.cursor, limit: 20 };
-  const blobs = useQuery({ queryKey: ['blobs', filters], queryFn: () => api.blobs.list.query(filters) });
+  const blobs = useQuery(queries.blobs.list.queryOptions(filters));
   const filter = (apply: () => void) => {
     apply();
     pages.reset();
@@ -86,7 +86,7 @@ function CreateBlob() {
         description: form.values.description || undefined,
       }),
     onSuccess: async ({ blob }) => {
-      await queryClient.invalidateQueries({ queryKey: ['blobs'] });
+      await queryClient.invalidateQueries({ queryKey: queries.blobs.list.queryKey() });
       form.reset();
       navigate(`/orgs/${org}/blobs/${blob.name}`);
     },

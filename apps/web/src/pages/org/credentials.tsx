@@ -1,6 +1,6 @@
 /** Credentials of an organization: bodies go in encrypted and never come back out. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/trpc';
+import { api, queries } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
 import { Card, ErrorNotice, Field, FormCard, Pager, when } from '../../ui/kit';
@@ -13,10 +13,9 @@ export function OrgCredentials() {
   const pages = useCursorPages();
   const queryClient = useQueryClient();
   const list = useQuery({
-    queryKey: ['credentials', org, pages.cursor],
-    queryFn: () => api.credentials.list.query({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
+    ...queries.credentials.list.queryOptions({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['credentials', org] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queries.credentials.list.queryKey({ target: 'orgs', target_id: org }) });
   const remove = useMutation({
     mutationFn: (credential_id: string) => api.credentials.delete.mutate({ target: 'orgs', target_id: org, credential_id }),
     onSettled: refresh,

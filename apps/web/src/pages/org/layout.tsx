@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Outlet, useParams } from 'react-router';
 import { useSession } from '../../api/session';
-import { api } from '../../api/trpc';
+import { queries } from '../../api/trpc';
 import { ErrorNotice, PageTitle } from '../../ui/kit';
 import { Tabs } from '../../ui/tabs';
 
@@ -10,7 +10,7 @@ export const useOrgName = () => useParams().org!;
 export function OrgLayout() {
   const name = useOrgName();
   const signedIn = Boolean(useSession());
-  const org = useQuery({ queryKey: ['org', name], queryFn: () => api.orgs.get.query({ org_id: name }), enabled: signedIn });
+  const org = useQuery({ ...queries.orgs.get.queryOptions({ org_id: name }), enabled: signedIn });
   const base = `/orgs/${name}`;
   return (
     <div>

@@ -1,6 +1,6 @@
 /** Members of an organization: add by email with a role, change roles, remove. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type ApiInputs } from '../../api/trpc';
+import { api, queries, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
@@ -15,10 +15,9 @@ export function OrgMembers() {
   const pages = useCursorPages();
   const queryClient = useQueryClient();
   const members = useQuery({
-    queryKey: ['members', org, pages.cursor],
-    queryFn: () => api.members.list.query({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
+    ...queries.members.list.queryOptions({ target: 'orgs', target_id: org, cursor: pages.cursor, limit: 20 }),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['members', org] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queries.members.list.queryKey({ target: 'orgs', target_id: org }) });
   const changeRole = useMutation({
     mutationFn: (args: { user_id: string; role: Role }) => api.members.update.mutate({ target: 'orgs', target_id: org, ...args }),
     onSettled: refresh,

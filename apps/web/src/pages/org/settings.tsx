@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { api } from '../../api/trpc';
+import { api, queries } from '../../api/trpc';
 import { Button, Card, ErrorNotice, Field } from '../../ui/kit';
 import { useOrgName } from './layout';
 
@@ -10,20 +10,20 @@ export function OrgSettings() {
   const org = useOrgName();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const current = useQuery({ queryKey: ['org', org], queryFn: () => api.orgs.get.query({ org_id: org }) });
+  const current = useQuery(queries.orgs.get.queryOptions({ org_id: org }));
   const [values, setValues] = useState({ display_name: '', description: '' });
   useEffect(() => {
     if (current.data) setValues({ display_name: current.data.org.display_name ?? '', description: current.data.org.description ?? '' });
   }, [current.data]);
   const save = useMutation({
     mutationFn: () => api.orgs.update.mutate({ org_id: org, ...values }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['org', org] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queries.orgs.get.queryKey({ org_id: org }) }),
   });
   const [confirm, setConfirm] = useState('');
   const remove = useMutation({
     mutationFn: () => api.orgs.delete.mutate({ org_id: org }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['orgs'] });
+      await queryClient.invalidateQueries({ queryKey: queries.orgs.list.queryKey() });
       navigate('/');
     },
   });

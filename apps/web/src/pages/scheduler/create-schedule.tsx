@@ -4,8 +4,8 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { resolvedTargetOf, scheduler, type OverlapPolicy, type Schedule, type ScheduleParams } from '../../api/scheduler';
-import { api } from '../../api/trpc';
+import { resolvedTargetOf, scheduler, schedulerKey, type OverlapPolicy, type Schedule, type ScheduleParams } from '../../api/scheduler';
+import { queries } from '../../api/trpc';
 import { inputDataHint, workflow } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
@@ -20,8 +20,7 @@ const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const timezones = [...new Set(['UTC', browserZone, ...Intl.supportedValuesOf('timeZone')])];
 
 /** The org's workflow blobs: schedule targets, and names for links to their executions. */
-export const useWorkflowBlobs = (org: string) =>
-  useQuery({ queryKey: ['blobs', { org_id: org, type: 'workflow' }], queryFn: () => api.blobs.list.query({ org_id: org, type: 'workflow', limit: 100 }) });
+export const useWorkflowBlobs = (org: string) => useQuery(queries.blobs.list.queryOptions({ org_id: org, type: 'workflow', limit: 100 }));
 
 const blank = {
   repeat: 'recurring_cron',
@@ -103,8 +102,7 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
   const revisions = useRevisions(targetBlob);
   const targetRevision = values.target_revision || revisions.data?.revisions[0]?.id || '';
   const definitions = useQuery({
-    queryKey: ['definitions', targetRevision],
-    queryFn: () => workflow.listDefinitions(targetRevision),
+    ...workflow.listDefinitions(targetRevision),
     enabled: Boolean(targetRevision),
   });
   const alias = values.workflow_alias || definitions.data?.definitions[0]?.alias || '';
@@ -129,7 +127,7 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
       }),
     onSuccess: () => {
       if (resetOnSave) form.reset();
-      return client.invalidateQueries({ queryKey: ['schedules', revisionId] });
+      return client.invalidateQueries({ queryKey: schedulerKey(revisionId, 'list_schedules') });
     },
   });
   // Another blob has other revisions and definitions: pick its first ones again.

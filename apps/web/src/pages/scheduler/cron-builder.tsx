@@ -36,10 +36,10 @@ export function CronBuilder({
 }) {
   const fields = fieldsOf(expression);
   const setField = (index: number, value: string) => onChange(fields.map((f, i) => (i === index ? value.trim() || '*' : f)).join(' '));
-  const asked = useDeferredValue(`${expression}|${timezone}`);
+  const askedExpression = useDeferredValue(expression);
+  const askedZone = useDeferredValue(timezone);
   const preview = useQuery({
-    queryKey: ['schedule-preview', revisionId, asked],
-    queryFn: () => scheduler.previewSchedule(revisionId, expression, timezone),
+    ...scheduler.previewSchedule(revisionId, askedExpression, askedZone),
     enabled: Boolean(expression.trim() && timezone),
     retry: false,
   });

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { resolvedTargetOf, scheduler, type InvocationTarget, type Schedule, type ScheduleExecution } from '../../api/scheduler';
+import { resolvedTargetOf, scheduler, schedulerKey, type InvocationTarget, type Schedule, type ScheduleExecution } from '../../api/scheduler';
 import { Badge, Button, Card, ErrorNotice, Field, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
@@ -30,7 +30,7 @@ export function ScheduleDetail({
   const client = useQueryClient();
   const [note, setNote] = useState('');
   const [window, setWindow] = useState({ start: '', end: '' });
-  const refresh = () => client.invalidateQueries({ queryKey: ['schedules', revisionId] });
+  const refresh = () => client.invalidateQueries({ queryKey: schedulerKey(revisionId, 'list_schedules') });
   const action = useMutation({
     mutationFn: (name: 'pause' | 'unpause' | 'trigger' | 'backfill' | 'delete') => {
       const id = schedule.id;
@@ -43,7 +43,7 @@ export function ScheduleDetail({
     onSuccess: async (_, name) => {
       if (name === 'pause') setNote('');
       if (name === 'delete') onDeleted();
-      await Promise.all([refresh(), client.invalidateQueries({ queryKey: ['schedule-history', schedule.id] })]);
+      await Promise.all([refresh(), client.invalidateQueries({ queryKey: schedulerKey(revisionId, 'list_executions', { schedule_id: schedule.id }) })]);
     },
   });
   const busy = (name: string) => action.isPending && action.variables === name;
@@ -141,8 +141,7 @@ function ScheduleHistory({ revisionId, scheduleId }: { revisionId: string; sched
   const [pages, setPages] = useState<string[]>([]);
   const start = pages[pages.length - 1];
   const history = useQuery({
-    queryKey: ['schedule-history', scheduleId, start],
-    queryFn: () => scheduler.listExecutions(revisionId, scheduleId, start),
+    ...scheduler.listExecutions(revisionId, scheduleId, start),
     refetchInterval: HISTORY_REFRESH_MS,
   });
   const blobNames = useBlobNames();

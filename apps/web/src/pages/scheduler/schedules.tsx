@@ -21,8 +21,7 @@ export function SchedulesPage() {
   const { revisions, revisionId, params, setParams } = useChosenRevision(blob);
   const openId = params.get('schedule');
   const schedules = useQuery({
-    queryKey: ['schedules', revisionId],
-    queryFn: () => scheduler.listSchedules(revisionId!),
+    ...scheduler.listSchedules(revisionId!),
     enabled: Boolean(revisionId),
     refetchInterval: SCHEDULES_REFRESH_MS,
   });

@@ -20,14 +20,13 @@ const REREAD_MS = 200;
 export function ExecutionPage() {
   const { revision: revisionId, execution: executionId } = useParams() as { revision: string; execution: string };
   const queryClient = useQueryClient();
-  const queryKey = ['execution', executionId];
+  const read = workflow.getExecution(revisionId, executionId);
   const live = useExecutionEvents(revisionId, executionId, (event) => {
-    if (event.type === 'execution_started' || event.type === 'execution_ended') void queryClient.invalidateQueries({ queryKey });
+    if (event.type === 'execution_started' || event.type === 'execution_ended') void queryClient.invalidateQueries({ queryKey: read.queryKey });
   });
   const status = liveStatus(live.events);
   const execution = useQuery({
-    queryKey,
-    queryFn: () => workflow.getExecution(revisionId, executionId),
+    ...read,
     refetchInterval: (query) => (status && endedStatuses.has(status) && query.state.data?.execution.status !== status ? REREAD_MS : false),
   });
   if (!execution.data) return <ErrorNotice error={execution.error} />;
@@ -118,7 +117,7 @@ function ExecutionActions({ revisionId, execution, ended }: { revisionId: string
   const queryClient = useQueryClient();
   const cancel = useMutation({
     mutationFn: () => workflow.cancelExecution(revisionId, execution.id),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['execution', execution.id] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: workflow.getExecution(revisionId, execution.id).queryKey }),
   });
   const form = useForm({ name: '', payload: '{}' });
   const signal = useMutation({
@@ -196,7 +195,7 @@ export function RunDetails({ run, revisionId, executionId }: { run: ComponentRun
 
 /** An output stored with `persist`, read on demand with get_execution_data. */
 export function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
-  const data = useQuery({ queryKey: ['execution-data', dataId], queryFn: () => workflow.getExecutionData(revisionId, executionId, dataId) });
+  const data = useQuery(workflow.getExecutionData(revisionId, executionId, dataId));
   return (
     <div className="mt-2">
       <p className="text-xs text-slate-500">output {route}</p>

@@ -20,8 +20,7 @@ export function ExecutionsPage() {
   const pages = useCursorPages();
   const filters = { status: status || undefined, cursor: pages.cursor, limit: 20 };
   const executions = useQuery({
-    queryKey: ['executions', revisionId, filters],
-    queryFn: () => workflow.listExecutions(revisionId!, filters),
+    ...workflow.listExecutions(revisionId!, filters),
     enabled: Boolean(revisionId),
   });
   const pickRevision = (id: string) => {
@@ -84,7 +83,7 @@ export function ExecutionsPage() {
 function RunForm({ revisionId }: { revisionId: string }) {
   const { base } = useBlob();
   const navigate = useNavigate();
-  const definitions = useQuery({ queryKey: ['definitions', revisionId], queryFn: () => workflow.listDefinitions(revisionId) });
+  const definitions = useQuery(workflow.listDefinitions(revisionId));
   const form = useForm({ alias: '', inputs: '[]' });
   const alias = form.values.alias || definitions.data?.definitions[0]?.alias || '';
   const run = useMutation({

@@ -23,10 +23,9 @@ import {
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { useBeforeUnload, useBlocker } from 'react-router';
 import { TRPCClientError } from '@trpc/client';
-import { api } from '../../../api/trpc';
-import { workflow } from '../../../api/workflow';
-import type { WorkflowDefinition } from '../../../../../../engines/workflow/model';
-import type { DefinitionError } from '../../../../../../engines/workflow/validate';
+import { api, queries } from '../../../api/trpc';
+import { workflow, workflowKey } from '../../../api/workflow';
+import type { DefinitionError, WorkflowDefinition } from '../../../../../../sdk/browser';
 import { Button, Card, ErrorNotice } from '../../../ui/kit';
 import { useBlob } from '../../blob/context';
 import { RevisionOptions, useChosenRevision } from '../../blob/revisions';
@@ -56,14 +55,12 @@ export function EditorPage() {
   const { blob } = useBlob();
   const { revisions, revisionId, params, setParams } = useChosenRevision(blob);
   const revision = useQuery({
-    queryKey: ['revision', revisionId],
-    queryFn: () => api.revisions.get.query({ revision_id: revisionId! }),
+    ...queries.revisions.get.queryOptions({ revision_id: revisionId! }),
     enabled: Boolean(revisionId),
   });
-  const definitions = useQuery({ queryKey: ['definitions', revisionId], queryFn: () => workflow.listDefinitions(revisionId!), enabled: Boolean(revisionId) });
+  const definitions = useQuery({ ...workflow.listDefinitions(revisionId!), enabled: Boolean(revisionId) });
   const catalog = useQuery({
-    queryKey: ['component-types', revisionId],
-    queryFn: () => workflow.listComponentTypes(revisionId!),
+    ...workflow.listComponentTypes(revisionId!),
     enabled: Boolean(revisionId),
     staleTime: Infinity,
   });
@@ -71,8 +68,7 @@ export function EditorPage() {
   const alias = params.get('definition') ?? aliases[0] ?? NEW_ALIAS;
   const stored = aliases.includes(alias);
   const definition = useQuery({
-    queryKey: ['definition', revisionId, alias],
-    queryFn: () => workflow.getDefinition(revisionId!, alias),
+    ...workflow.getDefinition(revisionId!, alias),
     enabled: Boolean(revisionId) && stored,
   });
   const open = (next: { revision?: string; definition?: string }) =>
@@ -207,7 +203,7 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     onSuccess: () => {
       setDirty(false);
       setSaved(true);
-      void queryClient.invalidateQueries({ queryKey: ['definitions', revisionId] });
+      void queryClient.invalidateQueries({ queryKey: workflowKey(revisionId, 'list_definitions') });
     },
     onError: (e) => setErrors(refusalErrors(e) ?? errors),
   });
@@ -454,7 +450,7 @@ function ReadOnlyBanner({ revisionId, revisionNumber, onOpenRevision }: { revisi
   const openDraft = useMutation({
     mutationFn: () => api.revisions.create.mutate({ blob_id: blob.id, from_revision_id: revisionId }),
     onSuccess: ({ revision }) => {
-      void queryClient.invalidateQueries({ queryKey: ['revisions', blob.id] });
+      void queryClient.invalidateQueries({ queryKey: queries.revisions.list.queryKey({ blob_id: blob.id }) });
       onOpenRevision(revision.id);
     },
   });

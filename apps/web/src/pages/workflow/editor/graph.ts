@@ -4,8 +4,7 @@
  * (data). A type that accepts any port name also shows a free handle (`in:+`, `out:+`); a
  * connection to it takes its name from the other end.
  */
-import type { CatalogEntry, CatalogPorts } from '../../../../../../engines/workflow/components/catalog';
-import type { Component, Connection, WorkflowDefinition } from '../../../../../../engines/workflow/model';
+import type { CatalogEntry, CatalogPorts, Component, Connection, WorkflowDefinition } from '../../../../../../sdk/browser';
 
 export type { CatalogEntry };
 export const CONTROL_INPUT = 'flow_input';

@@ -1,5 +1,5 @@
 /** The playground's typed inputs: what a person typed as the value object of its type. */
-import type { ValueObject } from '../../../../../../engines/workflow/model';
+import type { ValueObject } from '../../../../../../sdk/browser';
 import { InputError, parseJsonInput } from '../../../ui/json';
 
 export const inputTypes = ['text', 'integer', 'float', 'boolean', 'json', 'message'] as const;

@@ -6,7 +6,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { workflow } from '../../../api/workflow';
+import { workflow, workflowKey } from '../../../api/workflow';
 import { useExecutionEvents } from '../../../live/use-live-events';
 import { Badge, Button, Card, Empty, ErrorNotice, Options, when } from '../../../ui/kit';
 import { componentRuns, liveStatus, type ComponentRun } from '../components';
@@ -22,13 +22,14 @@ export function usePlayground(revisionId: string) {
   const [executionId, setExecutionId] = useState<string>();
   const [lastInputs, setLastInputs] = useState<unknown[]>();
   const live = useExecutionEvents(revisionId, executionId, (event) => {
-    if (event.type === 'execution_started' || event.type === 'execution_ended') void queryClient.invalidateQueries({ queryKey: ['execution', executionId] });
-    if (event.type === 'execution_ended') void queryClient.invalidateQueries({ queryKey: ['session-objects', sessionId] });
+    if (event.type === 'execution_started' || event.type === 'execution_ended')
+      void queryClient.invalidateQueries({ queryKey: workflowKey(revisionId, 'get_execution', { execution_id: executionId }) });
+    if (event.type === 'execution_ended')
+      void queryClient.invalidateQueries({ queryKey: workflowKey(revisionId, 'list_session_objects', { session_id: sessionId }) });
   });
   const status = liveStatus(live.events);
   const execution = useQuery({
-    queryKey: ['execution', executionId],
-    queryFn: () => workflow.getExecution(revisionId, executionId!),
+    ...workflow.getExecution(revisionId, executionId!),
     enabled: Boolean(executionId),
     refetchInterval: (query) => (status && endedStatuses.has(status) && query.state.data?.execution.status !== status ? REREAD_MS : false),
   });
@@ -170,14 +171,12 @@ export function PlaygroundCard({ playground, base, revisionId, alias, inputAlias
 
 function SessionObjects({ revisionId, sessionId }: { revisionId: string; sessionId?: string }) {
   const objects = useQuery({
-    queryKey: ['session-objects', sessionId],
-    queryFn: () => workflow.listSessionObjects(revisionId, sessionId!),
+    ...workflow.listSessionObjects(revisionId, sessionId!),
     enabled: Boolean(sessionId),
   });
   const [open, setOpen] = useState<string>();
   const value = useQuery({
-    queryKey: ['session-object', sessionId, open],
-    queryFn: () => workflow.downloadSessionObject(revisionId, sessionId!, open!),
+    ...workflow.downloadSessionObject(revisionId, sessionId!, open!),
     enabled: Boolean(open),
   });
   return (
