@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // a poll waits for a state the page or the server reaches eventually: under a loaded 2-core
+    // machine that can take more than vitest's default second
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // 2 cores: two files at a time, each with its own database, worker and task queue.
     maxWorkers: 2,

@@ -224,18 +224,19 @@ describe('the workflow editor', () => {
       p.admin,
       draft,
       'slow',
-      definition([comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 4 }), comp('e', 'flow.end')], [flow('s', 'wait'), flow('wait', 'e')]),
+      definition([comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 15 }), comp('e', 'flow.end')], [flow('s', 'wait'), flow('wait', 'e')]),
     );
     await page.reload();
     await field('Definition').selectOption('slow');
     await expect.poll(() => page.getByTestId('component-node').count()).toBe(3);
     await button('Run').click();
-    // the timer is running: the start is done, the end has not been reached
-    await expect.poll(() => node('wait').getAttribute('data-run-state')).toBe('running');
+    // the timer is running: the start is done, the end has not been reached (the timer is long
+    // enough to be seen on a loaded machine)
+    await expect.poll(() => node('wait').getAttribute('data-run-state'), { timeout: 10_000 }).toBe('running');
     expect(await node('s').getAttribute('data-run-state')).toBe('exited');
     expect(await node('e').getAttribute('data-run-state')).toBe('idle');
     await browser.screenshot('workflow-playground-live');
-    await expect.poll(() => node('e').getAttribute('data-run-state'), { timeout: 20_000 }).toBe('exited');
+    await expect.poll(() => node('e').getAttribute('data-run-state'), { timeout: 30_000 }).toBe('exited');
     await page.getByTestId('playground-status').getByText('succeeded').waitFor();
   });
 });
