@@ -1,14 +1,15 @@
 /**
  * `logic.code`: runs user JavaScript in a QuickJS/WASM sandbox (fresh runtime per run, memory,
- * stack and time limits, no host objects; see prelude.ts for the API the code sees).
+ * stack and time limits, no host objects; see prelude.ts for the API the code sees), or user Python
+ * in Pyodide (CPython/WASM) on the same threads and limits (python/runtime.ts, python/prelude.ts).
  */
 import { z } from 'zod';
 import type { Config } from '../../../core/config';
 import { valueObject } from '../model';
 import { closeSandboxThreads, configureSandboxPool, defaultSandboxPolicy, runInSandboxThread } from './pool';
-import type { UserCodeErrorKind } from './protocol';
+import type { SandboxLanguage, UserCodeErrorKind } from './protocol';
 
-export type { UserCodeErrorKind } from './protocol';
+export type { SandboxLanguage, UserCodeErrorKind } from './protocol';
 export { closeSandboxThreads };
 export type { QueueReason } from './fair-gate';
 
@@ -16,6 +17,8 @@ export type { QueueReason } from './fair-gate';
 export type SandboxSlot = NonNullable<Parameters<typeof runInSandboxThread>[1]>;
 
 export interface LogicCodeInput {
+  /** JavaScript (QuickJS) unless it says python (Pyodide). */
+  language?: SandboxLanguage;
   code: string;
   /** BlobHub value objects by input route, e.g. {n: {type: 'integer', integer: 3}}. */
   inputs: Record<string, unknown>;
@@ -51,6 +54,7 @@ export const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 const logicCodeInput = z.object({
+  language: z.enum(['javascript', 'python']).optional(),
   code: z.string().max(1024 * 1024),
   inputs: z.record(z.string(), z.unknown()),
   sessionObjects: z.record(z.string(), z.unknown()),
@@ -83,9 +87,10 @@ const sandboxResult = z.object({
 
 /** Runs `code` with the BlobHub code API; throws UserCodeError when the code fails. */
 export async function runLogicCode(input: LogicCodeInput, slot: SandboxSlot = {}): Promise<LogicCodeResult> {
-  const { code, inputs, sessionObjects, limits } = logicCodeInput.parse(input);
+  const { language, code, inputs, sessionObjects, limits } = logicCodeInput.parse(input);
   const outcome = await runInSandboxThread(
     {
+      language,
       code,
       inputs,
       sessionObjects,

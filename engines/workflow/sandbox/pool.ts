@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FairGate, type QueueReason, type SandboxPolicy, type SlotRequest } from './fair-gate';
 import { registerSandboxMetrics } from './metrics';
-import type { SandboxOutcome, SandboxRequest } from './protocol';
+import { PYTHON_STARTED, type SandboxOutcome, type SandboxRequest } from './protocol';
 
 export const defaultSandboxPolicy = (): SandboxPolicy => ({
   threads: Math.max(1, Math.min(4, availableParallelism())),
@@ -26,6 +26,10 @@ export const defaultSandboxPolicy = (): SandboxPolicy => ({
 const THREAD_STACK_MB = 64;
 /** How long past its deadline a run may take before the watchdog terminates its thread. */
 const WATCHDOG_GRACE_MS = 2000;
+/** How long a thread may take to load Python (its first Python run) before its run's clock starts. */
+const PYTHON_WARMUP_MS = 120_000;
+/** Pyodide's interrupt buffer holds a signal number; SIGINT raises KeyboardInterrupt in the code. */
+const SIGINT = 2;
 
 const threadUrl = new URL('./thread.ts', import.meta.url).href;
 // The thread's entry is TypeScript: load it through tsx's ESM API (the CJS build of that API cannot
@@ -42,10 +46,13 @@ class SandboxThread {
   private readonly started: Promise<void>;
   private pending: ((outcome: SandboxOutcome) => void) | null = null;
   private lastError: unknown = null;
+  /** Shared with the thread: set at the deadline, Python code stops with KeyboardInterrupt. */
+  private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
   alive = true;
 
   constructor(onExit: (thread: SandboxThread) => void, nice: number) {
-    this.worker = new Worker(bootstrap, { eval: true, workerData: { nice }, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
+    const workerData = { nice, interrupt: this.interrupt };
+    this.worker = new Worker(bootstrap, { eval: true, workerData, resourceLimits: { stackSizeMb: THREAD_STACK_MB } });
     this.started = new Promise((resolve, reject) => {
       this.worker.once('message', () => resolve());
       this.worker.once('exit', () => reject(new Error(`sandbox thread failed to start: ${String(this.lastError)}`)));
@@ -64,9 +71,21 @@ class SandboxThread {
     this.worker.ref();
     try {
       return await new Promise<SandboxOutcome>((resolve) => {
-        const watchdog = setTimeout(() => this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS);
-        this.pending = (outcome) => (clearTimeout(watchdog), resolve(outcome));
-        this.worker.once('message', (outcome: SandboxOutcome) => this.settle(outcome));
+        const python = request.language === 'python';
+        const timers = [setTimeout(() => this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS + (python ? PYTHON_WARMUP_MS : 0))];
+        // Python's clock starts once the interpreter is warm: interrupt at the deadline, terminate after the grace
+        const startClock = () => {
+          timers.forEach(clearTimeout);
+          timers.splice(
+            0,
+            timers.length,
+            setTimeout(() => Atomics.store(this.interrupt, 0, SIGINT), request.timeoutMs),
+            setTimeout(() => this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS),
+          );
+        };
+        const onMessage = (message: SandboxOutcome | typeof PYTHON_STARTED) => (message === PYTHON_STARTED ? startClock() : this.settle(message));
+        this.pending = (outcome) => (timers.forEach(clearTimeout), this.worker.off('message', onMessage), resolve(outcome));
+        this.worker.on('message', onMessage);
         this.worker.postMessage(request);
       });
     } finally {

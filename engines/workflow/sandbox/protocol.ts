@@ -1,9 +1,13 @@
 /** Shapes shared by the host side (index.ts, pool.ts) and the sandbox thread (thread.ts). */
 
+export type SandboxLanguage = 'javascript' | 'python';
+
 export type UserCodeErrorKind = 'exception' | 'timeout' | 'memory' | 'invalid_value';
 
 /** One run as the sandbox thread receives it: limits already resolved to numbers. */
 export interface SandboxRequest {
+  /** JavaScript runs in QuickJS, Python in Pyodide (python/runtime.ts); JavaScript when absent. */
+  language?: SandboxLanguage;
   code: string;
   inputs: Record<string, unknown>;
   sessionObjects: Record<string, unknown>;
@@ -13,3 +17,6 @@ export interface SandboxRequest {
 
 /** What the user code produced, as the JSON text the sandbox serialized (parsed on the host). */
 export type SandboxOutcome = { ok: true; resultJson: string } | { ok: false; kind: UserCodeErrorKind; message: string; line?: number; logs: string[] };
+
+/** What a thread posts when Python code starts, after any warm-up: the run's clock starts here. */
+export const PYTHON_STARTED = 'python_started';

@@ -8,11 +8,12 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getQuickJS } from 'quickjs-emscripten';
-import type { SandboxOutcome, SandboxRequest } from './protocol';
+import { PYTHON_STARTED, type SandboxOutcome, type SandboxRequest } from './protocol';
+import { holdsTooMuchMemory, runInPython, warmPython, type WarmPython } from './python/runtime';
 import { runInQuickJS } from './quickjs-runner';
 
+if (!parentPort) throw new Error('thread.ts runs as a worker thread started by pool.ts');
 const port = parentPort;
-if (!port) throw new Error('thread.ts runs as a worker thread started by pool.ts');
 
 /**
  * Runs this thread at a lower CPU priority than the rest of the worker (Temporal polling,
@@ -27,10 +28,16 @@ function lowerPriority(nice: number) {
     // not Linux: the thread keeps the process's priority
   }
 }
-lowerPriority((workerData as { nice?: number } | undefined)?.nice ?? 0);
+const { nice, interrupt } = workerData as { nice: number; interrupt: Int32Array };
+lowerPriority(nice);
 const quickjs = await getQuickJS();
+/** Loaded on this thread's first Python run, then kept warm. */
+let python: Promise<WarmPython> | null = null;
 
-port.on('message', (request: SandboxRequest) => {
+port.on('message', (request: SandboxRequest) => void (request.language === 'python' ? answerPython(request) : answerJavaScript(request)));
+port.postMessage('ready');
+
+function answerJavaScript(request: SandboxRequest) {
   let outcome: SandboxOutcome;
   let broken = false;
   try {
@@ -40,7 +47,26 @@ port.on('message', (request: SandboxRequest) => {
     const reason = e instanceof RangeError ? 'the code ran out of stack' : 'the sandbox failed';
     outcome = { ok: false, kind: e instanceof RangeError ? 'memory' : 'exception', message: `${reason} (${(e as Error).message})`, logs: [] };
   }
+  answer(outcome, broken);
+}
+
+async function answerPython(request: SandboxRequest) {
+  let outcome: SandboxOutcome;
+  try {
+    const warm = await (python ??= warmPython(interrupt));
+    port.postMessage(PYTHON_STARTED);
+    outcome = runInPython(warm, request, interrupt);
+    // wasm memory never shrinks: an interpreter that grew a lot is dropped, the next run loads a new one
+    if (holdsTooMuchMemory(warm)) python = null;
+  } catch (e) {
+    // Pyodide failed to load or failed on the host side: its state can no longer be trusted
+    outcome = { ok: false, kind: 'exception', message: `the Python sandbox failed (${(e as Error).message})`, logs: [] };
+    python = null;
+  }
+  answer(outcome, false);
+}
+
+function answer(outcome: SandboxOutcome, broken: boolean) {
   port.postMessage(outcome);
   if (broken) process.exit(1);
-});
-port.postMessage('ready');
+}
