@@ -3,6 +3,7 @@
  * Structural checks only; graph-level checks live in validate.ts.
  */
 import { z } from 'zod';
+import { componentPort } from './components/ports';
 
 export const valueObject = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string() }),
@@ -42,6 +43,8 @@ export const component = z.object({
   name: z.string().max(256).default(''),
   position: z.object({ x: z.number(), y: z.number() }).optional(),
   config: z.unknown().optional(),
+  /** BlobHub's form of configuration, kept as written (components/ports.ts reads it) */
+  ports: z.array(componentPort).max(100).optional(),
   retry: retryPolicy.optional(),
   timeout_ms: z
     .number()

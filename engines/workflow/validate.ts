@@ -4,6 +4,7 @@
  */
 import { sha256Hex } from '../../core/crypto';
 import './components';
+import { effectiveConfig } from './components/ports';
 import { findComponentType, type PortList } from './components/registry';
 import { CONTROL_INPUT, CONTROL_OUTPUT, isControl, workflowDefinition, type Component, type Connection, type WorkflowDefinition } from './model';
 import type { Plan, PlanComponent } from './plan';
@@ -58,7 +59,7 @@ function typeComponents(definition: WorkflowDefinition, errors: DefinitionError[
     if (component.category !== type.category) {
       errors.push({ ...at, message: `${component.type} belongs to category ${type.category}, not ${component.category}` });
     }
-    const config = type.config.safeParse(component.config);
+    const config = type.config.safeParse(effectiveConfig(component));
     if (!config.success) {
       for (const issue of config.error.issues) {
         errors.push({ ...at, message: `${component.type} config${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}` });
@@ -147,7 +148,7 @@ function checkGraph(definition: WorkflowDefinition, startId: string, errors: Def
 /** How many routes a component can choose between (a cycle is bounded only by a choice). */
 function routeChoices(component: Component): number {
   const type = findComponentType(component.type)!;
-  const routes = type.routes(type.config.parse(component.config));
+  const routes = type.routes(type.config.parse(effectiveConfig(component)));
   return routes === 'any' ? Infinity : routes.length;
 }
 

@@ -1,4 +1,4 @@
-/** logic.code: user JavaScript in the QuickJS sandbox (engines/workflow/sandbox). */
+/** logic.code: user JavaScript (QuickJS) or Python (Pyodide) in the sandbox (engines/workflow/sandbox). */
 import { z } from 'zod';
 import { DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
 import { listSessionObjects } from '../session-objects';
@@ -7,7 +7,7 @@ import { ComponentError, type ComponentType } from './registry';
 
 export const logicCodeConfig = z
   .object({
-    language: z.literal('javascript').default('javascript'),
+    language: z.enum(['javascript', 'python']).default('javascript'),
     code: z
       .string()
       .min(1)
@@ -28,7 +28,7 @@ const queueMessages: Record<QueueReason, string> = {
 
 export const logicCode: ComponentType<LogicCodeConfig> = {
   type: 'logic.code',
-  description: 'Your JavaScript in a sandbox: read inputs with get_data_input, set outputs with set_data_output and the route with set_result.',
+  description: 'Your JavaScript or Python in a sandbox: read inputs with get_data_input, set outputs with set_data_output and the route with set_result.',
   category: 'logic',
   config: logicCodeConfig,
   runsIn: 'local_activity',
@@ -39,7 +39,9 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
     const { execution } = request;
     let reported: Promise<void> | null = null;
     // most scripts never touch session objects: skip loading them for those
-    const objects = /get_session_object/.test(config.code) ? await listSessionObjects(app, execution.sessionId) : [];
+    const objects = /get_session_object|download_session_object|list_session_objects/.test(config.code)
+      ? await listSessionObjects(app, execution.sessionId)
+      : [];
     const requested = sandboxTimeout(request.component.timeoutMs);
     // and never later than the operator's bound
     const timeoutMs = Math.min(requested, app.config.BLOBHUB_SANDBOX_MAX_TIMEOUT_MS);
@@ -47,6 +49,7 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
     try {
       result = await runLogicCode(
         {
+          language: config.language,
           code: config.code,
           inputs,
           sessionObjects: Object.fromEntries(objects.map((o) => [o.alias, o.value])),
