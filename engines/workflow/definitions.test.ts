@@ -167,7 +167,7 @@ describe('the component catalog', () => {
         required: ['code'],
         additionalProperties: false,
         properties: {
-          language: { const: 'javascript', default: 'javascript' },
+          language: { type: 'string', enum: ['javascript', 'python'], default: 'javascript' },
           code: { type: 'string', minLength: 1 },
           memory_mb: { type: 'integer', minimum: 1, maximum: 1024 },
         },

@@ -100,3 +100,29 @@ describe('logic.code in Python', () => {
     expect(execution).toMatchObject({ status: 'failed', error: { component_id: 'c', component_type: 'logic.code', kind } });
   });
 });
+
+describe('validation compiles the code', () => {
+  const withCode = (config: Record<string, unknown>) =>
+    definition([comp('s', 'flow.start'), comp('c', 'logic.code', config), comp('e', 'flow.end')], [flow('s', 'c'), flow('c', 'e')]);
+
+  it.each([
+    ['python', "n = 1\nif n > 0:\n    print('open'\n", 3, 'SyntaxError'],
+    ['python', 'def f():\nreturn 1', 2, 'IndentationError'],
+    ['javascript', 'const a = 1;\nlet = ;', 2, 'SyntaxError'],
+  ])('a %s syntax error is reported with its line on the component', { timeout: COLD_START_MS }, async (language, code, line, name) => {
+    const checked = await p.admin.data(rev, ENGINE, 'validate_definition', { definition: withCode({ language, code }) });
+    expect(checked.body).toMatchObject({ valid: false, errors: [{ component_id: 'c', line, message: expect.stringContaining(name) }] });
+    expect(checked.body.errors[0].message).toContain(`(line ${line})`);
+
+    const uploaded = await p.admin.data(rev, ENGINE, 'upload_definition', { alias: 'broken', definition: withCode({ language, code }) });
+    expect(uploaded.status).toBe(400);
+    expect(JSON.stringify(uploaded.body)).toContain(`(line ${line})`);
+  });
+
+  it('code that compiles is valid, in either language', { timeout: COLD_START_MS }, async () => {
+    for (const config of [{ language: 'python', code: 'import json\nprint(json.dumps(1))' }, { code: 'console.log(1)' }]) {
+      const checked = await p.admin.data(rev, ENGINE, 'validate_definition', { definition: withCode(config) });
+      expect(checked.body).toMatchObject({ valid: true, errors: [] });
+    }
+  });
+});

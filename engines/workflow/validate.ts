@@ -13,6 +13,8 @@ export interface DefinitionError {
   component_id?: string;
   connection_id?: string;
   message: string;
+  /** the line of the component's code an error is on (a syntax error in logic.code) */
+  line?: number;
 }
 
 export type CompileResult = { valid: true; errors: []; plan: Plan; definition: WorkflowDefinition } | { valid: false; errors: DefinitionError[] };

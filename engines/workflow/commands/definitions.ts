@@ -7,7 +7,8 @@ import { newId } from '../../../core/ids';
 import { idOf, pageQuery } from '../../../core/wire';
 import { definitions } from '../../../db/schema';
 import { componentCatalog } from '../components/catalog';
-import { compileDefinition, definitionHash } from '../validate';
+import { definitionHash } from '../validate';
+import { compileDefinitionWithCode } from '../validate-code';
 import { fetchPage, newestFirst } from '../../../core/paging';
 
 export const definitionAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, _ . -');
@@ -48,8 +49,8 @@ const WORKFLOW_CATEGORY = 'workflow';
 const emptyDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
 
 /** `check_definition`'s answer: BlobHub's `{status, events}`, one `definition_error` event per problem. */
-function checkResult(definition: unknown) {
-  const compiled = compileDefinition(definition);
+async function checkResult(definition: unknown) {
+  const compiled = await compileDefinitionWithCode(definition);
   const events = compiled.errors.map((e) => ({
     type: 'definition_error',
     message: e.message,
@@ -93,7 +94,7 @@ export const definitionCommands = {
       .refine((r) => Boolean(r.definition_id) !== Boolean(r.alias), { message: 'give exactly one of definition_id and alias' }),
     async run({ app, revision }, { definition_id, definition, ...named }) {
       const alias = definition_id ? (await findByRef(app.db, revision.id, { definition_id })).alias : named.alias!;
-      const compiled = compileDefinition(definition);
+      const compiled = await compileDefinitionWithCode(definition);
       if (!compiled.valid) {
         throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0].message}`, {
           details: compiled.errors,
@@ -166,7 +167,7 @@ export const definitionCommands = {
     kind: 'query',
     input: z.object({ definition: z.unknown() }),
     async run(_ctx, { definition }) {
-      const compiled = compileDefinition(definition);
+      const compiled = await compileDefinitionWithCode(definition);
       return { valid: compiled.valid, errors: compiled.errors };
     },
   }),

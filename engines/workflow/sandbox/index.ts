@@ -105,6 +105,23 @@ export async function runLogicCode(input: LogicCodeInput, slot: SandboxSlot = {}
   return checked.data;
 }
 
+/** How long compiling one component's code may take (after any warm-up of its language). */
+const SYNTAX_CHECK_TIMEOUT_MS = 5000;
+
+/** Compiles code in its language without running it: null, or the error (a syntax error names its line). */
+export async function checkCodeSyntax(language: SandboxLanguage, code: string): Promise<{ message: string; line?: number } | null> {
+  const outcome = await runInSandboxThread({
+    language,
+    checkOnly: true,
+    code,
+    inputs: {},
+    sessionObjects: {},
+    memoryBytes: DEFAULT_MEMORY_BYTES,
+    timeoutMs: SYNTAX_CHECK_TIMEOUT_MS,
+  });
+  return outcome.ok ? null : { message: outcome.message, ...(outcome.line ? { line: outcome.line } : {}) };
+}
+
 /** The sandbox pool's size and fair-share rules, from BLOBHUB_SANDBOX_*. */
 export function configureSandbox(c: Config) {
   configureSandboxPool({

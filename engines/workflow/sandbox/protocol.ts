@@ -8,6 +8,8 @@ export type UserCodeErrorKind = 'exception' | 'timeout' | 'memory' | 'invalid_va
 export interface SandboxRequest {
   /** JavaScript runs in QuickJS, Python in Pyodide (python/runtime.ts); JavaScript when absent. */
   language?: SandboxLanguage;
+  /** Compile without running: the outcome is ok, or the syntax error with its line. */
+  checkOnly?: boolean;
   code: string;
   inputs: Record<string, unknown>;
   sessionObjects: Record<string, unknown>;

@@ -30,7 +30,7 @@ export function runInQuickJS(quickjs: QuickJSWASMModule, request: SandboxRequest
     runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + request.timeoutMs));
     const context = runtime.newContext();
     try {
-      return runInContext(runtime, context, request);
+      return request.checkOnly ? checkSyntax(context, request.code) : runInContext(runtime, context, request);
     } finally {
       context.dispose();
     }
@@ -52,8 +52,7 @@ function runInContext(runtime: QuickJSRuntime, context: QuickJSContext, request:
     const api = keep(installed.value);
     const collectLogs = () => readLogs(runtime, context, keep(context.getProp(api, 'collectLogs')), request);
 
-    // Same first line as the user's code, so error line numbers match what they wrote.
-    const compiled = evaluate(context, `(async function () {${request.code}\n})`, FILENAME);
+    const compiled = evaluate(context, userFunction(request.code), FILENAME);
     if (!compiled.ok) return { ...compiled.failure, logs: [] };
     const started = context.callFunction(keep(context.getProp(api, 'run')), context.undefined, keep(compiled.handle));
     if (started.error) return { ...classify(context, keep(started.error)), logs: collectLogs() };
@@ -74,6 +73,23 @@ function runInContext(runtime: QuickJSRuntime, context: QuickJSContext, request:
     for (const h of handles.reverse()) if (h.alive) h.dispose();
   }
 }
+
+/** Compiles the code as runInContext does, without running it. */
+function checkSyntax(context: QuickJSContext, code: string): SandboxOutcome {
+  const compiled = context.evalCode(userFunction(code), FILENAME, { type: 'global', compileOnly: true });
+  if (!compiled.error) {
+    compiled.value.dispose();
+    return { ok: true, resultJson: 'null' };
+  }
+  try {
+    return classify(context, compiled.error);
+  } finally {
+    compiled.error.dispose();
+  }
+}
+
+// Same first line as the user's code, so error line numbers match what they wrote.
+const userFunction = (code: string) => `(async function () {${code}\n})`;
 
 function evaluate(context: QuickJSContext, code: string, filename: string): { ok: true; handle: QuickJSHandle } | { ok: false; failure: Failure } {
   const result = context.evalCode(code, filename, { type: 'global' });

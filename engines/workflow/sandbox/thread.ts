@@ -9,7 +9,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getQuickJS } from 'quickjs-emscripten';
 import { PYTHON_STARTED, type SandboxOutcome, type SandboxRequest } from './protocol';
-import { holdsTooMuchMemory, runInPython, warmPython, type WarmPython } from './python/runtime';
+import { checkPythonSyntax, holdsTooMuchMemory, runInPython, warmPython, type WarmPython } from './python/runtime';
 import { runInQuickJS } from './quickjs-runner';
 
 if (!parentPort) throw new Error('thread.ts runs as a worker thread started by pool.ts');
@@ -55,7 +55,7 @@ async function answerPython(request: SandboxRequest) {
   try {
     const warm = await (python ??= warmPython(interrupt));
     port.postMessage(PYTHON_STARTED);
-    outcome = runInPython(warm, request, interrupt);
+    outcome = request.checkOnly ? checkPythonSyntax(warm, request.code) : runInPython(warm, request, interrupt);
     // wasm memory never shrinks: an interpreter that grew a lot is dropped, the next run loads a new one
     if (holdsTooMuchMemory(warm)) python = null;
   } catch (e) {

@@ -97,11 +97,13 @@ function parseOutcome(answer: unknown): SandboxOutcome {
   }
 }
 
-/** The line and message of a syntax error in `code`, or null when it compiles. */
-export function checkPythonSyntax(python: WarmPython, code: string): { message: string; line?: number } | null {
+/** Compiles `code` without running it: ok, or the syntax error with its line. */
+export function checkPythonSyntax(python: WarmPython, code: string): SandboxOutcome {
   try {
     const found = python.checkSyntax(code) as string | undefined;
-    return found ? (JSON.parse(found) as { message: string; line?: number }) : null;
+    if (!found) return { ok: true, resultJson: 'null' };
+    const { message, line } = JSON.parse(found) as { message: string; line?: number };
+    return { ok: false, kind: 'exception', message: line ? `${message} (line ${line})` : message, ...(line ? { line } : {}), logs: [] };
   } finally {
     restore(python);
   }

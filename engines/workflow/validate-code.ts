@@ -1,0 +1,23 @@
+/**
+ * Validation that compiles each `logic.code` component's code in its language (in a sandbox
+ * thread: QuickJS for JavaScript, Pyodide for Python), so a syntax error is reported with its
+ * line on the component when the definition is uploaded or validated, not when it first runs.
+ */
+import { logicCodeConfig } from './components/logic-code';
+import { checkCodeSyntax } from './sandbox';
+import { compileDefinition, type CompileResult, type DefinitionError } from './validate';
+
+export async function compileDefinitionWithCode(input: unknown): Promise<CompileResult> {
+  const compiled = compileDefinition(input);
+  if (!compiled.valid) return compiled;
+  const codeComponents = Object.values(compiled.plan.components).filter((c) => c.type === 'logic.code');
+  const errors = await Promise.all(
+    codeComponents.map(async ({ id, config }): Promise<DefinitionError | null> => {
+      const { language, code } = logicCodeConfig.parse(config);
+      const error = await checkCodeSyntax(language, code);
+      return error && { component_id: id, ...error, message: `logic.code ${id} (${language}): ${error.message}` };
+    }),
+  );
+  const found = errors.filter((e) => e !== null);
+  return found.length ? { valid: false, errors: found } : compiled;
+}
