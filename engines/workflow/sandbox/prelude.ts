@@ -124,17 +124,29 @@ export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
     const attributes = { created_at: new Date().toISOString(), ...(attribute_id === null ? {} : { id: attribute_id }) };
     return createValue('message', { role, content: text === null ? [] : [{ type: 'text', text }], attributes });
   });
-  defineGlobal('get_session_object', (alias) => {
+  const getSessionObject = (alias) => {
     requireName(alias, 'alias');
     if (Object.hasOwn(sessionWrites, alias)) return jsonCopy(sessionWrites[alias], 'session object');
     return Object.hasOwn(sessionObjects, alias) ? jsonCopy(sessionObjects[alias], 'session object') : null;
-  });
-  defineGlobal('set_session_object', (alias, value) => {
+  };
+  const setSessionObject = (alias, value) => {
     requireName(alias, 'alias');
     if (value === undefined || value === null) invalid('session object ' + stringify(alias) + ' needs a JSON value');
     sessionWrites[alias] = jsonCopy(value, 'session object ' + stringify(alias));
-  });
+  };
+  defineGlobal('get_session_object', getSessionObject);
+  defineGlobal('set_session_object', setSessionObject);
   defineGlobal('exit', () => { throw EXIT; });
+
+  // BlobHub's names for the same things, as the Python sandbox binds them (python/prelude.ts):
+  // events are log lines, like console's.
+  defineGlobal('post_output_event', log(''));
+  defineGlobal('post_warning_event', log('[warn] '));
+  defineGlobal('post_error_event', log('[error] '));
+  defineGlobal('current_time_utc_iso', () => new Date().toISOString());
+  defineGlobal('download_session_object', getSessionObject);
+  defineGlobal('upload_session_object', setSessionObject);
+  defineGlobal('list_session_objects', () => [...new Set([...Object.keys(sessionObjects), ...Object.keys(sessionWrites)])].sort());
 
   return Object.freeze({
     // Runs the user's compiled async function; exit() ends it early and successfully.

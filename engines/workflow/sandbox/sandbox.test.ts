@@ -151,6 +151,16 @@ describe('logic.code sandbox: the BlobHub code API', () => {
     expect(many.logs[200]).toBe('[50 more log lines dropped]');
   });
 
+  it("BlobHub's names: events are log lines, session objects under download/upload/list, the time in UTC", async () => {
+    const result = await run(
+      "post_output_event('progress', { step: 1 }); post_warning_event('careful'); post_error_event('bad');" +
+        "upload_session_object('fresh', download_session_object('counter') + 1); console.log(list_session_objects().join(','), current_time_utc_iso().endsWith('Z'))",
+      { sessionObjects: { counter: 1 } },
+    );
+    expect(result.logs).toEqual(['progress {"step":1}', '[warn] careful', '[error] bad', 'counter,fresh true']);
+    expect(result.sessionWrites).toEqual({ fresh: 2 });
+  });
+
   it('exit() ends the code early and successfully', async () => {
     const result = await run("set_result('early'); exit(); set_result('late')");
     expect(result.result).toEqual({ route: 'early', terminal: false });
@@ -219,6 +229,13 @@ describe('logic.code sandbox: isolation', () => {
     'get_session_object',
     'set_session_object',
     'exit',
+    'post_output_event',
+    'post_warning_event',
+    'post_error_event',
+    'current_time_utc_iso',
+    'download_session_object',
+    'upload_session_object',
+    'list_session_objects',
   ];
 
   it('the global object holds ECMAScript built-ins and the BlobHub API, nothing of Node', async () => {
