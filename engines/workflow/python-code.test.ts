@@ -68,7 +68,8 @@ describe('logic.code in Python', () => {
   );
 
   it('accepts config.language "python" as well', { timeout: COLD_START_MS }, async () => {
-    const code = "set_data_output('out', create_value('integer', get_data_input('n')['integer'] * 2))";
+    const code =
+      "set_data_output('out', create_value('integer', get_data_input('n')['integer'] * 2))\nprint(execution['id'], attributes['processor_id'], definition['alias'])";
     await upload(
       p.admin,
       rev,
@@ -78,7 +79,10 @@ describe('logic.code in Python', () => {
         [flow('s', 'c'), flow('c', 'e'), data('s', 'n', 'c'), data('c', 'out', 'e')],
       ),
     );
-    expect((await execute('double', [{ alias: 'n', value: integer(21) }])).output_data).toEqual([{ alias: 'out', value: integer(42) }]);
+    const execution = await execute('double', [{ alias: 'n', value: integer(21) }]);
+    expect(execution.output_data).toEqual([{ alias: 'out', value: integer(42) }]);
+    const logged = (await eventsOf(p.admin, rev, execution.id)).find((e) => e.type === 'processor.output' && e.message);
+    expect(logged?.message).toBe(`${execution.id} c double`);
   });
 
   it.each([

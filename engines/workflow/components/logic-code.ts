@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
 import { listSessionObjects } from '../session-objects';
 import { asValue } from '../values';
+import type { ComponentRequest } from '../plan';
 import { ComponentError, type ComponentType } from './registry';
 
 export const logicCodeConfig = z
@@ -20,6 +21,15 @@ type LogicCodeConfig = z.infer<typeof logicCodeConfig>;
 /** The sandbox stops the code just before the activity times out, so it ends as a clean `timeout`. */
 const sandboxTimeout = (timeoutMs: number | undefined) => (timeoutMs ? Math.max(1, timeoutMs - 250) : DEFAULT_TIMEOUT_MS);
 
+/** BlobHub's metadata objects the code reads as globals: where this run belongs. */
+const metadataOf = ({ execution, component, visit }: ComponentRequest, attempt: number) => ({
+  blob: { id: execution.blobId, revision_id: execution.revisionId },
+  session: { id: execution.sessionId },
+  definition: { id: execution.definitionId, alias: execution.alias },
+  execution: { id: execution.executionId },
+  attributes: { processor_id: component.id, processor_name: component.name, processor_type: component.type, visit, attempt },
+});
+
 const queueMessages: Record<QueueReason, string> = {
   org_limit: "waiting for a sandbox thread: the org's share of this worker is in use",
   long_run_limit: 'waiting for a sandbox thread: the threads for long runs are in use',
@@ -35,7 +45,7 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
   routes: () => 'any',
   inputs: () => 'any',
   outputs: () => 'any',
-  async run({ app, request, config, inputs, signal, queue }) {
+  async run({ app, request, config, inputs, attempt, signal, queue }) {
     const { execution } = request;
     let reported: Promise<void> | null = null;
     // most scripts never touch session objects: skip loading them for those
@@ -53,6 +63,7 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
           code: config.code,
           inputs,
           sessionObjects: Object.fromEntries(objects.map((o) => [o.alias, o.value])),
+          metadata: metadataOf(request, attempt),
           limits: {
             memoryBytes: config.memory_mb ? config.memory_mb * 1024 * 1024 : undefined,
             timeoutMs,

@@ -24,6 +24,8 @@ export interface LogicCodeInput {
   inputs: Record<string, unknown>;
   /** The session's objects by alias (a snapshot; writes come back in sessionWrites). */
   sessionObjects: Record<string, unknown>;
+  /** BlobHub's metadata objects by name (blob, session, definition, execution, attributes), read-only in the code */
+  metadata?: Record<string, Record<string, unknown>>;
   limits?: { memoryBytes?: number; timeoutMs?: number };
 }
 
@@ -58,6 +60,7 @@ const logicCodeInput = z.object({
   code: z.string().max(1024 * 1024),
   inputs: z.record(z.string(), z.unknown()),
   sessionObjects: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   limits: z
     .object({
       memoryBytes: z
@@ -87,13 +90,14 @@ const sandboxResult = z.object({
 
 /** Runs `code` with the BlobHub code API; throws UserCodeError when the code fails. */
 export async function runLogicCode(input: LogicCodeInput, slot: SandboxSlot = {}): Promise<LogicCodeResult> {
-  const { language, code, inputs, sessionObjects, limits } = logicCodeInput.parse(input);
+  const { language, code, inputs, sessionObjects, metadata, limits } = logicCodeInput.parse(input);
   const outcome = await runInSandboxThread(
     {
       language,
       code,
       inputs,
       sessionObjects,
+      metadata,
       memoryBytes: limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES,
       timeoutMs: limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     },

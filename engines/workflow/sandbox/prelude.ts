@@ -8,7 +8,7 @@
  */
 export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
   'use strict';
-  const { inputs, sessionObjects, logLimits } = JSON.parse(stateJson);
+  const { inputs, sessionObjects, metadata, logLimits } = JSON.parse(stateJson);
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const isArray = Array.isArray;
@@ -146,6 +146,13 @@ export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
   defineGlobal('current_time_utc_iso', () => new Date().toISOString());
   defineGlobal('download_session_object', getSessionObject);
   defineGlobal('upload_session_object', setSessionObject);
+  // the run's metadata objects, read-only
+  const deepFreeze = (x) => {
+    if (x && typeof x === 'object') { Object.values(x).forEach(deepFreeze); Object.freeze(x); }
+    return x;
+  };
+  for (const name of ['blob', 'session', 'definition', 'execution', 'attributes'])
+    defineGlobal(name, deepFreeze(Object.hasOwn(metadata, name) ? metadata[name] : {}));
   defineGlobal('list_session_objects', () => [...new Set([...Object.keys(sessionObjects), ...Object.keys(sessionWrites)])].sort());
 
   return Object.freeze({

@@ -13,6 +13,8 @@ export interface SandboxRequest {
   code: string;
   inputs: Record<string, unknown>;
   sessionObjects: Record<string, unknown>;
+  /** BlobHub's metadata objects by name (blob, session, definition, execution, attributes) */
+  metadata?: Record<string, Record<string, unknown>>;
   memoryBytes: number;
   timeoutMs: number;
 }

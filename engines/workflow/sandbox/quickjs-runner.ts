@@ -46,7 +46,11 @@ function runInContext(runtime: QuickJSRuntime, context: QuickJSContext, request:
     // The prelude and the state it parses count against the memory limit too (huge inputs fail here).
     const prelude = evaluate(context, PRELUDE_SOURCE, 'prelude.js');
     if (!prelude.ok) return { ...prelude.failure, logs: [] };
-    const state = keep(context.newString(JSON.stringify({ inputs: request.inputs, sessionObjects: request.sessionObjects, logLimits: LOG_LIMITS })));
+    const state = keep(
+      context.newString(
+        JSON.stringify({ inputs: request.inputs, sessionObjects: request.sessionObjects, metadata: request.metadata ?? {}, logLimits: LOG_LIMITS }),
+      ),
+    );
     const installed = context.callFunction(keep(prelude.handle), context.undefined, state);
     if (installed.error) return { ...classify(context, keep(installed.error)), logs: [] };
     const api = keep(installed.value);

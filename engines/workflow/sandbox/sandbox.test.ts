@@ -161,6 +161,15 @@ describe('logic.code sandbox: the BlobHub code API', () => {
     expect(result.sessionWrites).toEqual({ fresh: 2 });
   });
 
+  it('the metadata objects are read-only globals', async () => {
+    const metadata = { execution: { id: 'exe_1' }, attributes: { processor_id: 'c' } };
+    const { logs } = await run(
+      "'use strict'; try { execution.id = 'x' } catch (e) { console.log(e.name) } console.log(execution.id, attributes.processor_id, JSON.stringify(blob))",
+      { metadata },
+    );
+    expect(logs).toEqual(['TypeError', 'exe_1 c {}']);
+  });
+
   it('exit() ends the code early and successfully', async () => {
     const result = await run("set_result('early'); exit(); set_result('late')");
     expect(result.result).toEqual({ route: 'early', terminal: false });
@@ -236,6 +245,11 @@ describe('logic.code sandbox: isolation', () => {
     'download_session_object',
     'upload_session_object',
     'list_session_objects',
+    'blob',
+    'session',
+    'definition',
+    'execution',
+    'attributes',
   ];
 
   it('the global object holds ECMAScript built-ins and the BlobHub API, nothing of Node', async () => {

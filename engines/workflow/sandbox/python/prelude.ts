@@ -164,6 +164,7 @@ class _Run:
     def __init__(self, state):
         self.inputs = state["inputs"]
         self.session_objects = state["sessionObjects"]
+        self.metadata = state["metadata"]
         self.log_limits = state["logLimits"]
         self.outputs = {}
         self.session_writes = {}
@@ -270,6 +271,8 @@ def _api_for(run):
         Literal=_typing.Literal,
     )
     api.update({e.__name__: e for e in _DOMAIN_EXCEPTIONS})
+    # the run's metadata objects (copies: the code may change them without effect)
+    api.update({name: _json_copy(run.metadata.get(name, {}), name) for name in ("blob", "session", "definition", "execution", "attributes")})
     return api
 
 def _user_line(error):

@@ -98,6 +98,13 @@ print(get_session_object('counter')['count'], list_session_objects())
     expect(result.sessionWrites).toEqual({ counter: { count: 5 } });
   });
 
+  it('the metadata objects are dicts; changing one changes nothing outside the run', async () => {
+    const metadata = { execution: { id: 'exe_1' }, attributes: { processor_id: 'c' } };
+    const { logs } = await run("execution['id'] = 'changed'\nprint(execution['id'], attributes['processor_id'], blob)", { metadata });
+    expect(logs).toEqual(['changed c {}']);
+    expect(metadata.execution.id).toBe('exe_1');
+  });
+
   it('exit() and raising Exit end the code early and successfully', async () => {
     expect((await run("set_result('early')\nexit()\nset_result('late')")).result).toEqual({ route: 'early', terminal: false });
     expect((await run("set_result('early')\nraise Exit()")).result).toEqual({ route: 'early', terminal: false });

@@ -72,7 +72,7 @@ export function runInPython(python: WarmPython, request: SandboxRequest, interru
   Atomics.store(interrupt, 0, 0);
   // malloc refuses to take more than the limit from the heap: Python raises MemoryError
   module._malloc_set_footprint_limit(python.footprint + request.memoryBytes);
-  const state = JSON.stringify({ inputs: request.inputs, sessionObjects: request.sessionObjects, logLimits: LOG_LIMITS });
+  const state = JSON.stringify({ inputs: request.inputs, sessionObjects: request.sessionObjects, metadata: request.metadata ?? {}, logLimits: LOG_LIMITS });
   try {
     return parseOutcome(python.run(request.code, state));
   } catch (e) {
