@@ -146,13 +146,9 @@ export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
   defineGlobal('current_time_utc_iso', () => new Date().toISOString());
   defineGlobal('download_session_object', getSessionObject);
   defineGlobal('upload_session_object', setSessionObject);
-  // the run's metadata objects, read-only
-  const deepFreeze = (x) => {
-    if (x && typeof x === 'object') { Object.values(x).forEach(deepFreeze); Object.freeze(x); }
-    return x;
-  };
+  // the run's metadata objects (flat: ids and names), read-only
   for (const name of ['blob', 'session', 'definition', 'execution', 'attributes'])
-    defineGlobal(name, deepFreeze(Object.hasOwn(metadata, name) ? metadata[name] : {}));
+    defineGlobal(name, Object.freeze(Object.hasOwn(metadata, name) ? metadata[name] : {}));
   defineGlobal('list_session_objects', () => [...new Set([...Object.keys(sessionObjects), ...Object.keys(sessionWrites)])].sort());
 
   return Object.freeze({
