@@ -76,6 +76,9 @@ export function runInPython(python: WarmPython, request: SandboxRequest, interru
   try {
     return parseOutcome(python.run(request.code, state));
   } catch (e) {
+    // the deadline's interrupt can land while the sandbox reports, after the user code ended
+    if (e instanceof Error && 'type' in e && e.type === 'KeyboardInterrupt')
+      return { ok: false, kind: 'timeout', message: 'the code ran past its time limit', logs: [] };
     // a run at its memory limit can fail even to report its MemoryError
     if (module._malloc_max_footprint() - python.footprint < request.memoryBytes - MEMORY_SLACK_BYTES) throw e;
     const message = `the code ran out of memory (its limit is ${Math.floor(request.memoryBytes / 1048576)} MiB)`;
