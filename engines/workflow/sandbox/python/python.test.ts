@@ -191,6 +191,19 @@ for name in ['js', 'pyodide_js']:
     ]);
   });
 
+  it("Pyodide's foreign-function interface, reached past the restrictions, leads to no JavaScript code evaluation", async () => {
+    const { logs } = await run(`
+loader = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'BuiltinImporter'][0]
+ffi = loader.load_module('builtins').__import__('pyodide.ffi', fromlist=['to_js'])
+js_map = ffi.to_js({'a': 1})
+try:
+    js_map.constructor.constructor('return process')()
+except Exception as e:
+    print(type(e).__name__, e)
+`);
+    expect(logs).toEqual(['JsException TypeError: code evaluation is disabled in sandbox threads']);
+  });
+
   it('nothing is shared between runs: globals, modules, classes and objects are as new each time', async () => {
     await run(`
 leftover = 1

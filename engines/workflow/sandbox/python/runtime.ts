@@ -20,6 +20,7 @@ import { dirname } from 'node:path';
 import { loadPyodide } from 'pyodide';
 import type { PyCallable } from 'pyodide/ffi';
 import type { SandboxOutcome, SandboxRequest } from '../protocol';
+import { lockDownRealm } from './lockdown';
 import { PYTHON_PRELUDE } from './prelude';
 
 const LOG_LIMITS = { lines: 200, lineChars: 4096 };
@@ -63,6 +64,7 @@ export async function warmPython(interrupt: Int32Array): Promise<WarmPython> {
   const run: PyCallable = pyodide.globals.get('run');
   const checkSyntax: PyCallable = pyodide.globals.get('check_syntax');
   makeFileSystemReadOnly(pyodide.FS as EmscriptenFs);
+  lockDownRealm();
   return { module, run, checkSyntax, pristine: module.HEAPU8.slice(), footprint: module._malloc_footprint() };
 }
 
