@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, eventsOf, flow, integer, newWorkflowBlob, start, text, upload, waitForStatus } from './testing';
+import { comp, data, definition, ENGINE, eventsOf, flow, integer, newWorkflowBlob, start, text, upload, waitForStatus } from '../../test/support/workflow';
 
 /** A worker's first Python run loads Pyodide into its sandbox thread: seconds on a busy machine. */
 const COLD_START_MS = 180_000;
