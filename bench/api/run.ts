@@ -21,7 +21,7 @@ import { startTemporalDevServer } from '../../apps/dev/temporal';
 import type { App } from '../../core/app';
 import { loadConfig } from '../../core/config';
 import { newId } from '../../core/ids';
-import { bootPlatform } from '../../core/platform';
+import { bootPlatform } from '../../apps/platform';
 import { toBlobWire, toRevisionWire } from '../../core/wire';
 import { blobs, revisions } from '../../db/schema';
 import { ApiClient } from '../../test/support/client';

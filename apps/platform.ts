@@ -6,14 +6,14 @@ import { eq } from 'drizzle-orm';
 import { openDatabase } from '../db/client';
 import { apiKeys, users } from '../db/schema';
 import { registerAllEngines } from '../engines';
-import { createApp, type App } from './app';
-import { createBlobStore } from './blobstore';
-import type { Config } from './config';
-import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
-import { newId } from './ids';
-import { connectTemporal, type TemporalEndpoints } from './temporal';
-import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from './setup';
-import { createUser } from './users';
+import { createApp, type App } from '../core/app';
+import { createBlobStore } from '../core/blobstore';
+import type { Config } from '../core/config';
+import { parseSecretKey, randomSecret, sha256Hex } from '../core/crypto';
+import { newId } from '../core/ids';
+import { connectTemporal, type TemporalEndpoints } from '../core/temporal';
+import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from '../core/setup';
+import { createUser } from '../core/users';
 
 export interface BootOptions {
   /** the dev server child's endpoints, where the config does not say */
