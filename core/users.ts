@@ -1,8 +1,12 @@
+/** Users: creation, lookup, and the password check of signing in. */
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
-import { hashPassword } from './crypto';
-import { conflict } from './errors';
+import { hashPassword, verifyPassword } from './crypto';
+import { conflict, notFound, unauthenticated } from './errors';
 import { newId } from './ids';
+
+export type UserRow = typeof users.$inferSelect;
 
 export async function createUser(db: Db, input: { email: string; name: string; password: string; isInstanceAdmin?: boolean }) {
   const [row] = await db
@@ -18,4 +22,17 @@ export async function createUser(db: Db, input: { email: string; name: string; p
     .returning();
   if (!row) throw conflict('a user with this email already exists');
   return row;
+}
+
+export async function requireUser(db: Db, id: string): Promise<UserRow> {
+  const [user] = await db.select().from(users).where(eq(users.id, id));
+  if (!user) throw notFound('user');
+  return user;
+}
+
+/** The user with this email and password; the same refusal either way, so that it reveals no email. */
+export async function userWithPassword(db: Db, email: string, password: string): Promise<UserRow> {
+  const [user] = await db.select().from(users).where(eq(users.email, email.toLowerCase()));
+  if (!user || !(await verifyPassword(password, user.passwordHash))) throw unauthenticated('wrong email or password');
+  return user;
 }

@@ -51,5 +51,3 @@ export const authedProcedure = publicProcedure.meta({ auth: 'required' }).use(({
   if (ctx.caller.kind === 'anonymous') throw unauthenticated();
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
-
-export type AuthedCaller = Exclude<Caller, { kind: 'anonymous' }>;
