@@ -1,5 +1,6 @@
 /** Blobs: creation with their first draft, the list a caller may see, changes and deletion. */
 import { and, desc, eq, ilike, inArray, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { blobs, revisions } from '../db/schema';
 import { membershipsOf, type Caller } from './access';
@@ -9,7 +10,7 @@ import { engineForBlobType, type BlobRow, type BlobType, type RevisionRow } from
 import { conflict } from './errors';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
-import { toBlobWire } from './wire';
+import { isoDate } from './schemas';
 
 export type Visibility = BlobRow['visibility'];
 
@@ -99,3 +100,29 @@ export async function deleteBlob(app: App, blob: BlobRow): Promise<void> {
   });
   await app.emit({ type: 'blob_deleted', orgId: blob.orgId, blobId: blob.id, data: { blob_id: blob.id } });
 }
+
+/** A blob as the API and its events show one. */
+export const blobWire = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  name: z.string(),
+  type: z.enum(['workflow', 'scheduler', 'onnx']),
+  visibility: z.enum(['private', 'public']),
+  description: z.string().nullable(),
+  created_at: isoDate,
+  updated_at: isoDate,
+  latest_revision_id: z.string().nullable(),
+  latest_snapshot_id: z.string().nullable(),
+});
+export const toBlobWire = (b: typeof blobs.$inferSelect) => ({
+  id: b.id,
+  org_id: b.orgId,
+  name: b.name,
+  type: b.type,
+  visibility: b.visibility,
+  description: b.description,
+  created_at: b.createdAt.toISOString(),
+  updated_at: b.updatedAt.toISOString(),
+  latest_revision_id: b.latestRevisionId,
+  latest_snapshot_id: b.latestSnapshotId,
+});

@@ -3,6 +3,7 @@
  * Every change is also a core event, so realtime subscribers of the org, blob or revision see it.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { blobs, operations, revisions } from '../db/schema';
 import type { App } from './app';
@@ -12,7 +13,7 @@ import { recordEvent } from './events';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
 import { requireTarget, targetNameOf, type ResolvedTarget } from './targets';
-import { toOperationWire } from './wire';
+import { isoDate } from './schemas';
 
 export type OperationTargetType = 'org' | 'blob' | 'revision';
 export type OperationRow = typeof operations.$inferSelect;
@@ -120,3 +121,27 @@ export function listOperations(app: App, target: ResolvedTarget, page: { statuse
       .limit(take),
   );
 }
+
+/** An operation as the API and its events show one. */
+export const operationWire = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
+  progress: z.number(),
+  target: z.object({ type: z.string(), id: z.string() }),
+  result: z.unknown(),
+  error: z.unknown(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+export const toOperationWire = (o: typeof operations.$inferSelect) => ({
+  id: o.id,
+  type: o.type,
+  status: o.status,
+  progress: o.progress,
+  target: { type: o.targetType, id: o.targetId },
+  result: o.result ?? null,
+  error: o.error ?? null,
+  created_at: o.createdAt.toISOString(),
+  updated_at: o.updatedAt.toISOString(),
+});

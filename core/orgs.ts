@@ -1,5 +1,6 @@
 /** Organizations: creation (the creator becomes admin), the caller's list, changes and deletion. */
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { members, orgs } from '../db/schema';
 import { actsAsInstanceAdmin, type AuthedCaller } from './access';
@@ -7,6 +8,7 @@ import { deleteAttachments } from './attachments';
 import { conflict, forbidden } from './errors';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
+import { isoDate } from './schemas';
 
 export type OrgRow = typeof orgs.$inferSelect;
 
@@ -71,3 +73,21 @@ export async function deleteOrg(db: Db, org: OrgRow): Promise<void> {
     await tx.delete(orgs).where(eq(orgs.id, org.id));
   });
 }
+
+/** An organization as the API shows one. */
+export const orgWire = z.object({
+  id: z.string(),
+  name: z.string(),
+  display_name: z.string().nullable(),
+  description: z.string().nullable(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+export const toOrgWire = (o: typeof orgs.$inferSelect) => ({
+  id: o.id,
+  name: o.name,
+  display_name: o.displayName,
+  description: o.description,
+  created_at: o.createdAt.toISOString(),
+  updated_at: o.updatedAt.toISOString(),
+});

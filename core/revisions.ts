@@ -3,6 +3,7 @@
  * through the hooks in core/engines.ts; this module owns the phase transitions.
  */
 import { and, desc, eq, lt, max } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db, Transaction } from '../db/client';
 import { blobs, metadata, revisions } from '../db/schema';
 import type { App } from './app';
@@ -10,8 +11,8 @@ import { engineForBlobType, type BlobRow, type RevisionRow } from './engines';
 import { ApiError, conflict } from './errors';
 import { sha256Hex } from './crypto';
 import { newId } from './ids';
-import { fetchPage } from './paging';
-import { decodeNumberCursor, toRevisionWire } from './wire';
+import { decodeNumberCursor, fetchPage } from './paging';
+import { isoDate } from './schemas';
 
 const isUniqueViolation = (e: unknown) => [e, (e as { cause?: unknown })?.cause].some((x) => (x as { code?: string })?.code === '23505');
 
@@ -168,3 +169,37 @@ async function publishCommit(app: App, blob: BlobRow, revision: RevisionRow) {
 export function assertDraft(revision: RevisionRow) {
   if (revision.phase !== 'draft') throw conflict(`revision is ${revision.phase}: its content is frozen; open a new draft`);
 }
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** A revision as the API and its events show one. */
+export const revisionWire = z.object({
+  id: z.string(),
+  blob_id: z.string(),
+  number: z.number().int(),
+  phase: z.enum(['draft', 'commit', 'snapshot']),
+  status: z.enum(['ready', 'processing', 'failed']),
+  status_reason: z.string().nullable(),
+  comment: z.string().nullable(),
+  parent_revision_id: z.string().nullable(),
+  content_hash: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: isoDate,
+  committed_at: isoDate.nullable(),
+  snapshotted_at: isoDate.nullable(),
+});
+export const toRevisionWire = (r: typeof revisions.$inferSelect) => ({
+  id: r.id,
+  blob_id: r.blobId,
+  number: r.number,
+  phase: r.phase,
+  status: r.status,
+  status_reason: r.statusReason,
+  comment: r.comment,
+  parent_revision_id: r.parentRevisionId,
+  content_hash: r.contentHash,
+  created_by: r.createdBy,
+  created_at: r.createdAt.toISOString(),
+  committed_at: iso(r.committedAt),
+  snapshotted_at: iso(r.snapshottedAt),
+});

@@ -1,10 +1,12 @@
 /** Users: creation, lookup, and the password check of signing in. */
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { hashPassword, verifyPassword } from './crypto';
 import { conflict, notFound, unauthenticated } from './errors';
 import { newId } from './ids';
+import { isoDate } from './schemas';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -36,3 +38,13 @@ export async function userWithPassword(db: Db, email: string, password: string):
   if (!user || !(await verifyPassword(password, user.passwordHash))) throw unauthenticated('wrong email or password');
   return user;
 }
+
+/** A user as the API shows one. */
+export const userWire = z.object({ id: z.string(), email: z.string(), name: z.string(), is_instance_admin: z.boolean(), created_at: isoDate });
+export const toUserWire = (u: typeof users.$inferSelect) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  is_instance_admin: u.isInstanceAdmin,
+  created_at: u.createdAt.toISOString(),
+});

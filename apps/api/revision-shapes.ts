@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Page } from '../../core/paging';
 import type { RevisionRow } from '../../core/engines';
-import { revisionWire, toRevisionWire } from '../../core/wire';
+import { revisionWire, toRevisionWire } from '../../core/revisions';
 
 export const revisionComment = z.string().min(1).max(200);
 

@@ -5,7 +5,7 @@ import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
-import { assertAcceptableInput } from '../../core/wire';
+import { assertAcceptableInput } from '../../core/storable-input';
 
 export interface Context {
   app: App;

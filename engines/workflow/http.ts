@@ -14,7 +14,7 @@ import type { App } from '../../core/app';
 import { engineForBlobType } from '../../core/engines';
 import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { requireRevision } from '../../core/resources';
-import { idOf } from '../../core/wire';
+import { idOf } from '../../core/schemas';
 import { requireSessionIn } from './executions';
 import { sessionFileInput } from './commands/session-files';
 import { findSessionFile, openSessionFile, toSessionObjectWire, uploadSessionFile } from './session-files';

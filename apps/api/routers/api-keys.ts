@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../../../core/api-keys';
 import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
-import { idOf, isoDate, pageQuery } from '../../../core/wire';
+import { idOf, isoDate } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, router } from '../trpc';
 
 const params = targetParams('orgs', 'blobs', 'users');

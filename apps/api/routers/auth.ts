@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { redeemSetupToken } from '../../../core/setup';
-import { userWithPassword } from '../../../core/users';
+import { userWithPassword, toUserWire, userWire } from '../../../core/users';
 import { issueTokenPair, refreshAccessToken, revokeRefreshToken } from '../../../core/tokens';
-import { emailAddress, toUserWire, userWire } from '../../../core/wire';
+import { emailAddress } from '../../../core/schemas';
 import { publicProcedure, router } from '../trpc';
 
 const tokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), expires_at: z.string() });

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
-import { createBlob, deleteBlob, listBlobs, updateBlob } from '../../../core/blobs';
+import { createBlob, deleteBlob, listBlobs, updateBlob, blobWire, toBlobWire } from '../../../core/blobs';
 import { blobTypeInput } from '../../../core/dialect';
 import { limitGroupsOf } from '../../../core/limits';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
-import { listRevisions, openDraft, revisionByRef } from '../../../core/revisions';
-import { blobName, blobWire, idOf, idOrName, numberPageQuery, pageQuery, revisionWire, toBlobWire, toRevisionWire } from '../../../core/wire';
+import { listRevisions, openDraft, revisionByRef, revisionWire, toRevisionWire } from '../../../core/revisions';
+import { blobName, idOf, idOrName } from '../../../core/schemas';
+import { numberPageQuery, pageQuery } from '../../../core/paging';
 import { revisionComment, revisionPage } from '../revision-shapes';
 import { authedProcedure, publicProcedure, router, type Context } from '../trpc';
 

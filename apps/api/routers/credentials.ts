@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { allowedHostPattern, deleteCredential, listCredentials, storeCredential, type CredentialRow } from '../../../core/credentials';
 import { requireTarget, targetParams } from '../../../core/targets';
-import { idOf, isoDate, pageQuery } from '../../../core/wire';
+import { idOf, isoDate } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, router } from '../trpc';
 
 const params = targetParams('users', 'orgs', 'blobs');

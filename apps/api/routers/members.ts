@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { addMember, changeMemberRole, listMembers, removeMember, type MemberRow } from '../../../core/members';
 import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
-import { idOf, isoDate, pageQuery, role } from '../../../core/wire';
+import { idOf, isoDate, role } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
 const params = targetParams('orgs', 'blobs');

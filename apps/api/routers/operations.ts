@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
-import { listOperations, requireOperation, type OperationStatus } from '../../../core/operations';
+import { listOperations, requireOperation, type OperationStatus, operationWire, toOperationWire } from '../../../core/operations';
 import { requireTarget, targetParams } from '../../../core/targets';
-import { idOf, operationWire, pageQuery, toOperationWire } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { operationStatuses } from '../../../db/schema';
 import { publicProcedure, router } from '../trpc';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { createOrg, deleteOrg, listOrgsOf, updateOrg } from '../../../core/orgs';
+import { createOrg, deleteOrg, listOrgsOf, updateOrg, orgWire, toOrgWire } from '../../../core/orgs';
 import { requireOrg } from '../../../core/resources';
-import { idOrName, orgWire, pageQuery, slug, toOrgWire } from '../../../core/wire';
+import { idOrName, slug } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, router } from '../trpc';
 
 const orgParam = { org_id: idOrName('org') };

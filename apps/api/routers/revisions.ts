@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { requireBlob, requireRevision } from '../../../core/resources';
-import { commitRevision, deleteDraft, listRevisions, openDraft, snapshotRevision } from '../../../core/revisions';
-import { idOf, numberPageQuery, revisionWire, toRevisionWire } from '../../../core/wire';
+import { commitRevision, deleteDraft, listRevisions, openDraft, snapshotRevision, revisionWire, toRevisionWire } from '../../../core/revisions';
+import { idOf } from '../../../core/schemas';
+import { numberPageQuery } from '../../../core/paging';
 import { revisionComment, revisionPage } from '../revision-shapes';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { actsAsInstanceAdmin } from '../../../core/access';
 import { forbidden } from '../../../core/errors';
-import { listOrgsOf } from '../../../core/orgs';
-import { createUser, requireUser } from '../../../core/users';
-import { emailAddress, orgWire, pageQuery, toOrgWire, toUserWire, userWire } from '../../../core/wire';
+import { listOrgsOf, orgWire, toOrgWire } from '../../../core/orgs';
+import { createUser, requireUser, toUserWire, userWire } from '../../../core/users';
+import { emailAddress } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
 export const usersRouter = router({
