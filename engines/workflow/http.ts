@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
-import { readRawCommandText } from '../../core/raw-command';
+import { readRawCommandText } from '../../http/raw-command';
 import type { HttpExtension } from '../../core/http';
 import type { App } from '../../core/app';
 import { engineForBlobType } from '../../core/engines';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { createBlob, deleteBlob, listBlobs, updateBlob, blobWire, toBlobWire } from '../../../core/blobs';
-import { blobTypeInput } from '../../../core/dialect';
+import { blobTypeInput } from '../../../http/dialect';
 import { limitGroupsOf } from '../../../core/limits';
 import { findOrg, requireBlob, requireOrg } from '../../../core/resources';
 import { listRevisions, openDraft, revisionByRef, revisionWire, toRevisionWire } from '../../../core/revisions';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
+import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
 import { listOperations, requireOperation, type OperationStatus, operationWire, toOperationWire } from '../../../core/operations';
 import { requireTarget, targetParams } from '../../../core/targets';
 import { idOf } from '../../../core/schemas';

@@ -7,7 +7,7 @@ import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
 import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
-import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
+import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
 import { hasPrefix } from '../../../core/ids';
 import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage, newestFirst } from '../../../core/paging';
 import { idOf, isoDate } from '../../../core/schemas';
