@@ -3,7 +3,8 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
+import { credentialsFromHeaders } from '../../http/credentials';
+import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
 import { assertAcceptableInput } from '../../core/storable-input';
 

@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
+import { credentialsFromHeaders } from '../../http/credentials';
+import { resolveCaller } from '../../core/auth';
 import { readRawCommandText } from '../../http/raw-command';
 import type { HttpExtension } from '../../core/http';
 import type { App } from '../../core/app';
