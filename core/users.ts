@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { hashPassword, verifyPassword } from './crypto';
-import { conflict, notFound, unauthenticated } from './errors';
+import { actsAsInstanceAdmin, type Caller } from './access';
+import type { Config } from './config';
+import { conflict, forbidden, notFound, unauthenticated } from './errors';
 import { newId } from './ids';
 import { isoDate } from './schemas';
 
@@ -24,6 +26,12 @@ export async function createUser(db: Db, input: { email: string; name: string; p
     .returning();
   if (!row) throw conflict('a user with this email already exists');
   return row;
+}
+
+/** A user created through the API: by an instance admin, or by anyone when sign-up is open. */
+export function signUpUser(db: Db, config: Config, caller: Caller, input: { email: string; name: string; password: string }) {
+  if (!actsAsInstanceAdmin(caller) && !config.BLOBHUB_OPEN_SIGNUP) throw forbidden('only an instance admin can create users');
+  return createUser(db, input);
 }
 
 export async function requireUser(db: Db, id: string): Promise<UserRow> {

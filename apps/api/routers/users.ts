@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { actsAsInstanceAdmin } from '../../../core/access';
 import { forbidden } from '../../../core/errors';
 import { listOrgsOf, orgWire, toOrgWire } from '../../../core/orgs';
-import { createUser, requireUser, toUserWire, userWire } from '../../../core/users';
+import { requireUser, signUpUser, toUserWire, userWire } from '../../../core/users';
 import { emailAddress } from '../../../core/schemas';
 import { pageQuery } from '../../../core/paging';
 import { authedProcedure, publicProcedure, router } from '../trpc';
@@ -13,9 +12,7 @@ export const usersRouter = router({
     .input(z.object({ email: emailAddress, name: z.string().min(1).max(200), password: z.string().min(8).max(1024) }))
     .output(z.object({ user: userWire }))
     .mutation(async ({ ctx, input }) => {
-      const isAdmin = actsAsInstanceAdmin(ctx.caller);
-      if (!isAdmin && !ctx.app.config.BLOBHUB_OPEN_SIGNUP) throw forbidden('only an instance admin can create users');
-      return { user: toUserWire(await createUser(ctx.app.db, input)) };
+      return { user: toUserWire(await signUpUser(ctx.app.db, ctx.app.config, ctx.caller, input)) };
     }),
 
   me: authedProcedure
