@@ -3,6 +3,36 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers, lowest first: db → core (the kernel) → http (HTTP plumbing the API and the engines'
+ * raw routes share) → engines → apps. A folder imports its own layer and the ones below it; the
+ * SDK is a client and reaches server code for types only. Tests may reach every layer.
+ */
+const layers = [
+  { folder: 'db', below: ['core', 'http', 'engines', 'apps', 'sdk'] },
+  { folder: 'core', below: ['http', 'engines', 'apps', 'sdk'] },
+  { folder: 'http', below: ['engines', 'apps', 'sdk'] },
+  { folder: 'engines', below: ['apps', 'sdk'] },
+  { folder: 'sdk', below: ['core', 'http', 'engines', 'apps/api', 'db'], typesOnly: true },
+];
+const testFiles = ['**/*.test.ts'];
+
+/** A pattern for a file `depth` folders deep: relative specifiers climb exactly that far to reach a top-level folder. */
+const upwardImport = (depth, folders, allowTypeImports, from) => ({
+  regex: `^(\\.\\./){${depth}}(${folders.join('|')})(/|$)`,
+  allowTypeImports,
+  message: allowTypeImports
+    ? `${from}/ may import only types from ${folders.join(', ')}; see the layers in eslint.config.js`
+    : `${from}/ may not import a higher layer (${folders.join(', ')}); see the layers in eslint.config.js`,
+});
+
+const layerRules = ({ folder, below, typesOnly = false }) =>
+  [1, 2, 3, 4, 5].map((depth) => ({
+    files: [`${folder}/${'*/'.repeat(depth - 1)}*.{ts,tsx}`],
+    ignores: testFiles,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [upwardImport(depth, below, typesOnly, folder)] }] },
+  }));
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.blobhub/', 'db/migrations/', 'apps/web/dist/'] },
   js.configs.recommended,
@@ -11,6 +41,17 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  ...layers.flatMap(layerRules),
+  {
+    // The Engine interface still takes its component type from the workflow engine (a type only).
+    files: ['core/engines.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [upwardImport(1, ['http', 'apps', 'sdk'], false, 'core'), upwardImport(1, ['engines'], true, 'core')] },
+      ],
     },
   },
   {

@@ -22,6 +22,9 @@ export type Caller =
   | { kind: 'user'; userId: string; isInstanceAdmin: boolean }
   | { kind: 'key'; userId: string; isInstanceAdmin: boolean; keyId: string; keyRole: Role; keyTarget: KeyTarget };
 
+/** A caller who signed in or presented an API key. */
+export type AuthedCaller = Exclude<Caller, { kind: 'anonymous' }>;
+
 export interface OrgRef {
   id: string;
 }

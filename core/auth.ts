@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { anonymous, type Caller } from './access';
 import type { App } from './app';
@@ -12,18 +11,6 @@ export interface PresentedCredentials {
   apiKey?: string;
   /** why an Authorization header that carries no Bearer credential is refused */
   malformed?: string;
-}
-
-/** Accepts node's header record or a Fetch Headers object (the REST adapter hands us a Request). */
-export function credentialsFromHeaders(headers: IncomingMessage['headers'] | Headers): PresentedCredentials {
-  const read = (name: string) => {
-    const value = headers instanceof Headers ? headers.get(name) : headers[name];
-    return typeof value === 'string' ? value.trim() : undefined;
-  };
-  const auth = read('authorization');
-  const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
-  const malformed = auth && !bearer ? 'the Authorization header must be `Bearer <token or API key>`' : undefined;
-  return { bearer, apiKey: read('x-api-key'), malformed };
 }
 
 /**

@@ -9,15 +9,19 @@
  *  - a blob credential: executions whose starter holds `write` on the blob.
  * And where: only to the hosts on the credential's `allowed_hosts` list (none = nowhere).
  */
-import { and, eq, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { apiKeys, credentials, users } from '../db/schema';
 import { roleAtLeast, roleOn, type Caller, type Resource } from './access';
 import type { App } from './app';
 import { decrypt, encrypt } from './crypto';
+import { conflict, notFound } from './errors';
+import { newId } from './ids';
+import { afterCursor, fetchPage } from './paging';
+import type { ResolvedTarget } from './targets';
 
 export type CredentialBody = Record<string, unknown>;
-type CredentialRow = typeof credentials.$inferSelect;
+export type CredentialRow = typeof credentials.$inferSelect;
 
 export const sealCredentialBody = (app: App, body: CredentialBody) => encrypt(app.secretKey, JSON.stringify(body));
 
@@ -170,4 +174,56 @@ export function redactSecrets<T>(value: T, secrets: string[]): T {
     return v;
   };
   return walk(value) as T;
+}
+
+export interface NewCredential {
+  alias: string;
+  type: string;
+  body: CredentialBody;
+  description?: string;
+  allowedHosts: string[];
+}
+
+const credentialType = (target: ResolvedTarget) => target.type as CredentialRow['targetType'];
+const ofTarget = (target: ResolvedTarget) => and(eq(credentials.targetType, credentialType(target)), eq(credentials.targetId, target.id));
+
+/** Stores a credential on the target with its body sealed; returns its id. */
+export async function storeCredential(app: App, target: ResolvedTarget, createdBy: string, input: NewCredential): Promise<string> {
+  const [row] = await app.db
+    .insert(credentials)
+    .values({
+      id: newId('credential'),
+      targetType: credentialType(target),
+      targetId: target.id,
+      alias: input.alias,
+      type: input.type,
+      description: input.description ?? null,
+      encryptedBody: sealCredentialBody(app, input.body),
+      allowedHosts: input.allowedHosts,
+      createdBy,
+    })
+    .onConflictDoNothing()
+    .returning({ id: credentials.id });
+  if (!row) throw conflict(`a credential with alias ${input.alias} already exists here`);
+  return row.id;
+}
+
+/** One page of the target's credentials, newest first (rows: the caller shows no body). */
+export function listCredentials(app: App, target: ResolvedTarget, page: { limit: number; cursor?: string }) {
+  return fetchPage(page.limit, (take) =>
+    app.db
+      .select()
+      .from(credentials)
+      .where(and(ofTarget(target), afterCursor(credentials.id, page.cursor)))
+      .orderBy(desc(credentials.id))
+      .limit(take),
+  );
+}
+
+export async function deleteCredential(app: App, target: ResolvedTarget, credentialId: string): Promise<void> {
+  const removed = await app.db
+    .delete(credentials)
+    .where(and(ofTarget(target), eq(credentials.id, credentialId)))
+    .returning({ id: credentials.id });
+  if (removed.length === 0) throw notFound('credential');
 }

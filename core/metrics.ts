@@ -2,17 +2,10 @@
  * Process metrics (Prometheus text format at GET /metrics, via prom-client) and the capacity
  * checks that /readyz reports. Engines register what they own (e.g. the sandbox pool).
  */
-import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'blobhub_' });
-
-/** Answers GET /metrics. */
-export async function writeMetrics(res: ServerResponse): Promise<void> {
-  res.setHeader('content-type', metricsRegistry.contentType);
-  res.end(await metricsRegistry.metrics());
-}
 
 export interface CapacityReport {
   /** new work has to wait for capacity that any org could use */

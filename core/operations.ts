@@ -2,14 +2,18 @@
  * Operations track asynchronous work uniformly (SPEC §3): an upload, a model description, …
  * Every change is also a core event, so realtime subscribers of the org, blob or revision see it.
  */
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client';
 import { blobs, operations, revisions } from '../db/schema';
 import type { App } from './app';
-import { notFound } from './errors';
+import type { Caller } from './access';
+import { ApiError, notFound } from './errors';
 import { recordEvent } from './events';
 import { newId } from './ids';
-import { toOperationWire } from './wire';
+import { afterCursor, fetchPage } from './paging';
+import { requireTarget, targetNameOf, type ResolvedTarget } from './targets';
+import { isoDate } from './schemas';
 
 export type OperationTargetType = 'org' | 'blob' | 'revision';
 export type OperationRow = typeof operations.$inferSelect;
@@ -88,3 +92,56 @@ export async function findOperation(app: App, id: string): Promise<OperationRow>
   if (!row) throw notFound('operation');
   return row;
 }
+
+/** An operation is readable by whoever can read its target; to anyone else it does not exist. */
+export async function requireOperation(app: App, caller: Caller, id: string): Promise<OperationRow> {
+  const operation = await findOperation(app, id);
+  const targetName = targetNameOf(operation.targetType as OperationTargetType);
+  await requireTarget(app.db, caller, targetName, operation.targetId, 'read').catch((e: unknown) => {
+    throw e instanceof ApiError && e.specCode === 'not_found' ? notFound('operation') : e;
+  });
+  return operation;
+}
+
+/** One page of the operations on the target, newest first, optionally of some statuses only. */
+export function listOperations(app: App, target: ResolvedTarget, page: { statuses?: OperationStatus[]; limit: number; cursor?: string }) {
+  return fetchPage(page.limit, (take) =>
+    app.db
+      .select()
+      .from(operations)
+      .where(
+        and(
+          eq(operations.targetType, target.type),
+          eq(operations.targetId, target.id),
+          page.statuses ? inArray(operations.status, page.statuses) : undefined,
+          afterCursor(operations.id, page.cursor),
+        ),
+      )
+      .orderBy(desc(operations.id))
+      .limit(take),
+  );
+}
+
+/** An operation as the API and its events show one. */
+export const operationWire = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled']),
+  progress: z.number(),
+  target: z.object({ type: z.string(), id: z.string() }),
+  result: z.unknown(),
+  error: z.unknown(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+export const toOperationWire = (o: typeof operations.$inferSelect) => ({
+  id: o.id,
+  type: o.type,
+  status: o.status,
+  progress: o.progress,
+  target: { type: o.targetType, id: o.targetId },
+  result: o.result ?? null,
+  error: o.error ?? null,
+  created_at: o.createdAt.toISOString(),
+  updated_at: o.updatedAt.toISOString(),
+});

@@ -5,6 +5,8 @@
  */
 import { and, desc, lt, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
+import { MAX_LIST_LIMIT } from './limits';
 
 export interface Page<T> {
   items: T[];
@@ -30,3 +32,20 @@ export function afterCursor(id: PgColumn, cursor: string | undefined): SQL | und
 export function newestFirst(id: PgColumn, cursor: string | undefined, ...filters: (SQL | undefined)[]) {
   return { where: and(...filters, afterCursor(id, cursor)), orderBy: desc(id) };
 }
+
+/**
+ * A page's cursor is the raw key of the last item it showed: an id, or a number for numbered
+ * lists (revisions, event seqs). Documented with its exact pattern, so that every cursor the
+ * document allows is one the list can continue after; a zod failure on it is `invalid_cursor`.
+ */
+// Numbers stay below PostgreSQL's integer limit (2^31 - 1), which numbered lists compare against.
+const keyCursor = z.string().regex(/^([a-z]{2,5}_[0-9a-z]{26}|[0-9]{1,9})$/, 'must be a cursor a list gave out (an id or a number)');
+const numberCursor = z.string().regex(/^[0-9]{1,9}$/, 'must be a cursor this list gave out (a number)');
+const limit = z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20);
+
+export const pageQuery = { limit, cursor: keyCursor.optional() };
+/** The page query of a numbered list (revisions by number). */
+export const numberPageQuery = { limit, cursor: numberCursor.optional() };
+
+/** The number in a numbered list's cursor (revision numbers, event seqs), which `numberPageQuery` checked. */
+export const decodeNumberCursor = (cursor?: string): number | undefined => (cursor === undefined ? undefined : Number(cursor));

@@ -2,19 +2,62 @@
  * The revision lifecycle: Draft → Commit → Snapshot (SPEC §3). Engines add their content
  * through the hooks in core/engines.ts; this module owns the phase transitions.
  */
-import { and, desc, eq, max } from 'drizzle-orm';
-import type { Transaction } from '../db/client';
-import { blobs, revisions } from '../db/schema';
+import { and, desc, eq, lt, max } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db, Transaction } from '../db/client';
+import { blobs, metadata, revisions } from '../db/schema';
 import type { App } from './app';
 import { engineForBlobType, type BlobRow, type RevisionRow } from './engines';
 import { ApiError, conflict } from './errors';
 import { sha256Hex } from './crypto';
 import { newId } from './ids';
+import { decodeNumberCursor, fetchPage } from './paging';
+import { isoDate } from './schemas';
 
 const isUniqueViolation = (e: unknown) => [e, (e as { cause?: unknown })?.cause].some((x) => (x as { code?: string })?.code === '23505');
 
-/** Opens a draft whose content copies `from` (default: the blob's latest revision). */
+/** Every phase change is a core event, so realtime subscribers of the blob see it. */
+function emitRevisionEvent(app: App, type: string, blob: BlobRow, revision: RevisionRow) {
+  return app.emit({ type, orgId: blob.orgId, blobId: blob.id, revisionId: revision.id, data: { revision: toRevisionWire(revision) } });
+}
+
+/** One page of a blob's revisions, newest first; the cursor is a revision number. */
+export function listRevisions(db: Db, blob: BlobRow, { limit, cursor }: { limit: number; cursor?: string }) {
+  const after = decodeNumberCursor(cursor);
+  return fetchPage(
+    limit,
+    (take) =>
+      db
+        .select()
+        .from(revisions)
+        .where(and(eq(revisions.blobId, blob.id), after === undefined ? undefined : lt(revisions.number, after)))
+        .orderBy(desc(revisions.number))
+        .limit(take),
+    (r) => String(r.number),
+  );
+}
+
+/** A revision of a blob by id, number or `default` (the latest revision). */
+export async function revisionByRef(db: Db, blob: BlobRow, ref: string): Promise<RevisionRow> {
+  const where =
+    ref === 'default' ? eq(revisions.id, blob.latestRevisionId ?? '') : /^\d+$/.test(ref) ? eq(revisions.number, Number(ref)) : eq(revisions.id, ref);
+  const [row] = await db
+    .select()
+    .from(revisions)
+    .where(and(eq(revisions.blobId, blob.id), where));
+  // the code BlobHub's clients tell a missing revision by (blobhub-worker waits for a default to appear)
+  if (!row) throw new ApiError('not_found', `blob ${blob.name} has no revision ${ref}`, { engineCode: 'revision_not_found' });
+  return row;
+}
+
+/** Opens a draft whose content copies `from` (default: the blob's latest revision), and announces it. */
 export async function openDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string, comment?: string) {
+  const draft = await insertDraft(app, blob, userId, fromRevisionId, comment);
+  await emitRevisionEvent(app, 'revision_created', blob, draft);
+  return draft;
+}
+
+async function insertDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string, comment?: string) {
   try {
     return await app.db.transaction(async (tx) => {
       const from = await sourceRevision(tx, blob, fromRevisionId);
@@ -57,8 +100,29 @@ async function sourceRevision(tx: Transaction, blob: BlobRow, fromRevisionId?: s
   return latest;
 }
 
-/** Validates the content with the blob's engine, then freezes it. */
+/** Deletes a draft (its metadata with it); the blob's latest revision falls back to the newest left. */
+export async function deleteDraft(app: App, blob: BlobRow, revision: RevisionRow) {
+  if (revision.phase !== 'draft') throw conflict(`only a draft can be deleted (this revision is ${revision.phase})`);
+  await app.db.transaction(async (tx) => {
+    await tx.delete(metadata).where(and(eq(metadata.targetType, 'revision'), eq(metadata.targetId, revision.id)));
+    await tx.delete(revisions).where(eq(revisions.id, revision.id));
+    const [latest] = await tx.select().from(revisions).where(eq(revisions.blobId, blob.id)).orderBy(desc(revisions.number)).limit(1);
+    await tx
+      .update(blobs)
+      .set({ latestRevisionId: latest?.id ?? null, updatedAt: new Date() })
+      .where(eq(blobs.id, blob.id));
+  });
+  await emitRevisionEvent(app, 'revision_deleted', blob, revision);
+}
+
+/** Validates the content with the blob's engine, then freezes it, and announces it. */
 export async function commitRevision(app: App, blob: BlobRow, revision: RevisionRow) {
+  const committed = await freezeDraft(app, blob, revision);
+  await emitRevisionEvent(app, 'revision_committed', blob, committed);
+  return committed;
+}
+
+async function freezeDraft(app: App, blob: BlobRow, revision: RevisionRow) {
   if (revision.phase !== 'draft') throw conflict(`revision is already in phase ${revision.phase}`);
   if (revision.status === 'processing') throw conflict('revision content is still being processed');
   return app.db.transaction(async (tx) => {
@@ -80,7 +144,14 @@ export async function commitRevision(app: App, blob: BlobRow, revision: Revision
   });
 }
 
+/** Publishes a committed revision as the blob's latest snapshot, and announces it. */
 export async function snapshotRevision(app: App, blob: BlobRow, revision: RevisionRow) {
+  const snap = await publishCommit(app, blob, revision);
+  await emitRevisionEvent(app, 'revision_snapshotted', blob, snap);
+  return snap;
+}
+
+async function publishCommit(app: App, blob: BlobRow, revision: RevisionRow) {
   if (revision.phase !== 'commit') throw conflict(`only a committed revision can be snapshotted (this one is ${revision.phase})`);
   return app.db.transaction(async (tx) => {
     const [snap] = await tx
@@ -98,3 +169,37 @@ export async function snapshotRevision(app: App, blob: BlobRow, revision: Revisi
 export function assertDraft(revision: RevisionRow) {
   if (revision.phase !== 'draft') throw conflict(`revision is ${revision.phase}: its content is frozen; open a new draft`);
 }
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** A revision as the API and its events show one. */
+export const revisionWire = z.object({
+  id: z.string(),
+  blob_id: z.string(),
+  number: z.number().int(),
+  phase: z.enum(['draft', 'commit', 'snapshot']),
+  status: z.enum(['ready', 'processing', 'failed']),
+  status_reason: z.string().nullable(),
+  comment: z.string().nullable(),
+  parent_revision_id: z.string().nullable(),
+  content_hash: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: isoDate,
+  committed_at: isoDate.nullable(),
+  snapshotted_at: isoDate.nullable(),
+});
+export const toRevisionWire = (r: typeof revisions.$inferSelect) => ({
+  id: r.id,
+  blob_id: r.blobId,
+  number: r.number,
+  phase: r.phase,
+  status: r.status,
+  status_reason: r.statusReason,
+  comment: r.comment,
+  parent_revision_id: r.parentRevisionId,
+  content_hash: r.contentHash,
+  created_by: r.createdBy,
+  created_at: r.createdAt.toISOString(),
+  committed_at: iso(r.committedAt),
+  snapshotted_at: iso(r.snapshottedAt),
+});

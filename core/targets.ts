@@ -9,7 +9,7 @@ import { users } from '../db/schema';
 import { authorize, type Action, type Caller, type Role } from './access';
 import { notFound, unauthenticated } from './errors';
 import { requireBlob, requireOrg, requireRevision } from './resources';
-import { idOf, idOrName } from './wire';
+import { idOf, idOrName } from './schemas';
 
 export const targetTypes = { orgs: 'org', blobs: 'blob', revisions: 'revision', users: 'user' } as const;
 export type TargetName = keyof typeof targetTypes;

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
-import { inParallel } from '../engines/onnx/transfer';
+import { inParallel } from './transfer';
 
 export interface PlannedPart {
   part_number: number;

@@ -1,6 +1,6 @@
 /** The API server as its own process (compose, production): PostgreSQL and Temporal given by env. */
 import { loadConfig } from '../../core/config';
-import { announceAdmin, bootPlatform } from '../../core/platform';
+import { announceAdmin, bootPlatform } from '../platform';
 import { startWorker } from '../worker/worker';
 import { startApiServer } from './server';
 import { apiExtensions } from './extensions';

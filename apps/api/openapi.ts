@@ -4,7 +4,7 @@
  * (or a fuzzer's stateful phase) chain create → read → update → delete.
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
-import { toRestSchema } from '../../core/dialect';
+import { toRestSchema } from '../../http/dialect';
 import { appRouter } from './router';
 import type { ProcedureMeta } from './trpc';
 

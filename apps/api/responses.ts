@@ -1,6 +1,6 @@
 /** JSON answers the server writes itself (outside the tRPC adapters), errors in the REST dialect. */
 import type { ServerResponse } from 'node:http';
-import { toRestError } from '../../core/dialect';
+import { toRestError } from '../../http/dialect';
 import type { ErrorBody } from '../../core/errors';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {

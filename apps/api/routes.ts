@@ -5,7 +5,7 @@ import type { App } from '../../core/app';
 import type { HttpExtension } from '../../core/http';
 import { RETRY_AFTER_SECONDS } from '../../core/errors';
 import { MAX_JSON_BODY } from '../../core/limits';
-import { writeMetrics } from '../../core/metrics';
+import { writeMetrics } from '../../http/metrics';
 import { docsHandler } from './docs';
 import { openApiDocument } from './openapi';
 import { readiness } from './readiness';

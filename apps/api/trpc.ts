@@ -3,9 +3,10 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
+import { credentialsFromHeaders } from '../../http/credentials';
+import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
-import { assertAcceptableInput } from '../../core/wire';
+import { assertAcceptableInput } from '../../core/storable-input';
 
 export interface Context {
   app: App;
@@ -51,5 +52,3 @@ export const authedProcedure = publicProcedure.meta({ auth: 'required' }).use(({
   if (ctx.caller.kind === 'anonymous') throw unauthenticated();
   return next({ ctx: { ...ctx, caller: ctx.caller } });
 });
-
-export type AuthedCaller = Exclude<Caller, { kind: 'anonymous' }>;

@@ -2,9 +2,9 @@
  * Embedded mode (`npm run dev`): PGlite in the data dir, the Temporal dev server as a child
  * (unless BLOBHUB_TEMPORAL_ADDRESS is set), the API, the worker and the web app in one process.
  */
-import { clientHomeOf, clientProfileHelp, writeClientProfile } from '../../core/client-profile';
+import { clientHomeOf, clientProfileHelp, writeClientProfile } from './client-profile';
 import { loadConfig } from '../../core/config';
-import { announceAdmin, bootPlatform } from '../../core/platform';
+import { announceAdmin, bootPlatform } from '../platform';
 import { apiExtensions } from '../api/extensions';
 import { startApiServer } from '../api/server';
 import { startWorker } from '../worker/worker';

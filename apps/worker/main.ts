@@ -1,7 +1,7 @@
 /** A standalone worker process: `npm run worker`. Several may share one task queue. */
 import { loadConfig } from '../../core/config';
-import { bootPlatform } from '../../core/platform';
-import { startWorkerHealthServer } from '../../core/worker-health';
+import { bootPlatform } from '../platform';
+import { startWorkerHealthServer } from './health-server';
 import { startWorker } from './worker';
 
 const app = await bootPlatform(loadConfig());

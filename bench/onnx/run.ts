@@ -13,7 +13,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import * as ort from 'onnxruntime-node';
-import { hashDownload, inParallel, putFileRange } from '../../engines/onnx/transfer';
+import { hashDownload, inParallel, putFileRange } from '../../sdk/transfer';
 import { addModel, writeBigModel } from '../../test/support/onnx-models';
 import { planParts } from '../../engines/onnx/uploads';
 import { startBenchPlatform } from '../support/platform';

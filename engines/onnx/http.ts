@@ -4,14 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
-import { readRawCommandText } from '../../core/raw-command';
+import { credentialsFromHeaders } from '../../http/credentials';
+import { resolveCaller } from '../../core/auth';
+import { readRawCommandText } from '../../http/raw-command';
 import type { HttpExtension } from '../../core/http';
 import { userIdOf } from '../../core/access';
 import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';
 import { engineForBlobType, findEngine } from '../../core/engines';
-import { toRestBody, toRestError } from '../../core/dialect';
+import { toRestBody, toRestError } from '../../http/dialect';
 import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { createOperation } from '../../core/operations';
 import { requireRevision } from '../../core/resources';

@@ -1,7 +1,7 @@
 /** The schedule as users write it (BlobHub field names), and its wire form. */
 import { z } from 'zod';
 import type { scheduleExecutions, schedules } from '../../db/schema';
-import { idOf, idOrName } from '../../core/wire';
+import { idOf, idOrName } from '../../core/schemas';
 
 export const overlapPolicies = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkerHealthServer } from '../../core/worker-health';
+import { startWorkerHealthServer } from '../../apps/worker/health-server';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import {
   comp,

@@ -7,14 +7,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { credentialsFromHeaders, resolveCaller } from '../../core/auth';
-import { readRawCommandText } from '../../core/raw-command';
+import { credentialsFromHeaders } from '../../http/credentials';
+import { resolveCaller } from '../../core/auth';
+import { readRawCommandText } from '../../http/raw-command';
 import type { HttpExtension } from '../../core/http';
 import type { App } from '../../core/app';
 import { engineForBlobType } from '../../core/engines';
 import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { requireRevision } from '../../core/resources';
-import { idOf } from '../../core/wire';
+import { idOf } from '../../core/schemas';
 import { requireSessionIn } from './executions';
 import { sessionFileInput } from './commands/session-files';
 import { findSessionFile, openSessionFile, toSessionObjectWire, uploadSessionFile } from './session-files';

@@ -4,7 +4,7 @@
  * unpaired surrogate as text, and a session object's alias follows the same rules as over REST.
  * Either is the component's clear, permanent error, never a write that fails (or hangs) later.
  */
-import { inputProblem, toStorableText } from '../../core/wire';
+import { inputProblem, toStorableText } from '../../core/storable-input';
 import { objectAlias } from './commands/sessions';
 import { ComponentError, type ComponentRunResult } from './components';
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { repoRoot } from '../../apps/dev/processes';
-import { clientHomeOf, writeClientProfile } from '../../core/client-profile';
+import { clientHomeOf, writeClientProfile } from '../../apps/dev/client-profile';
 import { addModel } from '../support/onnx-models';
 import { comp, definition, fibonacciDefinition, flow } from '../support/workflow-builders';
 import { upload } from '../support/workflow';

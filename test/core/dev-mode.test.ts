@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clientHomeOf, credentialsFileOf } from '../../core/client-profile';
+import { clientHomeOf, credentialsFileOf } from '../../apps/dev/client-profile';
 import { freePort, repoRoot } from '../../apps/dev/processes';
 import { addModel } from '../support/onnx-models';
 import { newModelBlob, uploadModel } from '../support/onnx-client';

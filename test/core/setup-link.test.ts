@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { authTokens, users } from '../../db/schema';
 import { sha256Hex } from '../../core/crypto';
 import { createSetupToken } from '../../core/setup';
-import type { CreatedAdmin } from '../../core/platform';
+import type { CreatedAdmin } from '../../apps/platform';
 import { errorCode } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

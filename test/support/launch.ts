@@ -13,7 +13,7 @@ import { freePort } from '../../apps/dev/processes';
 import { startWorker, type RunningWorker } from '../../apps/worker/worker';
 import type { App } from '../../core/app';
 import { loadConfig } from '../../core/config';
-import { bootPlatform, type BootOptions } from '../../core/platform';
+import { bootPlatform, type BootOptions } from '../../apps/platform';
 import type { TemporalEndpoints } from '../../core/temporal';
 import { ApiClient } from './client';
 

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import type { ApiClient } from './client';
 import { s3Env as s3EnvFor } from './minio';
-import { inParallel, putFileRange, rawRequest } from '../../engines/onnx/transfer';
+import { inParallel, putFileRange, rawRequest } from '../../sdk/transfer';
 
-export { hashDownload, inParallel, rawRequest } from '../../engines/onnx/transfer';
+export { hashDownload, inParallel, rawRequest } from '../../sdk/transfer';
 
 /** Env for a platform on the run's MinIO, each test file in its own bucket. */
 export function s3Env(): Record<string, string> {

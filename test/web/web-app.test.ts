@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { webDistDir } from '../../apps/api/web';
-import type { CreatedAdmin } from '../../core/platform';
+import type { CreatedAdmin } from '../../apps/platform';
 import type { ApiClient } from '../support/client';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';

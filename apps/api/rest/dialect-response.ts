@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { toRestBody, toRestError } from '../../../core/dialect';
+import { toRestBody, toRestError } from '../../../http/dialect';
 import { toErrorBody, type ErrorBody } from '../../../core/errors';
 
 /**

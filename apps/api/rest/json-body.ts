@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { ApiError, badRequest } from '../../../core/errors';
 import { MAX_JSON_BODY } from '../../../core/limits';
-import { assertAcceptableInput } from '../../../core/wire';
+import { assertAcceptableInput } from '../../../core/storable-input';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

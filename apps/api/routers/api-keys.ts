@@ -1,13 +1,8 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { roleAtLeast } from '../../../core/access';
-import { randomSecret, sha256Hex } from '../../../core/crypto';
-import { notFound } from '../../../core/errors';
-import { afterCursor, fetchPage } from '../../../core/paging';
-import { idOf, isoDate, pageQuery } from '../../../core/wire';
-import { newId } from '../../../core/ids';
-import { requireTarget, targetNameOf, targetParams, type ResolvedTarget } from '../../../core/targets';
-import { apiKeys } from '../../../db/schema';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../../../core/api-keys';
+import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
+import { idOf, isoDate } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, router } from '../trpc';
 
 const params = targetParams('orgs', 'blobs', 'users');
@@ -25,7 +20,6 @@ const apiKeyWire = z.object({
   prefix: z.string().describe('the first characters of the secret, to recognise a key'),
 });
 
-type ApiKeyRow = typeof apiKeys.$inferSelect;
 const toApiKeyWire = (k: ApiKeyRow) => ({
   id: k.id,
   role: k.role,
@@ -36,16 +30,6 @@ const toApiKeyWire = (k: ApiKeyRow) => ({
   created_at: k.createdAt.toISOString(),
   prefix: k.prefix,
 });
-
-const keyType = (target: ResolvedTarget) => target.type as ApiKeyRow['targetType'];
-/** Active keys of the target: all of them for its admins, only their own for everyone else. */
-const visibleKeys = (target: ResolvedTarget, userId: string) =>
-  and(
-    eq(apiKeys.targetType, keyType(target)),
-    eq(apiKeys.targetId, target.id),
-    isNull(apiKeys.revokedAt),
-    roleAtLeast(target.role, 'admin') ? undefined : eq(apiKeys.userId, userId),
-  );
 
 export const apiKeysRouter = router({
   create: authedProcedure
@@ -61,22 +45,8 @@ export const apiKeysRouter = router({
     .output(z.object({ api_key: apiKeyWire.extend({ secret: z.string() }) }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      const secret = randomSecret('bhk');
-      const [row] = await ctx.app.db
-        .insert(apiKeys)
-        .values({
-          id: newId('apiKey'),
-          targetType: keyType(target),
-          targetId: target.id,
-          // A personal key acts as its user, even when an instance admin issued it.
-          userId: target.type === 'user' ? target.id : ctx.caller.userId,
-          role: input.role,
-          description: input.description ?? null,
-          prefix: secret.slice(0, 12),
-          secretHash: sha256Hex(secret),
-        })
-        .returning();
-      return { api_key: { ...toApiKeyWire(row), secret } };
+      const { key, secret } = await createApiKey(ctx.app.db, ctx.caller.userId, target, input.role, input.description);
+      return { api_key: { ...toApiKeyWire(key), secret } };
     }),
 
   list: authedProcedure
@@ -92,14 +62,7 @@ export const apiKeysRouter = router({
     .output(z.object({ api_keys: z.array(apiKeyWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const { items, cursor } = await fetchPage(input.limit, (take) =>
-        ctx.app.db
-          .select()
-          .from(apiKeys)
-          .where(and(visibleKeys(target, ctx.caller.userId), afterCursor(apiKeys.id, input.cursor)))
-          .orderBy(desc(apiKeys.id))
-          .limit(take),
-      );
+      const { items, cursor } = await listApiKeys(ctx.app.db, target, ctx.caller.userId, input);
       return { api_keys: items.map(toApiKeyWire), cursor };
     }),
 
@@ -116,12 +79,7 @@ export const apiKeysRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const [revoked] = await ctx.app.db
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(and(visibleKeys(target, ctx.caller.userId), eq(apiKeys.id, input.key_id)))
-        .returning({ id: apiKeys.id });
-      if (!revoked) throw notFound('API key');
+      await revokeApiKey(ctx.app.db, target, ctx.caller.userId, input.key_id);
       return {};
     }),
 });

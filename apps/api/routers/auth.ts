@@ -1,11 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { verifyPassword } from '../../../core/crypto';
-import { unauthenticated } from '../../../core/errors';
 import { redeemSetupToken } from '../../../core/setup';
+import { userWithPassword, toUserWire, userWire } from '../../../core/users';
 import { issueTokenPair, refreshAccessToken, revokeRefreshToken } from '../../../core/tokens';
-import { emailAddress, toUserWire, userWire } from '../../../core/wire';
-import { users } from '../../../db/schema';
+import { emailAddress } from '../../../core/schemas';
 import { publicProcedure, router } from '../trpc';
 
 const tokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), expires_at: z.string() });
@@ -16,11 +13,7 @@ export const authRouter = router({
     .input(z.object({ email: emailAddress, password: z.string().min(1).max(1024) }))
     .output(tokenPair.extend({ user: userWire }))
     .mutation(async ({ ctx, input }) => {
-      const [user] = await ctx.app.db.select().from(users).where(eq(users.email, input.email.toLowerCase()));
-      // Same message either way: do not reveal which emails exist.
-      if (!user || !(await verifyPassword(input.password, user.passwordHash))) {
-        throw unauthenticated('wrong email or password');
-      }
+      const user = await userWithPassword(ctx.app.db, input.email, input.password);
       return { ...(await issueTokenPair(ctx.app.db, ctx.app.config, user.id)), user: toUserWire(user) };
     }),
 

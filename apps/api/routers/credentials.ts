@@ -1,12 +1,8 @@
-import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { allowedHostPattern, sealCredentialBody } from '../../../core/credentials';
-import { conflict, notFound } from '../../../core/errors';
-import { newId } from '../../../core/ids';
-import { requireTarget, targetParams, type ResolvedTarget } from '../../../core/targets';
-import { afterCursor, fetchPage } from '../../../core/paging';
-import { idOf, isoDate, pageQuery } from '../../../core/wire';
-import { credentials } from '../../../db/schema';
+import { allowedHostPattern, deleteCredential, listCredentials, storeCredential, type CredentialRow } from '../../../core/credentials';
+import { requireTarget, targetParams } from '../../../core/targets';
+import { idOf, isoDate } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, router } from '../trpc';
 
 const params = targetParams('users', 'orgs', 'blobs');
@@ -21,7 +17,6 @@ const credentialWire = z.object({
   created_at: isoDate,
 });
 
-type CredentialRow = typeof credentials.$inferSelect;
 const toCredentialWire = (c: CredentialRow) => ({
   id: c.id,
   alias: c.alias,
@@ -30,9 +25,6 @@ const toCredentialWire = (c: CredentialRow) => ({
   allowed_hosts: c.allowedHosts,
   created_at: c.createdAt.toISOString(),
 });
-
-const credentialType = (target: ResolvedTarget) => target.type as CredentialRow['targetType'];
-const ofTarget = (target: ResolvedTarget) => and(eq(credentials.targetType, credentialType(target)), eq(credentials.targetId, target.id));
 
 const secretBody = z
   .record(z.string(), z.unknown())
@@ -68,23 +60,8 @@ export const credentialsRouter = router({
     .output(z.object({ credential_id: z.string() }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      const [row] = await ctx.app.db
-        .insert(credentials)
-        .values({
-          id: newId('credential'),
-          targetType: credentialType(target),
-          targetId: target.id,
-          alias: input.alias,
-          type: input.type,
-          description: input.description ?? null,
-          encryptedBody: sealCredentialBody(ctx.app, input.body),
-          allowedHosts: input.allowed_hosts,
-          createdBy: ctx.caller.userId,
-        })
-        .onConflictDoNothing()
-        .returning({ id: credentials.id });
-      if (!row) throw conflict(`a credential with alias ${input.alias} already exists here`);
-      return { credential_id: row.id };
+      const { alias, type, body, description, allowed_hosts: allowedHosts } = input;
+      return { credential_id: await storeCredential(ctx.app, target, ctx.caller.userId, { alias, type, body, description, allowedHosts }) };
     }),
 
   list: authedProcedure
@@ -100,14 +77,7 @@ export const credentialsRouter = router({
     .output(z.object({ credentials: z.array(credentialWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'write');
-      const { items, cursor } = await fetchPage(input.limit, (take) =>
-        ctx.app.db
-          .select()
-          .from(credentials)
-          .where(and(ofTarget(target), afterCursor(credentials.id, input.cursor)))
-          .orderBy(desc(credentials.id))
-          .limit(take),
-      );
+      const { items, cursor } = await listCredentials(ctx.app, target, input);
       return { credentials: items.map(toCredentialWire), cursor };
     }),
 
@@ -124,11 +94,7 @@ export const credentialsRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      const removed = await ctx.app.db
-        .delete(credentials)
-        .where(and(ofTarget(target), eq(credentials.id, input.credential_id)))
-        .returning({ id: credentials.id });
-      if (removed.length === 0) throw notFound('credential');
+      await deleteCredential(ctx.app, target, input.credential_id);
       return {};
     }),
 });

@@ -3,7 +3,7 @@ import { engineForBlobType, findEngine } from '../../../core/engines';
 import { ApiError, badRequest, codeOfIssues } from '../../../core/errors';
 import { requireRevision } from '../../../core/resources';
 import { assertDraft } from '../../../core/revisions';
-import { idOf } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
 import { publicProcedure, router, type Context } from '../trpc';
 
 const commandBody = z.looseObject({

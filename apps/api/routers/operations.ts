@@ -1,12 +1,10 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
-import { ApiError, notFound } from '../../../core/errors';
-import { findOperation, type OperationTargetType } from '../../../core/operations';
-import { requireTarget, targetNameOf, targetParams } from '../../../core/targets';
-import { afterCursor, fetchPage } from '../../../core/paging';
-import { idOf, operationWire, pageQuery, toOperationWire } from '../../../core/wire';
-import { operations, operationStatuses } from '../../../db/schema';
+import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
+import { listOperations, requireOperation, type OperationStatus, operationWire, toOperationWire } from '../../../core/operations';
+import { requireTarget, targetParams } from '../../../core/targets';
+import { idOf } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
+import { operationStatuses } from '../../../db/schema';
 import { publicProcedure, router } from '../trpc';
 
 const operationOut = z.object({ operation: operationWire });
@@ -17,12 +15,7 @@ export const operationsRouter = router({
     .input(z.object({ operation_id: idOf('operation') }))
     .output(operationOut)
     .query(async ({ ctx, input }) => {
-      const operation = await findOperation(ctx.app, input.operation_id);
-      // Readable by whoever can read its target; to anyone else it does not exist.
-      const targetName = targetNameOf(operation.targetType as OperationTargetType);
-      await requireTarget(ctx.app.db, ctx.caller, targetName, operation.targetId, 'read').catch((e: unknown) => {
-        throw e instanceof ApiError && e.specCode === 'not_found' ? notFound('operation') : e;
-      });
+      const operation = await requireOperation(ctx.app, ctx.caller, input.operation_id);
       return { operation: toOperationWire(operation) };
     }),
 
@@ -39,21 +32,8 @@ export const operationsRouter = router({
     .output(z.object({ operations: z.array(operationWire), cursor: z.string().nullable() }))
     .query(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      const { items, cursor } = await fetchPage(input.limit, (take) =>
-        ctx.app.db
-          .select()
-          .from(operations)
-          .where(
-            and(
-              eq(operations.targetType, target.type),
-              eq(operations.targetId, target.id),
-              input.status ? inArray(operations.status, specStatusesOf<(typeof operationStatuses)[number]>(input.status)) : undefined,
-              afterCursor(operations.id, input.cursor),
-            ),
-          )
-          .orderBy(desc(operations.id))
-          .limit(take),
-      );
+      const statuses = input.status ? specStatusesOf<OperationStatus>(input.status) : undefined;
+      const { items, cursor } = await listOperations(ctx.app, target, { statuses, limit: input.limit, cursor: input.cursor });
       return { operations: items.map(toOperationWire), cursor };
     }),
 });

@@ -1,11 +1,9 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { actsAsInstanceAdmin } from '../../../core/access';
-import { forbidden, notFound } from '../../../core/errors';
-import { createUser } from '../../../core/users';
-import { emailAddress, orgWire, pageQuery, toUserWire, userWire } from '../../../core/wire';
-import { listMyOrgs } from './orgs';
-import { users } from '../../../db/schema';
+import { forbidden } from '../../../core/errors';
+import { listOrgsOf, orgWire, toOrgWire } from '../../../core/orgs';
+import { requireUser, signUpUser, toUserWire, userWire } from '../../../core/users';
+import { emailAddress } from '../../../core/schemas';
+import { pageQuery } from '../../../core/paging';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
 export const usersRouter = router({
@@ -14,9 +12,7 @@ export const usersRouter = router({
     .input(z.object({ email: emailAddress, name: z.string().min(1).max(200), password: z.string().min(8).max(1024) }))
     .output(z.object({ user: userWire }))
     .mutation(async ({ ctx, input }) => {
-      const isAdmin = actsAsInstanceAdmin(ctx.caller);
-      if (!isAdmin && !ctx.app.config.BLOBHUB_OPEN_SIGNUP) throw forbidden('only an instance admin can create users');
-      return { user: toUserWire(await createUser(ctx.app.db, input)) };
+      return { user: toUserWire(await signUpUser(ctx.app.db, ctx.app.config, ctx.caller, input)) };
     }),
 
   me: authedProcedure
@@ -32,8 +28,7 @@ export const usersRouter = router({
       }),
     )
     .query(async ({ ctx }) => {
-      const [user] = await ctx.app.db.select().from(users).where(eq(users.id, ctx.caller.userId));
-      if (!user) throw notFound('user');
+      const user = await requireUser(ctx.app.db, ctx.caller.userId);
       // `user` is what BlobHub's clients read; the flat fields are the SPEC's.
       return {
         user: { id: user.id, name: user.name, email: user.email },
@@ -58,7 +53,7 @@ export const usersRouter = router({
     .query(async ({ ctx, input }) => {
       // BlobHub answers 403 to a scoped key here; its CLI reads that as "restricted scope".
       if (ctx.caller.kind === 'key' && ctx.caller.keyTarget.type !== 'user') throw forbidden('this key is scoped to one organization or blob');
-      const { orgs, cursor } = await listMyOrgs(ctx.app.db, ctx.caller, input);
-      return { organizations: orgs, cursor };
+      const { items, cursor } = await listOrgsOf(ctx.app.db, ctx.caller, input);
+      return { organizations: items.map(toOrgWire), cursor };
     }),
 });

@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { defineCommand } from '../../../core/engines';
 import { ApiError, notFound } from '../../../core/errors';
 import { newId } from '../../../core/ids';
-import { idOf, pageQuery } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
+import { pageQuery, fetchPage, newestFirst } from '../../../core/paging';
 import { definitions } from '../../../db/schema';
 import { componentCatalog } from '../components/catalog';
 import { definitionHash } from '../validate';
 import { compileDefinitionWithCode } from '../validate-code';
-import { fetchPage, newestFirst } from '../../../core/paging';
 
 export const definitionAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, _ . -');
 const definitionRef = z

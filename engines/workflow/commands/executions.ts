@@ -7,9 +7,10 @@ import type { App } from '../../../core/app';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
 import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
-import { specStatusesOf, statusFilterOf } from '../../../core/dialect';
+import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
 import { hasPrefix } from '../../../core/ids';
-import { decodeNumberCursor, idOf, isoDate, numberPageQuery, pageQuery } from '../../../core/wire';
+import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage, newestFirst } from '../../../core/paging';
+import { idOf, isoDate } from '../../../core/schemas';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
@@ -17,7 +18,6 @@ import { inputData } from '../model';
 import { executionSignalUpdate, UNKNOWN_SIGNAL, type ExecutionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
-import { fetchPage, newestFirst } from '../../../core/paging';
 
 const executionId = idOf('execution');
 

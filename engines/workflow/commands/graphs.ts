@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand, type CommandContext } from '../../../core/engines';
-import { idOf } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
 import { cappedLimit } from '../cursors';
 import { requireEnvelope } from '../envelopes';
 import { elementId, toElementWire } from '../graph/model';

@@ -5,13 +5,12 @@
 import { and, asc, desc, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineCommand } from '../../../core/engines';
-import { badRequest } from '../../../core/errors';
+import { badRequest, invalidCursor } from '../../../core/errors';
 import { eventToWire } from '../../../core/events';
 import { fetchPage } from '../../../core/paging';
-import { idOf } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
 import type { Db } from '../../../db/client';
 import { events } from '../../../db/schema';
-import { invalidCursor } from '../../../core/errors';
 import { cappedLimit, decodeKeyset, encodeKeyset } from '../cursors';
 import { sessionScope } from './sessions';
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../../../core/engines';
 import { badRequest } from '../../../core/errors';
-import { idOf } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
 import { fileMeta, findSessionFile, signSessionFileDownload, toSessionObjectWire, uploadSessionFile } from '../session-files';
 import { objectAlias, sessionScope } from './sessions';
 

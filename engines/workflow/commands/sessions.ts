@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { notFound } from '../../../core/errors';
-import { idOf, pageQuery } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
+import { pageQuery, fetchPage, newestFirst } from '../../../core/paging';
 import { executions, sessions } from '../../../db/schema';
 import { createSessionRow, liveStatuses, requireSessionByRef, requireSessionIn } from '../executions';
 import { deleteSessionObject, listSessionObjects, readSessionObject, writeSessionObject, type SessionScope } from '../session-objects';
 import { cancelWorkflow } from './executions';
 import { removeSessionFileBytes, sessionFileKeys, toSessionObjectWire } from '../session-files';
 import { cappedLimit, decodeKeyset, encodeKeyset } from '../cursors';
-import { fetchPage, newestFirst } from '../../../core/paging';
 
 type SessionRow = typeof sessions.$inferSelect;
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand } from '../../../core/engines';
-import { idOf } from '../../../core/wire';
+import { idOf } from '../../../core/schemas';
 import { cappedLimit } from '../cursors';
 import { getThreadItem, listThreadItems, postThreadItem, threadContent, toThreadItemWire } from '../threads';
 import { objectAlias, sessionScope } from './sessions';

@@ -4,16 +4,16 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../db/client';
-import { apiKeys, users } from '../db/schema';
+import { users } from '../db/schema';
 import { registerAllEngines } from '../engines';
-import { createApp, type App } from './app';
-import { createBlobStore } from './blobstore';
-import type { Config } from './config';
-import { parseSecretKey, randomSecret, sha256Hex } from './crypto';
-import { newId } from './ids';
-import { connectTemporal, type TemporalEndpoints } from './temporal';
-import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from './setup';
-import { createUser } from './users';
+import { insertApiKey } from '../core/api-keys';
+import { createApp, type App } from '../core/app';
+import { createBlobStore } from '../core/blobstore';
+import type { Config } from '../core/config';
+import { parseSecretKey, randomSecret } from '../core/crypto';
+import { connectTemporal, type TemporalEndpoints } from '../core/temporal';
+import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from '../core/setup';
+import { createUser } from '../core/users';
 
 export interface BootOptions {
   /** the dev server child's endpoints, where the config does not say */
@@ -81,17 +81,12 @@ async function bootstrapAdmin(app: App, onCreated?: BootOptions['onAdminCreated'
   const apiKey = cfg.BLOBHUB_ADMIN_API_KEY ?? randomSecret('bhk');
   const setupToken = await app.db.transaction(async (tx) => {
     const admin = await createUser(tx, { email, name: 'Instance admin', password, isInstanceAdmin: true });
-    await tx.insert(apiKeys).values({
-      id: newId('apiKey'),
-      targetType: 'user',
-      targetId: admin.id,
-      userId: admin.id,
+    await insertApiKey(
+      tx,
       // full rights: the owner must be able to create users, members, keys and credentials with it
-      role: 'admin',
-      description: 'bootstrap key of the instance admin',
-      prefix: apiKey.slice(0, 12),
-      secretHash: sha256Hex(apiKey),
-    });
+      { targetType: 'user', targetId: admin.id, userId: admin.id, role: 'admin', description: 'bootstrap key of the instance admin' },
+      apiKey,
+    );
     return cfg.BLOBHUB_ADMIN_PASSWORD ? undefined : createSetupToken(tx, admin.id);
   });
   onCreated?.({ email, apiKey, setupUrl: setupToken && setupUrl(app.publicUrl, setupToken) });

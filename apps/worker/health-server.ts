@@ -4,7 +4,8 @@
  * the worker that runs the code, not only the API.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { capacityStatus, writeMetrics } from './metrics';
+import { capacityStatus } from '../../core/metrics';
+import { writeMetrics } from '../../http/metrics';
 
 const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 

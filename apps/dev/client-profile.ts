@@ -5,7 +5,7 @@
  * under its data dir and tells the user to point HOME there (or to run `blobhub login`).
  */
 import path from 'node:path';
-import { saveProfile } from '../sdk/profiles';
+import { saveProfile } from '../../sdk/profiles';
 
 export interface ClientProfile {
   name: string;

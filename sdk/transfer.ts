@@ -1,4 +1,4 @@
-/** Plain HTTP transfers to signed URLs, as any client does them (shared by tests and the benchmark). */
+/** Plain HTTP transfers to signed URLs, as any client does them (the SDK's uploads, the benchmark). */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import http from 'node:http';

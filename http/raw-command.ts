@@ -1,6 +1,6 @@
 /** Raw (octet-stream) data requests: where their JSON command travels. */
 import type { IncomingMessage } from 'node:http';
-import { ApiError, badRequest } from './errors';
+import { ApiError, badRequest } from '../core/errors';
 
 const MAX_COMMAND_BYTES = 64 * 1024;
 

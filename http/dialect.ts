@@ -7,8 +7,8 @@
  * appears (a blob inside `{blob}`, a list, an event's data…).
  */
 import { z } from 'zod';
-import type { ErrorBody } from './errors';
-import { idPrefixes } from './ids';
+import type { ErrorBody } from '../core/errors';
+import { idPrefixes } from '../core/ids';
 
 /** The blob type names the clients use, by the SPEC's short name. */
 export const clientBlobTypes = {
