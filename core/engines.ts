@@ -6,13 +6,13 @@
  */
 import type { UntypedActivities } from '@temporalio/common';
 import type { z } from 'zod';
-import type { Transaction } from '../db/client';
+import type { Db, Transaction } from '../db/client';
 import type { blobs, revisions } from '../db/schema';
-// the component catalog is the workflow engine's; other engines add component types to it
-import type { ComponentType } from '../engines/workflow/components/registry';
-import type { Caller, Role } from './access';
+import type { Action, Caller, Role } from './access';
 import type { App } from './app';
+import { badRequest } from './errors';
 import type { HttpExtension } from './http';
+import { loadRevision } from './resources';
 
 export type BlobType = (typeof blobs.$inferSelect)['type'];
 export type BlobRow = typeof blobs.$inferSelect;
@@ -27,29 +27,40 @@ export interface CommandContext {
   revision: RevisionRow;
 }
 
-export interface EngineCommand<S extends z.ZodType = z.ZodType> {
+export type CommandKind = 'query' | 'command';
+/** What a command answers: a JSON object (the REST body's fields beside `status`). */
+export type CommandResult = Record<string, unknown>;
+
+/**
+ * One data command, defined once: the API derives both its typed tRPC procedure and its entry in
+ * `/v1/revisions/:id/data` from it, so the result type `R` reaches every client.
+ */
+export interface EngineCommand<S extends z.ZodType = z.ZodType, R extends CommandResult = CommandResult, K extends CommandKind = CommandKind> {
   /** queries need `read`; commands need `write` and are refused on `/data/query` */
-  kind: 'query' | 'command';
+  kind: K;
   /** content-changing commands run only on a draft revision (409 otherwise) */
   draftOnly?: boolean;
   input: S;
-  run(ctx: CommandContext, input: z.infer<S>): Promise<Record<string, unknown>>;
+  run(ctx: CommandContext, input: z.infer<S>): Promise<R>;
 }
 
-export function defineCommand<S extends z.ZodType>(command: EngineCommand<S>): EngineCommand<S> {
+export function defineCommand<S extends z.ZodType, R extends CommandResult, K extends CommandKind>(command: EngineCommand<S, R, K>): EngineCommand<S, R, K> {
   return command;
 }
+
+export type EngineCommands = Record<string, EngineCommand>;
 
 export interface CommitProblem {
   message: string;
   [key: string]: unknown;
 }
 
-export interface Engine {
+/** An engine; `C`, its commands' own types, is what the API's typed router for it is made of. */
+export interface Engine<C extends EngineCommands = EngineCommands> {
   name: string;
   aliases?: string[];
   blobType: BlobType;
-  commands: Record<string, EngineCommand>;
+  commands: C;
   /** Checks revision content before commit; any problem refuses the commit with 400. */
   validateForCommit?(app: App, tx: Transaction, revision: RevisionRow): Promise<CommitProblem[]>;
   /** Copies engine content when a new draft is opened from a revision. */
@@ -66,8 +77,6 @@ export interface Engine {
   workflows?: string;
   /** Its Temporal activities bound to the process's App; the worker registers every engine's. */
   activities?(app: App): UntypedActivities;
-  /** Component types it adds to the workflow engine's catalog. */
-  components?: ComponentType[];
 }
 
 const registry = new Map<string, Engine>();
@@ -82,6 +91,46 @@ export function findEngine(name: string): Engine | undefined {
 
 export function engineForBlobType(type: BlobType): Engine | undefined {
   return [...registry.values()].find((e) => e.blobType === type);
+}
+
+function namedEngine(name: string): Engine {
+  const engine = findEngine(name);
+  if (!engine) throw badRequest(`unknown engine ${name}`);
+  return engine;
+}
+
+function engineServing(type: BlobType): Engine {
+  const engine = engineForBlobType(type);
+  if (!engine) throw badRequest(`no engine serves ${type} blobs`);
+  return engine;
+}
+
+export interface EngineRequest<T extends { action: Action }> {
+  revisionId: string;
+  /** the engine the request names; none: the one serving the revision's blob type */
+  engine?: string;
+  /** What the request asks of its engine (e.g. one of its commands) and the access that needs; may refuse it. */
+  use(engine: Engine): T;
+}
+
+/**
+ * May this engine serve this revision, for this caller: the data route and the engines' raw routes
+ * all ask here. The revision is loaded once; a request naming no engine must be allowed to read
+ * the revision before its blob type names the engine.
+ */
+export async function requireEngineRevision<T extends { action: Action }>(db: Db, caller: Caller, request: EngineRequest<T>) {
+  let loaded: Awaited<ReturnType<typeof loadRevision>> | undefined;
+  let engine: Engine;
+  if (request.engine === undefined) {
+    loaded = await loadRevision(db, caller, request.revisionId);
+    await loaded.authorize('read');
+    engine = engineServing(loaded.blob.type);
+  } else engine = namedEngine(request.engine);
+  const use = request.use(engine);
+  const { revision, blob, authorize } = loaded ?? (await loadRevision(db, caller, request.revisionId));
+  const role = await authorize(use.action);
+  if (engineForBlobType(blob.type) !== engine) throw badRequest(`engine ${engine.name} does not serve ${blob.type} blobs`);
+  return { ...use, engine, revision, blob, role };
 }
 
 export function allEngines(): Engine[] {

@@ -48,7 +48,11 @@ export async function requireBlob(db: Db, caller: Caller, blobId: string, action
   return { blob, role };
 }
 
-export async function requireRevision(db: Db, caller: Caller, revisionId: string, action: Action) {
+/**
+ * A revision with its blob, loaded once with the caller's memberships; `authorize` checks an action
+ * on it without loading it again.
+ */
+export async function loadRevision(db: Db, caller: Caller, revisionId: string) {
   const rows = await db
     .select({ revision: revisions, blob: blobs, role: members.role })
     .from(revisions)
@@ -57,6 +61,11 @@ export async function requireRevision(db: Db, caller: Caller, revisionId: string
     .where(eq(revisions.id, revisionId));
   if (rows.length === 0) throw notFound('revision');
   const { revision, blob } = rows[0];
-  const role = await authorize(db, caller, { type: 'blob', blob }, action, rolesOf(rows));
-  return { revision, blob, role };
+  const memberships = rolesOf(rows);
+  return { revision, blob, authorize: (action: Action) => authorize(db, caller, { type: 'blob', blob }, action, memberships) };
+}
+
+export async function requireRevision(db: Db, caller: Caller, revisionId: string, action: Action) {
+  const { revision, blob, authorize } = await loadRevision(db, caller, revisionId);
+  return { revision, blob, role: await authorize(action) };
 }

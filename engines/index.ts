@@ -1,7 +1,9 @@
 import { registerEngine, type Engine } from '../core/engines';
 import { onnxEngine } from './onnx';
+import { mlOnnx } from './onnx/component';
 import { schedulerEngine } from './scheduler';
-import { registerComponent } from './workflow/components/registry';
+import { builtinComponents } from './workflow/components';
+import { registerComponent, type ComponentType } from './workflow/components/registry';
 import { workflowEngine } from './workflow';
 
 /**
@@ -10,14 +12,15 @@ import { workflowEngine } from './workflow';
  */
 const engines: Engine[] = [schedulerEngine, workflowEngine, onnxEngine];
 
+/** The workflow engine's component catalog: its own types, then those other engines add (the ONNX engine's `ml.onnx`). */
+const components: ComponentType[] = [...builtinComponents, mlOnnx];
+
 let registered = false;
 
-/** Registers every engine and its component types; the API and the worker both call this once. */
+/** Registers every engine and every component type; the API and the worker both call this once. */
 export function registerAllEngines(): void {
   if (registered) return;
   registered = true;
-  for (const engine of engines) {
-    registerEngine(engine);
-    for (const component of engine.components ?? []) registerComponent(component);
-  }
+  for (const engine of engines) registerEngine(engine);
+  for (const component of components) registerComponent(component);
 }

@@ -11,11 +11,10 @@ import type { HttpExtension } from '../../core/http';
 import { userIdOf } from '../../core/access';
 import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';
-import { engineForBlobType, findEngine } from '../../core/engines';
+import { requireEngineRevision } from '../../core/engines';
 import { toRestBody, toRestError } from '../../http/dialect';
 import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { createOperation } from '../../core/operations';
-import { requireRevision } from '../../core/resources';
 import { assertDraft } from '../../core/revisions';
 import { onnxUploads } from '../../db/schema';
 import { requireFile, storeOf } from './files';
@@ -57,16 +56,22 @@ async function readEnvelope(req: IncomingMessage): Promise<Envelope> {
   return parsed.data;
 }
 
-/** Same caller resolution and access checks as the REST data route. */
-async function authorizedRevision(app: App, req: IncomingMessage, revisionId: string, action: 'read' | 'write') {
+/** Same caller resolution and access checks as the REST data route; no engine named means this one. */
+async function authorizedRevision(app: App, req: IncomingMessage, revisionId: string, body: Envelope, action: 'read' | 'write') {
   const caller = await resolveCaller(app, credentialsFromHeaders(req.headers));
-  const { revision, blob } = await requireRevision(app.db, caller, revisionId, action);
-  if (engineForBlobType(blob.type)?.name !== ENGINE_NAME) throw badRequest(`engine ${ENGINE_NAME} does not serve ${blob.type} blobs`);
+  const { revision } = await requireEngineRevision(app.db, caller, {
+    revisionId,
+    engine: body.engine ?? ENGINE_NAME,
+    use: (engine) => {
+      if (engine.name !== ENGINE_NAME) throw badRequest(`octet-stream bodies are only for the ONNX engine's upload and download`);
+      return { action };
+    },
+  });
   return { caller, revision };
 }
 
 async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string, body: Extract<Envelope, { command: 'upload' }>) {
-  const { caller, revision } = await authorizedRevision(app, req, revisionId, 'write');
+  const { caller, revision } = await authorizedRevision(app, req, revisionId, body, 'write');
   assertDraft(revision);
   const length = Number(req.headers['content-length']);
   if (!Number.isSafeInteger(length) || length <= 0) throw badRequest('send the model with a Content-Length');
@@ -96,7 +101,7 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
 }
 
 async function legacyDownload(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string, body: Extract<Envelope, { command: 'download' }>) {
-  const { revision } = await authorizedRevision(app, req, revisionId, 'read');
+  const { revision } = await authorizedRevision(app, req, revisionId, body, 'read');
   const file = await requireFile(app.db, revision, body.path);
   const stream = await storeOf(app).get(file.storageKey);
   req.resume();
@@ -112,9 +117,6 @@ async function legacyDownload(app: App, req: IncomingMessage, res: ServerRespons
 async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, revisionId: string) {
   try {
     const body = await readEnvelope(req);
-    // No engine named: the revision's blob type decides (authorizedRevision checks it is ONNX).
-    const engineName = body.engine === undefined ? ENGINE_NAME : findEngine(body.engine)?.name;
-    if (engineName !== ENGINE_NAME) throw badRequest(`octet-stream bodies are only for the ONNX engine's upload and download`);
     await (body.command === 'upload' ? legacyUpload(app, req, res, revisionId, body) : legacyDownload(app, req, res, revisionId, body));
   } catch (error) {
     req.resume();

@@ -10,7 +10,6 @@ import { onnxFiles } from '../../db/schema';
 import { listFiles, modelWire, requireFile, storeOf } from './files';
 import { runInputs, runModelFile } from './inference';
 import { cancelUpload, completeUpload, initiateUpload, resumeUpload, startUnfinishedProcessing, sweepStaleUploads } from './uploads';
-import { mlOnnx } from './component';
 import { onnxHttpExtension } from './http';
 import { modelPath } from './model-path';
 import { createOnnxActivities } from './temporal/activities';
@@ -114,12 +113,11 @@ export const onnxCommands = {
   }),
 };
 
-export const onnxEngine: Engine = {
+export const onnxEngine: Engine<typeof onnxCommands> = {
   name: ENGINE_NAME,
   aliases: ['onnx'],
   blobType: 'onnx',
   commands: onnxCommands,
-  components: [mlOnnx],
   httpRoutes: onnxHttpExtension,
   workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
   activities: createOnnxActivities,

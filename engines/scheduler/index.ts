@@ -9,7 +9,7 @@ import { createSchedulerActivities } from './temporal/activities';
 
 const reconcileEveryMs = 60_000;
 
-export const schedulerEngine: Engine = {
+export const schedulerEngine: Engine<typeof schedulerCommands> = {
   name: 'scheduler_blobhub',
   blobType: 'scheduler',
   commands: schedulerCommands,

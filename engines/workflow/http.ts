@@ -12,9 +12,8 @@ import { resolveCaller } from '../../core/auth';
 import { readRawCommandText } from '../../http/raw-command';
 import type { HttpExtension } from '../../core/http';
 import type { App } from '../../core/app';
-import { engineForBlobType } from '../../core/engines';
+import { requireEngineRevision } from '../../core/engines';
 import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
-import { requireRevision } from '../../core/resources';
 import { idOf } from '../../core/schemas';
 import { requireSessionIn } from './executions';
 import { sessionFileInput } from './commands/session-files';
@@ -41,10 +40,14 @@ const isSessionFileCommand = (text: string) => {
 async function authorizedScope(app: App, req: IncomingMessage, revisionId: string, body: RawCommand) {
   const caller = await resolveCaller(app, credentialsFromHeaders(req.headers));
   const action = body.command === 'upload_session_file' ? 'write' : 'read';
-  const { revision, blob } = await requireRevision(app.db, caller, revisionId, action);
-  const engine = engineForBlobType(blob.type);
-  if (engine?.name !== 'workflow_blobhub' || (body.engine && body.engine !== engine.name))
-    throw badRequest(`${body.command} is a command of the workflow_blobhub engine, on workflow blobs`);
+  const { revision, blob } = await requireEngineRevision(app.db, caller, {
+    revisionId,
+    engine: body.engine,
+    use: (engine) => {
+      if (engine.name !== 'workflow_blobhub') throw badRequest(`${body.command} is a command of the workflow_blobhub engine, on workflow blobs`);
+      return { action };
+    },
+  });
   await requireSessionIn(app.db, revision.id, body.session_id);
   return { orgId: blob.orgId, blobId: blob.id, revisionId: revision.id, sessionId: body.session_id };
 }

@@ -12,26 +12,26 @@ import { sessionEventCommands } from './commands/session-events';
 import { sessionFileCommands } from './commands/session-files';
 import { sessionCommands } from './commands/sessions';
 import { threadCommands } from './commands/threads';
-import { builtinComponents } from './components';
 import { workflowHttpExtension } from './http';
 import { configureSandbox } from './sandbox';
 import { startExecutionReconciler } from './reconcile';
 import { createWorkflowActivities } from './temporal/activities';
 import { compileDefinition, type DefinitionError } from './validate';
 
-export const workflowEngine: Engine = {
+export const workflowCommands = {
+  ...definitionCommands,
+  ...sessionCommands,
+  ...executionCommands,
+  ...threadCommands,
+  ...graphCommands,
+  ...sessionEventCommands,
+  ...sessionFileCommands,
+};
+
+export const workflowEngine: Engine<typeof workflowCommands> = {
   name: 'workflow_blobhub',
   blobType: 'workflow',
-  commands: {
-    ...definitionCommands,
-    ...sessionCommands,
-    ...executionCommands,
-    ...threadCommands,
-    ...graphCommands,
-    ...sessionEventCommands,
-    ...sessionFileCommands,
-  },
-  components: builtinComponents,
+  commands: workflowCommands,
   httpRoutes: workflowHttpExtension,
   workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
   // the worker asks for the activities once per worker: the code components' sandbox pool is sized then

@@ -9,7 +9,7 @@ import { sessionReadObject, sessionWriteObject, threadPostItem } from './session
 export { allComponentTypes, ComponentError } from './registry';
 export type { ComponentType, ComponentRunResult, QueueState } from './registry';
 
-/** The workflow engine's own component types; other engines add theirs through Engine.components. */
+/** The workflow engine's own component types; other engines add theirs in engines/index.ts. */
 export const builtinComponents: ComponentType[] = [
   flowStart,
   flowEnd,

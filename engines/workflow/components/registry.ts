@@ -1,7 +1,7 @@
 /**
  * The component catalog: per type its config schema, ports, routes, where it runs, and (for
- * activity components) its implementation. Every engine's component types (Engine.components, e.g.
- * the ONNX engine's `ml.onnx`) are registered here with the engine.
+ * activity components) its implementation. Every engine's component types (e.g. the ONNX engine's
+ * `ml.onnx`) are registered here with the engines (engines/index.ts).
  */
 import type { z } from 'zod';
 import type { App } from '../../../core/app';
