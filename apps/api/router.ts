@@ -1,8 +1,12 @@
+import { onnxEngine } from '../../engines/onnx';
+import { schedulerEngine } from '../../engines/scheduler';
+import { workflowEngine } from '../../engines/workflow';
 import { apiKeysRouter } from './routers/api-keys';
 import { authRouter } from './routers/auth';
 import { blobByNameRouter, blobsRouter } from './routers/blobs';
 import { credentialsRouter } from './routers/credentials';
 import { dataRouter } from './routers/data';
+import { engineRouter } from './routers/engines';
 import { membersRouter } from './routers/members';
 import { metadataRouter } from './routers/metadata';
 import { operationsRouter } from './routers/operations';
@@ -12,8 +16,9 @@ import { usersRouter } from './routers/users';
 import { router } from './trpc';
 
 /**
- * One router per area, merged here. REST paths are matched in this order, first match wins:
- * keep routes with catch-all path parameters (blobByName) last.
+ * One router per area, merged here, and one per engine under the engine's name (its data commands
+ * as typed procedures; REST reaches them through `data`). REST paths are matched in this order,
+ * first match wins: keep routes with catch-all path parameters (blobByName) last.
  */
 export const appRouter = router({
   auth: authRouter,
@@ -28,6 +33,9 @@ export const appRouter = router({
   metadata: metadataRouter,
   operations: operationsRouter,
   blobByName: blobByNameRouter,
+  workflow_blobhub: engineRouter(workflowEngine),
+  scheduler_blobhub: engineRouter(schedulerEngine),
+  onnx_blobhub: engineRouter(onnxEngine),
 });
 
 export type AppRouter = typeof appRouter;

@@ -18,7 +18,8 @@ import { webAppHandler } from './web';
 export function requestHandler(app: App, extensions: HttpExtension[]) {
   const document = openApiDocument(`${app.publicUrl}/v1`);
   const rest = restHandler(app, document);
-  const trpc = createHTTPHandler({ router: appRouter, createContext: contextOf(app), basePath: '/trpc/', maxBodySize: MAX_JSON_BODY });
+  // queries may come as POST (the SDK sends them so): engine queries carry definitions and tensors, too big for a URL
+  const trpc = createHTTPHandler({ router: appRouter, createContext: contextOf(app), basePath: '/trpc/', maxBodySize: MAX_JSON_BODY, allowMethodOverride: true });
   const docs = docsHandler();
   const web = webAppHandler();
 

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { engineForBlobType, findEngine } from '../../../core/engines';
-import { ApiError, badRequest, codeOfIssues } from '../../../core/errors';
-import { requireRevision } from '../../../core/resources';
-import { assertDraft } from '../../../core/revisions';
+import { badRequest } from '../../../core/errors';
+import type { Engine } from '../../../core/engines';
 import { idOf } from '../../../core/schemas';
-import { publicProcedure, router, type Context } from '../trpc';
+import { publicProcedure, router } from '../trpc';
+import { runCommand } from './engines';
 
 const commandBody = z.looseObject({
   revision_id: idOf('revision'),
@@ -13,46 +12,26 @@ const commandBody = z.looseObject({
   command: z.string().min(1).max(128),
 });
 const commandResult = z.record(z.string(), z.unknown());
+type Mode = 'any' | 'command' | 'query';
 
-/** The engine a request names, or (none named) the one serving the revision's blob type. */
-async function engineOf(ctx: Context, revisionId: string, engineName: string | undefined) {
-  if (engineName) {
-    const engine = findEngine(engineName);
-    if (!engine) throw badRequest(`unknown engine ${engineName}`);
-    return engine;
-  }
-  const { blob } = await requireRevision(ctx.app.db, ctx.caller, revisionId, 'read');
-  const engine = engineForBlobType(blob.type);
-  if (!engine) throw badRequest(`no engine serves ${blob.type} blobs`);
-  return engine;
-}
-
-/** Dispatches `{engine?, command, …params}` to the engine registry (SPEC §3). */
-async function dispatch(ctx: Context, body: z.infer<typeof commandBody>, mode: 'any' | 'command' | 'query') {
-  const { revision_id, engine: engineName, command: commandName, ...params } = body;
-  const engine = await engineOf(ctx, revision_id, engineName);
+/** The engine's command of that name, if this route may run it. */
+function commandNamed(engine: Engine, name: string, mode: Mode) {
   // own properties only: `constructor` or `__proto__` name no command
-  const command = Object.hasOwn(engine.commands, commandName) ? engine.commands[commandName] : undefined;
-  if (!command) throw badRequest(`engine ${engine.name} has no command ${commandName}`);
-  if (mode === 'query' && command.kind !== 'query') throw badRequest(`${commandName} changes data: send it to /data/command`);
-  const { revision, blob, role } = await requireRevision(ctx.app.db, ctx.caller, revision_id, command.kind === 'query' ? 'read' : 'write');
-  if (engineForBlobType(blob.type) !== engine) {
-    throw badRequest(`engine ${engine.name} does not serve ${blob.type} blobs`);
-  }
-  const parsed = command.input.safeParse(params);
-  if (!parsed.success) {
-    throw new ApiError('bad_request', `invalid parameters for ${commandName}`, { details: parsed.error.issues, engineCode: codeOfIssues(parsed.error.issues) });
-  }
-  if (command.draftOnly) assertDraft(revision);
-  return command.run({ app: ctx.app, caller: ctx.caller, role, blob, revision }, parsed.data);
+  const command = Object.hasOwn(engine.commands, name) ? engine.commands[name] : undefined;
+  if (!command) throw badRequest(`engine ${engine.name} has no command ${name}`);
+  if (mode === 'query' && command.kind !== 'query') throw badRequest(`${name} changes data: send it to /data/command`);
+  return command;
 }
 
-const route = (path: `/${string}`, summary: string, mode: 'any' | 'command' | 'query') =>
+/** The REST adapter of the engines' commands (SPEC §3): `{engine?, command, …params}` runs as its typed procedure does. */
+const route = (path: `/${string}`, summary: string, mode: Mode) =>
   publicProcedure
     .meta({ openapi: { method: 'POST', path, tags: ['data'], summary } })
     .input(commandBody)
     .output(commandResult)
-    .mutation(({ ctx, input }) => dispatch(ctx, input, mode));
+    .mutation(({ ctx, input: { revision_id, engine, command, ...params } }) =>
+      runCommand(ctx, { revisionId: revision_id, engine, name: command, commandOf: (e) => commandNamed(e, command, mode), params }),
+    );
 
 export const dataRouter = router({
   run: route('/revisions/{revision_id}/data', 'Run an engine command on a revision', 'any'),
