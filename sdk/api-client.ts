@@ -18,5 +18,7 @@ export interface ApiClientOptions {
 }
 
 export function createApiClient({ url, headers, batch }: ApiClientOptions): ApiClient {
-  return createTRPCClient<AppRouter>({ links: [batch ? httpBatchLink({ url, headers }) : httpLink({ url, headers })] });
+  // queries as POST too (the server allows it): engine queries carry whole definitions and tensors, too big for a URL
+  const link = { url, headers, methodOverride: 'POST' as const };
+  return createTRPCClient<AppRouter>({ links: [batch ? httpBatchLink(link) : httpLink(link)] });
 }

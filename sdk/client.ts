@@ -4,7 +4,7 @@
  */
 import type { TRPCClient } from '@trpc/client';
 import { createApiClient, type AppRouter, type RouterInputs, type RouterOutputs } from './api-client';
-import type { BlobHubEvent, CommandName, CommandParams, EngineName, Execution, OnnxModel, ValueObject } from './engine-types';
+import type { BlobHubEvent, Execution, OnnxDescription, ValueObject } from './engine-types';
 import { BlobHubError, fromTrpcError } from './errors';
 import { fileSha256, fileSize, uploadParts, type PartUploadOptions, type PlannedPart } from './onnx-upload';
 import { resolveConnection, type ConnectOptions } from './profiles';
@@ -15,10 +15,6 @@ export type { RouterInputs, RouterOutputs } from './api-client';
 export type Blob = RouterOutputs['blobs']['get']['blob'];
 export type Revision = RouterOutputs['revisions']['get']['revision'];
 export type Operation = RouterOutputs['operations']['get']['operation'];
-export interface OnnxDescription {
-  model: OnnxModel | null;
-  components: { path: string; size: number; sha256: string }[];
-}
 
 export interface BlobHubOptions {
   /** the REST base URL, with `/v1` (as in the credentials file and BLOBHUB_API_URL) */
@@ -112,26 +108,15 @@ export class BlobHub {
     return (await this.call((t) => t.operations.get.query({ operation_id: id }))).operation;
   }
 
-  /** Any engine data command, with its parameters typed from the engine's own schema. */
-  command<E extends EngineName, C extends CommandName<E>>(
-    revisionId: string,
-    engine: E,
-    command: C,
-    params: CommandParams<E, C>,
-  ): Promise<Record<string, unknown>> {
-    return this.call((t) => t.data.run.mutate({ revision_id: revisionId, engine, command, ...(params as object) }));
-  }
-
   /** Starts a workflow execution (a new session unless `sessionId`), without waiting. */
   async startExecution(revisionId: string, alias: string, inputs: Record<string, ValueObject> = {}, opts: { sessionId?: string } = {}): Promise<Execution> {
     const input_data = Object.entries(inputs).map(([name, value]) => ({ alias: name, value }));
-    const { execution } = await this.command(revisionId, 'workflow_blobhub', 'create_execution', { alias, input_data, session_id: opts.sessionId });
-    return execution as Execution;
+    const started = { revision_id: revisionId, alias, input_data, session_id: opts.sessionId };
+    return (await this.call((t) => t.workflow_blobhub.create_execution.mutate(started))).execution;
   }
 
   async getExecution(revisionId: string, executionId: string): Promise<Execution> {
-    const { execution } = await this.command(revisionId, 'workflow_blobhub', 'get_execution', { execution_id: executionId });
-    return execution as Execution;
+    return (await this.call((t) => t.workflow_blobhub.get_execution.query({ revision_id: revisionId, execution_id: executionId }))).execution;
   }
 
   /** Waits for an execution to end, on its live `execution_ended` event (no polling). */
@@ -175,14 +160,15 @@ export class BlobHub {
   async uploadOnnx(revisionId: string, file: string, opts: OnnxUploadOptions = {}) {
     const size = await fileSize(file);
     const sha256 = opts.verify === false ? undefined : await fileSha256(file);
-    const init = await this.command(revisionId, 'onnx_blobhub', 'initiate_upload', { path: opts.path, size, sha256 });
-    const operationId = init.operation_id as string;
-    const parts = (init.operation as { parts: PlannedPart[] }).parts;
+    const onnx = { revision_id: revisionId };
+    const init = await this.call((t) => t.onnx_blobhub.initiate_upload.mutate({ ...onnx, path: opts.path, size, sha256 }));
+    const operationId = init.operation_id;
+    const parts: PlannedPart[] = init.operation.parts;
     try {
       const hashes = await uploadParts(file, parts, opts);
-      await this.command(revisionId, 'onnx_blobhub', 'complete_upload', { operation_id: operationId, parts: hashes });
+      await this.call((t) => t.onnx_blobhub.complete_upload.mutate({ ...onnx, operation_id: operationId, parts: hashes }));
     } catch (error) {
-      await this.command(revisionId, 'onnx_blobhub', 'cancel_upload', { operation_id: operationId }).catch(() => undefined);
+      await this.call((t) => t.onnx_blobhub.cancel_upload.mutate({ ...onnx, operation_id: operationId })).catch(() => undefined);
       throw error;
     }
     const operation = await this.waitForOperation(revisionId, operationId, opts);
@@ -191,6 +177,6 @@ export class BlobHub {
 
   /** The model read from its ONNX graph (null when the revision holds only other files) and every file. */
   async describeOnnx(revisionId: string, path?: string): Promise<OnnxDescription> {
-    return (await this.command(revisionId, 'onnx_blobhub', 'describe', { path })) as unknown as OnnxDescription;
+    return this.call((t) => t.onnx_blobhub.describe.query({ revision_id: revisionId, path }));
   }
 }

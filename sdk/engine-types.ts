@@ -1,34 +1,29 @@
 /**
- * Types of the engine data commands, derived from the engines' own command maps and wire
- * functions (type-only imports: nothing of the server is bundled into a client).
+ * Types of the engine data commands, inferred from the engines' typed routers on the server's
+ * router (type-only imports: nothing of the server is bundled into a client).
  */
-import type { z } from 'zod';
-import type { eventToWire } from '../core/events';
-import type { onnxCommands } from '../engines/onnx';
-import type { modelWire } from '../engines/onnx/files';
-import type { schedulerCommands } from '../engines/scheduler/commands';
-import type { scheduleWire } from '../engines/scheduler/store';
-import type { definitionCommands } from '../engines/workflow/commands/definitions';
-import type { executionCommands } from '../engines/workflow/commands/executions';
-import type { sessionCommands } from '../engines/workflow/commands/sessions';
-import type { toExecutionWire } from '../engines/workflow/executions';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '../apps/api/router';
 import type { ValueObject } from '../engines/workflow/model';
 
-export interface EngineCommandMaps {
-  workflow_blobhub: typeof definitionCommands & typeof sessionCommands & typeof executionCommands;
-  scheduler_blobhub: typeof schedulerCommands;
-  onnx_blobhub: typeof onnxCommands;
-}
-export type EngineName = keyof EngineCommandMaps;
-export type CommandName<E extends EngineName> = keyof EngineCommandMaps[E] & string;
+type Inputs = inferRouterInputs<AppRouter>;
+type Outputs = inferRouterOutputs<AppRouter>;
 
-/** The parameters a command accepts, as its zod schema reads them (defaults optional). */
-export type CommandParams<E extends EngineName, C extends CommandName<E>> = EngineCommandMaps[E][C] extends { input: infer S extends z.ZodType }
-  ? z.input<S>
-  : never;
+/** The engines' routers are merged under the engines' names (`workflow_blobhub`, …). */
+export type EngineName = Extract<keyof AppRouter['_def']['record'], `${string}_blobhub`>;
+export type CommandName<E extends EngineName> = keyof Inputs[E] & string;
 
-export type BlobHubEvent = ReturnType<typeof eventToWire>;
-export type Execution = ReturnType<typeof toExecutionWire>;
-export type Schedule = Awaited<ReturnType<typeof scheduleWire>>;
-export type OnnxModel = ReturnType<typeof modelWire>;
+/** The parameters a command accepts, as its zod schema reads them (defaults optional), without the procedure's `revision_id`. */
+export type CommandParams<E extends EngineName, C extends CommandName<E>> = Inputs[E][C] extends infer I ? (I extends unknown ? Omit<I, 'revision_id'> : never) : never;
+/** What a command answers. */
+export type CommandOutput<E extends EngineName, C extends CommandName<E>> = Outputs[E][C];
+
+/** An event as it travels (JSON: fields that are undefined are absent), stored or live. */
+export type BlobHubEvent = CommandOutput<'workflow_blobhub', 'list_execution_events'>['events'][number];
+export type Execution = CommandOutput<'workflow_blobhub', 'get_execution'>['execution'];
+/** An output value as the server sends it (a value too large to travel inline comes as a `data_id` reference instead). */
+export type OutputValue = Extract<NonNullable<Execution['output_data']>[number], { value: unknown }>['value'];
+export type Schedule = CommandOutput<'scheduler_blobhub', 'get_schedule'>['schedule'];
+export type OnnxDescription = CommandOutput<'onnx_blobhub', 'describe'>;
+export type OnnxModel = NonNullable<OnnxDescription['model']>;
 export type { ValueObject };

@@ -4,13 +4,12 @@ export {
   ENDED_EXECUTION_STATUSES,
   type Blob,
   type BlobHubOptions,
-  type OnnxDescription,
   type Operation,
   type Revision,
   type RouterInputs,
   type RouterOutputs,
 } from './client';
-export type { BlobHubEvent, CommandName, CommandParams, EngineName, Execution, OnnxModel, Schedule, ValueObject } from './engine-types';
+export type { BlobHubEvent, CommandName, CommandOutput, CommandParams, EngineName, Execution, OnnxDescription, OnnxModel, OutputValue, Schedule, ValueObject } from './engine-types';
 export { BlobHubError, ConnectionError } from './errors';
 export type { UploadProgress } from './onnx-upload';
 export {

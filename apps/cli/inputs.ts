@@ -3,7 +3,7 @@
  * true/false → boolean, {…}/[…] → json, "…" → text, anything else → text), or stated as
  * `name:type=value` (text, integer, float, boolean, json).
  */
-import type { ValueObject } from '../../sdk';
+import type { OutputValue, ValueObject } from '../../sdk';
 import { UsageError } from './exit-codes';
 
 const types = ['text', 'integer', 'float', 'boolean', 'json'] as const;
@@ -63,7 +63,7 @@ export function parseInputs(specs: string[]): Record<string, ValueObject> {
 }
 
 /** How an output value reads for people. */
-export function showValue(value: ValueObject | undefined): string {
+export function showValue(value: OutputValue | undefined): string {
   if (!value) return '-';
   switch (value.type) {
     case 'text':

@@ -27,7 +27,7 @@ afterAll(async () => {
 async function workflowRevision(org: string) {
   await hub.orgs.create({ name: org });
   const { revision } = await hub.blobs.create({ org_id: org, name: 'flows', type: 'workflow', visibility: 'private' });
-  await hub.command(revision.id, 'workflow_blobhub', 'upload_definition', { alias: 'fib', definition: fibonacciDefinition() });
+  await hub.call((t) => t.workflow_blobhub.upload_definition.mutate({ revision_id: revision.id, alias: 'fib', definition: fibonacciDefinition() }));
   return revision.id;
 }
 
@@ -53,7 +53,7 @@ it('runs a workflow and waits for its end', async () => {
 
 it('streams session events across a dropped connection with no gap and no duplicate', async () => {
   const revisionId = await workflowRevision('sdk-events');
-  const { session } = (await hub.command(revisionId, 'workflow_blobhub', 'create_session', { name: 'watched' })) as { session: { id: string } };
+  const { session } = await hub.call((t) => t.workflow_blobhub.create_session.mutate({ revision_id: revisionId, name: 'watched' }));
   const proxy = await startTcpProxy(Number(new URL(p.url).port));
   const viaProxy = new BlobHub({ url: `${proxy.url}/v1`, apiKey: p.adminKey });
   const reconnects: number[] = [];
@@ -84,12 +84,11 @@ it('streams session events across a dropped connection with no gap and no duplic
   await proxy.close();
 
   expect(reconnects.length).toBeGreaterThan(0);
-  const stored = (await hub.command(revisionId, 'workflow_blobhub', 'list_executions', { session_id: session.id })).executions as { id: string }[];
+  const stored = (await hub.call((t) => t.workflow_blobhub.list_executions.query({ revision_id: revisionId, session_id: session.id }))).executions;
   const storedEvents: BlobHubEvent[] = [];
   for (const execution of stored.reverse()) {
-    storedEvents.push(
-      ...((await hub.command(revisionId, 'workflow_blobhub', 'list_execution_events', { execution_id: execution.id, limit: 1000 })).events as BlobHubEvent[]),
-    );
+    const page = await hub.call((t) => t.workflow_blobhub.list_execution_events.query({ revision_id: revisionId, execution_id: execution.id, limit: 1000 }));
+    storedEvents.push(...page.events);
   }
   expect(received.map((e) => e.seq)).toEqual(storedEvents.map((e) => e.seq));
 });

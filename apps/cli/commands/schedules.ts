@@ -1,12 +1,11 @@
 /** Scheduler blobs: schedules that fire workflow executions (EventBridge cron or one time). */
 import { Option, type Command } from 'commander';
-import type { Schedule } from '../../../sdk';
+import type { BlobHub, Schedule } from '../../../sdk';
 import { collect, withContext, type CliContext } from '../context';
 import { UsageError } from '../exit-codes';
 import type { Column } from '../output';
 import { parseInputs } from '../inputs';
 
-const ENGINE = 'scheduler_blobhub';
 const overlapPolicies = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
 const scheduleColumns: Column<Schedule>[] = [
@@ -37,13 +36,23 @@ interface CreateOptions {
   revision?: string;
 }
 
-function printSchedule(ctx: CliContext, result: Record<string, unknown>, verb: string) {
-  const schedule = result.schedule as Schedule;
+function printSchedule(ctx: CliContext, result: { schedule: Schedule }, verb: string) {
+  const { schedule } = result;
   ctx.out.result(result, () => {
     console.log(`Schedule ${schedule.id} ${verb}: ${schedule.state}`);
     if (schedule.next_fire_times.length) console.log(`next fire times: ${schedule.next_fire_times.join(', ')}`);
   });
 }
+
+type ScheduleRef = { revision_id: string; schedule_id: string };
+
+/** The one-schedule verbs: what each is called on the command line, says when done, and sends. */
+const scheduleVerbs: [verb: string, done: string, send: (hub: BlobHub, ref: ScheduleRef, note?: string) => Promise<{ schedule: Schedule }>][] = [
+  ['pause', 'paused', (hub, ref, note) => hub.call((t) => t.scheduler_blobhub.pause_schedule.mutate({ ...ref, note }))],
+  ['unpause', 'unpaused', (hub, ref, note) => hub.call((t) => t.scheduler_blobhub.unpause_schedule.mutate({ ...ref, note }))],
+  ['trigger', 'fired', (hub, ref) => hub.call((t) => t.scheduler_blobhub.trigger_schedule.mutate(ref))],
+  ['show', 'is', (hub, ref) => hub.call((t) => t.scheduler_blobhub.get_schedule.query(ref))],
+];
 
 export function registerSchedules(program: Command) {
   const schedules = program.command('schedules').description('schedules of a scheduler blob');
@@ -53,8 +62,8 @@ export function registerSchedules(program: Command) {
     .action(
       withContext(async (ctx, ref: string, opts: { revision?: string }) => {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
-        const page = await ctx.hub.command(revisionId, ENGINE, 'list_schedules', { limit: 100 });
-        ctx.out.result(page, () => ctx.out.table(page.schedules as Schedule[], scheduleColumns));
+        const page = await ctx.hub.call((t) => t.scheduler_blobhub.list_schedules.query({ revision_id: revisionId, limit: 100 }));
+        ctx.out.result(page, () => ctx.out.table(page.schedules, scheduleColumns));
       }),
     );
   schedules
@@ -79,39 +88,36 @@ export function registerSchedules(program: Command) {
         const target = await ctx.hub.blobs.get(opts.target);
         const targetRevision = opts.targetRevision ?? target.latest_snapshot_id ?? target.latest_revision_id;
         if (!targetRevision) throw new UsageError(`${opts.target} has no revision to run`);
-        const result = await ctx.hub.command(revisionId, ENGINE, 'create_schedule', {
-          repeat: opts.cron ? 'recurring_cron' : 'one_time',
-          cron_expression: opts.cron,
-          invocation_time: opts.at,
-          timezone: opts.timezone,
-          enabled: !opts.paused,
-          overlap_policy: opts.overlap,
-          invocation_target_type: 'workflow',
-          invocation_target: {
-            org_id: target.org_id,
-            blob_id: target.id,
-            revision_id: targetRevision,
-            session_id: opts.session,
-            workflow_alias: opts.workflow,
-            input_data: Object.entries(inputs).map(([alias, value]) => ({ alias, value })),
-          },
-        });
+        const result = await ctx.hub.call((t) =>
+          t.scheduler_blobhub.create_schedule.mutate({
+            revision_id: revisionId,
+            repeat: opts.cron ? 'recurring_cron' : 'one_time',
+            cron_expression: opts.cron,
+            invocation_time: opts.at,
+            timezone: opts.timezone,
+            enabled: !opts.paused,
+            overlap_policy: opts.overlap,
+            invocation_target_type: 'workflow',
+            invocation_target: {
+              org_id: target.org_id,
+              blob_id: target.id,
+              revision_id: targetRevision,
+              session_id: opts.session,
+              workflow_alias: opts.workflow,
+              input_data: Object.entries(inputs).map(([alias, value]) => ({ alias, value })),
+            },
+          }),
+        );
         printSchedule(ctx, result, 'created');
       }),
     );
-  for (const [verb, command, done] of [
-    ['pause', 'pause_schedule', 'paused'],
-    ['unpause', 'unpause_schedule', 'unpaused'],
-    ['trigger', 'trigger_schedule', 'fired'],
-    ['show', 'get_schedule', 'is'],
-  ] as const) {
+  for (const [verb, done, send] of scheduleVerbs) {
     const sub = schedules.command(`${verb} <blob> <schedule>`).option('--revision <id>', 'the revision (default: the latest)');
     if (verb === 'pause' || verb === 'unpause') sub.option('--note <text>', 'why (shown with the schedule)');
     sub.action(
       withContext(async (ctx, ref: string, scheduleId: string, opts: { revision?: string; note?: string }) => {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
-        const params = verb === 'pause' || verb === 'unpause' ? { schedule_id: scheduleId, note: opts.note } : { schedule_id: scheduleId };
-        printSchedule(ctx, await ctx.hub.command(revisionId, ENGINE, command, params), done);
+        printSchedule(ctx, await send(ctx.hub, { revision_id: revisionId, schedule_id: scheduleId }, opts.note), done);
       }),
     );
   }
@@ -121,7 +127,7 @@ export function registerSchedules(program: Command) {
     .action(
       withContext(async (ctx, ref: string, scheduleId: string, opts: { revision?: string }) => {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
-        await ctx.hub.command(revisionId, ENGINE, 'delete_schedule', { schedule_id: scheduleId });
+        await ctx.hub.call((t) => t.scheduler_blobhub.delete_schedule.mutate({ revision_id: revisionId, schedule_id: scheduleId }));
         ctx.out.result({}, () => console.log(`Deleted schedule ${scheduleId}`));
       }),
     );

@@ -2,12 +2,10 @@
 import type { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BlobHubError, type BlobHubEvent, type Execution, type ValueObject } from '../../../sdk';
+import { BlobHubError, type BlobHubEvent, type Execution } from '../../../sdk';
 import { collect, withContext, type CliContext } from '../context';
 import { UnsuccessfulError, UsageError } from '../exit-codes';
 import { parseInputs, showValue } from '../inputs';
-
-const ENGINE = 'workflow_blobhub';
 
 async function readJsonFile(file: string): Promise<unknown> {
   const raw = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -22,12 +20,13 @@ async function readJsonFile(file: string): Promise<unknown> {
 
 function printExecution(ctx: CliContext, execution: Execution) {
   console.log(`Execution ${execution.id} ${execution.status} (session ${execution.session_id}, revision ${execution.revision_id})`);
-  const outputs = (execution.output_data ?? []) as { alias: string; value: ValueObject }[];
+  const outputs = execution.output_data ?? [];
+  // an output too large to travel inline is a reference (get_execution_data fetches it)
   if (outputs.length)
     ctx.out.table(outputs, [
       ['OUTPUT', (o) => o.alias],
-      ['TYPE', (o) => o.value.type],
-      ['VALUE', (o) => showValue(o.value)],
+      ['TYPE', (o) => ('value' in o ? o.value.type : '-')],
+      ['VALUE', (o) => ('value' in o ? showValue(o.value) : `stored as ${o.data_id} (${o.size_bytes} bytes)`)],
     ]);
   if (execution.error) console.log(`error: ${JSON.stringify(execution.error)}`);
   if (execution.temporal?.ui_url) console.log(`Temporal UI: ${execution.temporal.ui_url}`);
@@ -45,16 +44,16 @@ async function revisionHolding(ctx: CliContext, blobRef: string, id: string, rev
   const blob = await ctx.hub.blobs.get(blobRef);
   if (revision) return revision;
   const { revisions } = await ctx.hub.revisions.list(blob.id, { limit: 100 });
-  for (const r of revisions) {
+  for (const { id: revision_id } of revisions) {
     const found = await (
       id.startsWith('ses_')
-        ? ctx.hub.command(r.id, ENGINE, 'get_session', { session_id: id })
-        : ctx.hub.command(r.id, ENGINE, 'get_execution', { execution_id: id })
+        ? ctx.hub.call((t) => t.workflow_blobhub.get_session.query({ revision_id, session_id: id }))
+        : ctx.hub.call((t) => t.workflow_blobhub.get_execution.query({ revision_id, execution_id: id }))
     ).catch((error: unknown) => {
       if (error instanceof BlobHubError && error.code === 'not_found') return null;
       throw error;
     });
-    if (found) return r.id;
+    if (found) return revision_id;
   }
   throw new BlobHubError('not_found', `no revision of ${blobRef} holds ${id}`);
 }
@@ -63,9 +62,10 @@ async function storedEvents(ctx: CliContext, revisionId: string, executionId: st
   const events: BlobHubEvent[] = [];
   let cursor: string | undefined;
   do {
-    const page = await ctx.hub.command(revisionId, ENGINE, 'list_execution_events', { execution_id: executionId, after: since, cursor, limit: 1000 });
-    events.push(...(page.events as BlobHubEvent[]));
-    cursor = (page.cursor as string | null) ?? undefined;
+    const query = { revision_id: revisionId, execution_id: executionId, after: since, cursor, limit: 1000 };
+    const page = await ctx.hub.call((t) => t.workflow_blobhub.list_execution_events.query(query));
+    events.push(...page.events);
+    cursor = page.cursor ?? undefined;
   } while (cursor);
   return events;
 }
@@ -101,10 +101,9 @@ export function registerWorkflow(program: Command) {
     .action(
       withContext(async (ctx, ref: string, opts: { revision?: string }) => {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
-        const page = await ctx.hub.command(revisionId, ENGINE, 'list_definitions', { limit: 100 });
-        const rows = page.definitions as { alias: string; id: string; content_hash: string; updated_at: string }[];
+        const page = await ctx.hub.call((t) => t.workflow_blobhub.list_definitions.query({ revision_id: revisionId, limit: 100 }));
         ctx.out.result(page, () =>
-          ctx.out.table(rows, [
+          ctx.out.table(page.definitions, [
             ['ALIAS', (d) => d.alias],
             ['ID', (d) => d.id],
             ['HASH', (d) => d.content_hash.slice(0, 12)],
@@ -123,9 +122,8 @@ export function registerWorkflow(program: Command) {
         const definition = await readJsonFile(file);
         const alias = opts.alias ?? path.basename(file).replace(/\.json$/i, '');
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
-        const result = await ctx.hub.command(revisionId, ENGINE, 'upload_definition', { alias, definition });
-        const pushed = result.definition as { id: string; content_hash: string };
-        ctx.out.result(result, () => console.log(`Pushed ${file} as definition ${alias} (${pushed.id}) to revision ${revisionId}`));
+        const result = await ctx.hub.call((t) => t.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition }));
+        ctx.out.result(result, () => console.log(`Pushed ${file} as definition ${alias} (${result.definition.id}) to revision ${revisionId}`));
       }),
     );
   definitions
@@ -136,7 +134,7 @@ export function registerWorkflow(program: Command) {
     .action(
       withContext(async (ctx, ref: string, alias: string, opts: { output?: string; revision?: string }) => {
         const { revisionId } = await ctx.revisionOf(ref, opts.revision);
-        const { definition } = (await ctx.hub.command(revisionId, ENGINE, 'get_definition', { alias })) as { definition: { definition: unknown } };
+        const { definition } = await ctx.hub.call((t) => t.workflow_blobhub.get_definition.query({ revision_id: revisionId, alias }));
         const json = `${JSON.stringify(definition.definition, null, 2)}\n`;
         if (!opts.output) return void process.stdout.write(json);
         await writeFile(opts.output, json);
@@ -159,7 +157,7 @@ export function registerWorkflow(program: Command) {
         const execution = opts.wait ? await ctx.hub.waitForExecution(revisionId, started.id) : started;
         ctx.out.result({ execution }, () => printExecution(ctx, execution));
         // BlobHub's own clients call success `completed`.
-        if (opts.wait && !['succeeded', 'completed'].includes(execution.status as string)) {
+        if (opts.wait && !['succeeded', 'completed'].includes(execution.status)) {
           throw new UnsuccessfulError(`execution ${execution.id} ended ${execution.status}`);
         }
       }),
