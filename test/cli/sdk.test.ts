@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
-import { BlobHub, BlobHubError, type BlobHubEvent, type CommandName, type CommandParams, type UploadProgress } from '../../sdk';
+import { BlobHub, BlobHubError, type BlobHubEvent, type CommandName, type CommandOutput, type CommandParams, type UploadProgress } from '../../sdk';
 import { s3Env } from '../support/onnx-client';
 import { writeBigModel } from '../support/onnx-models';
 import { fibonacciDefinition } from '../support/workflow-builders';
@@ -113,4 +113,21 @@ it('types engine command parameters from the engines’ own schemas (checked by 
   expectTypeOf<CommandParams<'onnx_blobhub', 'initiate_upload'>['size']>().toEqualTypeOf<number>();
   expectTypeOf({ alias: 1 }).not.toExtend<CommandParams<'workflow_blobhub', 'create_execution'>>();
   expectTypeOf<'create_execution'>().not.toExtend<CommandName<'scheduler_blobhub'>>();
+});
+
+it('types engine command results from what the commands return (checked by tsc)', () => {
+  expectTypeOf<CommandOutput<'onnx_blobhub', 'initiate_upload'>['operation_id']>().toEqualTypeOf<string>();
+  expectTypeOf<CommandOutput<'workflow_blobhub', 'get_execution'>['execution']['status']>().toEqualTypeOf<
+    'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out'
+  >();
+  expectTypeOf<CommandOutput<'scheduler_blobhub', 'list_schedules'>>().toHaveProperty('schedules');
+});
+
+it('refuses a typed procedure as /v1/revisions/:id/data refuses the same command', async () => {
+  const revisionId = await workflowRevision('sdk-refusals');
+  const typed = await hub.call((t) => t.workflow_blobhub.get_execution.query({ revision_id: revisionId, execution_id: 'nope' })).catch((e: unknown) => e);
+  const rest = await p.admin.post(`/revisions/${revisionId}/data`, { command: 'get_execution', execution_id: 'nope' });
+  expect(rest.status).toBe(400);
+  expect(typed).toMatchObject({ code: rest.body.error, message: rest.body.message, status: 400 });
+  expect(rest.body.message).toBe('invalid parameters for get_execution');
 });

@@ -25,7 +25,11 @@ describe('GET /v1/openapi.json', () => {
 
   it('describes every procedure of the router with its request and response schemas', async () => {
     const doc = (await p.anonymous.get('/v1/openapi.json')).body;
-    const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, OpenApiMetaOf>);
+    const all = Object.entries(appRouter._def.procedures as unknown as Record<string, OpenApiMetaOf>);
+    // The engines' typed procedures have no REST route of their own: REST reaches them through /revisions/{revision_id}/data.
+    const isEngineCommand = (name: string) => /^[a-z]+_blobhub\./.test(name);
+    expect(all.filter(([name]) => isEngineCommand(name)).every(([, procedure]) => procedure._def.meta?.openapi === undefined)).toBe(true);
+    const procedures = all.filter(([name]) => !isEngineCommand(name));
     expect(procedures.length).toBeGreaterThan(20);
     for (const [name, procedure] of procedures) {
       const openapi = procedure._def.meta?.openapi;
