@@ -14,7 +14,11 @@ export type EngineName = Extract<keyof AppRouter['_def']['record'], `${string}_b
 export type CommandName<E extends EngineName> = keyof Inputs[E] & string;
 
 /** The parameters a command accepts, as its zod schema reads them (defaults optional), without the procedure's `revision_id`. */
-export type CommandParams<E extends EngineName, C extends CommandName<E>> = Inputs[E][C] extends infer I ? (I extends unknown ? Omit<I, 'revision_id'> : never) : never;
+export type CommandParams<E extends EngineName, C extends CommandName<E>> = Inputs[E][C] extends infer I
+  ? I extends unknown
+    ? Omit<I, 'revision_id'>
+    : never
+  : never;
 /** What a command answers. */
 export type CommandOutput<E extends EngineName, C extends CommandName<E>> = Outputs[E][C];
 

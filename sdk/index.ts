@@ -9,7 +9,19 @@ export {
   type RouterInputs,
   type RouterOutputs,
 } from './client';
-export type { BlobHubEvent, CommandName, CommandOutput, CommandParams, EngineName, Execution, OnnxDescription, OnnxModel, OutputValue, Schedule, ValueObject } from './engine-types';
+export type {
+  BlobHubEvent,
+  CommandName,
+  CommandOutput,
+  CommandParams,
+  EngineName,
+  Execution,
+  OnnxDescription,
+  OnnxModel,
+  OutputValue,
+  Schedule,
+  ValueObject,
+} from './engine-types';
 export { BlobHubError, ConnectionError } from './errors';
 export type { UploadProgress } from './onnx-upload';
 export {

@@ -19,7 +19,13 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   const document = openApiDocument(`${app.publicUrl}/v1`);
   const rest = restHandler(app, document);
   // queries may come as POST (the SDK sends them so): engine queries carry definitions and tensors, too big for a URL
-  const trpc = createHTTPHandler({ router: appRouter, createContext: contextOf(app), basePath: '/trpc/', maxBodySize: MAX_JSON_BODY, allowMethodOverride: true });
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext: contextOf(app),
+    basePath: '/trpc/',
+    maxBodySize: MAX_JSON_BODY,
+    allowMethodOverride: true,
+  });
   const docs = docsHandler();
   const web = webAppHandler();
 

@@ -5,16 +5,18 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { z } from 'zod';
+import type { Action } from '../../../core/access';
 import { requireEngineRevision, type CommandResult, type Engine, type EngineCommand, type EngineCommands } from '../../../core/engines';
 import { ApiError, codeOfIssues } from '../../../core/errors';
 import { assertDraft } from '../../../core/revisions';
 import { idOf } from '../../../core/schemas';
 import { publicProcedure, router, type Context } from '../trpc';
 
-export interface CommandCall<S extends z.ZodType, R extends CommandResult> {
+interface CommandCall<S extends z.ZodType, R extends CommandResult> {
   revisionId: string;
   /** the engine the call names; none: the one serving the revision's blob type */
   engine?: string;
+  /** the command's name, as the caller gave it */
   name: string;
   /** the engine's command of that name, or a refusal (an unknown command, a command sent as a query) */
   commandOf(engine: Engine): EngineCommand<S, R>;
@@ -29,7 +31,8 @@ export async function runCommand<S extends z.ZodType, R extends CommandResult>(c
     engine: call.engine,
     use: (engine) => {
       const command = call.commandOf(engine);
-      return { command, action: command.kind === 'query' ? ('read' as const) : ('write' as const) };
+      const action: Action = command.kind === 'query' ? 'read' : 'write';
+      return { command, action };
     },
   });
   const parsed = command.input.safeParse(call.params);
@@ -66,8 +69,7 @@ function resolverOf<S extends z.ZodType, R extends CommandResult>({ engine, name
   };
 }
 
-const queryProcedure = <S extends z.ZodType, R extends CommandResult>(at: CommandAt<S, R>) =>
-  publicProcedure.input(commandInput<S>()).query(resolverOf(at));
+const queryProcedure = <S extends z.ZodType, R extends CommandResult>(at: CommandAt<S, R>) => publicProcedure.input(commandInput<S>()).query(resolverOf(at));
 
 const mutationProcedure = <S extends z.ZodType, R extends CommandResult>(at: CommandAt<S, R>) =>
   publicProcedure.input(commandInput<S>()).mutation(resolverOf(at));
@@ -80,7 +82,7 @@ type CommandProcedure<C> =
       : ReturnType<typeof mutationProcedure<S, R>>
     : never;
 
-export type EngineProcedures<C extends EngineCommands> = { [N in keyof C]: CommandProcedure<C[N]> };
+type EngineProcedures<C extends EngineCommands> = { [N in keyof C]: CommandProcedure<C[N]> };
 
 /** The engine's router: a procedure per command, under the command's name. */
 export function engineRouter<C extends EngineCommands>(engine: Engine<C>) {
