@@ -23,7 +23,7 @@ function commandNamed(engine: Engine, name: string, mode: Mode) {
   return command;
 }
 
-/** The REST adapter of the engines' commands (SPEC §3): `{engine?, command, …params}` runs as its typed procedure does. */
+/** The REST adapter of the engines' commands (docs/spec.md §3): `{engine?, command, …params}` runs as its typed procedure does. */
 const route = (path: `/${string}`, summary: string, mode: Mode) =>
   publicProcedure
     .meta({ openapi: { method: 'POST', path, tags: ['data'], summary } })
