@@ -171,9 +171,13 @@ async def run_checks(c: Conversation):
             return value.get("thread", {}).get("metadata", {}).get("instance", {}).get("state") == "active"
 
         await c.until("active thread", active)
-        audit = [(metadata_type(i), (i.get("metadata") or {}).get("thread", {}).get("alias")) for i in await c.items("worker")]
-        expect(("thread_registered", THREAD) in audit and ("thread_active", THREAD) in audit, audit)
-        return audit
+
+        async def audited():
+            # the worker marks the thread active before it posts its thread_active audit item
+            audit = [(metadata_type(i), (i.get("metadata") or {}).get("thread", {}).get("alias")) for i in await c.items("worker")]
+            return audit if ("thread_registered", THREAD) in audit and ("thread_active", THREAD) in audit else None
+
+        return await c.until("thread_registered and thread_active audit items", audited)
 
     async def reads_a_message_with_an_attached_file_and_replies():
         posted = await c.human.post_session_thread_item(c.revision_id, c.session_id, THREAD, [
