@@ -55,6 +55,13 @@ export interface CommitProblem {
   [key: string]: unknown;
 }
 
+/** A limit an engine's users run into, served in the blob's limit catalog (core/limits.ts). */
+export interface EngineLimit {
+  id: string;
+  value: unknown;
+  description: string;
+}
+
 /** An engine; `C`, its commands' own types, is what the API's typed router for it is made of. */
 export interface Engine<C extends EngineCommands = EngineCommands> {
   name: string;
@@ -77,6 +84,8 @@ export interface Engine<C extends EngineCommands = EngineCommands> {
   workflows?: string;
   /** Its Temporal activities bound to the process's App; the worker registers every engine's. */
   activities?(app: App): UntypedActivities;
+  /** The limits of its blobs, listed in their limit catalog after the platform's. */
+  limits?: EngineLimit[];
 }
 
 const registry = new Map<string, Engine>();

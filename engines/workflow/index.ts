@@ -14,6 +14,7 @@ import { sessionCommands } from './commands/sessions';
 import { threadCommands } from './commands/threads';
 import { workflowHttpExtension } from './http';
 import { configureSandbox } from './sandbox';
+import { ALLOWED_MODULES } from './sandbox/python/prelude';
 import { startExecutionReconciler } from './reconcile';
 import { createWorkflowActivities } from './temporal/activities';
 import { compileDefinition, type DefinitionError } from './validate';
@@ -33,6 +34,8 @@ export const workflowEngine: Engine<typeof workflowCommands> = {
   blobType: 'workflow',
   commands: workflowCommands,
   httpRoutes: workflowHttpExtension,
+  // blobhub-cli's allowlist: the modules Python code may import (JavaScript code imports none)
+  limits: [{ id: 'workflow.code_imports', value: ALLOWED_MODULES, description: 'modules a Python code component may import' }],
   workflows: fileURLToPath(new URL('./temporal/workflows.ts', import.meta.url)),
   // the worker asks for the activities once per worker: the code components' sandbox pool is sized then
   activities(app) {

@@ -184,6 +184,10 @@ describe('the blobhub CLI 0.6.0', () => {
     expect(printed).toMatch(/^Platform \(platform\)$/m);
     expect(printed).toMatch(/^Workflow \(workflow\)$/m);
     expect(printed).toMatch(/platform\.json_body_bytes\s+default\s+1048576/);
+    // the modules Python code may import, which the CLI's `workflow check` reads as its allowlist
+    const imports = limits.groups.flatMap((g: any) => g.limits).find((l: any) => l.id === 'workflow.code_imports');
+    expect(imports.value).toEqual(expect.arrayContaining(['json', 'datetime', 'math', 're']));
+    expect(imports.value).not.toContain('os');
     // the CLI reads limits by ids too, e.g. while resolving a schedule's target
     const byIds = await p.admin.get(`/blobs/${shown.record.org_id}/${shown.record.id}/limits`);
     expect(byIds.status, JSON.stringify(byIds.body)).toBe(200);
