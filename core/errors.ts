@@ -128,3 +128,13 @@ function describeIssues(issues: ZodLikeIssue[]): string {
   const first = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
   return `invalid input: ${first.join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`;
 }
+
+/** The first of `rows`, for a query that must find one; `missing` makes the error its absence means. */
+export function firstOr<T>(rows: readonly T[], missing: () => Error): T {
+  const [first] = rows;
+  if (first === undefined) throw missing();
+  return first;
+}
+
+/** The row a query always yields (an insert's `returning()`, an aggregate, a row this transaction holds). */
+export const theRow = <T>(rows: readonly T[]): T => firstOr(rows, () => new Error('the query returned no row'));

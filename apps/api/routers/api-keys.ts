@@ -2,7 +2,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { roleAtLeast } from '../../../core/access';
 import { randomSecret, sha256Hex } from '../../../core/crypto';
-import { notFound } from '../../../core/errors';
+import { notFound, theRow } from '../../../core/errors';
 import { afterCursor, fetchPage } from '../../../core/paging';
 import { idOf, isoDate, pageQuery } from '../../../core/wire';
 import { newId } from '../../../core/ids';
@@ -62,7 +62,7 @@ export const apiKeysRouter = router({
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
       const secret = randomSecret('bhk');
-      const [row] = await ctx.app.db
+      const row = await ctx.app.db
         .insert(apiKeys)
         .values({
           id: newId('apiKey'),
@@ -75,7 +75,8 @@ export const apiKeysRouter = router({
           prefix: secret.slice(0, 12),
           secretHash: sha256Hex(secret),
         })
-        .returning();
+        .returning()
+        .then(theRow);
       return { api_key: { ...toApiKeyWire(row), secret } };
     }),
 

@@ -4,7 +4,7 @@ import { membershipsOf, type Caller } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
 import { engineForBlobType } from '../../../core/engines';
 import { blobTypeInput } from '../../../core/dialect';
-import { ApiError, conflict } from '../../../core/errors';
+import { ApiError, conflict, firstOr, notFound, theRow } from '../../../core/errors';
 import type { BlobRow } from '../../../core/engines';
 import { limitGroupsOf } from '../../../core/limits';
 import { newId } from '../../../core/ids';
@@ -63,7 +63,11 @@ export const blobsRouter = router({
           .onConflictDoNothing()
           .returning();
         if (!blob) throw conflict(`a blob named ${input.name} already exists in this organization`);
-        const [revision] = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy: ctx.caller.userId }).returning();
+        const revision = await tx
+          .insert(revisions)
+          .values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy: ctx.caller.userId })
+          .returning()
+          .then(theRow);
         return { blob, revision };
       });
       await ctx.app.emit({ type: 'blob_created', orgId: org.id, blobId: blob.id, data: { blob: toBlobWire(blob) } });
@@ -108,11 +112,12 @@ export const blobsRouter = router({
     .output(z.object({ blob: blobWire }))
     .mutation(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, input.visibility ? 'admin' : 'write');
-      const [row] = await ctx.app.db
+      const row = await ctx.app.db
         .update(blobs)
         .set({ visibility: input.visibility ?? blob.visibility, description: input.description ?? blob.description, updatedAt: new Date() })
         .where(eq(blobs.id, blob.id))
-        .returning();
+        .returning()
+        .then((rows) => firstOr(rows, () => notFound('blob')));
       await ctx.app.emit({ type: 'blob_updated', orgId: row.orgId, blobId: row.id, data: { blob: toBlobWire(row) } });
       return { blob: toBlobWire(row) };
     }),

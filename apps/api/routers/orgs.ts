@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { actsAsInstanceAdmin } from '../../../core/access';
 import { deleteAttachments } from '../../../core/attachments';
 import { newId } from '../../../core/ids';
-import { conflict, forbidden } from '../../../core/errors';
+import { conflict, firstOr, forbidden, notFound } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
 import { afterCursor, fetchPage } from '../../../core/paging';
 import { idOrName, orgWire, pageQuery, slug, toOrgWire } from '../../../core/wire';
@@ -80,11 +80,12 @@ export const orgsRouter = router({
     .output(z.object({ org: orgWire }))
     .mutation(async ({ ctx, input }) => {
       const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'admin');
-      const [row] = await ctx.app.db
+      const row = await ctx.app.db
         .update(orgs)
         .set({ displayName: input.display_name ?? org.displayName, description: input.description ?? org.description, updatedAt: new Date() })
         .where(eq(orgs.id, org.id))
-        .returning();
+        .returning()
+        .then((rows) => firstOr(rows, () => notFound('organization')));
       return { org: toOrgWire(row) };
     }),
 

@@ -98,8 +98,9 @@ function normalized(text: string): Address {
   const address = ipaddr.process(text);
   if (address.kind() !== 'ipv6') return address;
   const parts = (address as ipaddr.IPv6).parts;
-  const compatible = parts.slice(0, 6).every((p) => p === 0) && !(parts[6] === 0 && parts[7] <= 1);
-  return compatible ? new ipaddr.IPv4([parts[6] >> 8, parts[6] & 255, parts[7] >> 8, parts[7] & 255]) : address;
+  const [high = 0, low = 0] = parts.slice(6); // an IPv6 address has 8 parts
+  const compatible = parts.slice(0, 6).every((p) => p === 0) && !(high === 0 && low <= 1);
+  return compatible ? new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255]) : address;
 }
 
 async function addressesOf(host: string): Promise<Address[]> {
