@@ -103,7 +103,7 @@ export async function uploadModel(revisionId: string, file: File, onProgress: (p
   const saveProgress = () =>
     uploadSessions.save(revisionId, {
       operation_id: upload.operationId,
-      part_size: upload.parts[0].size,
+      part_size: upload.parts[0]?.size ?? 0,
       expires_at: upload.expiresAt,
       file: fileIdentity(file),
       finished: [...finished].map(([part_number, hash]) => ({ part_number, hash })),
