@@ -13,7 +13,7 @@ export interface CliResult {
 }
 
 /** A user's environment: a home of its own and no BLOBHUB_* variables unless given. */
-export function userEnv(extra: Record<string, string> = {}): Record<string, string> {
+export function userEnv(extra: Record<string, string> = {}): Record<string, string> & { BLOBHUB_HOME: string } {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BLOBHUB_'))) as Record<string, string>;
   return { ...clean, BLOBHUB_HOME: mkdtempSync(path.join(os.tmpdir(), 'blobhub-home-')), NO_COLOR: '1', ...extra };
 }
