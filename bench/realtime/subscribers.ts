@@ -57,7 +57,7 @@ function open({ url, key, subscriptions }: Connect): Promise<WebSocket> {
 
 function summarize(commits: Record<string, number>) {
   const latencies: number[] = [];
-  for (const [id, times] of arrivals) for (const t of times) latencies.push(t - commits[id]);
+  for (const [id, times] of arrivals) for (const t of times) latencies.push(t - (commits[id] ?? NaN));
   const sorted = Float64Array.from(latencies).sort();
   return { received: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100), closedEarly };
 }

@@ -32,8 +32,8 @@ export interface LaunchedPlatform {
   close(): Promise<void>;
 }
 
-/** A platform's environment always names its instance admin. */
-type PlatformEnv = Record<string, string> & Record<'BLOBHUB_ADMIN_EMAIL' | 'BLOBHUB_ADMIN_PASSWORD' | 'BLOBHUB_ADMIN_API_KEY', string>;
+/** A platform's environment always names its data directory and instance admin. */
+type PlatformEnv = Record<string, string> & Record<'BLOBHUB_DATA_DIR' | 'BLOBHUB_ADMIN_EMAIL' | 'BLOBHUB_ADMIN_PASSWORD' | 'BLOBHUB_ADMIN_API_KEY', string>;
 
 export interface LaunchOptions {
   databaseUrl: string;
