@@ -16,7 +16,6 @@ const specCodes = {
 } as const;
 
 export type SpecCode = keyof typeof specCodes;
-type TrpcCode = (typeof specCodes)[SpecCode];
 
 const specCodeOfTrpc: Partial<Record<TRPCError['code'], SpecCode>> = {
   ...Object.fromEntries(Object.entries(specCodes).map(([spec, trpc]) => [trpc, spec as SpecCode])),
@@ -34,7 +33,7 @@ export class ApiError extends TRPCError {
   readonly specCode: string;
   readonly details?: unknown;
   constructor(code: SpecCode, message: string, opts: { details?: unknown; engineCode?: string; cause?: unknown } = {}) {
-    super({ code: specCodes[code] as TrpcCode, message, cause: opts.cause });
+    super({ code: specCodes[code], message, cause: opts.cause });
     this.specCode = opts.engineCode ?? code;
     this.details = opts.details;
   }

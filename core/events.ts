@@ -89,8 +89,8 @@ async function nextCoreSeq(tx: Db, orgId: string | null): Promise<number> {
   // 'no key update' leaves foreign-key checks on the org (inserts of its blobs) unblocked
   if (orgId) await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).for('no key update');
   const result = await tx.execute<{ seq: string }>(sql`select nextval('core_event_seq') as seq`);
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: { seq: string }[] }).rows;
-  return Number(rows[0].seq);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { seq: string }[];
+  return Number(theRow(rows).seq);
 }
 
 /**

@@ -48,7 +48,7 @@ export function hashDownload(url: string, headers: Record<string, string>, hash 
 
 /** Maps with at most `limit` calls in flight, keeping the order of the results. */
 export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   // The workers share one iterator, so each item is taken exactly once.
   const queue = items.entries();
   const worker = async () => {

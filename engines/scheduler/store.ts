@@ -177,7 +177,7 @@ export async function schedulesWire(app: App, rows: ScheduleRow[]) {
     rows.map((r) => r.id),
   );
   return Promise.all(
-    rows.map((row) => {
+    rows.map(async (row) => {
       const summary = listed.get(row.id);
       // a one-time schedule is spent once Temporal plans no more fires for it
       return summary

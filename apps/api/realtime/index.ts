@@ -93,7 +93,7 @@ class RealtimeServer {
     } catch (error) {
       const unauthenticated = error instanceof ApiError && error.specCode === 'unauthenticated';
       if (!unauthenticated) console.error('[realtime] handshake failed', error);
-      return refuse(socket, unauthenticated ? 401 : 500, unauthenticated ? (error as ApiError).message : 'internal error');
+      return refuse(socket, unauthenticated ? 401 : 500, unauthenticated ? error.message : 'internal error');
     }
     if (presented.protocol) req.headers['sec-websocket-protocol'] = presented.protocol;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, socket, caller, presented.credentials));

@@ -159,7 +159,7 @@ export function registerWorkflow(program: Command) {
         const execution = opts.wait ? await ctx.hub.waitForExecution(revisionId, started.id) : started;
         ctx.out.result({ execution }, () => printExecution(ctx, execution));
         // BlobHub's own clients call success `completed`.
-        if (opts.wait && !['succeeded', 'completed'].includes(execution.status as string)) {
+        if (opts.wait && !['succeeded', 'completed'].includes(execution.status)) {
           throw new UnsuccessfulError(`execution ${execution.id} ended ${execution.status}`);
         }
       }),

@@ -131,12 +131,12 @@ const inRange = (address: Address, [range, bits]: [Address, number]) => address.
 
 /** Why `address` (what `host` resolved to) may not be reached on `port`; null when it may. */
 async function refusalOf(policy: OutboundPolicy, host: string, address: Address, port: number): Promise<string | null> {
-  if (await isOwnService(policy, address, port)) return `${address}:${port} is one of the platform's own services`;
+  if (await isOwnService(policy, address, port)) return `${address.toString()}:${port} is one of the platform's own services`;
   if (policy.allowedHosts.includes(host) || policy.allowedRanges.some((range) => inRange(address, range))) return null;
-  if (metadataAddresses.includes(address.toNormalizedString())) return `${address} is a cloud metadata service`;
+  if (metadataAddresses.includes(address.toNormalizedString())) return `${address.toString()} is a cloud metadata service`;
   const range = address.range();
   if (range === 'unicast') return null;
-  return `${address} is a ${rangeNames[range] ?? `reserved (${range})`} address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS`;
+  return `${address.toString()} is a ${rangeNames[range] ?? `reserved (${range})`} address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS`;
 }
 
 /** The addresses `hostname` resolves to, once each of them passed the policy; else a BlockedDestinationError. */

@@ -184,7 +184,7 @@ export function compileGraphQuery(g: GraphRef, query: GraphQuery): { statement: 
   const stages: Compiled[] = [latest];
   query.steps.forEach((step, index) => {
     compiler.prev = sql.raw(`s${index}`);
-    latest = compiler.step(latest.state, step as [string, ...unknown[]], index);
+    latest = compiler.step(latest.state, step, index);
     stages.push(latest);
   });
   const ctes = stages.map((stage, i) => sql`${sql.raw(`s${i}`)} as (${stage.select})`);

@@ -298,7 +298,7 @@ function createControlActivities(app: App): ControlActivities {
 function createComponentActivities(app: App) {
   return Object.fromEntries(
     allComponentTypes()
-      .filter((t) => t.run)
+      .filter((t) => t.run !== undefined)
       .map((t) => [t.type, (request: ComponentRequest) => heartbeating(() => runComponent(app, t, request))]),
   );
 }
