@@ -51,7 +51,7 @@ function startBareServer(app: App, port: number) {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; type: 'workflow' };
   };
-  const server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const [, first, id, sub] = (req.url ?? '/').split('/');
     if (req.method === 'GET' && first === 'blobs' && id) {
       const [blob] = await app.db.select().from(blobs).where(eq(blobs.id, id));
@@ -73,7 +73,8 @@ function startBareServer(app: App, port: number) {
       return send(res, 200, created);
     }
     send(res, 404, {});
-  });
+  };
+  const server = createServer((req, res) => void serve(req, res));
   return new Promise<typeof server>((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 

@@ -35,13 +35,13 @@ export function spawnBlobhub(args: string[], env: Record<string, string>) {
   let stderr = '';
   const waiters: (() => void)[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
+    stdout += chunk.toString();
     const parts = stdout.split('\n');
     stdout = parts.pop()!;
     lines.push(...parts.filter(Boolean));
     waiters.splice(0).forEach((wake) => wake());
   });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<CliResult>((resolve) =>
     child.on('close', (code) => {
       waiters.splice(0).forEach((wake) => wake());

@@ -40,7 +40,7 @@ async function someoneWaitsForALock(): Promise<boolean> {
   const rows = await p.app.db.execute<{ waiting: number }>(
     sql`select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
   );
-  return ((rows as unknown as { waiting: number }[])[0]?.waiting ?? 0) > 0;
+  return ((rows as { waiting: number }[])[0]?.waiting ?? 0) > 0;
 }
 
 async function subscribe(key: Record<string, unknown>, since: string | number) {
