@@ -124,7 +124,7 @@ export function denial(caller: Caller, role: Role | null, what: string): ApiErro
 export async function membershipsOf(db: Db, userId: string) {
   const rows = await db.select().from(members).where(eq(members.userId, userId));
   return {
-    orgRoles: new Map(rows.filter((r) => r.targetType === 'org').map((r) => [r.targetId, r.role as Role])),
-    blobRoles: new Map(rows.filter((r) => r.targetType === 'blob').map((r) => [r.targetId, r.role as Role])),
+    orgRoles: new Map(rows.filter((r) => r.targetType === 'org').map((r) => [r.targetId, r.role])),
+    blobRoles: new Map(rows.filter((r) => r.targetType === 'blob').map((r) => [r.targetId, r.role])),
   };
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { apiKeys } from '../db/schema';
 import { roleAtLeast } from './access';
 import { randomSecret, sha256Hex } from './crypto';
-import { notFound } from './errors';
+import { notFound, theRow } from './errors';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
 import type { ResolvedTarget } from './targets';
@@ -14,11 +14,11 @@ export type NewApiKey = Pick<ApiKeyRow, 'targetType' | 'targetId' | 'userId' | '
 
 /** Stores a key under the given secret (a generated one unless the operator chose it). */
 export async function insertApiKey(db: Db, key: NewApiKey, secret: string): Promise<ApiKeyRow> {
-  const [row] = await db
+  return db
     .insert(apiKeys)
     .values({ id: newId('apiKey'), ...key, prefix: secret.slice(0, 12), secretHash: sha256Hex(secret) })
-    .returning();
-  return row;
+    .returning()
+    .then(theRow);
 }
 
 const keyType = (target: ResolvedTarget) => target.type as ApiKeyRow['targetType'];

@@ -7,7 +7,7 @@ import { membershipsOf, type Caller } from './access';
 import type { App } from './app';
 import { deleteAttachments } from './attachments';
 import { engineForBlobType, type BlobRow, type BlobType, type RevisionRow } from './engines';
-import { conflict } from './errors';
+import { conflict, firstOr, notFound, theRow } from './errors';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
 import { isoDate } from './schemas';
@@ -32,7 +32,7 @@ export async function createBlob(app: App, orgId: string, createdBy: string, inp
       .onConflictDoNothing()
       .returning();
     if (!blob) throw conflict(`a blob named ${input.name} already exists in this organization`);
-    const [revision] = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy }).returning();
+    const revision = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy }).returning().then(theRow);
     return { blob, revision };
   });
   await app.emit({ type: 'blob_created', orgId, blobId: created.blob.id, data: { blob: toBlobWire(created.blob) } });
@@ -82,11 +82,12 @@ export async function listBlobs(db: Db, caller: Caller, orgId: string, filter: B
 
 /** Changes the given fields (the others keep their values), and announces it. */
 export async function updateBlob(app: App, blob: BlobRow, change: { visibility?: Visibility; description?: string }): Promise<BlobRow> {
-  const [row] = await app.db
+  const row = await app.db
     .update(blobs)
     .set({ visibility: change.visibility ?? blob.visibility, description: change.description ?? blob.description, updatedAt: new Date() })
     .where(eq(blobs.id, blob.id))
-    .returning();
+    .returning()
+    .then((rows) => firstOr(rows, () => notFound('blob')));
   await app.emit({ type: 'blob_updated', orgId: row.orgId, blobId: row.id, data: { blob: toBlobWire(row) } });
   return row;
 }

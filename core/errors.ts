@@ -16,7 +16,6 @@ const specCodes = {
 } as const;
 
 export type SpecCode = keyof typeof specCodes;
-type TrpcCode = (typeof specCodes)[SpecCode];
 
 const specCodeOfTrpc: Partial<Record<TRPCError['code'], SpecCode>> = {
   ...Object.fromEntries(Object.entries(specCodes).map(([spec, trpc]) => [trpc, spec as SpecCode])),
@@ -34,7 +33,7 @@ export class ApiError extends TRPCError {
   readonly specCode: string;
   readonly details?: unknown;
   constructor(code: SpecCode, message: string, opts: { details?: unknown; engineCode?: string; cause?: unknown } = {}) {
-    super({ code: specCodes[code] as TrpcCode, message, cause: opts.cause });
+    super({ code: specCodes[code], message, cause: opts.cause });
     this.specCode = opts.engineCode ?? code;
     this.details = opts.details;
   }
@@ -128,3 +127,13 @@ function describeIssues(issues: ZodLikeIssue[]): string {
   const first = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
   return `invalid input: ${first.join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`;
 }
+
+/** The first of `rows`, for a query that must find one; `missing` makes the error its absence means. */
+export function firstOr<T>(rows: readonly T[], missing: () => Error): T {
+  const [first] = rows;
+  if (first === undefined) throw missing();
+  return first;
+}
+
+/** The row a query always yields (an insert's `returning()`, an aggregate, a row this transaction holds). */
+export const theRow = <T>(rows: readonly T[]): T => firstOr(rows, () => new Error('the query returned no row'));

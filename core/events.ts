@@ -1,6 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { events, orgs, sessions } from '../db/schema';
+import { theRow } from './errors';
 import { newId } from './ids';
 
 /** The NOTIFY channel; payloads are event ids only, readers fetch the row. */
@@ -40,7 +41,7 @@ export async function recordEvent(db: Db, input: EventInput): Promise<EventRow> 
     }
     const seq = input.sessionId ? await nextSessionSeq(tx, input.sessionId) : await nextCoreSeq(tx, input.orgId ?? null);
     const createdAt = input.createdAt ?? (input.sessionId ? await nextSessionEventTime(tx, input.sessionId) : Date.now());
-    const [inserted] = await tx
+    const inserted = await tx
       .insert(events)
       .values({
         id: newId('event'),
@@ -57,7 +58,8 @@ export async function recordEvent(db: Db, input: EventInput): Promise<EventRow> 
         dedupeKey: input.dedupeKey ?? null,
         createdAt,
       })
-      .returning();
+      .returning()
+      .then(theRow);
     await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${inserted.id})`);
     return inserted;
   });
@@ -87,8 +89,8 @@ async function nextCoreSeq(tx: Db, orgId: string | null): Promise<number> {
   // 'no key update' leaves foreign-key checks on the org (inserts of its blobs) unblocked
   if (orgId) await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).for('no key update');
   const result = await tx.execute<{ seq: string }>(sql`select nextval('core_event_seq') as seq`);
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: { seq: string }[] }).rows;
-  return Number(rows[0].seq);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { seq: string }[];
+  return Number(theRow(rows).seq);
 }
 
 /**

@@ -35,7 +35,7 @@ async function keepOneOrgAdmin(tx: Transaction, target: ResolvedTarget, userId: 
     .from(members)
     .where(and(ofTarget(target), eq(members.role, 'admin')))
     .for('update');
-  if (admins.length === 1 && admins[0].userId === userId) {
+  if (admins.length === 1 && admins[0]?.userId === userId) {
     throw conflict('this is the last admin of the organization; make someone else admin first');
   }
 }

@@ -8,7 +8,7 @@ import type { Db } from '../db/client';
 import { blobs, operations, revisions } from '../db/schema';
 import type { App } from './app';
 import type { Caller } from './access';
-import { ApiError, notFound } from './errors';
+import { ApiError, notFound, theRow } from './errors';
 import { recordEvent } from './events';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
@@ -53,10 +53,11 @@ async function emitOperationEvent(db: Db, type: string, operation: OperationRow)
 }
 
 export async function createOperation(app: App, input: { type: string; target: OperationTarget; createdBy: string | null }): Promise<OperationRow> {
-  const [row] = await app.db
+  const row = await app.db
     .insert(operations)
     .values({ id: newId('operation'), type: input.type, targetType: input.target.type, targetId: input.target.id, createdBy: input.createdBy })
-    .returning();
+    .returning()
+    .then(theRow);
   await emitOperationEvent(app.db, 'operation_created', row);
   return row;
 }

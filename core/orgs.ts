@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { members, orgs } from '../db/schema';
 import { actsAsInstanceAdmin, type AuthedCaller } from './access';
 import { deleteAttachments } from './attachments';
-import { conflict, forbidden } from './errors';
+import { conflict, firstOr, forbidden, notFound } from './errors';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
 import { isoDate } from './schemas';
@@ -58,12 +58,12 @@ export async function listOrgsOf(db: Db, caller: AuthedCaller, page: { limit: nu
 
 /** Changes the given fields; the others keep their values. */
 export async function updateOrg(db: Db, org: OrgRow, fields: OrgFields): Promise<OrgRow> {
-  const [row] = await db
+  return db
     .update(orgs)
     .set({ displayName: fields.displayName ?? org.displayName, description: fields.description ?? org.description, updatedAt: new Date() })
     .where(eq(orgs.id, org.id))
-    .returning();
-  return row;
+    .returning()
+    .then((rows) => firstOr(rows, () => notFound('organization')));
 }
 
 /** Deletes the organization with everything in it. */

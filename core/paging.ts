@@ -20,7 +20,8 @@ const idOfRow = (row: unknown) => (row as { id: string }).id;
 export async function fetchPage<T>(limit: number, fetch: (take: number) => PromiseLike<T[]>, cursorOf: (last: T) => string = idOfRow): Promise<Page<T>> {
   const rows = await fetch(limit + 1);
   const items = rows.slice(0, limit);
-  return { items, cursor: rows.length > limit ? cursorOf(items[items.length - 1]) : null };
+  const last = items[items.length - 1];
+  return { items, cursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
 }
 
 /** Lists are newest first by their ULID id: the filter for the rows after a page's cursor. */

@@ -3,7 +3,7 @@ import { and, eq, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { blobs, members, orgs, revisions } from '../db/schema';
 import { authorize, userIdOf, type Action, type Caller, type Role } from './access';
-import { notFound } from './errors';
+import { firstOr, notFound } from './errors';
 import { hasPrefix } from './ids';
 
 export async function findOrg(db: Db, idOrName: string) {
@@ -42,8 +42,7 @@ export async function requireBlob(db: Db, caller: Caller, blobId: string, action
     .from(blobs)
     .leftJoin(members, callerMemberships(caller))
     .where(await blobWhere(db, blobId, orgIdOrName));
-  if (rows.length === 0) throw notFound('blob');
-  const blob = rows[0].blob;
+  const { blob } = firstOr(rows, () => notFound('blob'));
   const role: Role = await authorize(db, caller, { type: 'blob', blob }, action, rolesOf(rows));
   return { blob, role };
 }
@@ -59,8 +58,7 @@ export async function loadRevision(db: Db, caller: Caller, revisionId: string) {
     .innerJoin(blobs, eq(blobs.id, revisions.blobId))
     .leftJoin(members, callerMemberships(caller))
     .where(eq(revisions.id, revisionId));
-  if (rows.length === 0) throw notFound('revision');
-  const { revision, blob } = rows[0];
+  const { revision, blob } = firstOr(rows, () => notFound('revision'));
   const memberships = rolesOf(rows);
   return { revision, blob, authorize: (action: Action) => authorize(db, caller, { type: 'blob', blob }, action, memberships) };
 }

@@ -8,7 +8,7 @@ import type { Db, Transaction } from '../db/client';
 import { blobs, metadata, revisions } from '../db/schema';
 import type { App } from './app';
 import { engineForBlobType, type BlobRow, type RevisionRow } from './engines';
-import { ApiError, conflict } from './errors';
+import { ApiError, conflict, theRow } from './errors';
 import { sha256Hex } from './crypto';
 import { newId } from './ids';
 import { decodeNumberCursor, fetchPage } from './paging';
@@ -61,11 +61,12 @@ async function insertDraft(app: App, blob: BlobRow, userId: string | null, fromR
   try {
     return await app.db.transaction(async (tx) => {
       const from = await sourceRevision(tx, blob, fromRevisionId);
-      const [{ n }] = await tx
+      const { n } = await tx
         .select({ n: max(revisions.number) })
         .from(revisions)
-        .where(eq(revisions.blobId, blob.id));
-      const [draft] = await tx
+        .where(eq(revisions.blobId, blob.id))
+        .then(theRow);
+      const draft = await tx
         .insert(revisions)
         .values({
           id: newId('revision'),
@@ -76,7 +77,8 @@ async function insertDraft(app: App, blob: BlobRow, userId: string | null, fromR
           comment: comment ?? null,
           createdBy: userId,
         })
-        .returning();
+        .returning()
+        .then(theRow);
       if (from) await engineForBlobType(blob.type)?.copyContent?.(tx, from, draft);
       await tx.update(blobs).set({ latestRevisionId: draft.id, updatedAt: new Date() }).where(eq(blobs.id, blob.id));
       return draft;
@@ -127,20 +129,15 @@ async function freezeDraft(app: App, blob: BlobRow, revision: RevisionRow) {
   if (revision.status === 'processing') throw conflict('revision content is still being processed');
   return app.db.transaction(async (tx) => {
     // Lock the row so that a concurrent content command cannot slip in between check and commit.
-    const [locked] = await tx.select().from(revisions).where(eq(revisions.id, revision.id)).for('update');
+    const locked = await tx.select().from(revisions).where(eq(revisions.id, revision.id)).for('update').then(theRow);
     if (locked.phase !== 'draft') throw conflict(`revision is already in phase ${locked.phase}`);
     const engine = engineForBlobType(blob.type);
     const problems = (await engine?.validateForCommit?.(app, tx, locked)) ?? [];
     if (problems.length > 0) {
-      throw new ApiError('bad_request', `the revision content is invalid: ${problems[0].message}`, { details: problems });
+      throw new ApiError('bad_request', `the revision content is invalid: ${problems[0]?.message}`, { details: problems });
     }
     const contentHash = (await engine?.contentHash?.(tx, locked)) ?? sha256Hex('');
-    const [committed] = await tx
-      .update(revisions)
-      .set({ phase: 'commit', committedAt: new Date(), contentHash })
-      .where(eq(revisions.id, revision.id))
-      .returning();
-    return committed;
+    return tx.update(revisions).set({ phase: 'commit', committedAt: new Date(), contentHash }).where(eq(revisions.id, revision.id)).returning().then(theRow);
   });
 }
 

@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import { authTokens, users } from '../db/schema';
 import type { Config } from './config';
 import { hashPassword, randomSecret, sha256Hex } from './crypto';
-import { conflict, unauthenticated } from './errors';
+import { conflict, theRow, unauthenticated } from './errors';
 import { newId } from './ids';
 import { issueTokenPair } from './tokens';
 
@@ -36,7 +36,7 @@ export async function redeemSetupToken(db: Db, config: Config, token: string, pa
     if (row.expiresAt <= new Date())
       throw unauthenticated('this set-up link has expired; restart with BLOBHUB_ADMIN_PASSWORD set, or sign in with the admin API key');
     await tx.update(authTokens).set({ revokedAt: new Date() }).where(eq(authTokens.id, row.id));
-    const [user] = await tx.update(users).set({ passwordHash }).where(eq(users.id, row.userId)).returning();
+    const user = await tx.update(users).set({ passwordHash }).where(eq(users.id, row.userId)).returning().then(theRow);
     return { ...(await issueTokenPair(tx, config, user.id)), user };
   });
 }

@@ -146,7 +146,8 @@ export class BlobHub {
     if (ENDED_OPERATION_STATUSES.has(current.status)) return current;
     const key: SubscriptionKey = { scope: 'core', target: 'revision', target_id: revisionId };
     for await (const event of this.events(key, { since: 0, types: ['operation_updated'], signal: opts.signal })) {
-      const operation = (event.data as { operation?: Operation } | undefined)?.operation;
+      const data: { operation?: Operation } | undefined = event.data;
+      const operation = data?.operation;
       if (operation?.id === operationId && ENDED_OPERATION_STATUSES.has(operation.status)) break;
     }
     if (opts.signal?.aborted) throw opts.signal.reason;

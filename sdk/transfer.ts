@@ -48,13 +48,11 @@ export function hashDownload(url: string, headers: Record<string, string>, hash 
 
 /** Maps with at most `limit` calls in flight, keeping the order of the results. */
 export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
+  const results = new Array<R>(items.length);
+  // The workers share one iterator, so each item is taken exactly once.
+  const queue = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
+    for (const [i, item] of queue) results[i] = await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;

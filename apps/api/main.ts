@@ -13,11 +13,10 @@ const worker = config.BLOBHUB_RUN_WORKER ? await startWorker(app) : undefined;
 const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });
 console.log(`[blobhub] API listening on ${api.url} (docs at /docs)`);
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    await api.close();
-    await worker?.stop();
-    await app.close();
-    process.exit(0);
-  });
+async function shutdown() {
+  await api.close();
+  await worker?.stop();
+  await app.close();
+  process.exit(0);
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());

@@ -194,6 +194,7 @@ export function openApiDocument(baseUrl: string) {
   }
   for (const [from, name, to, parameters] of links) {
     const success = operations.get(from)!.responses['200'];
+    if (!success) throw new Error(`the link ${name} starts at ${from}, which has no 200 response`);
     success.links = { ...success.links, [name]: { operationId: operations.get(to)!.operationId, parameters } };
   }
   return doc;

@@ -57,10 +57,10 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
  */
 function retryAfterOn503(res: ServerResponse) {
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.writeHead = ((status: number, ...rest: unknown[]) => {
+  res.writeHead = (status: number, ...rest: unknown[]) => {
     if (status === 503 && !res.hasHeader('retry-after')) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
     return writeHead(status, ...rest);
-  }) as typeof res.writeHead;
+  };
 }
 
 const isJsonApi = (url: URL) => url.pathname.startsWith('/trpc/') || url.pathname.startsWith('/v1/');

@@ -13,7 +13,9 @@ export interface ApiServer {
 
 export async function startApiServer(app: App, opts: { port: number; host?: string; extensions?: HttpExtension[] }): Promise<ApiServer> {
   const extensions = opts.extensions ?? [];
-  const server = createServer(requestHandler(app, extensions));
+  const handle = requestHandler(app, extensions);
+  // the handler answers its own errors, so nothing is left to await
+  const server = createServer((req, res) => void handle(req, res));
   server.on('upgrade', (req, socket, head) => {
     for (const ext of extensions) if (ext.upgrade?.(req, socket, head)) return;
     socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

@@ -47,7 +47,7 @@ function valueOf(type: InputType, raw: string, name: string): ValueObject {
 export function parseInput(spec: string): [string, ValueObject] {
   const match = /^([A-Za-z0-9_.-]+)(?::([a-z]+))?=([\s\S]*)$/.exec(spec);
   if (!match) throw new UsageError(`--input ${spec}: write name=value or name:type=value`);
-  const [, name, stated, raw] = match;
+  const [, name = '', stated, raw = ''] = match;
   if (stated && !types.includes(stated as InputType)) throw new UsageError(`--input ${spec}: unknown type ${stated} (one of ${types.join(', ')})`);
   return [name, valueOf((stated as InputType | undefined) ?? inferType(raw), raw, name)];
 }

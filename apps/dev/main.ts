@@ -54,5 +54,5 @@ async function devConfig() {
   return { ...config, BLOBHUB_HTTP_PORT: await devPort('BLOBHUB_HTTP_PORT', explicit, 8080, 'the API') };
 }
 
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());

@@ -15,7 +15,9 @@ interface Scenario {
   durationSeconds: number;
 }
 
-const scenario = JSON.parse(process.argv[2]) as Scenario;
+const [, , scenarioJson] = process.argv;
+if (!scenarioJson) throw new Error('usage: load.ts <scenario JSON>');
+const scenario = JSON.parse(scenarioJson) as Scenario;
 let counter = 0;
 const runId = Date.now().toString(36);
 

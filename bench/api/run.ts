@@ -20,6 +20,7 @@ import { freePort, repoRoot } from '../../apps/dev/processes';
 import { startTemporalDevServer } from '../../apps/dev/temporal';
 import type { App } from '../../core/app';
 import { loadConfig } from '../../core/config';
+import { theRow } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { bootPlatform } from '../../apps/platform';
 import { toBlobWire } from '../../core/blobs';
@@ -51,28 +52,30 @@ function startBareServer(app: App, port: number) {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; type: 'workflow' };
   };
-  const server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const [, first, id, sub] = (req.url ?? '/').split('/');
     if (req.method === 'GET' && first === 'blobs' && id) {
       const [blob] = await app.db.select().from(blobs).where(eq(blobs.id, id));
       return blob ? send(res, 200, { blob: toBlobWire(blob) }) : send(res, 404, {});
     }
-    if (req.method === 'POST' && first === 'orgs' && sub === 'blobs') {
+    if (req.method === 'POST' && first === 'orgs' && id && sub === 'blobs') {
       const input = await readJson(req);
       const created = await app.db.transaction(async (tx) => {
         const blobId = newId('blob');
         const revisionId = newId('revision');
-        const [blob] = await tx
+        const blob = await tx
           .insert(blobs)
           .values({ id: blobId, orgId: id, name: input.name, type: input.type, visibility: 'private', latestRevisionId: revisionId })
-          .returning();
-        const [revision] = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft' }).returning();
+          .returning()
+          .then(theRow);
+        const revision = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft' }).returning().then(theRow);
         return { blob: toBlobWire(blob), revision: toRevisionWire(revision) };
       });
       return send(res, 200, created);
     }
     send(res, 404, {});
-  });
+  };
+  const server = createServer((req, res) => void serve(req, res));
   return new Promise<typeof server>((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 

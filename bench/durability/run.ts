@@ -126,7 +126,9 @@ try {
   const rev = await newRevision(single);
   await single.admin.data(rev, ENGINE, 'upload_definition', { alias: 'loop', definition: countingLoop(iterations) });
   const r = await timed(single, rev, { alias: 'loop' });
-  const replay = await replaySeconds(r.histories[0]);
+  const [history] = r.histories;
+  if (!history) throw new Error('the run left no history to replay');
+  const replay = await replaySeconds(history);
   rows.push(
     `| ${iterations} iterations, one run | ${r.seconds.toFixed(1)} s | ${per10k(r.seconds, iterations)} | ${r.histories.length} | ${r.longest} | ${replay.toFixed(2)} s |`,
   );

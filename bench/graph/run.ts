@@ -145,7 +145,7 @@ try {
     for (const [i, [, run]] of runners.entries()) {
       const started = performance.now();
       await run(id);
-      timings[i].push(performance.now() - started);
+      timings[i]?.push(performance.now() - started);
     }
   }
 
@@ -156,7 +156,7 @@ try {
   console.log(`\n2-hop neighbors (out, out, dedup → vertex elements) from ${samples} seeded-random vertices`);
   console.log('| path | p50 | p99 |\n|---|---|---|');
   for (const [i, [name]] of runners.entries()) {
-    const sorted = [...timings[i]].sort((a, b) => a - b);
+    const sorted = [...(timings[i] ?? [])].sort((a, b) => a - b);
     console.log(`| ${name} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 99))} |`);
   }
 } finally {

@@ -45,10 +45,11 @@ async function emitAtRate({ databaseUrl, targets, rate, seconds }: Emit) {
   return { total, achievedRate: total / ((Date.now() - started) / 1000), commits };
 }
 
-process.on('message', async (message: { emit?: Emit; stop?: true }) => {
+async function answer(message: { emit?: Emit; stop?: true }) {
   if (message.emit) process.send!({ done: await emitAtRate(message.emit) });
   if (message.stop) {
     await database?.close();
     process.exit(0);
   }
-});
+}
+process.on('message', (message: { emit?: Emit; stop?: true }) => void answer(message));

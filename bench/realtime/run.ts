@@ -38,9 +38,10 @@ const startChild = (script: string): ChildProcess => fork(path.join(here, script
 function ask<T>(child: ChildProcess, message: object, answerKey: string): Promise<T> {
   return new Promise((resolve) => {
     const onMessage = (m: Record<string, T>) => {
-      if (!(answerKey in m)) return;
+      const answer = m[answerKey];
+      if (answer === undefined) return;
       child.off('message', onMessage);
-      resolve(m[answerKey]);
+      resolve(answer);
     };
     child.on('message', onMessage);
     child.send(message);
@@ -81,7 +82,7 @@ function startPolling(revisionId: string, executionId: string) {
       await sleep(1100);
       running = false;
       await loop;
-      return seenAt.map(([id, seen]) => seen - commits[id]).sort((a, b) => a - b);
+      return seenAt.map(([id, seen]) => seen - (commits[id] ?? NaN)).sort((a, b) => a - b);
     },
   };
 }
@@ -120,7 +121,9 @@ try {
       const subscriptions = targets.map((t) => ({ scope: 'revision', scope_id: revisionId, target: 'session', target_id: t.sessionId }));
       await ask(child, { connect: { url: `${platform.url.replace('http', 'ws')}/v1/realtime`, key: adminKey, subscriptions, count: subscribers } }, 'ready');
       await sleep(1000);
-      const poller = startPolling(revisionId, targets[0].executionId);
+      const [pollTarget] = targets;
+      if (!pollTarget) throw new Error('no session to poll');
+      const poller = startPolling(revisionId, pollTarget.executionId);
       const { total, achievedRate, commits } = await ask<{ total: number; achievedRate: number; commits: Record<string, number> }>(
         emitter,
         { emit: { databaseUrl: platform.postgres.url, targets, rate, seconds } },

@@ -57,12 +57,12 @@ function open({ url, key, subscriptions }: Connect): Promise<WebSocket> {
 
 function summarize(commits: Record<string, number>) {
   const latencies: number[] = [];
-  for (const [id, times] of arrivals) for (const t of times) latencies.push(t - commits[id]);
+  for (const [id, times] of arrivals) for (const t of times) latencies.push(t - (commits[id] ?? NaN));
   const sorted = Float64Array.from(latencies).sort();
   return { received: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100), closedEarly };
 }
 
-process.on('message', async (message: { connect?: Connect; count?: true; report?: { commits: Record<string, number> }; stop?: true }) => {
+async function answer(message: { connect?: Connect; count?: true; report?: { commits: Record<string, number> }; stop?: true }) {
   if (message.connect) {
     for (let i = 0; i < message.connect.count; i += 100) {
       const batch = Math.min(100, message.connect.count - i);
@@ -80,4 +80,5 @@ process.on('message', async (message: { connect?: Connect; count?: true; report?
     for (const ws of sockets) ws.close();
     process.exit(0);
   }
-});
+}
+process.on('message', (message: { connect?: Connect; count?: true; report?: { commits: Record<string, number> }; stop?: true }) => void answer(message));

@@ -29,7 +29,7 @@ async function sandboxFibonacci(): Promise<{ inside: number; run: number }> {
   const startedAt = performance.now();
   const { outputs } = await python(`${FIBONACCI}\nset_data_output('ms', create_value('float', elapsed_ms))`);
   const run = performance.now() - startedAt;
-  return { inside: (outputs.ms.value as { float: number }).float, run };
+  return { inside: (outputs.ms?.value as { float: number }).float, run };
 }
 
 function nativeFibonacci(): number {

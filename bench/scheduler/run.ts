@@ -16,6 +16,7 @@ import { percentile } from '../support/stats';
 
 const steps = (process.env.BENCH_STEPS ?? '25x4,100x2,250x2').split(',').map((s) => {
   const [schedules, minutes] = s.split('x').map(Number);
+  if (!schedules || !minutes) throw new Error(`BENCH_STEPS: "${s}" is not <schedules>x<minutes>`);
   return { schedules, minutes };
 });
 

@@ -40,11 +40,11 @@ try {
       [comp('s', 'flow.start'), comp('wait', 'flow.delay', { seconds: 3 }), ...steps, comp('e', 'flow.end')],
       [
         flow('s', 'wait'),
-        flow('wait', ids[1]),
+        flow('wait', ids[1]!),
         ...ids
           .slice(1)
           .slice(0, -1)
-          .map((id, i) => flow(id, ids[i + 2])),
+          .map((id, i) => flow(id, ids[i + 2]!)), // the id after this one
       ],
     ),
   });
@@ -122,8 +122,10 @@ try {
     '({ arrived: window.arrived, shown: window.shown })',
   );
   const latencies = Object.entries(arrived)
-    .filter(([id]) => shown[id] !== undefined)
-    .map(([id, at]) => shown[id] - at)
+    .flatMap(([id, at]) => {
+      const shownAt = shown[id];
+      return shownAt === undefined ? [] : [shownAt - at];
+    })
     .sort((a, b) => a - b);
 
   const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -140,7 +142,7 @@ try {
   console.log(`\nLive execution (${STEPS} steps), ${latencies.length} events that arrived live on both sockets:`);
   // Negative: the page's own socket got the event before the raw one did.
   console.log(
-    `  event-to-screen after raw WebSocket arrival   min ${ms(latencies[0])}  p50 ${ms(percentile(latencies, 50))}  p95 ${ms(percentile(latencies, 95))}  max ${ms(latencies[latencies.length - 1])}`,
+    `  event-to-screen after raw WebSocket arrival   min ${ms(latencies[0] ?? NaN)}  p50 ${ms(percentile(latencies, 50))}  p95 ${ms(percentile(latencies, 95))}  max ${ms(latencies.at(-1) ?? NaN)}`,
   );
 } finally {
   await browser.close();

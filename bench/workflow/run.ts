@@ -27,7 +27,7 @@ function chain(count: number, n: number) {
   const ids = Array.from({ length: count }, (_, i) => `c${i}`);
   return definition(
     [comp('s', 'flow.start'), ...ids.map((id) => comp(id, 'logic.code', { language: 'javascript', code }, { timeout_ms: 300_000 })), comp('e', 'flow.end')],
-    ['s', ...ids, 'e'].slice(1).map((id, i) => flow(i === 0 ? 's' : ids[i - 1], id)),
+    ['s', ...ids, 'e'].slice(1).map((id, i) => flow(i === 0 ? 's' : ids[i - 1]!, id)), // the step before this one
   );
 }
 

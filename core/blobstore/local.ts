@@ -135,7 +135,8 @@ export class LocalBlobStore implements BlobStore {
     if (!meta || meta.key !== key) throw new InvalidPartsError('no such multipart upload');
     const dir = this.uploadDir(uploadId);
     for (const [i, part] of parts.entries()) {
-      if (i > 0 && part.partNumber <= parts[i - 1].partNumber) throw new InvalidPartsError('parts must be in ascending order');
+      const previous = parts[i - 1];
+      if (previous && part.partNumber <= previous.partNumber) throw new InvalidPartsError('parts must be in ascending order');
       const stored = await readFile(path.join(dir, `${part.partNumber}.etag`), 'utf8').catch(() => null);
       if (stored !== bareEtag(part.etag)) throw new InvalidPartsError(`part ${part.partNumber} was not uploaded with that ETag`);
     }
@@ -159,10 +160,10 @@ export class LocalBlobStore implements BlobStore {
     const found: UploadedPart[] = [];
     // A part counts once its `.etag` is written, which happens after its bytes are in place.
     for (const name of await readdir(dir)) {
-      const m = /^(\d+)\.etag$/.exec(name);
-      if (!m) continue;
-      const [etag, info] = await Promise.all([readFile(path.join(dir, name), 'utf8'), stat(path.join(dir, m[1]))]);
-      found.push({ partNumber: Number(m[1]), etag, size: info.size });
+      const partNumber = /^(\d+)\.etag$/.exec(name)?.[1];
+      if (!partNumber) continue;
+      const [etag, info] = await Promise.all([readFile(path.join(dir, name), 'utf8'), stat(path.join(dir, partNumber))]);
+      found.push({ partNumber: Number(partNumber), etag, size: info.size });
     }
     return found.sort((a, b) => a.partNumber - b.partNumber);
   }

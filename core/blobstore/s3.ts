@@ -125,7 +125,7 @@ export class S3BlobStore implements BlobStore {
         new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
       );
       for (const u of out.Uploads ?? [])
-        if (u.Key?.startsWith(prefix)) found.push({ key: u.Key!, uploadId: u.UploadId!, initiatedAt: u.Initiated ?? new Date(0) });
+        if (u.Key?.startsWith(prefix)) found.push({ key: u.Key, uploadId: u.UploadId!, initiatedAt: u.Initiated ?? new Date(0) });
       keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
       uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
     } while (keyMarker);

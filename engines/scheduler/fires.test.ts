@@ -82,7 +82,7 @@ it('scheduled runs complete when their worker is stopped by a deploy (SIGTERM) a
   const id = await schedule('slow');
   const running = await fireRunning(id, 3);
 
-  await workers[0].terminate();
+  await workers[0]!.terminate(); // started in beforeAll
   workers.push(await startWorkerProcess({ ...fixture.p.env, BLOBHUB_WORKER_MAX_ACTIVITIES: String(ACTIVITY_SLOTS) }));
 
   const ended = await eventually(async () => {
@@ -127,10 +127,10 @@ it("a schedule's fires are found in Temporal by the scheduler blob and say which
   expect((await cmd('trigger_schedule', { schedule_id: id })).status).toBe(200);
   const { client } = fixture.p.app.temporal;
   const query = `BlobHubBlobId="${fixture.scheduler.blobId}" AND WorkflowType="scheduleFireWorkflow" AND TemporalScheduledById="${id}"`;
-  const [fire] = await eventually(async () => {
+  const fire = await eventually(async () => {
     const found = [];
     for await (const w of client.workflow.list({ query })) found.push(w);
-    return found.length > 0 && found;
+    return found[0];
   });
   expect(fire.workflowId.startsWith(id)).toBe(true);
   const described = await client.workflow.getHandle(fire.workflowId, fire.runId).describe();

@@ -35,7 +35,7 @@ export const schedulerEngine: Engine<typeof schedulerCommands> = {
       await sweepOrphanSchedules(app).catch((e) => console.error('[scheduler] sweep failed:', e instanceof Error ? e.message : e));
     };
     await run();
-    const timer = setInterval(run, reconcileEveryMs);
+    const timer = setInterval(() => void run(), reconcileEveryMs);
     return async () => clearInterval(timer);
   },
 };

@@ -20,6 +20,7 @@ import {
   WORKFLOW,
   type SchedulerFixture,
 } from '../../test/support/scheduler';
+import { theRow } from '../../core/errors';
 
 let fixture: SchedulerFixture;
 let p: TestPlatform;
@@ -235,7 +236,7 @@ describe('firing', () => {
     expect(updated.body.schedule).toMatchObject({ cron_expression: '30 6 ? * SAT *', timezone: 'America/New_York', overlap_policy: 'skip' });
     const described = await temporalSchedule(schedule.id);
     expect(described.spec.timezone).toBe('America/New_York');
-    expect(updated.body.schedule.next_fire_times[0]).toBe(described.info.nextActionTimes[0].toISOString());
+    expect(updated.body.schedule.next_fire_times[0]).toBe(described.info.nextActionTimes[0]?.toISOString());
     expectError(await cmd('update_schedule', { schedule_id: schedule.id, repeat: 'one_time' }), 400, 'bad_request');
   });
 });
@@ -247,7 +248,7 @@ describe('listing', () => {
     for (let i = 0; i < 7; i++)
       ids.push((await cmd('create_schedule', recurring({ cron_expression: `${i} 9 ? * MON-FRI *` }), admin.client, listed.revisionId)).body.schedule.id);
     // a delete that is between its steps: the rows say deleting (the reconciler finishes them)
-    const deleting = [ids[1], ids[2], ids[5]];
+    const deleting = ids.filter((_, i) => [1, 2, 5].includes(i));
     await p.app.db.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, deleting));
 
     const seen: string[] = [];
@@ -337,7 +338,7 @@ describe('no orphans', () => {
     await p.app.db.update(schedules).set({ syncState: 'pending' }).where(eq(schedules.id, created.id));
     // crash after an update's row write: Temporal still has the old cron
     const updated = await create(recurring());
-    const [row] = await p.app.db.select().from(schedules).where(eq(schedules.id, updated.id));
+    const row = await p.app.db.select().from(schedules).where(eq(schedules.id, updated.id)).then(theRow);
     await p.app.db
       .update(schedules)
       .set({ spec: { ...(row.spec as object), cron_expression: '15 7 ? * SUN *' }, syncState: 'pending' })
@@ -379,7 +380,7 @@ describe('no orphans', () => {
     }
     const live = await create(recurring());
     // another deployment's schedules in the same namespace: one marked with its task queue, one made before the mark
-    const foreign = [`sch_${'0'.repeat(26)}`, `sch_${'1'.repeat(26)}`];
+    const foreign: [string, string] = [`sch_${'0'.repeat(26)}`, `sch_${'1'.repeat(26)}`];
     const foreignAction = { type: 'startWorkflow', workflowType: 'scheduleFireWorkflow', taskQueue: 'another-deployment', args: [] } as const;
     await p.app.temporal.client.schedule.create({
       scheduleId: foreign[0],

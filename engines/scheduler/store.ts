@@ -5,7 +5,7 @@
  */
 import { and, eq, inArray, lt, ne } from 'drizzle-orm';
 import type { App } from '../../core/app';
-import { ApiError, notFound } from '../../core/errors';
+import { ApiError, firstOr, notFound, theRow } from '../../core/errors';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { specOf, type ScheduleRow } from './model';
 import {
@@ -40,11 +40,12 @@ async function markSynced(app: App, row: ScheduleRow) {
 
 /** Inserts a row and its Temporal Schedule; when Temporal refuses, the row is removed again. */
 export async function insertSchedule(app: App, values: typeof schedules.$inferInsert): Promise<ScheduleRow> {
-  const [row] = await app.db
+  const row = await app.db
     .insert(schedules)
     // timestamps from JS (ms precision) so markSynced can compare updated_at exactly
     .values({ ...values, syncState: 'pending', createdAt: new Date(), updatedAt: new Date() })
-    .returning();
+    .returning()
+    .then(theRow);
   try {
     await createTemporalSchedule(app, row);
   } catch (e) {
@@ -57,11 +58,12 @@ export async function insertSchedule(app: App, values: typeof schedules.$inferIn
 
 /** Saves new row values, then brings the Temporal Schedule in line. */
 export async function saveSchedule(app: App, id: string, changes: Partial<typeof schedules.$inferInsert>): Promise<ScheduleRow> {
-  const [row] = await app.db
+  const row = await app.db
     .update(schedules)
     .set({ ...changes, syncState: 'pending', updatedAt: new Date() })
     .where(eq(schedules.id, id))
-    .returning();
+    .returning()
+    .then((rows) => firstOr(rows, () => notFound('schedule')));
   await syncSchedule(app, row).catch((e) => {
     throw unavailable('the change', e);
   });
@@ -175,7 +177,7 @@ export async function schedulesWire(app: App, rows: ScheduleRow[]) {
     rows.map((r) => r.id),
   );
   return Promise.all(
-    rows.map((row) => {
+    rows.map(async (row) => {
       const summary = listed.get(row.id);
       // a one-time schedule is spent once Temporal plans no more fires for it
       return summary

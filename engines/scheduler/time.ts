@@ -10,9 +10,10 @@ export function isKnownTimeZone(zone: string): boolean {
 }
 
 export function localTimeParts(local: string) {
-  const [date, time] = local.split('T');
-  const [year, month, day] = date.split('-').map(Number);
-  const [hour, minute, second = 0] = time.split(':').map(Number);
+  // A part the string lacks is NaN, which no calendar check accepts.
+  const [date = '', time = ''] = local.split('T');
+  const [year = NaN, month = NaN, day = NaN] = date.split('-').map(Number);
+  const [hour = NaN, minute = NaN, second = 0] = time.split(':').map(Number);
   return { year, month, day, hour, minute, second };
 }
 

@@ -19,6 +19,7 @@ import {
   upload,
   waitForStatus,
 } from '../../test/support/workflow';
+import { theRow } from '../../core/errors';
 
 let p: TestPlatform;
 let rev: string;
@@ -183,13 +184,14 @@ describe('text PostgreSQL cannot store, coming from code', () => {
 describe('creating an execution with a caller-chosen id (how a schedule fire retries)', () => {
   it('creates and starts it once, however often it is retried', async () => {
     await upload(p.admin, rev, 'fib-once', fibonacciDefinition());
-    const [admin] = await p.app.db.select().from(users).where(eq(users.isInstanceAdmin, true));
+    const admin = await p.app.db.select().from(users).where(eq(users.isInstanceAdmin, true)).then(theRow);
     const caller = { kind: 'user' as const, userId: admin.id, isInstanceAdmin: true };
-    const [target] = await p.app.db
+    const target = await p.app.db
       .select({ blob: blobs, revision: revisions })
       .from(revisions)
       .innerJoin(blobs, eq(blobs.id, revisions.blobId))
-      .where(eq(revisions.id, rev));
+      .where(eq(revisions.id, rev))
+      .then(theRow);
     const args = {
       caller,
       ...target,

@@ -49,7 +49,7 @@ function steppedDefinition() {
   const chain = ['s', ...ids, 'e'];
   return definition(
     components,
-    chain.slice(1).map((id, i) => flow(chain[i], id)),
+    chain.slice(1).map((id, i) => flow(chain[i]!, id)), // chain[i] is the step before id
   );
 }
 
@@ -150,8 +150,8 @@ it('survives PostgreSQL stopped for 30 s under load: processes stay up, 503 + Re
   }
   const down = calls.readiness.filter((r) => r.status === 503);
   expect(down.length).toBeGreaterThan(0);
-  expect(down[0].headers.get('retry-after')).not.toBeNull();
-  expect(down[0].body.details.database).not.toBe('ok');
+  expect(down[0]!.headers.get('retry-after')).not.toBeNull();
+  expect(down[0]!.body.details.database).not.toBe('ok');
   expect(calls.readiness.at(-1)?.status).toBe(200);
   const trpcDown = calls.trpc.filter((r) => r.status !== 200);
   expect(trpcDown.length).toBeGreaterThan(0);
@@ -212,7 +212,7 @@ it("leaves a component's own retries to its own errors: with maximum_attempts 2,
     expect(hits).toBeGreaterThanOrEqual(2);
     const h = (await eventsOf(client, rev, execution.id)).filter((e) => e.attributes?.processor_id === 'h');
     expect(h.map((e) => e.type)).toEqual(['processor.entered', 'processor.exited']);
-    expect(h[1].attributes.attempt).toBe(2);
+    expect(h[1]?.attributes.attempt).toBe(2);
   } finally {
     server.close();
   }

@@ -7,7 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import type { BlobRow, RevisionRow } from '../../core/engines';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../../core/errors';
+import { ApiError, badRequest, conflict, forbidden, notFound, theRow } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
 import type { Transaction } from '../../db/client';
 import { blobs, definitions, executionData, executions, revisions, sessions } from '../../db/schema';
@@ -97,8 +97,7 @@ export async function insertExecution(
     .returning();
   if (!row) {
     // a retried child creation: the row is already there
-    const [existing] = await tx.select().from(executions).where(eq(executions.id, id));
-    return existing;
+    return tx.select().from(executions).where(eq(executions.id, id)).then(theRow);
   }
   await tx
     .insert(executionData)
@@ -106,8 +105,7 @@ export async function insertExecution(
     .onConflictDoNothing();
   // large inputs are stored by reference, so that the row (and lists of rows) stays small
   const inputData = await toDataEntries(app, id, 'input', args.inputData, tx);
-  const [laidOut] = await tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning();
-  return laidOut;
+  return tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning().then(theRow);
 }
 
 export interface CreateExecutionArgs {
@@ -224,8 +222,7 @@ async function startExecutionWorkflow(app: App, row: ExecutionRow, start: Execut
   }
   // The workflow runs from here on. If the database fails now the caller gets a 503, and a retry
   // with the same execution_id finds this run (startOrFindRun) instead of starting another.
-  const [started] = await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning();
-  return started;
+  return app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, row.id)).returning().then(theRow);
 }
 
 /** A retried creation finds the workflow its first attempt started (workflow id = execution id). */

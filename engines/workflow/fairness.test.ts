@@ -28,7 +28,9 @@ let p: TestPlatform;
 /** what a standalone worker serves on BLOBHUB_WORKER_HTTP_PORT */
 let workerHealth: Server;
 let workerHealthUrl: string;
-const revs: Record<string, string> = {};
+type Org = 'spinners' | 'quiet' | 'busy';
+/** each org's workflow revision, set in beforeAll */
+const revs: Record<Org, string> = { spinners: '', quiet: '', busy: '' };
 
 const spinner = (timeoutMs: number) =>
   definition(
@@ -46,9 +48,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
   }
 }
 
-const statusOf = async (org: string, id: string) =>
-  (await p.admin.data(revs[org], ENGINE, 'get_execution', { execution_id: id })).body.execution.status as string;
-const queuedEvents = async (org: string, id: string) => (await eventsOf(p.admin, revs[org], id)).filter((e) => e.type === 'processor.queued');
+const statusOf = async (org: Org, id: string) => (await p.admin.data(revs[org], ENGINE, 'get_execution', { execution_id: id })).body.execution.status as string;
+const queuedEvents = async (org: Org, id: string) => (await eventsOf(p.admin, revs[org], id)).filter((e) => e.type === 'processor.queued');
 
 beforeAll(async () => {
   p = await startTestPlatform({
@@ -62,7 +63,7 @@ beforeAll(async () => {
   });
   workerHealth = await startWorkerHealthServer(0, '127.0.0.1');
   workerHealthUrl = `http://127.0.0.1:${(workerHealth.address() as AddressInfo).port}`;
-  for (const org of ['spinners', 'quiet', 'busy']) {
+  for (const org of ['spinners', 'quiet', 'busy'] as const) {
     revs[org] = (await newWorkflowBlob(p.admin, org)).revisionId;
     await upload(p.admin, revs[org], 'spin-long', spinner(45_000));
     await upload(p.admin, revs[org], 'spin-short', spinner(4_000));
@@ -86,7 +87,7 @@ describe('sandbox fairness', () => {
     });
     expect(queued.filter((s) => s === 'running')).toHaveLength(2);
     const waiting = spinners.filter((_, i) => queued[i] === 'queued');
-    expect((await queuedEvents('spinners', waiting[0]))[0]).toMatchObject({
+    expect((await queuedEvents('spinners', waiting[0]!))[0]).toMatchObject({
       message: expect.stringContaining("org's share"),
       attributes: { processor_id: 'spin' },
     });
@@ -115,15 +116,15 @@ describe('sandbox fairness', () => {
   }, 120_000);
 
   it('keeps a thread for short runs when long runs of several orgs spin, and reports saturation when every thread is taken', async () => {
-    const long: [string, string][] = [];
-    for (const org of ['spinners', 'busy', 'quiet']) long.push([org, (await start(p.admin, revs[org], 'spin-long')).id]);
+    const long: [Org, string][] = [];
+    for (const org of ['spinners', 'busy', 'quiet'] as const) long.push([org, (await start(p.admin, revs[org], 'spin-long')).id]);
     // two long runs fill the long-run share; the third one waits although a thread is free
     const queued = await eventually('one long run queued', async () => {
       const events = (await Promise.all(long.map(([org, id]) => queuedEvents(org, id)))).flat();
       return events.length > 0 && events;
     });
     expect(queued).toHaveLength(1);
-    expect(queued[0].message).toContain('long runs');
+    expect(queued[0]?.message).toContain('long runs');
 
     const trivial = await run(p.admin, revs.quiet, 'fibonacci', [{ alias: 'n', value: integer(10) }]);
     expect(trivial.status).toBe('completed');

@@ -176,7 +176,7 @@ describe('mutations', () => {
       { op: 'add_vertex', element_id: 'y', type: 'vertex', rev: 1 },
       { op: 'add_edge', element_id: 'xy', type: 'edge', rev: 1 },
     ]);
-    ws.close();
+    await ws.close();
   });
 
   it('deletes the elements with their envelope, or when the envelope is replaced by another type, but not by a new graph envelope', async () => {

@@ -97,7 +97,7 @@ it('retries a request whose worker was killed on another worker, long before its
   expect(done.output_data[0].value.json).toEqual({ key: held.key });
   const exited = (await eventsOf(p.admin, rev, execution.id)).filter((e) => e.type === 'processor.exited' && e.attributes.processor_id === 'h');
   expect(exited).toHaveLength(1);
-  expect(exited[0].attributes.attempt).toBe(2);
+  expect(exited[0]?.attributes.attempt).toBe(2);
 }, 300_000);
 
 it('stops a running request when its execution is stopped: the server sees it aborted and nothing is recorded after the end', async () => {

@@ -122,7 +122,7 @@ describe("Temporal's HTTP API, with the host Temporal runs on allow-listed", () 
     for (const [method, path] of [
       ['GET', 'history'],
       ['POST', 'terminate'],
-    ]) {
+    ] as const) {
       const execution = await attackerCall(method, `${temporalApi}/${victim.executionId}/${path}`);
       expect(execution.status).toBe('failed');
       expect(execution.error).toMatchObject({ component_id: 'h', kind: 'blocked_destination' });

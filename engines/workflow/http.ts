@@ -83,8 +83,8 @@ function fail(res: ServerResponse, req: IncomingMessage, error: unknown) {
 export function workflowHttpExtension(app: App): HttpExtension {
   return {
     async handle(req, res, url) {
-      const match = DATA_ROUTE.exec(url.pathname);
-      if (!match || req.method !== 'POST' || !(octet(req.headers['content-type']) || octet(req.headers.accept))) return false;
+      const revisionId = DATA_ROUTE.exec(url.pathname)?.[1];
+      if (!revisionId || req.method !== 'POST' || !(octet(req.headers['content-type']) || octet(req.headers.accept))) return false;
       // bytes without their command: not a session file upload (the ONNX routes answer it)
       if (octet(req.headers['content-type']) && typeof req.headers['x-request-body'] !== 'string') return false;
       try {
@@ -92,7 +92,7 @@ export function workflowHttpExtension(app: App): HttpExtension {
         if (!isSessionFileCommand(text)) return false;
         const parsed = rawCommand.safeParse(JSON.parse(text));
         if (!parsed.success) throw new ApiError('bad_request', 'invalid session file command', { details: parsed.error.issues });
-        await handle(app, req, res, decodeURIComponent(match[1]), parsed.data);
+        await handle(app, req, res, decodeURIComponent(revisionId), parsed.data);
       } catch (error) {
         fail(res, req, error);
       }

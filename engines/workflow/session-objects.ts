@@ -90,7 +90,8 @@ export async function deleteSessionObject(app: App, scope: SessionScope, alias: 
       .where(and(eq(sessionObjects.sessionId, scope.sessionId), eq(sessionObjects.alias, alias)))
       .returning();
     await tx.delete(threadItems).where(and(eq(threadItems.sessionId, scope.sessionId), eq(threadItems.alias, alias)));
-    if (rows.length > 0) await recordEvent(tx, { ...scope, type: 'session_object_deleted', attributes: { session_object: { alias, type: rows[0].type } } });
+    const [deleted] = rows;
+    if (deleted) await recordEvent(tx, { ...scope, type: 'session_object_deleted', attributes: { session_object: { alias, type: deleted.type } } });
     return rows.length > 0 ? { storageKey: file?.storageKey } : null;
   });
   if (deleted?.storageKey) await app.blobStore?.delete(deleted.storageKey);

@@ -200,7 +200,7 @@ describe('session events', () => {
     const live = ws.events(session);
     expect(live.map((e) => e.type)).toEqual(['session_thread_item_posted', 'session_object_modified']);
     expect(live[0]).toMatchObject({ alias: 'chat', item_id: item.id });
-    ws.close();
+    await ws.close();
 
     const again = await RealtimeClient.connect(p.url, { key: p.adminKey });
     expect(await again.request('subscription/add', { ...key, since: live[0].id })).toMatchObject({ result: {} });
@@ -209,7 +209,7 @@ describe('session events', () => {
     const replayed = again.events(session);
     expect(replayed.map((e) => e.id)[0]).toBe(live[1].id);
     expect(new Set(replayed.map((e) => e.id)).size).toBe(replayed.length);
-    again.close();
+    await again.close();
   });
 });
 

@@ -23,7 +23,7 @@ export function assertStorableResult(result: ComponentRunResult) {
   }
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
     const checked = objectAlias.safeParse(alias);
-    if (!checked.success) throw refuse(`session object alias ${JSON.stringify(alias)} ${checked.error.issues[0].message}`);
+    if (!checked.success) throw refuse(`session object alias ${JSON.stringify(alias)} ${checked.error.issues[0]?.message}`);
     assertStorable(`session object ${alias}`, value);
   }
   (result.logs ?? []).forEach((line, i) => assertStorable(`log line ${i + 1}`, line));

@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../core/app';
 import type { Db } from '../../db/client';
-import { ApiError, notFound } from '../../core/errors';
+import { ApiError, notFound, theRow } from '../../core/errors';
 import { recordEvent } from '../../core/events';
 import { newId } from '../../core/ids';
 import { fetchPage } from '../../core/paging';
@@ -80,7 +80,7 @@ export async function postThreadItem(app: App, scope: SessionScope, input: Threa
       createdAt: await nextItemTime(tx, scope.sessionId, input.alias),
     };
     const [inserted] = await tx.insert(threadItems).values(values).onConflictDoNothing().returning();
-    const stored = inserted ?? (await tx.select().from(threadItems).where(eq(threadItems.id, values.id)))[0];
+    const stored = inserted ?? theRow(await tx.select().from(threadItems).where(eq(threadItems.id, values.id)));
     // `session_object` names the thread as in the object events: blobhub-worker routes every session event by it
     const attributes = { alias: input.alias, item_id: stored.id, session_object: { alias: input.alias, type: 'thread' } };
     await recordEvent(tx, { ...scope, type: 'session_thread_item_posted', attributes, dedupeKey: once?.dedupeKey });

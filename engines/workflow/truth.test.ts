@@ -12,6 +12,7 @@ import { blobs, executions } from '../../db/schema';
 import { executionArgsOf, findDefinition, insertExecution } from './executions';
 import { neverStartedAfterMs, startExecutionReconciler } from './reconcile';
 import { comp, definition, ENGINE, eventsOf, flow, newWorkflowBlob, start, upload, waitForEvent, waitForStatus } from '../../test/support/workflow';
+import { theRow } from '../../core/errors';
 
 const graceSeconds = 3;
 let p: TestPlatform;
@@ -24,7 +25,7 @@ const sleeper = definition([comp('s', 'flow.start'), comp('d', 'flow.delay', { s
 beforeAll(async () => {
   p = await startTestPlatform({ env: { BLOBHUB_CANCEL_GRACE_SECONDS: String(graceSeconds) } });
   ({ revisionId: rev, blobId } = await newWorkflowBlob(p.admin, 'truth'));
-  [{ orgId }] = await p.app.db.select({ orgId: blobs.orgId }).from(blobs).where(eq(blobs.id, blobId));
+  ({ orgId } = await p.app.db.select({ orgId: blobs.orgId }).from(blobs).where(eq(blobs.id, blobId)).then(theRow));
   await upload(p.admin, rev, 'sleeper', sleeper);
   await upload(
     p.admin,
@@ -38,7 +39,7 @@ afterAll(async () => {
   await p?.close();
 });
 
-const rowOf = async (id: string) => (await p.app.db.select().from(executions).where(eq(executions.id, id)))[0];
+const rowOf = (id: string) => p.app.db.select().from(executions).where(eq(executions.id, id)).then(theRow);
 
 /** An execution row written as create_execution writes it, without starting its workflow. */
 async function insertRow(alias: string) {

@@ -40,7 +40,7 @@ const updates = (events: HistoryEvent[]) =>
     (e) =>
       e.workflowExecutionUpdateAdmittedEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes,
   );
-const summaryOf = (e: HistoryEvent) => (e.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary as any) : undefined);
+const summaryOf = (e: HistoryEvent) => (e.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary) : undefined);
 
 /** The history once the workflow is idle (no task pending, nothing new for a moment), so that a later length compares. */
 async function settledHistory(executionId: string): Promise<HistoryEvent[]> {

@@ -39,10 +39,11 @@ export function compileDefinition(input: unknown): CompileResult {
   const typed = typeComponents(definition, errors);
   checkConnections(definition, typed, errors);
   const starts = definition.components.filter((c) => c.type === 'flow.start');
+  const [start] = starts;
   if (starts.length !== 1) errors.push({ message: `a definition needs exactly one flow.start (found ${starts.length})` });
-  if (errors.length === 0) checkGraph(definition, starts[0].id, errors);
-  if (errors.length > 0) return { valid: false, errors };
-  return { valid: true, errors: [], plan: buildPlan(definition, typed, starts[0].id), definition };
+  if (errors.length === 0 && start) checkGraph(definition, start.id, errors);
+  if (errors.length > 0 || !start) return { valid: false, errors };
+  return { valid: true, errors: [], plan: buildPlan(definition, typed, start.id), definition };
 }
 
 function typeComponents(definition: WorkflowDefinition, errors: DefinitionError[]): Map<string, Typed> {

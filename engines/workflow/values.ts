@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../core/app';
+import { theRow } from '../../core/errors';
 import type { Db } from '../../db/client';
 import { executionData, executions } from '../../db/schema';
 import { ComponentError } from './components/registry';
@@ -80,10 +81,11 @@ export async function storeData(app: App, executionId: string, id: string, value
     await tx.select({ id: executions.id }).from(executions).where(eq(executions.id, executionId)).for('update');
     const [existing] = await tx.select({ id: executionData.id }).from(executionData).where(eq(executionData.id, id));
     if (existing) return;
-    const [{ total }] = await tx
+    const { total } = await tx
       .select({ total: sql<string>`coalesce(sum(${executionData.sizeBytes}), 0)` })
       .from(executionData)
-      .where(eq(executionData.executionId, executionId));
+      .where(eq(executionData.executionId, executionId))
+      .then(theRow);
     const limit = app.config.BLOBHUB_MAX_EXECUTION_DATA_BYTES;
     if (Number(total) + bytes > limit) {
       throw new ComponentError(
@@ -110,7 +112,7 @@ export async function storedValue(app: App, row: typeof executionData.$inferSele
 
 /** Keeps small values inline and stores large ones, returning what may enter workflow history. */
 export async function toRef(app: App, executionId: string, id: string, value: ValueObject): Promise<ValueRef> {
-  return (await toRefsWithin(app, executionId, [{ id, value }]))[0];
+  return toRefsWithin(app, executionId, [{ id, value }]).then(theRow);
 }
 
 /**

@@ -21,7 +21,7 @@ const MiB = 1024 * 1024;
 let p: TestPlatform;
 let dir: string;
 /** the environment of a user who has run `blobhub login` */
-let env: Record<string, string>;
+let env: ReturnType<typeof userEnv>;
 const cli = (...args: string[]) => blobhub(args, env);
 const json = async (...args: string[]) => {
   const res = await cli('--json', ...args);

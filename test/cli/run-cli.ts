@@ -13,7 +13,7 @@ export interface CliResult {
 }
 
 /** A user's environment: a home of its own and no BLOBHUB_* variables unless given. */
-export function userEnv(extra: Record<string, string> = {}): Record<string, string> {
+export function userEnv(extra: Record<string, string> = {}): Record<string, string> & { BLOBHUB_HOME: string } {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BLOBHUB_'))) as Record<string, string>;
   return { ...clean, BLOBHUB_HOME: mkdtempSync(path.join(os.tmpdir(), 'blobhub-home-')), NO_COLOR: '1', ...extra };
 }
@@ -35,13 +35,13 @@ export function spawnBlobhub(args: string[], env: Record<string, string>) {
   let stderr = '';
   const waiters: (() => void)[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
+    stdout += chunk.toString();
     const parts = stdout.split('\n');
     stdout = parts.pop()!;
     lines.push(...parts.filter(Boolean));
     waiters.splice(0).forEach((wake) => wake());
   });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<CliResult>((resolve) =>
     child.on('close', (code) => {
       waiters.splice(0).forEach((wake) => wake());

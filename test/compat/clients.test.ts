@@ -28,7 +28,7 @@ const ORG = 'compat';
 let p: TestPlatform;
 let work: string;
 /** The environment the clients see: the platform's URL (with /v1) and the bootstrap admin key. */
-let byEnv: Record<string, string>;
+let byEnv: { PATH: string; HOME: string; BLOBHUB_API_URL: string; BLOBHUB_API_KEY: string };
 
 /** A blob of a type and its first draft revision id. */
 async function blob(name: string, type: string, visibility = 'private') {

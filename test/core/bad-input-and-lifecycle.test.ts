@@ -290,7 +290,7 @@ describe('bad input', () => {
       ['PUT', '/orgs', 'GET, POST'],
       ['POST', `/blobs/${blobId}`, 'DELETE, GET, PATCH'],
       ['DELETE', '/users/me', 'GET'],
-    ]) {
+    ] as const) {
       const before = await coreRows();
       const res = await owner.client.request(method, path);
       expectError(res, 405, 'method_not_allowed');

@@ -34,17 +34,17 @@ describe('docker-compose.yml', () => {
   it('runs PostgreSQL, Temporal with its UI, MinIO, the API and the worker as separate services with health checks', () => {
     for (const name of ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker']) {
       expect(services[name], name).toBeDefined();
-      expect(services[name].healthcheck?.test.length, `${name} health check`).toBeGreaterThan(0);
+      expect(services[name]?.healthcheck?.test.length, `${name} health check`).toBeGreaterThan(0);
     }
-    expect(services.api.command).toEqual(['npx', 'tsx', 'apps/api/main.ts']);
-    expect(services.worker.command).toEqual(['npx', 'tsx', 'apps/worker/main.ts']);
-    expect(services.api.environment?.BLOBHUB_RUN_WORKER).toBe('false');
-    expect(services.worker.depends_on?.api.condition).toBe('service_healthy');
-    expect(services.api.depends_on?.['temporal-setup'].condition).toBe('service_completed_successfully');
+    expect(services.api?.command).toEqual(['npx', 'tsx', 'apps/api/main.ts']);
+    expect(services.worker?.command).toEqual(['npx', 'tsx', 'apps/worker/main.ts']);
+    expect(services.api?.environment?.BLOBHUB_RUN_WORKER).toBe('false');
+    expect(services.worker?.depends_on?.api?.condition).toBe('service_healthy');
+    expect(services.api?.depends_on?.['temporal-setup']?.condition).toBe('service_completed_successfully');
   });
 
   it('keeps every stateful service on a named volume', () => {
-    const volumeOf = (name: string) => services[name].volumes?.find((v) => v.type === 'volume')?.source;
+    const volumeOf = (name: string) => services[name]?.volumes?.find((v) => v.type === 'volume')?.source;
     expect(['postgres', 'temporal', 'minio', 'api', 'worker'].map(volumeOf)).toEqual([
       'postgres-data',
       'temporal-config',
@@ -57,7 +57,7 @@ describe('docker-compose.yml', () => {
 
   it('wires the API and the worker with an environment BlobHub accepts', () => {
     for (const name of ['api', 'worker']) {
-      const config = loadConfig(services[name].environment);
+      const config = loadConfig(services[name]?.environment ?? {});
       expect(config).toMatchObject({
         BLOBHUB_DATABASE_URL: 'postgres://blobhub:blobhub@postgres:5432/blobhub',
         BLOBHUB_TEMPORAL_ADDRESS: 'temporal:7233',
@@ -76,7 +76,7 @@ describe('docker-compose.yml', () => {
       BLOBHUB_ADMIN_API_KEY: 'bhk_0123456789abcdefghij',
       POSTGRES_PASSWORD: 'pg-secret',
     };
-    const config = loadConfig(composeConfig(secrets).services.api.environment);
+    const config = loadConfig(composeConfig(secrets).services.api?.environment ?? {});
     expect(config).toMatchObject({
       BLOBHUB_SECRET_KEY: secrets.BLOBHUB_SECRET_KEY,
       BLOBHUB_ADMIN_EMAIL: secrets.BLOBHUB_ADMIN_EMAIL,

@@ -29,7 +29,8 @@ afterAll(async () => {
 it('a transaction whose connection is killed mid-query fails as an outage, the process lives on and the next query reconnects', async () => {
   let pid: number | undefined;
   const transaction = handle.db.transaction(async (tx) => {
-    pid = ((await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { pid: number }[])[0].pid;
+    const rows = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+    pid = (rows as { pid: number }[])[0]?.pid;
     await tx.execute(sql`select pg_sleep(5)`);
   });
   const failed = transaction.then(

@@ -48,8 +48,8 @@ function spawnDev(env: Record<string, string>, dir = dataDir): DevProcess {
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   return { child, output: () => output };
 }
 
@@ -75,7 +75,8 @@ const exitCode = (child: ChildProcess) =>
 /** The README's "Try it" commands as pasted, pointed at this test's port and data dir. */
 function runReadmeTryIt(port: number): string {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const block = /## Try it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1];
+  const block = /## Try it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('the README has no sh block under "## Try it"');
   const script = block.replaceAll('localhost:8080', `127.0.0.1:${port}`).replace(/(^|\s)\.blobhub\//gm, `$1${dataDir}/`);
   return execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
 }
@@ -126,7 +127,9 @@ describe('npm run dev (embedded defaults)', () => {
     const file = credentialsFileOf(clientHomeOf(dataDir));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const credentials = parse(readFileSync(file, 'utf8')) as { default: string; profiles: Record<string, { key: string; url: string }> };
-    const { key: apiKey, url } = credentials.profiles[credentials.default];
+    const profile = credentials.profiles[credentials.default];
+    expect(profile, 'the default profile').toBeDefined();
+    const { key: apiKey, url } = profile!;
     expect(url).toMatch(new RegExp(`^http://(localhost|127\\.0\\.0\\.1):${port}/v1$`));
     const admin = new ApiClient(`http://127.0.0.1:${port}`, { key: apiKey });
     expect((await admin.get('/readyz')).body).toMatchObject({ database: 'ok', temporal: 'ok' });

@@ -6,6 +6,7 @@ import { createOperation } from '../../core/operations';
 import { apiKeys, credentials, members, metadata, operations, users } from '../../db/schema';
 import { expectError, newUser, startWithOwnedBlob, type TestUser } from '../support/people';
 import type { TestPlatform } from '../support/platform';
+import { theRow } from '../../core/errors';
 
 let p: TestPlatform;
 let admin: TestUser;
@@ -78,7 +79,7 @@ describe('members', () => {
     expect(admins).toHaveLength(1);
 
     // restore: the remaining admin makes the owner admin again and removes the other user
-    const remaining = admins[0].userId === owner.id ? owner : other;
+    const remaining = admins[0]!.userId === owner.id ? owner : other;
     await remaining.client.patch(`/orgs/${orgId}/members/${owner.id}`, { role: 'admin' });
     await owner.client.delete(`/orgs/${orgId}/members/${other.id}`);
     expect((await orgMembers()).map((m) => [m.userId, m.role])).toEqual([[owner.id, 'admin']]);
@@ -94,7 +95,7 @@ describe('API keys', () => {
     expect(key.secret).toMatch(/^bhk_[A-Za-z0-9_-]{40,}$/);
     expect(key.prefix).toBe(key.secret.slice(0, 12));
 
-    const [row] = await p.app.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
+    const row = await p.app.db.select().from(apiKeys).where(eq(apiKeys.id, key.id)).then(theRow);
     expect(row.secretHash).toBe(sha256Hex(key.secret));
     expect(JSON.stringify(row)).not.toContain(key.secret);
 
@@ -188,7 +189,7 @@ describe('credentials', () => {
     expect(created.status).toBe(200);
     expect(created.body.credential_id).toMatch(/^crd_/);
 
-    const [row] = await p.app.db.select().from(credentials).where(eq(credentials.id, created.body.credential_id));
+    const row = await p.app.db.select().from(credentials).where(eq(credentials.id, created.body.credential_id)).then(theRow);
     expect(row.encryptedBody).not.toContain('super-secret');
     expect(Buffer.from(row.encryptedBody, 'base64').toString('latin1')).not.toContain('super-secret');
 
@@ -243,7 +244,7 @@ describe('credentials', () => {
 
 describe('security at rest', () => {
   it('keeps passwords as scrypt hashes', async () => {
-    const [row] = await p.app.db.select().from(users).where(eq(users.id, other.id));
+    const row = await p.app.db.select().from(users).where(eq(users.id, other.id)).then(theRow);
     expect(row.passwordHash).toMatch(/^scrypt\$/);
     expect(row.passwordHash).not.toContain('password-123');
   });

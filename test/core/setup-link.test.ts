@@ -7,6 +7,7 @@ import { createSetupToken } from '../../core/setup';
 import type { CreatedAdmin } from '../../apps/platform';
 import { errorCode } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { theRow } from '../../core/errors';
 
 let p: TestPlatform;
 const created: CreatedAdmin[] = [];
@@ -18,28 +19,35 @@ afterAll(() => p?.close());
 
 const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
+/** The admin the first start made, with its set-up link. */
+function createdAdmin() {
+  const [admin] = created;
+  if (!admin?.setupUrl) throw new Error('the first start made no admin with a set-up link');
+  return { email: admin.email, setupUrl: admin.setupUrl };
+}
+
 describe('set-up link', () => {
   it('is made once at first start, points at the web app, and is stored only as a hash', async () => {
     expect(created).toHaveLength(1);
-    const url = new URL(created[0].setupUrl!);
+    const url = new URL(createdAdmin().setupUrl);
     expect(`${url.origin}${url.pathname}`).toBe(`${p.url}/setup`);
     const rows = await p.app.db.select().from(authTokens).where(eq(authTokens.kind, 'setup'));
     expect(rows).toHaveLength(1);
-    expect(JSON.stringify(rows)).not.toContain(tokenOf(created[0].setupUrl!));
+    expect(JSON.stringify(rows)).not.toContain(tokenOf(createdAdmin().setupUrl));
   });
 
   it('refuses a bad token and a short password, with readable errors, and changes nothing', async () => {
     const bad = await p.anonymous.post('/auth/setup', { token: 'bhs_nope', password: 'long-enough-1' });
     expect([bad.status, errorCode(bad)]).toEqual([401, 'unauthenticated']);
     expect(JSON.stringify(bad.body)).toContain('not valid');
-    const short = await p.anonymous.post('/auth/setup', { token: tokenOf(created[0].setupUrl!), password: 'short' });
+    const short = await p.anonymous.post('/auth/setup', { token: tokenOf(createdAdmin().setupUrl), password: 'short' });
     expect([short.status, errorCode(short)]).toEqual([400, 'bad_request']);
-    const [row] = await p.app.db.select().from(authTokens).where(eq(authTokens.kind, 'setup'));
+    const row = await p.app.db.select().from(authTokens).where(eq(authTokens.kind, 'setup')).then(theRow);
     expect(row.revokedAt).toBeNull();
   });
 
   it('sets the password and signs in once; the link cannot be used again', async () => {
-    const token = tokenOf(created[0].setupUrl!);
+    const token = tokenOf(createdAdmin().setupUrl);
     const done = await p.anonymous.post('/auth/setup', { token, password: 'first-password' });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.user).toMatchObject({ email: 'admin@example.com', is_instance_admin: true });
@@ -55,7 +63,7 @@ describe('set-up link', () => {
 
   it('says so when the link has expired', async () => {
     // A second link for the same admin, moved past its expiry (a day is too long to wait in a test).
-    const [admin] = await p.app.db.select().from(users).where(eq(users.email, created[0].email));
+    const admin = await p.app.db.select().from(users).where(eq(users.email, createdAdmin().email)).then(theRow);
     const token = await createSetupToken(p.app.db, admin.id);
     await p.app.db
       .update(authTokens)

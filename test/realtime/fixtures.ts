@@ -6,6 +6,7 @@ import { sha256Hex } from '../../core/crypto';
 import { newId } from '../../core/ids';
 import { apiKeys, executions, sessions, users } from '../../db/schema';
 import type { TestPlatform } from '../support/platform';
+import { theRow } from '../../core/errors';
 
 export interface WorkflowRevision {
   orgId: string;
@@ -58,7 +59,7 @@ export function emitSessionEvent(
 
 /** A personal API key for the instance admin, stored as the keys API stores one (hash only). */
 export async function adminApiKey(p: TestPlatform, role: 'read' | 'write' = 'read'): Promise<{ id: string; secret: string }> {
-  const [admin] = await p.app.db.select().from(users).where(eq(users.email, 'admin@example.com'));
+  const admin = await p.app.db.select().from(users).where(eq(users.email, 'admin@example.com')).then(theRow);
   const secret = `bhk_${randomBytes(24).toString('base64url')}`;
   const id = newId('apiKey');
   await p.app.db

@@ -34,7 +34,7 @@ function open(baseUrl: string, auth: Auth): Promise<WebSocket> {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (d: Buffer) => (body += d));
+      res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => reject(Object.assign(new Error(`handshake refused: ${res.statusCode}`), { status: res.statusCode, body })));
     });
     ws.once('error', reject);

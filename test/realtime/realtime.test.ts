@@ -79,8 +79,8 @@ describe('JSON-RPC methods', () => {
         event: { type: 'processor.output', session_id: session, revision_id: rev.revisionId },
       },
     });
-    expect(notification.params.event.id).toMatch(/^evt_/);
-    expect(typeof notification.params.event.created_at).toBe('number');
+    expect(notification!.params.event.id).toMatch(/^evt_/);
+    expect(typeof notification!.params.event.created_at).toBe('number');
     expect(client.events().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(client.events().map((e) => e.data.i)).toEqual([0, 1, 2, 3, 4]);
 
@@ -124,7 +124,7 @@ describe('JSON-RPC methods', () => {
       [x, 3],
       [x, 5],
     ]);
-    expect(client.notifications[0].params).toMatchObject({ target: 'execution', target_id: x });
+    expect(client.notifications[0]?.params).toMatchObject({ target: 'execution', target_id: x });
     await client.close();
   });
 

@@ -13,6 +13,7 @@ import { ApiClient } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../support/processes';
 import { RealtimeClient } from './realtime-client';
+import { theRow } from '../../core/errors';
 
 const EXECUTIONS = 40;
 const SESSIONS = 4;
@@ -57,7 +58,7 @@ class ResumingSubscriber {
 
   async connect(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
-      const url = this.urls[(this.preferred + attempt) % this.urls.length];
+      const url = this.urls[(this.preferred + attempt) % this.urls.length]!;
       const connection = await RealtimeClient.connect(url, { key: p.admin.auth.key }).catch(() => undefined);
       if (connection) {
         const since = this.events().at(-1)?.seq ?? 0;
@@ -143,7 +144,7 @@ function writeBlobChanges(clients: ApiClient[], blobId: string) {
   let writing = true;
   const done = (async () => {
     for (let n = 0; writing && n < 200; n++) {
-      for (const client of [clients[n % 2], clients[(n + 1) % 2]]) {
+      for (const client of [clients[n % 2]!, clients[(n + 1) % 2]!]) {
         const res = await client.patch(`/blobs/${blobId}`, { description: `change ${n}` }).catch(() => undefined);
         if (res?.status === 200) break;
       }
@@ -157,10 +158,11 @@ function writeBlobChanges(clients: ApiClient[], blobId: string) {
 }
 
 async function endedExecutions(revisionId: string): Promise<number> {
-  const [row] = await p.app.db
+  const row = await p.app.db
     .select({ ended: sql<number>`count(*)::int` })
     .from(executions)
-    .where(sql`${executions.revisionId} = ${revisionId} and ${executions.endedAt} is not null`);
+    .where(sql`${executions.revisionId} = ${revisionId} and ${executions.endedAt} is not null`)
+    .then(theRow);
   return row.ended;
 }
 
@@ -169,11 +171,12 @@ it(
   { timeout: 300_000 },
   async () => {
     const clients = apis.map((api) => new ApiClient(api.url!, p.admin.auth));
-    const { revisionId, blobId } = await newWorkflowBlob(clients[0], `scale-out-${Date.now().toString(36)}`);
-    const orgId: string = (await clients[0].get(`/blobs/${blobId}`)).body.blob.org_id;
-    await upload(clients[0], revisionId, 'main', doubleThenIncrement());
+    expect(clients).toHaveLength(2); // so clients[i % 2] is always one of them
+    const { revisionId, blobId } = await newWorkflowBlob(clients[0]!, `scale-out-${Date.now().toString(36)}`);
+    const orgId: string = (await clients[0]!.get(`/blobs/${blobId}`)).body.blob.org_id;
+    await upload(clients[0]!, revisionId, 'main', doubleThenIncrement());
     const sessions: string[] = [];
-    for (let i = 0; i < SESSIONS; i++) sessions.push((await clients[i % 2].data(revisionId, ENGINE, 'create_session', { name: `s${i}` })).body.session.id);
+    for (let i = 0; i < SESSIONS; i++) sessions.push((await clients[i % 2]!.data(revisionId, ENGINE, 'create_session', { name: `s${i}` })).body.session.id);
 
     // two subscribers per session, one on each API
     const urls = apis.map((api) => api.url!);
@@ -190,7 +193,7 @@ it(
 
     const created = await Promise.all(
       Array.from({ length: EXECUTIONS }, async (_, i) => {
-        const res = await clients[i % 2].data(revisionId, ENGINE, 'create_execution', {
+        const res = await clients[i % 2]!.data(revisionId, ENGINE, 'create_execution', {
           session_id: sessions[i % SESSIONS],
           alias: 'main',
           input_data: [{ alias: 'n', value: integer(i) }],
@@ -201,12 +204,12 @@ it(
     );
 
     while ((await endedExecutions(revisionId)) < 5) await sleep(50);
-    await Promise.all([apis[0].kill(), workers[0].kill()]);
+    await Promise.all([apis[0]!.kill(), workers[0]!.kill()]);
     const unfinishedAtKill = EXECUTIONS - (await endedExecutions(revisionId));
     expect(unfinishedAtKill).toBeGreaterThan(0);
 
     for (const execution of created) {
-      const done = await waitForStatus(clients[1], revisionId, execution.id, undefined, 180_000);
+      const done = await waitForStatus(clients[1]!, revisionId, execution.id, undefined, 180_000);
       expect(done.status).toBe('completed');
       expect(done.output_data).toEqual([{ alias: 'result', value: integer(execution.n * 2 + 1) }]);
     }
@@ -229,7 +232,7 @@ it(
     for (const follower of orgFollowers) await expectEveryEventOnce(follower, storedCore);
 
     for (const { api, follower } of subscribers) if (api === 0) expect(follower.reconnects).toBeGreaterThan(0);
-    expect(orgFollowers[0].reconnects).toBeGreaterThan(0);
+    expect(orgFollowers[0]?.reconnects).toBeGreaterThan(0);
     await Promise.all([...subscribers.map((s) => s.follower), ...orgFollowers].map((follower) => follower.close()));
   },
 );

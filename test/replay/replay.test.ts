@@ -38,7 +38,7 @@ async function replayFailures(bundle: string, histories: RecordedHistory[]): Pro
   );
   let i = 0;
   for await (const result of results) {
-    if (result.error) failures.push(`${histories[i].file}: ${result.error.name}: ${result.error.message}`);
+    if (result.error) failures.push(`${histories[i]?.file}: ${result.error.name}: ${result.error.message}`);
     i++;
   }
   return failures;

@@ -23,7 +23,7 @@ export interface LaunchedPlatform {
   adminKey: string;
   taskQueue: string;
   /** the environment the platform was configured with (e.g. for a second process) */
-  env: Record<string, string>;
+  env: PlatformEnv;
   admin: ApiClient;
   anonymous: ApiClient;
   /** a client with any credential */
@@ -31,6 +31,9 @@ export interface LaunchedPlatform {
   worker?: RunningWorker;
   close(): Promise<void>;
 }
+
+/** A platform's environment always names its data directory and instance admin. */
+type PlatformEnv = Record<string, string> & Record<'BLOBHUB_DATA_DIR' | 'BLOBHUB_ADMIN_EMAIL' | 'BLOBHUB_ADMIN_PASSWORD' | 'BLOBHUB_ADMIN_API_KEY', string>;
 
 export interface LaunchOptions {
   databaseUrl: string;
@@ -47,7 +50,7 @@ export async function launchPlatform(opts: LaunchOptions): Promise<LaunchedPlatf
   const port = await freePort();
   const adminKey = `bhk_${randomBytes(24).toString('base64url')}`;
   const taskQueue = `q-${randomBytes(6).toString('hex')}`;
-  const env: Record<string, string> = {
+  const env: PlatformEnv = {
     BLOBHUB_DATA_DIR: dataDir,
     BLOBHUB_DATABASE_URL: opts.databaseUrl,
     BLOBHUB_TEMPORAL_ADDRESS: opts.temporal.address,

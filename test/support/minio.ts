@@ -30,7 +30,7 @@ export async function startMinio(): Promise<S3Server & ManagedProcess> {
 }
 
 /** The BlobHub configuration that points the blob store at an S3 server and bucket. */
-export function s3Env(server: S3Server, bucket: string): Record<string, string> {
+export function s3Env(server: S3Server, bucket: string) {
   return {
     BLOBHUB_S3_ENDPOINT: server.endpoint,
     BLOBHUB_S3_ACCESS_KEY_ID: server.accessKeyId,

@@ -8,7 +8,7 @@ import { inParallel, putFileRange, rawRequest } from '../../sdk/transfer';
 export { hashDownload, inParallel, rawRequest } from '../../sdk/transfer';
 
 /** Env for a platform on the run's MinIO, each test file in its own bucket. */
-export function s3Env(): Record<string, string> {
+export function s3Env() {
   return s3EnvFor(inject('s3'), `t-${randomBytes(6).toString('hex')}`);
 }
 

@@ -3,7 +3,7 @@
 const categories: Record<string, string> = { flow: 'flow', logic: 'logic', http: 'http', session: 'session', thread: 'session', graph: 'session' };
 
 export function comp(id: string, type: string, config?: unknown, extra: Record<string, unknown> = {}) {
-  const prefix = type.split('.')[0];
+  const [prefix = ''] = type.split('.');
   return { id, category: categories[prefix] ?? prefix, type, name: id, position: { x: 0, y: 0 }, ...(config === undefined ? {} : { config }), ...extra };
 }
 

@@ -67,8 +67,8 @@ describe('definition ⇄ graph', () => {
 
   it('rounds dragged positions', () => {
     const { nodes, edges } = definitionToGraph(fibonacciDefinition());
-    nodes[0].position = { x: 10.6, y: -3.2 };
-    expect(graphToDefinition(nodes, edges).components[0].position).toEqual({ x: 11, y: -3 });
+    nodes[0]!.position = { x: 10.6, y: -3.2 };
+    expect(graphToDefinition(nodes, edges).components[0]?.position).toEqual({ x: 11, y: -3 });
   });
 });
 

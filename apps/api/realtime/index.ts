@@ -94,7 +94,7 @@ class RealtimeServer {
     } catch (error) {
       const unauthenticated = error instanceof ApiError && error.specCode === 'unauthenticated';
       if (!unauthenticated) console.error('[realtime] handshake failed', error);
-      return refuse(socket, unauthenticated ? 401 : 500, unauthenticated ? (error as ApiError).message : 'internal error');
+      return refuse(socket, unauthenticated ? 401 : 500, unauthenticated ? error.message : 'internal error');
     }
     if (presented.protocol) req.headers['sec-websocket-protocol'] = presented.protocol;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, socket, caller, presented.credentials));
@@ -134,9 +134,11 @@ class RealtimeServer {
   }
 
   private async recheckGroup(connections: RealtimeConnection[]) {
+    const [first] = connections;
+    if (!first) return;
     let caller: Caller;
     try {
-      caller = await resolveCaller(this.app, connections[0].credentials);
+      caller = await resolveCaller(this.app, first.credentials);
     } catch (error) {
       if (!(error instanceof ApiError && error.specCode === 'unauthenticated')) throw error;
       for (const c of connections) c.close(CLOSE_UNAUTHENTICATED, 'credential revoked or expired');
@@ -182,7 +184,8 @@ function presentedCredentials(req: IncomingMessage): { credentials: PresentedCre
   const at = offered.findIndex((p) => p === BEARER_PROTOCOL || p === API_KEY_PROTOCOL);
   if (at < 0) return { credentials: fromHeaders };
   const protocol = offered[at];
-  const secret = offered[at + 1] ? Buffer.from(offered[at + 1], 'base64').toString('utf8') : '';
+  const encoded = offered[at + 1];
+  const secret = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : '';
   if (!secret) return undefined;
   const fromProtocol = protocol === BEARER_PROTOCOL ? { bearer: secret } : { apiKey: secret };
   const hasHeaderCredential = Boolean(fromHeaders.bearer || fromHeaders.apiKey);

@@ -17,7 +17,7 @@ export async function answerMessage(message: unknown, call: RpcCall): Promise<{ 
     return { frame: errorFrame(null, new RpcError(RPC_BAD_REQUEST, 'Invalid request: empty batch')), after: [] };
   const handled = Array.isArray(message) ? await Promise.all(message.map((m) => handle(m, call))) : [await handle(message, call)];
   const frames = handled.flatMap((h) => (h.frame ? [h.frame] : []));
-  const frame = frames.length === 0 ? null : Array.isArray(message) ? `[${frames.join(',')}]` : frames[0];
+  const frame = frames.length === 0 ? null : Array.isArray(message) ? `[${frames.join(',')}]` : (frames[0] ?? null);
   return { frame, after: handled.flatMap((h) => (h.after ? [h.after] : [])) };
 }
 

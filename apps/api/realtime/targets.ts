@@ -87,7 +87,8 @@ export async function* storedEventsAfter(app: App, target: Target, afterSeq: num
       .orderBy(asc(events.seq))
       .limit(REPLAY_PAGE);
     if (rows.length > 0) yield rows;
-    if (rows.length < REPLAY_PAGE) return;
-    after = rows[rows.length - 1].seq;
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < REPLAY_PAGE) return;
+    after = last.seq;
   }
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 /** The query parameters, each with all its values, in an object without a prototype. */
 function queryOf(url: URL): Record<string, string[]> {
-  const query: Record<string, string[]> = Object.create(null);
+  const query = Object.create(null) as Record<string, string[]>;
   url.searchParams.forEach((value, key) => (query[key] ??= []).push(value));
   return query;
 }

@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineCommand } from '../../../core/engines';
-import { ApiError, notFound } from '../../../core/errors';
+import { ApiError, notFound, theRow } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { idOf } from '../../../core/schemas';
 import { pageQuery, fetchPage, newestFirst } from '../../../core/paging';
@@ -96,18 +96,19 @@ export const definitionCommands = {
       const alias = definition_id ? (await findByRef(app.db, revision.id, { definition_id })).alias : named.alias!;
       const compiled = await compileDefinitionWithCode(definition);
       if (!compiled.valid) {
-        throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0].message}`, {
+        throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0]?.message}`, {
           details: compiled.errors,
           engineCode: 'invalid_definition',
         });
       }
       const contentHash = definitionHash(compiled.definition);
       const now = new Date();
-      const [row] = await app.db
+      const row = await app.db
         .insert(definitions)
         .values({ id: newId('definition'), revisionId: revision.id, alias, contentHash, definition: compiled.definition, createdAt: now, updatedAt: now })
         .onConflictDoUpdate({ target: [definitions.revisionId, definitions.alias], set: { contentHash, definition: compiled.definition, updatedAt: now } })
-        .returning();
+        .returning()
+        .then(theRow);
       return { definition: toDefinitionWire(row) };
     },
   }),

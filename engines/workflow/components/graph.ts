@@ -18,7 +18,7 @@ function fromInputOrConfig<T>(schema: z.ZodType<T>, input: Parameters<typeof pri
   }
   const parsed = schema.safeParse(primitiveOf(input));
   if (!parsed.success)
-    throw new ComponentError(`the ${what} input is invalid: ${parsed.error.issues[0].path.join('.')} ${parsed.error.issues[0].message}`, 'invalid_input');
+    throw new ComponentError(`the ${what} input is invalid: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, 'invalid_input');
   return parsed.data;
 }
 

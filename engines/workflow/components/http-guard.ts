@@ -98,8 +98,9 @@ function normalized(text: string): Address {
   const address = ipaddr.process(text);
   if (address.kind() !== 'ipv6') return address;
   const parts = (address as ipaddr.IPv6).parts;
-  const compatible = parts.slice(0, 6).every((p) => p === 0) && !(parts[6] === 0 && parts[7] <= 1);
-  return compatible ? new ipaddr.IPv4([parts[6] >> 8, parts[6] & 255, parts[7] >> 8, parts[7] & 255]) : address;
+  const [high = 0, low = 0] = parts.slice(6); // an IPv6 address has 8 parts
+  const compatible = parts.slice(0, 6).every((p) => p === 0) && !(high === 0 && low <= 1);
+  return compatible ? new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255]) : address;
 }
 
 async function addressesOf(host: string): Promise<Address[]> {
@@ -130,12 +131,12 @@ const inRange = (address: Address, [range, bits]: [Address, number]) => address.
 
 /** Why `address` (what `host` resolved to) may not be reached on `port`; null when it may. */
 async function refusalOf(policy: OutboundPolicy, host: string, address: Address, port: number): Promise<string | null> {
-  if (await isOwnService(policy, address, port)) return `${address}:${port} is one of the platform's own services`;
+  if (await isOwnService(policy, address, port)) return `${address.toString()}:${port} is one of the platform's own services`;
   if (policy.allowedHosts.includes(host) || policy.allowedRanges.some((range) => inRange(address, range))) return null;
-  if (metadataAddresses.includes(address.toNormalizedString())) return `${address} is a cloud metadata service`;
+  if (metadataAddresses.includes(address.toNormalizedString())) return `${address.toString()} is a cloud metadata service`;
   const range = address.range();
   if (range === 'unicast') return null;
-  return `${address} is a ${rangeNames[range] ?? `reserved (${range})`} address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS`;
+  return `${address.toString()} is a ${rangeNames[range] ?? `reserved (${range})`} address; an operator can open it with BLOBHUB_HTTP_ALLOW_HOSTS`;
 }
 
 /** The addresses `hostname` resolves to, once each of them passed the policy; else a BlockedDestinationError. */

@@ -47,7 +47,8 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
   outputs: () => 'any',
   async run({ app, request, config, inputs, attempt, signal, queue }) {
     const { execution } = request;
-    let reported: Promise<void> | null = null;
+    // set by the queue callbacks below, so typed wide: TypeScript would narrow a plain null to null for good
+    let reported = null as Promise<void> | null;
     // most scripts never touch session objects: skip loading them for those
     const objects = /get_session_object|download_session_object|list_session_objects/.test(config.code)
       ? await listSessionObjects(app, execution.sessionId)

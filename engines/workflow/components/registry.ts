@@ -64,7 +64,7 @@ export interface ComponentType<C = unknown> {
 const catalog = new Map<string, ComponentType>();
 
 export function registerComponent<C>(component: ComponentType<C>): void {
-  catalog.set(component.type, component as unknown as ComponentType);
+  catalog.set(component.type, component);
 }
 
 export function findComponentType(type: string): ComponentType | undefined {

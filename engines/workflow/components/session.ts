@@ -80,7 +80,7 @@ export const threadPostItem: ComponentType<AliasConfig> = {
     const { execution, visit } = request;
     if (!inputs.content) throw new ComponentError('the content input has no value', 'missing_input');
     const content = threadContent.safeParse(contentBlocks(inputs.content));
-    if (!content.success) throw new ComponentError(`the content is not thread content: ${content.error.issues[0].message}`, 'invalid_content');
+    if (!content.success) throw new ComponentError(`the content is not thread content: ${content.error.issues[0]?.message}`, 'invalid_content');
     const item = await asComponentError(() =>
       postThreadItem(
         app,

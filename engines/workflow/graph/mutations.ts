@@ -96,7 +96,10 @@ const INSERT_CHUNK = 1000;
  * the run gives the same result as one op after another, with one round trip per chunk.
  */
 async function addElements(b: Batch, first: number, ops: AddOp[]): Promise<GraphChange[]> {
-  const edges = ops[0].op === 'add_edge';
+  // every op of a run has the same kind, and a run has at least one
+  const [kind] = ops;
+  if (!kind) return [];
+  const edges = kind.op === 'add_edge';
   const rows = ops.map((op, i) => {
     if (op.if_rev !== undefined && op.if_rev !== 0) throw badRequest(`${where(first + i, op)}: a new element has no rev yet; use if_rev 0 or leave it out`);
     const edge = op.op === 'add_edge' ? op : undefined;
@@ -129,14 +132,14 @@ async function addElements(b: Batch, first: number, ops: AddOp[]): Promise<Graph
   const seen = new Set<string>();
   rows.forEach((row, i) => {
     if (!inserted.has(row.elementId) || seen.has(row.elementId)) {
-      throw conflict(`${where(first + i, ops[i])}: element ${row.elementId} already exists in graph ${b.alias}`, {
+      throw conflict(`${where(first + i, kind)}: element ${row.elementId} already exists in graph ${b.alias}`, {
         operation_index: first + i,
         element_id: row.elementId,
       });
     }
     seen.add(row.elementId);
   });
-  return rows.map((row, i) => ({ op: ops[i].op, element_id: row.elementId, type: row.type, rev: 1 }));
+  return rows.map((row) => ({ op: kind.op, element_id: row.elementId, type: row.type, rev: 1 }));
 }
 
 /** Every edge's ends are vertices of the graph (one query for the run); else the first bad edge fails the batch. */
@@ -151,10 +154,12 @@ async function requireEnds(b: Batch, first: number, ops: Extract<GraphOperation,
     for (const { id } of found) vertices.add(id);
   }
   ops.forEach((op, i) => {
-    const missing = [
-      ['from_id', op.from_id],
-      ['to_id', op.to_id],
-    ].filter(([, id]) => !vertices.has(id));
+    const missing = (
+      [
+        ['from_id', op.from_id],
+        ['to_id', op.to_id],
+      ] as const
+    ).filter(([, id]) => !vertices.has(id));
     if (missing.length) {
       throw badRequest(`${where(first + i, op)}: the edge's ${missing.map(([end, id]) => `${end} ${id}`).join(' and ')} is not a vertex of graph ${b.alias}`, {
         operation_index: first + i,
@@ -241,9 +246,10 @@ async function applyAll(b: Batch, operations: GraphOperation[]): Promise<GraphCh
   const changes: GraphChange[] = [];
   for (let i = 0; i < operations.length;) {
     const op = operations[i];
+    if (!op) break;
     if (op.op in runs) {
       let end = i + 1;
-      while (end < operations.length && operations[end].op === op.op) end++;
+      while (end < operations.length && operations[end]?.op === op.op) end++;
       changes.push(...(await runs[op.op as keyof typeof runs](b, i, operations.slice(i, end))));
       i = end;
     } else {

@@ -180,14 +180,16 @@ class Compiler {
 /** Compiles the query to one statement: `with s0 as (…), s1 as (select … from s0 p …) select …`. */
 export function compileGraphQuery(g: GraphRef, query: GraphQuery): { statement: SQL; state: State } {
   const compiler = new Compiler(g);
-  const stages: Compiled[] = [compiler.start(query.start)];
+  let latest = compiler.start(query.start);
+  const stages: Compiled[] = [latest];
   query.steps.forEach((step, index) => {
     compiler.prev = sql.raw(`s${index}`);
-    stages.push(compiler.step(stages[stages.length - 1].state, step as [string, ...unknown[]], index));
+    latest = compiler.step(latest.state, step, index);
+    stages.push(latest);
   });
   const ctes = stages.map((stage, i) => sql`${sql.raw(`s${i}`)} as (${stage.select})`);
   const last = `s${stages.length - 1}`;
-  const state = stages[stages.length - 1].state;
+  const state = latest.state;
   // element results come with their rows, in the same statement
   const pick =
     state === 'value'

@@ -72,7 +72,7 @@ class SandboxThread {
     try {
       return await new Promise<SandboxOutcome>((resolve) => {
         const python = request.language === 'python';
-        const timers = [setTimeout(() => this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS + (python ? PYTHON_WARMUP_MS : 0))];
+        const timers = [setTimeout(() => void this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS + (python ? PYTHON_WARMUP_MS : 0))];
         // Python's clock starts once the interpreter is warm: interrupt at the deadline, terminate after the grace
         const startClock = () => {
           timers.forEach(clearTimeout);
@@ -80,7 +80,7 @@ class SandboxThread {
             0,
             timers.length,
             setTimeout(() => Atomics.store(this.interrupt, 0, SIGINT), request.timeoutMs),
-            setTimeout(() => this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS),
+            setTimeout(() => void this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS),
           );
         };
         const onMessage = (message: SandboxOutcome | typeof PYTHON_STARTED) => (message === PYTHON_STARTED ? startClock() : this.settle(message));

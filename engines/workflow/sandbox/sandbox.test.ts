@@ -23,7 +23,7 @@ async function expectFibonacci(n: number, expected: number) {
 /** What the code sees as `typeof` for each name, read through console.log. */
 async function typesInside(names: string[]): Promise<Record<string, string>> {
   const { logs } = await run(`console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(names)}.map((n) => [n, typeof globalThis[n]]))))`);
-  return JSON.parse(logs[0]);
+  return JSON.parse(logs[0]!);
 }
 
 afterAll(() => closeSandboxThreads());
@@ -81,12 +81,12 @@ describe('logic.code sandbox: the BlobHub code API', () => {
 
   it('create_message(role, text, attribute_id) builds a message value', async () => {
     const { outputs } = await run("set_data_output('m', create_message('system', 'be brief', 'msg_1')); set_data_output('empty', create_message('user'))");
-    expect(outputs.m.value).toMatchObject({
+    expect(outputs.m?.value).toMatchObject({
       type: 'message',
       message: { role: 'system', content: [{ type: 'text', text: 'be brief' }], attributes: { id: 'msg_1' } },
     });
-    expect((outputs.m.value as { message: { attributes: { created_at: string } } }).message.attributes.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(outputs.empty.value).toMatchObject({ type: 'message', message: { role: 'user', content: [] } });
+    expect((outputs.m?.value as { message: { attributes: { created_at: string } } }).message.attributes.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(outputs.empty?.value).toMatchObject({ type: 'message', message: { role: 'user', content: [] } });
   });
 
   it.each([
@@ -124,7 +124,7 @@ describe('logic.code sandbox: the BlobHub code API', () => {
 
   it('an output is a snapshot taken when it is set', async () => {
     const { outputs } = await run("const v = create_value('json', { n: 1 }); set_data_output('x', v); v.json.n = 2");
-    expect(outputs.x.value).toEqual({ type: 'json', json: { n: 1 } });
+    expect(outputs.x?.value).toEqual({ type: 'json', json: { n: 1 } });
   });
 
   it('reads session objects from the snapshot and collects writes (read-your-writes)', async () => {
@@ -143,7 +143,7 @@ describe('logic.code sandbox: the BlobHub code API', () => {
   it('captures console output, bounded in lines and line length', async () => {
     const { logs } = await run("console.log('a', 1, { b: true }, [null]); console.warn('careful'); console.error('bad'); console.log('x'.repeat(10000))");
     expect(logs.slice(0, 3)).toEqual(['a 1 {"b":true} [null]', '[warn] careful', '[error] bad']);
-    expect(logs[3].length).toBeLessThan(5000);
+    expect(logs[3]?.length).toBeLessThan(5000);
 
     const many = await run('for (let i = 0; i < 250; i++) console.log(i)');
     expect(many.logs).toHaveLength(201);
@@ -182,7 +182,7 @@ describe('logic.code sandbox: the BlobHub code API', () => {
       set_data_output('sum', create_value('integer', values.reduce((a, b) => a + b, 0)));
       set_result('done');
     `);
-    expect(result.outputs.sum.value).toEqual({ type: 'integer', integer: 12 });
+    expect(result.outputs.sum?.value).toEqual({ type: 'integer', integer: 12 });
     expect(result.result).toEqual({ route: 'done', terminal: false });
   });
 
@@ -254,7 +254,7 @@ describe('logic.code sandbox: isolation', () => {
 
   it('the global object holds ECMAScript built-ins and the BlobHub API, nothing of Node', async () => {
     const { logs } = await run('console.log(JSON.stringify(Object.getOwnPropertyNames(globalThis)))');
-    const names: string[] = JSON.parse(logs[0]);
+    const names: string[] = JSON.parse(logs[0]!);
     expect(names.filter((n) => !ECMASCRIPT_GLOBALS.includes(n)).sort()).toEqual([...API].sort());
     expect(Object.values(await typesInside(NODE_GLOBALS))).toEqual(NODE_GLOBALS.map(() => 'undefined'));
   });
@@ -282,7 +282,7 @@ describe('logic.code sandbox: isolation', () => {
   it('prototype pollution stays inside one run and never reaches the host', async () => {
     await run(
       "Object.prototype.polluted = 'yes'; Array.prototype.map = null; JSON.stringify = () => 'tampered'; set_data_output('ok', create_value('integer', 1))",
-    ).then((r) => expect(r.outputs.ok.value).toEqual({ type: 'integer', integer: 1 }));
+    ).then((r) => expect(r.outputs.ok?.value).toEqual({ type: 'integer', integer: 1 }));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(typeof Array.prototype.map).toBe('function');
     const { logs } = await run('console.log(typeof ({}).polluted, typeof [].map, JSON.stringify({ a: 1 }))');
@@ -330,7 +330,7 @@ describe('logic.code sandbox: limits', () => {
   it('the memory limit is configurable', async () => {
     const allocate = 'const a = new Uint8Array(16 * 1024 * 1024); set_data_output("n", create_value("integer", a.length))';
     expect((await failure(allocate, { limits: { memoryBytes: 8 * 1024 * 1024 } })).kind).toBe('memory');
-    expect((await run(allocate)).outputs.n.value).toEqual({ type: 'integer', integer: 16 * 1024 * 1024 });
+    expect((await run(allocate)).outputs.n?.value).toEqual({ type: 'integer', integer: 16 * 1024 * 1024 });
     const hugeSession = { big: 'x'.repeat(4 * 1024 * 1024) };
     expect((await failure('1', { sessionObjects: hugeSession, limits: { memoryBytes: 2 * 1024 * 1024 } })).kind).toBe('memory');
   });
@@ -338,7 +338,7 @@ describe('logic.code sandbox: limits', () => {
   it('concurrent runs are independent, even next to a runaway one', async () => {
     const loop = run('while (true) {}', { limits: { timeoutMs: 500 } }).catch((e: UserCodeError) => e.kind);
     const results = await Promise.all(Array.from({ length: 6 }, (_, n) => run(FIBONACCI, { inputs: { n: { type: 'integer', integer: n + 1 } } })));
-    expect(results.map((r) => (r.outputs.result.value as { integer: number }).integer)).toEqual([1, 1, 2, 3, 5, 8]);
+    expect(results.map((r) => (r.outputs.result?.value as { integer: number }).integer)).toEqual([1, 1, 2, 3, 5, 8]);
     expect(await loop).toBe('timeout');
   });
 
@@ -350,7 +350,7 @@ describe('logic.code sandbox: limits', () => {
       'new Uint8Array(2 ** 30)',
     ];
     const runAll = async (count: number) => {
-      for (let i = 0; i < count; i++) await run(codes[i % codes.length], { inputs: { n: { type: 'integer', integer: 10 } } }).catch(() => {});
+      for (let i = 0; i < count; i++) await run(codes[i % codes.length]!, { inputs: { n: { type: 'integer', integer: 10 } } }).catch(() => {});
     };
     await runAll(20); // the WASM heap grows to its working size once
     const before = process.memoryUsage().rss;

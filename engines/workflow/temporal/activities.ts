@@ -40,7 +40,7 @@ async function loadPlan(app: App, execution: ExecutionArgs) {
     .where(eq(executionData.id, definitionDataId(execution.executionId)));
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
-  if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0].message}`, 'invalid_definition');
+  if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0]?.message}`, 'invalid_definition');
   const limits: RunLimits = { historyEvents: app.config.BLOBHUB_WORKFLOW_HISTORY_EVENTS };
   return { row, plan: compiled.plan, limits };
 }
@@ -91,7 +91,8 @@ async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedV
   );
   const refs = await toRefsWithin(app, execution.executionId, entries);
   const values: CarriedValues['values'] = {};
-  entries.forEach(({ componentId, port }, i) => ((values[componentId] ??= {})[port] = refs[i]));
+  // toRefsWithin answers one ref per entry, in order; an entry without one would stay as it is
+  entries.forEach(({ componentId, port, value }, i) => ((values[componentId] ??= {})[port] = refs[i] ?? value));
   return values;
 }
 
@@ -277,7 +278,8 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
     execution.executionId,
     ports.map(([port, output]) => ({ id: dataIdFor(execution.executionId, visit, port), value: output.value, persist: output.persist })),
   );
-  return Object.fromEntries(ports.map(([port], i) => [port, refs[i]]));
+  // one ref per port, in order; a port without one would keep its value as it is
+  return Object.fromEntries(ports.map(([port, output], i) => [port, refs[i] ?? output.value]));
 }
 
 /** What the interpreter workflow itself calls (as local activities). */
@@ -296,7 +298,7 @@ function createControlActivities(app: App): ControlActivities {
 function createComponentActivities(app: App) {
   return Object.fromEntries(
     allComponentTypes()
-      .filter((t) => t.run)
+      .filter((t) => t.run !== undefined)
       .map((t) => [t.type, (request: ComponentRequest) => heartbeating(() => runComponent(app, t, request))]),
   );
 }

@@ -61,5 +61,8 @@ function activityOptions(c: PlanComponent): ActivityOptions & LocalActivityOptio
 export function componentActivity(c: PlanComponent, runsIn: RunsIn = c.runsIn): ComponentActivity {
   const options = activityOptions(c);
   const proxy = runsIn === 'local_activity' ? proxyLocalActivities(options) : proxyActivities({ ...options, heartbeatTimeout: COMPONENT_HEARTBEAT_TIMEOUT_MS });
-  return (proxy as Record<string, ComponentActivity>)[c.type];
+  const activity = (proxy as Record<string, ComponentActivity | undefined>)[c.type];
+  // a proxy answers every name, so this only guards the type
+  if (!activity) throw new Error(`no activity stub for ${c.type}`);
+  return activity;
 }

@@ -142,7 +142,7 @@ export class Interpreter {
   private quiesced() {
     const waiting = Object.entries(this.joins).find(([, j]) => j.arrived.size > 0 && !j.fired);
     if (!waiting) return this.resolve({ outputData: [] });
-    const c = this.plan.components[waiting[0]];
+    const c = this.component(waiting[0]);
     this.reject(
       new ComponentFailed({
         message: `flow.join ${c.id} waited for ${this.plan.incoming[c.id]} paths but only ${waiting[1].arrived.size} arrived`,
@@ -154,17 +154,24 @@ export class Interpreter {
   }
 
   private arrive(edge: PlanEdge) {
-    const target = this.plan.components[edge.targetId];
+    const target = this.component(edge.targetId);
     if (target.type === 'flow.join') {
       const join = (this.joins[target.id] ??= { arrived: new Set(), fired: false });
       join.arrived.add(edge.connectionId);
-      const all = join.arrived.size >= this.plan.incoming[target.id];
+      const all = join.arrived.size >= (this.plan.incoming[target.id] ?? 0);
       const fire = (target.config as { mode: 'all' | 'any' }).mode === 'any' ? !join.fired : all;
       if (fire) join.fired = true;
       if (all) delete this.joins[target.id];
       if (!fire) return;
     }
     this.spawn(edge.targetId);
+  }
+
+  /** A component of the plan; validation made every edge and join name one, so a miss is a bug. */
+  private component(id: string): PlanComponent {
+    const c = this.plan.components[id];
+    if (!c) throw new Error(`the plan has no component ${id}`);
+    return c;
   }
 
   private inputsOf(id: string): Record<string, ValueRef> {
@@ -177,7 +184,7 @@ export class Interpreter {
   }
 
   private async visit(id: string) {
-    const c = this.plan.components[id];
+    const c = this.component(id);
     const visit = `${id}#${(this.visits[id] = (this.visits[id] ?? 0) + 1)}`;
     const inputs = this.inputsOf(id);
     const startedAt = Date.now();
@@ -193,7 +200,8 @@ export class Interpreter {
     if (response.terminal) return this.finishWith([]);
     if (this.pastDeadline()) return this.timeOut();
     const edges = this.plan.next[id]?.[response.route] ?? [];
-    if (edges.length === 1 && this.continueAsNewDue()) return this.settle(() => this.resolve({ carry: this.walkAt(edges[0]) }));
+    const [only] = edges;
+    if (only && edges.length === 1 && this.continueAsNewDue()) return this.settle(() => this.resolve({ carry: this.walkAt(only) }));
     for (const edge of edges) this.arrive(edge);
   }
 
@@ -306,6 +314,8 @@ export class Interpreter {
       this.signals.findIndex((s) => s.name === name),
       1,
     )[0];
+    // the condition above held, so a signal of this name is queued
+    if (!signal) throw new Error(`no ${name} signal arrived`);
     return { route: 'success', terminal: false, outputs: { payload: { type: 'json', json: signal.payload ?? null } } };
   }
 

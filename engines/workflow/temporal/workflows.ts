@@ -38,7 +38,7 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
       requireConsumable(consumable!, signal);
       signals.push(signal);
     },
-    { validator: (signal) => consumable && requireConsumable(consumable, signal) },
+    { validator: (signal: ExecutionSignal) => consumable && requireConsumable(consumable, signal) },
   );
   let next: CarriedState;
   try {

@@ -9,7 +9,7 @@ export interface ReadableError {
   issues: string[];
 }
 
-const titles: Record<string, string> = {
+const titles: Record<string, string> & { BAD_REQUEST: string } = {
   BAD_REQUEST: 'Please check your input',
   UNAUTHORIZED: 'Authentication failed',
   FORBIDDEN: 'Not allowed',

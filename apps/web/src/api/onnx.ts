@@ -3,8 +3,8 @@
  * presigned URLs the server hands out, a few at a time, with progress as bytes leave the browser,
  * resumable after a page reload (`resume_upload` says which parts the server already holds).
  */
-import { TRPCClientError } from '@trpc/client';
 import type { OnnxModel } from '../../../../sdk/browser';
+import { errorCodeOf } from './errors';
 import { engineCommands } from './engine';
 import { fileIdentity, isSameFile, uploadSessions } from './upload-session';
 
@@ -66,7 +66,7 @@ interface OpenUpload {
 }
 
 /** The server no longer has the upload open: completed, cancelled, expired or gone. */
-const isUploadOver = (e: unknown) => e instanceof TRPCClientError && ['CONFLICT', 'NOT_FOUND'].includes(e.data?.code);
+const isUploadOver = (e: unknown) => ['CONFLICT', 'NOT_FOUND'].includes(errorCodeOf(e) ?? '');
 
 type ResumedPart = Omit<UploadPart, 'upload'> & { hash: string | null; upload?: UploadPart['upload'] };
 
@@ -103,7 +103,7 @@ export async function uploadModel(revisionId: string, file: File, onProgress: (p
   const saveProgress = () =>
     uploadSessions.save(revisionId, {
       operation_id: upload.operationId,
-      part_size: upload.parts[0].size,
+      part_size: upload.parts[0]?.size ?? 0,
       expires_at: upload.expiresAt,
       file: fileIdentity(file),
       finished: [...finished].map(([part_number, hash]) => ({ part_number, hash })),

@@ -40,7 +40,7 @@ export const session = {
   signIn: (next: Session) => publish(next),
   update: (tokens: Pick<Session, 'access_token' | 'expires_at'>) => current && publish({ ...current, ...tokens }),
   signOut: () => publish(null),
-  subscribe(listener: () => void) {
+  subscribe: (listener: () => void) => {
     listeners.add(listener);
     return () => listeners.delete(listener);
   },

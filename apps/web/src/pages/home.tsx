@@ -59,7 +59,7 @@ function CreateOrg() {
     onSuccess: async ({ org }) => {
       await queryClient.invalidateQueries({ queryKey: queries.orgs.list.queryKey() });
       form.reset();
-      navigate(`/orgs/${org.name}`);
+      void navigate(`/orgs/${org.name}`);
     },
   });
   return (
@@ -82,7 +82,7 @@ function PublicBrowse() {
   const navigate = useNavigate();
   const open = (e: FormEvent) => {
     e.preventDefault();
-    navigate(`/orgs/${org.trim().toLowerCase()}`);
+    void navigate(`/orgs/${org.trim().toLowerCase()}`);
   };
   return (
     <div className="mx-auto mt-10 max-w-lg">

@@ -17,7 +17,7 @@ export function SetupPage() {
     mutationFn: () => api.auth.setup.mutate({ token, password: form.values.password }),
     onSuccess: (signedIn) => {
       session.signIn(signedIn);
-      navigate('/');
+      void navigate('/');
     },
   });
   const submit = (e: FormEvent) => {

@@ -14,7 +14,7 @@ export function Shell() {
     if (current) api.auth.logout.mutate({ refresh_token: current.refresh_token }).catch(() => undefined);
     session.signOut();
     queryClient.clear();
-    navigate('/signin');
+    void navigate('/signin');
   };
   return (
     <div className="min-h-screen">

@@ -13,7 +13,7 @@ export function SignInPage() {
     mutationFn: () => api.auth.login.mutate(form.values),
     onSuccess: (signedIn) => {
       session.signIn(signedIn);
-      navigate('/');
+      void navigate('/');
     },
   });
   const submit = (e: FormEvent) => {

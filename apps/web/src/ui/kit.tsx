@@ -160,7 +160,7 @@ export function CopyButton({ text }: { text: string }) {
     await navigator.clipboard.writeText(text);
     setCopied(true);
   };
-  return <Button onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>;
+  return <Button onClick={() => void copy()}>{copied ? 'Copied' : 'Copy'}</Button>;
 }
 
 export function Empty({ children }: { children: ReactNode }) {

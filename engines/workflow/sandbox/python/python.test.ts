@@ -52,7 +52,7 @@ set_result('odd' if get_data_input('n')['integer'] % 2 else 'even', terminal=Tru
     );
     expect(result.logs).toEqual(['Ada 3 None', 'name=text,n=integer', "progress {'step': 1}", '[warn] careful', '[error] bad']);
     expect(result.outputs.greeting).toEqual({ value: { type: 'text', text: 'hi Ada' }, persist: true });
-    expect(result.outputs.msg.value).toMatchObject({
+    expect(result.outputs.msg?.value).toMatchObject({
       type: 'message',
       message: { role: 'assistant', content: [{ type: 'text', text: 'ok' }], attributes: { id: 'm1' } },
     });
@@ -239,7 +239,7 @@ print(json.dumps(1), get_session_object('leak'))
     async () => {
       const allocate = "b = bytearray(96 * 1024 * 1024)\nset_data_output('n', create_value('integer', len(b)))";
       expect((await failure(allocate, { limits: { memoryBytes: 32 * 1024 * 1024 } })).kind).toBe('memory');
-      expect((await run(allocate, { limits: { memoryBytes: 256 * 1024 * 1024 } })).outputs.n.value).toEqual({ type: 'integer', integer: 96 * 1024 * 1024 });
+      expect((await run(allocate, { limits: { memoryBytes: 256 * 1024 * 1024 } })).outputs.n?.value).toEqual({ type: 'integer', integer: 96 * 1024 * 1024 });
       await expectFibonacci(10, 55);
     },
     COLD_START_MS,

@@ -57,13 +57,15 @@ export async function warmPython(interrupt: Int32Array): Promise<WarmPython> {
   const module = (pyodide as unknown as { _module: EmscriptenModule })._module;
   for (const name of ['js', 'pyodide_js']) pyodide.unregisterJsModule(name);
   pyodide.setInterruptBuffer(interrupt);
-  refuseSockets(module, pyodide.FS as EmscriptenFs);
+  refuseSockets(module, pyodide.FS);
   pyodide.runPython(PYTHON_PRELUDE);
   // modules that hand out JavaScript objects leave sys.modules (the JS module finder is empty now)
   pyodide.runPython(`import sys\nfor _m in [m for m in sys.modules if m.split('.')[0] in ('js', 'pyodide_js')]: del sys.modules[_m]`);
-  const run: PyCallable = pyodide.globals.get('run');
-  const checkSyntax: PyCallable = pyodide.globals.get('check_syntax');
-  makeFileSystemReadOnly(pyodide.FS as EmscriptenFs);
+  // the prelude's two functions (pyodide's proxy types answer any for them)
+  const globals = pyodide.globals as unknown as { get(name: string): unknown };
+  const run = globals.get('run') as PyCallable;
+  const checkSyntax = globals.get('check_syntax') as PyCallable;
+  makeFileSystemReadOnly(pyodide.FS);
   lockDownRealm();
   return { module, run, checkSyntax, pristine: module.HEAPU8.slice(), footprint: module._malloc_footprint() };
 }

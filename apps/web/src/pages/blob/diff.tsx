@@ -55,8 +55,7 @@ const rowLooks: Record<DiffRow['change'], string> = {
 function diffRows(parts: ReturnType<typeof diffJson>): DiffRow[] {
   return parts.flatMap((part, index) => {
     const lines = part.value.replace(/\n$/, '').split('\n');
-    if (part.added || part.removed)
-      return lines.map((line) => ({ change: part.added ? 'added' : 'removed', text: `${part.added ? '+' : '-'} ${line}` }) as DiffRow);
+    if (part.added || part.removed) return lines.map((line) => ({ change: part.added ? 'added' : 'removed', text: `${part.added ? '+' : '-'} ${line}` }));
     const same = (line: string): DiffRow => ({ change: 'same', text: `  ${line}` });
     const head = index === 0 ? 0 : CONTEXT_LINES;
     const tail = index === parts.length - 1 ? 0 : CONTEXT_LINES;

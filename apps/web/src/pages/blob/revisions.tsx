@@ -130,8 +130,9 @@ export function BlobRevisions() {
 }
 
 function DiffCard({ revisions }: { revisions: Revision[] }) {
-  const [from, setFrom] = useState(revisions[1].id);
-  const [to, setTo] = useState(revisions[0].id);
+  // shown from two revisions on: the newest against the one before
+  const [from, setFrom] = useState(revisions[1]?.id ?? '');
+  const [to, setTo] = useState(revisions[0]?.id ?? '');
   const pick = (value: string, set: (id: string) => void, label: string) => (
     <select className="input w-48" aria-label={label} value={value} onChange={(e) => set(e.target.value)}>
       {revisions.map((r) => (

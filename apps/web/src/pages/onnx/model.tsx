@@ -1,9 +1,9 @@
 /** An ONNX blob's model on one revision: upload with progress, its description, download, and a "try it" form. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { TRPCClientError } from '@trpc/client';
 import { useState } from 'react';
 import { discardUpload, onnx, uploadModel, type ModelDescription, type UploadProgress } from '../../api/onnx';
 import { isSameFile, uploadSessions } from '../../api/upload-session';
+import { errorCodeOf } from '../../api/errors';
 import { queries } from '../../api/trpc';
 import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
@@ -37,7 +37,7 @@ export function OnnxModelPage() {
   });
   const model = described.data?.model;
   // A revision nothing was uploaded to answers not_found: that is the empty state, not an error.
-  const noModel = (described.data && !model) || (described.error instanceof TRPCClientError && described.error.data?.code === 'NOT_FOUND');
+  const noModel = (described.data && !model) || errorCodeOf(described.error) === 'NOT_FOUND';
   return (
     <div className="grid gap-6 lg:grid-cols-3">
       <div className="space-y-6 lg:col-span-2">

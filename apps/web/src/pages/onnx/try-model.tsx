@@ -31,7 +31,9 @@ function tensorOf(name: string, draft: Draft): TensorInput {
 
 export function TryModel({ revisionId, model }: { revisionId: string; model: ModelDescription }) {
   const [drafts, setDrafts] = useState<Record<string, Draft>>(() => Object.fromEntries(model.inputs.map((t) => [t.name, draftOf(t)])));
-  const set = (name: string, key: keyof Draft, value: string) => setDrafts((d) => ({ ...d, [name]: { ...d[name], [key]: value } }));
+  const draftFor = (t: ModelDescription['inputs'][number]) => drafts[t.name] ?? draftOf(t);
+  const set = (t: ModelDescription['inputs'][number], key: keyof Draft, value: string) =>
+    setDrafts((d) => ({ ...d, [t.name]: { ...(d[t.name] ?? draftOf(t)), [key]: value } }));
   const run = useMutation({ mutationFn: () => onnx.run(revisionId, Object.fromEntries(Object.entries(drafts).map(([name, d]) => [name, tensorOf(name, d)]))) });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -44,13 +46,13 @@ export function TryModel({ revisionId, model }: { revisionId: string; model: Mod
           <fieldset key={t.name} className="grid grid-cols-[8rem_8rem_1fr] gap-2">
             <legend className="mb-1 font-mono text-sm font-semibold">{t.name}</legend>
             <Field label={`${t.name} type`}>
-              <input className="input" value={drafts[t.name].type} onChange={(e) => set(t.name, 'type', e.target.value)} />
+              <input className="input" value={draftFor(t).type} onChange={(e) => set(t, 'type', e.target.value)} />
             </Field>
             <Field label={`${t.name} dims`}>
-              <input className="input font-mono" value={drafts[t.name].dims} onChange={(e) => set(t.name, 'dims', e.target.value)} />
+              <input className="input font-mono" value={draftFor(t).dims} onChange={(e) => set(t, 'dims', e.target.value)} />
             </Field>
             <Field label={`${t.name} values`} hint="comma separated, row by row">
-              <input className="input font-mono" value={drafts[t.name].data} onChange={(e) => set(t.name, 'data', e.target.value)} />
+              <input className="input font-mono" value={draftFor(t).data} onChange={(e) => set(t, 'data', e.target.value)} />
             </Field>
           </fieldset>
         ))}

@@ -41,7 +41,7 @@ export function OrgApiKeys() {
         />
         <Pager pages={pages} loaded={keys.data} />
       </Card>
-      <CreateKey onCreated={refresh} />
+      <CreateKey onCreated={() => void refresh()} />
     </div>
   );
 }

@@ -16,7 +16,7 @@ export const blobTypes: BlobType[] = ['workflow', 'scheduler', 'onnx'];
 export function OrgBlobs() {
   const org = useOrgName();
   const signedIn = Boolean(useSession());
-  const [type, setType] = useState<BlobType | ''>('');
+  const [type, setType] = useState(''); // a blob type, or '' for every type
   const [search, setSearch] = useState('');
   const pages = useCursorPages();
   const filters = { org_id: org, type: type || undefined, q: search || undefined, cursor: pages.cursor, limit: 20 };
@@ -36,7 +36,7 @@ export function OrgBlobs() {
             value={search}
             onChange={(e) => filter(() => setSearch(e.target.value))}
           />
-          <select className="input w-40" aria-label="Filter by type" value={type} onChange={(e) => filter(() => setType(e.target.value as BlobType | ''))}>
+          <select className="input w-40" aria-label="Filter by type" value={type} onChange={(e) => filter(() => setType(e.target.value))}>
             <option value="">All types</option>
             <Options values={blobTypes} />
           </select>
@@ -81,14 +81,14 @@ function CreateBlob() {
       api.blobs.create.mutate({
         org_id: org,
         name: form.values.name,
-        type: form.values.type as BlobType,
+        type: form.values.type,
         visibility: form.values.visibility as 'private' | 'public',
         description: form.values.description || undefined,
       }),
     onSuccess: async ({ blob }) => {
       await queryClient.invalidateQueries({ queryKey: queries.blobs.list.queryKey() });
       form.reset();
-      navigate(`/orgs/${org}/blobs/${blob.name}`);
+      void navigate(`/orgs/${org}/blobs/${blob.name}`);
     },
   });
   return (

@@ -40,7 +40,7 @@ export function OrgCredentials() {
         />
         <Pager pages={pages} loaded={list.data} />
       </Card>
-      <CreateCredential onCreated={refresh} />
+      <CreateCredential onCreated={() => void refresh()} />
     </div>
   );
 }

@@ -58,7 +58,7 @@ export function OrgMembers() {
         />
         <Pager pages={pages} loaded={members.data} />
       </Card>
-      <AddMember onAdded={refresh} />
+      <AddMember onAdded={() => void refresh()} />
     </div>
   );
 }

@@ -24,7 +24,7 @@ export function OrgSettings() {
     mutationFn: () => api.orgs.delete.mutate({ org_id: org }),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: queries.orgs.list.queryKey() });
-      navigate('/');
+      void navigate('/');
     },
   });
   const submit = (e: FormEvent) => {

@@ -302,7 +302,7 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
             nodes={viewNodes}
             edges={viewEdges}
             nodeTypes={nodeTypes}
-            onNodesChange={onNodesChange as (changes: NodeChange<ViewNode>[]) => void}
+            onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
             isValidConnection={isValidConnection}

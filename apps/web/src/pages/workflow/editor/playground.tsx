@@ -93,7 +93,8 @@ interface PlaygroundCardProps {
 
 export function PlaygroundCard({ playground, base, revisionId, alias, inputAliases, prepare }: PlaygroundCardProps) {
   const [inputs, setInputs] = useState<Record<string, TypedInput>>({});
-  const typed = Object.fromEntries(inputAliases.map((a) => [a, inputs[a] ?? { type: 'text' as const, raw: '' }]));
+  const inputOf = (a: string): TypedInput => inputs[a] ?? { type: 'text', raw: '' };
+  const typed = Object.fromEntries(inputAliases.map((a) => [a, inputOf(a)]));
   const { start, execution, status, executionId, lastInputs, live } = playground;
   const [problem, setProblem] = useState<string>();
   const run = (values: () => unknown[]) => {
@@ -135,7 +136,7 @@ export function PlaygroundCard({ playground, base, revisionId, alias, inputAlias
         {inputAliases.length === 0 ? (
           <p className="text-sm text-slate-500">The start component has no outputs, so this definition takes no inputs.</p>
         ) : (
-          inputAliases.map((a) => <InputRow key={a} alias={a} input={typed[a]} onChange={(next) => setInputs((all) => ({ ...all, [a]: next }))} />)
+          inputAliases.map((a) => <InputRow key={a} alias={a} input={inputOf(a)} onChange={(next) => setInputs((all) => ({ ...all, [a]: next }))} />)
         )}
       </div>
       {problem && (
