@@ -1,5 +1,5 @@
 /**
- * The engine registry. An engine is a module that registers its data commands (SPEC §3 "Engine
+ * The engine registry. An engine is a module that registers its data commands (docs/spec.md §3 "Engine
  * data commands"), the hooks the revision lifecycle calls, and what the API and the worker run for
  * it (HTTP routes, Temporal workflows and activities, background services). Engines live in
  * engines/<name>/.

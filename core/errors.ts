@@ -1,7 +1,7 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPCError } from '@trpc/server';
 
-/** The error codes of SPEC §2, with the tRPC code that carries each one's HTTP status. */
+/** The error codes of docs/spec.md §2, with the tRPC code that carries each one's HTTP status. */
 const specCodes = {
   bad_request: 'BAD_REQUEST',
   unauthenticated: 'UNAUTHORIZED',

@@ -94,7 +94,7 @@ async function nextCoreSeq(tx: Db, orgId: string | null): Promise<number> {
 }
 
 /**
- * The wire shape of SPEC §4 events. Session events (`session_…`) also carry their payload at the
+ * The wire shape of docs/spec.md §4 events. Session events (`session_…`) also carry their payload at the
  * top level (`session_object`, `alias`, `item_id`, `changes`), where BlobHub's clients read it.
  */
 export function eventToWire(e: EventRow) {

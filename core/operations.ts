@@ -1,5 +1,5 @@
 /**
- * Operations track asynchronous work uniformly (SPEC §3): an upload, a model description, …
+ * Operations track asynchronous work uniformly (docs/spec.md §3): an upload, a model description, …
  * Every change is also a core event, so realtime subscribers of the org, blob or revision see it.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';

@@ -1,5 +1,5 @@
 /**
- * The revision lifecycle: Draft → Commit → Snapshot (SPEC §3). Engines add their content
+ * The revision lifecycle: Draft → Commit → Snapshot (docs/spec.md §3). Engines add their content
  * through the hooks in core/engines.ts; this module owns the phase transitions.
  */
 import { and, desc, eq, lt, max } from 'drizzle-orm';

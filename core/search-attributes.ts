@@ -1,4 +1,4 @@
-/** The BlobHub search attributes (SPEC §4, registered in core/temporal.ts) of what runs for a blob. Pure: workflow-safe. */
+/** The BlobHub search attributes (docs/spec.md §4, registered in core/temporal.ts) of what runs for a blob. Pure: workflow-safe. */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import type { searchAttributes } from './temporal';
 

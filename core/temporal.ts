@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from './config';
 
-/** The BlobHub search attributes, registered on the Temporal namespace (SPEC §4). */
+/** The BlobHub search attributes, registered on the Temporal namespace (docs/spec.md §4). */
 export const searchAttributes = ['BlobHubOrgId', 'BlobHubBlobId', 'BlobHubRevisionId', 'BlobHubSessionId', 'BlobHubDefinitionAlias'] as const;
 
 /** Where a Temporal server listens: its gRPC frontend, and (a dev server child says) its UI, HTTP API and metrics. */

@@ -298,7 +298,7 @@ export const threadItems = pgTable(
 );
 
 /**
- * The elements of graph session objects (SPEC §4 "Graphs"): vertices and edges in one table so
+ * The elements of graph session objects (docs/spec.md §4 "Graphs"): vertices and edges in one table so
  * that one element id space, one rev counter and one insertion order (`ord`) serve every read.
  * Elements hang off their envelope (deleting it cascades) and edges off their end vertices
  * (deleting a vertex cascades to its edges, even against a concurrent add_edge).

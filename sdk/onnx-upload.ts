@@ -1,5 +1,5 @@
 /**
- * Multipart model upload (SPEC §7): the server plans the parts and signs one URL per part; the
+ * Multipart model upload (docs/spec.md §7): the server plans the parts and signs one URL per part; the
  * client PUTs byte ranges of the file straight to the blob store, several at a time, reporting
  * progress as bytes leave, and retries a failed part from its start.
  */

@@ -1,4 +1,4 @@
-/** The ONNX engine (SPEC §7): model hosting on the blob store and inference with onnxruntime-node. */
+/** The ONNX engine (docs/spec.md §7): model hosting on the blob store and inference with onnxruntime-node. */
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';

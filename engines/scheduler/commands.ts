@@ -1,4 +1,4 @@
-/** The `scheduler_blobhub` data commands (SPEC §5), with BlobHub field names. */
+/** The `scheduler_blobhub` data commands (docs/spec.md §5), with BlobHub field names. */
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { userIdOf } from '../../core/access';

@@ -1,4 +1,4 @@
-/** The scheduler engine `scheduler_blobhub` (SPEC §5): schedules as real Temporal Schedules. */
+/** The scheduler engine `scheduler_blobhub` (docs/spec.md §5): schedules as real Temporal Schedules. */
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import type { Engine } from '../../core/engines';

@@ -1,6 +1,6 @@
 /**
  * The scheduler end to end on real Temporal Schedules: schedules fire real workflow executions
- * of the SPEC §4 fibonacci definition; validation, lifecycle, access loss and reconciliation.
+ * of the docs/spec.md §4 fibonacci definition; validation, lifecycle, access loss and reconciliation.
  */
 import { errorCode } from '../../test/support/client';
 import { eq, inArray } from 'drizzle-orm';

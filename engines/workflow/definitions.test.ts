@@ -123,7 +123,7 @@ describe('the component catalog', () => {
     const res = await p.admin.post(`/revisions/${rev}/data/query`, { engine: ENGINE, command: 'list_component_types' });
     expect(res.status).toBe(200);
     const byType = new Map(res.body.component_types.map((t: any) => [t.type, t]));
-    // the SPEC §4 catalog, plus ml.onnx registered by the ONNX engine
+    // the docs/spec.md §4 catalog, plus ml.onnx registered by the ONNX engine
     for (const type of [
       'flow.start',
       'flow.end',

@@ -1,4 +1,4 @@
-/** The workflow engine (`workflow_blobhub`, SPEC §4): definitions, sessions, executions, events. */
+/** The workflow engine (`workflow_blobhub`, docs/spec.md §4): definitions, sessions, executions, events. */
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { sha256Hex } from '../../core/crypto';

@@ -1,5 +1,5 @@
 /**
- * The workflow_definition document (SPEC §4) and BlobHub value objects, as zod schemas.
+ * The workflow_definition document (docs/spec.md §4) and BlobHub value objects, as zod schemas.
  * Structural checks only; graph-level checks live in validate.ts.
  */
 import { z } from 'zod';

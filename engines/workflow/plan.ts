@@ -94,5 +94,5 @@ export interface ExecutionOutcome {
   error?: { message: string; component_id?: string; component_type?: string; kind?: string };
 }
 
-/** The attributes every processor.* event carries (SPEC §4). */
+/** The attributes every processor.* event carries (docs/spec.md §4). */
 export const processorAttributes = (c: PlanComponent) => ({ processor_id: c.id, processor_type: c.type, processor_name: c.name });

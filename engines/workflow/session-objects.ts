@@ -1,4 +1,4 @@
-/** The session object store (SPEC §4), shared by the commands and the session components. */
+/** The session object store (docs/spec.md §4), shared by the commands and the session components. */
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { recordEvent } from '../../core/events';

@@ -1,5 +1,5 @@
 /**
- * The thread store (SPEC §4 "Threads"): immutable items under a thread envelope. The
+ * The thread store (docs/spec.md §4 "Threads"): immutable items under a thread envelope. The
  * post_session_thread_item command and the thread.post_item component both post through here,
  * and every post wakes the flow.wait components listening on the thread.
  */

@@ -1,5 +1,5 @@
 /**
- * "Compiling" a definition (SPEC §4): every check that decides whether it can run, with errors
+ * "Compiling" a definition (docs/spec.md §4): every check that decides whether it can run, with errors
  * that name the component; and the Plan the interpreter workflow walks.
  */
 import { sha256Hex } from '../../core/crypto';

@@ -1,4 +1,4 @@
-/** Fixtures shared by the scheduler tests: an org, a workflow blob with the SPEC §4 fibonacci definition, a scheduler blob. */
+/** Fixtures shared by the scheduler tests: an org, a workflow blob with the docs/spec.md §4 fibonacci definition, a scheduler blob. */
 import { expect } from 'vitest';
 import { schedules } from '../../db/schema';
 import type { ApiClient } from './client';
@@ -57,7 +57,7 @@ export async function createBlob(client: ApiClient, org: string, name: string, t
   return { blobId: res.body.blob.id as string, revisionId: res.body.revision.id as string };
 }
 
-/** A workflow blob whose draft revision holds `fib` (SPEC §4) and `slow` (an echo after a delay). */
+/** A workflow blob whose draft revision holds `fib` (docs/spec.md §4) and `slow` (an echo after a delay). */
 export async function createFibonacciTarget(client: ApiClient, org: string, name = 'flows', delaySeconds = 4) {
   const target = await createBlob(client, org, name, 'workflow');
   for (const [alias, definition] of [

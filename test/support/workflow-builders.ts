@@ -19,7 +19,7 @@ export function definition(components: unknown[], connections: unknown[]) {
   return { type: 'workflow_definition', version: '1.0.1', components, connections };
 }
 
-/** The fibonacci example of SPEC §4: input `n` → fibonacci(n) as output `result`. */
+/** The fibonacci example of docs/spec.md §4: input `n` → fibonacci(n) as output `result`. */
 export const fibonacciCode =
   "const n = get_data_input('n').integer; let a = 0, b = 1; for (let i = 0; i < n; i++) [a, b] = [b, a + b]; set_data_output('result', create_value('integer', a));";
 

@@ -1,5 +1,5 @@
 /**
- * GET /v1/realtime: BlobHub's JSON-RPC 2.0 WebSocket API (SPEC §6), as an HttpExtension.
+ * GET /v1/realtime: BlobHub's JSON-RPC 2.0 WebSocket API (docs/spec.md §6), as an HttpExtension.
  *
  * Credentials are checked at the handshake (401 when they do not check out) and then re-checked
  * every `recheckMs` for all open connections (one query per distinct credential and one access

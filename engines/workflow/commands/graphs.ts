@@ -1,4 +1,4 @@
-/** Graph commands (SPEC §4 "Graphs", BlobHub's *_session_graph_* commands). */
+/** Graph commands (docs/spec.md §4 "Graphs", BlobHub's *_session_graph_* commands). */
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand, type CommandContext } from '../../../core/engines';

@@ -1,4 +1,4 @@
-/** Sessions and session objects (SPEC §4). */
+/** Sessions and session objects (docs/spec.md §4). */
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';

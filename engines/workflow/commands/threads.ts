@@ -1,4 +1,4 @@
-/** Thread commands (SPEC §4 "Threads", BlobHub's post/get/list_session_thread_items). */
+/** Thread commands (docs/spec.md §4 "Threads", BlobHub's post/get/list_session_thread_items). */
 import { z } from 'zod';
 import { userIdOf } from '../../../core/access';
 import { defineCommand } from '../../../core/engines';

@@ -1,4 +1,4 @@
-/** The built-in component catalog of SPEC §4. */
+/** The built-in component catalog of docs/spec.md §4. */
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';

@@ -1,5 +1,5 @@
 /**
- * The ONNX engine's commands (SPEC §7), and the multipart upload: the parts go straight to the
+ * The ONNX engine's commands (docs/spec.md §7), and the multipart upload: the parts go straight to the
  * presigned URLs the server hands out, a few at a time, with progress as bytes leave the browser,
  * resumable after a page reload (`resume_upload` says which parts the server already holds).
  */

@@ -1,4 +1,4 @@
-/** The scheduler engine's commands (SPEC §5); the reading ones as `useQuery` options. Result types come from the SDK. */
+/** The scheduler engine's commands (docs/spec.md §5); the reading ones as `useQuery` options. Result types come from the SDK. */
 import type { InvocationTarget, OverlapPolicy, Schedule, ScheduleExecution } from '../../../../sdk/browser';
 import { engineCommands } from './engine';
 
