@@ -103,7 +103,7 @@ describe('the workflow editor', () => {
     await handle('Code', 'in:n').waitFor();
     await handle('End', 'in:result').waitFor();
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
-    await page.getByTestId('validation-state').getByText('Valid').waitFor();
+    await page.getByTestId('validation-state').getByText('Valid', { exact: true }).waitFor();
     await browser.screenshot('workflow-editor-built');
     // leaving with unsaved edits asks first
     await page.getByRole('link', { name: 'Executions' }).click();
@@ -132,9 +132,9 @@ describe('the workflow editor', () => {
 
     await codeEditor().fill(FIB_CODE);
     await expect.poll(() => node('Code').getAttribute('data-invalid')).toBe('false');
-    await page.getByTestId('validation-state').getByText('Valid').waitFor();
+    await page.getByTestId('validation-state').getByText('Valid', { exact: true }).waitFor();
     await button('Save').click();
-    await page.getByTestId('save-state').getByText('Saved').waitFor();
+    await page.getByTestId('save-state').getByText('Saved', { exact: true }).waitFor();
 
     const saved = (await p.admin.data(blob.revisionId, ENGINE, 'get_definition', { alias: 'main' })).body.definition.definition;
     const ids = Object.fromEntries(saved.components.map((c: { name: string; id: string }) => [c.name, c.id]));
@@ -211,7 +211,7 @@ describe('the workflow editor', () => {
 
     await button('Open a new draft').click();
     await page.getByTestId('read-only').waitFor({ state: 'detached' });
-    await page.getByTestId('save-state').getByText('Saved').waitFor();
+    await page.getByTestId('save-state').getByText('Saved', { exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('component-node').count()).toBe(3);
     const revisions = (await p.admin.get(`/blobs/${blob.blobId}/revisions`)).body.revisions;
     expect(revisions[0]).toMatchObject({ phase: 'draft', number: 2 });
