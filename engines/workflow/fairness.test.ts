@@ -154,4 +154,20 @@ describe('sandbox fairness', () => {
     expect(ended.map((e) => e.status)).toEqual(['stopped', 'stopped', 'stopped']);
     expect((await p.anonymous.get('/readyz')).body.sandbox).toMatchObject({ status: 'ok', running_long: 0 });
   }, 120_000);
+
+  it('fails a run whose timeout_ms passes while it waits for a slot as a timeout, after its attempts (not retried forever as an outage)', async () => {
+    const spinners = [(await start(p.admin, revs.busy, 'spin-long')).id, (await start(p.admin, revs.busy, 'spin-long')).id];
+    await upload(p.admin, revs.busy, 'spin-brief', spinner(1_500));
+    // the org's two slots are taken: this run waits past its own timeout on every attempt
+    const waiting = (await start(p.admin, revs.busy, 'spin-brief')).id;
+    const ended = await waitForStatus(p.admin, revs.busy, waiting, undefined, 60_000);
+    expect(ended).toMatchObject({ status: 'failed', error: { component_id: 'spin', kind: 'timeout' } });
+    // it ended while still waiting: the slots it waited for are still taken
+    expect(await Promise.all(spinners.map((id) => statusOf('busy', id)))).toEqual(['running', 'running']);
+    expect((await queuedEvents('busy', waiting)).length).toBeGreaterThan(0);
+
+    for (const id of spinners) await p.admin.data(revs.busy, ENGINE, 'cancel_execution', { execution_id: id });
+    const stopped = await Promise.all(spinners.map((id) => waitForStatus(p.admin, revs.busy, id, undefined, 30_000)));
+    expect(stopped.map((e) => e.status)).toEqual(['stopped', 'stopped']);
+  }, 120_000);
 });

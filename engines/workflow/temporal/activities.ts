@@ -28,7 +28,7 @@ import {
 import { compileDefinition } from '../validate';
 import type { CarriedValues } from './carry-over';
 import type { ChildRequest, ControlActivities } from './contracts';
-import { assertUserAttemptsLeft, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
+import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, type DataEntry } from '../values';
 
 /** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
@@ -184,12 +184,18 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * What a component's stopped work reports. The execution was cancelled: a cancellation (the signal's
- * reason is a CancelledFailure), and the component records nothing more. The worker shuts down or
- * lost the activity (its heartbeat timed out): a platform failure, so the next attempt runs on
- * another worker whatever the component's retry policy.
+ * reason is a CancelledFailure), and the component records nothing more. The component ran past
+ * its own timeout_ms: one of its attempts (ComponentTimedOut). The worker shuts down or lost the
+ * activity (its heartbeat timed out): a platform failure, so the next attempt runs on another
+ * worker whatever the component's retry policy.
  */
-function interruption(signal: AbortSignal): Error {
-  if (Context.current().cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
+function interruption(signal: AbortSignal, startedAt: number): Error {
+  const { cancellationDetails, info } = Context.current();
+  if (cancellationDetails?.cancelRequested) return signal.reason as CancelledFailure;
+  // a local activity has no heartbeat: its only timeout is the component's own
+  if (cancellationDetails?.timedOut && (info.isLocal || Date.now() - startedAt >= info.startToCloseTimeoutMs)) {
+    return new ComponentTimedOut(`the component ran past its timeout of ${info.startToCloseTimeoutMs} ms`);
+  }
   return new WorkerInterrupted(`the run was interrupted on its worker (${(signal.reason as Error).message})`);
 }
 
@@ -240,7 +246,7 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
       if (!ownFailure) throw recordError;
     };
     await entered.catch(keepOwnFailure);
-    if (signal.aborted) throw interruption(signal);
+    if (signal.aborted) throw interruption(signal, startedAt);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
       await recordExecutionEvents(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes)).catch(keepOwnFailure);

@@ -35,6 +35,9 @@ const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'cred
 /** The worker stopped the run (it shuts down, or Temporal gave the activity up): not the component's fault. */
 export class WorkerInterrupted extends Error {}
 
+/** The component ran past its own timeout: a user attempt (kind `timeout`), never an outage. */
+export class ComponentTimedOut extends Error {}
+
 const outageFailures = new Map<string, number>();
 
 const activityKey = (info: Info) => `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}`;
@@ -105,7 +108,7 @@ export function componentFailure(error: unknown, component: PlanComponent, info:
     return ApplicationFailure.create({ message, type: 'unavailable', details: [details], nextRetryDelay: outageRetryDelayMs(countOutageFailure(info)) });
   }
   const attempt = userAttempt(info);
-  const kind = userError ? error.kind : 'internal';
+  const kind = userError ? error.kind : error instanceof ComponentTimedOut ? 'timeout' : 'internal';
   // user errors retry only when the component asks for retries
   const retryable = (userError ? component.retry !== undefined && !permanentKinds.has(kind) : true) && attempt < attemptBudget(component);
   if (!retryable) forgetAttempts(info);
