@@ -28,6 +28,10 @@ export type Execution = CommandOutput<'workflow_blobhub', 'get_execution'>['exec
 /** An output value as the server sends it (a value too large to travel inline comes as a `data_id` reference instead). */
 export type OutputValue = Extract<NonNullable<Execution['output_data']>[number], { value: unknown }>['value'];
 export type Schedule = CommandOutput<'scheduler_blobhub', 'get_schedule'>['schedule'];
+/** One fire of a schedule (JSON: its `result` and `invocation_target` may be absent). */
+export type ScheduleExecution = CommandOutput<'scheduler_blobhub', 'list_executions'>['executions'][number];
 export type OnnxDescription = CommandOutput<'onnx_blobhub', 'describe'>;
 export type OnnxModel = NonNullable<OnnxDescription['model']>;
+/** A component type of the editor's catalog, as it travels (JSON: a `config_schema` may be absent). */
+export type CatalogEntry = CommandOutput<'workflow_blobhub', 'list_component_types'>['component_types'][number];
 export type { ValueObject };

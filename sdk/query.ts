@@ -6,7 +6,6 @@
  */
 import { getUntypedClient } from '@trpc/client';
 import type { ApiClient } from './api-client';
-import type { CommandName, EngineName } from './engine-types';
 
 export type ProcedureKey = [path: string[], query?: { input?: unknown; type: 'query' }];
 
@@ -44,7 +43,3 @@ export function createQueryOptions(client: ApiClient): QueryOptionsProxy<ApiClie
   // The proxy answers every path; the mapped type says which ones the router has.
   return at([]) as QueryOptionsProxy<ApiClient>;
 }
-
-/** An engine command's key, under the `data.query` procedure that runs it: `[['data', engine, command], {input}]`. */
-export const commandQueryKey = <E extends EngineName>(engine: E, command: CommandName<E>, input?: { revision_id: string } & Record<string, unknown>) =>
-  keyOf(['data', engine, command], input);

@@ -3,7 +3,7 @@ import { partialMatchKey } from '@tanstack/query-core';
 import { createTRPCClient, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import { expect, it } from 'vitest';
-import { commandQueryKey, createQueryOptions, type AppRouter } from '../../sdk/browser';
+import { createQueryOptions, type AppRouter } from '../../sdk/browser';
 
 /** A link that answers every call with the path it was sent to, and remembers the calls. */
 function recordingClient() {
@@ -36,12 +36,14 @@ it('matches every query of a procedure with no input, those with the same inputs
   expect(partialMatchKey(page, queries.apiKeys.list.queryKey())).toBe(false);
 });
 
-it('keys an engine command by engine, command and parameters', () => {
-  const key = commandQueryKey('scheduler_blobhub', 'list_executions', { revision_id: 'rev_1', schedule_id: 'sch_1', start_execution_id: 'x' });
-  expect(key).toEqual([
-    ['data', 'scheduler_blobhub', 'list_executions'],
-    { input: { revision_id: 'rev_1', schedule_id: 'sch_1', start_execution_id: 'x' }, type: 'query' },
-  ]);
-  expect(partialMatchKey(key, commandQueryKey('scheduler_blobhub', 'list_executions', { revision_id: 'rev_1', schedule_id: 'sch_1' }))).toBe(true);
-  expect(partialMatchKey(key, commandQueryKey('scheduler_blobhub', 'list_schedules', { revision_id: 'rev_1' }))).toBe(false);
+it("keys an engine command by engine, command and parameters, and its queryFn calls the engine's procedure", async () => {
+  const { calls, client } = recordingClient();
+  const queries = createQueryOptions(client);
+  const input = { revision_id: 'rev_1', schedule_id: 'sch_1', start_execution_id: 'x' };
+  const options = queries.scheduler_blobhub.list_executions.queryOptions(input);
+  expect(options.queryKey).toEqual([['scheduler_blobhub', 'list_executions'], { input, type: 'query' }]);
+  expect(await options.queryFn()).toEqual({ path: 'scheduler_blobhub.list_executions' });
+  expect(calls).toEqual([{ path: 'scheduler_blobhub.list_executions', input }]);
+  expect(partialMatchKey(options.queryKey, queries.scheduler_blobhub.list_executions.queryKey({ revision_id: 'rev_1', schedule_id: 'sch_1' }))).toBe(true);
+  expect(partialMatchKey(options.queryKey, queries.scheduler_blobhub.list_schedules.queryKey({ revision_id: 'rev_1' }))).toBe(false);
 });

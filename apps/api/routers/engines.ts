@@ -46,12 +46,15 @@ export async function runCommand<S extends z.ZodType, R extends CommandResult>(c
 
 const revisionOnly = z.looseObject({ revision_id: idOf('revision') });
 
+/** The parameters as the command's schema reads them; a schema of no fields (`z.object({})`, whose input type refuses every key) reads none. */
+type ParamsOf<S extends z.ZodType> = z.input<S> extends Record<string, never> ? object : z.input<S>;
+
 /**
  * A procedure's input: `revision_id` is checked here and the parameters are left to runCommand,
  * which checks them as the data route does (same errors, same order); clients see them typed as
  * the command's schema reads them.
  */
-function commandInput<S extends z.ZodType>(): StandardSchemaV1<{ revision_id: string } & z.input<S>, z.infer<typeof revisionOnly>> {
+function commandInput<S extends z.ZodType>(): StandardSchemaV1<{ revision_id: string } & ParamsOf<S>, z.infer<typeof revisionOnly>> {
   return { '~standard': { version: 1, vendor: 'blobhub', validate: (value) => revisionOnly['~standard'].validate(value) } };
 }
 

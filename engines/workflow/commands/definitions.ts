@@ -8,6 +8,7 @@ import { idOf } from '../../../core/schemas';
 import { pageQuery, fetchPage, newestFirst } from '../../../core/paging';
 import { definitions } from '../../../db/schema';
 import { componentCatalog } from '../components/catalog';
+import type { WorkflowDefinition } from '../model';
 import { definitionHash } from '../validate';
 import { compileDefinitionWithCode } from '../validate-code';
 
@@ -46,7 +47,7 @@ const category = z.enum(['workflow', 'playground']);
 const WORKFLOW_CATEGORY = 'workflow';
 
 /** The document `create_definition` holds until its first upload: it does not compile, so a commit refuses it. */
-const emptyDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
+const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
 
 /** `check_definition`'s answer: BlobHub's `{status, events}`, one `definition_error` event per problem. */
 async function checkResult(definition: unknown) {
@@ -133,7 +134,8 @@ export const definitionCommands = {
     input: definitionRef,
     async run({ app, revision }, ref) {
       const row = await findByRef(app.db, revision.id, ref);
-      return { definition: { ...toDefinitionWire(row), definition: row.definition } };
+      // what is stored passed compileDefinition on upload, or is the empty document create_definition stores
+      return { definition: { ...toDefinitionWire(row), definition: row.definition as WorkflowDefinition } };
     },
   }),
   list_definitions: defineCommand({

@@ -1,34 +1,20 @@
 /**
- * The ONNX engine's commands (docs/spec.md §7), and the multipart upload: the parts go straight to the
- * presigned URLs the server hands out, a few at a time, with progress as bytes leave the browser,
- * resumable after a page reload (`resume_upload` says which parts the server already holds).
+ * The multipart upload of an ONNX model (docs/spec.md §7) through the typed procedures under
+ * `onnx_blobhub`: the parts go straight to the presigned URLs the server hands out, a few at a
+ * time, with progress as bytes leave the browser, resumable after a page reload (`resume_upload`
+ * says which parts the server already holds). The other commands are called by the pages.
  */
-import type { OnnxModel } from '../../../../sdk/browser';
+import type { CommandOutput, CommandParams, OnnxModel } from '../../../../sdk/browser';
 import { errorCodeOf } from './errors';
-import { engineCommands } from './engine';
+import { api } from './trpc';
 import { fileIdentity, isSameFile, uploadSessions } from './upload-session';
 
-export const ONNX_ENGINE = 'onnx_blobhub';
-
 export type ModelDescription = OnnxModel;
-export type TensorInput = { type: string; dims: number[]; data: (number | string | boolean)[] };
+/** One named input of `run`. */
+export type TensorInput = CommandParams<'onnx_blobhub', 'run'>['inputs'][string];
 
-interface UploadPart {
-  part_number: number;
-  offset: number;
-  size: number;
-  upload: { url: string; method: string; headers: Record<string, string> };
-}
-
-const { command, query } = engineCommands(ONNX_ENGINE);
-
-export const onnx = {
-  describe: (revisionId: string) =>
-    query<{ model: ModelDescription | null; components: { path: string; size: number; sha256: string }[] }>(revisionId, 'describe', {}),
-  initiateDownload: (revisionId: string) =>
-    command<{ url: string; expires_at: string; path: string; size: number }>('query', revisionId, 'initiate_download', {}),
-  run: (revisionId: string, inputs: Record<string, TensorInput>) => command<{ outputs: Record<string, TensorInput> }>('query', revisionId, 'run', { inputs }),
-};
+/** A part still to send, with its presigned request. */
+type UploadPart = CommandOutput<'onnx_blobhub', 'initiate_upload'>['operation']['parts'][number];
 
 /** Parts in flight at once: enough to fill the link, few enough for a browser's connection pool. */
 const PARALLEL_PARTS = 4;
@@ -68,27 +54,25 @@ interface OpenUpload {
 /** The server no longer has the upload open: completed, cancelled, expired or gone. */
 const isUploadOver = (e: unknown) => ['CONFLICT', 'NOT_FOUND'].includes(errorCodeOf(e) ?? '');
 
-type ResumedPart = Omit<UploadPart, 'upload'> & { hash: string | null; upload?: UploadPart['upload'] };
-
 /** The saved upload of this file if the server still has it open, else a new upload (another file's is given up). */
 async function openUpload(revisionId: string, file: File): Promise<OpenUpload> {
   const saved = uploadSessions.load(revisionId);
   if (saved && !isSameFile(saved, file)) await discardUpload(revisionId, saved.operation_id);
   if (saved && isSameFile(saved, file)) {
     try {
-      const { operation } = await command<{ operation: { id: string; expires_at: string; parts: ResumedPart[] } }>('command', revisionId, 'resume_upload', {
-        operation_id: saved.operation_id,
+      const { operation } = await api.onnx_blobhub.resume_upload.mutate({ revision_id: revisionId, operation_id: saved.operation_id });
+      // a part still to send comes with `hash: null`, dropped: a `hash` marks a part the server holds
+      const parts = operation.parts.map((part) => {
+        if (part.hash !== null) return part;
+        const { hash: _none, ...toSend } = part;
+        return toSend;
       });
-      const parts = operation.parts.map(({ hash, upload, ...part }) => (hash ? { ...part, hash } : { ...part, upload: upload! }));
       return { operationId: operation.id, expiresAt: operation.expires_at, parts };
     } catch (e) {
       if (!isUploadOver(e)) throw e; // else start over
     }
   }
-  const { operation } = await command<{ operation: { id: string; expires_at: string; parts: UploadPart[] } }>('command', revisionId, 'initiate_upload', {
-    path: 'model.onnx',
-    size: file.size,
-  });
+  const { operation } = await api.onnx_blobhub.initiate_upload.mutate({ revision_id: revisionId, path: 'model.onnx', size: file.size });
   return { operationId: operation.id, expiresAt: operation.expires_at, parts: operation.parts };
 }
 
@@ -126,10 +110,7 @@ export async function uploadModel(revisionId: string, file: File, onProgress: (p
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, queue.length) }, worker));
   const parts = [...finished].sort(([a], [b]) => a - b).map(([part_number, hash]) => ({ part_number, hash }));
-  const done = await command<{ operation: { id: string; status: string } }>('command', revisionId, 'complete_upload', {
-    operation_id: upload.operationId,
-    parts,
-  });
+  const done = await api.onnx_blobhub.complete_upload.mutate({ revision_id: revisionId, operation_id: upload.operationId, parts });
   uploadSessions.clear(revisionId);
   return done;
 }
@@ -137,7 +118,7 @@ export async function uploadModel(revisionId: string, file: File, onProgress: (p
 /** Gives up the revision's interrupted upload: the server frees its parts. */
 export async function discardUpload(revisionId: string, operationId: string) {
   uploadSessions.clear(revisionId);
-  await command('command', revisionId, 'cancel_upload', { operation_id: operationId }).catch((e: unknown) => {
+  await api.onnx_blobhub.cancel_upload.mutate({ revision_id: revisionId, operation_id: operationId }).catch((e: unknown) => {
     if (!isUploadOver(e)) throw e; // else nothing is left to free
   });
 }

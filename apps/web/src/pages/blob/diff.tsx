@@ -2,15 +2,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { diffJson } from 'diff';
 import { api } from '../../api/trpc';
-import { workflow } from '../../api/workflow';
 import { ErrorNotice } from '../../ui/kit';
 import { useBlob, type Blob } from './context';
 
 async function revisionContent(type: Blob['type'], revisionId: string) {
   const { metadata } = await api.metadata.list.query({ target: 'revisions', target_id: revisionId });
   if (type !== 'workflow') return { metadata };
-  const { definitions } = await workflow.listDefinitions(revisionId).queryFn();
-  const full = await Promise.all(definitions.map((d) => workflow.getDefinition(revisionId, d.alias).queryFn()));
+  const { definitions } = await api.workflow_blobhub.list_definitions.query({ revision_id: revisionId });
+  const full = await Promise.all(definitions.map((d) => api.workflow_blobhub.get_definition.query({ revision_id: revisionId, alias: d.alias })));
   return { definitions: Object.fromEntries(full.map(({ definition }) => [definition.alias, definition.definition])), metadata };
 }
 

@@ -1,10 +1,10 @@
 /** An ONNX blob's model on one revision: upload with progress, its description, download, and a "try it" form. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { discardUpload, onnx, uploadModel, type ModelDescription, type UploadProgress } from '../../api/onnx';
+import { discardUpload, uploadModel, type ModelDescription, type UploadProgress } from '../../api/onnx';
 import { isSameFile, uploadSessions } from '../../api/upload-session';
 import { errorCodeOf } from '../../api/errors';
-import { queries } from '../../api/trpc';
+import { api, queries } from '../../api/trpc';
 import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
@@ -27,7 +27,7 @@ export function OnnxModelPage() {
     refetchInterval: (q) => (q.state.data?.revision.status === 'processing' ? PROCESSING_POLL_MS : false),
   });
   const status = revision.data?.revision.status;
-  const describe = onnx.describe(revisionId!);
+  const describe = queries.onnx_blobhub.describe.queryOptions({ revision_id: revisionId! });
   const described = useQuery({
     ...describe,
     // Keyed by the revision's status too: the model is read anew once processing is over.
@@ -66,7 +66,10 @@ export function OnnxModelPage() {
 }
 
 function ModelDescriptionView({ revisionId, model }: { revisionId: string; model: ModelDescription }) {
-  const download = useMutation({ mutationFn: () => onnx.initiateDownload(revisionId), onSuccess: ({ url }) => window.location.assign(url) });
+  const download = useMutation({
+    mutationFn: () => api.onnx_blobhub.initiate_download.query({ revision_id: revisionId }),
+    onSuccess: ({ url }) => window.location.assign(url),
+  });
   const tensors = (testId: string, rows: ModelDescription['inputs']) => (
     <DataTable
       testId={testId}

@@ -1,7 +1,8 @@
 /** Runs the model on typed inputs: one row per graph input (type, dims, values) and the outputs it returns. */
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { onnx, type ModelDescription, type TensorInput } from '../../api/onnx';
+import type { ModelDescription, TensorInput } from '../../api/onnx';
+import { api } from '../../api/trpc';
 import { InputError } from '../../ui/json';
 import { Button, Card, ErrorNotice, Field } from '../../ui/kit';
 
@@ -34,7 +35,10 @@ export function TryModel({ revisionId, model }: { revisionId: string; model: Mod
   const draftFor = (t: ModelDescription['inputs'][number]) => drafts[t.name] ?? draftOf(t);
   const set = (t: ModelDescription['inputs'][number], key: keyof Draft, value: string) =>
     setDrafts((d) => ({ ...d, [t.name]: { ...(d[t.name] ?? draftOf(t)), [key]: value } }));
-  const run = useMutation({ mutationFn: () => onnx.run(revisionId, Object.fromEntries(Object.entries(drafts).map(([name, d]) => [name, tensorOf(name, d)]))) });
+  const run = useMutation({
+    mutationFn: () =>
+      api.onnx_blobhub.run.query({ revision_id: revisionId, inputs: Object.fromEntries(Object.entries(drafts).map(([name, d]) => [name, tensorOf(name, d)])) }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     run.mutate();

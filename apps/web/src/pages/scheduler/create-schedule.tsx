@@ -4,11 +4,10 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { resolvedTargetOf, scheduler, schedulerKey, type OverlapPolicy, type Schedule, type ScheduleParams } from '../../api/scheduler';
-import { queries } from '../../api/trpc';
-import { inputDataHint, workflow } from '../../api/workflow';
+import { resolvedTargetOf, type OverlapPolicy, type Schedule, type ScheduleParams } from '../../api/scheduler';
+import { api, queries } from '../../api/trpc';
+import { inputDataHint, parseInputData } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
-import { parseJsonInput } from '../../ui/json';
 import { Button, Field, FormCard, Options } from '../../ui/kit';
 import { useBlob } from '../blob/context';
 import { RevisionOptions, useRevisions } from '../blob/revisions';
@@ -62,7 +61,7 @@ export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
       title="New schedule"
       submit="Create schedule"
       initial={blank}
-      save={(params) => scheduler.createSchedule(revisionId, params)}
+      save={(params) => api.scheduler_blobhub.create_schedule.mutate({ revision_id: revisionId, ...params })}
       resetOnSave
     />
   );
@@ -72,7 +71,8 @@ export function CreateScheduleForm({ revisionId }: { revisionId: string }) {
 export function EditScheduleForm({ revisionId, schedule, onDone }: { revisionId: string; schedule: Schedule; onDone: () => void }) {
   const save = async (params: ScheduleParams) => {
     const { invocation_time, ...rest } = params;
-    await scheduler.updateSchedule(revisionId, schedule.id, invocation_time === schedule.invocation_time ? rest : params);
+    const changes = invocation_time === schedule.invocation_time ? rest : params;
+    await api.scheduler_blobhub.update_schedule.mutate({ revision_id: revisionId, schedule_id: schedule.id, ...changes });
     onDone();
   };
   return (
@@ -102,7 +102,7 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
   const revisions = useRevisions(targetBlob);
   const targetRevision = values.target_revision || revisions.data?.revisions[0]?.id || '';
   const definitions = useQuery({
-    ...workflow.listDefinitions(targetRevision),
+    ...queries.workflow_blobhub.list_definitions.queryOptions({ revision_id: targetRevision }),
     enabled: Boolean(targetRevision),
   });
   const alias = values.workflow_alias || definitions.data?.definitions[0]?.alias || '';
@@ -122,12 +122,12 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
           blob_id: targetBlob,
           revision_id: targetRevision,
           workflow_alias: alias,
-          input_data: parseJsonInput('The input data', values.input_data) as unknown[],
+          input_data: parseInputData(values.input_data),
         },
       }),
     onSuccess: () => {
       if (resetOnSave) form.reset();
-      return client.invalidateQueries({ queryKey: schedulerKey(revisionId, 'list_schedules') });
+      return client.invalidateQueries({ queryKey: queries.scheduler_blobhub.list_schedules.queryKey({ revision_id: revisionId }) });
     },
   });
   // Another blob has other revisions and definitions: pick its first ones again.

@@ -4,7 +4,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue } from 'react';
-import { scheduler } from '../../api/scheduler';
+import { queries } from '../../api/trpc';
 import { ErrorNotice, Field } from '../../ui/kit';
 
 const cronFields = ['Minutes', 'Hours', 'Day of month', 'Month', 'Day of week', 'Year'] as const;
@@ -39,7 +39,7 @@ export function CronBuilder({
   const askedExpression = useDeferredValue(expression);
   const askedZone = useDeferredValue(timezone);
   const preview = useQuery({
-    ...scheduler.previewSchedule(revisionId, askedExpression, askedZone),
+    ...queries.scheduler_blobhub.preview_schedule.queryOptions({ revision_id: revisionId, cron_expression: askedExpression, timezone: askedZone, count: 5 }),
     enabled: Boolean(expression.trim() && timezone),
     retry: false,
   });

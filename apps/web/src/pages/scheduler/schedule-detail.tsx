@@ -2,7 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { resolvedTargetOf, scheduler, schedulerKey, type InvocationTarget, type Schedule, type ScheduleExecution } from '../../api/scheduler';
+import { resolvedTargetOf, type InvocationTarget, type Schedule, type ScheduleExecution } from '../../api/scheduler';
+import { api, queries } from '../../api/trpc';
 import { Badge, Button, Card, ErrorNotice, Field, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
@@ -30,20 +31,22 @@ export function ScheduleDetail({
   const client = useQueryClient();
   const [note, setNote] = useState('');
   const [window, setWindow] = useState({ start: '', end: '' });
-  const refresh = () => client.invalidateQueries({ queryKey: schedulerKey(revisionId, 'list_schedules') });
+  const refresh = () => client.invalidateQueries({ queryKey: queries.scheduler_blobhub.list_schedules.queryKey({ revision_id: revisionId }) });
   const action = useMutation({
     mutationFn: (name: 'pause' | 'unpause' | 'trigger' | 'backfill' | 'delete') => {
-      const id = schedule.id;
-      if (name === 'pause') return scheduler.pauseSchedule(revisionId, id, note);
-      if (name === 'unpause') return scheduler.unpauseSchedule(revisionId, id);
-      if (name === 'trigger') return scheduler.triggerSchedule(revisionId, id);
-      if (name === 'backfill') return scheduler.backfillSchedule(revisionId, id, instantOf(window.start), instantOf(window.end));
-      return scheduler.deleteSchedule(revisionId, id);
+      const ref = { revision_id: revisionId, schedule_id: schedule.id };
+      const scheduler = api.scheduler_blobhub;
+      if (name === 'pause') return scheduler.pause_schedule.mutate({ ...ref, note: note || undefined });
+      if (name === 'unpause') return scheduler.unpause_schedule.mutate(ref);
+      if (name === 'trigger') return scheduler.trigger_schedule.mutate(ref);
+      if (name === 'backfill') return scheduler.backfill_schedule.mutate({ ...ref, start: instantOf(window.start), end: instantOf(window.end) });
+      return scheduler.delete_schedule.mutate(ref);
     },
     onSuccess: async (_, name) => {
       if (name === 'pause') setNote('');
       if (name === 'delete') onDeleted();
-      await Promise.all([refresh(), client.invalidateQueries({ queryKey: schedulerKey(revisionId, 'list_executions', { schedule_id: schedule.id }) })]);
+      const history = queries.scheduler_blobhub.list_executions.queryKey({ revision_id: revisionId, schedule_id: schedule.id });
+      await Promise.all([refresh(), client.invalidateQueries({ queryKey: history })]);
     },
   });
   const busy = (name: string) => action.isPending && action.variables === name;
@@ -141,7 +144,7 @@ function ScheduleHistory({ revisionId, scheduleId }: { revisionId: string; sched
   const [pages, setPages] = useState<string[]>([]);
   const start = pages[pages.length - 1];
   const history = useQuery({
-    ...scheduler.listExecutions(revisionId, scheduleId, start),
+    ...queries.scheduler_blobhub.list_executions.queryOptions({ revision_id: revisionId, schedule_id: scheduleId, start_execution_id: start }),
     refetchInterval: HISTORY_REFRESH_MS,
   });
   const blobNames = useBlobNames();

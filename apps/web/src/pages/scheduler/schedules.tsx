@@ -1,7 +1,7 @@
 /** A scheduler blob's schedules on one revision: the list, a new-schedule form, and one schedule opened. */
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { scheduler } from '../../api/scheduler';
+import { queries } from '../../api/trpc';
 import { Badge, Button, Card, ErrorNotice } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
@@ -21,7 +21,7 @@ export function SchedulesPage() {
   const { revisions, revisionId, params, setParams } = useChosenRevision(blob);
   const openId = params.get('schedule');
   const schedules = useQuery({
-    ...scheduler.listSchedules(revisionId!),
+    ...queries.scheduler_blobhub.list_schedules.queryOptions({ revision_id: revisionId!, limit: 100 }),
     enabled: Boolean(revisionId),
     refetchInterval: SCHEDULES_REFRESH_MS,
   });

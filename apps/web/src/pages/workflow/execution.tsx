@@ -5,7 +5,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { workflow, type Execution } from '../../api/workflow';
+import { api, queries } from '../../api/trpc';
+import type { Execution } from '../../api/workflow';
 import { useExecutionEvents } from '../../live/use-live-events';
 import type { ConnectionState } from '../../live/realtime';
 import { useForm } from '../../ui/forms';
@@ -20,7 +21,7 @@ const REREAD_MS = 200;
 export function ExecutionPage() {
   const { revision: revisionId, execution: executionId } = useParams() as { revision: string; execution: string };
   const queryClient = useQueryClient();
-  const read = workflow.getExecution(revisionId, executionId);
+  const read = queries.workflow_blobhub.get_execution.queryOptions({ revision_id: revisionId, execution_id: executionId });
   const live = useExecutionEvents(revisionId, executionId, (event) => {
     if (event.type === 'execution_started' || event.type === 'execution_ended') void queryClient.invalidateQueries({ queryKey: read.queryKey });
   });
@@ -116,12 +117,19 @@ export function LiveIndicator({ state, detail }: { state: ConnectionState; detai
 function ExecutionActions({ revisionId, execution, ended }: { revisionId: string; execution: Execution; ended: boolean }) {
   const queryClient = useQueryClient();
   const cancel = useMutation({
-    mutationFn: () => workflow.cancelExecution(revisionId, execution.id),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: workflow.getExecution(revisionId, execution.id).queryKey }),
+    mutationFn: () => api.workflow_blobhub.cancel_execution.mutate({ revision_id: revisionId, execution_id: execution.id }),
+    onSuccess: () =>
+      queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.get_execution.queryKey({ revision_id: revisionId, execution_id: execution.id }) }),
   });
   const form = useForm({ name: '', payload: '{}' });
   const signal = useMutation({
-    mutationFn: () => workflow.signalExecution(revisionId, execution.id, form.values.name, parseJsonInput('The payload', form.values.payload)),
+    mutationFn: () =>
+      api.workflow_blobhub.signal_execution.mutate({
+        revision_id: revisionId,
+        execution_id: execution.id,
+        name: form.values.name,
+        payload: parseJsonInput('The payload', form.values.payload),
+      }),
     onSuccess: () => form.reset(),
   });
   const submit = (e: FormEvent) => {
@@ -195,7 +203,7 @@ export function RunDetails({ run, revisionId, executionId }: { run: ComponentRun
 
 /** An output stored with `persist`, read on demand with get_execution_data. */
 export function StoredOutput({ revisionId, executionId, route, dataId }: { revisionId: string; executionId: string; route: string; dataId: string }) {
-  const data = useQuery(workflow.getExecutionData(revisionId, executionId, dataId));
+  const data = useQuery(queries.workflow_blobhub.get_execution_data.queryOptions({ revision_id: revisionId, execution_id: executionId, data_id: dataId }));
   return (
     <div className="mt-2">
       <p className="text-xs text-slate-500">output {route}</p>

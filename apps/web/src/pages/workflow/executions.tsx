@@ -2,9 +2,9 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { inputDataHint, workflow, type ExecutionStatus } from '../../api/workflow';
+import { api, queries } from '../../api/trpc';
+import { inputDataHint, parseInputData, type ExecutionStatus } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
-import { parseJsonInput } from '../../ui/json';
 import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duration, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
@@ -20,7 +20,7 @@ export function ExecutionsPage() {
   const pages = useCursorPages();
   const filters = { status: status || undefined, cursor: pages.cursor, limit: 20 };
   const executions = useQuery({
-    ...workflow.listExecutions(revisionId!, filters),
+    ...queries.workflow_blobhub.list_executions.queryOptions({ revision_id: revisionId!, ...filters }),
     enabled: Boolean(revisionId),
   });
   const pickRevision = (id: string) => {
@@ -83,11 +83,11 @@ export function ExecutionsPage() {
 function RunForm({ revisionId }: { revisionId: string }) {
   const { base } = useBlob();
   const navigate = useNavigate();
-  const definitions = useQuery(workflow.listDefinitions(revisionId));
+  const definitions = useQuery(queries.workflow_blobhub.list_definitions.queryOptions({ revision_id: revisionId }));
   const form = useForm({ alias: '', inputs: '[]' });
   const alias = form.values.alias || definitions.data?.definitions[0]?.alias || '';
   const run = useMutation({
-    mutationFn: () => workflow.createExecution(revisionId, { alias, input_data: parseJsonInput('The input data', form.values.inputs) as unknown[] }),
+    mutationFn: () => api.workflow_blobhub.create_execution.mutate({ revision_id: revisionId, alias, input_data: parseInputData(form.values.inputs) }),
     onSuccess: ({ execution }) => navigate(`${base}/revisions/${revisionId}/executions/${execution.id}`),
   });
   const submit = (e: FormEvent) => {

@@ -23,8 +23,7 @@ import {
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { useBeforeUnload, useBlocker } from 'react-router';
 import { TRPCClientError } from '@trpc/client';
-import { api, queries } from '../../../api/trpc';
-import { workflow, workflowKey } from '../../../api/workflow';
+import { api, queries, type ApiOutputs } from '../../../api/trpc';
 import type { DefinitionError, WorkflowDefinition } from '../../../../../../sdk/browser';
 import { Button, Card, ErrorNotice } from '../../../ui/kit';
 import { useBlob } from '../../blob/context';
@@ -50,6 +49,12 @@ const DRAG_TYPE = 'application/x-blobhub-component';
 const NEW_ALIAS = 'main';
 const nodeTypes = { component: ComponentNodeView };
 const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
+/**
+ * The stored document as the editor takes it. Its type as it travels makes every `unknown` field
+ * optional (JSON drops undefined values); a stored document was compiled before it was saved, so
+ * its fields are all there.
+ */
+const documentOf = (stored: ApiOutputs['workflow_blobhub']['get_definition']) => stored.definition.definition as WorkflowDefinition;
 
 export function EditorPage() {
   const { blob } = useBlob();
@@ -58,9 +63,9 @@ export function EditorPage() {
     ...queries.revisions.get.queryOptions({ revision_id: revisionId! }),
     enabled: Boolean(revisionId),
   });
-  const definitions = useQuery({ ...workflow.listDefinitions(revisionId!), enabled: Boolean(revisionId) });
+  const definitions = useQuery({ ...queries.workflow_blobhub.list_definitions.queryOptions({ revision_id: revisionId! }), enabled: Boolean(revisionId) });
   const catalog = useQuery({
-    ...workflow.listComponentTypes(revisionId!),
+    ...queries.workflow_blobhub.list_component_types.queryOptions({ revision_id: revisionId! }),
     enabled: Boolean(revisionId),
     staleTime: Infinity,
   });
@@ -68,7 +73,7 @@ export function EditorPage() {
   const alias = params.get('definition') ?? aliases[0] ?? NEW_ALIAS;
   const stored = aliases.includes(alias);
   const definition = useQuery({
-    ...workflow.getDefinition(revisionId!, alias),
+    ...queries.workflow_blobhub.get_definition.queryOptions({ revision_id: revisionId!, alias }),
     enabled: Boolean(revisionId) && stored,
   });
   const open = (next: { revision?: string; definition?: string }) =>
@@ -102,7 +107,7 @@ export function EditorPage() {
             readOnly={revision.data.revision.phase !== 'draft'}
             alias={alias}
             stored={stored}
-            initial={definition.data?.definition.definition ?? emptyDefinition}
+            initial={definition.data ? documentOf(definition.data) : emptyDefinition}
             catalog={catalog.data.component_types}
             onOpenRevision={(id) => open({ revision: id })}
           />
@@ -157,8 +162,8 @@ function useValidation(revisionId: string, definition: WorkflowDefinition, onFai
   useEffect(() => {
     let current = true;
     const timer = setTimeout(() => {
-      workflow
-        .validateDefinition(revisionId, JSON.parse(documentText) as WorkflowDefinition)
+      api.workflow_blobhub.validate_definition
+        .query({ revision_id: revisionId, definition: JSON.parse(documentText) })
         .then((result) => current && setErrors(result.errors))
         .catch((e: unknown) => current && onFailure(`validation failed: ${(e as Error).message}`));
     }, VALIDATE_AFTER_MS);
@@ -199,11 +204,11 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
   const playground = usePlayground(revisionId);
 
   const save = useMutation({
-    mutationFn: () => workflow.uploadDefinition(revisionId, alias, definition),
+    mutationFn: () => api.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition }),
     onSuccess: () => {
       setDirty(false);
       setSaved(true);
-      void queryClient.invalidateQueries({ queryKey: workflowKey(revisionId, 'list_definitions') });
+      void queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.list_definitions.queryKey({ revision_id: revisionId }) });
     },
     onError: (e) => setErrors(refusalErrors(e) ?? errors),
   });

@@ -6,7 +6,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { workflow, workflowKey } from '../../../api/workflow';
+import { api, queries } from '../../../api/trpc';
+import type { Execution, InputData } from '../../../api/workflow';
 import { useExecutionEvents } from '../../../live/use-live-events';
 import { Badge, Button, Card, Empty, ErrorNotice, Options, when } from '../../../ui/kit';
 import { componentRuns, liveStatus, type ComponentRun } from '../components';
@@ -20,25 +21,32 @@ export function usePlayground(revisionId: string) {
   const queryClient = useQueryClient();
   const [sessionId, setSessionId] = useState<string>();
   const [executionId, setExecutionId] = useState<string>();
-  const [lastInputs, setLastInputs] = useState<unknown[]>();
+  const [lastInputs, setLastInputs] = useState<InputData>();
   const live = useExecutionEvents(revisionId, executionId, (event) => {
     if (event.type === 'execution_started' || event.type === 'execution_ended')
-      void queryClient.invalidateQueries({ queryKey: workflowKey(revisionId, 'get_execution', { execution_id: executionId }) });
+      void queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.get_execution.queryKey({ revision_id: revisionId, execution_id: executionId }) });
     if (event.type === 'execution_ended')
-      void queryClient.invalidateQueries({ queryKey: workflowKey(revisionId, 'list_session_objects', { session_id: sessionId }) });
+      void queryClient.invalidateQueries({
+        queryKey: queries.workflow_blobhub.list_session_objects.queryKey({ revision_id: revisionId, session_id: sessionId }),
+      });
   });
   const status = liveStatus(live.events);
   const execution = useQuery({
-    ...workflow.getExecution(revisionId, executionId!),
+    ...queries.workflow_blobhub.get_execution.queryOptions({ revision_id: revisionId, execution_id: executionId! }),
     enabled: Boolean(executionId),
     refetchInterval: (query) => (status && endedStatuses.has(status) && query.state.data?.execution.status !== status ? REREAD_MS : false),
   });
   const start = useMutation({
-    mutationFn: async ({ alias, inputs, prepare }: { alias: string; inputs: unknown[]; prepare: () => Promise<void> }) => {
+    mutationFn: async ({ alias, inputs, prepare }: { alias: string; inputs: InputData; prepare: () => Promise<void> }) => {
       await prepare();
-      const session = sessionId ?? (await workflow.createSession(revisionId, 'playground')).session.id;
+      const session = sessionId ?? (await api.workflow_blobhub.create_session.mutate({ revision_id: revisionId, name: 'playground' })).session.id;
       setSessionId(session);
-      const { execution: started } = await workflow.createExecution(revisionId, { alias, session_id: session, input_data: inputs });
+      const { execution: started } = await api.workflow_blobhub.create_execution.mutate({
+        revision_id: revisionId,
+        alias,
+        session_id: session,
+        input_data: inputs,
+      });
       setLastInputs(inputs);
       return started;
     },
@@ -97,8 +105,8 @@ export function PlaygroundCard({ playground, base, revisionId, alias, inputAlias
   const typed = Object.fromEntries(inputAliases.map((a) => [a, inputOf(a)]));
   const { start, execution, status, executionId, lastInputs, live } = playground;
   const [problem, setProblem] = useState<string>();
-  const run = (values: () => unknown[]) => {
-    let data: unknown[];
+  const run = (values: () => InputData) => {
+    let data: InputData;
     try {
       data = values();
     } catch (e) {
@@ -172,12 +180,12 @@ export function PlaygroundCard({ playground, base, revisionId, alias, inputAlias
 
 function SessionObjects({ revisionId, sessionId }: { revisionId: string; sessionId?: string }) {
   const objects = useQuery({
-    ...workflow.listSessionObjects(revisionId, sessionId!),
+    ...queries.workflow_blobhub.list_session_objects.queryOptions({ revision_id: revisionId, session_id: sessionId! }),
     enabled: Boolean(sessionId),
   });
   const [open, setOpen] = useState<string>();
   const value = useQuery({
-    ...workflow.downloadSessionObject(revisionId, sessionId!, open!),
+    ...queries.workflow_blobhub.download_session_object.queryOptions({ revision_id: revisionId, session_id: sessionId!, alias: open! }),
     enabled: Boolean(open),
   });
   return (
@@ -214,7 +222,7 @@ export function RunOutputs({
   run?: ComponentRun;
   revisionId: string;
   executionId?: string;
-  outputData?: unknown;
+  outputData?: Execution['output_data'];
 }) {
   if (!executionId) return null;
   return (
@@ -244,19 +252,12 @@ export function RunOutputs({
   );
 }
 
-interface OutputItem {
-  alias: string;
-  value?: unknown;
-  /** a value stored apart (persisted or large), read with get_execution_data */
-  data_id?: string;
-}
-
-/** An execution's output_data, values stored apart fetched as they are shown. */
-function OutputData({ revisionId, executionId, outputData }: { revisionId: string; executionId: string; outputData: unknown }) {
-  const items = Array.isArray(outputData) ? (outputData as OutputItem[]) : [];
+/** An execution's output_data, values stored apart (persisted or large) fetched with get_execution_data as they are shown. */
+function OutputData({ revisionId, executionId, outputData }: { revisionId: string; executionId: string; outputData: Execution['output_data'] }) {
+  const items = outputData ?? [];
   if (items.length === 0) return <p className="text-xs text-slate-500">No output data.</p>;
   return items.map((item) =>
-    item.data_id ? (
+    'data_id' in item ? (
       <StoredOutput key={item.alias} revisionId={revisionId} executionId={executionId} route={item.alias} dataId={item.data_id} />
     ) : (
       <div key={item.alias} className="mt-2">
