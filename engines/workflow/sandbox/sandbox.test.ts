@@ -1,24 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeSandboxThreads, runLogicCode, UserCodeError, type LogicCodeInput, type UserCodeErrorKind } from './index';
+import { closeSandboxThreads, UserCodeError, type LogicCodeInput, type UserCodeErrorKind } from './index';
+import { sandboxRunner } from '../../../test/support/sandbox';
 
 const FIBONACCI =
   "const n = get_data_input('n').integer; let a = 0, b = 1; for (let i = 0; i < n; i++) [a, b] = [b, a + b]; set_data_output('result', create_value('integer', a));";
 
-const run = (code: string, more: Partial<LogicCodeInput> = {}) => runLogicCode({ code, inputs: {}, sessionObjects: {}, ...more });
-
-async function failure(code: string, more: Partial<LogicCodeInput> = {}): Promise<UserCodeError> {
-  const error = await run(code, more).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserCodeError);
-  return error as UserCodeError;
-}
-
-async function expectFibonacci(n: number, expected: number) {
-  const result = await run(FIBONACCI, { inputs: { n: { type: 'integer', integer: n } } });
-  expect(result.outputs.result).toEqual({ value: { type: 'integer', integer: expected }, persist: false });
-}
+const { run, failure, expectFibonacci } = sandboxRunner('javascript', FIBONACCI);
 
 /** What the code sees as `typeof` for each name, read through console.log. */
 async function typesInside(names: string[]): Promise<Record<string, string>> {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeSandboxThreads, runLogicCode, UserCodeError, type LogicCodeInput } from '../index';
+import { closeSandboxThreads } from '../index';
+import { sandboxRunner } from '../../../../test/support/sandbox';
 
 /** The first Python run of a thread loads Pyodide (seconds on a busy machine); later runs are warm. */
 const COLD_START_MS = 180_000;
@@ -12,21 +13,7 @@ for _ in range(n):
 set_data_output('result', create_value('integer', a))
 `;
 
-const run = (code: string, more: Partial<LogicCodeInput> = {}) => runLogicCode({ language: 'python', code, inputs: {}, sessionObjects: {}, ...more });
-
-async function failure(code: string, more: Partial<LogicCodeInput> = {}): Promise<UserCodeError> {
-  const error = await run(code, more).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserCodeError);
-  return error as UserCodeError;
-}
-
-async function expectFibonacci(n: number, expected: number) {
-  const result = await run(FIBONACCI, { inputs: { n: { type: 'integer', integer: n } } });
-  expect(result.outputs.result).toEqual({ value: { type: 'integer', integer: expected }, persist: false });
-}
+const { run, failure, expectFibonacci } = sandboxRunner('python', FIBONACCI);
 
 afterAll(() => closeSandboxThreads());
 
