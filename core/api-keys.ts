@@ -3,6 +3,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { apiKeys } from '../db/schema';
 import { roleAtLeast } from './access';
+import { recordAudit, type Actor } from './audit';
 import { randomSecret, sha256Hex } from './crypto';
 import { notFound, theRow } from './errors';
 import { newId } from './ids';
@@ -23,15 +24,28 @@ export async function insertApiKey(db: Db, key: NewApiKey, secret: string): Prom
 
 const keyType = (target: ResolvedTarget) => target.type as ApiKeyRow['targetType'];
 
+/** A key's audit entry: its target and role, never its secret or hash. */
+const auditKey = (tx: Db, actor: Actor, target: ResolvedTarget, verb: string, key: ApiKeyRow) =>
+  recordAudit(tx, actor, {
+    orgId: target.orgId,
+    action: `api_key.${verb}`,
+    target: { type: 'api_key', id: key.id },
+    changes: { on: { type: target.type, id: target.id }, role: key.role, description: key.description, acts_as: key.userId },
+  });
+
 /** Creates a key on the target; the secret is returned only this once. */
-export async function createApiKey(db: Db, creatorId: string, target: ResolvedTarget, role: ApiKeyRow['role'], description?: string) {
+export async function createApiKey(db: Db, actor: Actor, creatorId: string, target: ResolvedTarget, role: ApiKeyRow['role'], description?: string) {
   const secret = randomSecret('bhk');
-  const key = await insertApiKey(
-    db,
-    // A personal key acts as its user, even when an instance admin issued it.
-    { targetType: keyType(target), targetId: target.id, userId: target.type === 'user' ? target.id : creatorId, role, description: description ?? null },
-    secret,
-  );
+  const key = await db.transaction(async (tx) => {
+    const inserted = await insertApiKey(
+      tx,
+      // A personal key acts as its user, even when an instance admin issued it.
+      { targetType: keyType(target), targetId: target.id, userId: target.type === 'user' ? target.id : creatorId, role, description: description ?? null },
+      secret,
+    );
+    await auditKey(tx, actor, target, 'create', inserted);
+    return inserted;
+  });
   return { key, secret };
 }
 
@@ -57,11 +71,14 @@ export function listApiKeys(db: Db, target: ResolvedTarget, userId: string, page
 }
 
 /** Revokes a key at once, if `userId` may see it. */
-export async function revokeApiKey(db: Db, target: ResolvedTarget, userId: string, keyId: string): Promise<void> {
-  const [revoked] = await db
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
-    .where(and(visibleKeys(target, userId), eq(apiKeys.id, keyId)))
-    .returning({ id: apiKeys.id });
-  if (!revoked) throw notFound('API key');
+export async function revokeApiKey(db: Db, actor: Actor, target: ResolvedTarget, userId: string, keyId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [revoked] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(visibleKeys(target, userId), eq(apiKeys.id, keyId)))
+      .returning();
+    if (!revoked) throw notFound('API key');
+    await auditKey(tx, actor, target, 'revoke', revoked);
+  });
 }

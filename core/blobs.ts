@@ -6,6 +6,7 @@ import { blobs, revisions } from '../db/schema';
 import { membershipsOf, type Caller } from './access';
 import type { App } from './app';
 import { deleteAttachments } from './attachments';
+import { actorAttributes, changedFields, recordAudit, type Actor } from './audit';
 import { engineForBlobType, type BlobRow, type BlobType, type RevisionRow } from './engines';
 import { conflict, firstOr, notFound, theRow } from './errors';
 import { newId } from './ids';
@@ -21,8 +22,14 @@ export interface NewBlob {
   description?: string;
 }
 
+const auditedFields = (b: BlobRow) => ({ name: b.name, type: b.type, visibility: b.visibility, description: b.description });
+
+const auditBlob = (tx: Db, actor: Actor, verb: string, blob: BlobRow, changes: Record<string, unknown>) =>
+  recordAudit(tx, actor, { orgId: blob.orgId, action: `blob.${verb}`, target: { type: 'blob', id: blob.id }, changes });
+
 /** Creates a blob with its first draft revision, and announces it. */
-export async function createBlob(app: App, orgId: string, createdBy: string, input: NewBlob): Promise<{ blob: BlobRow; revision: RevisionRow }> {
+export async function createBlob(app: App, actor: Actor, orgId: string, input: NewBlob): Promise<{ blob: BlobRow; revision: RevisionRow }> {
+  const createdBy = actor.userId;
   const created = await app.db.transaction(async (tx) => {
     const blobId = newId('blob');
     const revisionId = newId('revision');
@@ -33,9 +40,10 @@ export async function createBlob(app: App, orgId: string, createdBy: string, inp
       .returning();
     if (!blob) throw conflict(`a blob named ${input.name} already exists in this organization`);
     const revision = await tx.insert(revisions).values({ id: revisionId, blobId, number: 1, phase: 'draft', createdBy }).returning().then(theRow);
+    await auditBlob(tx, actor, 'create', blob, { ...auditedFields(blob), revision_id: revision.id });
     return { blob, revision };
   });
-  await app.emit({ type: 'blob_created', orgId, blobId: created.blob.id, data: { blob: toBlobWire(created.blob) } });
+  await app.emit({ type: 'blob_created', orgId, blobId: created.blob.id, attributes: actorAttributes(actor), data: { blob: toBlobWire(created.blob) } });
   return created;
 }
 
@@ -81,25 +89,30 @@ export async function listBlobs(db: Db, caller: Caller, orgId: string, filter: B
 }
 
 /** Changes the given fields (the others keep their values), and announces it. */
-export async function updateBlob(app: App, blob: BlobRow, change: { visibility?: Visibility; description?: string }): Promise<BlobRow> {
-  const row = await app.db
-    .update(blobs)
-    .set({ visibility: change.visibility ?? blob.visibility, description: change.description ?? blob.description, updatedAt: new Date() })
-    .where(eq(blobs.id, blob.id))
-    .returning()
-    .then((rows) => firstOr(rows, () => notFound('blob')));
-  await app.emit({ type: 'blob_updated', orgId: row.orgId, blobId: row.id, data: { blob: toBlobWire(row) } });
+export async function updateBlob(app: App, actor: Actor, blob: BlobRow, change: { visibility?: Visibility; description?: string }): Promise<BlobRow> {
+  const row = await app.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(blobs)
+      .set({ visibility: change.visibility ?? blob.visibility, description: change.description ?? blob.description, updatedAt: new Date() })
+      .where(eq(blobs.id, blob.id))
+      .returning()
+      .then((rows) => firstOr(rows, () => notFound('blob')));
+    await auditBlob(tx, actor, 'update', updated, changedFields(auditedFields(blob), auditedFields(updated)));
+    return updated;
+  });
+  await app.emit({ type: 'blob_updated', orgId: row.orgId, blobId: row.id, attributes: actorAttributes(actor), data: { blob: toBlobWire(row) } });
   return row;
 }
 
 /** Deletes a blob with all its revisions, after its engine released what lives outside the database. */
-export async function deleteBlob(app: App, blob: BlobRow): Promise<void> {
+export async function deleteBlob(app: App, actor: Actor, blob: BlobRow): Promise<void> {
   await engineForBlobType(blob.type)?.beforeBlobDelete?.(app, blob);
   await app.db.transaction(async (tx) => {
     await deleteAttachments(tx, { type: 'blob', id: blob.id });
     await tx.delete(blobs).where(eq(blobs.id, blob.id));
+    await auditBlob(tx, actor, 'delete', blob, auditedFields(blob));
   });
-  await app.emit({ type: 'blob_deleted', orgId: blob.orgId, blobId: blob.id, data: { blob_id: blob.id } });
+  await app.emit({ type: 'blob_deleted', orgId: blob.orgId, blobId: blob.id, attributes: actorAttributes(actor), data: { blob_id: blob.id } });
 }
 
 /** A blob as the API and its events show one. */

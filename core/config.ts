@@ -164,6 +164,20 @@ const configSchema = z.object({
     .min(1)
     .max(24 * 3600)
     .default(30),
+  /** how long audit log entries are kept; the API's sweep removes older ones (docs/spec.md §3 "Audit log") */
+  BLOBHUB_AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100 * 365)
+    .default(365),
+  /** how often the audit retention sweep runs */
+  BLOBHUB_AUDIT_SWEEP_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3600),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

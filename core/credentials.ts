@@ -11,9 +11,11 @@
  */
 import { and, desc, eq, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Db } from '../db/client';
 import { apiKeys, credentials, users } from '../db/schema';
 import { roleAtLeast, roleOn, type Caller, type Resource } from './access';
 import type { App } from './app';
+import { recordAudit, type Actor } from './audit';
 import { decrypt, encrypt } from './crypto';
 import { conflict, notFound } from './errors';
 import { newId } from './ids';
@@ -187,25 +189,37 @@ export interface NewCredential {
 const credentialType = (target: ResolvedTarget) => target.type as CredentialRow['targetType'];
 const ofTarget = (target: ResolvedTarget) => and(eq(credentials.targetType, credentialType(target)), eq(credentials.targetId, target.id));
 
+/** A credential's audit entry: what names and limits it, never its body. */
+const auditCredential = (tx: Db, actor: Actor, target: ResolvedTarget, verb: string, row: CredentialRow) =>
+  recordAudit(tx, actor, {
+    orgId: target.orgId,
+    action: `credential.${verb}`,
+    target: { type: 'credential', id: row.id },
+    changes: { on: { type: target.type, id: target.id }, alias: row.alias, type: row.type, description: row.description, allowed_hosts: row.allowedHosts },
+  });
+
 /** Stores a credential on the target with its body sealed; returns its id. */
-export async function storeCredential(app: App, target: ResolvedTarget, createdBy: string, input: NewCredential): Promise<string> {
-  const [row] = await app.db
-    .insert(credentials)
-    .values({
-      id: newId('credential'),
-      targetType: credentialType(target),
-      targetId: target.id,
-      alias: input.alias,
-      type: input.type,
-      description: input.description ?? null,
-      encryptedBody: sealCredentialBody(app, input.body),
-      allowedHosts: input.allowedHosts,
-      createdBy,
-    })
-    .onConflictDoNothing()
-    .returning({ id: credentials.id });
-  if (!row) throw conflict(`a credential with alias ${input.alias} already exists here`);
-  return row.id;
+export async function storeCredential(app: App, actor: Actor, target: ResolvedTarget, createdBy: string, input: NewCredential): Promise<string> {
+  return app.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(credentials)
+      .values({
+        id: newId('credential'),
+        targetType: credentialType(target),
+        targetId: target.id,
+        alias: input.alias,
+        type: input.type,
+        description: input.description ?? null,
+        encryptedBody: sealCredentialBody(app, input.body),
+        allowedHosts: input.allowedHosts,
+        createdBy,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw conflict(`a credential with alias ${input.alias} already exists here`);
+    await auditCredential(tx, actor, target, 'create', row);
+    return row.id;
+  });
 }
 
 /** One page of the target's credentials, newest first (rows: the caller shows no body). */
@@ -220,10 +234,13 @@ export function listCredentials(app: App, target: ResolvedTarget, page: { limit:
   );
 }
 
-export async function deleteCredential(app: App, target: ResolvedTarget, credentialId: string): Promise<void> {
-  const removed = await app.db
-    .delete(credentials)
-    .where(and(ofTarget(target), eq(credentials.id, credentialId)))
-    .returning({ id: credentials.id });
-  if (removed.length === 0) throw notFound('credential');
+export async function deleteCredential(app: App, actor: Actor, target: ResolvedTarget, credentialId: string): Promise<void> {
+  await app.db.transaction(async (tx) => {
+    const [removed] = await tx
+      .delete(credentials)
+      .where(and(ofTarget(target), eq(credentials.id, credentialId)))
+      .returning();
+    if (!removed) throw notFound('credential');
+    await auditCredential(tx, actor, target, 'delete', removed);
+  });
 }

@@ -10,6 +10,7 @@ import type { Db, Transaction } from '../db/client';
 import type { blobs, revisions } from '../db/schema';
 import type { Action, Caller, Role } from './access';
 import type { App } from './app';
+import { recordAudit, type Actor } from './audit';
 import { badRequest } from './errors';
 import type { HttpExtension } from './http';
 import { loadRevision } from './resources';
@@ -21,6 +22,8 @@ export type RevisionRow = typeof revisions.$inferSelect;
 export interface CommandContext {
   app: App;
   caller: Caller;
+  /** the caller as the audit log records changes */
+  actor: Actor;
   /** the caller's effective role on the blob */
   role: Role;
   blob: BlobRow;
@@ -49,6 +52,11 @@ export function defineCommand<S extends z.ZodType, R extends CommandResult, K ex
 }
 
 export type EngineCommands = Record<string, EngineCommand>;
+
+/** Records a data command's change in the audit log, inside the command's own transaction `tx`. */
+export function auditCommand(tx: Db, ctx: CommandContext, action: string, target: { type: string; id: string }, changes: Record<string, unknown> = {}) {
+  return recordAudit(tx, ctx.actor, { orgId: ctx.blob.orgId, action, target, changes: { blob_id: ctx.blob.id, revision_id: ctx.revision.id, ...changes } });
+}
 
 export interface CommitProblem {
   message: string;

@@ -2,6 +2,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db, Transaction } from '../db/client';
 import { members, users } from '../db/schema';
+import { recordAudit, type Actor } from './audit';
 import { conflict, notFound } from './errors';
 import { fetchPage } from './paging';
 import type { ResolvedTarget } from './targets';
@@ -14,6 +15,15 @@ export interface NamedMember {
 }
 
 const memberType = (target: ResolvedTarget) => target.type as MemberRow['targetType'];
+/** A membership change as the audit log records it: its target is the member (a user id), `on` the org or blob. */
+const auditMember = (tx: Transaction, actor: Actor, target: ResolvedTarget, verb: string, userId: string, changes: Record<string, unknown>) =>
+  recordAudit(tx, actor, {
+    orgId: target.orgId,
+    action: `member.${verb}`,
+    target: { type: 'member', id: userId },
+    changes: { on: { type: target.type, id: target.id }, ...changes },
+  });
+
 const ofTarget = (target: ResolvedTarget) => and(eq(members.targetType, memberType(target)), eq(members.targetId, target.id));
 
 /** The user to add, by id or (as people know each other) by email. */
@@ -40,7 +50,13 @@ async function keepOneOrgAdmin(tx: Transaction, target: ResolvedTarget, userId: 
   }
 }
 
-export function addMember(db: Db, target: ResolvedTarget, user: { userId?: string; email?: string }, role: MemberRow['role']): Promise<NamedMember> {
+export function addMember(
+  db: Db,
+  actor: Actor,
+  target: ResolvedTarget,
+  user: { userId?: string; email?: string },
+  role: MemberRow['role'],
+): Promise<NamedMember> {
   return db.transaction(async (tx) => {
     const { id, name } = await findUser(tx, user);
     const [member] = await tx
@@ -49,6 +65,7 @@ export function addMember(db: Db, target: ResolvedTarget, user: { userId?: strin
       .onConflictDoNothing()
       .returning();
     if (!member) throw conflict('this user is already a member; change the role with PATCH');
+    await auditMember(tx, actor, target, 'add', id, { role });
     return { member, name };
   });
 }
@@ -69,20 +86,26 @@ export function listMembers(db: Db, target: ResolvedTarget, page: { limit: numbe
   );
 }
 
-export function changeMemberRole(db: Db, target: ResolvedTarget, userId: string, role: MemberRow['role']): Promise<NamedMember> {
+export function changeMemberRole(db: Db, actor: Actor, target: ResolvedTarget, userId: string, role: MemberRow['role']): Promise<NamedMember> {
   return db.transaction(async (tx) => {
     await keepOneOrgAdmin(tx, target, userId, role);
+    const [before] = await tx
+      .select({ role: members.role })
+      .from(members)
+      .where(and(ofTarget(target), eq(members.userId, userId)))
+      .for('update');
     const [member] = await tx
       .update(members)
       .set({ role, updatedAt: new Date() })
       .where(and(ofTarget(target), eq(members.userId, userId)))
       .returning();
     if (!member) throw notFound('member');
+    await auditMember(tx, actor, target, 'update', userId, { role: { from: before?.role ?? null, to: role } });
     return { member, name: (await findUser(tx, { userId: member.userId })).name };
   });
 }
 
-export async function removeMember(db: Db, target: ResolvedTarget, userId: string): Promise<void> {
+export async function removeMember(db: Db, actor: Actor, target: ResolvedTarget, userId: string): Promise<void> {
   await db.transaction(async (tx) => {
     await keepOneOrgAdmin(tx, target, userId, null);
     const removed = await tx
@@ -90,5 +113,6 @@ export async function removeMember(db: Db, target: ResolvedTarget, userId: strin
       .where(and(ofTarget(target), eq(members.userId, userId)))
       .returning();
     if (removed.length === 0) throw notFound('member');
+    await auditMember(tx, actor, target, 'remove', userId, { role: removed[0]?.role });
   });
 }

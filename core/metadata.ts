@@ -2,6 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { metadata } from '../db/schema';
 import type { App } from './app';
+import { actorAttributes, recordAudit, type Actor } from './audit';
 import type { Db } from '../db/client';
 import { notFound } from './errors';
 import type { ResolvedTarget } from './targets';
@@ -10,12 +11,13 @@ const metadataType = (target: ResolvedTarget) => target.type as 'blob' | 'revisi
 const ofTarget = (target: ResolvedTarget) => and(eq(metadata.targetType, metadataType(target)), eq(metadata.targetId, target.id));
 
 /** Every change is a core event, so realtime subscribers of the blob or revision see it. */
-function emitMetadataEvent(app: App, target: ResolvedTarget, key: string, value: unknown) {
+function emitMetadataEvent(app: App, actor: Actor, target: ResolvedTarget, key: string, value: unknown) {
   return app.emit({
     type: value === undefined ? 'metadata_deleted' : 'metadata_updated',
     orgId: target.orgId,
     blobId: target.blobId,
     revisionId: target.revisionId,
+    attributes: actorAttributes(actor),
     data: { target: { type: target.type, id: target.id }, key, value: value ?? null },
   });
 }
@@ -26,22 +28,32 @@ export async function metadataOf(db: Db, target: ResolvedTarget): Promise<Record
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
-export async function putMetadata(app: App, target: ResolvedTarget, key: string, value: unknown): Promise<void> {
+/** A metadata change's audit entry: the key on its blob or revision. */
+const auditMetadata = (tx: Db, actor: Actor, target: ResolvedTarget, verb: string, key: string) =>
+  recordAudit(tx, actor, { orgId: target.orgId, action: `metadata.${verb}`, target: { type: target.type, id: target.id }, changes: { key } });
+
+export async function putMetadata(app: App, actor: Actor, target: ResolvedTarget, key: string, value: unknown): Promise<void> {
   // drizzle writes a JS null as SQL NULL; a JSON null value is the jsonb literal.
   const stored = value === null ? sql`'null'::jsonb` : value;
   const row = { targetType: metadataType(target), targetId: target.id, key, value: stored, updatedAt: new Date() };
-  await app.db
-    .insert(metadata)
-    .values(row)
-    .onConflictDoUpdate({ target: [metadata.targetType, metadata.targetId, metadata.key], set: { value: row.value, updatedAt: row.updatedAt } });
-  await emitMetadataEvent(app, target, key, value);
+  await app.db.transaction(async (tx) => {
+    await tx
+      .insert(metadata)
+      .values(row)
+      .onConflictDoUpdate({ target: [metadata.targetType, metadata.targetId, metadata.key], set: { value: row.value, updatedAt: row.updatedAt } });
+    await auditMetadata(tx, actor, target, 'put', key);
+  });
+  await emitMetadataEvent(app, actor, target, key, value);
 }
 
-export async function deleteMetadata(app: App, target: ResolvedTarget, key: string): Promise<void> {
-  const removed = await app.db
-    .delete(metadata)
-    .where(and(ofTarget(target), eq(metadata.key, key)))
-    .returning({ key: metadata.key });
-  if (removed.length === 0) throw notFound(`metadata key ${key}`);
-  await emitMetadataEvent(app, target, key, undefined);
+export async function deleteMetadata(app: App, actor: Actor, target: ResolvedTarget, key: string): Promise<void> {
+  await app.db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(metadata)
+      .where(and(ofTarget(target), eq(metadata.key, key)))
+      .returning({ key: metadata.key });
+    if (removed.length === 0) throw notFound(`metadata key ${key}`);
+    await auditMetadata(tx, actor, target, 'delete', key);
+  });
+  await emitMetadataEvent(app, actor, target, key, undefined);
 }

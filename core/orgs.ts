@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import { members, orgs } from '../db/schema';
 import { actsAsInstanceAdmin, type AuthedCaller } from './access';
 import { deleteAttachments } from './attachments';
+import { changedFields, recordAudit, type Actor } from './audit';
 import { conflict, firstOr, forbidden, notFound } from './errors';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
@@ -20,8 +21,10 @@ export interface OrgFields {
 /** A key scoped to an org or a blob, or a personal key below admin, acts within what it was made for: no new orgs. */
 const mayCreateOrgs = (caller: AuthedCaller) => caller.kind === 'user' || (caller.keyTarget.type === 'user' && caller.keyRole === 'admin');
 
+const auditedFields = (o: OrgRow) => ({ name: o.name, display_name: o.displayName, description: o.description });
+
 /** Creates an organization with the caller as its admin. */
-export async function createOrg(db: Db, caller: AuthedCaller, name: string, fields: OrgFields): Promise<OrgRow> {
+export async function createOrg(db: Db, caller: AuthedCaller, actor: Actor, name: string, fields: OrgFields): Promise<OrgRow> {
   if (!mayCreateOrgs(caller)) throw forbidden('only a signed-in user or a personal admin API key can create organizations');
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -31,6 +34,7 @@ export async function createOrg(db: Db, caller: AuthedCaller, name: string, fiel
       .returning();
     if (!row) throw conflict(`an organization named ${name} already exists`);
     await tx.insert(members).values({ targetType: 'org', targetId: row.id, userId: caller.userId, role: 'admin' });
+    await recordAudit(tx, actor, { orgId: row.id, action: 'org.create', target: { type: 'org', id: row.id }, changes: auditedFields(row) });
     return row;
   });
 }
@@ -57,18 +61,28 @@ export async function listOrgsOf(db: Db, caller: AuthedCaller, page: { limit: nu
 }
 
 /** Changes the given fields; the others keep their values. */
-export async function updateOrg(db: Db, org: OrgRow, fields: OrgFields): Promise<OrgRow> {
-  return db
-    .update(orgs)
-    .set({ displayName: fields.displayName ?? org.displayName, description: fields.description ?? org.description, updatedAt: new Date() })
-    .where(eq(orgs.id, org.id))
-    .returning()
-    .then((rows) => firstOr(rows, () => notFound('organization')));
+export async function updateOrg(db: Db, actor: Actor, org: OrgRow, fields: OrgFields): Promise<OrgRow> {
+  return db.transaction(async (tx) => {
+    const row = await tx
+      .update(orgs)
+      .set({ displayName: fields.displayName ?? org.displayName, description: fields.description ?? org.description, updatedAt: new Date() })
+      .where(eq(orgs.id, org.id))
+      .returning()
+      .then((rows) => firstOr(rows, () => notFound('organization')));
+    await recordAudit(tx, actor, {
+      orgId: org.id,
+      action: 'org.update',
+      target: { type: 'org', id: org.id },
+      changes: changedFields(auditedFields(org), auditedFields(row)),
+    });
+    return row;
+  });
 }
 
 /** Deletes the organization with everything in it. */
-export async function deleteOrg(db: Db, org: OrgRow): Promise<void> {
+export async function deleteOrg(db: Db, actor: Actor, org: OrgRow): Promise<void> {
   await db.transaction(async (tx) => {
+    await recordAudit(tx, actor, { orgId: org.id, action: 'org.delete', target: { type: 'org', id: org.id }, changes: auditedFields(org) });
     await deleteAttachments(tx, { type: 'org', id: org.id });
     await tx.delete(orgs).where(eq(orgs.id, org.id));
   });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db, Transaction } from '../db/client';
 import { blobs, metadata, revisions } from '../db/schema';
 import type { App } from './app';
+import { actorAttributes, recordAudit, type Actor } from './audit';
 import { engineForBlobType, type BlobRow, type RevisionRow } from './engines';
 import { ApiError, conflict, theRow } from './errors';
 import { sha256Hex } from './crypto';
@@ -17,9 +18,25 @@ import { isoDate } from './schemas';
 const isUniqueViolation = (e: unknown) => [e, (e as { cause?: unknown })?.cause].some((x) => (x as { code?: string })?.code === '23505');
 
 /** Every phase change is a core event, so realtime subscribers of the blob see it. */
-function emitRevisionEvent(app: App, type: string, blob: BlobRow, revision: RevisionRow) {
-  return app.emit({ type, orgId: blob.orgId, blobId: blob.id, revisionId: revision.id, data: { revision: toRevisionWire(revision) } });
+function emitRevisionEvent(app: App, actor: Actor, type: string, blob: BlobRow, revision: RevisionRow) {
+  return app.emit({
+    type,
+    orgId: blob.orgId,
+    blobId: blob.id,
+    revisionId: revision.id,
+    attributes: actorAttributes(actor),
+    data: { revision: toRevisionWire(revision) },
+  });
 }
+
+/** A lifecycle step's audit entry, in the step's transaction. */
+const auditRevision = (tx: Db, actor: Actor, verb: string, blob: BlobRow, revision: RevisionRow, changes: Record<string, unknown> = {}) =>
+  recordAudit(tx, actor, {
+    orgId: blob.orgId,
+    action: `revision.${verb}`,
+    target: { type: 'revision', id: revision.id },
+    changes: { blob_id: blob.id, number: revision.number, phase: revision.phase, ...changes },
+  });
 
 /** One page of a blob's revisions, newest first; the cursor is a revision number. */
 export function listRevisions(db: Db, blob: BlobRow, { limit, cursor }: { limit: number; cursor?: string }) {
@@ -51,13 +68,13 @@ export async function revisionByRef(db: Db, blob: BlobRow, ref: string): Promise
 }
 
 /** Opens a draft whose content copies `from` (default: the blob's latest revision), and announces it. */
-export async function openDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string, comment?: string) {
-  const draft = await insertDraft(app, blob, userId, fromRevisionId, comment);
-  await emitRevisionEvent(app, 'revision_created', blob, draft);
+export async function openDraft(app: App, actor: Actor, blob: BlobRow, fromRevisionId?: string, comment?: string) {
+  const draft = await insertDraft(app, actor, blob, fromRevisionId, comment);
+  await emitRevisionEvent(app, actor, 'revision_created', blob, draft);
   return draft;
 }
 
-async function insertDraft(app: App, blob: BlobRow, userId: string | null, fromRevisionId?: string, comment?: string) {
+async function insertDraft(app: App, actor: Actor, blob: BlobRow, fromRevisionId?: string, comment?: string) {
   try {
     return await app.db.transaction(async (tx) => {
       const from = await sourceRevision(tx, blob, fromRevisionId);
@@ -75,12 +92,13 @@ async function insertDraft(app: App, blob: BlobRow, userId: string | null, fromR
           phase: 'draft',
           parentRevisionId: from?.id ?? null,
           comment: comment ?? null,
-          createdBy: userId,
+          createdBy: actor.userId,
         })
         .returning()
         .then(theRow);
       if (from) await engineForBlobType(blob.type)?.copyContent?.(tx, from, draft);
       await tx.update(blobs).set({ latestRevisionId: draft.id, updatedAt: new Date() }).where(eq(blobs.id, blob.id));
+      await auditRevision(tx, actor, 'create', blob, draft, { from_revision_id: from?.id ?? null, comment: draft.comment });
       return draft;
     });
   } catch (e) {
@@ -103,7 +121,7 @@ async function sourceRevision(tx: Transaction, blob: BlobRow, fromRevisionId?: s
 }
 
 /** Deletes a draft (its metadata with it); the blob's latest revision falls back to the newest left. */
-export async function deleteDraft(app: App, blob: BlobRow, revision: RevisionRow) {
+export async function deleteDraft(app: App, actor: Actor, blob: BlobRow, revision: RevisionRow) {
   if (revision.phase !== 'draft') throw conflict(`only a draft can be deleted (this revision is ${revision.phase})`);
   await app.db.transaction(async (tx) => {
     await tx.delete(metadata).where(and(eq(metadata.targetType, 'revision'), eq(metadata.targetId, revision.id)));
@@ -113,18 +131,19 @@ export async function deleteDraft(app: App, blob: BlobRow, revision: RevisionRow
       .update(blobs)
       .set({ latestRevisionId: latest?.id ?? null, updatedAt: new Date() })
       .where(eq(blobs.id, blob.id));
+    await auditRevision(tx, actor, 'delete', blob, revision);
   });
-  await emitRevisionEvent(app, 'revision_deleted', blob, revision);
+  await emitRevisionEvent(app, actor, 'revision_deleted', blob, revision);
 }
 
 /** Validates the content with the blob's engine, then freezes it, and announces it. */
-export async function commitRevision(app: App, blob: BlobRow, revision: RevisionRow) {
-  const committed = await freezeDraft(app, blob, revision);
-  await emitRevisionEvent(app, 'revision_committed', blob, committed);
+export async function commitRevision(app: App, actor: Actor, blob: BlobRow, revision: RevisionRow) {
+  const committed = await freezeDraft(app, actor, blob, revision);
+  await emitRevisionEvent(app, actor, 'revision_committed', blob, committed);
   return committed;
 }
 
-async function freezeDraft(app: App, blob: BlobRow, revision: RevisionRow) {
+async function freezeDraft(app: App, actor: Actor, blob: BlobRow, revision: RevisionRow) {
   if (revision.phase !== 'draft') throw conflict(`revision is already in phase ${revision.phase}`);
   if (revision.status === 'processing') throw conflict('revision content is still being processed');
   return app.db.transaction(async (tx) => {
@@ -137,18 +156,25 @@ async function freezeDraft(app: App, blob: BlobRow, revision: RevisionRow) {
       throw new ApiError('bad_request', `the revision content is invalid: ${problems[0]?.message}`, { details: problems });
     }
     const contentHash = (await engine?.contentHash?.(tx, locked)) ?? sha256Hex('');
-    return tx.update(revisions).set({ phase: 'commit', committedAt: new Date(), contentHash }).where(eq(revisions.id, revision.id)).returning().then(theRow);
+    const committed = await tx
+      .update(revisions)
+      .set({ phase: 'commit', committedAt: new Date(), contentHash })
+      .where(eq(revisions.id, revision.id))
+      .returning()
+      .then(theRow);
+    await auditRevision(tx, actor, 'commit', blob, committed, { content_hash: contentHash });
+    return committed;
   });
 }
 
 /** Publishes a committed revision as the blob's latest snapshot, and announces it. */
-export async function snapshotRevision(app: App, blob: BlobRow, revision: RevisionRow) {
-  const snap = await publishCommit(app, blob, revision);
-  await emitRevisionEvent(app, 'revision_snapshotted', blob, snap);
+export async function snapshotRevision(app: App, actor: Actor, blob: BlobRow, revision: RevisionRow) {
+  const snap = await publishCommit(app, actor, blob, revision);
+  await emitRevisionEvent(app, actor, 'revision_snapshotted', blob, snap);
   return snap;
 }
 
-async function publishCommit(app: App, blob: BlobRow, revision: RevisionRow) {
+async function publishCommit(app: App, actor: Actor, blob: BlobRow, revision: RevisionRow) {
   if (revision.phase !== 'commit') throw conflict(`only a committed revision can be snapshotted (this one is ${revision.phase})`);
   return app.db.transaction(async (tx) => {
     const [snap] = await tx
@@ -158,6 +184,7 @@ async function publishCommit(app: App, blob: BlobRow, revision: RevisionRow) {
       .returning();
     if (!snap) throw conflict('the revision changed phase meanwhile');
     await tx.update(blobs).set({ latestSnapshotId: snap.id, updatedAt: new Date() }).where(eq(blobs.id, blob.id));
+    await auditRevision(tx, actor, 'snapshot', blob, snap);
     return snap;
   });
 }

@@ -224,6 +224,48 @@ export const events = pgTable(
     index('events_revision_idx').on(t.revisionId),
     index('events_blob_idx').on(t.blobId),
     index('events_org_idx').on(t.orgId),
+    // list_executions' component_failed filter: the failures of one execution
+    index('events_execution_failures_idx')
+      .on(t.executionId)
+      .where(sql`type = 'processor.error' or (type = 'processor.exited' and attributes->>'route' = 'failure')`),
+    // the audit retention sweep (core/audit.ts)
+    index('events_audit_created_idx')
+      .on(t.createdAt)
+      .where(sql`type like 'audit.%'`),
+  ],
+);
+
+/** How a change reached the platform (docs/spec.md §3 "Audit log"). */
+export const auditChannels = ['rest', 'trpc', 'websocket', 'schedule', 'webhook', 'system'] as const;
+
+/**
+ * The audit log: one row per change, written in the change's own transaction. No foreign keys:
+ * the record of a deletion outlives what was deleted (until the retention sweep).
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    /** null for a user's personal keys and credentials */
+    orgId: text('org_id'),
+    actorUserId: text('actor_user_id'),
+    actorKeyId: text('actor_key_id'),
+    via: text('via', { enum: auditChannels }).notNull(),
+    clientIp: text('client_ip'),
+    userAgent: text('user_agent'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    /** what changed: `{field: {from, to}}` for updates, the fields set for creations; never a secret */
+    changes: jsonb('changes'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // the org's list, newest first by id, and its target filter
+    index('audit_log_org_idx').on(t.orgId, t.id),
+    index('audit_log_org_target_idx').on(t.orgId, t.targetId, t.id),
+    // the retention sweep
+    index('audit_log_created_idx').on(t.createdAt),
   ],
 );
 
@@ -354,6 +396,9 @@ export const sessionFiles = pgTable(
   ],
 );
 
+/** What started an execution; `webhook` is reserved for inbound triggers. */
+export const executionTriggers = ['manual', 'schedule', 'webhook'] as const;
+
 /** `queued`: a component waits for a sandbox slot (its org's share, or a saturated worker) */
 export const executionStatuses = ['pending', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 
@@ -377,6 +422,9 @@ export const executions = pgTable(
     /** when cancel_execution first asked Temporal to cancel: past the grace period the reconciler terminates the workflow */
     cancelRequestedAt: ts('cancel_requested_at'),
     createdBy: text('created_by'),
+    /** the API key its starter used, if any */
+    createdByKeyId: text('created_by_key_id'),
+    trigger: text('trigger', { enum: executionTriggers }).notNull().default('manual'),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
@@ -384,6 +432,9 @@ export const executions = pgTable(
   (t) => [
     index('workflow_executions_session_idx').on(t.sessionId, t.createdAt),
     index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt),
+    // list_executions: a revision's runs newest first (by id), optionally of one definition alias
+    index('workflow_executions_revision_id_idx').on(t.revisionId, t.id),
+    index('workflow_executions_revision_alias_idx').on(t.revisionId, t.alias, t.id),
     // the reconciler reads the executions that have not ended: few among many
     index('workflow_executions_live_idx')
       .on(t.status)

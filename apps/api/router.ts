@@ -2,6 +2,7 @@ import { onnxEngine } from '../../engines/onnx';
 import { schedulerEngine } from '../../engines/scheduler';
 import { workflowEngine } from '../../engines/workflow';
 import { apiKeysRouter } from './routers/api-keys';
+import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
 import { blobByNameRouter, blobsRouter } from './routers/blobs';
 import { credentialsRouter } from './routers/credentials';
@@ -32,6 +33,7 @@ export const appRouter = router({
   credentials: credentialsRouter,
   metadata: metadataRouter,
   operations: operationsRouter,
+  audit: auditRouter,
   blobByName: blobByNameRouter,
   workflow_blobhub: engineRouter(workflowEngine),
   scheduler_blobhub: engineRouter(schedulerEngine),

@@ -21,7 +21,7 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   // queries may come as POST (the SDK sends them so): engine queries carry definitions and tensors, too big for a URL
   const trpc = createHTTPHandler({
     router: appRouter,
-    createContext: contextOf(app),
+    createContext: contextOf(app, 'trpc'),
     basePath: '/trpc/',
     maxBodySize: MAX_JSON_BODY,
     allowMethodOverride: true,

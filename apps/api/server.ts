@@ -1,6 +1,7 @@
 /** The API's HTTP server and its lifetime: listening, WebSocket upgrades, the engines' background services, and shutdown. */
 import { createServer, type Server } from 'node:http';
 import type { App } from '../../core/app';
+import { startAuditSweep } from '../../core/audit';
 import { startEngines } from '../../core/engines';
 import type { HttpExtension } from '../../core/http';
 import { requestHandler } from './routes';
@@ -22,12 +23,14 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   });
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
   const stopEngines = await startEngines(app);
+  const stopAuditSweep = startAuditSweep(app);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
     server,
     url: `http://127.0.0.1:${port}`,
     async close() {
+      await stopAuditSweep();
       await stopEngines();
       for (const ext of extensions) await ext.close?.();
       server.closeAllConnections();

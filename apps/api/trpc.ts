@@ -3,6 +3,7 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
+import { actorOf, type Actor, type AuditChannel } from '../../core/audit';
 import { credentialsFromHeaders } from '../../http/credentials';
 import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
@@ -11,15 +12,23 @@ import { assertAcceptableInput } from '../../core/storable-input';
 export interface Context {
   app: App;
   caller: Caller;
+  /** who the caller is and where the request came from, as the audit log and change events record it */
+  actor: Actor;
 }
 
-/** Builds each request's context (the REST and the native tRPC adapter alike): who calls, from its credentials. */
+/** The client's address (the peer of the connection) and user agent. */
+function originOf(req: IncomingMessage | Request, via: AuditChannel) {
+  if (req instanceof Request) return { via, userAgent: req.headers.get('user-agent') };
+  return { via, clientIp: req.socket.remoteAddress, userAgent: req.headers['user-agent'] };
+}
+
+/** Builds each request's context (`via`: the REST or the native tRPC adapter): who calls, from its credentials. */
 export const contextOf =
-  (app: App) =>
-  async ({ req }: { req: IncomingMessage | Request }): Promise<Context> => ({
-    app,
-    caller: await resolveCaller(app, credentialsFromHeaders(req.headers)),
-  });
+  (app: App, via: AuditChannel) =>
+  async ({ req }: { req: IncomingMessage | Request }): Promise<Context> => {
+    const caller = await resolveCaller(app, credentialsFromHeaders(req.headers));
+    return { app, caller, actor: actorOf(caller, originOf(req, via)) };
+  };
 
 /** `auth: 'required'` marks procedures anonymous callers cannot use; the OpenAPI document's per-route security says so. */
 export type ProcedureMeta = OpenApiMeta & { auth?: 'required' };

@@ -2,7 +2,8 @@
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { userIdOf } from '../../core/access';
-import { defineCommand, type CommandContext } from '../../core/engines';
+import { changedFields } from '../../core/audit';
+import { auditCommand, defineCommand, type CommandContext } from '../../core/engines';
 import { conflict } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { afterCursor, fetchPage, pageQuery } from '../../core/paging';
@@ -11,12 +12,27 @@ import { scheduleExecutions, schedules } from '../../db/schema';
 import { isClientTarget } from './client-target';
 import { fieldError } from './cron';
 import { createScheduleInput, specOf, toScheduleExecutionWire, updateScheduleInput, type ScheduleRow, type ScheduleSpec } from './model';
-import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, schedulesWire, scheduleWire } from './store';
+import { deleteSchedules, insertSchedule, loadSchedule, saveSchedule, schedulesWire, scheduleWire, type ScheduleAudit } from './store';
 import { overlapToTemporal, previewFireTimes, scheduleHandle } from './temporal/schedules';
 import { validateTarget, validateTiming } from './validate';
 
 const scheduleRef = z.object({ schedule_id: idOf('schedule') });
 const executionsPageSize = 10;
+
+/** What the audit log shows of a schedule: its fields and state. */
+const auditedFields = (row: ScheduleRow) => ({ ...specOf(row), state: row.state, pause_note: row.pauseNote });
+
+/** The audit entry of a schedule change; `before` makes it a diff. */
+const auditSchedule =
+  (ctx: CommandContext, verb: string, before?: ScheduleRow): ScheduleAudit =>
+  (tx, row) =>
+    auditCommand(
+      tx,
+      ctx,
+      `schedule.${verb}`,
+      { type: 'schedule', id: row.id },
+      before ? changedFields(auditedFields(before), auditedFields(row)) : auditedFields(row),
+    );
 
 const withSchedule = async (ctx: CommandContext, row: ScheduleRow) => ({ schedule: await scheduleWire(ctx.app, row) });
 
@@ -52,17 +68,21 @@ const createSchedule = defineCommand({
       catchup_window_seconds: fields.catchup_window_seconds ?? null,
     });
     validateTiming(spec, { invocationTimeChanged: true });
-    const row = await insertSchedule(ctx.app, {
-      id: newId('schedule'),
-      revisionId: ctx.revision.id,
-      blobId: ctx.blob.id,
-      orgId: ctx.blob.orgId,
-      ownerId: userIdOf(ctx.caller)!,
-      createdByKeyId: ctx.caller.kind === 'key' ? ctx.caller.keyId : null,
-      spec,
-      state: enabled ? 'active' : 'paused',
-      pauseNote: pause_note ?? null,
-    });
+    const row = await insertSchedule(
+      ctx.app,
+      {
+        id: newId('schedule'),
+        revisionId: ctx.revision.id,
+        blobId: ctx.blob.id,
+        orgId: ctx.blob.orgId,
+        ownerId: userIdOf(ctx.caller)!,
+        createdByKeyId: ctx.caller.kind === 'key' ? ctx.caller.keyId : null,
+        spec,
+        state: enabled ? 'active' : 'paused',
+        pauseNote: pause_note ?? null,
+      },
+      { created: auditSchedule(ctx, 'create'), removed: auditSchedule(ctx, 'delete') },
+    );
     return withSchedule(ctx, row);
   },
 });
@@ -83,7 +103,8 @@ const updateSchedule = defineCommand({
     const spec = normalizeTiming({ ...specOf(row), ...changes });
     validateTiming(spec, { invocationTimeChanged: changes.invocation_time !== undefined || changes.timezone !== undefined });
     const state = enabled === undefined ? row.state : enabled ? 'active' : 'paused';
-    const saved = await saveSchedule(ctx.app, row.id, { spec, state, pauseNote: pause_note === undefined ? row.pauseNote : pause_note });
+    const pauseNote = pause_note === undefined ? row.pauseNote : pause_note;
+    const saved = await saveSchedule(ctx.app, row.id, { spec, state, pauseNote }, auditSchedule(ctx, 'update', row));
     return withSchedule(ctx, saved);
   },
 });
@@ -127,7 +148,7 @@ const deleteSchedule = defineCommand({
   input: scheduleRef,
   async run(ctx, input) {
     const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
-    await deleteSchedules(ctx.app, [row.id]);
+    await deleteSchedules(ctx.app, [row.id], auditSchedule(ctx, 'delete'));
     return {};
   },
 });
@@ -137,7 +158,7 @@ const pauseSchedule = defineCommand({
   input: scheduleRef.extend({ note: z.string().max(1000).optional() }),
   async run(ctx, input) {
     const row = await loadChangeable(ctx, input.schedule_id);
-    return withSchedule(ctx, await saveSchedule(ctx.app, row.id, { state: 'paused', pauseNote: input.note ?? 'paused' }));
+    return withSchedule(ctx, await saveSchedule(ctx.app, row.id, { state: 'paused', pauseNote: input.note ?? 'paused' }, auditSchedule(ctx, 'pause', row)));
   },
 });
 
@@ -146,7 +167,7 @@ const unpauseSchedule = defineCommand({
   input: scheduleRef.extend({ note: z.string().max(1000).optional() }),
   async run(ctx, input) {
     const row = await loadChangeable(ctx, input.schedule_id);
-    return withSchedule(ctx, await saveSchedule(ctx.app, row.id, { state: 'active', pauseNote: input.note ?? null }));
+    return withSchedule(ctx, await saveSchedule(ctx.app, row.id, { state: 'active', pauseNote: input.note ?? null }, auditSchedule(ctx, 'unpause', row)));
   },
 });
 
@@ -156,6 +177,8 @@ const triggerSchedule = defineCommand({
   async run(ctx, input) {
     const row = await loadSchedule(ctx.app, ctx.blob.id, input.schedule_id);
     await scheduleHandle(ctx.app, row.id).trigger(overlapToTemporal[specOf(row).overlap_policy]);
+    // no row changes: the entry is written once Temporal took the request
+    await auditCommand(ctx.app.db, ctx, 'schedule.trigger', { type: 'schedule', id: row.id });
     return withSchedule(ctx, row);
   },
 });
@@ -168,6 +191,7 @@ const backfillSchedule = defineCommand({
     const [start, end] = [new Date(input.start), new Date(input.end)];
     if (end <= start) throw fieldError('end', 'must be after start');
     await scheduleHandle(ctx.app, row.id).backfill({ start, end, overlap: overlapToTemporal[specOf(row).overlap_policy] });
+    await auditCommand(ctx.app.db, ctx, 'schedule.backfill', { type: 'schedule', id: row.id }, { start: input.start, end: input.end });
     return withSchedule(ctx, row);
   },
 });

@@ -7,6 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { roleAtLeast, roleOn, type Caller } from '../../core/access';
 import type { App } from '../../core/app';
+import { actorOf } from '../../core/audit';
 import { sha256Hex } from '../../core/crypto';
 import { ApiError, theRow } from '../../core/errors';
 import { newId } from '../../core/ids';
@@ -69,6 +70,7 @@ async function invoke(app: App, row: ScheduleRow, fireId: string, create: Creati
     // the owner's access was checked just above: the execution is created without checking again
     await create(app, {
       caller,
+      actor: actorOf(caller, { via: 'schedule' }),
       blob: found.blob,
       revision: found.revision,
       sessionId: target.session_id,

@@ -5,6 +5,7 @@
  */
 import { and, eq, inArray, lt, ne } from 'drizzle-orm';
 import type { App } from '../../core/app';
+import type { Db } from '../../db/client';
 import { ApiError, firstOr, notFound, theRow } from '../../core/errors';
 import { scheduleExecutions, schedules } from '../../db/schema';
 import { specOf, type ScheduleRow } from './model';
@@ -17,6 +18,9 @@ import {
   listTemporalSchedules,
   upsertTemporalSchedule,
 } from './temporal/schedules';
+
+/** Records a row change in the audit log, in the transaction that writes it. */
+export type ScheduleAudit = (tx: Db, row: ScheduleRow) => Promise<void>;
 
 const unavailable = (what: string, cause: unknown) =>
   new ApiError('unavailable', `${what} is saved but Temporal could not be reached; it will be applied when Temporal is back`, { cause });
@@ -39,17 +43,29 @@ async function markSynced(app: App, row: ScheduleRow) {
 }
 
 /** Inserts a row and its Temporal Schedule; when Temporal refuses, the row is removed again. */
-export async function insertSchedule(app: App, values: typeof schedules.$inferInsert): Promise<ScheduleRow> {
-  const row = await app.db
-    .insert(schedules)
-    // timestamps from JS (ms precision) so markSynced can compare updated_at exactly
-    .values({ ...values, syncState: 'pending', createdAt: new Date(), updatedAt: new Date() })
-    .returning()
-    .then(theRow);
+export async function insertSchedule(
+  app: App,
+  values: typeof schedules.$inferInsert,
+  audit: { created: ScheduleAudit; removed: ScheduleAudit },
+): Promise<ScheduleRow> {
+  const row = await app.db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(schedules)
+      // timestamps from JS (ms precision) so markSynced can compare updated_at exactly
+      .values({ ...values, syncState: 'pending', createdAt: new Date(), updatedAt: new Date() })
+      .returning()
+      .then(theRow);
+    await audit.created(tx, inserted);
+    return inserted;
+  });
   try {
     await createTemporalSchedule(app, row);
   } catch (e) {
-    await app.db.delete(schedules).where(eq(schedules.id, row.id));
+    // the log is append-only: the row existed for a moment, so its removal is recorded too
+    await app.db.transaction(async (tx) => {
+      await tx.delete(schedules).where(eq(schedules.id, row.id));
+      await audit.removed(tx, row);
+    });
     throw new ApiError('unavailable', 'Temporal could not create the schedule', { cause: e });
   }
   await markSynced(app, row);
@@ -57,13 +73,17 @@ export async function insertSchedule(app: App, values: typeof schedules.$inferIn
 }
 
 /** Saves new row values, then brings the Temporal Schedule in line. */
-export async function saveSchedule(app: App, id: string, changes: Partial<typeof schedules.$inferInsert>): Promise<ScheduleRow> {
-  const row = await app.db
-    .update(schedules)
-    .set({ ...changes, syncState: 'pending', updatedAt: new Date() })
-    .where(eq(schedules.id, id))
-    .returning()
-    .then((rows) => firstOr(rows, () => notFound('schedule')));
+export async function saveSchedule(app: App, id: string, changes: Partial<typeof schedules.$inferInsert>, audit: ScheduleAudit): Promise<ScheduleRow> {
+  const row = await app.db.transaction(async (tx) => {
+    const saved = await tx
+      .update(schedules)
+      .set({ ...changes, syncState: 'pending', updatedAt: new Date() })
+      .where(eq(schedules.id, id))
+      .returning()
+      .then((rows) => firstOr(rows, () => notFound('schedule')));
+    await audit(tx, saved);
+    return saved;
+  });
   await syncSchedule(app, row).catch((e) => {
     throw unavailable('the change', e);
   });
@@ -75,10 +95,16 @@ export async function syncSchedule(app: App, row: ScheduleRow) {
   await markSynced(app, row);
 }
 
-/** Deletes schedules: marked deleting, Temporal Schedules removed, then the rows and their history. */
-export async function deleteSchedules(app: App, ids: string[]) {
+/**
+ * Deletes schedules: marked deleting (from then on they are gone for users: `audit` records that,
+ * when a user asked), Temporal Schedules removed, then the rows and their history.
+ */
+export async function deleteSchedules(app: App, ids: string[], audit?: ScheduleAudit) {
   if (ids.length === 0) return;
-  await app.db.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, ids));
+  await app.db.transaction(async (tx) => {
+    const marked = await tx.update(schedules).set({ syncState: 'deleting' }).where(inArray(schedules.id, ids)).returning();
+    for (const row of marked) await audit?.(tx, row);
+  });
   for (const id of ids) await deleteTemporalSchedule(app, id);
   await app.db.transaction(async (tx) => {
     await tx.delete(scheduleExecutions).where(inArray(scheduleExecutions.scheduleId, ids));

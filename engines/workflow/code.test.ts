@@ -19,6 +19,7 @@ import {
   upload,
   waitForStatus,
 } from '../../test/support/workflow';
+import { actorOf } from '../../core/audit';
 import { theRow } from '../../core/errors';
 
 let p: TestPlatform;
@@ -194,6 +195,7 @@ describe('creating an execution with a caller-chosen id (how a schedule fire ret
       .then(theRow);
     const args = {
       caller,
+      actor: actorOf(caller, { via: 'schedule' }),
       ...target,
       alias: 'fib-once',
       inputData: [{ alias: 'n', value: { type: 'integer' as const, integer: 7 } }],

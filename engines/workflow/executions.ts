@@ -6,11 +6,12 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
+import { recordAudit, type Actor } from '../../core/audit';
 import type { BlobRow, RevisionRow } from '../../core/engines';
 import { ApiError, badRequest, conflict, forbidden, notFound, theRow } from '../../core/errors';
 import { hasPrefix, newId } from '../../core/ids';
 import type { Transaction } from '../../db/client';
-import { blobs, definitions, executionData, executions, revisions, sessions } from '../../db/schema';
+import { blobs, definitions, executionData, executions, executionTriggers, revisions, sessions } from '../../db/schema';
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
 import { executionStartOptions, type ExecutionStart } from './temporal/start-options';
@@ -21,6 +22,10 @@ import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
 
 export type ExecutionRow = typeof executions.$inferSelect;
+export type ExecutionTrigger = (typeof executionTriggers)[number];
+
+/** What started an execution, from the surface its starter came through. */
+const triggerOf = (actor: Actor): ExecutionTrigger => (actor.via === 'schedule' || actor.via === 'webhook' ? actor.via : 'manual');
 
 /** Statuses of an execution that has not ended (`queued`: a component waits for a sandbox thread). */
 export const liveStatuses: ExecutionRow['status'][] = ['pending', 'queued', 'running'];
@@ -38,7 +43,9 @@ export function toExecutionWire(app: App, e: ExecutionRow) {
     output_data: (e.outputData as DataEntry[] | null) ?? null,
     error: (e.error as Record<string, unknown> | null) ?? null,
     parent_execution_id: e.parentExecutionId,
+    trigger: e.trigger,
     created_by: e.createdBy,
+    created_by_key_id: e.createdByKeyId,
     created_at: e.createdAt.toISOString(),
     started_at: e.startedAt?.toISOString() ?? null,
     ended_at: e.endedAt?.toISOString() ?? null,
@@ -76,6 +83,9 @@ export async function insertExecution(
     definition: typeof definitions.$inferSelect;
     inputData: { alias: string; value: ValueRef }[];
     createdBy: string | null;
+    /** the API key the starter used */
+    createdByKeyId?: string | null;
+    trigger?: ExecutionTrigger;
     parentExecutionId?: string;
   },
 ): Promise<ExecutionRow> {
@@ -91,6 +101,8 @@ export async function insertExecution(
       definitionHash: args.definition.contentHash,
       inputData: [],
       createdBy: args.createdBy,
+      createdByKeyId: args.createdByKeyId ?? null,
+      trigger: args.trigger,
       parentExecutionId: args.parentExecutionId ?? null,
     })
     .onConflictDoNothing()
@@ -111,6 +123,8 @@ export async function insertExecution(
 export interface CreateExecutionArgs {
   /** who creates it (its write access on the blob is already checked) */
   caller: Caller;
+  /** the same, as the audit log records it; its channel (`schedule`, `webhook`) names the execution's trigger */
+  actor: Actor;
   blob: BlobRow;
   revision: RevisionRow;
   sessionId?: string;
@@ -146,6 +160,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
   if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
+  const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
@@ -156,9 +171,24 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
     const definition = await findDefinition(tx, revision.id, args);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
-    return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
+    const inserted = await insertExecution(app, tx, {
+      id: args.executionId,
+      revisionId: revision.id,
+      sessionId,
+      definition,
+      inputData: args.inputData ?? [],
+      createdBy,
+      createdByKeyId: keyId,
+      trigger: triggerOf(args.actor),
+    });
+    await recordAudit(tx, args.actor, {
+      orgId: blob.orgId,
+      action: 'execution.start',
+      target: { type: 'execution', id: inserted.id },
+      changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: inserted.trigger },
+    });
+    return inserted;
   });
-  const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
   return { row, start };
 }

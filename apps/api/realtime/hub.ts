@@ -7,13 +7,14 @@
  */
 import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { App } from '../../../core/app';
+import { isAuditEvent } from '../../../core/audit';
 import { EVENTS_CHANNEL, type EventRow } from '../../../core/events';
 import { events, sessions } from '../../../db/schema';
 
 export type EventListener = (row: EventRow) => void;
 
-/** Streams a subscription can follow: one session's events, or core events of an org/blob/revision. */
-export type StreamRef = { kind: 'session'; id: string } | { kind: 'organization' | 'blob' | 'revision'; id: string };
+/** Streams a subscription can follow: one session's events, core events of an org/blob/revision, or an org's audit entries. */
+export type StreamRef = { kind: 'session'; id: string } | { kind: 'organization' | 'blob' | 'revision' | 'audit_log'; id: string };
 
 class SessionStream {
   readonly listeners = new Set<EventListener>();
@@ -63,6 +64,7 @@ export class EventHub {
     organization: new Map<string, Set<EventListener>>(),
     blob: new Map<string, Set<EventListener>>(),
     revision: new Map<string, Set<EventListener>>(),
+    audit_log: new Map<string, Set<EventListener>>(),
   };
   private pendingIds: string[] = [];
   private fetching = false;
@@ -150,11 +152,14 @@ export class EventHub {
       this.sessionStreams.get(row.sessionId)?.offer(row);
       return;
     }
-    const targets: [keyof EventHub['coreListeners'], string | null][] = [
-      ['organization', row.orgId],
-      ['blob', row.blobId],
-      ['revision', row.revisionId],
-    ];
+    // audit entries reach the audit stream of their org only, never its change stream
+    const targets: [keyof EventHub['coreListeners'], string | null][] = isAuditEvent(row.type)
+      ? [['audit_log', row.orgId]]
+      : [
+          ['organization', row.orgId],
+          ['blob', row.blobId],
+          ['revision', row.revisionId],
+        ];
     for (const [kind, id] of targets) {
       if (!id) continue;
       for (const listener of this.coreListeners[kind].get(id) ?? []) listener(row);

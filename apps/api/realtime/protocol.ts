@@ -45,11 +45,11 @@ export const subscriptionKeySchema = z
   .object({
     scope: z.enum(['revision', 'core']),
     scope_id: resourceId.nullable().optional(),
-    target: z.enum(['session', 'execution', 'organization', 'blob', 'revision']),
+    target: z.enum(['session', 'execution', 'organization', 'blob', 'revision', 'audit_log']),
     target_id: resourceId,
   })
   .superRefine((key, ctx) => {
-    const targets = key.scope === 'revision' ? ['session', 'execution'] : ['organization', 'blob', 'revision'];
+    const targets = key.scope === 'revision' ? ['session', 'execution'] : ['organization', 'blob', 'revision', 'audit_log'];
     if (!targets.includes(key.target)) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: `scope ${key.scope} supports targets ${targets.join(', ')}` });
     }

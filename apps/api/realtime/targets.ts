@@ -2,9 +2,10 @@
  * What a subscription key points at: the access check (the REST policy, read role), the live
  * stream to attach to, and the stored events to replay after a `since` cursor.
  */
-import { and, asc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, like, notLike, type SQL } from 'drizzle-orm';
 import type { Caller } from '../../../core/access';
 import type { App } from '../../../core/app';
+import { AUDIT_EVENT_PREFIX } from '../../../core/audit';
 import { ApiError } from '../../../core/errors';
 import type { EventRow } from '../../../core/events';
 import { requireBlob, requireOrg, requireRevision } from '../../../core/resources';
@@ -52,7 +53,13 @@ async function authorizedTarget(app: App, caller: Caller, key: SubscriptionKey):
   }
   if (key.target === 'organization') {
     const { org } = await requireOrg(db, caller, key.target_id, 'read');
-    return { stream: { kind: 'organization', id: org.id }, where: and(eq(events.orgId, org.id), isNull(events.sessionId))! };
+    const changes = and(eq(events.orgId, org.id), isNull(events.sessionId), notLike(events.type, `${AUDIT_EVENT_PREFIX}%`))!;
+    return { stream: { kind: 'organization', id: org.id }, where: changes };
+  }
+  if (key.target === 'audit_log') {
+    // the audit log is for the org's admins only, as its REST list
+    const { org } = await requireOrg(db, caller, key.target_id, 'admin');
+    return { stream: { kind: 'audit_log', id: org.id }, where: and(eq(events.orgId, org.id), like(events.type, `${AUDIT_EVENT_PREFIX}%`))! };
   }
   if (key.target === 'blob') {
     const { blob } = await requireBlob(db, caller, key.target_id, 'read');

@@ -16,7 +16,7 @@ import { writeRestDialect } from './dialect-response';
 import { readJsonBody } from './json-body';
 
 export function restHandler(app: App, document: ReturnType<typeof openApiDocument>) {
-  const createContext = contextOf(app);
+  const createContext = contextOf(app, 'rest');
   // The REST adapter has parsed the body by now and spreads it into the input, where a JSON string
   // or array would pass for an empty object (a PATCH would succeed): only an object is a body.
   const restContext = async (opts: { req: IncomingMessage & { body?: unknown } }) => {

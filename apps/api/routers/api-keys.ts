@@ -45,7 +45,7 @@ export const apiKeysRouter = router({
     .output(z.object({ api_key: apiKeyWire.extend({ secret: z.string() }) }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      const { key, secret } = await createApiKey(ctx.app.db, ctx.caller.userId, target, input.role, input.description);
+      const { key, secret } = await createApiKey(ctx.app.db, ctx.actor, ctx.caller.userId, target, input.role, input.description);
       return { api_key: { ...toApiKeyWire(key), secret } };
     }),
 
@@ -79,7 +79,7 @@ export const apiKeysRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'read');
-      await revokeApiKey(ctx.app.db, target, ctx.caller.userId, input.key_id);
+      await revokeApiKey(ctx.app.db, ctx.actor, target, ctx.caller.userId, input.key_id);
       return {};
     }),
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { userIdOf } from '../../../core/access';
 import { createBlob, deleteBlob, listBlobs, updateBlob, blobWire, toBlobWire } from '../../../core/blobs';
 import { blobTypeInput } from '../../../http/dialect';
 import { limitGroupsOf } from '../../../core/limits';
@@ -29,7 +28,7 @@ export const blobsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'write');
       const { name, type, visibility, description } = input;
-      const { blob, revision } = await createBlob(ctx.app, org.id, ctx.caller.userId, { name, type, visibility, description });
+      const { blob, revision } = await createBlob(ctx.app, ctx.actor, org.id, { name, type, visibility, description });
       return { blob: toBlobWire(blob), revision: toRevisionWire(revision) };
     }),
 
@@ -55,7 +54,7 @@ export const blobsRouter = router({
     .output(z.object({ blob: blobWire }))
     .mutation(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, input.visibility ? 'admin' : 'write');
-      return { blob: toBlobWire(await updateBlob(ctx.app, blob, input)) };
+      return { blob: toBlobWire(await updateBlob(ctx.app, ctx.actor, blob, input)) };
     }),
 
   delete: authedProcedure
@@ -64,7 +63,7 @@ export const blobsRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'admin');
-      await deleteBlob(ctx.app, blob);
+      await deleteBlob(ctx.app, ctx.actor, blob);
       return {};
     }),
 });
@@ -94,7 +93,7 @@ export const blobByNameRouter = router({
     .output(z.object({ revision_id: z.string(), revision: revisionWire }))
     .mutation(async ({ ctx, input }) => {
       const { blob } = await blobByRef(ctx, input, 'write');
-      const draft = await openDraft(ctx.app, blob, userIdOf(ctx.caller), input.from_revision_id, input.comment);
+      const draft = await openDraft(ctx.app, ctx.actor, blob, input.from_revision_id, input.comment);
       return { revision_id: draft.id, revision: toRevisionWire(draft) };
     }),
 

@@ -61,7 +61,7 @@ export const credentialsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
       const { alias, type, body, description, allowed_hosts: allowedHosts } = input;
-      return { credential_id: await storeCredential(ctx.app, target, ctx.caller.userId, { alias, type, body, description, allowedHosts }) };
+      return { credential_id: await storeCredential(ctx.app, ctx.actor, target, ctx.caller.userId, { alias, type, body, description, allowedHosts }) };
     }),
 
   list: authedProcedure
@@ -94,7 +94,7 @@ export const credentialsRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      await deleteCredential(ctx.app, target, input.credential_id);
+      await deleteCredential(ctx.app, ctx.actor, target, input.credential_id);
       return {};
     }),
 });

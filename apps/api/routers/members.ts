@@ -41,7 +41,7 @@ export const membersRouter = router({
     .output(z.object({ member: memberWire }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      return { member: toMemberWire(await addMember(ctx.app.db, target, { userId: input.user_id, email: input.email }, input.role)) };
+      return { member: toMemberWire(await addMember(ctx.app.db, ctx.actor, target, { userId: input.user_id, email: input.email }, input.role)) };
     }),
 
   list: publicProcedure
@@ -60,7 +60,7 @@ export const membersRouter = router({
     .output(z.object({ member: memberWire }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      return { member: toMemberWire(await changeMemberRole(ctx.app.db, target, input.user_id, input.role)) };
+      return { member: toMemberWire(await changeMemberRole(ctx.app.db, ctx.actor, target, input.user_id, input.role)) };
     }),
 
   remove: authedProcedure
@@ -69,7 +69,7 @@ export const membersRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'admin');
-      await removeMember(ctx.app.db, target, input.user_id);
+      await removeMember(ctx.app.db, ctx.actor, target, input.user_id);
       return {};
     }),
 });

@@ -30,7 +30,7 @@ export const metadataRouter = router({
     .output(z.object({ key: z.string(), value: z.unknown() }))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'write');
-      await putMetadata(ctx.app, target, input.key, input.value);
+      await putMetadata(ctx.app, ctx.actor, target, input.key, input.value);
       return { key: input.key, value: input.value };
     }),
 
@@ -40,7 +40,7 @@ export const metadataRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const target = await requireTarget(ctx.app.db, ctx.caller, input.target, input.target_id, 'write');
-      await deleteMetadata(ctx.app, target, input.key);
+      await deleteMetadata(ctx.app, ctx.actor, target, input.key);
       return {};
     }),
 });

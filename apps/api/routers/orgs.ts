@@ -17,7 +17,7 @@ export const orgsRouter = router({
     .input(z.object({ name: slug, ...orgFields }))
     .output(z.object({ org: orgWire }))
     .mutation(async ({ ctx, input }) => {
-      const org = await createOrg(ctx.app.db, ctx.caller, input.name, { displayName: input.display_name, description: input.description });
+      const org = await createOrg(ctx.app.db, ctx.caller, ctx.actor, input.name, { displayName: input.display_name, description: input.description });
       return { org: toOrgWire(org) };
     }),
 
@@ -42,7 +42,7 @@ export const orgsRouter = router({
     .output(z.object({ org: orgWire }))
     .mutation(async ({ ctx, input }) => {
       const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'admin');
-      return { org: toOrgWire(await updateOrg(ctx.app.db, org, { displayName: input.display_name, description: input.description })) };
+      return { org: toOrgWire(await updateOrg(ctx.app.db, ctx.actor, org, { displayName: input.display_name, description: input.description })) };
     }),
 
   delete: authedProcedure
@@ -51,7 +51,7 @@ export const orgsRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const { org } = await requireOrg(ctx.app.db, ctx.caller, input.org_id, 'admin');
-      await deleteOrg(ctx.app.db, org);
+      await deleteOrg(ctx.app.db, ctx.actor, org);
       return {};
     }),
 });

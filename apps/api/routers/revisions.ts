@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { userIdOf } from '../../../core/access';
 import { requireBlob, requireRevision } from '../../../core/resources';
 import { commitRevision, deleteDraft, listRevisions, openDraft, snapshotRevision, revisionWire, toRevisionWire } from '../../../core/revisions';
 import { idOf } from '../../../core/schemas';
@@ -24,7 +23,7 @@ export const revisionsRouter = router({
     .output(revisionOut)
     .mutation(async ({ ctx, input }) => {
       const { blob } = await requireBlob(ctx.app.db, ctx.caller, input.blob_id, 'write');
-      return { revision: toRevisionWire(await openDraft(ctx.app, blob, userIdOf(ctx.caller), input.from_revision_id, input.comment)) };
+      return { revision: toRevisionWire(await openDraft(ctx.app, ctx.actor, blob, input.from_revision_id, input.comment)) };
     }),
 
   list: publicProcedure
@@ -48,7 +47,7 @@ export const revisionsRouter = router({
     .output(z.object({}))
     .mutation(async ({ ctx, input }) => {
       const { revision, blob } = await requireRevision(ctx.app.db, ctx.caller, input.revision_id, 'write');
-      await deleteDraft(ctx.app, blob, revision);
+      await deleteDraft(ctx.app, ctx.actor, blob, revision);
       return {};
     }),
 
@@ -58,7 +57,7 @@ export const revisionsRouter = router({
     .output(revisionOut)
     .mutation(async ({ ctx, input }) => {
       const { revision, blob } = await requireRevision(ctx.app.db, ctx.caller, input.revision_id, 'write');
-      return { revision: toRevisionWire(await commitRevision(ctx.app, blob, revision)) };
+      return { revision: toRevisionWire(await commitRevision(ctx.app, ctx.actor, blob, revision)) };
     }),
 
   snapshot: authedProcedure
@@ -67,6 +66,6 @@ export const revisionsRouter = router({
     .output(revisionOut)
     .mutation(async ({ ctx, input }) => {
       const { revision, blob } = await requireRevision(ctx.app.db, ctx.caller, input.revision_id, 'write');
-      return { revision: toRevisionWire(await snapshotRevision(ctx.app, blob, revision)) };
+      return { revision: toRevisionWire(await snapshotRevision(ctx.app, ctx.actor, blob, revision)) };
     }),
 });

@@ -1,7 +1,8 @@
 /** upload/get/list/delete/validate_definition: definitions are the revision's content. */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineCommand } from '../../../core/engines';
+import { auditCommand, defineCommand, type CommandContext } from '../../../core/engines';
+import type { Db } from '../../../db/client';
 import { ApiError, notFound, theRow } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { idOf } from '../../../core/schemas';
@@ -60,30 +61,39 @@ async function checkResult(definition: unknown) {
   return { status: compiled.valid ? 'success' : 'failed', events };
 }
 
+/** A definition change's audit entry: its alias and content hash (the document is in the revision). */
+const auditDefinition = (tx: Db, ctx: CommandContext, verb: string, row: DefinitionRow) =>
+  auditCommand(tx, ctx, `definition.${verb}`, { type: 'definition', id: row.id }, { alias: row.alias, content_hash: row.contentHash });
+
 export const definitionCommands = {
   /** BlobHub's two-step form: create an (empty) definition under an alias, then upload_definition by its id. */
   create_definition: defineCommand({
     kind: 'command',
     draftOnly: true,
     input: z.object({ alias: definitionAlias, category: category.default(WORKFLOW_CATEGORY) }),
-    async run({ app, revision }, { alias, category: kind }) {
+    async run(ctx, { alias, category: kind }) {
+      const { app, revision } = ctx;
       if (kind !== WORKFLOW_CATEGORY)
         throw new ApiError('bad_request', 'only workflow definitions are supported', { engineCode: 'invalid_definition_category' });
       const now = new Date();
-      const [row] = await app.db
-        .insert(definitions)
-        .values({
-          id: newId('definition'),
-          revisionId: revision.id,
-          alias,
-          contentHash: definitionHash(emptyDefinition),
-          definition: emptyDefinition,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing()
-        .returning();
-      if (!row) throw new ApiError('bad_request', `a definition with alias ${alias} already exists`, { engineCode: 'alias_in_use' });
+      const row = await app.db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(definitions)
+          .values({
+            id: newId('definition'),
+            revisionId: revision.id,
+            alias,
+            contentHash: definitionHash(emptyDefinition),
+            definition: emptyDefinition,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (!created) throw new ApiError('bad_request', `a definition with alias ${alias} already exists`, { engineCode: 'alias_in_use' });
+        await auditDefinition(tx, ctx, 'create', created);
+        return created;
+      });
       return { definition: toDefinitionWire(row) };
     },
   }),
@@ -93,7 +103,8 @@ export const definitionCommands = {
     input: z
       .object({ alias: definitionAlias.optional(), definition_id: idOf('definition').optional(), definition: z.unknown() })
       .refine((r) => Boolean(r.definition_id) !== Boolean(r.alias), { message: 'give exactly one of definition_id and alias' }),
-    async run({ app, revision }, { definition_id, definition, ...named }) {
+    async run(ctx, { definition_id, definition, ...named }) {
+      const { app, revision } = ctx;
       const alias = definition_id ? (await findByRef(app.db, revision.id, { definition_id })).alias : named.alias!;
       const compiled = await compileDefinitionWithCode(definition);
       if (!compiled.valid) {
@@ -104,12 +115,16 @@ export const definitionCommands = {
       }
       const contentHash = definitionHash(compiled.definition);
       const now = new Date();
-      const row = await app.db
-        .insert(definitions)
-        .values({ id: newId('definition'), revisionId: revision.id, alias, contentHash, definition: compiled.definition, createdAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: [definitions.revisionId, definitions.alias], set: { contentHash, definition: compiled.definition, updatedAt: now } })
-        .returning()
-        .then(theRow);
+      const row = await app.db.transaction(async (tx) => {
+        const uploaded = await tx
+          .insert(definitions)
+          .values({ id: newId('definition'), revisionId: revision.id, alias, contentHash, definition: compiled.definition, createdAt: now, updatedAt: now })
+          .onConflictDoUpdate({ target: [definitions.revisionId, definitions.alias], set: { contentHash, definition: compiled.definition, updatedAt: now } })
+          .returning()
+          .then(theRow);
+        await auditDefinition(tx, ctx, 'upload', uploaded);
+        return uploaded;
+      });
       return { definition: toDefinitionWire(row) };
     },
   }),
@@ -152,9 +167,12 @@ export const definitionCommands = {
     kind: 'command',
     draftOnly: true,
     input: definitionRef,
-    async run({ app, revision }, ref) {
-      const row = await findByRef(app.db, revision.id, ref);
-      await app.db.delete(definitions).where(eq(definitions.id, row.id));
+    async run(ctx, ref) {
+      const row = await findByRef(ctx.app.db, ctx.revision.id, ref);
+      await ctx.app.db.transaction(async (tx) => {
+        await tx.delete(definitions).where(eq(definitions.id, row.id));
+        await auditDefinition(tx, ctx, 'delete', row);
+      });
       return {};
     },
   }),

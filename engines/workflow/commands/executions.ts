@@ -4,14 +4,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
-import { defineCommand, type CommandContext } from '../../../core/engines';
+import { auditCommand, defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
 import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
 import { hasPrefix } from '../../../core/ids';
 import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage, newestFirst } from '../../../core/paging';
 import { idOf, isoDate } from '../../../core/schemas';
-import { events, executionData, executionStatuses, executions } from '../../../db/schema';
+import { events, executionData, executionStatuses, executions, executionTriggers } from '../../../db/schema';
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
 import { inputData } from '../model';
@@ -65,14 +65,17 @@ async function sendToWorkflow(app: App, row: ExecutionRow, send: () => Promise<u
   }
 }
 
-/** Records when the cancel was first asked for, so that any API process terminates it after the grace period. */
-async function markCancelRequested(app: App, row: ExecutionRow): Promise<ExecutionRow> {
-  const [marked] = await app.db
-    .update(executions)
-    .set({ cancelRequestedAt: sql`coalesce(${executions.cancelRequestedAt}, now())` })
-    .where(and(eq(executions.id, row.id), inArray(executions.status, liveStatuses)))
-    .returning();
-  return marked ?? row;
+/** Records when the cancel was first asked for (and who asked), so that any API process terminates it after the grace period. */
+async function markCancelRequested(ctx: CommandContext, row: ExecutionRow): Promise<ExecutionRow> {
+  return ctx.app.db.transaction(async (tx) => {
+    const [marked] = await tx
+      .update(executions)
+      .set({ cancelRequestedAt: sql`coalesce(${executions.cancelRequestedAt}, now())` })
+      .where(and(eq(executions.id, row.id), inArray(executions.status, liveStatuses)))
+      .returning();
+    if (marked) await auditCommand(tx, ctx, 'execution.cancel', { type: 'execution', id: row.id }, { status: marked.status });
+    return marked ?? row;
+  });
 }
 
 /**
@@ -122,21 +125,66 @@ const cancelCommand = defineCommand({
     if (!liveStatuses.includes(found.status)) await terminateStrayWorkflow(ctx.app, found).catch((e) => Promise.reject(temporalUnavailable(e)));
     const row = requireLive(found);
     // recorded first: if the request below is lost, the reconciler still terminates it after the grace period
-    const marked = await markCancelRequested(ctx.app, row);
+    const marked = await markCancelRequested(ctx, row);
     // a workflow not started yet is terminated once it is, after the grace period
     await sendToWorkflow(ctx.app, marked, () => ctx.app.temporal.client.workflow.getHandle(row.id).cancel());
     return { execution: toExecutionWire(ctx.app, marked) };
   },
 });
 
-/** `created_since` as epoch milliseconds: given as milliseconds or as an ISO time. */
-function createdSinceMs(value: number | string | undefined): number | undefined {
+/** A time bound as epoch milliseconds: given as milliseconds or as an ISO time. */
+function createdSinceMs(value: number | string | undefined, name = 'created_since'): number | undefined {
   if (value === undefined || typeof value === 'number') return value;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw badRequest(`created_since ${value} is not an ISO 8601 time`);
+  if (Number.isNaN(ms)) throw badRequest(`${name} ${value} is not an ISO 8601 time`);
   // ISO times carry milliseconds at most here; a finer fraction still means "after this millisecond".
   return ms;
 }
+
+/** list_executions' filters (docs/spec.md §4 "Executions"): each optional, all of them must hold. */
+const executionFilters = {
+  session_id: idOf('session').optional(),
+  status: statusFilterOf(executionStatuses).optional(),
+  alias: definitionAlias.optional().describe('the definition alias the executions ran'),
+  created_since: z
+    .union([z.number().int().min(0), isoDate])
+    .optional()
+    .describe('created strictly after (epoch ms or ISO time)'),
+  created_before: z
+    .union([z.number().int().min(0), isoDate])
+    .optional()
+    .describe('created strictly before (epoch ms or ISO time)'),
+  trigger: z.enum(executionTriggers).optional().describe('what started them'),
+  started_by: z
+    .union([idOf('user'), idOf('apiKey')])
+    .optional()
+    .describe('the user, or the API key, that started them'),
+  component_failed: z.string().min(1).max(128).optional().describe('a component id or name that failed in them (its error, or its failure route)'),
+  ...pageQuery,
+};
+
+/** A component failure event, written as the partial index events_execution_failures_idx reads it. */
+const componentFailure = sql`(${events.type} = 'processor.error' or (${events.type} = 'processor.exited' and ${events.attributes}->>'route' = 'failure'))`;
+
+function executionConditions(f: z.infer<z.ZodObject<typeof executionFilters>>) {
+  const since = createdSinceMs(f.created_since);
+  const before = createdSinceMs(f.created_before, 'created_before');
+  return [
+    f.session_id ? eq(executions.sessionId, f.session_id) : undefined,
+    f.status ? inArray(executions.status, specStatusesOf<ExecutionRow['status']>(f.status)) : undefined,
+    f.alias ? eq(executions.alias, f.alias) : undefined,
+    since !== undefined ? gt(executions.createdAt, new Date(since)) : undefined,
+    before !== undefined ? lt(executions.createdAt, new Date(before)) : undefined,
+    f.trigger ? eq(executions.trigger, f.trigger) : undefined,
+    f.started_by ? (hasPrefix(f.started_by, 'apiKey') ? eq(executions.createdByKeyId, f.started_by) : eq(executions.createdBy, f.started_by)) : undefined,
+    f.component_failed ? failedComponent(f.component_failed) : undefined,
+  ];
+}
+
+/** Executions in which the component (by id or name) failed. */
+const failedComponent = (component: string) =>
+  sql`exists (select 1 from ${events} where ${events.executionId} = ${executions.id} and ${componentFailure}
+    and (${events.attributes}->>'processor_id' = ${component} or ${events.attributes}->>'processor_name' = ${component}))`;
 
 export const executionCommands = {
   create_execution: defineCommand({
@@ -166,6 +214,7 @@ export const executionCommands = {
       const definition = input.workflow ? definitionOfReference(ctx, input.workflow) : { alias: input.alias, definitionId: input.definition_id };
       const execution = await createExecution(app, {
         caller,
+        actor: ctx.actor,
         blob,
         revision,
         sessionId: session?.id ?? input.session_id,
@@ -186,20 +235,11 @@ export const executionCommands = {
   }),
   list_executions: defineCommand({
     kind: 'query',
-    input: z.object({
-      session_id: idOf('session').optional(),
-      status: statusFilterOf(executionStatuses).optional(),
-      ...pageQuery,
-    }),
-    async run({ app, revision }, { session_id, status, limit, cursor }) {
-      const q = newestFirst(
-        executions.id,
-        cursor,
-        eq(executions.revisionId, revision.id),
-        session_id ? eq(executions.sessionId, session_id) : undefined,
-        status ? inArray(executions.status, specStatusesOf<ExecutionRow['status']>(status)) : undefined,
-      );
-      const { items, cursor: next } = await fetchPage(limit, (take) => app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(take));
+    // strict: an unknown filter is a 400, never silently ignored (which would answer a wider list)
+    input: z.strictObject(executionFilters),
+    async run({ app, revision }, filters) {
+      const q = newestFirst(executions.id, filters.cursor, eq(executions.revisionId, revision.id), ...executionConditions(filters));
+      const { items, cursor: next } = await fetchPage(filters.limit, (take) => app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(take));
       return { executions: items.map((e) => toExecutionWire(app, e)), cursor: next };
     },
   }),
@@ -252,6 +292,8 @@ export const executionCommands = {
       const row = requireLive(await requireExecution(ctx, execution_id));
       const sent = await sendToWorkflow(ctx.app, row, () => signalAsUpdate(ctx.app, row, { name, payload: payload ?? null }));
       if (!sent) throw conflict(`the execution has not started on Temporal yet (${row.status})`, { status: row.status });
+      // no row changes: the entry is written once the workflow took the signal (its payload is the run's data, not the log's)
+      await auditCommand(ctx.app.db, ctx, 'execution.signal', { type: 'execution', id: row.id }, { name });
       return {};
     },
   }),

@@ -110,6 +110,7 @@ async function createChild(app: App, args: ChildRequest): Promise<ExecutionArgs>
       definition,
       inputData: Object.entries(args.inputs).map(([alias, value]) => ({ alias, value })),
       createdBy: parent.createdBy,
+      createdByKeyId: parent.createdByKeyId,
       parentExecutionId: parent.executionId,
     });
   });
