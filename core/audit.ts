@@ -8,44 +8,12 @@ import { and, eq, gte, like, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { auditChannels, auditLog, events } from '../db/schema';
-import type { Caller } from './access';
+import type { Actor } from './actor';
 import type { App } from './app';
 import { recordEvent } from './events';
 import { newId } from './ids';
 import { fetchPage, newestFirst } from './paging';
 import { isoDate } from './schemas';
-
-export type AuditChannel = (typeof auditChannels)[number];
-
-/** Who makes a change, and from where. */
-export interface Actor {
-  userId: string | null;
-  keyId: string | null;
-  via: AuditChannel;
-  clientIp: string | null;
-  userAgent: string | null;
-}
-
-/** Where a request came from: its surface, the client's address and its user agent. */
-export interface RequestOrigin {
-  via: AuditChannel;
-  clientIp?: string | null;
-  userAgent?: string | null;
-}
-
-export function actorOf(caller: Caller, origin: RequestOrigin): Actor {
-  return {
-    userId: caller.kind === 'anonymous' ? null : caller.userId,
-    keyId: caller.kind === 'key' ? caller.keyId : null,
-    via: origin.via,
-    clientIp: origin.clientIp ?? null,
-    // a user agent is the client's free text: bounded so that an entry stays small
-    userAgent: origin.userAgent?.slice(0, 512) ?? null,
-  };
-}
-
-/** The actor as change events carry it (`attributes.actor`). */
-export const actorAttributes = (actor: Actor) => ({ actor: { user_id: actor.userId, key_id: actor.keyId, via: actor.via } });
 
 export interface AuditEntry {
   /** the org the change belongs to; null for a user's personal things */
@@ -87,6 +55,18 @@ async function insertAuditEntry(tx: Db, actor: Actor, entry: AuditEntry): Promis
     })
     .returning();
   if (row?.orgId) await recordEvent(tx, { type: `${AUDIT_EVENT_PREFIX}${row.action}`, orgId: row.orgId, data: { audit_entry: toAuditWire(row) } });
+}
+
+/** Where an engine's data command runs (core/engines.ts CommandContext), as its audit entries name it. */
+interface CommandScope {
+  actor: Actor;
+  blob: { id: string; orgId: string };
+  revision: { id: string };
+}
+
+/** Records a data command's change, inside the command's own transaction `tx`; the entry names the blob and revision. */
+export function auditCommand(tx: Db, ctx: CommandScope, action: string, target: AuditEntry['target'], changes: Record<string, unknown> = {}) {
+  return recordAudit(tx, ctx.actor, { orgId: ctx.blob.orgId, action, target, changes: { blob_id: ctx.blob.id, revision_id: ctx.revision.id, ...changes } });
 }
 
 /** The fields whose values differ, as `{field: {from, to}}`. */

@@ -10,7 +10,7 @@ import type { Db, Transaction } from '../db/client';
 import type { blobs, revisions } from '../db/schema';
 import type { Action, Caller, Role } from './access';
 import type { App } from './app';
-import { recordAudit, type Actor } from './audit';
+import type { Actor } from './actor';
 import { badRequest } from './errors';
 import type { HttpExtension } from './http';
 import { loadRevision } from './resources';
@@ -52,11 +52,6 @@ export function defineCommand<S extends z.ZodType, R extends CommandResult, K ex
 }
 
 export type EngineCommands = Record<string, EngineCommand>;
-
-/** Records a data command's change in the audit log, inside the command's own transaction `tx`. */
-export function auditCommand(tx: Db, ctx: CommandContext, action: string, target: { type: string; id: string }, changes: Record<string, unknown> = {}) {
-  return recordAudit(tx, ctx.actor, { orgId: ctx.blob.orgId, action, target, changes: { blob_id: ctx.blob.id, revision_id: ctx.revision.id, ...changes } });
-}
 
 export interface CommitProblem {
   message: string;

@@ -2,7 +2,8 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db, Transaction } from '../db/client';
 import { members, users } from '../db/schema';
-import { recordAudit, type Actor } from './audit';
+import type { Actor } from './actor';
+import { recordAudit } from './audit';
 import { conflict, notFound } from './errors';
 import { fetchPage } from './paging';
 import type { ResolvedTarget } from './targets';

@@ -2,7 +2,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { metadata } from '../db/schema';
 import type { App } from './app';
-import { actorAttributes, recordAudit, type Actor } from './audit';
+import { actorAttributes, type Actor } from './actor';
+import { recordAudit } from './audit';
 import type { Db } from '../db/client';
 import { notFound } from './errors';
 import type { ResolvedTarget } from './targets';

@@ -3,7 +3,7 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { actorOf, type Actor, type AuditChannel } from '../../core/audit';
+import { actorOf, type Actor, type AuditChannel } from '../../core/actor';
 import { credentialsFromHeaders } from '../../http/credentials';
 import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';

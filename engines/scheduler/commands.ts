@@ -2,8 +2,8 @@
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { userIdOf } from '../../core/access';
-import { changedFields } from '../../core/audit';
-import { auditCommand, defineCommand, type CommandContext } from '../../core/engines';
+import { auditCommand, changedFields } from '../../core/audit';
+import { defineCommand, type CommandContext } from '../../core/engines';
 import { conflict } from '../../core/errors';
 import { newId } from '../../core/ids';
 import { afterCursor, fetchPage, pageQuery } from '../../core/paging';

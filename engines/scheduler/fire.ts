@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { roleAtLeast, roleOn, type Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { actorOf } from '../../core/audit';
+import { actorOf } from '../../core/actor';
 import { sha256Hex } from '../../core/crypto';
 import { ApiError, theRow } from '../../core/errors';
 import { newId } from '../../core/ids';

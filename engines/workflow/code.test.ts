@@ -19,7 +19,7 @@ import {
   upload,
   waitForStatus,
 } from '../../test/support/workflow';
-import { actorOf } from '../../core/audit';
+import { actorOf } from '../../core/actor';
 import { theRow } from '../../core/errors';
 
 let p: TestPlatform;

@@ -1,7 +1,8 @@
 /** upload/get/list/delete/validate_definition: definitions are the revision's content. */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { auditCommand, defineCommand, type CommandContext } from '../../../core/engines';
+import { auditCommand } from '../../../core/audit';
+import { defineCommand, type CommandContext } from '../../../core/engines';
 import type { Db } from '../../../db/client';
 import { ApiError, notFound, theRow } from '../../../core/errors';
 import { newId } from '../../../core/ids';
