@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { blobs, executions, revisions, users } from '../../db/schema';
+import { auditLog, blobs, executions, revisions, users } from '../../db/schema';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { createExecution } from './executions';
 import {
@@ -207,6 +207,8 @@ describe('creating an execution with a caller-chosen id (how a schedule fire ret
     attempts.push(await createExecution(p.app, args));
     expect(new Set(attempts.map((a) => a.id))).toEqual(new Set([args.executionId]));
     expect(await p.app.db.select().from(executions).where(eq(executions.id, args.executionId))).toHaveLength(1);
+    // and its start is in the audit log once
+    expect(await p.app.db.select().from(auditLog).where(eq(auditLog.targetId, args.executionId))).toHaveLength(1);
     const finished = await waitForStatus(p.admin, rev, args.executionId);
     expect(finished).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: integer(13) }] });
     const started = (await eventsOf(p.admin, rev, args.executionId)).filter((e) => e.type === 'execution_started');

@@ -88,6 +88,8 @@ export async function insertExecution(
     createdByKeyId?: string | null;
     trigger?: ExecutionTrigger;
     parentExecutionId?: string;
+    /** runs in `tx` when this call created the row (not when a concurrent retry had), e.g. to audit it */
+    onCreated?: (row: ExecutionRow) => Promise<void>;
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
@@ -118,7 +120,9 @@ export async function insertExecution(
     .onConflictDoNothing();
   // large inputs are stored by reference, so that the row (and lists of rows) stays small
   const inputData = await toDataEntries(app, id, 'input', args.inputData, tx);
-  return tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning().then(theRow);
+  const created = await tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning().then(theRow);
+  await args.onCreated?.(created);
+  return created;
 }
 
 export interface CreateExecutionArgs {
@@ -172,7 +176,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
     const definition = await findDefinition(tx, revision.id, args);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
-    const inserted = await insertExecution(app, tx, {
+    return insertExecution(app, tx, {
       id: args.executionId,
       revisionId: revision.id,
       sessionId,
@@ -181,14 +185,14 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       createdBy,
       createdByKeyId: keyId,
       trigger: triggerOf(args.actor),
+      onCreated: (created) =>
+        recordAudit(tx, args.actor, {
+          orgId: blob.orgId,
+          action: 'execution.start',
+          target: { type: 'execution', id: created.id },
+          changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: created.trigger },
+        }),
     });
-    await recordAudit(tx, args.actor, {
-      orgId: blob.orgId,
-      action: 'execution.start',
-      target: { type: 'execution', id: inserted.id },
-      changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: inserted.trigger },
-    });
-    return inserted;
   });
   const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
   return { row, start };
