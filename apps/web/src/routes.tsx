@@ -13,6 +13,7 @@ import { OrgMembers } from './pages/org/members';
 import { OrgApiKeys } from './pages/org/api-keys';
 import { OrgCredentials } from './pages/org/credentials';
 import { OrgSettings } from './pages/org/settings';
+import { OrgAuditLog } from './pages/org/audit-log';
 import { BlobLayout } from './pages/blob/layout';
 import { BlobRevisions } from './pages/blob/revisions';
 import { BlobMetadata } from './pages/blob/metadata';
@@ -35,6 +36,7 @@ export const router = createBrowserRouter([
           { path: 'keys', element: <OrgApiKeys /> },
           { path: 'credentials', element: <OrgCredentials /> },
           { path: 'settings', element: <OrgSettings /> },
+          { path: 'audit', element: <OrgAuditLog /> },
         ],
       },
       {

@@ -26,6 +26,7 @@ export function OrgLayout() {
             { to: `${base}/keys`, label: 'API keys' },
             { to: `${base}/credentials`, label: 'Credentials' },
             { to: `${base}/settings`, label: 'Settings' },
+            { to: `${base}/audit`, label: 'Audit log' },
           ]}
         />
       )}
