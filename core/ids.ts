@@ -18,6 +18,7 @@ export const idPrefixes = {
   member: 'mem',
   token: 'tok',
   upload: 'upl',
+  trigger: 'trg',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -3,7 +3,7 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { credentialsFromHeaders } from '../../http/credentials';
+import { credentialsFromHeaders, headerOf } from '../../http/credentials';
 import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
 import { assertAcceptableInput } from '../../core/storable-input';
@@ -11,6 +11,8 @@ import { assertAcceptableInput } from '../../core/storable-input';
 export interface Context {
   app: App;
   caller: Caller;
+  /** the request's `Idempotency-Key` header, for the create commands that take one */
+  idempotencyKey?: string;
 }
 
 /** Builds each request's context (the REST and the native tRPC adapter alike): who calls, from its credentials. */
@@ -19,6 +21,7 @@ export const contextOf =
   async ({ req }: { req: IncomingMessage | Request }): Promise<Context> => ({
     app,
     caller: await resolveCaller(app, credentialsFromHeaders(req.headers)),
+    idempotencyKey: headerOf(req.headers, 'idempotency-key'),
   });
 
 /** `auth: 'required'` marks procedures anonymous callers cannot use; the OpenAPI document's per-route security says so. */

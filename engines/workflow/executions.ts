@@ -38,6 +38,7 @@ export function toExecutionWire(app: App, e: ExecutionRow) {
     output_data: (e.outputData as DataEntry[] | null) ?? null,
     error: (e.error as Record<string, unknown> | null) ?? null,
     parent_execution_id: e.parentExecutionId,
+    trigger_id: e.triggerId,
     created_by: e.createdBy,
     created_at: e.createdAt.toISOString(),
     started_at: e.startedAt?.toISOString() ?? null,
@@ -77,6 +78,7 @@ export async function insertExecution(
     inputData: { alias: string; value: ValueRef }[];
     createdBy: string | null;
     parentExecutionId?: string;
+    triggerId?: string;
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
@@ -92,6 +94,7 @@ export async function insertExecution(
       inputData: [],
       createdBy: args.createdBy,
       parentExecutionId: args.parentExecutionId ?? null,
+      triggerId: args.triggerId ?? null,
     })
     .onConflictDoNothing()
     .returning();
@@ -123,6 +126,8 @@ export interface CreateExecutionArgs {
   timeoutSeconds?: number;
   /** a caller-chosen `exe_…` id makes creation idempotent: a retry returns the same execution */
   executionId?: string;
+  /** set when a webhook trigger starts the execution */
+  triggerId?: string;
 }
 
 /**
@@ -148,6 +153,8 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
   const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
+      // concurrent creations of one id wait here for each other, so only the first writes anything (a session, the row)
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${args.executionId}, 0))`);
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
       // an id is idempotent within its revision only: another revision's execution is never returned
       if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
@@ -156,7 +163,15 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
     const definition = await findDefinition(tx, revision.id, args);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
-    return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
+    return insertExecution(app, tx, {
+      id: args.executionId,
+      revisionId: revision.id,
+      sessionId,
+      definition,
+      inputData: args.inputData ?? [],
+      createdBy,
+      triggerId: args.triggerId,
+    });
   });
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
@@ -212,7 +227,13 @@ async function startExecutionWorkflow(app: App, row: ExecutionRow, start: Execut
   let runId: string;
   try {
     runId = await startOrFindRun(app, row.id, () =>
-      app.temporal.client.workflow.start(blobhubExecution, { taskQueue: app.temporal.taskQueue, ...executionStartOptions(start) }),
+      app.temporal.client.workflow.start(blobhubExecution, {
+        taskQueue: app.temporal.taskQueue,
+        ...executionStartOptions(start),
+        // an execution id names one workflow ever: a repeated start (a retry, an idempotent duplicate) finds the first, even once it has closed
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+      }),
     );
   } catch (e) {
     // The start may have failed, or only its answer may be lost: the row stays pending and the
