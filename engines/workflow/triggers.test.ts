@@ -197,6 +197,23 @@ describe('webhook triggers', () => {
     expect(res.body.execution.revision_id).toBe(second);
   });
 
+  it("acts as its creator's API key: a reader cannot create one, and a revoked key's trigger answers 403", async () => {
+    const { blobId } = await newWorkflowBlob(p.admin, 'hooks-keys');
+    const blobRev = (await p.admin.get(`/blobs/${blobId}`)).body.blob.latest_revision_id as string;
+    await upload(p.admin, blobRev, 'fib', fibonacciDefinition());
+    const reader = p.client({ key: (await p.admin.post(`/blobs/${blobId}/api_keys`, { role: 'read' })).body.api_key.secret });
+    expect((await reader.data(blobRev, ENGINE, 'create_trigger', { alias: 'fib' })).status).toBe(403);
+    const writeKey = (await p.admin.post(`/blobs/${blobId}/api_keys`, { role: 'write' })).body.api_key;
+    const created = await p.client({ key: writeKey.secret }).data(blobRev, ENGINE, 'create_trigger', { alias: 'fib', input_mapping: fibMapping });
+    const trigger = created.body.trigger;
+    expect(trigger.created_by_key_id).toBe(writeKey.id);
+    expect((await postSigned(trigger, { n: 3 })).status).toBe(202);
+    expect((await p.admin.delete(`/blobs/${blobId}/api_keys/${writeKey.id}`)).status).toBe(200);
+    const refused = await postSigned(trigger, { n: 3 });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(/revoked/);
+  });
+
   it('starts one execution per Idempotency-Key of a sender, whatever the retries', async () => {
     const trigger = await createTrigger({ alias: 'fib', input_mapping: fibMapping });
     const first = await postSigned(trigger, { n: 4 }, { 'idempotency-key': 'delivery-1' });
