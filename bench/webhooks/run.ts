@@ -48,18 +48,23 @@ async function pollUntilEnded(revisionId: string, id: string) {
   }
 }
 
-/** Milliseconds of each of `requests` sequential runs of `work`, ascending. */
-async function timings(work: (i: number) => Promise<unknown>): Promise<number[]> {
-  const ms: number[] = [];
+/**
+ * Milliseconds of `requests` sequential runs of each side, ascending: the sides take turns within
+ * each round, so that a change in the machine's load falls on all of them alike.
+ */
+async function timings(sides: Record<string, (i: number) => Promise<unknown>>): Promise<[string, number[]][]> {
+  const ms = Object.fromEntries(Object.keys(sides).map((name) => [name, [] as number[]]));
   for (let i = 0; i < requests; i++) {
-    const startedAt = performance.now();
-    await work(i);
-    ms.push(performance.now() - startedAt);
+    for (const [name, work] of Object.entries(sides)) {
+      const startedAt = performance.now();
+      await work(i);
+      ms[name]!.push(performance.now() - startedAt);
+    }
   }
-  return ms.sort((a, b) => a - b);
+  return Object.entries(ms).map(([name, values]) => [name, values.sort((a, b) => a - b)]);
 }
 
-const row = (name: string, ms: number[]) => `| ${name} | ${percentile(ms, 50).toFixed(1)} ms | ${percentile(ms, 95).toFixed(1)} ms |`;
+const row = ([name, ms]: [string, number[]]) => `| ${name} | ${percentile(ms, 50).toFixed(1)} ms | ${percentile(ms, 95).toFixed(1)} ms |`;
 
 try {
   await client.post('/orgs', { name: 'bench' });
@@ -73,21 +78,21 @@ try {
   await deliver(syncTrigger, 3);
   await pollUntilEnded(rev, (await command(rev, 'create_execution', fib(3))).execution.id);
 
-  const rest = await timings(() => command(rev, 'create_execution', fib(5)));
-  const hook = await timings(() => deliver(asyncTrigger, 5));
-  const keyed = await timings((i) => command(rev, 'create_execution', { ...fib(5), idempotency_key: `bench-${i}` }));
-  const repeated = await timings((i) => command(rev, 'create_execution', { ...fib(5), idempotency_key: `bench-${i}` }));
-  const sync = await timings(() => deliver(syncTrigger, 10));
-  const polled = await timings(async () => pollUntilEnded(rev, (await command(rev, 'create_execution', fib(10))).execution.id));
+  const starts = await timings({
+    'create_execution (REST, API key) → 200': () => command(rev, 'create_execution', fib(5)),
+    'webhook, async (HMAC checked) → 202': () => deliver(asyncTrigger, 5),
+    'create_execution, new idempotency key → 200': (i) => command(rev, 'create_execution', { ...fib(5), idempotency_key: `bench-${i}` }),
+    'create_execution, repeated idempotency key → 200 (first execution)': (i) => command(rev, 'create_execution', { ...fib(5), idempotency_key: `bench-${i}` }),
+  });
+  const roundTrips = await timings({
+    'webhook, sync → 200 with the ended execution': () => deliver(syncTrigger, 10),
+    'create_execution + get_execution every 100 ms until ended': async () =>
+      pollUntilEnded(rev, (await command(rev, 'create_execution', fib(10))).execution.id),
+  });
 
-  console.log(`${requests} sequential requests per side\n`);
+  console.log(`${requests} sequential requests per side, the sides taking turns\n`);
   console.log('| request | p50 | p95 |\n|---|---|---|');
-  console.log(row('create_execution (REST, API key) → 200', rest));
-  console.log(row('webhook, async (HMAC checked) → 202', hook));
-  console.log(row('create_execution, new idempotency key → 200', keyed));
-  console.log(row('create_execution, repeated idempotency key → 200 (first execution)', repeated));
-  console.log(row('webhook, sync → 200 with the ended execution', sync));
-  console.log(row('create_execution + get_execution every 100 ms until ended', polled));
+  for (const side of [...starts, ...roundTrips]) console.log(row(side));
 } finally {
   await platform.shutdown();
 }
