@@ -178,6 +178,13 @@ const configSchema = z.object({
     .min(1)
     .max(7 * 86_400)
     .default(3600),
+  /** how long an idempotency key of a create command returns its first result (and a different body with it is a 409) */
+  BLOBHUB_IDEMPOTENCY_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
   BLOBHUB_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -28,6 +28,8 @@ export interface CommandContext {
   role: Role;
   blob: BlobRow;
   revision: RevisionRow;
+  /** the request's `Idempotency-Key` header, if it sent one (create commands honour it) */
+  idempotencyKey?: string;
 }
 
 export type CommandKind = 'query' | 'command';

@@ -19,6 +19,7 @@ export const idPrefixes = {
   token: 'tok',
   upload: 'upl',
   auditEntry: 'aud',
+  trigger: 'trg',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

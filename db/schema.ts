@@ -418,6 +418,8 @@ export const executions = pgTable(
     outputData: jsonb('output_data'),
     error: jsonb('error'),
     parentExecutionId: text('parent_execution_id'),
+    /** the webhook trigger that started it (null: started by a caller, a schedule or a parent execution) */
+    triggerId: text('trigger_id'),
     temporalRunId: text('temporal_run_id'),
     /** when cancel_execution first asked Temporal to cancel: past the grace period the reconciler terminates the workflow */
     cancelRequestedAt: ts('cancel_requested_at'),
@@ -440,6 +442,53 @@ export const executions = pgTable(
       .on(t.status)
       .where(sql`status in ('pending', 'queued', 'running')`),
   ],
+);
+
+/**
+ * Webhook triggers: a public URL (`/hooks/:id`) that starts executions of one definition, as the
+ * trigger's creator (through the key that created it, if one did). The secret is encrypted with the
+ * platform key (an HMAC check needs it back); it is shown once, at creation and rotation.
+ */
+export const workflowTriggers = pgTable(
+  'workflow_triggers',
+  {
+    id: text('id').primaryKey(),
+    blobId: text('blob_id')
+      .notNull()
+      .references(() => blobs.id, { onDelete: 'cascade' }),
+    /** the revision it runs; null: the blob's `default` (latest) revision at each request */
+    revisionId: text('revision_id').references(() => revisions.id, { onDelete: 'cascade' }),
+    ownerId: text('owner_id').notNull(),
+    createdByKeyId: text('created_by_key_id'),
+    /** the user-facing settings (alias, auth, mode, input mapping, limits) */
+    spec: jsonb('spec').notNull(),
+    secretSealed: text('secret_sealed').notNull(),
+    secretPrefix: text('secret_prefix').notNull(),
+    /** the per-trigger rate limit's current one-minute window, shared by every API process */
+    windowStartedAt: ts('window_started_at').notNull().defaultNow(),
+    windowCount: integer('window_count').notNull().default(0),
+    createdAt: createdAt(),
+    rotatedAt: ts('rotated_at'),
+    revokedAt: ts('revoked_at'),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [index('workflow_triggers_blob_idx').on(t.blobId)],
+);
+
+/**
+ * Idempotency keys of create commands: per org, the first request's hash and the id of what it
+ * created, kept for BLOBHUB_IDEMPOTENCY_RETENTION_HOURS.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    orgId: text('org_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    resultId: text('result_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
 /** Component outputs stored with `persist`, and large values passed by reference. */

@@ -28,6 +28,8 @@ export type Execution = CommandOutput<'workflow_blobhub', 'get_execution'>['exec
 /** An output value as the server sends it (a value too large to travel inline comes as a `data_id` reference instead). */
 export type OutputValue = Extract<NonNullable<Execution['output_data']>[number], { value: unknown }>['value'];
 export type Schedule = CommandOutput<'scheduler_blobhub', 'get_schedule'>['schedule'];
+/** A webhook trigger of a workflow blob (its secret is in the answers of create_trigger and rotate_trigger_secret only). */
+export type Trigger = CommandOutput<'workflow_blobhub', 'get_trigger'>['trigger'];
 /** One fire of a schedule (JSON: its `result` and `invocation_target` may be absent). */
 export type ScheduleExecution = CommandOutput<'scheduler_blobhub', 'list_executions'>['executions'][number];
 export type OnnxDescription = CommandOutput<'onnx_blobhub', 'describe'>;

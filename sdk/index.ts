@@ -20,6 +20,7 @@ export type {
   OnnxModel,
   OutputValue,
   Schedule,
+  Trigger,
   ValueObject,
 } from './engine-types';
 export { BlobHubError, ConnectionError } from './errors';

@@ -4,7 +4,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Caller } from '../../core/access';
 import type { App } from '../../core/app';
 import { actorOf, type Actor, type AuditChannel } from '../../core/actor';
-import { credentialsFromHeaders } from '../../http/credentials';
+import { credentialsFromHeaders, headerOf } from '../../http/credentials';
 import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
 import { assertAcceptableInput } from '../../core/storable-input';
@@ -14,6 +14,8 @@ export interface Context {
   caller: Caller;
   /** who the caller is and where the request came from, as the audit log and change events record it */
   actor: Actor;
+  /** the request's `Idempotency-Key` header, for the create commands that take one */
+  idempotencyKey?: string;
 }
 
 /** The client's address (the peer of the connection) and user agent. */
@@ -27,7 +29,7 @@ export const contextOf =
   (app: App, via: AuditChannel) =>
   async ({ req }: { req: IncomingMessage | Request }): Promise<Context> => {
     const caller = await resolveCaller(app, credentialsFromHeaders(req.headers));
-    return { app, caller, actor: actorOf(caller, originOf(req, via)) };
+    return { app, caller, actor: actorOf(caller, originOf(req, via)), idempotencyKey: headerOf(req.headers, 'idempotency-key') };
   };
 
 /** `auth: 'required'` marks procedures anonymous callers cannot use; the OpenAPI document's per-route security says so. */

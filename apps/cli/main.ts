@@ -6,6 +6,7 @@ import { registerAuth } from './commands/auth';
 import { registerOnnx } from './commands/onnx';
 import { registerResources } from './commands/resources';
 import { registerSchedules } from './commands/schedules';
+import { registerTriggers } from './commands/triggers';
 import { registerWorkflow } from './commands/workflow';
 import { EXIT, exitCodeOf } from './exit-codes';
 
@@ -23,6 +24,7 @@ registerAuth(program);
 registerResources(program);
 registerWorkflow(program);
 registerSchedules(program);
+registerTriggers(program);
 registerOnnx(program);
 // Groups without their subcommand show help and fail as usage errors, like any bad call.
 for (const command of program.commands) command.exitOverride();

@@ -5,13 +5,14 @@
  * before that change start it here (`fireSchedule`).
  */
 import { eq } from 'drizzle-orm';
-import { roleAtLeast, roleOn, type Caller } from '../../core/access';
+import { roleAtLeast, roleOn } from '../../core/access';
 import type { App } from '../../core/app';
 import { actorOf } from '../../core/actor';
 import { sha256Hex } from '../../core/crypto';
+import { delegatedCaller } from '../../core/delegation';
 import { ApiError, theRow } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { apiKeys, blobs, revisions, scheduleExecutions, schedules, users } from '../../db/schema';
+import { blobs, revisions, scheduleExecutions, schedules } from '../../db/schema';
 import { createExecution, prepareExecution, scheduledExecutionStart } from '../workflow/executions';
 import type { ExecutionStart } from '../workflow/temporal/start-options';
 import type { InputData } from '../workflow/model';
@@ -27,34 +28,13 @@ type Invocation = Pick<ScheduleExecutionRow, 'status' | 'result'>;
 const accessError = (message: string): Invocation => ({ status: 'access_error', result: { error: message } });
 const invocationError = (message: string): Invocation => ({ status: 'invocation_error', result: { error: message } });
 
-/**
- * Who a fire acts as: the schedule's owner, through the API key that created the schedule when
- * a key did, so a fire never has more rights than its creator (the key's role and target cap
- * them, and credentials follow the key's rules). Checked at each fire: a string says why not.
- */
-async function delegatedCaller(app: App, row: ScheduleRow): Promise<Caller | string> {
-  const [user] = await app.db.select().from(users).where(eq(users.id, row.ownerId));
-  if (!user) return `the schedule owner ${row.ownerId} no longer exists`;
-  if (!row.createdByKeyId) return { kind: 'user', userId: user.id, isInstanceAdmin: user.isInstanceAdmin };
-  const [key] = await app.db.select().from(apiKeys).where(eq(apiKeys.id, row.createdByKeyId));
-  if (!key || key.revokedAt) return `the API key ${row.createdByKeyId} that created the schedule was revoked`;
-  return {
-    kind: 'key',
-    userId: user.id,
-    isInstanceAdmin: user.isInstanceAdmin,
-    keyId: key.id,
-    keyRole: key.role,
-    keyTarget: { type: key.targetType, id: key.targetId },
-  };
-}
-
 /** One fire, one execution: its id derives from the fire, so a retried fire cannot start a second one. */
 const executionIdOf = (fireId: string) => `exe_${sha256Hex(fireId).slice(0, 26)}`;
 
 /** Tells "the target is gone" (invocation_error) apart from "the owner lost access" (access_error). */
 async function invoke(app: App, row: ScheduleRow, fireId: string, create: Creation): Promise<Invocation> {
   const target = specOf(row).invocation_target;
-  const caller = await delegatedCaller(app, row);
+  const caller = await delegatedCaller(app.db, row, 'schedule');
   if (typeof caller === 'string') return accessError(caller);
   const [found] = await app.db
     .select({ blob: blobs, revision: revisions })

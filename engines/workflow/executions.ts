@@ -45,6 +45,7 @@ export function toExecutionWire(app: App, e: ExecutionRow) {
     error: (e.error as Record<string, unknown> | null) ?? null,
     parent_execution_id: e.parentExecutionId,
     trigger: e.trigger,
+    trigger_id: e.triggerId,
     created_by: e.createdBy,
     created_by_key_id: e.createdByKeyId,
     created_at: e.createdAt.toISOString(),
@@ -90,6 +91,7 @@ export async function insertExecution(
     parentExecutionId?: string;
     /** runs in `tx` when this call created the row (not when a concurrent retry had), e.g. to audit it */
     onCreated?: (row: ExecutionRow) => Promise<void>;
+    triggerId?: string;
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
@@ -107,6 +109,7 @@ export async function insertExecution(
       createdByKeyId: args.createdByKeyId ?? null,
       trigger: args.trigger,
       parentExecutionId: args.parentExecutionId ?? null,
+      triggerId: args.triggerId ?? null,
     })
     .onConflictDoNothing()
     .returning();
@@ -142,6 +145,8 @@ export interface CreateExecutionArgs {
   timeoutSeconds?: number;
   /** a caller-chosen `exe_…` id makes creation idempotent: a retry returns the same execution */
   executionId?: string;
+  /** set when a webhook trigger starts the execution */
+  triggerId?: string;
 }
 
 /**
@@ -168,6 +173,8 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const row = await insertRow(app, async (tx) => {
     if (args.executionId) {
+      // concurrent creations of one id wait here for each other, so only the first writes anything (a session, the row)
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${args.executionId}, 0))`);
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.executionId));
       // an id is idempotent within its revision only: another revision's execution is never returned
       if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
@@ -192,6 +199,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
           target: { type: 'execution', id: created.id },
           changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: created.trigger },
         }),
+      triggerId: args.triggerId,
     });
   });
   const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
@@ -247,7 +255,13 @@ async function startExecutionWorkflow(app: App, row: ExecutionRow, start: Execut
   let runId: string;
   try {
     runId = await startOrFindRun(app, row.id, () =>
-      app.temporal.client.workflow.start(blobhubExecution, { taskQueue: app.temporal.taskQueue, ...executionStartOptions(start) }),
+      app.temporal.client.workflow.start(blobhubExecution, {
+        taskQueue: app.temporal.taskQueue,
+        ...executionStartOptions(start),
+        // an execution id names one workflow ever: a repeated start (a retry, an idempotent duplicate) finds the first, even once it has closed
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+      }),
     );
   } catch (e) {
     // The start may have failed, or only its answer may be lost: the row stays pending and the

@@ -2,6 +2,7 @@
  * The workflow engine's raw HTTP surface: session file bytes on the data route, the way
  * blobhub-worker sends them (upload: octet-stream body, command JSON in X-Request-Body;
  * download: JSON body with `Accept: application/octet-stream`, envelope in X-Response-Body).
+ * Also the public webhook route `/hooks/:trigger_id` (triggers/hook.ts).
  * Registered ahead of the ONNX engine's raw routes; a raw request that is not a session file
  * command is left to them.
  */
@@ -16,6 +17,7 @@ import { requireEngineRevision } from '../../core/engines';
 import { ApiError, badRequest, httpStatusOf, toErrorBody } from '../../core/errors';
 import { idOf } from '../../core/schemas';
 import { requireSessionIn } from './executions';
+import { handleHookRequest } from './triggers/hook';
 import { sessionFileInput } from './commands/session-files';
 import { findSessionFile, openSessionFile, toSessionObjectWire, uploadSessionFile } from './session-files';
 
@@ -83,6 +85,7 @@ function fail(res: ServerResponse, req: IncomingMessage, error: unknown) {
 export function workflowHttpExtension(app: App): HttpExtension {
   return {
     async handle(req, res, url) {
+      if (await handleHookRequest(app, req, res, url)) return true;
       const revisionId = DATA_ROUTE.exec(url.pathname)?.[1];
       if (!revisionId || req.method !== 'POST' || !(octet(req.headers['content-type']) || octet(req.headers.accept))) return false;
       // bytes without their command: not a session file upload (the ONNX routes answer it)

@@ -12,6 +12,7 @@ import { sessionEventCommands } from './commands/session-events';
 import { sessionFileCommands } from './commands/session-files';
 import { sessionCommands } from './commands/sessions';
 import { threadCommands } from './commands/threads';
+import { triggerCommands } from './triggers/commands';
 import { workflowHttpExtension } from './http';
 import { configureSandbox } from './sandbox';
 import { ALLOWED_MODULES } from './sandbox/python/prelude';
@@ -27,6 +28,7 @@ export const workflowCommands = {
   ...graphCommands,
   ...sessionEventCommands,
   ...sessionFileCommands,
+  ...triggerCommands,
 };
 
 export const workflowEngine: Engine<typeof workflowCommands> = {

@@ -3,7 +3,8 @@
  * own row (workflow.finish) when it ends by itself; everything else that ends a Temporal execution
  * (terminate, a Temporal timeout, a parent's close policy, a history or size limit) is noticed here
  * and written with the same closing events. The reconciler also terminates executions whose cancel
- * went unanswered past BLOBHUB_CANCEL_GRACE_SECONDS and fails rows whose workflow was never started.
+ * went unanswered past BLOBHUB_CANCEL_GRACE_SECONDS and fails rows whose workflow was never started;
+ * each full pass also forgets idempotency keys past their retention window.
  * Every write goes through finishExecution, which only finishes a live row: two API processes
  * running this at once write each outcome once.
  */
@@ -11,6 +12,7 @@ import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { and, eq, inArray, isNotNull, isNull, lt, notInArray } from 'drizzle-orm';
 import type { App } from '../../core/app';
+import { sweepIdempotencyKeys } from '../../core/idempotency';
 import { blobs, executions, revisions } from '../../db/schema';
 import { executionArgsOf, liveStatuses, type ExecutionRow } from './executions';
 import { finishExecution } from './finish';
@@ -225,6 +227,7 @@ export function startExecutionReconciler(app: App): () => Promise<void> {
     if (startedAt - lastFullPass >= fullPassEveryMs) {
       await reconcileAllLive(app);
       await terminateStrayWorkflows(app);
+      await sweepIdempotencyKeys(app);
       lastFullPass = startedAt;
     } else {
       await reconcileRecentClosures(app, new Date(lastPassStarted - closeWindowOverlapMs));

@@ -242,6 +242,33 @@ describe('schedules', () => {
   });
 });
 
+describe('triggers', () => {
+  it('creates a webhook trigger with an input mapping, lists, rotates and revokes it', async () => {
+    const created = await cli('triggers', 'create', 'acme/flows', '--workflow', 'fibonacci', '--auth', 'secret', '--sync', '--map', 'n=body:/n:integer');
+    expect(created.code, created.stderr).toBe(0);
+    const [, id, url] = /Trigger (trg_\w+) created: active, POST (\S+)/.exec(created.stdout) ?? [];
+    const secret = /secret \(shown once, keep it\): (bhw_\S+)/.exec(created.stdout)?.[1];
+    const send = (key: string | undefined) =>
+      fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ n: 10 }) });
+    const answer = await send(secret);
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { execution: { output_data: unknown } }).execution.output_data).toEqual([
+      { alias: 'result', value: { type: 'integer', integer: 55 } },
+    ]);
+
+    expect((await cli('triggers', 'ls', 'acme/flows')).stdout).toMatch(new RegExp(`${id}\\s+active\\s+fibonacci\\s+rev_\\w+\\s+sync\\s+secret`));
+    const rotated = await json('triggers', 'rotate', 'acme/flows', id!);
+    expect(rotated.trigger.secret).not.toBe(secret);
+    expect((await send(secret)).status).toBe(401);
+    expect((await json('triggers', 'revoke', 'acme/flows', id!)).trigger.status).toBe('revoked');
+    expect((await send(rotated.trigger.secret)).status).toBe(404);
+    expect((await json('triggers', 'ls', 'acme/flows')).triggers).toEqual([]);
+
+    const bad = await cli('triggers', 'create', 'acme/flows', '--workflow', 'fibonacci', '--map', 'n=cookie:x');
+    expect(bad.code).toBe(2);
+  });
+});
+
 describe('onnx', () => {
   it('uploads a model larger than one part in parallel parts with progress, then describes it', { timeout: 120_000 }, async () => {
     const file = path.join(dir, 'big.onnx');

@@ -41,7 +41,7 @@ export async function runCommand<S extends z.ZodType, R extends CommandResult>(c
     throw new ApiError('bad_request', `invalid parameters for ${call.name}`, { details: issues, engineCode: codeOfIssues(issues) });
   }
   if (command.draftOnly) assertDraft(revision);
-  return command.run({ app: ctx.app, caller: ctx.caller, actor: ctx.actor, role, blob, revision }, parsed.data);
+  return command.run({ app: ctx.app, caller: ctx.caller, actor: ctx.actor, role, blob, revision, idempotencyKey: ctx.idempotencyKey }, parsed.data);
 }
 
 const revisionOnly = z.looseObject({ revision_id: idOf('revision') });

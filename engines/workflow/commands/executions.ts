@@ -9,7 +9,8 @@ import { defineCommand, type CommandContext } from '../../../core/engines';
 import { eventToWire } from '../../../core/events';
 import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
-import { hasPrefix } from '../../../core/ids';
+import { claimIdempotencyKey, idempotencyKeySchema, requestHash, requestIdempotencyKey } from '../../../core/idempotency';
+import { hasPrefix, newId } from '../../../core/ids';
 import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage, newestFirst } from '../../../core/paging';
 import { idOf, isoDate } from '../../../core/schemas';
 import { events, executionData, executionStatuses, executions, executionTriggers } from '../../../db/schema';
@@ -97,7 +98,7 @@ async function signalAsUpdate(app: App, row: ExecutionRow, signal: ExecutionSign
 /** BlobHub's reference parts (org, blob, revision, definition) are at most 64 characters. */
 const referencePart = z.string().min(1).max(64);
 /** BlobHub's `workflow` reference: a definition, alone or qualified by the blob and revision holding it. */
-const workflowReference = z.object({
+const workflowReference = z.strictObject({
   definition: referencePart,
   org: referencePart.optional(),
   blob: referencePart.optional(),
@@ -190,13 +191,14 @@ const failedComponent = (component: string) =>
 export const executionCommands = {
   create_execution: defineCommand({
     kind: 'command',
+    // strict: a misspelt field (say `idempotencyKey`) is refused, not silently dropped
     input: z
-      .object({
+      .strictObject({
         session_id: idOf('session').optional(),
         definition_id: idOf('definition').optional(),
         alias: definitionAlias.optional(),
         /** BlobHub's form: the session (id or alias) and the workflow reference */
-        target: z.object({ session: z.string().min(1).max(128) }).optional(),
+        target: z.strictObject({ session: z.string().min(1).max(128) }).optional(),
         workflow: workflowReference.optional(),
         input_data: inputData.optional(),
         /** chosen by the caller (`exe_` + ULID) so that a retry after a 503 or a lost answer creates nothing twice */
@@ -206,11 +208,22 @@ export const executionCommands = {
           .positive()
           .max(365 * 86_400)
           .optional(),
+        /** the same key (or `Idempotency-Key` header) within the retention window returns the first execution */
+        idempotency_key: idempotencyKeySchema.optional(),
       })
       .refine((r) => [r.definition_id, r.alias, r.workflow].filter(Boolean).length === 1, { message: 'give exactly one of definition_id, alias and workflow' })
       .refine((r) => !(r.session_id && r.target), { message: 'give session_id or target, not both' }),
-    async run(ctx, input) {
+    async run(ctx, { idempotency_key, ...input }) {
       const { app, caller, blob, revision } = ctx;
+      const key = requestIdempotencyKey(idempotency_key, ctx.idempotencyKey);
+      const executionId = key
+        ? await claimIdempotencyKey(app, {
+            orgId: blob.orgId,
+            key,
+            requestHash: requestHash('create_execution', revision.id, input),
+            candidateId: input.execution_id ?? newId('execution'),
+          })
+        : input.execution_id;
       const session = input.target ? await requireSessionByRef(app.db, revision.id, input.target.session) : undefined;
       const definition = input.workflow ? definitionOfReference(ctx, input.workflow) : { alias: input.alias, definitionId: input.definition_id };
       const execution = await createExecution(app, {
@@ -222,7 +235,7 @@ export const executionCommands = {
         ...definition,
         inputData: input.input_data,
         timeoutSeconds: input.timeout_seconds,
-        executionId: input.execution_id,
+        executionId,
       });
       return { execution };
     },
