@@ -6,6 +6,7 @@ import { OnnxModelPage } from '../onnx/model';
 import { SchedulesPage } from '../scheduler/schedules';
 import { ExecutionPage } from '../workflow/execution';
 import { ExecutionsPage } from '../workflow/executions';
+import { TriggersPage } from '../workflow/triggers';
 import type { Blob } from './context';
 
 /** The editor (React Flow, CodeMirror) is loaded when it is first opened, not with the app. */
@@ -15,6 +16,7 @@ const typeTabs: Record<Blob['type'], Tab[]> = {
   workflow: [
     { to: 'editor', label: 'Editor' },
     { to: 'executions', label: 'Executions' },
+    { to: 'triggers', label: 'Triggers' },
   ],
   scheduler: [{ to: 'schedules', label: 'Schedules' }],
   onnx: [{ to: 'model', label: 'Model' }],
@@ -34,6 +36,7 @@ export const blobTypeRoutes: RouteObject[] = [
   },
   { path: 'executions', element: <ExecutionsPage /> },
   { path: 'revisions/:revision/executions/:execution', element: <ExecutionPage /> },
+  { path: 'triggers', element: <TriggersPage /> },
   { path: 'schedules', element: <SchedulesPage /> },
   { path: 'model', element: <OnnxModelPage /> },
 ];
