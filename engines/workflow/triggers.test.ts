@@ -171,6 +171,21 @@ describe('webhook triggers', () => {
     expect(withRevoked.body.triggers.map((t: { id: string }) => t.id)).toContain(trigger.id);
   });
 
+  it('records creation, rotation, revocation and webhook starts in the audit log, never the secret', async () => {
+    const trigger = await createTrigger({ alias: 'fib', input_mapping: fibMapping });
+    const started = await postSigned(trigger, { n: 3 }, { 'user-agent': 'sender/1.0' });
+    expect(started.status).toBe(202);
+    const rotated = await p.admin.data(rev, ENGINE, 'rotate_trigger_secret', { trigger_id: trigger.id });
+    await p.admin.data(rev, ENGINE, 'revoke_trigger', { trigger_id: trigger.id });
+
+    const log = await p.admin.get(`/orgs/hooks/audit_log?target_id=${trigger.id}`);
+    expect(log.body.audit_entries.map((e: { action: string }) => e.action)).toEqual(['trigger.revoke', 'trigger.rotate_secret', 'trigger.create']);
+    const start = await p.admin.get(`/orgs/hooks/audit_log?target_id=${started.body.execution.id}`);
+    expect(start.body.audit_entries).toEqual([expect.objectContaining({ action: 'execution.start', via: 'webhook', user_agent: 'sender/1.0' })]);
+    const text = JSON.stringify([log.body, start.body]);
+    for (const secret of [trigger.secret, rotated.body.trigger.secret as string]) expect(text).not.toContain(secret);
+  });
+
   it('limits requests per minute with 429 and Retry-After, and bodies by size with 413', async () => {
     const trigger = await createTrigger({ alias: 'fib', input_mapping: fibMapping, rate_limit_per_minute: 2, max_body_bytes: 64 });
     expect((await postSigned(trigger, { n: 1 })).status).toBe(202);

@@ -3,15 +3,17 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { userIdOf, type Caller } from '../../../core/access';
 import type { App } from '../../../core/app';
+import { auditCommand } from '../../../core/audit';
 import { encrypt, randomSecret } from '../../../core/crypto';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import { conflict, notFound, theRow, unauthenticated } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { fetchPage, newestFirst, pageQuery } from '../../../core/paging';
 import { idOf } from '../../../core/schemas';
+import type { Db } from '../../../db/client';
 import { workflowTriggers } from '../../../db/schema';
 import { findDefinition } from '../executions';
-import { toTriggerWire, triggerSpec, type TriggerRow } from './model';
+import { specOf, toTriggerWire, triggerSpec, type TriggerRow } from './model';
 
 const triggerId = idOf('trigger');
 
@@ -37,6 +39,10 @@ async function requireTrigger(ctx: CommandContext, id: string): Promise<TriggerR
   return row;
 }
 
+/** A trigger change's audit entry: what it starts and how, never its secret. */
+const auditTrigger = (tx: Db, ctx: CommandContext, verb: string, row: TriggerRow) =>
+  auditCommand(tx, ctx, `trigger.${verb}`, { type: 'trigger', id: row.id }, { alias: specOf(row).alias, runs: specOf(row).runs, mode: specOf(row).mode });
+
 export const triggerCommands = {
   create_trigger: defineCommand({
     kind: 'command',
@@ -46,20 +52,24 @@ export const triggerCommands = {
       // the definition must exist where the trigger starts; for `default`, in the revision it is created from
       await findDefinition(app.db, revision.id, { alias: spec.alias });
       const { secret, sealed, prefix } = newSecret(app);
-      const row = await app.db
-        .insert(workflowTriggers)
-        .values({
-          id: newId('trigger'),
-          blobId: blob.id,
-          revisionId: spec.runs === 'revision' ? revision.id : null,
-          ownerId: ownerOf(caller),
-          createdByKeyId: caller.kind === 'key' ? caller.keyId : null,
-          spec,
-          secretSealed: sealed,
-          secretPrefix: prefix,
-        })
-        .returning()
-        .then(theRow);
+      const row = await app.db.transaction(async (tx) => {
+        const created = await tx
+          .insert(workflowTriggers)
+          .values({
+            id: newId('trigger'),
+            blobId: blob.id,
+            revisionId: spec.runs === 'revision' ? revision.id : null,
+            ownerId: ownerOf(caller),
+            createdByKeyId: caller.kind === 'key' ? caller.keyId : null,
+            spec,
+            secretSealed: sealed,
+            secretPrefix: prefix,
+          })
+          .returning()
+          .then(theRow);
+        await auditTrigger(tx, ctx, 'create', created);
+        return created;
+      });
       return { trigger: { ...toTriggerWire(app, row), secret } };
     },
   }),
@@ -92,12 +102,16 @@ export const triggerCommands = {
       const found = await requireTrigger(ctx, trigger_id);
       if (found.revokedAt) throw conflict('the trigger is revoked');
       const { secret, sealed, prefix } = newSecret(ctx.app);
-      const [row] = await ctx.app.db
-        .update(workflowTriggers)
-        .set({ secretSealed: sealed, secretPrefix: prefix, rotatedAt: new Date() })
-        .where(and(eq(workflowTriggers.id, found.id), isNull(workflowTriggers.revokedAt)))
-        .returning();
-      if (!row) throw conflict('the trigger is revoked');
+      const row = await ctx.app.db.transaction(async (tx) => {
+        const [rotated] = await tx
+          .update(workflowTriggers)
+          .set({ secretSealed: sealed, secretPrefix: prefix, rotatedAt: new Date() })
+          .where(and(eq(workflowTriggers.id, found.id), isNull(workflowTriggers.revokedAt)))
+          .returning();
+        if (!rotated) throw conflict('the trigger is revoked');
+        await auditTrigger(tx, ctx, 'rotate_secret', rotated);
+        return rotated;
+      });
       return { trigger: { ...toTriggerWire(ctx.app, row), secret } };
     },
   }),
@@ -108,7 +122,11 @@ export const triggerCommands = {
     async run(ctx, { trigger_id }) {
       const found = await requireTrigger(ctx, trigger_id);
       if (found.revokedAt) return { trigger: toTriggerWire(ctx.app, found) };
-      const row = await ctx.app.db.update(workflowTriggers).set({ revokedAt: new Date() }).where(eq(workflowTriggers.id, found.id)).returning().then(theRow);
+      const row = await ctx.app.db.transaction(async (tx) => {
+        const revoked = await tx.update(workflowTriggers).set({ revokedAt: new Date() }).where(eq(workflowTriggers.id, found.id)).returning().then(theRow);
+        await auditTrigger(tx, ctx, 'revoke', revoked);
+        return revoked;
+      });
       return { trigger: toTriggerWire(ctx.app, row) };
     },
   }),
