@@ -38,11 +38,10 @@ interface DescribedError {
 
 export function runInIsolate(request: SandboxRequest): SandboxOutcome {
   const deadline = Date.now() + request.timeoutMs;
-  const isolate = new ivm.Isolate({
-    memoryLimit: Math.max(MIN_HEAP_MIB, Math.ceil(request.memoryBytes / MIB)),
-    // V8 lost control of the isolate: this process can no longer be trusted (the pool starts a new one)
-    onCatastrophicError: () => process.exit(70),
-  });
+  // No onCatastrophicError: on a heap exhaustion V8 cannot recover from, isolated-vm then aborts this
+  // process (its stderr says why; the pool starts a new one) instead of parking the thread that runs
+  // the isolate, which here is this process's only thread for JavaScript.
+  const isolate = new ivm.Isolate({ memoryLimit: Math.max(MIN_HEAP_MIB, Math.ceil(request.memoryBytes / MIB)) });
   try {
     if (request.checkOnly) return checkSyntax(isolate, request.code);
     return runInContext(isolate, isolate.createContextSync(), request, deadline);
