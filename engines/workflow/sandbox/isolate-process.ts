@@ -61,9 +61,9 @@ export class IsolateProcess {
   }
 
   async run(request: SandboxRequest): Promise<SandboxOutcome> {
-    await this.started;
     this.busy();
     try {
+      await this.started;
       return await new Promise<SandboxOutcome>((resolve) => {
         const memoryAtStart = this.residentBytes();
         const watchdog = setTimeout(() => void this.stop(this.overrunOutcome(request, memoryAtStart)), request.timeoutMs + WATCHDOG_GRACE_MS);
@@ -82,6 +82,8 @@ export class IsolateProcess {
   async stop(outcome: SandboxOutcome = { ok: false, kind: 'timeout', message: 'the code ran past its time limit', logs: [] }): Promise<void> {
     this.alive = false;
     this.settle(outcome);
+    // referenced until it has exited, so that a caller awaiting this keeps its process running
+    this.busy();
     this.child.kill('SIGKILL');
     await this.exited;
   }
