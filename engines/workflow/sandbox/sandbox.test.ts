@@ -209,7 +209,7 @@ describe('logic.code sandbox: isolation', () => {
     'std',
     'os',
   ];
-  // ECMAScript built-ins QuickJS provides; anything else on the global object must be our API.
+  // ECMAScript built-ins; anything else on the global object must be our API.
   const ECMASCRIPT_GLOBALS =
     'Error EvalError RangeError ReferenceError SyntaxError TypeError URIError InternalError AggregateError Array Object Function Iterator parseInt parseFloat isNaN isFinite decodeURI decodeURIComponent encodeURI encodeURIComponent escape unescape Infinity NaN undefined eval Number Boolean String Math Reflect Symbol globalThis BigInt Date RegExp JSON Proxy Map Set WeakMap WeakSet ArrayBuffer SharedArrayBuffer Uint8ClampedArray Int8Array Uint8Array Int16Array Uint16Array Int32Array Uint32Array BigInt64Array BigUint64Array Float16Array Float32Array Float64Array DataView Promise WeakRef FinalizationRegistry'.split(
       ' ',
