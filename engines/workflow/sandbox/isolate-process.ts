@@ -36,6 +36,7 @@ export class IsolateProcess {
   /** The end of what the process wrote to stderr: V8's reason when it aborts. */
   private stderrTail = '';
   alive = true;
+  private hasEnded = false;
 
   constructor(onExit: (process: IsolateProcess) => void, nice: number) {
     this.child = fork(entry, [String(nice)], {
@@ -45,18 +46,27 @@ export class IsolateProcess {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS)));
+    let failStart: (error: Error) => void = () => {};
     this.started = new Promise((resolve, reject) => {
       this.child.once('message', () => resolve());
-      this.child.once('exit', () => reject(new Error(`sandbox process failed to start: ${this.stderrTail.trim().split('\n').pop() ?? ''}`)));
+      failStart = reject;
     });
     this.started.catch(() => {});
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    this.child.on('error', () => void this.child.kill('SIGKILL'));
-    this.child.on('exit', (code, signal) => {
+    let markExited: () => void = () => {};
+    this.exited = new Promise((resolve) => (markExited = resolve));
+    // the end of the process, once: it exited, or it could not be started at all
+    const end = (outcome: SandboxOutcome) => {
+      if (this.hasEnded) return;
+      this.hasEnded = true;
       this.alive = false;
-      this.settle(this.stoppedOutcome(code, signal));
+      const lastWords = this.stderrTail.trim().split('\n').pop();
+      failStart(new Error(`sandbox process failed to start: ${outcome.ok ? '' : outcome.message}${lastWords ? `; ${lastWords}` : ''}`));
+      this.settle(outcome);
+      markExited();
       onExit(this);
-    });
+    };
+    this.child.on('exit', (code, signal) => end(this.stoppedOutcome(code, signal)));
+    this.child.on('error', (error) => (this.child.pid === undefined ? end(this.stoppedOutcome(null, null, error)) : this.child.kill('SIGKILL')));
     this.idle();
   }
 
@@ -129,8 +139,9 @@ export class IsolateProcess {
     resolve?.(outcome);
   }
 
-  private stoppedOutcome(code: number | null, signal: NodeJS.Signals | null): SandboxOutcome {
+  private stoppedOutcome(code: number | null, signal: NodeJS.Signals | null, error?: Error): SandboxOutcome {
     if (OUT_OF_MEMORY.test(this.stderrTail)) return { ok: false, kind: 'memory', message: 'the code ran out of memory (its heap reached the limit)', logs: [] };
-    return { ok: false, kind: 'exception', message: `the sandbox stopped unexpectedly (${signal ?? `exit code ${code}`})`, logs: [] };
+    const why = error?.message ?? signal ?? `exit code ${code}`;
+    return { ok: false, kind: 'exception', message: `the sandbox stopped unexpectedly (${why})`, logs: [] };
   }
 }

@@ -63,12 +63,8 @@ function runInContext(isolate: ivm.Isolate, context: ivm.Context, request: Sandb
   const call = (name: string, args: unknown[] = [], timeout = remaining()) =>
     api.getSync(name, { reference: true }).applySync(undefined, args, { ...timeout }) as unknown;
 
-  let compiled: ivm.Reference;
-  try {
-    compiled = isolate.compileScriptSync(userFunction(request.code), { filename: FILENAME }).runSync(context, { reference: true, ...remaining() });
-  } catch (e) {
-    return classifyHostError(e, request);
-  }
+  // a syntax error throws here, on the host: runInIsolate classifies it
+  const compiled = isolate.compileScriptSync(userFunction(request.code), { filename: FILENAME }).runSync(context, { reference: true, ...remaining() });
   try {
     // runs the code and every promise job it queues (isolated-vm drains them before returning)
     call('run', [compiled.derefInto()]);
