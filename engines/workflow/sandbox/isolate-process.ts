@@ -14,10 +14,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { SandboxOutcome, SandboxRequest } from './protocol';
+import { WATCHDOG_GRACE_MS, type SandboxOutcome, type SandboxRequest } from './protocol';
 
-/** How long past its deadline a run may take before the watchdog kills its process. */
-const WATCHDOG_GRACE_MS = 2000;
 /** What V8 writes to stderr when it aborts because a heap is exhausted. */
 const OUT_OF_MEMORY = /out of memory|is_heap_oom = 1/i;
 const STDERR_TAIL_CHARS = 4096;

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { FairGate, type QueueReason, type SandboxPolicy, type SlotRequest } from './fair-gate';
 import { IsolateProcess } from './isolate-process';
 import { registerSandboxMetrics } from './metrics';
-import { PYTHON_STARTED, type SandboxLanguage, type SandboxOutcome, type SandboxRequest } from './protocol';
+import { PYTHON_STARTED, WATCHDOG_GRACE_MS, type SandboxLanguage, type SandboxOutcome, type SandboxRequest } from './protocol';
 
 export const defaultSandboxPolicy = (): SandboxPolicy => ({
   threads: Math.max(1, Math.min(4, availableParallelism())),
@@ -26,8 +26,6 @@ export const defaultSandboxPolicy = (): SandboxPolicy => ({
 });
 /** Native stack of a sandbox thread: room for the interpreter's native recursion. */
 const THREAD_STACK_MB = 64;
-/** How long past its deadline a run may take before the watchdog terminates its thread. */
-const WATCHDOG_GRACE_MS = 2000;
 /** How long a thread may take to load Python (its first Python run) before its run's clock starts. */
 const PYTHON_WARMUP_MS = 120_000;
 /** Pyodide's interrupt buffer holds a signal number; SIGINT raises KeyboardInterrupt in the code. */

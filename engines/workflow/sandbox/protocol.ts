@@ -24,3 +24,6 @@ export type SandboxOutcome = { ok: true; resultJson: string } | { ok: false; kin
 
 /** What a thread posts when Python code starts, after any warm-up: the run's clock starts here. */
 export const PYTHON_STARTED = 'python_started';
+
+/** How long past its deadline a run may take before the watchdog terminates its thread or kills its process. */
+export const WATCHDOG_GRACE_MS = 2000;
