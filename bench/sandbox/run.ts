@@ -1,20 +1,24 @@
 /**
- * Sandbox fairness benchmark (not a test): p50/p99 of a trivial logic.code execution (the SPEC's
- * fibonacci(10), REST create_execution → succeeded) while N orgs each run spinning components
- * (`while (true) {}`, timeout_ms 45 s), against the same execution on the idle worker in the
- * same run.
+ * Sandbox benchmark (not a test):
+ *  - JavaScript speed (javascript.ts): fibonacci(30) in logic.code against plain Node in the same
+ *    run, and a trivial run's p50/p99;
+ *  - fairness: p50/p99 of a trivial logic.code execution (the SPEC's fibonacci(10), REST
+ *    create_execution → succeeded) while N orgs each run spinning components (`while (true) {}`,
+ *    timeout_ms 45 s), against the same execution on the idle worker in the same run.
  *
- *   npm run bench:sandbox                       # BENCH_ORGS=1,4 BENCH_SPINNERS=4 BENCH_SAMPLES=30
+ *   npm run bench:sandbox                       # BENCH_ORGS=1,4 BENCH_SPINNERS=4 BENCH_SAMPLES=30 BENCH_ROUNDS=15
  *   BENCH_THREADS=4 npm run bench:sandbox       # BLOBHUB_SANDBOX_THREADS (default: min(4, cores))
  */
 import { fibonacciDefinition, comp, definition, flow } from '../../test/support/workflow-builders';
 import { startBenchPlatform } from '../support/platform';
 import { percentile } from '../support/stats';
+import { javascriptSpeed, loadAverage } from './javascript';
 
 const ENGINE = 'workflow_blobhub';
 const orgCounts = (process.env.BENCH_ORGS ?? '1,4').split(',').map(Number);
 const spinnersPerOrg = Number(process.env.BENCH_SPINNERS ?? 4);
 const samples = Number(process.env.BENCH_SAMPLES ?? 30);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 const env: Record<string, string> = process.env.BENCH_THREADS ? { BLOBHUB_SANDBOX_THREADS: process.env.BENCH_THREADS } : {};
 
 const spinner = definition(
@@ -22,6 +26,8 @@ const spinner = definition(
   [flow('s', 'spin'), flow('spin', 'e')],
 );
 
+// before the platform starts: no executions compete with the compute
+const speed = await javascriptSpeed(rounds, samples);
 const platform = await startBenchPlatform({ env });
 const { app, admin: client } = platform;
 
@@ -95,7 +101,8 @@ try {
   }
   // idle once more: on a shared machine the other load drifts during the run
   rows.push(row('idle worker, again after', '–', await measure(quiet)));
-  console.log(`\nsandbox: ${threads} threads, 2 per org, 1 kept for short runs; ${samples} trivial runs per row\n`);
+  console.log(`\n${speed.join('\n')}`);
+  console.log(`\nsandbox: ${threads} threads, 2 per org, 1 kept for short runs; ${samples} trivial runs per row; load average ${loadAverage()}\n`);
   console.log('| load | sandbox pool while measuring | trivial p50 | trivial p99 | p50 / idle p50 |');
   console.log('|---|---|---|---|---|');
   for (const line of rows) console.log(line);

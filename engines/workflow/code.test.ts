@@ -131,6 +131,12 @@ describe('logic.code', () => {
     ['finding host objects on globalThis', 'if (!globalThis.Buffer && !globalThis.process) throw new Error("no host objects here")'],
     ['looping forever', 'for (;;) {}'],
     ['allocating 1 GiB', 'const chunks = []; for (;;) chunks.push(new Uint8Array(1024 * 1024 * 1024));'],
+    ['walking to the Function constructor', "globalThis.constructor.constructor('return process')().exit(1)"],
+    ["exhausting V8's heap in one native call", 'new Array(1e9).fill(1)'],
+    [
+      'tampering with the prototypes the API uses',
+      "Object.prototype.toJSON = () => { throw new Error('tampered') }; set_data_output('x', create_value('json', { a: 1 }))",
+    ],
   ];
 
   it.each(escapes)('ends %s in processor.error and keeps the worker healthy', async (_name, code) => {

@@ -1,6 +1,6 @@
 /**
  * Validation that compiles each `logic.code` component's code in its language (in a sandbox
- * thread: QuickJS for JavaScript, Pyodide for Python), so a syntax error is reported with its
+ * process or thread: V8 for JavaScript, Pyodide for Python), so a syntax error is reported with its
  * line on the component when the definition is uploaded or validated, not when it first runs.
  */
 import { logicCodeConfig } from './components/logic-code';

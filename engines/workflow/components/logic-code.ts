@@ -1,4 +1,4 @@
-/** logic.code: user JavaScript (QuickJS) or Python (Pyodide) in the sandbox (engines/workflow/sandbox). */
+/** logic.code: user JavaScript (V8 isolate) or Python (Pyodide) in the sandbox (engines/workflow/sandbox). */
 import { z } from 'zod';
 import { DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
 import { listSessionObjects } from '../session-objects';

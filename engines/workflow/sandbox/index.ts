@@ -1,7 +1,8 @@
 /**
- * `logic.code`: runs user JavaScript in a QuickJS/WASM sandbox (fresh runtime per run, memory,
- * stack and time limits, no host objects; see prelude.ts for the API the code sees), or user Python
- * in Pyodide (CPython/WASM) on the same threads and limits (python/runtime.ts, python/prelude.ts).
+ * `logic.code`: runs user JavaScript in a V8 isolate in a sandbox process (fresh isolate per run,
+ * heap and time limits, no host objects; see isolate-process.ts, and prelude.ts for the API the
+ * code sees), or user Python in Pyodide (CPython/WASM) in sandbox threads, under the same slots and
+ * limits (python/runtime.ts, python/prelude.ts).
  */
 import { z } from 'zod';
 import type { Config } from '../../../core/config';
@@ -17,7 +18,7 @@ export type { QueueReason } from './fair-gate';
 export type SandboxSlot = NonNullable<Parameters<typeof runInSandboxThread>[1]>;
 
 export interface LogicCodeInput {
-  /** JavaScript (QuickJS) unless it says python (Pyodide). */
+  /** JavaScript (V8 isolate) unless it says python (Pyodide). */
   language?: SandboxLanguage;
   code: string;
   /** BlobHub value objects by input route, e.g. {n: {type: 'integer', integer: 3}}. */

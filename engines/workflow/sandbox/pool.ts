@@ -1,19 +1,21 @@
 /**
- * Sandbox threads: QuickJS runs in worker threads, never on the caller's event loop, because
- *  - a native operation inside QuickJS (one huge split or regex) does not check the deadline, so a
- *    watchdog must be able to stop a run from outside: it terminates the thread;
- *  - deep recursion in QuickJS's C code uses the native stack, which a thread can have plenty of;
- *  - a run that blocks for seconds must not stall the activity worker (heartbeats, other runs).
- * Each thread loads the WASM module once and runs one request at a time; threads are reused and
- * replaced when they die. Who gets a thread, and when, is the FairGate's decision (fair-gate.ts).
+ * The sandbox pool: one slot per run, never on the caller's event loop.
+ *  - JavaScript runs in sandbox processes (isolate-process.ts), each running one run at a time in a
+ *    fresh V8 isolate, away from the worker's memory and secrets;
+ *  - Python runs in worker threads (thread.ts), each with one warm Pyodide interpreter, because a
+ *    native operation inside the interpreter does not check the deadline (a watchdog terminates the
+ *    thread) and its deep recursion needs the thread's large native stack.
+ * Both are reused and replaced when they die. Who gets a slot, and when, is the FairGate's decision
+ * (fair-gate.ts): the slots are shared by both languages.
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FairGate, type QueueReason, type SandboxPolicy, type SlotRequest } from './fair-gate';
+import { IsolateProcess } from './isolate-process';
 import { registerSandboxMetrics } from './metrics';
-import { PYTHON_STARTED, type SandboxOutcome, type SandboxRequest } from './protocol';
+import { PYTHON_STARTED, WATCHDOG_GRACE_MS, type SandboxLanguage, type SandboxOutcome, type SandboxRequest } from './protocol';
 
 export const defaultSandboxPolicy = (): SandboxPolicy => ({
   threads: Math.max(1, Math.min(4, availableParallelism())),
@@ -22,10 +24,8 @@ export const defaultSandboxPolicy = (): SandboxPolicy => ({
   reservedShortThreads: 1,
   nice: 10,
 });
-/** Native stack of a sandbox thread: far above QuickJS's own stack limit (see quickjs-runner.ts). */
+/** Native stack of a sandbox thread: room for the interpreter's native recursion. */
 const THREAD_STACK_MB = 64;
-/** How long past its deadline a run may take before the watchdog terminates its thread. */
-const WATCHDOG_GRACE_MS = 2000;
 /** How long a thread may take to load Python (its first Python run) before its run's clock starts. */
 const PYTHON_WARMUP_MS = 120_000;
 /** Pyodide's interrupt buffer holds a signal number; SIGINT raises KeyboardInterrupt in the code. */
@@ -71,8 +71,7 @@ class SandboxThread {
     this.worker.ref();
     try {
       return await new Promise<SandboxOutcome>((resolve) => {
-        const python = request.language === 'python';
-        const timers = [setTimeout(() => void this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS + (python ? PYTHON_WARMUP_MS : 0))];
+        const timers = [setTimeout(() => void this.stop(), request.timeoutMs + WATCHDOG_GRACE_MS + PYTHON_WARMUP_MS)];
         // Python's clock starts once the interpreter is warm: interrupt at the deadline, terminate after the grace
         const startClock = () => {
           timers.forEach(clearTimeout);
@@ -112,8 +111,11 @@ function stoppedOutcome(error: unknown): SandboxOutcome {
   return { ok: false, kind: outOfStack ? 'memory' : 'exception', message: `the sandbox stopped unexpectedly${error ? ` (${String(error)})` : ''}`, logs: [] };
 }
 
-const threads = new Set<SandboxThread>();
-const idle: SandboxThread[] = [];
+/** What runs one request at a time: a sandbox process (JavaScript) or thread (Python). */
+type SandboxHost = SandboxThread | IsolateProcess;
+
+const hosts = new Set<SandboxHost>();
+const idle = { javascript: [] as IsolateProcess[], python: [] as SandboxThread[] };
 let policy = defaultSandboxPolicy();
 const gate = new FairGate(policy);
 const metrics = registerSandboxMetrics(gate);
@@ -124,19 +126,29 @@ export function configureSandboxPool(next: SandboxPolicy): void {
   gate.configure(policy);
 }
 
-function forget(thread: SandboxThread): void {
-  threads.delete(thread);
-  const idleAt = idle.indexOf(thread);
-  if (idleAt >= 0) idle.splice(idleAt, 1);
+function forget(host: SandboxHost): void {
+  hosts.delete(host);
+  for (const list of [idle.javascript, idle.python] as SandboxHost[][]) {
+    const idleAt = list.indexOf(host);
+    if (idleAt >= 0) list.splice(idleAt, 1);
+  }
 }
 
-/** Admitted runs never outnumber the gate's threads, so a run either finds an idle thread or may start one. */
-const acquire = (): SandboxThread => idle.pop() ?? spawn();
+/**
+ * Admitted runs never outnumber the gate's slots, so a run either finds an idle host of its language
+ * or may start one: at most as many processes, and as many threads, as slots.
+ */
+function acquire(language: SandboxLanguage): SandboxHost {
+  const host =
+    language === 'python' ? (idle.python.pop() ?? new SandboxThread(forget, policy.nice)) : (idle.javascript.pop() ?? new IsolateProcess(forget, policy.nice));
+  hosts.add(host);
+  return host;
+}
 
-function spawn(): SandboxThread {
-  const thread = new SandboxThread(forget, policy.nice);
-  threads.add(thread);
-  return thread;
+function release(host: SandboxHost): void {
+  if (!host.alive) return;
+  if (host instanceof IsolateProcess) idle.javascript.push(host);
+  else idle.python.push(host);
 }
 
 const cancelled: SandboxOutcome = { ok: false, kind: 'exception', message: 'the run was cancelled', logs: [] };
@@ -158,21 +170,21 @@ export async function runInSandboxThread(
     if (timeoutMs <= 0) return { ok: false, kind: 'timeout', message: 'the code waited for a sandbox thread for its whole time limit', logs: [] };
     if (slot.signal?.aborted) return cancelled;
     slot.onStarted?.();
-    const thread = acquire();
-    const stop = () => void thread.stop(cancelled);
+    const host = acquire(request.language ?? 'javascript');
+    const stop = () => void host.stop(cancelled);
     slot.signal?.addEventListener('abort', stop, { once: true });
     try {
-      return await thread.run({ ...request, timeoutMs });
+      return await host.run({ ...request, timeoutMs });
     } finally {
       slot.signal?.removeEventListener('abort', stop);
-      if (thread.alive) idle.push(thread);
+      release(host);
     }
   } finally {
     admission.leave();
   }
 }
 
-/** Stops every sandbox thread (for a clean shutdown; new runs start fresh threads). */
+/** Stops every sandbox process and thread (for a clean shutdown; new runs start fresh ones). */
 export async function closeSandboxThreads(): Promise<void> {
-  await Promise.all([...threads].map((t) => t.stop()));
+  await Promise.all([...hosts].map((host) => host.stop()));
 }

@@ -1,10 +1,11 @@
 /**
- * The `logic.code` API, written in JavaScript that runs INSIDE the QuickJS context.
+ * The `logic.code` API, written in JavaScript that runs INSIDE the run's V8 isolate.
  *
- * The host never hands a function or object to the sandbox: this source is evaluated in the fresh
+ * The host never hands a function or object to the isolate: this source is evaluated in the fresh
  * context and called with one JSON string (inputs, session objects, log limits). It defines the
- * BlobHub globals and returns `{ run, collect, collectLogs }`, whose results are JSON strings again.
- * Values are copied through JSON on the way in and out, so user code cannot alias the state.
+ * BlobHub globals and returns `{ run, settled, collect, collectLogs }`, whose results are JSON
+ * strings again. Values are copied through JSON on the way in and out, so user code cannot alias
+ * the state.
  */
 export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
   'use strict';
@@ -12,6 +13,9 @@ export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const isArray = Array.isArray;
+  const OriginalRangeError = RangeError;
+  const promiseThen = Promise.prototype.then;
+  const apply = Reflect.apply;
   const defineGlobal = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: false, enumerable: false, configurable: false });
 
@@ -104,6 +108,35 @@ export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
     return logs;
   };
 
+  // V8 built-ins outside the API: no Intl (QuickJS had none either), no shared-memory Atomics, no WebAssembly compiler
+  for (const name of ['Intl', 'Atomics', 'WebAssembly']) delete globalThis[name];
+  // deep enough for the API's own frames below the user's (errors name the user's line from the stack)
+  Error.stackTraceLimit = 50;
+  // V8 parses JSON without recursion, but what it builds could never be stringified again (that
+  // recurses): nesting is bounded as a recursive parser's stack would bound it.
+  const MAX_JSON_DEPTH = 5000;
+  const checkNesting = (text) => {
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        for (i++; i < text.length; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 92) i++;
+          else if (d === 34) break;
+        }
+      } else if (c === 91 || c === 123) {
+        if (++depth > MAX_JSON_DEPTH) throw new OriginalRangeError('JSON nesting deeper than ' + MAX_JSON_DEPTH + ' levels');
+      } else if (c === 93 || c === 125) depth--;
+    }
+  };
+  JSON.parse = function parse(text, reviver) {
+    const source = String(text);
+    // a text shorter than the limit cannot nest deeper than it
+    if (source.length > MAX_JSON_DEPTH) checkNesting(source);
+    return parse(source, reviver);
+  };
+
   defineGlobal('console', Object.freeze({ log: log(''), info: log(''), debug: log(''), warn: log('[warn] '), error: log('[error] ') }));
   defineGlobal('data_inputs', Object.freeze(Object.keys(inputs).map((route) => Object.freeze({ route, value: jsonCopy(inputs[route], 'input') }))));
   defineGlobal('get_data_input', (route) => {
@@ -151,11 +184,32 @@ export const PRELUDE_SOURCE = String.raw`(function (stateJson) {
     defineGlobal(name, Object.freeze(Object.hasOwn(metadata, name) ? metadata[name] : {}));
   defineGlobal('list_session_objects', () => [...new Set([...Object.keys(sessionObjects), ...Object.keys(sessionWrites)])].sort());
 
+  // What the user code threw, described here (its getters run in the isolate, under the deadline).
+  const describe = (e) => {
+    try {
+      if (typeof e !== 'object' || e === null) return { thrown: stringify(e) ?? String(e) };
+      const text = (x) => (typeof x === 'string' ? x : undefined);
+      return { name: text(e.name), message: typeof e.message === 'string' ? e.message : stringify(e), stack: text(e.stack) };
+    } catch (err) {
+      return { thrown: 'a value that cannot be shown' };
+    }
+  };
+  let settled = { state: 'pending' };
+
   return Object.freeze({
-    // Runs the user's compiled async function; exit() ends it early and successfully.
-    run: async (userCode) => {
-      try { await userCode(); } catch (e) { if (e !== EXIT) throw e; }
+    // Runs the user's compiled async function; exit() ends it early and successfully. The host
+    // reads how it ended with settled() once the isolate has run every job it queued.
+    run: (userCode) => {
+      const running = (async () => {
+        try { await userCode(); } catch (e) { if (e !== EXIT) throw e; }
+      })();
+      // the then captured before the user code ran (it may have replaced Promise.prototype.then)
+      apply(promiseThen, running, [
+        () => { settled = { state: 'ok' }; },
+        (e) => { settled = { state: 'error', error: describe(e) }; },
+      ]);
     },
+    settled: () => stringify(settled),
     collect: () => stringify({ outputs, result, sessionWrites, logs: finalLogs() }),
     collectLogs: () => stringify(finalLogs()),
   });

@@ -1,12 +1,12 @@
-/** Shapes shared by the host side (index.ts, pool.ts) and the sandbox thread (thread.ts). */
+/** Shapes shared by the host side (index.ts, pool.ts) and the sandbox processes and threads (isolate-process-main.ts, thread.ts). */
 
 export type SandboxLanguage = 'javascript' | 'python';
 
 export type UserCodeErrorKind = 'exception' | 'timeout' | 'memory' | 'invalid_value';
 
-/** One run as the sandbox thread receives it: limits already resolved to numbers. */
+/** One run as a sandbox process or thread receives it: limits already resolved to numbers. */
 export interface SandboxRequest {
-  /** JavaScript runs in QuickJS, Python in Pyodide (python/runtime.ts); JavaScript when absent. */
+  /** JavaScript runs in a V8 isolate (isolate-runner.ts), Python in Pyodide (python/runtime.ts); JavaScript when absent. */
   language?: SandboxLanguage;
   /** Compile without running: the outcome is ok, or the syntax error with its line. */
   checkOnly?: boolean;
@@ -24,3 +24,6 @@ export type SandboxOutcome = { ok: true; resultJson: string } | { ok: false; kin
 
 /** What a thread posts when Python code starts, after any warm-up: the run's clock starts here. */
 export const PYTHON_STARTED = 'python_started';
+
+/** How long past its deadline a run may take before the watchdog terminates its thread or kills its process. */
+export const WATCHDOG_GRACE_MS = 2000;

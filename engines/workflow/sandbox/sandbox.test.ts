@@ -209,7 +209,7 @@ describe('logic.code sandbox: isolation', () => {
     'std',
     'os',
   ];
-  // ECMAScript built-ins QuickJS provides; anything else on the global object must be our API.
+  // ECMAScript built-ins; anything else on the global object must be our API.
   const ECMASCRIPT_GLOBALS =
     'Error EvalError RangeError ReferenceError SyntaxError TypeError URIError InternalError AggregateError Array Object Function Iterator parseInt parseFloat isNaN isFinite decodeURI decodeURIComponent encodeURI encodeURIComponent escape unescape Infinity NaN undefined eval Number Boolean String Math Reflect Symbol globalThis BigInt Date RegExp JSON Proxy Map Set WeakMap WeakSet ArrayBuffer SharedArrayBuffer Uint8ClampedArray Int8Array Uint8Array Int16Array Uint16Array Int32Array Uint32Array BigInt64Array BigUint64Array Float16Array Float32Array Float64Array DataView Promise WeakRef FinalizationRegistry'.split(
       ' ',
@@ -255,6 +255,12 @@ describe('logic.code sandbox: isolation', () => {
     ["Function('return process')()", 'ReferenceError'],
     ["this.constructor.constructor('return require')()('fs')", 'ReferenceError'],
     ['setTimeout(() => {}, 0)', 'ReferenceError'],
+    ["globalThis.constructor.constructor('return process')()", 'ReferenceError'],
+    ["(async () => {}).constructor('return process')()", 'ReferenceError'],
+    ['Error.prepareStackTrace = (e, frames) => frames.map((f) => f.getThis()); new Error().stack.find((t) => t && t.process).process', 'TypeError'],
+    ['%GetOptimizationStatus(() => 1)', 'SyntaxError'],
+    ['WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))', 'ReferenceError'],
+    ['Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)', 'ReferenceError'],
   ])('cannot reach the host: %s', async (code, message) => {
     const error = await failure(code);
     expect(error.kind).toBe('exception');
@@ -274,6 +280,22 @@ describe('logic.code sandbox: isolation', () => {
     expect(typeof Array.prototype.map).toBe('function');
     const { logs } = await run('console.log(typeof ({}).polluted, typeof [].map, JSON.stringify({ a: 1 }))');
     expect(logs).toEqual(['undefined function {"a":1}']);
+  });
+
+  it("inputs and the API are the sandbox's own objects: nothing of the host to walk from", async () => {
+    const { logs } = await run(
+      "const n = get_data_input('n'); console.log(n.constructor === Object, Object.getPrototypeOf(get_data_input) === Function.prototype, set_data_output.constructor('return typeof process')())",
+      { inputs: { n: { type: 'integer', integer: 1 } } },
+    );
+    expect(logs).toEqual(['true true undefined']);
+  });
+
+  it('tampering with what the API relies on (then, Reflect, JSON.parse) does not change how the host reads the run', async () => {
+    const result = await run(
+      "Promise.prototype.then = function () {}; Reflect.apply = null; JSON.parse = null; Function.prototype.call = null; set_data_output('ok', create_value('integer', 1)); set_result('done')",
+    );
+    expect(result.outputs.ok?.value).toEqual({ type: 'integer', integer: 1 });
+    expect(result.result).toEqual({ route: 'done', terminal: false });
   });
 
   it('an output faked through Object.prototype is still rejected by the host', async () => {
@@ -311,6 +333,14 @@ describe('logic.code sandbox: limits', () => {
   it.each(failures)('%s fails as %s… and the next run is healthy', async (_name, code, kind, more) => {
     const error = await failure(code, more);
     expect(error.kind).toBe(kind);
+    await expectFibonacci(10, 55);
+  });
+
+  it('a run that exhausts V8 beyond recovery ends its own sandbox process only: runs beside it finish', async () => {
+    const bomb = failure('new Array(1e9).fill(1)');
+    const results = await Promise.all(Array.from({ length: 4 }, (_, n) => run(FIBONACCI, { inputs: { n: { type: 'integer', integer: n + 10 } } })));
+    expect(results.map((r) => (r.outputs.result?.value as { integer: number }).integer)).toEqual([55, 89, 144, 233]);
+    expect((await bomb).kind).toBe('memory');
     await expectFibonacci(10, 55);
   });
 

@@ -1,16 +1,12 @@
 /**
- * Entry of a sandbox thread. It loads the QuickJS WASM module once and then runs one request at a
- * time, each in a fresh runtime. If QuickJS ever fails on the host side (not a JS error inside the
- * sandbox), the module's state can no longer be trusted: the thread reports and exits, and the pool
- * starts a new one.
+ * Entry of a Python sandbox thread. It loads Pyodide on its first run and keeps it warm, then runs
+ * one request at a time (JavaScript runs in sandbox processes instead: isolate-process.ts).
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { getQuickJS } from 'quickjs-emscripten';
 import { PYTHON_STARTED, type SandboxOutcome, type SandboxRequest } from './protocol';
 import { checkPythonSyntax, holdsTooMuchMemory, runInPython, warmPython, type WarmPython } from './python/runtime';
-import { runInQuickJS } from './quickjs-runner';
 
 if (!parentPort) throw new Error('thread.ts runs as a worker thread started by pool.ts');
 const port = parentPort;
@@ -30,25 +26,11 @@ function lowerPriority(nice: number) {
 }
 const { nice, interrupt } = workerData as { nice: number; interrupt: Int32Array };
 lowerPriority(nice);
-const quickjs = await getQuickJS();
 /** Loaded on this thread's first Python run, then kept warm. */
 let python: Promise<WarmPython> | null = null;
 
-port.on('message', (request: SandboxRequest) => void (request.language === 'python' ? answerPython(request) : answerJavaScript(request)));
+port.on('message', (request: SandboxRequest) => void answerPython(request));
 port.postMessage('ready');
-
-function answerJavaScript(request: SandboxRequest) {
-  let outcome: SandboxOutcome;
-  let broken = false;
-  try {
-    outcome = runInQuickJS(quickjs, request);
-  } catch (e) {
-    broken = true;
-    const reason = e instanceof RangeError ? 'the code ran out of stack' : 'the sandbox failed';
-    outcome = { ok: false, kind: e instanceof RangeError ? 'memory' : 'exception', message: `${reason} (${(e as Error).message})`, logs: [] };
-  }
-  answer(outcome, broken);
-}
 
 async function answerPython(request: SandboxRequest) {
   let outcome: SandboxOutcome;
@@ -63,10 +45,5 @@ async function answerPython(request: SandboxRequest) {
     outcome = { ok: false, kind: 'exception', message: `the Python sandbox failed (${(e as Error).message})`, logs: [] };
     python = null;
   }
-  answer(outcome, false);
-}
-
-function answer(outcome: SandboxOutcome, broken: boolean) {
   port.postMessage(outcome);
-  if (broken) process.exit(1);
 }

@@ -7,7 +7,7 @@
  *    generator and async generator functions): each is replaced by a stand-in of the same name
  *    (Pyodide reads `fn.constructor.name`) that refuses to run;
  *  - the global eval, and Error.prepareStackTrace (its call sites hand out `this` and functions).
- * QuickJS and Pyodide run compiled WebAssembly and never need them once loaded.
+ * Pyodide runs compiled WebAssembly and never needs them once loaded.
  */
 const FUNCTION_KINDS = [function () {}, async function () {}, function* () {}, async function* () {}];
 
