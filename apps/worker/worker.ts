@@ -7,6 +7,10 @@ import { createActivities } from '../../activities';
 /** The worker's workflow bundle entry (also what the replay test replays the corpus against). */
 export const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
 
+/** The compiled worker runs the bundle `npm run build` made of workflowsPath; from source, Temporal bundles it at start. */
+const workflowCode = () =>
+  import.meta.blobhubCompiled ? { workflowBundle: { codePath: fileURLToPath(new URL('../../dist/workflow-bundle.js', import.meta.url)) } } : { workflowsPath };
+
 export interface RunningWorker {
   worker: Worker;
   /** resolves when the worker has shut down */
@@ -31,7 +35,7 @@ export async function startWorker(app: App, opts: { taskQueue?: string } = {}): 
     connection,
     namespace: app.temporal.namespace,
     taskQueue: opts.taskQueue ?? app.temporal.taskQueue,
-    workflowsPath,
+    ...workflowCode(),
     activities: createActivities(app),
     // a cancellation reaches a running activity only in the answer to a heartbeat: send them often
     // enough (else every 0.8 × heartbeat timeout) that a stopped execution stops its work within a second or so
