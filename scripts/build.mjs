@@ -55,7 +55,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // read by the modules that differ once compiled (apps/worker/worker.ts, engines/workflow/sandbox/pool.ts)
+  // core/build-mode.ts: what differs once compiled
   define: { 'import.meta.blobhubCompiled': 'true' },
   plugins: [sourceImportMetaUrl],
   logLevel: 'warning',

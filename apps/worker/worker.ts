@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { App } from '../../core/app';
 import { createActivities } from '../../activities';
+import { runsCompiled } from '../../core/build-mode';
 
 /** The worker's workflow bundle entry (also what the replay test replays the corpus against). */
 export const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
 
 /** The compiled worker runs the bundle `npm run build` made of workflowsPath; from source, Temporal bundles it at start. */
 const workflowCode = () =>
-  import.meta.blobhubCompiled ? { workflowBundle: { codePath: fileURLToPath(new URL('../../dist/workflow-bundle.js', import.meta.url)) } } : { workflowsPath };
+  runsCompiled ? { workflowBundle: { codePath: fileURLToPath(new URL('../../dist/workflow-bundle.js', import.meta.url)) } } : { workflowsPath };
 
 export interface RunningWorker {
   worker: Worker;

@@ -6,7 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import { builtinModules } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../apps/dev/processes';
@@ -14,7 +16,7 @@ import { ApiClient } from '../support/client';
 import { s3Env } from '../support/onnx-client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../support/processes';
-import { fibonacciDefinition, integer, newWorkflowBlob, run, upload } from '../support/workflow';
+import { comp, definition, eventsOf, fibonacciDefinition, flow, integer, newWorkflowBlob, run, start, upload, waitForStatus } from '../support/workflow';
 
 const dist = path.join(repoRoot, 'dist');
 const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -44,6 +46,33 @@ describe('the compiled API and worker', () => {
     expect(execution).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: integer(55) }] });
   });
 
+  it('a worker told to stop (SIGTERM) finishes the activity it is running; another worker carries the execution on', async () => {
+    const client = new ApiClient(api.url!, { key: p.adminKey });
+    const slow = await slowServer(3000);
+    try {
+      const { revisionId } = await newWorkflowBlob(client, 'draining');
+      await upload(
+        client,
+        revisionId,
+        'slow',
+        definition([comp('s', 'flow.start'), comp('h', 'http.request', { url: slow.url }), comp('e', 'flow.end')], [flow('s', 'h'), flow('h', 'e')]),
+      );
+      const execution = await start(client, revisionId, 'slow');
+      await slow.requested;
+      const exited = new Promise<number | null>((resolve) => worker.child.once('exit', (code) => resolve(code)));
+      worker.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      worker = await startWorkerProcess(p.env, { compiled: true });
+      expect(await waitForStatus(client, revisionId, execution.id)).toMatchObject({ status: 'completed' });
+      // answered once, by the activity the stopping worker finished: not cut off and retried
+      expect(slow.hits()).toBe(1);
+      const exits = (await eventsOf(client, revisionId, execution.id)).filter((e) => e.type === 'processor.exited' && e.attributes.processor_id === 'h');
+      expect(exits.map((e) => [e.attributes.route, e.attributes.attempt])).toEqual([['success', 1]]);
+    } finally {
+      slow.close();
+    }
+  });
+
   it('answer /readyz and /metrics as the image health check and Prometheus read them', async () => {
     const ready = await fetch(`${api.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -51,6 +80,20 @@ describe('the compiled API and worker', () => {
     expect(await (await fetch(`${api.url}/metrics`)).text()).toContain('blobhub_sandbox_');
   });
 });
+
+/** A local server that answers after `delayMs`; `requested` resolves when the first request arrives. */
+async function slowServer(delayMs: number) {
+  let hits = 0;
+  let arrived: () => void = () => {};
+  const requested = new Promise<void>((resolve) => (arrived = resolve));
+  const server = http.createServer((_req, res) => {
+    hits++;
+    arrived();
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`, requested, hits: () => hits, close: () => server.close() };
+}
 
 /** The Dockerfile's stages by name, each with its instructions (continuation lines joined). */
 function dockerfileStages() {

@@ -27,8 +27,9 @@ beforeAll(async () => {
   await upload(p.admin, revisionId, 'steps', stepsDefinition());
   browser = await openBrowser(p.url);
   page = browser.page;
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
+  // runs in the page (a string: this project's types have no DOM)
+  await page.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))`,
   );
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|CSP violation/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);

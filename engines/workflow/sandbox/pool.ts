@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { runsCompiled } from '../../../core/build-mode';
 import { FairGate, type QueueReason, type SandboxPolicy, type SlotRequest } from './fair-gate';
 import { registerSandboxMetrics } from './metrics';
 import { PYTHON_STARTED, type SandboxOutcome, type SandboxRequest } from './protocol';
@@ -44,7 +45,7 @@ const tsxBootstrap = () => {
   ).href;
   return `import(${JSON.stringify(tsxApiUrl)}).then((tsx) => tsx.tsImport(${JSON.stringify(threadUrl)}, ${JSON.stringify(threadUrl)}))`;
 };
-const bootstrap = import.meta.blobhubCompiled ? `import(${JSON.stringify(compiledThreadUrl)})` : tsxBootstrap();
+const bootstrap = runsCompiled ? `import(${JSON.stringify(compiledThreadUrl)})` : tsxBootstrap();
 
 class SandboxThread {
   private readonly worker: Worker;
