@@ -94,9 +94,9 @@ const configSchema = z.object({
    */
   BLOBHUB_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
   /** /v1 and /trpc requests one credential (API key, access token; an anonymous client by address) may make per minute, per API process; 0: no limit */
-  BLOBHUB_RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  BLOBHUB_RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** the same for all the API keys of one organization (org- and blob-scoped keys) together; 0: no limit */
-  BLOBHUB_RATE_LIMIT_ORG_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  BLOBHUB_RATE_LIMIT_ORG_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
   /** activities one worker process runs at once (Temporal's default: 100); more wait on the task queue */
   BLOBHUB_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   BLOBHUB_RUN_WORKER: z
