@@ -87,9 +87,17 @@ describe('compression', () => {
     expect(health.headers['content-encoding']).toBeUndefined();
     const page = await rawGet(`${p.url}/`);
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(page.body.toString())![1];
-    const script = await rawGet(`${p.url}${asset}`, { 'accept-encoding': 'br' });
-    expect(script.headers['content-encoding']).toBe('br');
-    expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const plainScript = await rawGet(`${p.url}${asset}`);
+    expect(plainScript.headers['content-encoding']).toBeUndefined();
+    // the copies `npm run build` compressed at the highest levels, sent once (not compressed again)
+    const br = await rawGet(`${p.url}${asset}`, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(brotliDecompressSync(br.body)).toEqual(plainScript.body);
+    const gzip = await rawGet(`${p.url}${asset}`, { 'accept-encoding': 'gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body)).toEqual(plainScript.body);
+    expect(br.body.length).toBeLessThan(gzip.body.length);
   });
 });
 
