@@ -58,7 +58,8 @@ export function rateLimits(app: App) {
     const secret = presented.apiKey ?? presented.bearer;
     const byKey = await spend('key', secret ? sha256Hex(secret) : `address:${req.socket.remoteAddress ?? ''}`);
     if (byKey || !budgets.org.limiter || !secret?.startsWith('bhk_')) return byKey;
-    const org = await orgOfApiKey(app, secret);
+    // with the database down the request goes on, to be answered 503 by what it asked for
+    const org = await orgOfApiKey(app, secret).catch(() => undefined);
     return org ? spend('org', org) : undefined;
   };
 }
