@@ -8,7 +8,7 @@
  *  - dist/workflow-bundle.js: the worker's workflow code bundled once by Temporal's own bundler
  *    from the sources (workflows/index.ts), so the compiled worker starts without webpack.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -45,7 +45,17 @@ const sourceImportMetaUrl = {
   },
 };
 
-await build({
+/**
+ * Each file is written beside its place and renamed into it: a process starting from dist/ while
+ * another build runs (two test files build at once) reads either the old file or the new one.
+ */
+async function writeAtomically(file, contents) {
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, contents);
+  await rename(partial, file);
+}
+
+const { outputFiles } = await build({
   absWorkingDir: root,
   entryPoints,
   outdir,
@@ -59,11 +69,14 @@ await build({
   define: { 'import.meta.blobhubCompiled': 'true' },
   plugins: [sourceImportMetaUrl],
   logLevel: 'warning',
+  write: false,
 });
+await mkdir(outdir, { recursive: true });
+await Promise.all(outputFiles.map((file) => writeAtomically(file.path, file.contents)));
 
 const { code } = await bundleWorkflowCode({
   workflowsPath: path.join(root, 'workflows/index.ts'),
   logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} },
 });
-await writeFile(path.join(outdir, 'workflow-bundle.js'), code);
+await writeAtomically(path.join(outdir, 'workflow-bundle.js'), code);
 console.log(`compiled ${Object.keys(entryPoints).join(', ')} and the workflow bundle to ${pathToFileURL(outdir).href}`);
