@@ -31,11 +31,14 @@ afterAll(async () => {
   await p?.close();
 });
 
-/** A GET with exactly these headers (fetch would add its own Accept-Encoding and decode the body). */
+/**
+ * A GET with exactly these headers (fetch would add its own Accept-Encoding and decode the body),
+ * on a connection of its own: no keep-alive socket the server may be closing at that moment.
+ */
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers }, (res) => {
+      .get(url, { headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -180,12 +183,15 @@ describe('graceful shutdown (SIGTERM)', () => {
       socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
 
-    // a request whose body is still on its way when the signal arrives
+    // a request whose body is still on its way when the signal arrives, on a connection the
+    // server has accepted already (it answered a first request on it)
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    await new Promise((resolve) => http.get(`${api.url}/healthz`, { agent }, (res) => res.resume().on('end', resolve)));
     const body = JSON.stringify({ name: 'made-during-shutdown' });
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
         `${api.url}/v1/orgs`,
-        { method: 'POST', headers: { 'x-api-key': p.adminKey, 'content-type': 'application/json', 'content-length': body.length } },
+        { agent, method: 'POST', headers: { 'x-api-key': p.adminKey, 'content-type': 'application/json', 'content-length': body.length } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
