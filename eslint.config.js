@@ -34,7 +34,7 @@ const layerRules = ({ folder, below, typesOnly = false }) =>
   }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.blobhub/', 'db/migrations/', 'apps/web/dist/'] },
+  { ignores: ['node_modules/', '.tools/', '.blobhub/', 'db/migrations/', 'apps/web/dist/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

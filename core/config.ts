@@ -88,6 +88,15 @@ const configSchema = z.object({
    * orchestrator's kill delay (Kubernetes 30 s; docker-compose.yml sets the worker's to 40 s)
    */
   BLOBHUB_WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /**
+   * how long a stopping API process (SIGTERM) lets in-flight HTTP requests finish after it stops
+   * accepting connections (WebSocket clients get a close frame at once); then it closes what is left
+   */
+  BLOBHUB_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** /v1 and /trpc requests one credential (API key, access token; an anonymous client by address) may make per minute, per API process; 0: no limit */
+  BLOBHUB_RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** the same for all the API keys of one organization (org- and blob-scoped keys) together; 0: no limit */
+  BLOBHUB_RATE_LIMIT_ORG_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
   /** activities one worker process runs at once (Temporal's default: 100); more wait on the task queue */
   BLOBHUB_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   BLOBHUB_RUN_WORKER: z

@@ -13,9 +13,9 @@ const worker = config.BLOBHUB_RUN_WORKER ? await startWorker(app) : undefined;
 const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });
 console.log(`[blobhub] API listening on ${api.url} (docs at /docs)`);
 
+/** SIGTERM (a deploy, a scale-in): drains HTTP and WebSocket clients while an in-process worker finishes its running activities. */
 async function shutdown() {
-  await api.close();
-  await worker?.stop();
+  await Promise.all([api.close(), worker?.stop()]);
   await app.close();
   process.exit(0);
 }

@@ -91,8 +91,12 @@ const errorDescriptions: Record<string, string> = {
   409: 'The resource’s state forbids it (conflict)',
   413: 'The JSON body is over 1 MiB (payload_too_large)',
   415: 'The body is not application/json (unsupported_media_type)',
+  429: 'Too many requests: the per-minute budget of the credential or of its organization’s API keys is spent (rate_limited)',
   500: 'Internal error',
 };
+
+/** Sent with every 429 (http/rate-limit.ts). */
+const retryAfterHeader = { 'Retry-After': { description: 'seconds until the budget allows the request', schema: { type: 'integer', minimum: 1 } } };
 
 /** The error statuses an operation can answer: which depends on its inputs and its method. */
 function errorStatusesOf(method: string, operation: Operation): string[] {
@@ -104,6 +108,7 @@ function errorStatusesOf(method: string, operation: Operation): string[] {
     ...(hasInput ? ['404'] : []),
     ...(method !== 'get' ? ['409'] : []),
     ...(operation.requestBody ? ['413', '415'] : []),
+    '429',
     '500',
   ];
 }
@@ -183,6 +188,7 @@ export function openApiDocument(baseUrl: string) {
       for (const status of errorStatusesOf(method, operation)) {
         operation.responses[status] = {
           description: errorDescriptions[status],
+          ...(status === '429' && { headers: retryAfterHeader }),
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         };
       }

@@ -1,11 +1,19 @@
-/** Which surface answers a request: engine and realtime extensions first, then health, docs, tRPC, REST, and the web app. */
+/**
+ * Which surface answers a request: engine and realtime extensions first, then health, docs, tRPC,
+ * REST, and the web app. Every answer is compressed when the client accepts it (gzip, brotli) and
+ * its type is compressible, and carries the security headers of its surface; /v1 and /trpc
+ * requests spend the caller's rate limits first.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import compression from 'compression';
 import type { App } from '../../core/app';
 import type { HttpExtension } from '../../core/http';
 import { RETRY_AFTER_SECONDS } from '../../core/errors';
 import { MAX_JSON_BODY } from '../../core/limits';
 import { writeMetrics } from '../../http/metrics';
+import { rateLimits, type RateLimitVerdict } from '../../http/rate-limit';
+import { securityHeaders } from '../../http/security-headers';
 import { docsHandler } from './docs';
 import { openApiDocument } from './openapi';
 import { readiness } from './readiness';
@@ -28,11 +36,19 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   });
   const docs = docsHandler();
   const web = webAppHandler();
+  const compress = compression();
+  const withSecurityHeaders = securityHeaders({ connectOrigins: webAppConnectOrigins(app) });
+  const spendRateLimits = rateLimits(app);
 
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     retryAfterOn503(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      withSecurityHeaders(req, res, surfaceOf(url));
+      if (isJsonApi(url) && url.pathname !== '/v1/openapi.json') {
+        const refused = await spendRateLimits(req);
+        if (refused) return refuseRateLimited(res, refused);
+      }
       for (const ext of extensions) if (ext.handle && (await ext.handle(req, res, url))) return;
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return readiness(app, res);
@@ -49,6 +65,26 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
       else res.destroy();
     }
   };
+  // compression patches res before the handler writes; it calls on at once
+  return (req: IncomingMessage, res: ServerResponse) => compress(req, res, () => void handle(req, res));
+}
+
+const surfaceOf = (url: URL) => (url.pathname === '/docs' || url.pathname.startsWith('/docs/') ? 'docs' : isServerPath(url) ? 'api' : 'webApp');
+
+/** Where the web app's fetches go besides its own origin: the public URL, and the object store's uploads and downloads. */
+function webAppConnectOrigins(app: App): string[] {
+  const urls = [app.publicUrl, app.config.BLOBHUB_S3_PUBLIC_ENDPOINT ?? app.config.BLOBHUB_S3_ENDPOINT];
+  return [...new Set(urls.filter((u): u is string => !!u).map((u) => new URL(u).origin))];
+}
+
+function refuseRateLimited(res: ServerResponse, verdict: RateLimitVerdict) {
+  res.setHeader('retry-after', String(verdict.retryAfterSeconds));
+  const whose = verdict.scope === 'org' ? 'the organization’s API keys' : 'this credential';
+  sendError(res, 429, {
+    code: 'rate_limited',
+    message: `too many requests: ${whose} may make ${verdict.limitPerMinute} a minute; retry in ${verdict.retryAfterSeconds} s`,
+    details: { scope: verdict.scope, limit_per_minute: verdict.limitPerMinute, retry_after_seconds: verdict.retryAfterSeconds },
+  });
 }
 
 /**
@@ -64,6 +100,8 @@ function retryAfterOn503(res: ServerResponse) {
 }
 
 const isJsonApi = (url: URL) => url.pathname.startsWith('/trpc/') || url.pathname.startsWith('/v1/');
+
+const isServerPath = (url: URL) => isJsonApi(url) || ['/healthz', '/readyz', '/metrics', '/v1', '/trpc'].includes(url.pathname);
 
 const declaresOversizeBody = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > MAX_JSON_BODY;
 

@@ -29,6 +29,9 @@ function builtApp(distDir: string) {
     dev: true,
     single: true,
     etag: true,
+    // the .br / .gz copies `npm run build` wrote beside the assets (scripts/precompress-web.mjs)
+    brotli: true,
+    gzip: true,
     setHeaders: (res, pathname) => {
       const hashed = pathname.startsWith('/assets/');
       res.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');

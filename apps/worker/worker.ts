@@ -3,9 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { App } from '../../core/app';
 import { createActivities } from '../../activities';
+import { runsCompiled } from '../../core/build-mode';
 
 /** The worker's workflow bundle entry (also what the replay test replays the corpus against). */
 export const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
+
+/** The compiled worker runs the bundle `npm run build` made of workflowsPath; from source, Temporal bundles it at start. */
+const workflowCode = () =>
+  runsCompiled ? { workflowBundle: { codePath: fileURLToPath(new URL('../../dist/workflow-bundle.js', import.meta.url)) } } : { workflowsPath };
 
 export interface RunningWorker {
   worker: Worker;
@@ -31,7 +36,7 @@ export async function startWorker(app: App, opts: { taskQueue?: string } = {}): 
     connection,
     namespace: app.temporal.namespace,
     taskQueue: opts.taskQueue ?? app.temporal.taskQueue,
-    workflowsPath,
+    ...workflowCode(),
     activities: createActivities(app),
     // a cancellation reaches a running activity only in the answer to a heartbeat: send them often
     // enough (else every 0.8 × heartbeat timeout) that a stopped execution stops its work within a second or so

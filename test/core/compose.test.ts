@@ -10,6 +10,8 @@ import { loadConfig } from '../../core/config';
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
+  ports?: { published?: string; host_ip?: string; target: number }[];
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
@@ -19,8 +21,9 @@ interface ComposeService {
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function composeConfig(env: Record<string, string> = {}) {
-  const out = execFileSync('docker', ['compose', '-f', path.join(root, 'docker-compose.yml'), 'config', '--format', 'json'], {
+function composeConfig(env: Record<string, string> = {}, profiles: string[] = []) {
+  const profileArgs = profiles.flatMap((profile) => ['--profile', profile]);
+  const out = execFileSync('docker', ['compose', '-f', path.join(root, 'docker-compose.yml'), ...profileArgs, 'config', '--format', 'json'], {
     // scripts/install-services.sh puts the compose plugin under .tools/docker/cli-plugins
     env: { ...process.env, DOCKER_CONFIG: path.join(root, '.tools/docker'), ...env },
     encoding: 'utf8',
@@ -31,13 +34,15 @@ function composeConfig(env: Record<string, string> = {}) {
 describe('docker-compose.yml', () => {
   const { services, volumes } = composeConfig();
 
-  it('runs PostgreSQL, Temporal with its UI, MinIO, the API and the worker as separate services with health checks', () => {
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker']) {
+  it('runs PostgreSQL, Temporal, MinIO, the API and the worker as separate services with health checks', () => {
+    for (const name of ['postgres', 'temporal', 'minio', 'api', 'worker']) {
       expect(services[name], name).toBeDefined();
       expect(services[name]?.healthcheck?.test.length, `${name} health check`).toBeGreaterThan(0);
     }
-    expect(services.api?.command).toEqual(['npx', 'tsx', 'apps/api/main.ts']);
-    expect(services.worker?.command).toEqual(['npx', 'tsx', 'apps/worker/main.ts']);
+    // the compiled output (npm run build), with plain node
+    expect(services.api?.command).toEqual(['node', '--enable-source-maps', 'dist/api.js']);
+    expect(services.worker?.command).toEqual(['node', '--enable-source-maps', 'dist/worker.js']);
+    expect(services.worker?.healthcheck?.test).toEqual(['CMD', 'node', 'dist/worker-healthcheck.js']);
     expect(services.api?.environment?.BLOBHUB_RUN_WORKER).toBe('false');
     expect(services.worker?.depends_on?.api?.condition).toBe('service_healthy');
     expect(services.api?.depends_on?.['temporal-setup']?.condition).toBe('service_completed_successfully');
@@ -45,14 +50,30 @@ describe('docker-compose.yml', () => {
 
   it('keeps every stateful service on a named volume', () => {
     const volumeOf = (name: string) => services[name]?.volumes?.find((v) => v.type === 'volume')?.source;
-    expect(['postgres', 'temporal', 'minio', 'api', 'worker'].map(volumeOf)).toEqual([
-      'postgres-data',
-      'temporal-config',
-      'minio-data',
-      'blobhub-data',
-      'blobhub-data',
-    ]);
-    expect(Object.keys(volumes).sort()).toEqual(['blobhub-data', 'minio-data', 'postgres-data', 'temporal-config']);
+    expect(['postgres', 'minio', 'api', 'worker'].map(volumeOf)).toEqual(['postgres-data', 'minio-data', 'blobhub-data', 'blobhub-data']);
+    expect(Object.keys(volumes).sort()).toEqual(['blobhub-data', 'minio-data', 'postgres-data']);
+  });
+
+  it('sets Temporal up with the admin tools, not the deprecated auto-setup image, with production shards and retention', () => {
+    expect(services.temporal?.image).toMatch(/^temporalio\/server:/);
+    for (const name of ['temporal-schema', 'temporal-setup']) expect(services[name]?.image, name).toMatch(/^temporalio\/admin-tools:/);
+    expect(Object.values(services).map((s) => s.image)).not.toContainEqual(expect.stringMatching(/auto-setup/));
+    expect(services.temporal?.depends_on?.['temporal-schema']?.condition).toBe('service_completed_successfully');
+    expect(services.temporal?.environment?.NUM_HISTORY_SHARDS).toBe('512');
+    expect(services['temporal-setup']?.environment?.TEMPORAL_RETENTION).toBe('720h');
+    const tuned = composeConfig({ TEMPORAL_HISTORY_SHARDS: '1024', TEMPORAL_RETENTION: '2160h' }).services;
+    expect(tuned.temporal?.environment?.NUM_HISTORY_SHARDS).toBe('1024');
+    expect(tuned['temporal-setup']?.environment?.TEMPORAL_RETENTION).toBe('2160h');
+  });
+
+  it('publishes only the API to the network; the Temporal UI is opt-in and on loopback', () => {
+    const published = (all: Record<string, ComposeService>) =>
+      Object.entries(all).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name} ${p.host_ip ?? '0.0.0.0'}:${p.published}`));
+    expect(published(services).sort()).toEqual(['api 0.0.0.0:8080', 'minio 127.0.0.1:9000']);
+    expect(services['temporal-ui']).toBeUndefined();
+    const withUi = composeConfig({}, ['temporal-ui']).services;
+    expect(withUi['temporal-ui']?.profiles).toEqual(['temporal-ui']);
+    expect(published({ 'temporal-ui': withUi['temporal-ui']! })).toEqual(['temporal-ui 127.0.0.1:8233']);
   });
 
   it('wires the API and the worker with an environment BlobHub accepts', () => {

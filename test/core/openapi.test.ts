@@ -78,7 +78,7 @@ describe('the document is as strict and as complete as the server', () => {
   type Operation = {
     operationId: string;
     security: object[];
-    responses: Record<string, { links?: Record<string, { operationId: string }> }>;
+    responses: Record<string, { links?: Record<string, { operationId: string }>; headers?: Record<string, unknown> }>;
     parameters?: { name: string; schema: { pattern?: string } }[];
     requestBody?: { content: { 'application/json': { example?: unknown } } };
   };
@@ -94,6 +94,7 @@ describe('the document is as strict and as complete as the server', () => {
     expect(byRoute.get('post /auth/login')!.security).toContainEqual({});
     for (const { route, op } of operationsOf(doc)) {
       expect(op.responses['401'], route).toBeDefined();
+      expect(op.responses['429']?.headers, route).toHaveProperty('Retry-After');
       if (!route.startsWith('get ')) expect(op.responses['409'], route).toBeDefined();
       if (op.requestBody) expect(Object.keys(op.responses), route).toEqual(expect.arrayContaining(['400', '413', '415']));
     }

@@ -65,6 +65,9 @@ export async function launchPlatform(opts: LaunchOptions): Promise<LaunchedPlatf
     BLOBHUB_ADMIN_API_KEY: adminKey,
     // http.request in tests and benchmarks calls fake servers on this machine
     BLOBHUB_HTTP_ALLOW_HOSTS: '127.0.0.1,localhost',
+    // tests and benchmarks send far more than a client would; the rate-limit tests set their own
+    BLOBHUB_RATE_LIMIT_KEY_PER_MINUTE: '0',
+    BLOBHUB_RATE_LIMIT_ORG_PER_MINUTE: '0',
     ...opts.env,
   };
   const app = await bootPlatform(loadConfig(env), { onAdminCreated: opts.onAdminCreated });

@@ -2,6 +2,8 @@
  * BlobHub as separate OS processes on a launched platform's database, Temporal and task queue:
  * API servers (`apps/api/main.ts`, no in-process worker) and standalone workers
  * (`apps/worker/main.ts`), as a scaled-out deployment runs them. Each can be stopped or SIGKILLed.
+ * From source by default; `compiled` runs what `npm run build` made of them (dist/api.js,
+ * dist/worker.js) with plain node, as `npm run api` / `npm run worker` and the image do.
  */
 import { freePort, repoRoot, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
 
@@ -14,10 +16,26 @@ export interface BlobHubProcess extends ManagedProcess {
   terminate(): Promise<void>;
 }
 
-function launch(entry: string, env: Record<string, string>, port: number, what: string): Promise<ManagedProcess> {
+export interface ProcessOptions {
+  compiled?: boolean;
+}
+
+const entries = {
+  api: { source: 'apps/api/main.ts', compiled: 'dist/api.js' },
+  worker: { source: 'apps/worker/main.ts', compiled: 'dist/worker.js' },
+};
+
+function launch(
+  entry: (typeof entries)[keyof typeof entries],
+  opts: ProcessOptions,
+  env: Record<string, string>,
+  port: number,
+  what: string,
+): Promise<ManagedProcess> {
   // node itself with tsx's loader (not the tsx CLI, which runs the program in a child of its own
   // that a SIGKILL of the CLI would leave running): one process, so a kill ends it
-  const managed = startProcess(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env });
+  const args = opts.compiled ? ['--enable-source-maps', entry.compiled] : ['--import', 'tsx', entry.source];
+  const managed = startProcess(process.execPath, args, { cwd: repoRoot, env });
   return waitForPort(port, managed.child, 90_000, what).then(() => managed);
 }
 
@@ -37,18 +55,18 @@ function withKill(managed: ManagedProcess, url?: string): BlobHubProcess {
   return { ...managed, url, kill, terminate };
 }
 
-export async function startApiProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {
+export async function startApiProcess(platformEnv: Record<string, string>, opts: ProcessOptions = {}): Promise<BlobHubProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...platformEnv, BLOBHUB_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1', BLOBHUB_PUBLIC_URL: url, BLOBHUB_RUN_WORKER: 'false' };
-  return withKill(await launch('apps/api/main.ts', env, port, 'API process'), url);
+  return withKill(await launch(entries.api, opts, env, port, 'API process'), url);
 }
 
 /** A worker; its health port opens once it polls the task queue. */
-export async function startWorkerProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {
+export async function startWorkerProcess(platformEnv: Record<string, string>, opts: ProcessOptions = {}): Promise<BlobHubProcess> {
   const port = await freePort();
   const env = { ...platformEnv, BLOBHUB_WORKER_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1' };
-  return withKill(await launch('apps/worker/main.ts', env, port, 'worker process'));
+  return withKill(await launch(entries.worker, opts, env, port, 'worker process'));
 }
 
 const isRunning = (p: BlobHubProcess) => p.child.exitCode === null && !p.child.signalCode;

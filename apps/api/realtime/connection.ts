@@ -47,6 +47,8 @@ export class RealtimeConnection implements SubscriptionOutlet {
   alive = true;
   private closed = false;
   private corked = false;
+  /** resolves once the socket is closed: after the close handshake, or cut off by terminate */
+  readonly ended: Promise<void>;
 
   constructor(
     private readonly ws: WebSocket,
@@ -58,6 +60,7 @@ export class RealtimeConnection implements SubscriptionOutlet {
     public caller: Caller,
     readonly credentials: PresentedCredentials,
   ) {
+    this.ended = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.alive = true));
     ws.on('close', () => this.dispose());

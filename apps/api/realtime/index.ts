@@ -164,9 +164,12 @@ class RealtimeServer {
 
   async close() {
     for (const timer of this.timers) clearInterval(timer);
-    for (const connection of this.connections) connection.close(1001, 'server shutting down');
+    const open = [...this.connections];
+    for (const connection of open) connection.close(1001, 'server shutting down');
     this.connections.clear();
     this.wss.close();
+    // drained, not dropped: each client answers the close frame (or is cut off after a grace)
+    await Promise.all(open.map((connection) => connection.ended));
     await releaseHub(this.app);
   }
 }

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runsCompiled } from '../../../core/build-mode';
 import { WATCHDOG_GRACE_MS, type SandboxOutcome, type SandboxRequest } from './protocol';
 
 /** What V8 writes to stderr when it aborts because a heap is exhausted. */
@@ -22,9 +23,17 @@ const STDERR_TAIL_CHARS = 4096;
 /** A run stopped by the watchdog that grew the process by this share of its memory limit ran out of memory. */
 const NEAR_MEMORY_LIMIT = 0.75;
 
-const entry = fileURLToPath(new URL('./isolate-process-main.ts', import.meta.url));
-// the entry is TypeScript: the child loads it through tsx's ESM hooks, whatever runner started this process
-const tsxEsm = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+/**
+ * The child's entry and Node flags: compiled, dist/sandbox-process.js beside the compiled worker
+ * (scripts/build.mjs); from source the entry is TypeScript, loaded through tsx's ESM hooks
+ * whatever runner started this process. isolated-vm needs Node's startup snapshot off (Node ≥ 20).
+ */
+function childEntry(): { entry: string; execArgv: string[] } {
+  if (runsCompiled) return { entry: fileURLToPath(new URL('../../../dist/sandbox-process.js', import.meta.url)), execArgv: ['--no-node-snapshot'] };
+  const tsxEsm = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+  return { entry: fileURLToPath(new URL('./isolate-process-main.ts', import.meta.url)), execArgv: ['--no-node-snapshot', '--import', tsxEsm] };
+}
+const { entry, execArgv } = childEntry();
 
 export class IsolateProcess {
   private readonly child: ChildProcess;
@@ -38,8 +47,7 @@ export class IsolateProcess {
 
   constructor(onExit: (process: IsolateProcess) => void, nice: number) {
     this.child = fork(entry, [String(nice)], {
-      // isolated-vm needs Node's startup snapshot off (Node ≥ 20)
-      execArgv: ['--no-node-snapshot', '--import', tsxEsm],
+      execArgv,
       env: {},
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

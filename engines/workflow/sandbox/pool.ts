@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { runsCompiled } from '../../../core/build-mode';
 import { FairGate, type QueueReason, type SandboxPolicy, type SlotRequest } from './fair-gate';
 import { IsolateProcess } from './isolate-process';
 import { registerSandboxMetrics } from './metrics';
@@ -32,14 +33,19 @@ const PYTHON_WARMUP_MS = 120_000;
 const SIGINT = 2;
 
 const threadUrl = new URL('./thread.ts', import.meta.url).href;
-// The thread's entry is TypeScript: load it through tsx's ESM API (the CJS build of that API cannot
-// load it from an eval'd worker), whatever runner started this process.
-const tsxApiUrl = pathToFileURL(
-  createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs'),
-).href;
-const bootstrap = `import(${JSON.stringify(tsxApiUrl)}).then((tsx) => tsx.tsImport(${JSON.stringify(threadUrl)}, ${JSON.stringify(threadUrl)}))`;
+/** The compiled thread entry beside the compiled worker (scripts/build.mjs). */
+const compiledThreadUrl = new URL('../../../dist/sandbox-thread.js', import.meta.url).href;
+// From source the thread's entry is TypeScript: load it through tsx's ESM API (the CJS build of
+// that API cannot load it from an eval'd worker), whatever runner started this process.
+const tsxBootstrap = () => {
+  const tsxApiUrl = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  return `import(${JSON.stringify(tsxApiUrl)}).then((tsx) => tsx.tsImport(${JSON.stringify(threadUrl)}, ${JSON.stringify(threadUrl)}))`;
+};
+const bootstrap = runsCompiled ? `import(${JSON.stringify(compiledThreadUrl)})` : tsxBootstrap();
 
 class SandboxThread {
   private readonly worker: Worker;
