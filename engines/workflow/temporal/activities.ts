@@ -34,11 +34,13 @@ import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, t
 
 /** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
 async function loadPlan(app: App, execution: ExecutionArgs) {
-  const [row] = await app.db.select().from(executions).where(eq(executions.id, execution.executionId));
-  const [pinned] = await app.db
-    .select()
-    .from(executionData)
-    .where(eq(executionData.id, definitionDataId(execution.executionId)));
+  // one statement: the row and its pinned definition
+  const [found] = await app.db
+    .select({ row: executions, pinned: executionData })
+    .from(executions)
+    .leftJoin(executionData, eq(executionData.id, definitionDataId(execution.executionId)))
+    .where(eq(executions.id, execution.executionId));
+  const { row, pinned } = found ?? {};
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0]?.message}`, 'invalid_definition');
@@ -50,7 +52,11 @@ async function loadPlan(app: App, execution: ExecutionArgs) {
  * The first run of an execution: its plan, and the start recorded (status, execution_started,
  * flow.entered, and with `startComponent` the start component's events: its first visit).
  */
-async function load(app: App, execution: ExecutionArgs, options: LoadOptions = {}): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
+async function load(
+  app: App,
+  execution: ExecutionArgs,
+  options: LoadOptions = {},
+): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
   const { row, plan, limits } = await loadPlan(app, execution);
   await app.db.transaction(async (tx) => {
     // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
@@ -276,14 +282,12 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   }
   const outputEvents = Object.entries(result.outputs ?? {})
     .filter(([, output]) => output.persist)
-    .map(
-      ([port]): EventSpec => ({
-        type: 'processor.output',
-        key: `${visit}:data:${port}`,
-        attributes: { ...attributes, route: port },
-        data: { data_id: dataIdFor(execution.executionId, visit, port) },
-      }),
-    );
+    .map(([port]): EventSpec => ({
+      type: 'processor.output',
+      key: `${visit}:data:${port}`,
+      attributes: { ...attributes, route: port },
+      data: { data_id: dataIdFor(execution.executionId, visit, port) },
+    }));
   await recordExecutionEvents(app.db, execution, [
     ...(entered ? [] : [enteredEvent]),
     ...logEvents(result.logs ?? [], visit, attributes),
