@@ -8,9 +8,16 @@ import os from 'node:os';
 import { freePort, repoRoot, waitForPort } from '../../apps/dev/processes';
 import path from 'node:path';
 
+/** With BENCH_CPU_PROFILE_DIR set, every forked process writes a V8 CPU profile there when it exits. */
+const profiling = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
+
 /** A TypeScript entry point forked with tsx; stopped (SIGTERM) when this process exits. */
 export function forkScript(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
-  const child = fork(path.join(repoRoot, script), args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(path.join(repoRoot, script), args, {
+    execArgv: ['--import', 'tsx', ...profiling],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   child.stdout!.resume(); // read, so a chatty child never blocks on a full pipe
   process.once('exit', () => child.kill('SIGTERM'));
   return child;
@@ -77,7 +84,7 @@ export function cpuMsOfTrees(roots: number[]): number {
   const parents = processTable();
   const inTree = new Set(roots);
   // parents come before children in pid order only mostly: repeat until nothing is added
-  for (let added = true; added; ) {
+  for (let added = true; added;) {
     added = false;
     for (const [pid, parent] of parents) {
       if (!inTree.has(pid) && inTree.has(parent)) {
@@ -91,4 +98,8 @@ export function cpuMsOfTrees(roots: number[]): number {
   return ticks * TICK_MS;
 }
 
-export const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(', ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');

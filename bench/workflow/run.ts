@@ -65,6 +65,9 @@ const pids = (children: (ChildProcess | undefined)[]) => children.map((c) => c?.
 const sharedServers = pids([platform.postgres.child, platform.temporalProcess.child]);
 const blobhubServers = [...sharedServers, ...pids([api.child, worker])];
 const baselineServers = [...sharedServers, ...pids([baselineWorker])];
+console.error(
+  `  server processes: PostgreSQL, Temporal ${sharedServers.join(', ')}; API, worker ${pids([api.child, worker]).join(', ')}; baseline worker ${baselineWorker.pid}`,
+);
 
 async function createExecution(revisionId: string, alias: string, sessionId?: string): Promise<string> {
   const created = await client.data(revisionId, ENGINE, 'create_execution', { alias, ...(sessionId && { session_id: sessionId }) });
@@ -88,7 +91,8 @@ async function baselineRun(workflow: 'baselineChain' | 'baselineTrivial', args: 
 /** The rows of a raw query (postgres-js answers an array, PGlite an object with rows). */
 const rowsOf = <T>(result: unknown) => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
-const statementsSoFar = async () => Number(rowsOf<{ calls: string }>(await app.db.execute(sql`select coalesce(sum(calls), 0) as calls from pg_stat_statements`))[0]?.calls);
+const statementsSoFar = async () =>
+  Number(rowsOf<{ calls: string }>(await app.db.execute(sql`select coalesce(sum(calls), 0) as calls from pg_stat_statements`))[0]?.calls);
 
 /** SQL statements per trivial execution, one execution at a time (every process's statements, ours subtracted). */
 async function statementsPerExecution(revisionId: string, count: number) {
@@ -107,6 +111,7 @@ async function statementsPerExecution(revisionId: string, count: number) {
 /** Completed runs of `once` by `clients` concurrent loops for the bench's seconds, and the servers' CPU per run. */
 async function throughput(once: () => Promise<unknown>, servers: number[]) {
   const cpuBefore = cpuMsOfTrees(servers);
+  const eachBefore = servers.map((pid) => cpuMsOfTrees([pid]));
   const until = performance.now() + seconds * 1000;
   let done = 0;
   const loop = async () => {
@@ -118,6 +123,8 @@ async function throughput(once: () => Promise<unknown>, servers: number[]) {
   const startedAt = performance.now();
   await Promise.all(Array.from({ length: clients }, loop));
   const elapsed = (performance.now() - startedAt) / 1000;
+  const each = servers.map((pid, i) => `${pid}: ${((cpuMsOfTrees([pid]) - eachBefore[i]!) / done).toFixed(1)} ms`);
+  console.error(`  CPU per run by server process tree: ${each.join(', ')}`);
   return { perSecond: done / elapsed, cpuMsPerRun: (cpuMsOfTrees(servers) - cpuBefore) / done };
 }
 
@@ -168,7 +175,11 @@ const summary = (xs: number[]) => {
 
 async function trivialCase(revisionId: string) {
   const trivial = definition(
-    [comp('s', 'flow.start'), comp('c', 'logic.code', { language: 'javascript', code: "set_data_output('result', create_value('integer', 42));" }), comp('e', 'flow.end')],
+    [
+      comp('s', 'flow.start'),
+      comp('c', 'logic.code', { language: 'javascript', code: "set_data_output('result', create_value('integer', 42));" }),
+      comp('e', 'flow.end'),
+    ],
     [flow('s', 'c'), flow('c', 'e')],
   );
   await client.data(revisionId, ENGINE, 'upload_definition', { alias: 'trivial', definition: trivial });
@@ -183,7 +194,9 @@ async function trivialCase(revisionId: string) {
 
   const b = await throughput(() => blobhubRun(revisionId, 'trivial'), blobhubServers);
   const t = await throughput(() => baselineRun('baselineTrivial', [kind]), baselineServers);
-  console.log(`| executions/s, ${clients} concurrent clients, ${seconds} s | ${b.perSecond.toFixed(1)} | ${t.perSecond.toFixed(1)} | ${(b.perSecond / t.perSecond).toFixed(2)} |`);
+  console.log(
+    `| executions/s, ${clients} concurrent clients, ${seconds} s | ${b.perSecond.toFixed(1)} | ${t.perSecond.toFixed(1)} | ${(b.perSecond / t.perSecond).toFixed(2)} |`,
+  );
   console.log(`| server CPU per execution | ${ms(b.cpuMsPerRun)} | ${ms(t.cpuMsPerRun)} | ${(b.cpuMsPerRun / t.cpuMsPerRun).toFixed(2)} |`);
 
   const sessionId = (await client.data(revisionId, ENGINE, 'create_session', { name: 'latency' })).body.session.id;
@@ -227,7 +240,9 @@ async function chainCases(revisionId: string) {
     const [b, l, r] = [median(times.blobhub), median(times.local), median(times.regular)];
     const s = (x: number) => `${(x / 1000).toFixed(3)} s`;
     console.log(`| ${c.label} | ${s(b)} | ${s(l)} | ${(b / l).toFixed(2)} | ${s(r)} | ${(b / r).toFixed(2)} |`);
-    console.error(`  ${c.alias} runs (ms): BlobHub ${times.blobhub.map(Math.round).join(', ')}; local ${times.local.map(Math.round).join(', ')}; regular ${times.regular.map(Math.round).join(', ')}`);
+    console.error(
+      `  ${c.alias} runs (ms): BlobHub ${times.blobhub.map(Math.round).join(', ')}; local ${times.local.map(Math.round).join(', ')}; regular ${times.regular.map(Math.round).join(', ')}`,
+    );
   }
   console.log(`load average after the chains: ${loadAverage()}`);
 }
