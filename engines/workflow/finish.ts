@@ -77,7 +77,11 @@ export async function finishExecution(app: App, execution: ExecutionArgs, outcom
       .where(and(eq(executions.id, execution.executionId), inArray(executions.status, liveStatuses)))
       .returning({ id: executions.id });
     if (!finished) return; // already finished by the other side
-    await appendExecutionEvents(tx, execution, [...before, flowEvent, { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } }]);
+    await appendExecutionEvents(tx, execution, [
+      ...before,
+      flowEvent,
+      { type: 'execution_ended', key: 'execution_ended', attributes: { status: outcome.status } },
+    ]);
   });
   return outputData ? { ...outcome, outputData: entryRefs(outputData) } : outcome;
 }
