@@ -18,7 +18,7 @@ export function forkScript(script: string, args: string[] = [], env: Record<stri
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  child.stdout!.resume(); // read, so a chatty child never blocks on a full pipe
+  child.stdout!.pipe(process.stderr); // the services' logs (e.g. Temporal's warnings) go with the benchmark's own
   process.once('exit', () => child.kill('SIGTERM'));
   return child;
 }
