@@ -3,6 +3,7 @@
  * asked, as the blob store in bucket `bench`), and one BlobHub launched on them exactly as the
  * tests launch it.
  */
+import type { ManagedProcess } from '../../apps/dev/processes';
 import { startTemporalDevServer } from '../../apps/dev/temporal';
 import { launchPlatform, type LaunchedPlatform } from '../../test/support/launch';
 import { s3Env, startMinio, type S3Server } from '../../test/support/minio';
@@ -11,16 +12,24 @@ import { startPostgres, type PostgresServer } from '../../test/support/postgres'
 export interface BenchPlatform extends LaunchedPlatform {
   postgres: PostgresServer;
   temporalAddress: string;
+  /** the Temporal dev server's process (its CPU is part of a benchmark's server-side cost) */
+  temporalProcess: ManagedProcess;
   minio?: S3Server;
   /** stops the platform and every service it started */
   shutdown(): Promise<void>;
 }
 
 export async function startBenchPlatform(
-  opts: { worker?: boolean; minio?: boolean; env?: Record<string, string>; temporalDynamicConfig?: Record<string, string | number | boolean> } = {},
+  opts: {
+    worker?: boolean;
+    minio?: boolean;
+    env?: Record<string, string>;
+    temporalDynamicConfig?: Record<string, string | number | boolean>;
+    postgresSettings?: Record<string, string>;
+  } = {},
 ): Promise<BenchPlatform> {
   const [postgres, temporal, minio] = await Promise.all([
-    startPostgres(),
+    startPostgres(opts.postgresSettings),
     startTemporalDevServer({ headless: true, dynamicConfig: opts.temporalDynamicConfig }),
     opts.minio ? startMinio() : undefined,
   ]);
@@ -34,6 +43,7 @@ export async function startBenchPlatform(
     ...platform,
     postgres,
     temporalAddress: temporal.address,
+    temporalProcess: temporal,
     minio,
     async shutdown() {
       await platform.close();

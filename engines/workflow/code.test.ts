@@ -169,6 +169,48 @@ describe('logic.code', () => {
   });
 });
 
+describe('where code runs', () => {
+  const code = "set_data_output('x', create_value('integer', 1))";
+  /** runs the definition; the activities its history scheduled (local activities are markers, not scheduled) */
+  async function scheduledActivities(alias: string) {
+    const execution = await run(p.admin, rev, alias, [{ alias: 'n', value: integer(1) }]);
+    expect(execution.output_data).toEqual([{ alias: 'x', value: integer(1) }]);
+    const history = await p.app.temporal.client.workflow.getHandle(execution.id).fetchHistory();
+    return { execution, scheduled: history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []) };
+  }
+
+  it('runs code with a timeout_ms of a few seconds as a local activity, recording every event of the execution once and in order', async () => {
+    await upload(p.admin, rev, 'short-limit', codeDefinition(code, ['x'], { timeout_ms: 5_000 }));
+    const { execution, scheduled } = await scheduledActivities('short-limit');
+    expect(scheduled).toEqual([]);
+    const events = await eventsOf(p.admin, rev, execution.id);
+    expect(events.map((e) => [e.type, e.attributes?.processor_id])).toEqual([
+      ['execution_started', undefined],
+      ['flow.entered', undefined],
+      ['processor.entered', 's'],
+      ['processor.exited', 's'],
+      ['processor.entered', 'c'],
+      ['processor.exited', 'c'],
+      ['processor.entered', 'e'],
+      ['processor.exited', 'e'],
+      ['flow.exited', undefined],
+      ['execution_ended', undefined],
+    ]);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  });
+
+  it('runs code with a long timeout_ms as a regular activity, so that it never holds the workflow task open', async () => {
+    await upload(p.admin, rev, 'long-limit', codeDefinition(code, ['x'], { timeout_ms: 60_000 }));
+    const { execution, scheduled } = await scheduledActivities('long-limit');
+    expect(scheduled).toEqual(['logic.code']);
+    expect((await eventsOf(p.admin, rev, execution.id)).filter((e) => e.attributes?.processor_id === 'c').map((e) => e.type)).toEqual([
+      'processor.entered',
+      'processor.exited',
+    ]);
+  });
+});
+
 describe('text PostgreSQL cannot store, coming from code', () => {
   it.each([
     ['a log line with U+0000', "console.log('a\\u0000b')", /log line 1: text must not contain U\+0000/],

@@ -20,7 +20,7 @@ import { threadSignalName } from './temporal/signals';
 import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
-import { dataIdFor, toDataEntries, type DataEntry } from './values';
+import { dataIdFor, inlineDataEntries, toDataEntries, type DataEntry } from './values';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionTrigger = (typeof executionTriggers)[number];
@@ -95,6 +95,8 @@ export async function insertExecution(
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
+  // inputs small enough to stay inline go in with the row: written once, not inserted then updated
+  const inline = inlineDataEntries(app, args.inputData);
   const [row] = await tx
     .insert(executions)
     .values({
@@ -104,7 +106,7 @@ export async function insertExecution(
       definitionId: args.definition.id,
       alias: args.definition.alias,
       definitionHash: args.definition.contentHash,
-      inputData: [],
+      inputData: inline ?? [],
       createdBy: args.createdBy,
       createdByKeyId: args.createdByKeyId ?? null,
       trigger: args.trigger,
@@ -121,6 +123,7 @@ export async function insertExecution(
     .insert(executionData)
     .values({ id: definitionDataId(id), executionId: id, value: args.definition.definition })
     .onConflictDoNothing();
+  if (inline) return row;
   // large inputs are stored by reference, so that the row (and lists of rows) stays small
   const inputData = await toDataEntries(app, id, 'input', args.inputData, tx);
   const created = await tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning().then(theRow);

@@ -96,3 +96,12 @@ export interface ExecutionOutcome {
 
 /** The attributes every processor.* event carries (docs/spec.md §4). */
 export const processorAttributes = (c: PlanComponent) => ({ processor_id: c.id, processor_type: c.type, processor_name: c.name });
+
+/** A component done inside the workflow at once (flow.start, flow.end, flow.join): entered and exited. */
+export function instantEvents(c: PlanComponent, visit: string, route: string): EventSpec[] {
+  const attributes = processorAttributes(c);
+  return [
+    { type: 'processor.entered', key: `${visit}:processor.entered`, attributes },
+    { type: 'processor.exited', key: `${visit}:processor.exited`, attributes: { ...attributes, duration_ms: 0, route, attempt: 1 } },
+  ];
+}

@@ -202,6 +202,22 @@ export async function toDataEntries(
   return entries;
 }
 
+/**
+ * The entries toDataEntries would lay out when every value stays inline (none stored by reference,
+ * all within BLOBHUB_EXECUTION_INLINE_BYTES together), without touching the database; otherwise none.
+ */
+export function inlineDataEntries(app: App, values: { alias: string; value: ValueRef }[]): DataEntry[] | undefined {
+  let budget = app.config.BLOBHUB_EXECUTION_INLINE_BYTES;
+  const entries: DataEntry[] = [];
+  for (const { alias, value } of values) {
+    if (isRef(value)) return undefined;
+    budget -= jsonBytes(value);
+    if (budget < 0) return undefined;
+    entries.push({ alias, value });
+  }
+  return entries;
+}
+
 /** The values of stored entries as refs (what the interpreter passes around). */
 export const entryRefs = (entries: DataEntry[]): { alias: string; value: ValueRef }[] =>
   entries.map((e) => ({ alias: e.alias, value: isDataRef(e) ? { $ref: e.data_id } : e.value }));

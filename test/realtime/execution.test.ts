@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ENGINE, fibonacciDefinition, integer, newWorkflowBlob, upload } from '../support/workflow';
+import { comp, definition, ENGINE, fibonacciDefinition, flow, integer, newWorkflowBlob, upload, waitForStatus } from '../support/workflow';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { RealtimeClient } from './realtime-client';
 
@@ -53,4 +53,35 @@ it('streams a real workflow execution live, matching its stored events', async (
     expect.arrayContaining(['execution_started', 'flow.entered', 'processor.entered', 'execution_ended']),
   );
   await Promise.all([client.close(), lifecycle.close()]);
+});
+
+it('delivers events too large for a PostgreSQL notification whole and in order among the others', async () => {
+  const { revisionId } = await newWorkflowBlob(p.admin, 'large-events');
+  // three log lines recorded in one batch with the component's other events: small, 12 KB (4,000 three-byte characters), small
+  const code = "console.log('before'); console.log('€'.repeat(4000)); console.log('after');";
+  await upload(
+    p.admin,
+    revisionId,
+    'logs',
+    definition([comp('s', 'flow.start'), comp('c', 'logic.code', { code }), comp('e', 'flow.end')], [flow('s', 'c'), flow('c', 'e')]),
+  );
+  const session = (await p.admin.data(revisionId, ENGINE, 'create_session', { name: 'large' })).body.session;
+  const client = await RealtimeClient.connect(p.url, { key: p.admin.auth.key });
+  expect(await client.request('subscription/add', { scope: 'revision', scope_id: revisionId, target: 'session', target_id: session.id })).toMatchObject({
+    result: {},
+  });
+  const created = await p.admin.data(revisionId, ENGINE, 'create_execution', { session_id: session.id, alias: 'logs' });
+  expect(created.status).toBe(200);
+  expect((await waitForStatus(p.admin, revisionId, created.body.execution.id)).status).toBe('completed');
+  const stored = (await p.admin.data(revisionId, ENGINE, 'list_execution_events', { execution_id: created.body.execution.id, limit: 1000 })).body.events as {
+    id: string;
+    type: string;
+    message?: string;
+  }[];
+  await client.waitForEvents(stored.length, session.id);
+  const live = client.events(session.id);
+  expect(live.map((e) => [e.id, e.message])).toEqual(stored.map((e) => [e.id, e.message]));
+  const logs = live.filter((e) => e.type === 'processor.output').map((e) => e.message as string);
+  expect(logs).toEqual(['before', '€'.repeat(4000), 'after']);
+  await client.close();
 });

@@ -20,7 +20,8 @@ export interface PostgresServer extends ManagedProcess {
   resume(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** `settings`: extra server settings (`-c key=value`), e.g. a benchmark's shared_preload_libraries. */
+export async function startPostgres(settings: Record<string, string> = {}): Promise<PostgresServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'blobhub-pg-'));
   chmodSync(dir, 0o777);
   const dataDir = path.join(dir, 'data');
@@ -46,6 +47,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       'full_page_writes=off',
       '-c',
       'max_connections=400',
+      ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
     ]);
     const proc = startProcess(cmd, args);
     await waitForPort(port, proc.child, 60_000, 'postgres');

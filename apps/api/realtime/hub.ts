@@ -1,6 +1,6 @@
 /**
- * One LISTEN per process: event ids arrive on 'blobhub_events', rows are fetched by id in batches
- * and fanned out to every subscribed connection. Session events are delivered strictly in `seq`
+ * One LISTEN per process: committed rows arrive on 'blobhub_events' (the ids of rows too large
+ * for a notification are fetched, in batches) and are fanned out to every subscribed connection. Session events are delivered strictly in `seq`
  * order with no gap: seq is allocated under the session row lock, so when seq n is visible every
  * seq below it is committed too, and a jump (a NOTIFY overtaken by a later one, or lost while the
  * LISTEN connection reconnected) is filled from the table before n is delivered.
@@ -8,7 +8,7 @@
 import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { isAuditEvent } from '../../../core/audit';
-import { EVENTS_CHANNEL, type EventRow } from '../../../core/events';
+import { EVENTS_CHANNEL, parseEventNotification, type EventRow } from '../../../core/events';
 import { events, sessions } from '../../../db/schema';
 
 export type EventListener = (row: EventRow) => void;
@@ -66,14 +66,15 @@ export class EventHub {
     revision: new Map<string, Set<EventListener>>(),
     audit_log: new Map<string, Set<EventListener>>(),
   };
-  private pendingIds: string[] = [];
+  /** notified rows, and ids of rows still to read, in notification order */
+  private pending: (EventRow | string)[] = [];
   private fetching = false;
   private unlisten?: () => Promise<void>;
   readonly started: Promise<void>;
 
   constructor(private readonly app: App) {
     this.started = app.database.notifier
-      .listen(EVENTS_CHANNEL, (id) => this.onNotify(id))
+      .listen(EVENTS_CHANNEL, (payload) => this.onNotify(payload))
       .then((unlisten) => {
         this.unlisten = unlisten;
       });
@@ -123,23 +124,39 @@ export class EventHub {
     return this.sessionStreams.size === 0 && Object.values(this.coreListeners).every((m) => m.size === 0);
   }
 
-  private onNotify(id: string) {
+  private onNotify(payload: string) {
     if (this.idle) return;
-    this.pendingIds.push(id);
+    try {
+      this.pending.push(...parseEventNotification(payload));
+    } catch (error) {
+      console.error('[realtime] unreadable notification', error);
+      return;
+    }
     if (!this.fetching) void this.drain();
   }
 
-  /** Fetches notified rows in batches (one query however many ids queued meanwhile), in order. */
+  /**
+   * Routes notified rows in notification order; the ids among them are read in batches (one query
+   * however many queued meanwhile), and a read that fails loses only those rows (a session stream
+   * fills such a gap from the table at its next event).
+   */
   private async drain() {
     this.fetching = true;
     try {
-      while (this.pendingIds.length > 0) {
-        const ids = this.pendingIds.splice(0, 500);
-        try {
-          const rows = await this.app.db.select().from(events).where(inArray(events.id, ids)).orderBy(asc(events.seq));
-          for (const row of rows) this.route(row);
-        } catch (error) {
-          console.error('[realtime] fetching notified events failed', error);
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, 500);
+        const ids = batch.filter((item): item is string => typeof item === 'string');
+        const read = new Map<string, EventRow>();
+        if (ids.length) {
+          try {
+            for (const row of await this.app.db.select().from(events).where(inArray(events.id, ids))) read.set(row.id, row);
+          } catch (error) {
+            console.error('[realtime] fetching notified events failed', error);
+          }
+        }
+        for (const item of batch) {
+          const row = typeof item === 'string' ? read.get(item) : item;
+          if (row) this.route(row);
         }
       }
     } finally {

@@ -11,10 +11,11 @@ import type { App } from '../../../core/app';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
-import { finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
+import { appendExecutionEvents, finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
 import { writeSessionObject } from '../session-objects';
 import { assertStorableResult } from '../storable-result';
 import {
+  instantEvents,
   processorAttributes,
   type ComponentRequest,
   type ComponentResponse,
@@ -27,17 +28,19 @@ import {
 } from '../plan';
 import { compileDefinition } from '../validate';
 import type { CarriedValues } from './carry-over';
-import type { ChildRequest, ControlActivities } from './contracts';
+import type { ChildRequest, ControlActivities, LoadOptions } from './contracts';
 import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, type DataEntry } from '../values';
 
 /** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
 async function loadPlan(app: App, execution: ExecutionArgs) {
-  const [row] = await app.db.select().from(executions).where(eq(executions.id, execution.executionId));
-  const [pinned] = await app.db
-    .select()
-    .from(executionData)
-    .where(eq(executionData.id, definitionDataId(execution.executionId)));
+  // one statement: the row and its pinned definition
+  const [found] = await app.db
+    .select({ row: executions, pinned: executionData })
+    .from(executions)
+    .leftJoin(executionData, eq(executionData.id, definitionDataId(execution.executionId)))
+    .where(eq(executions.id, execution.executionId));
+  const { row, pinned } = found ?? {};
   if (!row || !pinned) throw ApplicationFailure.nonRetryable(`execution ${execution.executionId} is missing`, 'not_found');
   const compiled = compileDefinition(pinned.value);
   if (!compiled.valid) throw ApplicationFailure.nonRetryable(`the definition is invalid: ${compiled.errors[0]?.message}`, 'invalid_definition');
@@ -45,8 +48,15 @@ async function loadPlan(app: App, execution: ExecutionArgs) {
   return { row, plan: compiled.plan, limits };
 }
 
-/** The first run of an execution: its plan, and the start recorded (status, execution_started, flow.entered). */
-async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
+/**
+ * The first run of an execution: its plan, and the start recorded (status, execution_started,
+ * flow.entered, and with `startComponent` the start component's events: its first visit).
+ */
+async function load(
+  app: App,
+  execution: ExecutionArgs,
+  options: LoadOptions = {},
+): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
   const { row, plan, limits } = await loadPlan(app, execution);
   await app.db.transaction(async (tx) => {
     // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
@@ -55,9 +65,11 @@ async function load(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; i
       .update(executions)
       .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
       .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
-    await recordExecutionEvents(tx, execution, [
+    const start = plan.components[plan.startId];
+    await appendExecutionEvents(tx, execution, [
       { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
       { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
+      ...(options.startComponent && start ? instantEvents(start, `${start.id}#1`, 'success') : []),
     ]);
   });
   const inputs: Record<string, ValueRef> = {};
@@ -137,10 +149,10 @@ function checkSizes(app: App, result: ComponentRunResult) {
 }
 
 /**
- * The `queued` state of a component waiting for a sandbox slot: a processor.queued event, and the
- * execution shows `queued` until the component starts.
+ * The `queued` state of a component waiting for a sandbox slot: a processor.queued event (after
+ * its processor.entered, `recordEntered`), and the execution shows `queued` until the component starts.
  */
-function queueState(app: App, request: ComponentRequest, attributes: Record<string, unknown>): QueueState {
+function queueState(app: App, request: ComponentRequest, attributes: Record<string, unknown>, recordEntered: () => Promise<unknown>): QueueState {
   const { execution, visit } = request;
   const attempt = Context.current().info.attempt;
   const setStatus = (from: 'running' | 'queued', to: 'running' | 'queued') =>
@@ -150,6 +162,7 @@ function queueState(app: App, request: ComponentRequest, attributes: Record<stri
       .where(and(eq(executions.id, execution.executionId), eq(executions.status, from)));
   return {
     async queued(reason) {
+      await recordEntered();
       await recordExecutionEvent(app.db, execution, {
         type: 'processor.queued',
         key: `${visit}:attempt${attempt}:processor.queued`,
@@ -223,16 +236,24 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   const attempt = info.attempt;
   const startedAt = Date.now();
   const attributes = processorAttributes(component);
-  // recorded while the component already runs: off the critical path, and still before any
-  // later event of this component, which all wait for it
-  const entered = recordExecutionEvent(app.db, execution, { type: 'processor.entered', key: `${visit}:processor.entered`, attributes });
-  entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+  const enteredEvent: EventSpec = { type: 'processor.entered', key: `${visit}:processor.entered`, attributes };
+  // Recorded on its own only when something must follow it before the component ends (its queue
+  // state, its session writes and events) or when the run may be long (a regular activity: seen
+  // live while it runs); then while the component already runs, off the critical path. A short
+  // run records it with its other events in one batch at the end.
+  let entered: Promise<unknown> | undefined;
+  const recordEntered = () => {
+    entered ??= recordExecutionEvent(app.db, execution, enteredEvent);
+    entered.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+    return entered;
+  };
+  if (!info.isLocal) void recordEntered();
   let result: ComponentRunResult | undefined;
   let outputs: Record<string, ValueRef>;
   try {
-    if (type.emitsEvents) await entered;
+    if (type.emitsEvents) await recordEntered();
     const inputs = await resolveRefs(app, request.inputs);
-    result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes) });
+    result = await type.run!({ app, request, config: component.config, inputs, attempt, signal, queue: queueState(app, request, attributes, recordEntered) });
     checkSizes(app, result);
     assertStorableResult(result);
     // values first: one past the execution's limit fails the run before anything else is written
@@ -246,34 +267,38 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
     const keepOwnFailure = (recordError: unknown) => {
       if (!ownFailure) throw recordError;
     };
-    await entered.catch(keepOwnFailure);
+    await entered?.catch(keepOwnFailure);
     if (signal.aborted) throw interruption(signal, startedAt);
     if (e instanceof ComponentError) {
       const logs = e.logs.length ? e.logs : (result?.logs ?? []);
-      await recordExecutionEvents(app.db, execution, logEvents(logs, `${visit}:attempt${attempt}`, attributes)).catch(keepOwnFailure);
+      const events = [...(entered ? [] : [enteredEvent]), ...logEvents(logs, `${visit}:attempt${attempt}`, attributes)];
+      await recordExecutionEvents(app.db, execution, events).catch(keepOwnFailure);
     }
     throw e;
   }
+  if (Object.keys(result.sessionWrites ?? {}).length) await recordEntered();
   await entered;
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
     await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
   }
-  await recordExecutionEvents(app.db, execution, logEvents(result.logs ?? [], visit, attributes));
-  for (const [port, output] of Object.entries(result.outputs ?? {})) {
-    if (!output.persist) continue;
-    const id = dataIdFor(execution.executionId, visit, port);
-    await recordExecutionEvent(app.db, execution, {
+  const outputEvents = Object.entries(result.outputs ?? {})
+    .filter(([, output]) => output.persist)
+    .map(([port]): EventSpec => ({
       type: 'processor.output',
       key: `${visit}:data:${port}`,
       attributes: { ...attributes, route: port },
-      data: { data_id: id },
-    });
-  }
-  await recordExecutionEvent(app.db, execution, {
-    type: 'processor.exited',
-    key: `${visit}:processor.exited`,
-    attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
-  });
+      data: { data_id: dataIdFor(execution.executionId, visit, port) },
+    }));
+  await recordExecutionEvents(app.db, execution, [
+    ...(entered ? [] : [enteredEvent]),
+    ...logEvents(result.logs ?? [], visit, attributes),
+    ...outputEvents,
+    {
+      type: 'processor.exited',
+      key: `${visit}:processor.exited`,
+      attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
+    },
+  ]);
   return { route: result.route, terminal: result.terminal ?? false, outputs };
 }
 
@@ -292,12 +317,12 @@ async function storeOutputs(app: App, { execution, visit }: ComponentRequest, re
 /** What the interpreter workflow itself calls (as local activities). */
 function createControlActivities(app: App): ControlActivities {
   return {
-    'workflow.load': (execution: ExecutionArgs) => load(app, execution),
+    'workflow.load': (execution: ExecutionArgs, options?: LoadOptions) => load(app, execution, options),
     'workflow.resume': (execution: ExecutionArgs) => resume(app, execution),
     'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordExecutionEvents(app.db, execution, events),
     'workflow.create_child': (args: ChildRequest) => createChild(app, args),
-    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome) => finishExecution(app, execution, outcome),
+    'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]) => finishExecution(app, execution, outcome, before),
   };
 }
 

@@ -9,6 +9,13 @@ import type { ExecutionSignal } from './signals';
 /** Continue-as-new and the per-task budget: histories recorded before them replay without either. */
 export const LONG_RUN_PATCH = 'blobhub-long-run';
 
+/**
+ * Executions at less cost: the start and end components' events recorded by the load and finish
+ * activities (two local activities fewer), and components with a long timeout_ms run as regular
+ * activities. Histories recorded before replay without either.
+ */
+export const LEAN_EXECUTION_PATCH = 'blobhub-lean-execution';
+
 export interface CarriedValues {
   /** the latest output of each component by port */
   values: Record<string, Record<string, ValueRef>>;

@@ -14,18 +14,23 @@ export interface ChildRequest {
   inputs: Record<string, ValueRef>;
 }
 
+export interface LoadOptions {
+  /** record the start component's events with the execution's start (LEAN_EXECUTION_PATCH) */
+  startComponent?: true;
+}
+
 /** What the interpreter workflow itself calls (as local activities). */
 // a type, not an interface: the worker registers activities as an indexable record
 export type ControlActivities = {
-  /** the first run of an execution: its plan, and the start recorded */
-  'workflow.load'(execution: ExecutionArgs): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }>;
+  /** the first run of an execution: its plan, and the start recorded (with `startComponent`, flow.start's events too) */
+  'workflow.load'(execution: ExecutionArgs, options?: LoadOptions): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }>;
   /** a run that continues an execution (continue-as-new): its plan only */
   'workflow.resume'(execution: ExecutionArgs): Promise<{ plan: Plan; limits: RunLimits }>;
   'workflow.carry_values'(execution: ExecutionArgs, carried: CarriedValues): Promise<CarriedValues['values']>;
   'workflow.record'(execution: ExecutionArgs, events: EventSpec[]): Promise<void>;
   'workflow.create_child'(args: ChildRequest): Promise<ExecutionArgs>;
-  /** the closing events and the final row; returns the outcome as recorded */
-  'workflow.finish'(execution: ExecutionArgs, outcome: ExecutionOutcome): Promise<ExecutionOutcome>;
+  /** the closing events (after `before`, the events of the component that ended it) and the final row; returns the outcome as recorded */
+  'workflow.finish'(execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]): Promise<ExecutionOutcome>;
 };
 
 /** The interpreter workflow (workflows.ts `blobhubExecution`), which a flow.subworkflow runs as its child. */

@@ -2,6 +2,7 @@
 import { CancellationScope, condition, executeChild, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import type { WaitConfig } from '../components/flow';
 import {
+  instantEvents,
   processorAttributes,
   type ComponentRequest,
   type ComponentResponse,
@@ -37,8 +38,18 @@ function childExecutionId(): string {
 
 type OutputData = NonNullable<ExecutionOutcome['outputData']>;
 
-/** How a run's walk ends: the execution's outputs, or its state handed to the next run (continue-as-new). */
-export type WalkResult = { outputData: OutputData } | { carry: CarriedWalk };
+/**
+ * How a run's walk ends: the execution's outputs (and, when lean, the events of the flow.end that
+ * ended it, for workflow.finish to record), or its state handed to the next run (continue-as-new).
+ */
+export type WalkResult = { outputData: OutputData; closing?: EventSpec[] } | { carry: CarriedWalk };
+
+/**
+ * A component with a time limit above this runs as a regular activity even where its type runs as
+ * a local one (LEAN_EXECUTION_PATCH): a local activity holds the workflow task open while it runs,
+ * and Temporal expects a workflow task to end within seconds (TMPRL1104 warns past 5 s).
+ */
+export const LOCAL_COMPONENT_MAX_TIMEOUT_MS = 5_000;
 
 /** A run that may continue as new and keeps each workflow task within budget (behind LONG_RUN_PATCH). */
 export interface LongRun {
@@ -57,6 +68,8 @@ export class Interpreter {
   private settled = false;
   private deadline?: number;
   private budget?: TaskBudget;
+  /** lean: flow.start's events were recorded by the load activity (its first visit records none) */
+  private startRecorded: boolean;
   private resolve!: (result: WalkResult) => void;
   private reject!: (err: unknown) => void;
 
@@ -68,7 +81,11 @@ export class Interpreter {
     /** the interpreter workflow itself, which a flow.subworkflow runs as its child (handed in by workflows.ts) */
     private childWorkflow: ExecutionWorkflow,
     private longRun?: LongRun,
+    /** LEAN_EXECUTION_PATCH: start and end events folded into load and finish, long components as activities */
+    private lean = false,
   ) {
+    // a run that continues another starts past flow.start
+    this.startRecorded = lean && !longRun?.carried;
     if (!longRun) return;
     this.budget = new TaskBudget();
     const carried = longRun.carried;
@@ -114,8 +131,8 @@ export class Interpreter {
     return this.longRun !== undefined && this.deadline !== undefined && Date.now() >= this.deadline;
   }
 
-  private finishWith(outputData: OutputData) {
-    this.settle(() => this.resolve({ outputData }));
+  private finishWith(outputData: OutputData, closing?: EventSpec[]) {
+    this.settle(() => this.resolve(closing ? { outputData, closing } : { outputData }));
   }
 
   private settle(fn: () => void) {
@@ -196,7 +213,10 @@ export class Interpreter {
       response = await this.failed(c, visit, failureInfo(err, c), startedAt);
     }
     this.values[id] = { ...this.values[id], ...response.outputs };
-    if (c.type === 'flow.end') return this.finishWith(Object.entries(inputs).map(([alias, value]) => ({ alias, value })));
+    if (c.type === 'flow.end') {
+      const outputData = Object.entries(inputs).map(([alias, value]) => ({ alias, value }));
+      return this.finishWith(outputData, this.lean ? instantEvents(c, visit, response.route) : undefined);
+    }
     if (response.terminal) return this.finishWith([]);
     if (this.pastDeadline()) return this.timeOut();
     const edges = this.plan.next[id]?.[response.route] ?? [];
@@ -266,8 +286,14 @@ export class Interpreter {
   private runComponent(c: PlanComponent, visit: string, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
     switch (c.type) {
       case 'flow.start':
+        if (this.startRecorded) {
+          this.startRecorded = false;
+          return Promise.resolve({ route: 'success', terminal: false, outputs: this.startInputs });
+        }
         return this.instant(c, visit, { route: 'success', terminal: false, outputs: this.startInputs });
       case 'flow.end':
+        // lean: its events go with the execution's end (finishWith)
+        if (this.lean) return Promise.resolve({ route: 'end', terminal: true, outputs: {} });
         return this.instant(c, visit, { route: 'end', terminal: true, outputs: {} });
       case 'flow.join':
         return this.instant(c, visit, { route: 'success', terminal: false, outputs: inputs });
@@ -285,10 +311,14 @@ export class Interpreter {
     }
   }
 
-  /** A local-activity component runs as an ordinary activity when the current workflow task's budget is spent. */
+  /**
+   * A local-activity component runs as an ordinary activity when the current workflow task's
+   * budget is spent, or (lean) when its time limit is long.
+   */
   private runActivity(c: PlanComponent, request: ComponentRequest): Promise<ComponentResponse> {
     const budget = this.budget;
-    const runsIn = c.runsIn === 'local_activity' && budget?.exhausted ? 'activity' : c.runsIn;
+    const long = this.lean && (c.timeoutMs ?? 0) > LOCAL_COMPONENT_MAX_TIMEOUT_MS;
+    const runsIn = c.runsIn === 'local_activity' && (budget?.exhausted || long) ? 'activity' : c.runsIn;
     const activity = (this.activities[`${c.id}:${runsIn}`] ??= componentActivity(c, runsIn));
     const response = activity(request);
     if (!budget || runsIn !== 'local_activity') return response;
@@ -339,11 +369,7 @@ export class Interpreter {
 
   /** A component done inside the workflow at once: entered and exited in one record. */
   private async instant(c: PlanComponent, visit: string, response: ComponentResponse): Promise<ComponentResponse> {
-    const attributes = processorAttributes(c);
-    await this.record([
-      { type: 'processor.entered', key: `${visit}:processor.entered`, attributes },
-      { type: 'processor.exited', key: `${visit}:processor.exited`, attributes: { ...attributes, duration_ms: 0, route: response.route, attempt: 1 } },
-    ]);
+    await this.record(instantEvents(c, visit, response.route));
     return response;
   }
 

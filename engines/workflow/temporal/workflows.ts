@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { ExecutionArgs, ExecutionOutcome } from '../plan';
 import { control } from './activity-stubs';
-import { LONG_RUN_PATCH, type CarriedState, type CarriedWalk } from './carry-over';
+import { LEAN_EXECUTION_PATCH, LONG_RUN_PATCH, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
 import { consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
@@ -43,15 +43,18 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
   let next: CarriedState;
   try {
     const longRun = patched(LONG_RUN_PATCH);
+    const lean = patched(LEAN_EXECUTION_PATCH);
     // only a run that continues another has `carried`: it starts from its plan, the start is done
-    const { plan, inputs, limits } = carried ? { ...(await control['workflow.resume'](execution)), inputs: {} } : await control['workflow.load'](execution);
+    const { plan, inputs, limits } = carried
+      ? { ...(await control['workflow.resume'](execution)), inputs: {} }
+      : await (lean ? control['workflow.load'](execution, { startComponent: true }) : control['workflow.load'](execution));
     consumable = consumableSignalNames(plan);
-    const walked = await new Interpreter(execution, plan, inputs, signals, blobhubExecution, longRun ? { limits, carried } : undefined).run();
+    const walked = await new Interpreter(execution, plan, inputs, signals, blobhubExecution, longRun ? { limits, carried } : undefined, lean).run();
     if ('carry' in walked) {
       next = await handOver(execution, walked.carry, signals);
     } else {
       const outcome: ExecutionOutcome = { status: 'succeeded', outputData: walked.outputData };
-      const recorded = await control['workflow.finish'](execution, outcome);
+      const recorded = await (walked.closing ? control['workflow.finish'](execution, outcome, walked.closing) : control['workflow.finish'](execution, outcome));
       return longRun ? closeAs(recorded) : outcome;
     }
   } catch (err) {
