@@ -159,7 +159,7 @@ describe('sandbox fairness', () => {
     const spinners = [(await start(p.admin, revs.busy, 'spin-long')).id, (await start(p.admin, revs.busy, 'spin-long')).id];
     await upload(p.admin, revs.busy, 'spin-brief', spinner(1_500));
     // on a loaded machine the third run could otherwise reach the gate before the spinners hold their slots
-    await eventually('the two spinners hold the org\'s slots', async () => (await p.anonymous.get('/readyz')).body.sandbox?.running_long === 2);
+    await eventually("the two spinners hold the org's slots", async () => (await p.anonymous.get('/readyz')).body.sandbox?.running_long === 2);
     // the org's two slots are taken: this run waits past its own timeout on every attempt
     const waiting = (await start(p.admin, revs.busy, 'spin-brief')).id;
     const ended = await waitForStatus(p.admin, revs.busy, waiting, undefined, 60_000);

@@ -45,7 +45,9 @@ describe('the compiled API and worker', () => {
     const execution = await run(client, revisionId, 'fib', [{ alias: 'n', value: integer(10) }]);
     expect(execution).toMatchObject({ status: 'completed', output_data: [{ alias: 'result', value: integer(55) }] });
     // the JavaScript sandbox runs the compiled entry too: no TypeScript loader in production
-    const sandboxes = execFileSync('ps', ['-o', 'args=', '--ppid', String(worker.child.pid)], { encoding: 'utf8' }).trim().split('\n');
+    const sandboxes = execFileSync('ps', ['-o', 'args=', '--ppid', String(worker.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(sandboxes.length).toBeGreaterThan(0);
     for (const args of sandboxes) expect(args).toMatch(/--no-node-snapshot .*dist\/sandbox-process\.js/);
     expect(sandboxes.join('\n')).not.toContain('tsx');
