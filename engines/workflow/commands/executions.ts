@@ -9,7 +9,7 @@ import { eventToWire } from '../../../core/events';
 import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
 import { hasPrefix } from '../../../core/ids';
-import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage, newestFirst } from '../../../core/paging';
+import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage } from '../../../core/paging';
 import { idOf, isoDate } from '../../../core/schemas';
 import { events, executionData, executionStatuses, executions } from '../../../db/schema';
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
@@ -20,6 +20,14 @@ import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 
 const executionId = idOf('execution');
+
+/**
+ * Executions list newest first by creation time, not by id (docs/spec.md §4 "newest first by
+ * `created_at`"): a schedule's executions have ids hashed from the fire, which do not sort by
+ * time. The cursor stays the last shown id; the rows after it are those created before it.
+ */
+const createdBeforeCursor = (cursor: string | undefined) =>
+  cursor ? sql`(${executions.createdAt}, ${executions.id}) < (select e.created_at, e.id from ${executions} e where e.id = ${cursor})` : undefined;
 
 async function requireExecution(ctx: CommandContext, id: string) {
   const [row] = await ctx.app.db
@@ -192,14 +200,15 @@ export const executionCommands = {
       ...pageQuery,
     }),
     async run({ app, revision }, { session_id, status, limit, cursor }) {
-      const q = newestFirst(
-        executions.id,
-        cursor,
+      const where = and(
         eq(executions.revisionId, revision.id),
         session_id ? eq(executions.sessionId, session_id) : undefined,
         status ? inArray(executions.status, specStatusesOf<ExecutionRow['status']>(status)) : undefined,
+        createdBeforeCursor(cursor),
       );
-      const { items, cursor: next } = await fetchPage(limit, (take) => app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(take));
+      const { items, cursor: next } = await fetchPage(limit, (take) =>
+        app.db.select().from(executions).where(where).orderBy(desc(executions.createdAt), desc(executions.id)).limit(take),
+      );
       return { executions: items.map((e) => toExecutionWire(app, e)), cursor: next };
     },
   }),
