@@ -25,6 +25,7 @@ export function OrgMembers() {
   const remove = useMutation({
     mutationFn: (user_id: string) => api.members.remove.mutate({ target: 'orgs', target_id: org, user_id }),
     onSettled: refresh,
+    meta: { success: 'Member removed' },
   });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
@@ -36,7 +37,14 @@ export function OrgMembers() {
           testId="members-table"
           rows={members.data?.members}
           rowKey={(member) => member.user_id}
-          remove={{ label: 'Remove', run: (member) => remove.mutate(member.user_id) }}
+          remove={{
+            label: 'Remove',
+            run: (member) => remove.mutate(member.user_id),
+            ask: (member) => ({
+              title: `Remove ${member.name} from the organization?`,
+              message: 'They lose access to its blobs at once; their API keys for it stop working. Add them again to undo.',
+            }),
+          }}
           empty="No members."
           columns={[
             { header: 'Name', cell: (member) => member.name, className: 'font-medium' },
