@@ -220,9 +220,12 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
 
   const save = useMutation({
     mutationFn: () => api.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition }),
-    onSuccess: () => {
+    onSuccess: ({ definition: row }) => {
       setDirty(false);
       setSaved(true);
+      // The page's read of this definition, filled in: a new definition's first save (e.g. by its
+      // first run) then keeps this editor, and the run it starts, on screen instead of reloading it.
+      queryClient.setQueryData(queries.workflow_blobhub.get_definition.queryKey({ revision_id: revisionId, alias }), { definition: { ...row, definition } });
       void queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.list_definitions.queryKey({ revision_id: revisionId }) });
     },
     onError: (e) => setErrors(refusalErrors(e) ?? errors),
