@@ -40,7 +40,7 @@ export function OnnxModelPage() {
   const noModel = (described.data && !model) || errorCodeOf(described.error) === 'NOT_FOUND';
   return (
     <div className="grid gap-6 lg:grid-cols-3">
-      <div className="space-y-6 lg:col-span-2">
+      <div className="min-w-0 space-y-6 lg:col-span-2">
         <Card
           title="Model"
           actions={
