@@ -50,6 +50,7 @@ function CreateOrg() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
+    meta: { success: 'Organization created' },
     mutationFn: () =>
       api.orgs.create.mutate({
         name: form.values.name,

@@ -44,6 +44,7 @@ function MetadataEditor({ target }: { target: Target }) {
   const form = useForm({ key: '', value: '' });
   const refresh = () => queryClient.invalidateQueries({ queryKey: metadata.queryKey });
   const save = useMutation({
+    meta: { success: 'Metadata saved' },
     mutationFn: (entry: { key: string; value: string }) =>
       api.metadata.put.mutate({ ...target, key: entry.key, value: parseJsonInput('The value', entry.value) }),
     onSuccess: () => {

@@ -57,6 +57,7 @@ function CreateCredential({ onCreated }: { onCreated: () => void }) {
   const org = useOrgName();
   const form = useForm({ alias: '', type: 'http_bearer', body: '{\n  "token": ""\n}', description: '' });
   const create = useMutation({
+    meta: { success: 'Credential stored' },
     mutationFn: () =>
       api.credentials.create.mutate({
         target: 'orgs',

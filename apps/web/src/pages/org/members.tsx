@@ -19,6 +19,7 @@ export function OrgMembers() {
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: queries.members.list.queryKey({ target: 'orgs', target_id: org }) });
   const changeRole = useMutation({
+    meta: { success: 'Role changed' },
     mutationFn: (args: { user_id: string; role: Role }) => api.members.update.mutate({ target: 'orgs', target_id: org, ...args }),
     onSettled: refresh,
   });
@@ -75,6 +76,7 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
   const org = useOrgName();
   const form = useForm({ email: '', role: 'read' });
   const add = useMutation({
+    meta: { success: 'Member added' },
     mutationFn: () => api.members.add.mutate({ target: 'orgs', target_id: org, email: form.values.email, role: form.values.role as Role }),
     onSuccess: () => {
       form.reset();

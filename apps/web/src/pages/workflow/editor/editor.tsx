@@ -219,6 +219,7 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
   };
 
   const save = useMutation({
+    meta: { success: 'Definition saved' },
     mutationFn: () => api.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition }),
     onSuccess: ({ definition: row }) => {
       setDirty(false);
@@ -502,6 +503,7 @@ function ReadOnlyBanner({ revisionId, revisionNumber, onOpenRevision }: { revisi
   const { blob } = useBlob();
   const queryClient = useQueryClient();
   const openDraft = useMutation({
+    meta: { success: 'New draft opened' },
     mutationFn: () => api.revisions.create.mutate({ blob_id: blob.id, from_revision_id: revisionId }),
     onSuccess: ({ revision }) => {
       void queryClient.invalidateQueries({ queryKey: queries.revisions.list.queryKey({ blob_id: blob.id }) });
