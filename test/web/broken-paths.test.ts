@@ -203,26 +203,28 @@ describe('paths that used to dead-end', () => {
   it("keeps the schedule's definition when another workflow revision is chosen, and asks for one when that revision lacks it", async () => {
     const picks = await newBlob('picks', 'workflow');
     const quick = definition([comp('s', 'flow.start'), comp('e', 'flow.end')], [flow('s', 'e')]);
-    // listed newest first: revision 1 shows alpha first
     await upload(api(), picks.revisionId, 'beta', quick);
     await upload(api(), picks.revisionId, 'alpha', quick);
     await commit(picks.revisionId);
     const second = await newDraft(picks.blobId);
-    await upload(api(), second, 'zeta', quick); // listed first in revision 2
+    await upload(api(), second, 'zeta', quick);
     await commit(second);
     const third = await newDraft(picks.blobId);
     expect((await api().data(third, ENGINE, 'delete_definition', { alias: 'alpha' })).status).toBe(200);
 
     await page.goto('/orgs/acme/blobs/timers/schedules');
     await field('Workflow blob').selectOption({ label: 'picks' });
-    await field('Workflow revision').selectOption({ label: 'Revision 1 (commit)' });
-    await expect.poll(() => field('Definition').inputValue()).toBe('alpha');
+    // nothing chosen yet: the newest revision (3) and its first definition are shown, and stay on revision 2, which has it too
+    await expect.poll(() => field('Definition').inputValue()).not.toBe('');
+    const shown = await field('Definition').inputValue();
     await field('Workflow revision').selectOption({ label: 'Revision 2 (commit)' });
-    await field('Definition').locator('option', { hasText: 'zeta' }).waitFor({ state: 'attached' });
-    expect(await field('Definition').inputValue()).toBe('alpha');
+    await field('Definition').locator('option', { hasText: 'alpha' }).waitFor({ state: 'attached' });
+    expect(await field('Definition').inputValue()).toBe(shown);
+    await field('Definition').selectOption('zeta');
 
-    await field('Workflow revision').selectOption({ label: 'Revision 3 (draft)' });
-    await page.getByTestId('definition-missing').getByText('This revision has no definition “alpha”: choose which one the schedule starts.').waitFor();
+    // revision 1 has no zeta: asked, not switched to a definition it has
+    await field('Workflow revision').selectOption({ label: 'Revision 1 (commit)' });
+    await page.getByTestId('definition-missing').getByText('This revision has no definition “zeta”: choose which one the schedule starts.').waitFor();
     expect(await field('Definition').inputValue()).toBe('');
     await browser.screenshot('paths-schedule-definition');
     await button('Create schedule').click();
@@ -231,6 +233,11 @@ describe('paths that used to dead-end', () => {
     expect((await api().data(fx.scheduler.revisionId, 'scheduler_blobhub', 'list_schedules', {})).body.schedules).toEqual([]);
     await field('Definition').selectOption('beta');
     await page.getByTestId('definition-missing').waitFor({ state: 'detached' });
+
+    // a chosen definition stays chosen on another revision that has it
+    await field('Workflow revision').selectOption({ label: 'Revision 3 (draft)' });
+    await field('Definition').locator('option', { hasText: 'zeta' }).waitFor({ state: 'attached' });
+    expect(await field('Definition').inputValue()).toBe('beta');
   });
 
   it('runs the code stub as it comes on the first try', { timeout: 120_000 }, async () => {
