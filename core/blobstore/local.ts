@@ -40,6 +40,19 @@ interface SignedFields {
 
 const rangeHeader = (range: ByteRange) => `bytes=${range.start}-${range.end}`;
 
+/**
+ * A signed URL is its own credential (no cookie, no API key), so any page may use it, as an S3
+ * bucket's CORS rule allows: a web app opened at another address than the public URL (127.0.0.1
+ * against localhost) still sends its parts and reads their ETags.
+ */
+const corsHeaders = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, PUT',
+  'access-control-allow-headers': 'content-type, range',
+  'access-control-expose-headers': 'etag, content-length, content-range',
+  'access-control-max-age': '600',
+};
+
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
   private readonly signingKey: Buffer;
@@ -215,11 +228,17 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Serves the signed URLs: PUT a part, GET an object (with the signed Range). A bad or expired
-   * signature is a 403, as S3 answers; nothing is read or written before the check.
+   * Serves the signed URLs: PUT a part, GET an object (with the signed Range), and the CORS
+   * preflight of either. A bad or expired signature is a 403, as S3 answers; nothing is read or
+   * written before the check.
    */
   async handleSignedRequest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     if (!url.pathname.startsWith(LOCAL_STORE_ROUTE)) return false;
+    for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return true;
+    }
     const method = req.method === 'PUT' ? 'PUT' : req.method === 'GET' || req.method === 'HEAD' ? 'GET' : null;
     const key = decodeURIComponent(url.pathname.slice(LOCAL_STORE_ROUTE.length));
     const q = url.searchParams;

@@ -46,6 +46,12 @@ afterAll(async () => {
 const seeAlert = (text: string) => page.getByRole('alert').filter({ hasText: text }).first().waitFor();
 const field = (label: string) => page.getByLabel(label, { exact: true });
 const button = (name: string | RegExp) => page.getByRole('button', { name });
+/** Answers the confirmation dialog a destructive action opens with its confirm button. */
+const confirmIn = async (dialogName: string | RegExp, confirm: string) => {
+  const dialog = page.getByRole('dialog', { name: dialogName });
+  await dialog.getByRole('button', { name: confirm, exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+};
 
 describe('the web app', () => {
   it('is served at / with an SPA fallback, without shadowing the API, docs or health paths', async () => {
@@ -156,6 +162,7 @@ describe('the web app', () => {
       .getByRole('row', { name: /Instance admin/ })
       .getByRole('button', { name: 'Remove' })
       .click();
+    await confirmIn(/Remove Instance admin/, 'Remove');
     await seeAlert('last admin of the organization');
     await browser.screenshot('members');
     expect((await adminApi.get('/orgs/acme/members')).body.members).toHaveLength(2);
@@ -180,6 +187,15 @@ describe('the web app', () => {
     await row.waitFor();
     expect(await page.content()).not.toContain(secret);
     await row.getByRole('button', { name: 'Revoke' }).click();
+    // asked first: "Keep it" leaves the key working
+    const dialog = page.getByRole('dialog', { name: /Revoke the key bhk_.*\(ci\)\?/ });
+    await dialog.getByText('Every client using it is refused').waitFor();
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await p.client({ key: secret }).get('/orgs/acme')).status).toBe(200);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await confirmIn(/Revoke the key/, 'Revoke');
+    await page.getByTestId('toast').getByText('Key revoked').waitFor();
     await page.getByText('No active keys.').waitFor();
     expect((await p.client({ key: secret }).get('/orgs/acme')).status).toBe(401);
   });
@@ -198,6 +214,7 @@ describe('the web app', () => {
     expect(await page.content()).not.toContain('s3cret-value');
     await browser.screenshot('credentials');
     await row.getByRole('button', { name: 'Delete' }).click();
+    await confirmIn('Delete the credential api-token?', 'Delete');
     await page.getByText('No credentials.').waitFor();
   });
 
@@ -235,6 +252,7 @@ describe('the web app', () => {
     await page.goto('/orgs/acme/blobs/flows');
     const revision1 = page.getByTestId('revision-1');
     await revision1.getByRole('button', { name: 'Commit' }).click();
+    await confirmIn('Commit revision 1?', 'Commit');
     await revision1.getByText('commit', { exact: true }).waitFor();
     await revision1.getByRole('button', { name: 'Snapshot' }).click();
     await revision1.getByText('snapshot', { exact: true }).waitFor();
@@ -339,6 +357,7 @@ describe('the web app', () => {
     await page.waitForURL('**/executions/exe_*');
     await page.getByTestId('execution-status').getByText('running').waitFor();
     await button('Cancel execution').click();
+    await confirmIn('Cancel this execution?', 'Cancel execution');
     await page.getByTestId('execution-status').getByText('cancelled').waitFor();
 
     await page.goto(`/orgs/acme/blobs/flows/executions?revision=${revision}`);

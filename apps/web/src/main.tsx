@@ -6,7 +6,15 @@ import { RouterProvider } from 'react-router';
 import { errorCodeOf } from './api/errors';
 import { session } from './api/session';
 import { router } from './routes';
+import { toast } from './ui/toast';
 import './styles.css';
+
+declare module '@tanstack/react-query' {
+  interface Register {
+    /** `success`: the toast shown once the mutation went through */
+    mutationMeta: { success?: string };
+  }
+}
 
 /** A token the server no longer accepts (revoked, expired) ends the session: sign in again. */
 const signOutWhenRefused = (error: unknown) => {
@@ -15,7 +23,12 @@ const signOutWhenRefused = (error: unknown) => {
 
 const queryClient = new QueryClient({
   queryCache: new QueryCache({ onError: signOutWhenRefused }),
-  mutationCache: new MutationCache({ onError: signOutWhenRefused }),
+  mutationCache: new MutationCache({
+    onError: signOutWhenRefused,
+    onSuccess: (_data, _variables, _context, mutation) => {
+      if (mutation.meta?.success) toast(mutation.meta.success);
+    },
+  }),
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false, staleTime: 5_000 } },
 });
 

@@ -11,7 +11,7 @@ import { ApiError, badRequest, conflict, notFound } from '../../../core/errors';
 import { specStatusesOf, statusFilterOf } from '../../../http/dialect';
 import { claimIdempotencyKey, idempotencyKeySchema, requestHash, requestIdempotencyKey } from '../../../core/idempotency';
 import { hasPrefix, newId } from '../../../core/ids';
-import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage, newestFirst } from '../../../core/paging';
+import { decodeNumberCursor, numberPageQuery, pageQuery, fetchPage } from '../../../core/paging';
 import { idOf, isoDate } from '../../../core/schemas';
 import { events, executionData, executionStatuses, executions, executionTriggers } from '../../../db/schema';
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
@@ -22,6 +22,14 @@ import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
 
 const executionId = idOf('execution');
+
+/**
+ * Executions list newest first by creation time, not by id (docs/spec.md §4 "newest first by
+ * `created_at`"): a schedule's executions have ids hashed from the fire, which do not sort by
+ * time. The cursor stays the last shown id; the rows after it are those created before it.
+ */
+const createdBeforeCursor = (cursor: string | undefined) =>
+  cursor ? sql`(${executions.createdAt}, ${executions.id}) < (select e.created_at, e.id from ${executions} e where e.id = ${cursor})` : undefined;
 
 async function requireExecution(ctx: CommandContext, id: string) {
   const [row] = await ctx.app.db
@@ -252,8 +260,11 @@ export const executionCommands = {
     // strict: an unknown filter is a 400, never silently ignored (which would answer a wider list)
     input: z.strictObject(executionFilters),
     async run({ app, revision }, filters) {
-      const q = newestFirst(executions.id, filters.cursor, eq(executions.revisionId, revision.id), ...executionConditions(filters));
-      const { items, cursor: next } = await fetchPage(filters.limit, (take) => app.db.select().from(executions).where(q.where).orderBy(q.orderBy).limit(take));
+      // newest first by creation time: a schedule's executions have hashed ids, so the id alone would misorder them
+      const where = and(eq(executions.revisionId, revision.id), ...executionConditions(filters), createdBeforeCursor(filters.cursor));
+      const { items, cursor: next } = await fetchPage(filters.limit, (take) =>
+        app.db.select().from(executions).where(where).orderBy(desc(executions.createdAt), desc(executions.id)).limit(take),
+      );
       return { executions: items.map((e) => toExecutionWire(app, e)), cursor: next };
     },
   }),

@@ -31,7 +31,13 @@ function putPart(file: File, part: UploadPart, onSent: (bytes: number) => void):
       if (xhr.status >= 200 && xhr.status < 300 && etag) resolve(etag);
       else reject(new Error(`part ${part.part_number} was refused by the store (HTTP ${xhr.status}${etag ? '' : ', no ETag readable'})`));
     };
-    xhr.onerror = () => reject(new Error(`part ${part.part_number} could not be sent`));
+    // The browser tells a script nothing more than "it failed": say where it went and what usually stops it.
+    xhr.onerror = () =>
+      reject(
+        new Error(
+          `part ${part.part_number} could not be sent to ${new URL(part.upload.url).origin}: the store did not answer, or the browser blocked the request (the store does not allow this page's origin, ${location.origin}, by CORS)`,
+        ),
+      );
     xhr.send(file.slice(part.offset, part.offset + part.size));
   });
 }

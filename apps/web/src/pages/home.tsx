@@ -50,6 +50,7 @@ function CreateOrg() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
+    meta: { success: 'Organization created' },
     mutationFn: () =>
       api.orgs.create.mutate({
         name: form.values.name,
@@ -100,7 +101,7 @@ function PublicBrowse() {
         </form>
         <p className="mt-4 text-sm text-slate-500">
           Or{' '}
-          <Link to="/signin" className="text-indigo-600 hover:underline">
+          <Link to="/signin" className="text-indigo-700 underline">
             sign in
           </Link>{' '}
           to see your organizations.

@@ -1,9 +1,9 @@
 /** The few building blocks every page uses, so that the app looks the same everywhere. */
-import { cloneElement, useId, useState, type ButtonHTMLAttributes, type FormEvent, type ReactElement, type ReactNode } from 'react';
+import { cloneElement, useEffect, useId, useState, type ButtonHTMLAttributes, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import { readableError } from '../api/errors';
 import type { CursorPages } from './paging';
 
-type ButtonKind = 'primary' | 'secondary' | 'danger';
+export type ButtonKind = 'primary' | 'secondary' | 'danger';
 const buttonLooks: Record<ButtonKind, string> = {
   primary: 'bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-300',
   secondary: 'border border-slate-300 bg-white text-slate-700 hover:bg-slate-50 disabled:text-slate-400',
@@ -48,9 +48,9 @@ export function Card({ title, actions, children, className = '' }: { title?: Rea
   return (
     <section className={`card ${className}`}>
       {(title || actions) && (
-        <div className="mb-4 flex items-center justify-between gap-3">
+        <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
           {title && <h2 className="text-base font-semibold text-slate-800">{title}</h2>}
-          {actions && <div className="flex items-center gap-2">{actions}</div>}
+          {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
         </div>
       )}
       {children}
@@ -184,4 +184,16 @@ export function duration(start: string | null | undefined, end: string | null | 
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A duration that counts up once a second while it has not ended (a running execution's). */
+export function Duration({ start, end, testId }: { start: string | null | undefined; end: string | null | undefined; testId?: string }) {
+  const [, tick] = useState(0);
+  const running = Boolean(start) && !end;
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  return <span data-testid={testId}>{duration(start, end)}</span>;
 }

@@ -9,14 +9,15 @@ export interface Tab {
 
 export function Tabs({ tabs }: { tabs: Tab[] }) {
   return (
-    <nav className="mb-6 flex gap-1 border-b border-slate-200">
+    // narrow screens scroll the tabs, not the page
+    <nav className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
       {tabs.map((tab) => (
         <NavLink
           key={tab.to}
           to={tab.to}
           end={tab.end}
           className={({ isActive }) =>
-            `-mb-px border-b-2 px-3 py-2 text-sm font-medium ${isActive ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-500 hover:text-slate-800'}`
+            `-mb-px border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap ${isActive ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-500 hover:text-slate-800'}`
           }
         >
           {tab.label}

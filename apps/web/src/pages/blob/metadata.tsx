@@ -4,7 +4,9 @@ import { useState, type FormEvent } from 'react';
 import { api, queries } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
+import { ConfirmButton } from '../../ui/confirm';
 import { Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
+import { ScrollX } from '../../ui/table';
 import { useBlob } from './context';
 import { useRevisions } from './revisions';
 
@@ -42,6 +44,7 @@ function MetadataEditor({ target }: { target: Target }) {
   const form = useForm({ key: '', value: '' });
   const refresh = () => queryClient.invalidateQueries({ queryKey: metadata.queryKey });
   const save = useMutation({
+    meta: { success: 'Metadata saved' },
     mutationFn: (entry: { key: string; value: string }) =>
       api.metadata.put.mutate({ ...target, key: entry.key, value: parseJsonInput('The value', entry.value) }),
     onSuccess: () => {
@@ -49,7 +52,11 @@ function MetadataEditor({ target }: { target: Target }) {
       return refresh();
     },
   });
-  const remove = useMutation({ mutationFn: (key: string) => api.metadata.delete.mutate({ ...target, key }), onSuccess: refresh });
+  const remove = useMutation({
+    mutationFn: (key: string) => api.metadata.delete.mutate({ ...target, key }),
+    onSuccess: refresh,
+    meta: { success: 'Metadata key removed' },
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     save.mutate(form.values);
@@ -60,33 +67,40 @@ function MetadataEditor({ target }: { target: Target }) {
       <ErrorNotice error={list.error ?? remove.error} />
       {list.data && entries.length === 0 && <Empty>No metadata yet.</Empty>}
       {entries.length > 0 && (
-        <table className="table" data-testid="metadata-table">
-          <thead>
-            <tr>
-              <th>Key</th>
-              <th>Value</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map(([key, value]) => (
-              <tr key={key}>
-                <td className="font-mono text-xs">{key}</td>
-                <td>
-                  <code className="text-xs break-all">{JSON.stringify(value)}</code>
-                </td>
-                <td className="space-x-2 text-right whitespace-nowrap">
-                  <Button onClick={() => form.set({ key, value: JSON.stringify(value) })}>Edit</Button>
-                  <Button kind="danger" onClick={() => remove.mutate(key)}>
-                    Remove
-                  </Button>
-                </td>
+        <ScrollX>
+          <table className="table" data-testid="metadata-table">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Value</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {entries.map(([key, value]) => (
+                <tr key={key}>
+                  <td className="font-mono text-xs">{key}</td>
+                  <td>
+                    <code className="text-xs break-all">{JSON.stringify(value)}</code>
+                  </td>
+                  <td className="space-x-2 text-right whitespace-nowrap">
+                    <Button onClick={() => form.set({ key, value: JSON.stringify(value) })}>Edit</Button>
+                    <ConfirmButton
+                      title={`Remove the metadata key ${key}?`}
+                      message="Its value is deleted; set the key again to undo."
+                      confirm="Remove"
+                      onConfirm={() => remove.mutate(key)}
+                    >
+                      Remove
+                    </ConfirmButton>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
       )}
-      <form className="grid grid-cols-[12rem_1fr_auto] items-end gap-2" onSubmit={submit}>
+      <form className="grid items-end gap-2 sm:grid-cols-[12rem_1fr_auto]" onSubmit={submit}>
         <Field label="Key">
           <input className="input font-mono" required placeholder="e.g. owner" {...form.bind('key')} />
         </Field>

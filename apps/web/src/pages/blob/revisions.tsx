@@ -3,8 +3,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, queries, type ApiOutputs } from '../../api/trpc';
-import { Badge, Button, Card, ErrorNotice, Pager, when } from '../../ui/kit';
+import { ConfirmButton } from '../../ui/confirm';
+import { Badge, Button, Card, Empty, ErrorNotice, Pager, when } from '../../ui/kit';
 import { useCursorPages } from '../../ui/paging';
+import { toast } from '../../ui/toast';
 import { RevisionDiff } from './diff';
 import { useBlob } from './context';
 
@@ -36,6 +38,14 @@ export const RevisionOptions = ({ revisions }: { revisions?: Revision[] }) =>
     </option>
   ));
 
+type LifecycleAction = 'commit' | 'snapshot' | 'delete' | 'draft';
+const lifecycleDone: Record<LifecycleAction, string> = {
+  commit: 'Revision committed',
+  snapshot: 'Snapshot taken',
+  delete: 'Draft deleted',
+  draft: 'New draft opened',
+};
+
 /** Names of the organization's members, to say who made a revision. */
 function useMemberNames(org: string) {
   const members = useQuery({
@@ -58,16 +68,21 @@ export function BlobRevisions() {
       queryClient.invalidateQueries({ queryKey: queries.blobByName.getByName.queryKey() }),
     ]);
   const lifecycle = useMutation({
-    mutationFn: async ({ action, revisionId }: { action: 'commit' | 'snapshot' | 'delete' | 'draft'; revisionId: string }): Promise<unknown> => {
-      if (action === 'commit') return api.revisions.commit.mutate({ revision_id: revisionId });
-      if (action === 'snapshot') return api.revisions.snapshot.mutate({ revision_id: revisionId });
-      if (action === 'delete') return api.revisions.delete.mutate({ revision_id: revisionId });
+    mutationFn: async ({ action, revisionId }: { action: LifecycleAction; revisionId?: string }): Promise<unknown> => {
+      if (action === 'commit') return api.revisions.commit.mutate({ revision_id: revisionId! });
+      if (action === 'snapshot') return api.revisions.snapshot.mutate({ revision_id: revisionId! });
+      if (action === 'delete') return api.revisions.delete.mutate({ revision_id: revisionId! });
       return api.revisions.create.mutate({ blob_id: blob.id, from_revision_id: revisionId });
     },
-    onSuccess: refresh,
+    onSuccess: (_, { action }) => {
+      toast(lifecycleDone[action]);
+      return refresh();
+    },
   });
   const list = revisions.data?.revisions ?? [];
   const hasDraft = list.some((r) => r.phase === 'draft');
+  // A blob cannot be left without revisions: its pages would have nothing to show or upload to.
+  const onlyRevision = pages.page === 1 && !revisions.data?.cursor && list.length === 1;
   const busy = (action: string, id: string) => lifecycle.isPending && lifecycle.variables?.action === action && lifecycle.variables.revisionId === id;
   return (
     <div className="space-y-6">
@@ -75,6 +90,14 @@ export function BlobRevisions() {
         <div className="mb-3">
           <ErrorNotice error={revisions.error ?? lifecycle.error} />
         </div>
+        {revisions.data && list.length === 0 && pages.page === 1 && (
+          <div className="space-y-3">
+            <Empty>This blob has no revision: start one to give it content again.</Empty>
+            <Button kind="primary" busy={lifecycle.isPending} onClick={() => lifecycle.mutate({ action: 'draft' })}>
+              Start a new draft
+            </Button>
+          </div>
+        )}
         <ol className="relative space-y-4 border-l border-slate-200 pl-6" data-testid="revision-timeline">
           {list.map((revision) => (
             <li key={revision.id} className="relative" data-testid={`revision-${revision.number}`}>
@@ -92,15 +115,34 @@ export function BlobRevisions() {
                   </p>
                   {revision.status_reason && <p className="text-xs text-red-700">{revision.status_reason}</p>}
                 </div>
-                <div className="flex gap-2">
+                <div className="flex flex-wrap gap-2">
                   {revision.phase === 'draft' && (
                     <>
-                      <Button kind="primary" busy={busy('commit', revision.id)} onClick={() => lifecycle.mutate({ action: 'commit', revisionId: revision.id })}>
+                      <ConfirmButton
+                        kind="primary"
+                        busy={busy('commit', revision.id)}
+                        title={`Commit revision ${revision.number}?`}
+                        message="A committed revision is read-only for good: its content can no longer change. Open a new draft from it to change it."
+                        confirm="Commit"
+                        onConfirm={() => lifecycle.mutate({ action: 'commit', revisionId: revision.id })}
+                      >
                         Commit
-                      </Button>
-                      <Button kind="danger" busy={busy('delete', revision.id)} onClick={() => lifecycle.mutate({ action: 'delete', revisionId: revision.id })}>
-                        Delete draft
-                      </Button>
+                      </ConfirmButton>
+                      {onlyRevision ? (
+                        <p className="max-w-xs text-xs text-slate-600" data-testid="only-revision">
+                          The blob&apos;s only revision cannot be deleted: a blob needs one. Delete the blob instead, or change this draft.
+                        </p>
+                      ) : (
+                        <ConfirmButton
+                          busy={busy('delete', revision.id)}
+                          title={`Delete draft revision ${revision.number}?`}
+                          message="Its content (definitions, sessions, files) is deleted with it. This cannot be undone."
+                          confirm="Delete draft"
+                          onConfirm={() => lifecycle.mutate({ action: 'delete', revisionId: revision.id })}
+                        >
+                          Delete draft
+                        </ConfirmButton>
+                      )}
                     </>
                   )}
                   {revision.phase === 'commit' && (

@@ -40,7 +40,7 @@ export function OnnxModelPage() {
   const noModel = (described.data && !model) || errorCodeOf(described.error) === 'NOT_FOUND';
   return (
     <div className="grid gap-6 lg:grid-cols-3">
-      <div className="space-y-6 lg:col-span-2">
+      <div className="min-w-0 space-y-6 lg:col-span-2">
         <Card
           title="Model"
           actions={
@@ -142,13 +142,18 @@ function UploadCard({ revisionId }: { revisionId: string }) {
   // An upload a reload (or a closed tab) interrupted, found in this browser's storage.
   const [interrupted, setInterrupted] = useState(() => uploadSessions.load(revisionId));
   const upload = useMutation({
+    meta: { success: 'Model uploaded: the server is reading it' },
     mutationFn: (chosen: File) => uploadModel(revisionId, chosen, setProgress),
     onSuccess: () => {
       setInterrupted(null);
       return client.invalidateQueries({ queryKey: queries.revisions.get.queryKey({ revision_id: revisionId }) });
     },
   });
-  const discard = useMutation({ mutationFn: (operationId: string) => discardUpload(revisionId, operationId), onSuccess: () => setInterrupted(null) });
+  const discard = useMutation({
+    meta: { success: 'Interrupted upload discarded' },
+    mutationFn: (operationId: string) => discardUpload(revisionId, operationId),
+    onSuccess: () => setInterrupted(null),
+  });
   const percent = Math.round((progress?.share ?? 0) * 100);
   const pickedOther = interrupted && file && !isSameFile(interrupted, file);
   return (

@@ -21,6 +21,7 @@ export function OrgApiKeys() {
   const revoke = useMutation({
     mutationFn: (key_id: string) => api.apiKeys.revoke.mutate({ target: 'orgs', target_id: org, key_id }),
     onSettled: refresh,
+    meta: { success: 'Key revoked' },
   });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
@@ -30,7 +31,14 @@ export function OrgApiKeys() {
           testId="keys-table"
           rows={keys.data?.api_keys}
           rowKey={(key) => key.id}
-          remove={{ label: 'Revoke', run: (key) => revoke.mutate(key.id) }}
+          remove={{
+            label: 'Revoke',
+            run: (key) => revoke.mutate(key.id),
+            ask: (key) => ({
+              title: `Revoke the key ${key.prefix}…${key.description ? ` (${key.description})` : ''}?`,
+              message: 'Every client using it is refused from now on. This cannot be undone: create a new key to give access again.',
+            }),
+          }}
           empty="No active keys."
           columns={[
             { header: 'Key', cell: (key) => `${key.prefix}…`, className: 'font-mono text-xs' },
@@ -56,6 +64,7 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
       form.reset();
       onCreated();
     },
+    meta: { success: 'Key created' },
   });
   const secret = create.data?.api_key.secret;
   return (

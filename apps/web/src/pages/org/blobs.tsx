@@ -77,6 +77,7 @@ function CreateBlob() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
+    meta: { success: 'Blob created' },
     mutationFn: () =>
       api.blobs.create.mutate({
         org_id: org,

@@ -19,6 +19,7 @@ export function OrgCredentials() {
   const remove = useMutation({
     mutationFn: (credential_id: string) => api.credentials.delete.mutate({ target: 'orgs', target_id: org, credential_id }),
     onSettled: refresh,
+    meta: { success: 'Credential deleted' },
   });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
@@ -29,7 +30,14 @@ export function OrgCredentials() {
           testId="credentials-table"
           rows={list.data?.credentials}
           rowKey={(c) => c.id}
-          remove={{ label: 'Delete', run: (c) => remove.mutate(c.id) }}
+          remove={{
+            label: 'Delete',
+            run: (c) => remove.mutate(c.id),
+            ask: (c) => ({
+              title: `Delete the credential ${c.alias}?`,
+              message: 'Components that use it fail from their next run. This cannot be undone.',
+            }),
+          }}
           empty="No credentials."
           columns={[
             { header: 'Alias', cell: (c) => c.alias, className: 'font-mono text-xs' },
@@ -49,6 +57,7 @@ function CreateCredential({ onCreated }: { onCreated: () => void }) {
   const org = useOrgName();
   const form = useForm({ alias: '', type: 'http_bearer', body: '{\n  "token": ""\n}', description: '' });
   const create = useMutation({
+    meta: { success: 'Credential stored' },
     mutationFn: () =>
       api.credentials.create.mutate({
         target: 'orgs',

@@ -19,12 +19,14 @@ export function OrgMembers() {
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: queries.members.list.queryKey({ target: 'orgs', target_id: org }) });
   const changeRole = useMutation({
+    meta: { success: 'Role changed' },
     mutationFn: (args: { user_id: string; role: Role }) => api.members.update.mutate({ target: 'orgs', target_id: org, ...args }),
     onSettled: refresh,
   });
   const remove = useMutation({
     mutationFn: (user_id: string) => api.members.remove.mutate({ target: 'orgs', target_id: org, user_id }),
     onSettled: refresh,
+    meta: { success: 'Member removed' },
   });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
@@ -36,7 +38,14 @@ export function OrgMembers() {
           testId="members-table"
           rows={members.data?.members}
           rowKey={(member) => member.user_id}
-          remove={{ label: 'Remove', run: (member) => remove.mutate(member.user_id) }}
+          remove={{
+            label: 'Remove',
+            run: (member) => remove.mutate(member.user_id),
+            ask: (member) => ({
+              title: `Remove ${member.name} from the organization?`,
+              message: 'They lose access to its blobs at once; their API keys for it stop working. Add them again to undo.',
+            }),
+          }}
           empty="No members."
           columns={[
             { header: 'Name', cell: (member) => member.name, className: 'font-medium' },
@@ -67,6 +76,7 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
   const org = useOrgName();
   const form = useForm({ email: '', role: 'read' });
   const add = useMutation({
+    meta: { success: 'Member added' },
     mutationFn: () => api.members.add.mutate({ target: 'orgs', target_id: org, email: form.values.email, role: form.values.role as Role }),
     onSuccess: () => {
       form.reset();

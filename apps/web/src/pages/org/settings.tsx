@@ -16,11 +16,13 @@ export function OrgSettings() {
     if (current.data) setValues({ display_name: current.data.org.display_name ?? '', description: current.data.org.description ?? '' });
   }, [current.data]);
   const save = useMutation({
+    meta: { success: 'Settings saved' },
     mutationFn: () => api.orgs.update.mutate({ org_id: org, ...values }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queries.orgs.get.queryKey({ org_id: org }) }),
   });
   const [confirm, setConfirm] = useState('');
   const remove = useMutation({
+    meta: { success: 'Organization deleted' },
     mutationFn: () => api.orgs.delete.mutate({ org_id: org }),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: queries.orgs.list.queryKey() });

@@ -105,7 +105,10 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
     ...queries.workflow_blobhub.list_definitions.queryOptions({ revision_id: targetRevision }),
     enabled: Boolean(targetRevision),
   });
-  const alias = values.workflow_alias || definitions.data?.definitions[0]?.alias || '';
+  const aliases = definitions.data?.definitions.map((d) => d.alias);
+  const alias = values.workflow_alias || aliases?.[0] || '';
+  // the chosen definition is not in this revision: the person picks one, nothing is swapped in for them
+  const missingAlias = values.workflow_alias && aliases && !aliases.includes(values.workflow_alias) ? values.workflow_alias : undefined;
   const oneTime = values.repeat === 'one_time';
   const action = useMutation({
     mutationFn: () =>
@@ -125,6 +128,7 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
           input_data: parseInputData(values.input_data),
         },
       }),
+    meta: { success: 'Schedule saved' },
     onSuccess: () => {
       if (resetOnSave) form.reset();
       return client.invalidateQueries({ queryKey: queries.scheduler_blobhub.list_schedules.queryKey({ revision_id: revisionId }) });
@@ -132,6 +136,8 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
   });
   // Another blob has other revisions and definitions: pick its first ones again.
   const chooseBlob = (blobId: string) => form.set({ ...values, target_blob: blobId, target_revision: '', workflow_alias: '' });
+  // Another revision of the same blob keeps the definition shown now (by alias), if it has it.
+  const chooseRevision = (revisionId: string) => form.set({ ...values, target_revision: revisionId, workflow_alias: alias });
   return (
     <FormCard title={title} submit={submit} action={action}>
       <Field label="Description">
@@ -178,17 +184,27 @@ function ScheduleForm({ revisionId, title, submit, initial, save, resetOnSave, c
         </select>
       </Field>
       <Field label="Workflow revision">
-        <select className="input" {...form.bind('target_revision')} value={targetRevision}>
+        <select className="input" name="target_revision" value={targetRevision} onChange={(e) => chooseRevision(e.target.value)}>
           <RevisionOptions revisions={revisions.data?.revisions} />
         </select>
       </Field>
       <Field label="Definition">
-        <select className="input" {...form.bind('workflow_alias')} value={alias}>
+        <select className="input" required {...form.bind('workflow_alias')} value={missingAlias ? '' : alias}>
+          {missingAlias && (
+            <option value="" disabled>
+              Choose a definition
+            </option>
+          )}
           {definitions.data?.definitions.map((d) => (
             <option key={d.id}>{d.alias}</option>
           ))}
         </select>
       </Field>
+      {missingAlias && (
+        <p role="alert" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="definition-missing">
+          This revision has no definition &ldquo;{missingAlias}&rdquo;: choose which one the schedule starts.
+        </p>
+      )}
       <Field label="Input data (JSON)" hint={inputDataHint}>
         <textarea className="input h-20 font-mono text-xs" {...form.bind('input_data')} />
       </Field>

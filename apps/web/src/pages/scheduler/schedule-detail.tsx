@@ -4,7 +4,9 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { resolvedTargetOf, type InvocationTarget, type Schedule, type ScheduleExecution } from '../../api/scheduler';
 import { api, queries } from '../../api/trpc';
+import { ConfirmButton } from '../../ui/confirm';
 import { Badge, Button, Card, ErrorNotice, Field, when } from '../../ui/kit';
+import { toast } from '../../ui/toast';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
 import { FireTimes } from './cron-builder';
@@ -13,6 +15,15 @@ import { timingOf } from './timing';
 
 /** New fires show up without a reload: the history is read again every few seconds. */
 const HISTORY_REFRESH_MS = 2000;
+
+type ScheduleAction = 'pause' | 'unpause' | 'trigger' | 'backfill' | 'delete';
+const scheduleActionDone: Record<ScheduleAction, string> = {
+  pause: 'Schedule paused',
+  unpause: 'Schedule unpaused',
+  trigger: 'Schedule triggered',
+  backfill: 'Backfill started',
+  delete: 'Schedule deleted',
+};
 
 /** A local `datetime-local` value as the UTC instant the viewer meant. */
 const instantOf = (local: string) => (local ? new Date(local).toISOString() : '');
@@ -33,7 +44,7 @@ export function ScheduleDetail({
   const [window, setWindow] = useState({ start: '', end: '' });
   const refresh = () => client.invalidateQueries({ queryKey: queries.scheduler_blobhub.list_schedules.queryKey({ revision_id: revisionId }) });
   const action = useMutation({
-    mutationFn: (name: 'pause' | 'unpause' | 'trigger' | 'backfill' | 'delete') => {
+    mutationFn: (name: ScheduleAction) => {
       const ref = { revision_id: revisionId, schedule_id: schedule.id };
       const scheduler = api.scheduler_blobhub;
       if (name === 'pause') return scheduler.pause_schedule.mutate({ ...ref, note: note || undefined });
@@ -43,6 +54,7 @@ export function ScheduleDetail({
       return scheduler.delete_schedule.mutate(ref);
     },
     onSuccess: async (_, name) => {
+      toast(scheduleActionDone[name]);
       if (name === 'pause') setNote('');
       if (name === 'delete') onDeleted();
       const history = queries.scheduler_blobhub.list_executions.queryKey({ revision_id: revisionId, schedule_id: schedule.id });
@@ -114,9 +126,16 @@ export function ScheduleDetail({
           <Button onClick={() => action.mutate('backfill')} busy={busy('backfill')} disabled={!window.start || !window.end}>
             Backfill
           </Button>
-          <Button kind="danger" className="ml-auto" onClick={() => action.mutate('delete')} busy={busy('delete')}>
+          <ConfirmButton
+            className="ml-auto"
+            busy={busy('delete')}
+            title={`Delete the schedule ${schedule.description || schedule.id}?`}
+            message="It stops firing and its history goes with it. Executions it started stay. This cannot be undone."
+            confirm="Delete schedule"
+            onConfirm={() => action.mutate('delete')}
+          >
             Delete schedule
-          </Button>
+          </ConfirmButton>
         </div>
         <ScheduleHistory revisionId={revisionId} scheduleId={schedule.id} />
       </div>

@@ -32,7 +32,7 @@ export function SchedulesPage() {
     setParams({ revision: next.revision ?? revisionId ?? '', ...(next.schedule ? { schedule: next.schedule } : {}) });
   return (
     <div className="grid gap-6 lg:grid-cols-3">
-      <div className="space-y-6 lg:col-span-2">
+      <div className="min-w-0 space-y-6 lg:col-span-2">
         <Card
           title="Schedules"
           actions={

@@ -5,8 +5,12 @@ export interface ComponentRun {
   id: string;
   name: string;
   type: string;
-  state: 'running' | 'exited' | 'error';
+  /** `cancelled`: still running when the execution ended (cancelled, timed out or failed elsewhere) */
+  state: 'running' | 'exited' | 'error' | 'cancelled';
   route?: string;
+  /** when it was entered, and when it exited or failed (ISO; unset while it runs) */
+  startedAt?: string;
+  endedAt?: string;
   durationMs?: number;
   attempt?: number;
   logs: string[];
@@ -16,7 +20,11 @@ export interface ComponentRun {
 
 type Attributes = { processor_id?: string; processor_name?: string; processor_type?: string; route?: string; duration_ms?: number; attempt?: number };
 
-export function componentRuns(events: ExecutionEvent[]): ComponentRun[] {
+/**
+ * The component runs; `executionStatus` is the execution's own (from its row or its events): once
+ * it has ended, a run that never exited was stopped with it, e.g. cancelled inside a `flow.delay`.
+ */
+export function componentRuns(events: ExecutionEvent[], executionStatus?: string): ComponentRun[] {
   const runs = new Map<string, ComponentRun>();
   for (const event of events) {
     const attrs = (event.attributes ?? {}) as Attributes;
@@ -34,10 +42,11 @@ export function componentRuns(events: ExecutionEvent[]): ComponentRun[] {
       };
       runs.set(run.id, run);
     }
-    if (event.type === 'processor.entered') run.state = 'running';
-    if (event.type === 'processor.exited') Object.assign(run, { state: 'exited', route: attrs.route, durationMs: attrs.duration_ms, attempt: attrs.attempt });
+    if (event.type === 'processor.entered') Object.assign(run, { state: 'running', startedAt: event.created_at, endedAt: undefined });
+    if (event.type === 'processor.exited')
+      Object.assign(run, { state: 'exited', route: attrs.route, durationMs: attrs.duration_ms, attempt: attrs.attempt, endedAt: event.created_at });
     if (event.type === 'processor.error') {
-      run.state = 'error';
+      Object.assign(run, { state: 'error', endedAt: event.created_at });
       run.errors.push(event.message ?? 'failed');
     }
     if (event.type === 'processor.output') {
@@ -46,8 +55,15 @@ export function componentRuns(events: ExecutionEvent[]): ComponentRun[] {
       else if (event.message) run.logs.push(event.message);
     }
   }
-  return [...runs.values()];
+  const list = [...runs.values()];
+  if (executionStatus && endedStatuses.has(executionStatus)) for (const run of list) if (run.state === 'running') run.state = 'cancelled';
+  return list;
 }
+
+export const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+
+/** A run's state as a status badge says it. */
+export const runBadge = (state: ComponentRun['state']) => ({ running: 'running', exited: 'succeeded', error: 'failed', cancelled: 'cancelled' })[state];
 
 /** The execution's status as its events tell it: ahead of a re-read of the execution itself. */
 export function liveStatus(events: ExecutionEvent[]): string | undefined {

@@ -11,10 +11,11 @@ import { useExecutionEvents } from '../../live/use-live-events';
 import type { ConnectionState } from '../../live/realtime';
 import { useForm } from '../../ui/forms';
 import { parseJsonInput } from '../../ui/json';
-import { Badge, Button, Card, ErrorNotice, duration, when } from '../../ui/kit';
-import { componentRuns, liveStatus, type ComponentRun } from './components';
-
-export const endedStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+import { ConfirmButton } from '../../ui/confirm';
+import { Badge, Button, Card, Duration, ErrorNotice, when } from '../../ui/kit';
+import { componentRuns, endedStatuses, liveStatus, runBadge, type ComponentRun } from './components';
+import { RunTimeline } from './run-timeline';
+import { DataEntries } from './values';
 /** The row is written just after the closing events: re-read it until it says so too. */
 const REREAD_MS = 200;
 
@@ -50,7 +51,7 @@ export function ExecutionPage() {
         <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">
           <Fact label="Execution" value={<span className="font-mono text-xs">{row.id}</span>} />
           <Fact label="Created" value={when(row.created_at)} />
-          <Fact label="Duration" value={duration(row.started_at, row.ended_at)} />
+          <Fact label="Duration" value={<Duration start={row.started_at} end={row.ended_at} testId="duration" />} />
           <Fact
             label="Temporal"
             value={
@@ -67,12 +68,15 @@ export function ExecutionPage() {
           </div>
         )}
         <div className="mt-4 grid gap-4 md:grid-cols-2">
-          <JsonBlock label="Input data" value={row.input_data} />
-          <JsonBlock label="Output data" value={row.output_data} />
+          <DataEntries label="Input data" entries={row.input_data} revisionId={revisionId} executionId={executionId} />
+          <DataEntries label="Output data" entries={row.output_data} revisionId={revisionId} executionId={executionId} />
         </div>
       </Card>
+      <Card title="Timeline">
+        <RunTimeline runs={componentRuns(live.events, shownStatus)} start={row.started_at} end={row.ended_at} />
+      </Card>
       <div className="grid gap-6 lg:grid-cols-2">
-        <Components revisionId={revisionId} executionId={executionId} events={live.events} />
+        <Components revisionId={revisionId} executionId={executionId} events={live.events} status={shownStatus} />
         <Timeline events={live.events} />
       </div>
     </div>
@@ -84,15 +88,6 @@ function Fact({ label, value }: { label: string; value: React.ReactNode }) {
     <div>
       <dt className="label">{label}</dt>
       <dd>{value}</dd>
-    </div>
-  );
-}
-
-function JsonBlock({ label, value }: { label: string; value: unknown }) {
-  return (
-    <div>
-      <p className="label">{label}</p>
-      <pre className="max-h-48 overflow-auto rounded-md bg-slate-50 p-3 font-mono text-xs">{value == null ? '—' : JSON.stringify(value, null, 2)}</pre>
     </div>
   );
 }
@@ -120,6 +115,7 @@ function ExecutionActions({ revisionId, execution, ended }: { revisionId: string
     mutationFn: () => api.workflow_blobhub.cancel_execution.mutate({ revision_id: revisionId, execution_id: execution.id }),
     onSuccess: () =>
       queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.get_execution.queryKey({ revision_id: revisionId, execution_id: execution.id }) }),
+    meta: { success: 'Cancel requested: the execution stops at its next step' },
   });
   const form = useForm({ name: '', payload: '{}' });
   const signal = useMutation({
@@ -131,6 +127,7 @@ function ExecutionActions({ revisionId, execution, ended }: { revisionId: string
         payload: parseJsonInput('The payload', form.values.payload),
       }),
     onSuccess: () => form.reset(),
+    meta: { success: 'Signal sent' },
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -147,9 +144,15 @@ function ExecutionActions({ revisionId, execution, ended }: { revisionId: string
             Signal
           </Button>
         </form>
-        <Button kind="danger" busy={cancel.isPending} onClick={() => cancel.mutate()}>
+        <ConfirmButton
+          busy={cancel.isPending}
+          title="Cancel this execution?"
+          message="The component running now is stopped and no further component runs. This cannot be undone; run the definition again to start over."
+          confirm="Cancel execution"
+          onConfirm={() => cancel.mutate()}
+        >
           Cancel execution
-        </Button>
+        </ConfirmButton>
       </div>
       <ErrorNotice error={cancel.error ?? signal.error} />
       {signal.isSuccess && <p className="text-xs text-emerald-700">Signal sent.</p>}
@@ -157,8 +160,18 @@ function ExecutionActions({ revisionId, execution, ended }: { revisionId: string
   );
 }
 
-function Components({ revisionId, executionId, events }: { revisionId: string; executionId: string; events: Parameters<typeof componentRuns>[0] }) {
-  const runs = componentRuns(events);
+function Components({
+  revisionId,
+  executionId,
+  events,
+  status,
+}: {
+  revisionId: string;
+  executionId: string;
+  events: Parameters<typeof componentRuns>[0];
+  status: string;
+}) {
+  const runs = componentRuns(events, status);
   return (
     <Card title="Components">
       {runs.length === 0 && <p className="text-sm text-slate-500">No component has run yet.</p>}
@@ -169,7 +182,7 @@ function Components({ revisionId, executionId, events }: { revisionId: string; e
               <p className="font-medium">
                 {run.name} <span className="text-xs font-normal text-slate-500">{run.type}</span>
               </p>
-              <Badge value={run.state === 'exited' ? 'succeeded' : run.state === 'error' ? 'failed' : 'running'} />
+              <Badge value={runBadge(run.state)} />
             </div>
             <p className="text-xs text-slate-500">
               {run.route && `route ${run.route} · `}
@@ -221,7 +234,7 @@ function Timeline({ events }: { events: Parameters<typeof componentRuns>[0] }) {
           const attrs = (event.attributes ?? {}) as { processor_name?: string };
           return (
             <li key={event.id} data-event-id={event.id} data-seq={event.seq} data-type={event.type} className="flex gap-3 rounded px-2 py-1 odd:bg-slate-50">
-              <span className="w-8 text-right text-slate-400">{event.seq}</span>
+              <span className="w-8 text-right text-slate-500">{event.seq}</span>
               <span className="w-24 text-slate-500">{new Date(event.created_at).toLocaleTimeString()}</span>
               <span className={event.type.endsWith('error') ? 'text-red-700' : 'text-slate-800'}>{event.type}</span>
               {attrs.processor_name && <span className="text-slate-500">{attrs.processor_name}</span>}

@@ -5,11 +5,11 @@ import { Link, useNavigate } from 'react-router';
 import { api, queries } from '../../api/trpc';
 import { inputDataHint, parseInputData, type ExecutionStatus } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
-import { Badge, Button, Card, Empty, ErrorNotice, Field, Options, Pager, duration, when } from '../../ui/kit';
+import { Badge, Button, Card, Duration, Empty, ErrorNotice, Field, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useBlob } from '../blob/context';
-import { RevisionOptions, useChosenRevision } from '../blob/revisions';
+import { RevisionOptions, useChosenRevision, type Revision } from '../blob/revisions';
 
 export const executionStatuses: ExecutionStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
 
@@ -34,9 +34,12 @@ export function ExecutionsPage() {
         title="Executions"
         actions={
           <>
-            <select className="input w-44" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => pickRevision(e.target.value)}>
-              <RevisionOptions revisions={revisions.data?.revisions} />
-            </select>
+            <label className="flex items-center gap-2 text-xs font-medium text-slate-600">
+              Runs of
+              <select className="input w-44" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => pickRevision(e.target.value)}>
+                <RevisionOptions revisions={revisions.data?.revisions} />
+              </select>
+            </label>
             <select
               className="input w-36"
               aria-label="Status"
@@ -57,7 +60,13 @@ export function ExecutionsPage() {
           testId="executions-table"
           rows={executions.data?.executions}
           rowKey={(e) => e.id}
-          empty={`No executions on this revision${status && ` with status ${status}`}.`}
+          empty={
+            <OtherRevisions
+              message={`No executions on this revision${status && ` with status ${status}`}.`}
+              revisions={revisions.data?.revisions.filter((r) => r.id !== revisionId)}
+              pick={pickRevision}
+            />
+          }
           columns={[
             {
               header: 'Execution',
@@ -69,14 +78,33 @@ export function ExecutionsPage() {
             },
             { header: 'Definition', cell: (e) => e.alias },
             { header: 'Status', cell: (e) => <Badge value={e.status} /> },
-            { header: 'Started', cell: (e) => when(e.started_at ?? e.created_at), className: 'text-slate-500' },
-            { header: 'Duration', cell: (e) => duration(e.started_at, e.ended_at), className: 'text-slate-500' },
+            { header: 'Created', cell: (e) => when(e.created_at), className: 'text-slate-600' },
+            { header: 'Duration', cell: (e) => <Duration start={e.started_at} end={e.ended_at} />, className: 'text-slate-600' },
           ]}
         />
         <Pager pages={pages} loaded={executions.data} />
       </Card>
       {revisionId && <RunForm revisionId={revisionId} />}
     </div>
+  );
+}
+
+/** An empty revision's list points at the others: runs stay with the revision they ran on (a new draft starts with none). */
+function OtherRevisions({ message, revisions, pick }: { message: string; revisions?: Revision[]; pick: (id: string) => void }) {
+  return (
+    <span className="flex flex-col items-center gap-2" data-testid="other-revisions">
+      <span>{message}</span>
+      {revisions && revisions.length > 0 && (
+        <span className="flex flex-wrap items-center justify-center gap-2">
+          Runs of other revisions:
+          {revisions.map((r) => (
+            <Button key={r.id} onClick={() => pick(r.id)}>
+              Revision {r.number} ({r.phase})
+            </Button>
+          ))}
+        </span>
+      )}
+    </span>
   );
 }
 

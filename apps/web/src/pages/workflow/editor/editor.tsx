@@ -20,12 +20,13 @@ import {
   type NodeChange,
   type OnConnect,
 } from '@xyflow/react';
-import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useBeforeUnload, useBlocker } from 'react-router';
 import { TRPCClientError } from '@trpc/client';
 import { api, queries, type ApiOutputs } from '../../../api/trpc';
 import type { DefinitionError, WorkflowDefinition } from '../../../../../../sdk/browser';
 import { Button, Card, ErrorNotice } from '../../../ui/kit';
+import { useIsDark } from '../../../ui/theme';
 import { useBlob } from '../../blob/context';
 import { RevisionOptions, useChosenRevision } from '../../blob/revisions';
 import {
@@ -202,12 +203,30 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
   const definition = useMemo(() => graphToDefinition(nodes, edges), [nodes, edges]);
   const [errors, setErrors] = useValidation(revisionId, definition, setNotice);
   const playground = usePlayground(revisionId);
+  const isDark = useIsDark();
+  const canvas = useRef<HTMLDivElement>(null);
+  // the last deletion, until another change: one click puts it back
+  const [deleted, setDeleted] = useState<{ names: string[]; nodes: ComponentNode[]; edges: ConnectionEdge[] }>();
+  const keepForUndo = (removedIds: string[]) => {
+    const names = nodes.filter((n) => removedIds.includes(n.id)).map((n) => n.data.component.name || n.id);
+    if (names.length > 0) setDeleted({ names, nodes, edges });
+  };
+  const undoDelete = () => {
+    if (!deleted) return;
+    setNodes(deleted.nodes);
+    setEdges(deleted.edges);
+    change();
+  };
 
   const save = useMutation({
+    meta: { success: 'Definition saved' },
     mutationFn: () => api.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition }),
-    onSuccess: () => {
+    onSuccess: ({ definition: row }) => {
       setDirty(false);
       setSaved(true);
+      // The page's read of this definition, filled in: a new definition's first save (e.g. by its
+      // first run) then keeps this editor, and the run it starts, on screen instead of reloading it.
+      queryClient.setQueryData(queries.workflow_blobhub.get_definition.queryKey({ revision_id: revisionId, alias }), { definition: { ...row, definition } });
       void queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.list_definitions.queryKey({ revision_id: revisionId }) });
     },
     onError: (e) => setErrors(refusalErrors(e) ?? errors),
@@ -217,7 +236,13 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     setDirty(true);
     save.reset();
   };
+  /** An edit that is not a deletion: the last deletion can no longer be undone on its own. */
+  const change = () => {
+    setDeleted(undefined);
+    edit();
+  };
   const onNodesChange = (changes: NodeChange<ComponentNode>[]) => {
+    keepForUndo(changes.flatMap((c) => (c.type === 'remove' ? [c.id] : [])));
     if (changes.some((c) => c.type === 'position' || c.type === 'remove')) edit();
     setNodes((ns) => applyNodeChanges(changes, ns));
   };
@@ -232,14 +257,20 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     const same = (e: ConnectionEdge) =>
       e.source === edge.source && e.target === edge.target && e.sourceHandle === edge.sourceHandle && e.targetHandle === edge.targetHandle;
     setEdges((es) => (es.some(same) ? es : [...es, edge]));
-    edit();
+    change();
   };
   const isValidConnection: IsValidConnection = (pair) => !('refused' in edgeFromHandles(pair, ''));
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     const entry = byType.get(e.dataTransfer.getData(DRAG_TYPE));
-    if (!entry || readOnly) return;
-    const position = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+    if (entry) add(entry, { x: e.clientX, y: e.clientY });
+  };
+  /** Adds a component at a point of the screen; from the keyboard (no drop point), at the canvas' middle. */
+  const add = (entry: CatalogEntry, at?: { x: number; y: number }) => {
+    if (readOnly) return;
+    const box = canvas.current?.getBoundingClientRect();
+    const point = at ?? (box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : { x: 0, y: 0 });
+    const position = flow.screenToFlowPosition(point);
     const node = newComponentNode(
       entry,
       crypto.randomUUID(),
@@ -247,15 +278,16 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
       nodes.map((n) => n.data.component.name),
     );
     setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), { ...node, selected: true }]);
-    edit();
+    change();
   };
   const updateData = (id: string, data: ComponentData) => {
     setNodes((ns) => ns.map((n) => (n.id === id ? { ...n, data } : n)));
-    edit();
+    change();
   };
   const remove = (id: string) => {
     setNodes((ns) => ns.filter((n) => n.id !== id));
     setEdges((es) => es.filter((e) => e.source !== id && e.target !== id));
+    keepForUndo([id]);
     edit();
   };
   const prepare = async () => {
@@ -300,9 +332,20 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
           {notice}
         </p>
       )}
-      <div className="grid grid-cols-[10rem_1fr] gap-4">
-        <Catalog catalog={catalog} disabled={readOnly} />
-        <div className="h-[520px] rounded-lg border border-slate-200 bg-white" data-testid="canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+      {deleted && !readOnly && (
+        <p role="status" className="flex items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 text-sm" data-testid="deleted-notice">
+          Deleted {deleted.names.join(', ')}.<Button onClick={undoDelete}>Undo</Button>
+        </p>
+      )}
+      <div className="grid gap-4 md:grid-cols-[10rem_1fr]">
+        <Catalog catalog={catalog} disabled={readOnly} onAdd={add} />
+        <div
+          ref={canvas}
+          className="h-[520px] min-w-0 rounded-lg border border-slate-200 bg-white"
+          data-testid="canvas"
+          onDragOver={(e) => e.preventDefault()}
+          onDrop={onDrop}
+        >
           <ReactFlow
             nodes={viewNodes}
             edges={viewEdges}
@@ -317,6 +360,7 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
             fitView={graph.nodes.length > 0}
             fitViewOptions={{ maxZoom: 1 }}
             proOptions={{ hideAttribution: true }}
+            colorMode={isDark ? 'dark' : 'light'}
           >
             <Background />
             <Controls showInteractive={false} />
@@ -414,7 +458,7 @@ function Problems({ pinned, general, nameOf }: { pinned: Map<string, string[]>; 
   );
 }
 
-function Catalog({ catalog, disabled }: { catalog: CatalogEntry[]; disabled: boolean }) {
+function Catalog({ catalog, disabled, onAdd }: { catalog: CatalogEntry[]; disabled: boolean; onAdd: (entry: CatalogEntry) => void }) {
   const categories = [...new Set(catalog.map((c) => c.category))];
   const startDrag = (e: DragEvent, type: string) => {
     e.dataTransfer.setData(DRAG_TYPE, type);
@@ -430,15 +474,21 @@ function Catalog({ catalog, disabled }: { catalog: CatalogEntry[]; disabled: boo
               {catalog
                 .filter((c) => c.category === category)
                 .map((c) => (
-                  <li
-                    key={c.type}
-                    draggable={!disabled}
-                    onDragStart={(e) => startDrag(e, c.type)}
-                    title={`${c.type}: ${c.description}`}
-                    data-testid={`catalog-${c.type}`}
-                    className={`truncate rounded border border-slate-200 px-2 py-1 font-mono text-xs ${disabled ? 'text-slate-400' : 'cursor-grab bg-white hover:border-indigo-400'}`}
-                  >
-                    {c.type}
+                  <li key={c.type}>
+                    {/* dragged onto the canvas, or clicked / Enter to add it in the canvas' middle */}
+                    <button
+                      type="button"
+                      disabled={disabled}
+                      draggable={!disabled}
+                      onDragStart={(e) => startDrag(e, c.type)}
+                      onClick={() => onAdd(c)}
+                      title={`${c.type}: ${c.description}`}
+                      aria-label={`Add ${c.type}`}
+                      data-testid={`catalog-${c.type}`}
+                      className={`block w-full truncate rounded border border-slate-200 px-2 py-1 text-left font-mono text-xs ${disabled ? 'text-slate-500' : 'cursor-grab bg-white hover:border-indigo-400'}`}
+                    >
+                      {c.type}
+                    </button>
                   </li>
                 ))}
             </ul>
@@ -453,6 +503,7 @@ function ReadOnlyBanner({ revisionId, revisionNumber, onOpenRevision }: { revisi
   const { blob } = useBlob();
   const queryClient = useQueryClient();
   const openDraft = useMutation({
+    meta: { success: 'New draft opened' },
     mutationFn: () => api.revisions.create.mutate({ blob_id: blob.id, from_revision_id: revisionId }),
     onSuccess: ({ revision }) => {
       void queryClient.invalidateQueries({ queryKey: queries.revisions.list.queryKey({ blob_id: blob.id }) });

@@ -232,7 +232,18 @@ function baseName(type: string): string {
   return typeNames[type] ?? last.charAt(0).toUpperCase() + last.slice(1);
 }
 
-const STARTER_CODE = "// read inputs with get_data_input('name'), write outputs with set_data_output('name', value, true)\nset_result('success');\n";
+/**
+ * A new code component's code: a working example of the API. Values are typed objects, made with
+ * create_value (a bare string or number is refused as an InvalidValueError).
+ */
+const STARTER_CODE = [
+  "// Inputs are typed values: get_data_input('name') gives e.g. {type: 'integer', integer: 10}, or null.",
+  '// Outputs are made with create_value(type, data); types: text, integer, float, boolean, json, message.',
+  "const greeting = create_value('text', 'Hello from BlobHub');",
+  "set_data_output('result', greeting, true); // true: stored, shown under the run's outputs",
+  "set_result('success');",
+  '',
+].join('\n');
 
 /**
  * Errors of validate_definition (or of a refused save) by the component they name, the rest

@@ -16,7 +16,11 @@ const runLooks: Record<ComponentRun['state'], string> = {
   running: 'ring-4 ring-sky-300 animate-pulse',
   exited: 'ring-4 ring-emerald-300',
   error: 'ring-4 ring-red-400',
+  cancelled: 'ring-4 ring-slate-300',
 };
+
+const runLabel = (run: ComponentRun) =>
+  ({ running: 'running…', error: 'failed', cancelled: 'cancelled', exited: `done${run.route ? ` → ${run.route}` : ''}` })[run.state];
 
 const controlHandle = '!size-3 !rounded-sm !border-slate-500 !bg-slate-700';
 const dataHandle = '!size-3 !rounded-full !border-indigo-400 !bg-indigo-100';
@@ -25,7 +29,7 @@ function PortRow({ side, handleId, label, kind }: { side: 'in' | 'out'; handleId
   const free = label === FREE;
   return (
     <div
-      className={`relative flex h-6 items-center px-3 text-xs ${side === 'out' ? 'justify-end' : ''} ${free ? 'text-slate-400' : kind === 'control' ? 'text-slate-700' : 'text-indigo-700'}`}
+      className={`relative flex h-6 items-center px-3 text-xs ${side === 'out' ? 'justify-end' : ''} ${free ? 'text-slate-500' : kind === 'control' ? 'text-slate-700' : 'text-indigo-700'}`}
     >
       <Handle
         id={handleId}
@@ -76,7 +80,7 @@ export function ComponentNodeView({ data, selected }: NodeProps<ViewNode>) {
       </div>
       {run && (
         <p className="border-t border-slate-200 px-3 py-1 text-[11px] text-slate-600" data-testid="node-run">
-          {run.state === 'running' ? 'running…' : run.state === 'error' ? 'failed' : `done${run.route ? ` → ${run.route}` : ''}`}
+          {runLabel(run)}
         </p>
       )}
       {errors.length > 0 && (

@@ -10,8 +10,8 @@ import { api, queries } from '../../../api/trpc';
 import type { Execution, InputData } from '../../../api/workflow';
 import { useExecutionEvents } from '../../../live/use-live-events';
 import { Badge, Button, Card, Empty, ErrorNotice, Options, when } from '../../../ui/kit';
-import { componentRuns, liveStatus, type ComponentRun } from '../components';
-import { endedStatuses, LiveIndicator, RunDetails, StoredOutput } from '../execution';
+import { componentRuns, endedStatuses, liveStatus, runBadge, type ComponentRun } from '../components';
+import { LiveIndicator, RunDetails, StoredOutput } from '../execution';
 import { inputData, inputTypes, type InputType, type TypedInput } from './inputs';
 
 /** The row is written just after the closing events: re-read it until it says so too. */
@@ -52,8 +52,9 @@ export function usePlayground(revisionId: string) {
     },
     onSuccess: (started) => setExecutionId(started.id),
   });
-  const runs = new Map(componentRuns(live.events).map((run) => [run.id, run]));
-  return { sessionId, executionId, execution: execution.data?.execution, status: status ?? execution.data?.execution.status, live, runs, lastInputs, start };
+  const shownStatus = status ?? execution.data?.execution.status;
+  const runs = new Map(componentRuns(live.events, shownStatus).map((run) => [run.id, run]));
+  return { sessionId, executionId, execution: execution.data?.execution, status: shownStatus, live, runs, lastInputs, start };
 }
 
 export type Playground = ReturnType<typeof usePlayground>;
@@ -233,7 +234,7 @@ export function RunOutputs({
       ) : (
         <>
           <p className="text-xs text-slate-600">
-            <Badge value={run.state === 'exited' ? 'succeeded' : run.state === 'error' ? 'failed' : 'running'} /> {run.route && `route ${run.route}`}
+            <Badge value={runBadge(run.state)} /> {run.route && `route ${run.route}`}
             {run.durationMs !== undefined && ` · ${run.durationMs} ms`}
           </p>
           <RunDetails run={run} revisionId={revisionId} executionId={executionId} />
