@@ -14,6 +14,7 @@ import { parseSecretKey, randomSecret } from '../core/crypto';
 import { connectTemporal, type TemporalEndpoints } from '../core/temporal';
 import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from '../core/setup';
 import { createUser } from '../core/users';
+import { configureLogging } from '../core/log';
 
 export interface BootOptions {
   /** the dev server child's endpoints, where the config does not say */
@@ -28,7 +29,10 @@ export interface BootOptions {
 
 export type CreatedAdmin = Parameters<NonNullable<BootOptions['onAdminCreated']>>[0];
 
-/** Prints the first start's admin credentials, once; `keyFile` says where the key was also saved. */
+/**
+ * Prints the first start's admin credentials, once; `keyFile` says where the key was also saved.
+ * On the terminal only, not through the logger: log collectors must never receive a secret.
+ */
 export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
   console.log(`[blobhub] created instance admin ${admin.email}`);
   console.log(`[blobhub] admin API key (full rights; shown once${keyFile ? `, also saved to ${keyFile}` : ''}): ${admin.apiKey}`);
@@ -37,6 +41,7 @@ export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
 }
 
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
+  configureLogging(config);
   registerAllEngines();
   const database = await openDatabase({ url: config.BLOBHUB_DATABASE_URL, dataDir: config.dataDir });
   const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporal?.address;

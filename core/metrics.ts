@@ -7,6 +7,19 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'blobhub_' });
 
+/** Prometheus text from outside prom-client (the Temporal SDK's own exporter), appended to /metrics. */
+const externalSources = new Set<() => Promise<string>>();
+
+export function registerMetricsSource(source: () => Promise<string>): void {
+  externalSources.add(source);
+}
+
+/** The registry's metrics and every external source's, as one Prometheus text exposition. */
+export async function allMetricsText(): Promise<string> {
+  const texts = await Promise.all([metricsRegistry.metrics(), ...[...externalSources].map((source) => source())]);
+  return texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join('');
+}
+
 export interface CapacityReport {
   /** new work has to wait for capacity that any org could use */
   saturated: boolean;

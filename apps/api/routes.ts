@@ -14,6 +14,8 @@ import { restHandler } from './rest/handler';
 import { appRouter } from './router';
 import { contextOf } from './trpc';
 import { webAppHandler } from './web';
+import { logger, withLogContext } from '../../core/log';
+import { observeRequest, requestIdOf, routeLabeller } from './request-observation';
 
 export function requestHandler(app: App, extensions: HttpExtension[]) {
   const document = openApiDocument(`${app.publicUrl}/v1`);
@@ -28,8 +30,17 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   });
   const docs = docsHandler();
   const web = webAppHandler();
+  const routeOf = routeLabeller(document.paths ?? {});
 
-  return async (req: IncomingMessage, res: ServerResponse) => {
+  // every line logged while serving the request carries its id; the client sees the same id
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    observeRequest(req, res, routeOf((req.url ?? '/').split('?')[0]!), requestId);
+    return withLogContext({ request_id: requestId }, () => serve(req, res));
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
     retryAfterOn503(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -44,11 +55,11 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
       if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return await rest(req, res, url);
       web(req, res, url, () => sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` }));
     } catch (error) {
-      console.error('[api] unhandled', error);
+      logger.error({ err: error }, 'api: unhandled error');
       if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'internal error' });
       else res.destroy();
     }
-  };
+  }
 }
 
 /**

@@ -4,6 +4,8 @@ import type { App } from '../../core/app';
 import { startEngines } from '../../core/engines';
 import type { HttpExtension } from '../../core/http';
 import { requestHandler } from './routes';
+import { withLogContext } from '../../core/log';
+import { requestIdOf } from './request-observation';
 
 export interface ApiServer {
   server: Server;
@@ -16,10 +18,12 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
   const handle = requestHandler(app, extensions);
   // the handler answers its own errors, so nothing is left to await
   const server = createServer((req, res) => void handle(req, res));
-  server.on('upgrade', (req, socket, head) => {
-    for (const ext of extensions) if (ext.upgrade?.(req, socket, head)) return;
-    socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-  });
+  server.on('upgrade', (req, socket, head) =>
+    withLogContext({ request_id: requestIdOf(req) }, () => {
+      for (const ext of extensions) if (ext.upgrade?.(req, socket, head)) return;
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
   const stopEngines = await startEngines(app);
   const address = server.address();

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logger } from '../../core/log';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const toolsBin = path.join(repoRoot, '.tools', 'bin');
@@ -66,7 +67,7 @@ export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.P
   child.stderr?.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
   child.on('exit', (code, signal) => {
     liveChildren.delete(child);
-    if (code && code !== 0 && !signal) console.error(`[${path.basename(cmd)}] exited with ${code}: ${stderrTail}`);
+    if (code && code !== 0 && !signal) logger.error({ process: path.basename(cmd), code, stderr: stderrTail }, 'child process exited');
   });
   return {
     child,

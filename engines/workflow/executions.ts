@@ -19,6 +19,7 @@ import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, toDataEntries, type DataEntry } from './values';
+import { addLogContext } from '../../core/log';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 
@@ -158,6 +159,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, { id: args.executionId, revisionId: revision.id, sessionId, definition, inputData: args.inputData ?? [], createdBy });
   });
+  addLogContext({ execution_id: row.id });
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
   return { row, start };

@@ -9,6 +9,7 @@ import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { EVENTS_CHANNEL, type EventRow } from '../../../core/events';
 import { events, sessions } from '../../../db/schema';
+import { logger } from '../../../core/log';
 
 export type EventListener = (row: EventRow) => void;
 
@@ -36,7 +37,7 @@ class SessionStream {
   }
 
   offer(row: EventRow) {
-    this.queue = this.queue.then(() => this.accept(row)).catch((error) => console.error('[realtime] session stream', error));
+    this.queue = this.queue.then(() => this.accept(row)).catch((error) => logger.error({ err: error }, 'realtime: session stream failed'));
   }
 
   private async accept(row: EventRow) {
@@ -76,7 +77,7 @@ export class EventHub {
         this.unlisten = unlisten;
       });
     // a failed LISTEN surfaces as a 500 on subscription/add, not as an unhandled rejection
-    this.started.catch((error) => console.error('[realtime] LISTEN failed', error));
+    this.started.catch((error) => logger.error({ err: error }, 'realtime: LISTEN failed'));
   }
 
   /** Starts routing a stream's live events to the listener; resolves once live delivery is in place. */
@@ -137,7 +138,7 @@ export class EventHub {
           const rows = await this.app.db.select().from(events).where(inArray(events.id, ids)).orderBy(asc(events.seq));
           for (const row of rows) this.route(row);
         } catch (error) {
-          console.error('[realtime] fetching notified events failed', error);
+          logger.error({ err: error }, 'realtime: fetching notified events failed');
         }
       }
     } finally {
