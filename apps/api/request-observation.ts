@@ -5,6 +5,7 @@
  * OpenAPI path template (`/v1/blobs/{blob_id}`) or the tRPC procedure, never the raw URL, so
  * that the series stay few.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram } from 'prom-client';
@@ -60,14 +61,20 @@ export function routeLabeller(openApiPaths: object): (pathname: string) => strin
   };
 }
 
-/** Counts and times the request once its response is sent (or the connection drops), and logs it at debug. */
-export function observeRequest(req: IncomingMessage, res: ServerResponse, route: string, requestId: string): void {
+/**
+ * Counts and times the request once its response is sent (or the connection drops), and logs it at
+ * debug with the ids the request's context learnt meanwhile (called inside that context).
+ */
+export function observeRequest(req: IncomingMessage, res: ServerResponse, route: string): void {
   const started = process.hrtime.bigint();
-  res.once('close', () => {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
-    requestsTotal.inc(labels);
-    requestDuration.observe(labels, seconds);
-    logger.debug({ request_id: requestId, ...labels, duration_ms: Math.round(seconds * 1000) }, 'request served');
-  });
+  res.once(
+    'close',
+    AsyncLocalStorage.bind(() => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
+      requestsTotal.inc(labels);
+      requestDuration.observe(labels, seconds);
+      logger.debug({ ...labels, duration_ms: Math.round(seconds * 1000) }, 'request served');
+    }),
+  );
 }

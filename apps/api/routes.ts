@@ -36,8 +36,10 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    observeRequest(req, res, routeOf((req.url ?? '/').split('?')[0]!), requestId);
-    return withLogContext({ request_id: requestId }, () => serve(req, res));
+    return withLogContext({ request_id: requestId }, () => {
+      observeRequest(req, res, routeOf((req.url ?? '/').split('?')[0]!));
+      return serve(req, res);
+    });
   };
 
   async function serve(req: IncomingMessage, res: ServerResponse) {

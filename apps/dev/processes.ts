@@ -55,12 +55,16 @@ process.once('exit', () => {
   for (const child of liveChildren) child.kill('SIGTERM');
 });
 
-/** Spawns a child that dies with us; its output goes to our stderr when `verbose`. */
-export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; verbose?: boolean; cwd?: string } = {}): ManagedProcess {
+/** Spawns a child that dies with us; its output goes to our stderr when `verbose`; its stdout is readable from `child.stdout` with `pipeStdout`. */
+export function startProcess(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; verbose?: boolean; cwd?: string; pipeStdout?: boolean } = {},
+): ManagedProcess {
   const child = spawn(cmd, args, {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
-    stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', opts.verbose ? 'inherit' : 'pipe'],
+    stdio: ['ignore', opts.verbose ? 'inherit' : opts.pipeStdout ? 'pipe' : 'ignore', opts.verbose ? 'inherit' : 'pipe'],
   });
   liveChildren.add(child);
   let stderrTail = '';

@@ -6,7 +6,7 @@
 import { freePort, repoRoot, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
 
 export interface BlobHubProcess extends ManagedProcess {
-  /** the API's base URL (API processes only) */
+  /** the API's base URL; a worker's health server (/metrics, /readyz) */
   url?: string;
   /** ends it at once, as a crash or an OOM kill would */
   kill(): Promise<void>;
@@ -14,10 +14,15 @@ export interface BlobHubProcess extends ManagedProcess {
   terminate(): Promise<void>;
 }
 
-function launch(entry: string, env: Record<string, string>, port: number, what: string): Promise<ManagedProcess> {
+/** `pipeStdout`: the process's stdout (its log lines) is readable from `child.stdout`. */
+export interface LaunchOptions {
+  pipeStdout?: boolean;
+}
+
+function launch(entry: string, env: Record<string, string>, port: number, what: string, opts: LaunchOptions): Promise<ManagedProcess> {
   // node itself with tsx's loader (not the tsx CLI, which runs the program in a child of its own
   // that a SIGKILL of the CLI would leave running): one process, so a kill ends it
-  const managed = startProcess(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env });
+  const managed = startProcess(process.execPath, ['--import', 'tsx', entry], { cwd: repoRoot, env, pipeStdout: opts.pipeStdout });
   return waitForPort(port, managed.child, 90_000, what).then(() => managed);
 }
 
@@ -37,18 +42,18 @@ function withKill(managed: ManagedProcess, url?: string): BlobHubProcess {
   return { ...managed, url, kill, terminate };
 }
 
-export async function startApiProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {
+export async function startApiProcess(platformEnv: Record<string, string>, opts: LaunchOptions = {}): Promise<BlobHubProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...platformEnv, BLOBHUB_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1', BLOBHUB_PUBLIC_URL: url, BLOBHUB_RUN_WORKER: 'false' };
-  return withKill(await launch('apps/api/main.ts', env, port, 'API process'), url);
+  return withKill(await launch('apps/api/main.ts', env, port, 'API process', opts), url);
 }
 
 /** A worker; its health port opens once it polls the task queue. */
-export async function startWorkerProcess(platformEnv: Record<string, string>): Promise<BlobHubProcess> {
+export async function startWorkerProcess(platformEnv: Record<string, string>, opts: LaunchOptions = {}): Promise<BlobHubProcess> {
   const port = await freePort();
   const env = { ...platformEnv, BLOBHUB_WORKER_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1' };
-  return withKill(await launch('apps/worker/main.ts', env, port, 'worker process'));
+  return withKill(await launch('apps/worker/main.ts', env, port, 'worker process', opts), `http://127.0.0.1:${port}`);
 }
 
 const isRunning = (p: BlobHubProcess) => p.child.exitCode === null && !p.child.signalCode;
