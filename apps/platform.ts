@@ -15,6 +15,8 @@ import { connectTemporal, type TemporalEndpoints } from '../core/temporal';
 import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from '../core/setup';
 import { createUser } from '../core/users';
 import { configureLogging } from '../core/log';
+import { startTracing } from '../core/tracing';
+import { instrumentDrizzleClient } from '@kubiks/otel-drizzle';
 
 export interface BootOptions {
   /** the dev server child's endpoints, where the config does not say */
@@ -42,8 +44,10 @@ export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
 
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
   configureLogging(config);
+  const tracing = startTracing(config);
   registerAllEngines();
   const database = await openDatabase({ url: config.BLOBHUB_DATABASE_URL, dataDir: config.dataDir });
+  if (tracing) instrumentDrizzleClient(database.db, { dbSystem: database.kind === 'postgres' ? 'postgresql' : 'pglite' });
   const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporal?.address;
   if (!address) throw new Error('no Temporal address: set BLOBHUB_TEMPORAL_ADDRESS or start the dev server');
   const temporal = await connectTemporal(config, { ...opts.temporal, address });

@@ -1,5 +1,7 @@
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { usesTemporalTls, type Config } from './config';
+import { currentTracing } from './tracing';
 
 /** The BlobHub search attributes, registered on the Temporal namespace (docs/spec.md §4). */
 export const searchAttributes = ['BlobHubOrgId', 'BlobHubBlobId', 'BlobHubRevisionId', 'BlobHubSessionId', 'BlobHubDefinitionAlias'] as const;
@@ -63,7 +65,9 @@ export async function connectTemporal(config: Config, endpoints: TemporalEndpoin
   const connectionOptions = temporalConnectionOptions(config, address);
   const connection = await Connection.connect(connectionOptions);
   const namespace = config.BLOBHUB_TEMPORAL_NAMESPACE;
-  const client = new Client({ connection, namespace });
+  // with tracing on, a workflow start carries the caller's trace to the workflow
+  const interceptors = currentTracing() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  const client = new Client({ connection, namespace, interceptors });
   const uiUrl = (config.BLOBHUB_TEMPORAL_UI_URL ?? endpoints.uiUrl ?? 'http://localhost:8233').replace(/\/$/, '');
   const temporalHost = address.slice(0, address.lastIndexOf(':'));
   return {

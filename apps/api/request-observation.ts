@@ -62,16 +62,18 @@ export function routeLabeller(openApiPaths: object): (pathname: string) => strin
 }
 
 /**
- * Counts and times the request once its response is sent (or the connection drops), and logs it at
- * debug with the ids the request's context learnt meanwhile (called inside that context).
+ * Counts and times the request once its response is sent (or the connection drops), tells
+ * `onServed` (its trace span ends), and logs it at debug with the ids the request's context learnt
+ * meanwhile (called inside that context).
  */
-export function observeRequest(req: IncomingMessage, res: ServerResponse, route: string): void {
+export function observeRequest(req: IncomingMessage, res: ServerResponse, route: string, onServed: (status: number) => void): void {
   const started = process.hrtime.bigint();
   res.once(
     'close',
     AsyncLocalStorage.bind(() => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
+      onServed(res.statusCode);
       requestsTotal.inc(labels);
       requestDuration.observe(labels, seconds);
       logger.debug({ ...labels, duration_ms: Math.round(seconds * 1000) }, 'request served');

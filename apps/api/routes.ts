@@ -15,6 +15,7 @@ import { appRouter } from './router';
 import { contextOf } from './trpc';
 import { webAppHandler } from './web';
 import { logger, withLogContext } from '../../core/log';
+import { inServerSpan } from '../../core/tracing';
 import { observeRequest, requestIdOf, routeLabeller } from './request-observation';
 
 export function requestHandler(app: App, extensions: HttpExtension[]) {
@@ -36,10 +37,18 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    return withLogContext({ request_id: requestId }, () => {
-      observeRequest(req, res, routeOf((req.url ?? '/').split('?')[0]!));
-      return serve(req, res);
-    });
+    const route = routeOf((req.url ?? '/').split('?')[0]!);
+    return withLogContext({ request_id: requestId }, () =>
+      inServerSpan(
+        `${req.method} ${route}`,
+        req.headers,
+        { 'http.request.method': req.method, 'http.route': route, 'blobhub.request_id': requestId },
+        (endSpan) => {
+          observeRequest(req, res, route, endSpan);
+          return serve(req, res);
+        },
+      ),
+    );
   };
 
   async function serve(req: IncomingMessage, res: ServerResponse) {

@@ -5,6 +5,8 @@ import type { App } from '../../core/app';
 import { createActivities } from '../../activities';
 import { activityLogContext } from './activity-log-context';
 import { installRuntime } from './runtime';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { currentTracing } from '../../core/tracing';
 
 /** The worker's workflow bundle entry (also what the replay test replays the corpus against). */
 export const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows/index.ts');
@@ -14,6 +16,12 @@ export interface RunningWorker {
   /** resolves when the worker has shut down */
   done: Promise<void>;
   stop(): Promise<void>;
+}
+
+/** With tracing on: workflow and activity spans continuing the trace of whoever started the workflow. */
+function tracingPlugins() {
+  const tracing = currentTracing();
+  return tracing ? [new OpenTelemetryPlugin({ resource: tracing.resource, spanProcessor: tracing.spanProcessor })] : [];
 }
 
 /** A Temporal worker on the app's task queue running every engine's workflows and activities. */
@@ -27,6 +35,7 @@ export async function startWorker(app: App, opts: { taskQueue?: string } = {}): 
     workflowsPath,
     activities: createActivities(app),
     interceptors: { activity: [activityLogContext] },
+    plugins: tracingPlugins(),
     // a cancellation reaches a running activity only in the answer to a heartbeat: send them often
     // enough (else every 0.8 × heartbeat timeout) that a stopped execution stops its work within a second or so
     maxHeartbeatThrottleInterval: '1s',
