@@ -30,23 +30,33 @@ const secretFields = ['password', 'api_key', 'apiKey', 'token', 'secret', 'autho
 const redactPaths = secretFields.flatMap((field) => [`["${field}"]`, `*["${field}"]`, `*.headers["${field}"]`]);
 
 /** Readable lines for a person at a terminal outside production; JSON lines for everything else (collectors). */
-function destination(format: string | undefined): DestinationStream {
-  const readable = format ? format === 'pretty' : process.stdout.isTTY && process.env.NODE_ENV !== 'production';
-  return readable ? pretty({ colorize: process.stdout.isTTY, sync: true }) : pino.destination({ dest: 1, sync: true });
+function destination(fd: 1 | 2, format: string | undefined): DestinationStream {
+  const tty = (fd === 1 ? process.stdout : process.stderr).isTTY;
+  const readable = format ? format === 'pretty' : tty && process.env.NODE_ENV !== 'production';
+  return readable ? pretty({ colorize: tty, destination: fd, sync: true }) : pino.destination({ dest: fd, sync: true });
 }
 
-const initialLevel = (logLevels as readonly string[]).includes(process.env.BLOBHUB_LOG_LEVEL ?? '') ? process.env.BLOBHUB_LOG_LEVEL : 'info';
+const levelFromEnv = (fallback: LogLevel) => (logLevels as readonly string[]).find((level) => level === process.env.BLOBHUB_LOG_LEVEL) ?? fallback;
 
-export const logger: Logger = pino(
-  {
-    level: initialLevel,
-    // the ids of the request or activity this line is logged in; the call's own fields win
-    mixin: () => ({ ...contexts.getStore() }),
-    redact: { paths: redactPaths, censor: '[redacted]' },
-    serializers: { err: pino.stdSerializers.err },
-  },
-  destination(process.env.BLOBHUB_LOG_FORMAT),
-);
+/**
+ * A logger writing to stdout (servers) or stderr (the CLI, whose stdout is its output), at
+ * BLOBHUB_LOG_LEVEL or `fallbackLevel`, in BLOBHUB_LOG_FORMAT.
+ */
+export function createLogger(fd: 1 | 2, fallbackLevel: LogLevel): Logger {
+  return pino(
+    {
+      level: levelFromEnv(fallbackLevel),
+      // the ids of the request or activity this line is logged in; the call's own fields win
+      mixin: () => ({ ...contexts.getStore() }),
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination(fd, process.env.BLOBHUB_LOG_FORMAT),
+  );
+}
+
+/** The servers' logger (API, worker, dev mode). */
+export const logger: Logger = createLogger(1, 'info');
 
 /** Applies BLOBHUB_LOG_LEVEL (validated by the config) to the process's logger. */
 export function configureLogging(config: { BLOBHUB_LOG_LEVEL: LogLevel }) {

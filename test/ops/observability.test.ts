@@ -5,6 +5,7 @@
  * appears in either process's output; every line about the execution carries its ids; the
  * worker's /metrics has the Temporal SDK's series and the API's the request metrics.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -118,4 +119,11 @@ it("serves the Temporal SDK's metrics on the worker's /metrics and request metri
   expect(apiMetrics).toMatch(/^blobhub_http_requests_total\{method="GET",route="\/v1\/users\/me",status="401"\} [1-9]/m);
   expect(apiMetrics).toMatch(/^blobhub_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/users\/me"/m);
   expect(apiMetrics).toMatch(/^blobhub_realtime_connections 0$/m);
+
+  // the Grafana dashboard queries no BlobHub series that the API or the worker does not serve
+  const dashboard = readFileSync(new URL('../../docs/grafana/blobhub.json', import.meta.url), 'utf8');
+  const queried = new Set(dashboard.match(/\bblobhub_[a-z0-9_]+/g));
+  const served = new Set(`${apiMetrics}\n${workerMetrics}`.match(/^blobhub_[a-z0-9_]+/gm));
+  expect(queried.size).toBeGreaterThan(5);
+  expect([...queried].filter((name) => !served.has(name))).toEqual([]);
 });
