@@ -7,16 +7,24 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'blobhub_' });
 
-/** Prometheus text from outside prom-client (the Temporal SDK's own exporter), appended to /metrics. */
-const externalSources = new Set<() => Promise<string>>();
+/** An exporter of Prometheus text outside prom-client (the Temporal SDK's own), at `http://<address>/metrics`. */
+const externalSources = new Set<string>();
 
-export function registerMetricsSource(source: () => Promise<string>): void {
-  externalSources.add(source);
+/** Appends the exporter's series to /metrics; its host:port is one of the platform's own, closed to http.request. */
+export function registerMetricsSource(address: string): void {
+  externalSources.add(address);
+}
+
+export const metricsSourceAddresses = (): string[] => [...externalSources];
+
+async function exporterText(address: string): Promise<string> {
+  const response = await fetch(`http://${address}/metrics`);
+  return response.ok ? response.text() : '';
 }
 
 /** The registry's metrics and every external source's, as one Prometheus text exposition. */
 export async function allMetricsText(): Promise<string> {
-  const texts = await Promise.all([metricsRegistry.metrics(), ...[...externalSources].map((source) => source())]);
+  const texts = await Promise.all([metricsRegistry.metrics(), ...[...externalSources].map(exporterText)]);
   return texts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join('');
 }
 

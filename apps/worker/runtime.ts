@@ -28,12 +28,7 @@ async function install() {
       metrics: { prometheus: { bindAddress: metricsAddress } },
     },
   });
-  registerMetricsSource(() => temporalMetricsText(metricsAddress));
-}
-
-async function temporalMetricsText(address: string): Promise<string> {
-  const response = await fetch(`http://${address}/metrics`);
-  return response.ok ? response.text() : '';
+  registerMetricsSource(metricsAddress);
 }
 
 /**
