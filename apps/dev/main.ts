@@ -29,7 +29,7 @@ const app = await bootPlatform(config, {
     const home = clientHomeOf(config.dataDir);
     const profile = { name: 'local', key: admin.apiKey, url: `${apiUrl}/v1` };
     announceAdmin(admin, writeClientProfile(home, profile));
-    for (const line of clientProfileHelp(home, profile)) logger.info(line);
+    for (const line of clientProfileHelp(home, profile)) console.log(`[blobhub] ${line}`);
   },
 });
 const worker = await startWorker(app);
