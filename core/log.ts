@@ -73,6 +73,3 @@ export function addLogContext(context: LogContext): void {
   const store = contexts.getStore();
   if (store) Object.assign(store, context);
 }
-
-/** The current context's ids (e.g. to put on a span or a response). */
-export const currentLogContext = (): LogContext => ({ ...contexts.getStore() });
