@@ -14,6 +14,9 @@ import { parseSecretKey, randomSecret } from '../core/crypto';
 import { connectTemporal, type TemporalEndpoints } from '../core/temporal';
 import { createSetupToken, SETUP_TOKEN_TTL_SECONDS, setupUrl } from '../core/setup';
 import { createUser } from '../core/users';
+import { configureLogging } from '../core/log';
+import { startTracing } from '../core/tracing';
+import { instrumentDrizzleClient } from '@kubiks/otel-drizzle';
 
 export interface BootOptions {
   /** the dev server child's endpoints, where the config does not say */
@@ -28,7 +31,10 @@ export interface BootOptions {
 
 export type CreatedAdmin = Parameters<NonNullable<BootOptions['onAdminCreated']>>[0];
 
-/** Prints the first start's admin credentials, once; `keyFile` says where the key was also saved. */
+/**
+ * Prints the first start's admin credentials, once; `keyFile` says where the key was also saved.
+ * On the terminal only, not through the logger: log collectors must never receive a secret.
+ */
 export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
   console.log(`[blobhub] created instance admin ${admin.email}`);
   console.log(`[blobhub] admin API key (full rights; shown once${keyFile ? `, also saved to ${keyFile}` : ''}): ${admin.apiKey}`);
@@ -37,8 +43,11 @@ export function announceAdmin(admin: CreatedAdmin, keyFile?: string) {
 }
 
 export async function bootPlatform(config: Config, opts: BootOptions = {}): Promise<App> {
+  configureLogging(config);
+  const tracing = startTracing(config);
   registerAllEngines();
   const database = await openDatabase({ url: config.BLOBHUB_DATABASE_URL, dataDir: config.dataDir });
+  if (tracing) instrumentDrizzleClient(database.db, { dbSystem: database.kind === 'postgres' ? 'postgresql' : 'pglite' });
   const address = config.BLOBHUB_TEMPORAL_ADDRESS ?? opts.temporal?.address;
   if (!address) throw new Error('no Temporal address: set BLOBHUB_TEMPORAL_ADDRESS or start the dev server');
   const temporal = await connectTemporal(config, { ...opts.temporal, address });

@@ -9,6 +9,7 @@ import { and, eq, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { members } from '../db/schema';
 import { ApiError, forbidden, notFound, unauthenticated } from './errors';
+import { addLogContext } from './log';
 
 export type Role = 'read' | 'write' | 'admin';
 export type Action = Role;
@@ -109,9 +110,17 @@ function describe(resource: Resource): string {
 
 /** Throws unless the caller may perform the action; see the module comment for 404 vs 403. */
 export async function authorize(db: Db, caller: Caller, resource: Resource, action: Action, memberships?: Role[]): Promise<Role> {
+  addLogContext(logContextOf(resource));
   const role = await roleOn(db, caller, resource, memberships);
   if (roleAtLeast(role, action)) return role!;
   throw denial(caller, role, describe(resource));
+}
+
+/** Every resource a request is checked against names its org (and blob) on the request's log lines. */
+function logContextOf(resource: Resource) {
+  if (resource.type === 'org') return { org_id: resource.org.id };
+  if (resource.type === 'blob') return { org_id: resource.blob.orgId, blob_id: resource.blob.id };
+  return {};
 }
 
 export function denial(caller: Caller, role: Role | null, what: string): ApiError {

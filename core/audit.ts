@@ -14,6 +14,7 @@ import { recordEvent } from './events';
 import { newId } from './ids';
 import { fetchPage, newestFirst } from './paging';
 import { isoDate } from './schemas';
+import { logger } from './log';
 
 export interface AuditEntry {
   /** the org the change belongs to; null for a user's personal things */
@@ -132,7 +133,7 @@ export function startAuditSweep(app: App): () => Promise<void> {
   const { BLOBHUB_AUDIT_RETENTION_DAYS: days, BLOBHUB_AUDIT_SWEEP_SECONDS: seconds } = app.config;
   let running: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    running = sweepAuditLog(app.db, days).catch((error) => console.error('[audit] retention sweep failed', error));
+    running = sweepAuditLog(app.db, days).catch((error) => logger.error({ err: error }, 'audit: retention sweep failed'));
   };
   sweep();
   const timer = setInterval(sweep, seconds * 1000);

@@ -4,6 +4,7 @@ import { announceAdmin, bootPlatform } from '../platform';
 import { startWorker } from '../worker/worker';
 import { startApiServer } from './server';
 import { apiExtensions } from './extensions';
+import { logger } from '../../core/log';
 
 const config = loadConfig();
 const app = await bootPlatform(config, {
@@ -11,7 +12,7 @@ const app = await bootPlatform(config, {
 });
 const worker = config.BLOBHUB_RUN_WORKER ? await startWorker(app) : undefined;
 const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });
-console.log(`[blobhub] API listening on ${api.url} (docs at /docs)`);
+logger.info(`API listening on ${api.url} (docs at /docs)`);
 
 /** SIGTERM (a deploy, a scale-in): drains HTTP and WebSocket clients while an in-process worker finishes its running activities. */
 async function shutdown() {

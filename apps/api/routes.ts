@@ -22,6 +22,9 @@ import { restHandler } from './rest/handler';
 import { appRouter } from './router';
 import { contextOf } from './trpc';
 import { webAppHandler } from './web';
+import { logger, withLogContext } from '../../core/log';
+import { inServerSpan } from '../../core/tracing';
+import { observeRequest, requestIdOf, routeLabeller } from './request-observation';
 
 export function requestHandler(app: App, extensions: HttpExtension[]) {
   const document = openApiDocument(`${app.publicUrl}/v1`);
@@ -39,8 +42,28 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
   const compress = compression();
   const withSecurityHeaders = securityHeaders({ connectOrigins: webAppConnectOrigins(app) });
   const spendRateLimits = rateLimits(app);
+  const routeOf = routeLabeller(document.paths ?? {});
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  // every line logged while serving the request carries its id; the client sees the same id
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    const route = routeOf((req.url ?? '/').split('?')[0]!);
+    return withLogContext({ request_id: requestId }, () =>
+      inServerSpan(
+        `${req.method} ${route}`,
+        req.headers,
+        { 'http.request.method': req.method, 'http.route': route, 'blobhub.request_id': requestId },
+        (endSpan) => {
+          observeRequest(req, res, route, endSpan);
+          // compression patches res before the handler writes; it calls on at once
+          compress(req, res, () => void serve(req, res));
+        },
+      ),
+    );
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
     retryAfterOn503(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -60,13 +83,11 @@ export function requestHandler(app: App, extensions: HttpExtension[]) {
       if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) return await rest(req, res, url);
       web(req, res, url, () => sendError(res, 404, { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` }));
     } catch (error) {
-      console.error('[api] unhandled', error);
+      logger.error({ err: error }, 'api: unhandled error');
       if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'internal error' });
       else res.destroy();
     }
-  };
-  // compression patches res before the handler writes; it calls on at once
-  return (req: IncomingMessage, res: ServerResponse) => compress(req, res, () => void handle(req, res));
+  }
 }
 
 const surfaceOf = (url: URL) => (url.pathname === '/docs' || url.pathname.startsWith('/docs/') ? 'docs' : isServerPath(url) ? 'api' : 'webApp');

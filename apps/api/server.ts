@@ -5,6 +5,8 @@ import { startAuditSweep } from '../../core/audit';
 import { startEngines } from '../../core/engines';
 import type { HttpExtension } from '../../core/http';
 import { requestHandler } from './routes';
+import { withLogContext } from '../../core/log';
+import { requestIdOf } from './request-observation';
 
 export interface ApiServer {
   server: Server;
@@ -24,10 +26,12 @@ export async function startApiServer(app: App, opts: { port: number; host?: stri
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
-  server.on('upgrade', (req, socket, head) => {
-    for (const ext of extensions) if (ext.upgrade?.(req, socket, head)) return;
-    socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-  });
+  server.on('upgrade', (req, socket, head) =>
+    withLogContext({ request_id: requestIdOf(req) }, () => {
+      for (const ext of extensions) if (ext.upgrade?.(req, socket, head)) return;
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '0.0.0.0', resolve));
   const stopEngines = await startEngines(app);
   const stopAuditSweep = startAuditSweep(app);

@@ -8,6 +8,7 @@ import { credentialsFromHeaders, headerOf } from '../../http/credentials';
 import { resolveCaller } from '../../core/auth';
 import { httpStatusOf, toErrorBody, unauthenticated, type ErrorBody } from '../../core/errors';
 import { assertAcceptableInput } from '../../core/storable-input';
+import { logger } from '../../core/log';
 
 export interface Context {
   app: App;
@@ -42,7 +43,7 @@ const t = initTRPC
     // The SPEC error body rides along in `data.blobhub`; the REST layer sends it as `{error}`.
     errorFormatter: ({ shape, error }) => {
       const blobhub: ErrorBody = toErrorBody(error);
-      if (blobhub.code === 'internal') console.error('[api] internal error:', error.cause ?? error);
+      if (blobhub.code === 'internal') logger.error({ err: error.cause ?? error }, 'api: internal error');
       // an outage under any error (the database gone mid-query) is a 503, where tRPC would say 500
       const outage = blobhub.code === 'unavailable';
       const data = { code: outage ? 'SERVICE_UNAVAILABLE' : shape.data.code, httpStatus: httpStatusOf(error), blobhub };

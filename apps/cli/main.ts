@@ -9,6 +9,10 @@ import { registerSchedules } from './commands/schedules';
 import { registerTriggers } from './commands/triggers';
 import { registerWorkflow } from './commands/workflow';
 import { EXIT, exitCodeOf } from './exit-codes';
+import { createLogger } from '../../core/log';
+
+/** The CLI's own diagnostics (BLOBHUB_LOG_LEVEL=debug), on stderr: stdout is the command's output. */
+const log = createLogger(2, 'warn');
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -32,6 +36,7 @@ for (const command of program.commands) command.exitOverride();
 function report(error: unknown, json: boolean) {
   const code = error instanceof BlobHubError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
+  log.debug({ err: error }, 'command failed');
   if (json)
     console.error(JSON.stringify({ error: { code: code ?? 'cli_error', message, details: error instanceof BlobHubError ? error.details : undefined } }));
   else console.error(code ? `error: ${code}: ${message}` : `error: ${message}`);

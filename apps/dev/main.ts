@@ -10,6 +10,7 @@ import { startApiServer } from '../api/server';
 import { startWorker } from '../worker/worker';
 import { devPort, lockDataDir, orExplain } from './ports';
 import { startTemporalDevServer } from './temporal';
+import { logger } from '../../core/log';
 
 const config = await orExplain(devConfig());
 const releaseDataDir = await orExplain(lockDataDir(config.dataDir));
@@ -18,7 +19,7 @@ const uiPort = config.BLOBHUB_TEMPORAL_ADDRESS
   : await orExplain(devPort('BLOBHUB_TEMPORAL_UI_PORT', config.BLOBHUB_TEMPORAL_UI_PORT, 8233, 'the Temporal UI'));
 
 const temporalServer = config.BLOBHUB_TEMPORAL_ADDRESS ? undefined : await startTemporalDevServer({ dataDir: config.dataDir, uiPort });
-if (temporalServer) console.log(`[blobhub] Temporal dev server on ${temporalServer.address}, UI at ${temporalServer.uiUrl}`);
+if (temporalServer) logger.info(`Temporal dev server on ${temporalServer.address}, UI at ${temporalServer.uiUrl}`);
 
 const apiUrl = config.BLOBHUB_PUBLIC_URL ?? `http://localhost:${config.BLOBHUB_HTTP_PORT}`;
 const app = await bootPlatform(config, {
@@ -33,13 +34,13 @@ const app = await bootPlatform(config, {
 });
 const worker = await startWorker(app);
 const api = await startApiServer(app, { port: config.BLOBHUB_HTTP_PORT, host: config.BLOBHUB_HTTP_HOST, extensions: await apiExtensions(app) });
-console.log(`[blobhub] ready: API ${apiUrl}/v1 · docs ${apiUrl}/docs · data in ${config.dataDir}`);
+logger.info(`ready: API ${apiUrl}/v1 · docs ${apiUrl}/docs · data in ${config.dataDir}`);
 
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
-  console.log('[blobhub] stopping…');
+  logger.info('stopping…');
   await api.close();
   await worker.stop();
   await app.close();

@@ -7,6 +7,7 @@ import lockfile from 'proper-lockfile';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../core/config';
+import { logger } from '../../core/log';
 
 /**
  * The port for a dev-mode listener. A port the user set must be free (else a clear error naming
@@ -17,7 +18,7 @@ export async function devPort(variable: string, explicit: number | undefined, us
   const port = await getPort({ port: wanted });
   if (port === wanted || wanted === 0) return port;
   if (explicit !== undefined) throw new ConfigError(`${variable}=${wanted}: port ${wanted} is in use (another BlobHub?); set ${variable} to a free port`);
-  console.log(`[blobhub] port ${usual} is in use; ${what} on ${port} instead (set ${variable} to choose)`);
+  logger.info(`port ${usual} is in use; ${what} on ${port} instead (set ${variable} to choose)`);
   return port;
 }
 
@@ -27,7 +28,7 @@ export async function orExplain<T>(step: Promise<T>): Promise<T> {
     return await step;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`[blobhub] ${error.message}`);
+    logger.fatal(error.message);
     process.exit(1);
   }
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logger } from '../../core/log';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const toolsBin = path.join(repoRoot, '.tools', 'bin');
@@ -54,19 +55,23 @@ process.once('exit', () => {
   for (const child of liveChildren) child.kill('SIGTERM');
 });
 
-/** Spawns a child that dies with us; its output goes to our stderr when `verbose`. */
-export function startProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; verbose?: boolean; cwd?: string } = {}): ManagedProcess {
+/** Spawns a child that dies with us; its output goes to our stderr when `verbose`; its stdout is readable from `child.stdout` with `pipeStdout`. */
+export function startProcess(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; verbose?: boolean; cwd?: string; pipeStdout?: boolean } = {},
+): ManagedProcess {
   const child = spawn(cmd, args, {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
-    stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', opts.verbose ? 'inherit' : 'pipe'],
+    stdio: ['ignore', opts.verbose ? 'inherit' : opts.pipeStdout ? 'pipe' : 'ignore', opts.verbose ? 'inherit' : 'pipe'],
   });
   liveChildren.add(child);
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
   child.on('exit', (code, signal) => {
     liveChildren.delete(child);
-    if (code && code !== 0 && !signal) console.error(`[${path.basename(cmd)}] exited with ${code}: ${stderrTail}`);
+    if (code && code !== 0 && !signal) logger.error({ process: path.basename(cmd), code, stderr: stderrTail }, 'child process exited');
   });
   return {
     child,

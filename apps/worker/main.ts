@@ -3,10 +3,11 @@ import { loadConfig } from '../../core/config';
 import { bootPlatform } from '../platform';
 import { startWorkerHealthServer } from './health-server';
 import { startWorker } from './worker';
+import { logger } from '../../core/log';
 
 const app = await bootPlatform(loadConfig());
 const worker = await startWorker(app);
-console.log(`[blobhub] worker polling task queue ${app.temporal.taskQueue}`);
+logger.info(`worker polling task queue ${app.temporal.taskQueue}`);
 const port = app.config.BLOBHUB_WORKER_HTTP_PORT;
 const health = port ? await startWorkerHealthServer(port, app.config.BLOBHUB_HTTP_HOST) : undefined;
 app.onClose(() => void health?.close());

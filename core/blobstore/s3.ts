@@ -29,6 +29,7 @@ import {
   type StoredObject,
   type UploadedPart,
 } from './types';
+import { traceS3Commands } from '../tracing';
 
 export interface S3StoreOptions {
   endpoint: string;
@@ -174,7 +175,7 @@ export class S3BlobStore implements BlobStore {
 }
 
 function makeClient(opts: S3StoreOptions, endpoint: string) {
-  return new S3Client({
+  const client = new S3Client({
     endpoint,
     region: opts.region,
     forcePathStyle: true,
@@ -183,4 +184,6 @@ function makeClient(opts: S3StoreOptions, endpoint: string) {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  traceS3Commands(client);
+  return client;
 }

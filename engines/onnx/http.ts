@@ -21,6 +21,7 @@ import { requireFile, storeOf } from './files';
 import { ENGINE_NAME } from './engine-name';
 import { modelPath } from './model-path';
 import { abandonOperation, startProcessing, UPLOAD_PREFIX } from './uploads';
+import { logger } from '../../core/log';
 
 const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
 /** A single PUT to S3 holds at most 5 GiB; larger models go through initiate_upload. */
@@ -123,7 +124,7 @@ async function handleRaw(app: App, req: IncomingMessage, res: ServerResponse, re
     req.resume();
     if (res.headersSent) return void res.destroy();
     const status = httpStatusOf(error);
-    if (status === 500) console.error('[onnx] raw request failed', error);
+    if (status === 500) logger.error({ err: error }, 'onnx: raw request failed');
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(toRestError(toErrorBody(error))));
   }
 }

@@ -14,6 +14,7 @@ import { onnxHttpExtension } from './http';
 import { modelPath } from './model-path';
 import { createOnnxActivities } from './temporal/activities';
 import { ENGINE_NAME } from './engine-name';
+import { logger } from '../../core/log';
 
 const MiB = 1024 * 1024;
 /** Files larger than this are offered as ranged download parts too. */
@@ -145,9 +146,9 @@ export const onnxEngine: Engine<typeof onnxCommands> = {
   /** For as long as the API runs: sweep stale multipart uploads, and start processing workflows that never started. */
   async start(app) {
     const period = Math.min(app.config.BLOBHUB_ONNX_UPLOAD_TTL_SECONDS, 300) * 1000;
-    const reconcile = () => startUnfinishedProcessing(app).catch((e) => console.error('[onnx] could not start processing', e));
+    const reconcile = () => startUnfinishedProcessing(app).catch((e) => logger.error({ err: e }, 'onnx: could not start processing'));
     const sweeper = setInterval(() => {
-      void sweepStaleUploads(app).catch((e) => console.error('[onnx] sweep failed', e));
+      void sweepStaleUploads(app).catch((e) => logger.error({ err: e }, 'onnx: sweep of stale uploads failed'));
       void reconcile();
     }, period);
     sweeper.unref();

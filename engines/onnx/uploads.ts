@@ -13,6 +13,7 @@ import { onnxFiles, onnxUploads, operations, revisions } from '../../db/schema';
 import { storeOf } from './files';
 import type { ProcessingIds } from './temporal/contracts';
 import { startProcessingWorkflow } from './temporal/start';
+import { logger } from '../../core/log';
 
 export const UPLOAD_PREFIX = 'onnx/uploads/';
 const MiB = 1024 * 1024;
@@ -186,7 +187,7 @@ export async function startProcessing(app: App, upload: UploadRow) {
   });
   // The upload is complete either way: when Temporal cannot be reached now, the reconciler starts it later.
   await startProcessingWorkflow(app, { uploadOperationId: upload.operationId, describeOperationId: describe.id }).catch((e) =>
-    console.error('[onnx] could not start processing yet', e),
+    logger.warn({ err: e }, 'onnx: could not start processing yet'),
   );
   return { operation: toOperationWire(operation), describe_operation: toOperationWire(describe) };
 }

@@ -6,6 +6,7 @@ import { schedules } from '../../db/schema';
 import { schedulerCommands } from './commands';
 import { deleteSchedules, reconcileSchedules, sweepOrphanSchedules } from './store';
 import { createSchedulerActivities } from './temporal/activities';
+import { logger } from '../../core/log';
 
 const reconcileEveryMs = 60_000;
 
@@ -31,8 +32,8 @@ export const schedulerEngine: Engine<typeof schedulerCommands> = {
    */
   async start(app) {
     const run = async () => {
-      await reconcileSchedules(app).catch((e) => console.error('[scheduler] reconcile failed:', e instanceof Error ? e.message : e));
-      await sweepOrphanSchedules(app).catch((e) => console.error('[scheduler] sweep failed:', e instanceof Error ? e.message : e));
+      await reconcileSchedules(app).catch((e) => logger.error({ err: e }, 'scheduler: reconcile failed'));
+      await sweepOrphanSchedules(app).catch((e) => logger.error({ err: e }, 'scheduler: sweep failed'));
     };
     await run();
     const timer = setInterval(() => void run(), reconcileEveryMs);

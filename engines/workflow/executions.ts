@@ -21,6 +21,7 @@ import { threadItemDelivery } from './temporal/thread-delivery';
 import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, inlineDataEntries, toDataEntries, type DataEntry } from './values';
+import { addLogContext } from '../../core/log';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionTrigger = (typeof executionTriggers)[number];
@@ -205,6 +206,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       triggerId: args.triggerId,
     });
   });
+  addLogContext({ execution_id: row.id });
   const start = executionStartOf(row, { orgId: blob.orgId, blobId: blob.id, keyId, timeoutSeconds: args.timeoutSeconds, scheduleId: args.scheduleId });
   return { row, start };
 }

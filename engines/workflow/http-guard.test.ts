@@ -13,6 +13,7 @@ import { startTestPlatform, type TestPlatform } from '../../test/support/platfor
 import { fetch } from 'undici';
 import { BlockedDestinationError, checkDestination, guardedDispatcher } from './components/http-guard';
 import { comp, data, definition, ENGINE, flow, newWorkflowBlob, run, start, upload } from '../../test/support/workflow';
+import { metricsSourceAddresses } from '../../core/metrics';
 
 let p: TestPlatform;
 let rev: string;
@@ -130,6 +131,10 @@ describe("Temporal's HTTP API, with the host Temporal runs on allow-listed", () 
     }
     const metrics = await attackerCall('GET', `http://${inject('temporalMetricsAddress')}/metrics`);
     expect(metrics.error).toMatchObject({ kind: 'blocked_destination' });
+    // nor the Temporal SDK's metrics exporter of the worker itself
+    const [sdkMetrics] = metricsSourceAddresses();
+    expect(sdkMetrics).toBeDefined();
+    expect((await attackerCall('GET', `http://${sdkMetrics}/metrics`)).error).toMatchObject({ kind: 'blocked_destination' });
 
     const ordinary = await attackerCall('GET', `http://127.0.0.1:${port}/ordinary`);
     expect(ordinary.status, JSON.stringify(ordinary.error)).toBe('completed');

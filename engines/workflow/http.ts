@@ -20,6 +20,7 @@ import { requireSessionIn } from './executions';
 import { handleHookRequest } from './triggers/hook';
 import { sessionFileInput } from './commands/session-files';
 import { findSessionFile, openSessionFile, toSessionObjectWire, uploadSessionFile } from './session-files';
+import { logger } from '../../core/log';
 
 const DATA_ROUTE = /^\/v1\/revisions\/([^/]+)\/data(?:\/command|\/query)?$/;
 const octet = (h: string | string[] | undefined) => /application\/octet-stream/i.test(String(h ?? ''));
@@ -77,7 +78,7 @@ function fail(res: ServerResponse, req: IncomingMessage, error: unknown) {
   req.resume();
   if (res.headersSent) return void res.destroy();
   const status = httpStatusOf(error);
-  if (status === 500) console.error('[workflow] raw session file request failed', error);
+  if (status === 500) logger.error({ err: error }, 'workflow: raw session file request failed');
   const { code, message, details } = toErrorBody(error);
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: code, message, details }));
 }

@@ -18,6 +18,7 @@ import { executionArgsOf, liveStatuses, type ExecutionRow } from './executions';
 import { finishExecution } from './finish';
 import type { ExecutionOutcome } from './plan';
 import { blobhubExecution } from './temporal/workflows';
+import { logger } from '../../core/log';
 
 /** How often the reconciler looks; outcomes reach the row within about this long. */
 const reconcileEveryMs = 2_000;
@@ -139,7 +140,7 @@ async function finishClosedRuns(app: App, runs: Map<string, string>) {
 /** One row that cannot be reconciled now (e.g. Temporal answers an error for it) does not hold up the others. */
 async function forEachRow(rows: ExecutionRow[], reconcile: (row: ExecutionRow) => Promise<unknown>) {
   for (const row of rows) {
-    await reconcile(row).catch((e) => console.error(`[workflow] reconcile of ${row.id} failed:`, e instanceof Error ? e.message : e));
+    await reconcile(row).catch((e) => logger.error({ err: e, execution_id: row.id }, 'workflow: reconcile of an execution failed'));
   }
 }
 
@@ -239,7 +240,7 @@ export function startExecutionReconciler(app: App): () => Promise<void> {
   let running = Promise.resolve();
   const tick = () => {
     running = pass()
-      .catch((e) => console.error('[workflow] reconcile failed:', e instanceof Error ? e.message : e))
+      .catch((e) => logger.error({ err: e }, 'workflow: reconcile failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, reconcileEveryMs);
       });

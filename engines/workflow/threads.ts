@@ -16,6 +16,7 @@ import { decodeKeyset, encodeKeyset } from './cursors';
 import { requireEnvelope } from './envelopes';
 import { notifyThreadItemPosted } from './executions';
 import type { SessionScope } from './session-objects';
+import { logger } from '../../core/log';
 
 /** BlobHub's limit on one item (content + metadata as JSON), which its worker budgets for. */
 export const THREAD_ITEM_MAX_BYTES = 350 * 1024;
@@ -90,7 +91,7 @@ export async function postThreadItem(app: App, scope: SessionScope, input: Threa
   // a retried component posts nothing twice and wakes again; a client must not post again because
   // a waiter could not be woken, since its item is stored
   if (once) await woken;
-  else await woken.catch((e: unknown) => console.error('[workflow] could not wake the waiters of thread', input.alias, e));
+  else await woken.catch((e: unknown) => logger.error({ err: e, thread: input.alias }, 'workflow: could not wake the waiters of a thread'));
   return row;
 }
 

@@ -55,7 +55,7 @@ function spawnDev(env: Record<string, string>, dir = dataDir): DevProcess {
 
 async function ready(dev: DevProcess): Promise<ChildProcess> {
   const deadline = Date.now() + 90_000;
-  while (!dev.output().includes('[blobhub] ready')) {
+  while (!dev.output().includes('ready: API ')) {
     if (dev.child.exitCode !== null) throw new Error(`dev mode exited: ${dev.output()}`);
     if (Date.now() > deadline) throw new Error(`dev mode did not start: ${dev.output()}`);
     await new Promise((r) => setTimeout(r, 200));

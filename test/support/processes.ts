@@ -8,7 +8,7 @@
 import { freePort, repoRoot, startProcess, waitForPort, type ManagedProcess } from '../../apps/dev/processes';
 
 export interface BlobHubProcess extends ManagedProcess {
-  /** the API's base URL (API processes only) */
+  /** the API's base URL; a worker's health server (/metrics, /readyz) */
   url?: string;
   /** ends it at once, as a crash or an OOM kill would */
   kill(): Promise<void>;
@@ -16,8 +16,10 @@ export interface BlobHubProcess extends ManagedProcess {
   terminate(): Promise<void>;
 }
 
+/** `compiled`: run dist/ (`npm run build`) instead of the sources; `pipeStdout`: the process's stdout (its log lines) is readable from `child.stdout`. */
 export interface ProcessOptions {
   compiled?: boolean;
+  pipeStdout?: boolean;
 }
 
 const entries = {
@@ -35,7 +37,7 @@ function launch(
   // node itself with tsx's loader (not the tsx CLI, which runs the program in a child of its own
   // that a SIGKILL of the CLI would leave running): one process, so a kill ends it
   const args = opts.compiled ? ['--enable-source-maps', entry.compiled] : ['--import', 'tsx', entry.source];
-  const managed = startProcess(process.execPath, args, { cwd: repoRoot, env });
+  const managed = startProcess(process.execPath, args, { cwd: repoRoot, env, pipeStdout: opts.pipeStdout });
   return waitForPort(port, managed.child, 90_000, what).then(() => managed);
 }
 
@@ -66,7 +68,7 @@ export async function startApiProcess(platformEnv: Record<string, string>, opts:
 export async function startWorkerProcess(platformEnv: Record<string, string>, opts: ProcessOptions = {}): Promise<BlobHubProcess> {
   const port = await freePort();
   const env = { ...platformEnv, BLOBHUB_WORKER_HTTP_PORT: String(port), BLOBHUB_HTTP_HOST: '127.0.0.1' };
-  return withKill(await launch(entries.worker, opts, env, port, 'worker process'));
+  return withKill(await launch(entries.worker, opts, env, port, 'worker process'), `http://127.0.0.1:${port}`);
 }
 
 const isRunning = (p: BlobHubProcess) => p.child.exitCode === null && !p.child.signalCode;

@@ -25,6 +25,7 @@ import {
 import { answerMessage, parseParams, type CallOutcome } from './rpc-dispatch';
 import { Subscription, type SubscriptionOutlet } from './subscription';
 import { resolveTarget, sinceSeq, storedEventsAfter } from './targets';
+import { logger } from '../../../core/log';
 
 export interface ConnectionLimits {
   /** bytes queued for one client before it is closed as too slow (1013) */
@@ -151,7 +152,7 @@ export class RealtimeConnection implements SubscriptionOutlet {
       }
       if (subscription.active) subscription.goLive();
     } catch (error) {
-      console.error('[realtime] replay failed', error);
+      logger.error({ err: error }, 'realtime: replay failed');
       this.dropSubscription(subscription, new RpcError(RPC_INTERNAL, 'Internal error: replay failed'));
     }
   }

@@ -10,6 +10,7 @@ import type { App } from '../../../core/app';
 import { isAuditEvent } from '../../../core/audit';
 import { EVENTS_CHANNEL, parseEventNotification, type EventRow } from '../../../core/events';
 import { events, sessions } from '../../../db/schema';
+import { logger } from '../../../core/log';
 
 export type EventListener = (row: EventRow) => void;
 
@@ -37,7 +38,7 @@ class SessionStream {
   }
 
   offer(row: EventRow) {
-    this.queue = this.queue.then(() => this.accept(row)).catch((error) => console.error('[realtime] session stream', error));
+    this.queue = this.queue.then(() => this.accept(row)).catch((error) => logger.error({ err: error }, 'realtime: session stream failed'));
   }
 
   private async accept(row: EventRow) {
@@ -79,7 +80,7 @@ export class EventHub {
         this.unlisten = unlisten;
       });
     // a failed LISTEN surfaces as a 500 on subscription/add, not as an unhandled rejection
-    this.started.catch((error) => console.error('[realtime] LISTEN failed', error));
+    this.started.catch((error) => logger.error({ err: error }, 'realtime: LISTEN failed'));
   }
 
   /** Starts routing a stream's live events to the listener; resolves once live delivery is in place. */
@@ -129,7 +130,7 @@ export class EventHub {
     try {
       this.pending.push(...parseEventNotification(payload));
     } catch (error) {
-      console.error('[realtime] unreadable notification', error);
+      logger.error({ err: error }, 'realtime: unreadable notification');
       return;
     }
     if (!this.fetching) void this.drain();
@@ -151,7 +152,7 @@ export class EventHub {
           try {
             for (const row of await this.app.db.select().from(events).where(inArray(events.id, ids))) read.set(row.id, row);
           } catch (error) {
-            console.error('[realtime] fetching notified events failed', error);
+            logger.error({ err: error }, 'realtime: fetching notified events failed');
           }
         }
         for (const item of batch) {

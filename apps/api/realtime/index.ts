@@ -22,6 +22,8 @@ import { CLOSE_UNAUTHENTICATED, RealtimeConnection, type ConnectionLimits } from
 import { acquireHub, releaseHub, type EventHub } from './hub';
 import { RPC_FORBIDDEN, RpcError } from './protocol';
 import { resolveTarget } from './targets';
+import { logger } from '../../../core/log';
+import { trackConnection } from './metrics';
 
 export const REALTIME_PATH = '/v1/realtime';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -93,7 +95,7 @@ class RealtimeServer {
       caller = await resolveCaller(this.app, presented.credentials);
     } catch (error) {
       const unauthenticated = error instanceof ApiError && error.specCode === 'unauthenticated';
-      if (!unauthenticated) console.error('[realtime] handshake failed', error);
+      if (!unauthenticated) logger.error({ err: error }, 'realtime: handshake failed');
       return refuse(socket, unauthenticated ? 401 : 500, unauthenticated ? error.message : 'internal error');
     }
     if (presented.protocol) req.headers['sec-websocket-protocol'] = presented.protocol;
@@ -103,6 +105,7 @@ class RealtimeServer {
   private connect(ws: WebSocket, socket: Duplex, caller: Caller, credentials: PresentedCredentials) {
     const connection = new RealtimeConnection(ws, socket, this.app, this.hub, this.options, caller, credentials);
     this.connections.add(connection);
+    trackConnection(connection, ws);
     ws.on('close', () => this.connections.delete(connection));
   }
 
@@ -127,7 +130,7 @@ class RealtimeServer {
       }
       for (const group of byCredential.values()) await this.recheckGroup(group);
     } catch (error) {
-      console.error('[realtime] recheck failed', error);
+      logger.error({ err: error }, 'realtime: recheck failed');
     } finally {
       this.rechecking = false;
     }

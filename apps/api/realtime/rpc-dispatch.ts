@@ -1,6 +1,7 @@
 /** JSON-RPC 2.0 around a method call: requests, notifications and batches in, the answer frame out. */
 import type { z } from 'zod';
 import { errorFrame, invalidParams, requestSchema, resultFrame, RPC_BAD_REQUEST, RPC_INTERNAL, RpcError } from './protocol';
+import { logger } from '../../../core/log';
 
 /** A method's result, and what runs once its answer has been sent (a replay). */
 export interface CallOutcome {
@@ -49,6 +50,6 @@ export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.
 
 function asRpcError(error: unknown): RpcError {
   if (error instanceof RpcError) return error;
-  console.error('[realtime] request failed', error);
+  logger.error({ err: error }, 'realtime: request failed');
   return new RpcError(RPC_INTERNAL, 'Internal error');
 }

@@ -20,6 +20,7 @@ import { inputData } from '../model';
 import { executionSignalUpdate, UNKNOWN_SIGNAL, type ExecutionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
+import { addLogContext } from '../../../core/log';
 
 const executionId = idOf('execution');
 
@@ -37,6 +38,7 @@ async function requireExecution(ctx: CommandContext, id: string) {
     .from(executions)
     .where(and(eq(executions.id, id), eq(executions.revisionId, ctx.revision.id)));
   if (!row) throw notFound('execution');
+  addLogContext({ execution_id: row.id });
   return row;
 }
 

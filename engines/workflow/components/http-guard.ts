@@ -16,6 +16,7 @@ import os from 'node:os';
 import ipaddr from 'ipaddr.js';
 import { Agent, buildConnector } from 'undici';
 import type { App } from '../../../core/app';
+import { metricsSourceAddresses } from '../../../core/metrics';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -72,6 +73,8 @@ function ownServicesOf(app: App): ServiceEndpoint[] {
     `http://${temporal.httpAddress}`,
     temporal.uiUrl,
     temporal.metricsAddress && `http://${temporal.metricsAddress}`,
+    // the Temporal SDK's metrics exporter of this process's worker
+    ...metricsSourceAddresses().map((address) => `http://${address}`),
     config.BLOBHUB_DATABASE_URL,
     config.BLOBHUB_S3_ENDPOINT,
     config.BLOBHUB_S3_PUBLIC_ENDPOINT,

@@ -27,6 +27,7 @@ import {
   type ValueRef,
 } from '../plan';
 import { compileDefinition } from '../validate';
+import { logger } from '../../../core/log';
 import type { CarriedValues } from './carry-over';
 import type { ChildRequest, ControlActivities, LoadOptions } from './contracts';
 import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
@@ -220,13 +221,19 @@ function interruption(signal: AbortSignal, startedAt: number): Error {
 async function runComponent(app: App, type: ComponentType, request: ComponentRequest): Promise<ComponentResponse> {
   const { info } = Context.current();
   assertUserAttemptsLeft(request.component, info);
+  const component = { component_id: request.component.id, component_type: type.type, visit: request.visit, attempt: info.attempt };
+  logger.debug(component, 'component attempt started');
   try {
     const response = await runAttempt(app, type, request, info);
     forgetAttempts(info);
+    logger.debug({ ...component, route: response.route }, 'component attempt succeeded');
     return response;
   } catch (e) {
     if (e instanceof CancelledFailure) throw e;
-    throw componentFailure(e, request.component, info);
+    const failure = componentFailure(e, request.component, info);
+    // the failure as the execution records it: a credential's strings are already redacted from it
+    logger.info({ ...component, failure: { type: failure.type, message: failure.message } }, 'component attempt failed');
+    throw failure;
   }
 }
 

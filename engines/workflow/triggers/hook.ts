@@ -23,6 +23,7 @@ import { createExecution, findDefinition, liveStatuses, toExecutionWire, type Ex
 import { mapInputs } from './mapping';
 import { specOf, type TriggerRow, type TriggerSpec } from './model';
 import { verifyHookRequest } from './signature';
+import { logger } from '../../../core/log';
 
 const HOOK_ROUTE = /^\/hooks\/([^/]*)\/?$/;
 const triggerId = idOf('trigger');
@@ -187,7 +188,7 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
   if (res.headersSent) return void res.destroy();
   if (error instanceof HookRefusal) return send(res, error.status, toRestError(error.body), error.headers);
   const status = httpStatusOf(error);
-  if (status === 500) console.error('[workflow] webhook request failed', error);
+  if (status === 500) logger.error({ err: error }, 'workflow: webhook request failed');
   send(res, status, toRestError(toErrorBody(error)));
 }
 
