@@ -60,6 +60,10 @@ describe('the triggers tab', () => {
     ]);
 
     await rows.filter({ hasText: url }).getByRole('button', { name: 'Revoke' }).click();
+    // asked first, as every destructive action
+    const dialog = page.getByRole('dialog', { name: /Revoke the webhook trigger of fib\?/ });
+    await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.getByText('No webhook triggers on this blob.').waitFor();
     expect((await call()).status).toBe(404);
   });

@@ -40,7 +40,14 @@ export function TriggersPage() {
           testId="triggers-table"
           rows={triggers.data?.triggers}
           rowKey={(t) => t.id}
-          remove={{ label: 'Revoke', run: (t) => revoke.mutate(t.id) }}
+          remove={{
+            label: 'Revoke',
+            run: (t) => revoke.mutate(t.id),
+            ask: (t) => ({
+              title: `Revoke the webhook trigger of ${t.alias}?`,
+              message: 'Its URL answers 404 from now on. This cannot be undone: create a new trigger (a new URL and secret) to receive calls again.',
+            }),
+          }}
           empty="No webhook triggers on this blob."
           columns={[
             { header: 'URL', cell: (t) => t.url, className: 'font-mono text-xs break-all' },
