@@ -62,6 +62,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // Static scripts the web app's page loads as they are (apps/web/public).
+    files: ['apps/web/public/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox, which has no Node APIs (as in
     // Temporal's samples): the worker's workflow bundle, workflows/index.ts and every file it
     // imports by value (type-only imports are erased from the bundle).

@@ -10,6 +10,7 @@ import { actorAttributes, type Actor } from './actor';
 import { changedFields, recordAudit } from './audit';
 import { engineForBlobType, type BlobRow, type BlobType, type RevisionRow } from './engines';
 import { conflict, firstOr, notFound, theRow } from './errors';
+import { lockOrgEvents } from './events';
 import { newId } from './ids';
 import { afterCursor, fetchPage } from './paging';
 import { isoDate } from './schemas';
@@ -109,6 +110,7 @@ export async function updateBlob(app: App, actor: Actor, blob: BlobRow, change: 
 export async function deleteBlob(app: App, actor: Actor, blob: BlobRow): Promise<void> {
   await engineForBlobType(blob.type)?.beforeBlobDelete?.(app, blob);
   await app.db.transaction(async (tx) => {
+    await lockOrgEvents(tx, blob.orgId);
     await deleteAttachments(tx, { type: 'blob', id: blob.id });
     await tx.delete(blobs).where(eq(blobs.id, blob.id));
     await auditBlob(tx, actor, 'delete', blob, auditedFields(blob));

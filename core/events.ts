@@ -196,9 +196,19 @@ async function nextSessionEventTime(tx: Db, sessionId: string): Promise<number> 
   return Math.max(Date.now(), last ? last.createdAt + 1 : 0);
 }
 
-async function nextCoreSeq(tx: Db, orgId: string | null): Promise<number> {
+/**
+ * The lock that orders an org's core events (held until the transaction ends). A transaction that
+ * deletes rows others reference and then records an event (an audit entry) takes it first: taken
+ * after the deleted rows' locks, it would be the reverse order of a change that records its event
+ * and then touches those rows, and the two would deadlock.
+ */
+export async function lockOrgEvents(tx: Db, orgId: string): Promise<void> {
   // 'no key update' leaves foreign-key checks on the org (inserts of its blobs) unblocked
-  if (orgId) await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).for('no key update');
+  await tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).for('no key update');
+}
+
+async function nextCoreSeq(tx: Db, orgId: string | null): Promise<number> {
+  if (orgId) await lockOrgEvents(tx, orgId);
   const result = await tx.execute(sql`select nextval('core_event_seq') as seq`);
   return Number(theRow(rowsOf<{ seq: string }>(result)).seq);
 }

@@ -12,6 +12,7 @@ import { recordAudit } from './audit';
 import { engineForBlobType, type BlobRow, type RevisionRow } from './engines';
 import { ApiError, conflict, theRow } from './errors';
 import { sha256Hex } from './crypto';
+import { lockOrgEvents } from './events';
 import { newId } from './ids';
 import { decodeNumberCursor, fetchPage } from './paging';
 import { isoDate } from './schemas';
@@ -125,6 +126,7 @@ async function sourceRevision(tx: Transaction, blob: BlobRow, fromRevisionId?: s
 export async function deleteDraft(app: App, actor: Actor, blob: BlobRow, revision: RevisionRow) {
   if (revision.phase !== 'draft') throw conflict(`only a draft can be deleted (this revision is ${revision.phase})`);
   await app.db.transaction(async (tx) => {
+    await lockOrgEvents(tx, blob.orgId);
     await tx.delete(metadata).where(and(eq(metadata.targetType, 'revision'), eq(metadata.targetId, revision.id)));
     await tx.delete(revisions).where(eq(revisions.id, revision.id));
     const [latest] = await tx.select().from(revisions).where(eq(revisions.blobId, blob.id)).orderBy(desc(revisions.number)).limit(1);

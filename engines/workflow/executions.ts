@@ -124,10 +124,15 @@ export async function insertExecution(
     .insert(executionData)
     .values({ id: definitionDataId(id), executionId: id, value: args.definition.definition })
     .onConflictDoNothing();
-  if (inline) return row;
   // large inputs are stored by reference, so that the row (and lists of rows) stays small
-  const inputData = await toDataEntries(app, id, 'input', args.inputData, tx);
-  const created = await tx.update(executions).set({ inputData }).where(eq(executions.id, id)).returning().then(theRow);
+  const created = inline
+    ? row
+    : await tx
+        .update(executions)
+        .set({ inputData: await toDataEntries(app, id, 'input', args.inputData, tx) })
+        .where(eq(executions.id, id))
+        .returning()
+        .then(theRow);
   await args.onCreated?.(created);
   return created;
 }
