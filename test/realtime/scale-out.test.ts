@@ -5,7 +5,7 @@
  * SIGKILLed mid-run. Every execution still finishes, and every subscriber, reconnecting with
  * `since` to whichever API is up, ends with every event exactly once.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, notLike, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { comp, data, definition, ENGINE, flow, integer, newWorkflowBlob, upload, waitForStatus } from '../support/workflow';
 import { events, executions } from '../../db/schema';
@@ -14,6 +14,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { startApiProcess, startWorkerProcess, type BlobHubProcess } from '../support/processes';
 import { RealtimeClient } from './realtime-client';
 import { theRow } from '../../core/errors';
+import { AUDIT_EVENT_PREFIX } from '../../core/audit';
 
 const EXECUTIONS = 40;
 const SESSIONS = 4;
@@ -124,11 +125,12 @@ async function storedEvents(sessionId: string) {
     .orderBy(asc(events.seq));
 }
 
+/** The org's change events (its audit entries' events go to its audit stream, not to organization subscribers). */
 async function storedCoreEvents(orgId: string) {
   return p.app.db
     .select({ id: events.id })
     .from(events)
-    .where(and(eq(events.orgId, orgId), isNull(events.sessionId)))
+    .where(and(eq(events.orgId, orgId), isNull(events.sessionId), notLike(events.type, `${AUDIT_EVENT_PREFIX}%`)))
     .orderBy(asc(events.seq));
 }
 
