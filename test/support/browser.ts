@@ -29,6 +29,15 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+/** Signs in through the web app's form as the platform's instance admin (`env`: the test platform's), at `origin` or the page's base URL. */
+export async function signInAsAdmin(page: Page, env: { BLOBHUB_ADMIN_EMAIL: string; BLOBHUB_ADMIN_PASSWORD: string }, origin = '') {
+  await page.goto(`${origin}/signin`);
+  await page.getByLabel('Email', { exact: true }).fill(env.BLOBHUB_ADMIN_EMAIL);
+  await page.getByLabel('Password', { exact: true }).fill(env.BLOBHUB_ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByTestId('signed-in-as').waitFor();
+}
+
 export async function openBrowser(baseURL: string): Promise<TestBrowser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'blobhub-chromium-'));
   // headless: true makes playwright pass --headless; the persistent context is the fresh profile dir.

@@ -7,7 +7,7 @@
 import axe from 'axe-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startSchedulerFixture, targetOf, SCHEDULER, type SchedulerFixture } from '../support/scheduler';
 import { run } from '../support/workflow';
 
@@ -117,11 +117,7 @@ describe('every page', () => {
   });
 
   it('signed in: no critical or serious axe violation, light and dark, at 1440 and 390 px', { timeout: 900_000 }, async () => {
-    await page.goto('/signin');
-    await page.getByLabel('Email', { exact: true }).fill(fx.p.env.BLOBHUB_ADMIN_EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(fx.p.env.BLOBHUB_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByTestId('signed-in-as').waitFor();
+    await signInAsAdmin(page, fx.p.env);
     expect(await walk(signedInPages)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { newUser, signInAdmin, type TestUser } from '../support/people';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -36,11 +36,7 @@ const field = (label: string) => page.getByLabel(label, { exact: true });
 
 describe('the audit log page', () => {
   it('shows a role change made in the web app with its actor and diff, filters by action, and never a secret', async () => {
-    await page.goto('/signin');
-    await field('Email').fill(p.env.BLOBHUB_ADMIN_EMAIL);
-    await field('Password').fill(p.env.BLOBHUB_ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByTestId('signed-in-as').waitFor();
+    await signInAsAdmin(page, p.env);
 
     // the change, made on the members page
     await page.goto('/orgs/acme/members');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { addModel } from '../support/onnx-models';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startSchedulerFixture, type SchedulerFixture } from '../support/scheduler';
 import { comp, data, definition, ENGINE, flow, start, upload, waitForStatus } from '../support/workflow';
 import { longWaitDefinition } from './fixtures';
@@ -43,13 +43,7 @@ const button = (name: string) => page.getByRole('button', { name, exact: true })
 const dialog = (name: string | RegExp) => page.getByRole('dialog', { name });
 const toast = (text: string) => page.getByTestId('toast').getByText(text).first();
 
-async function signIn(origin = fx.p.url) {
-  await page.goto(`${origin}/signin`);
-  await field('Email').fill(fx.p.env.BLOBHUB_ADMIN_EMAIL);
-  await field('Password').fill(fx.p.env.BLOBHUB_ADMIN_PASSWORD);
-  await button('Sign in').click();
-  await page.getByTestId('signed-in-as').waitFor();
-}
+const signIn = (origin = fx.p.url) => signInAsAdmin(page, fx.p.env, origin);
 
 async function newBlob(name: string, type: 'workflow' | 'onnx') {
   const res = await api().post('/orgs/acme/blobs', { name, type });

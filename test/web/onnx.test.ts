@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Route } from 'playwright-core';
 import { s3Env } from '../support/onnx-client';
 import { writeBigModel } from '../support/onnx-models';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 const MiB = 1024 * 1024;
@@ -76,11 +76,7 @@ async function interruptedUpload(blob: string) {
 describe('the ONNX page', () => {
   it('uploads a 40 MiB model in parallel parts to the presigned URLs, with progress', async () => {
     expect(model.size).toBeGreaterThan(40 * MiB);
-    await page.goto('/signin');
-    await field('Email').fill(p.env.BLOBHUB_ADMIN_EMAIL);
-    await field('Password').fill(p.env.BLOBHUB_ADMIN_PASSWORD);
-    await button('Sign in').click();
-    await page.getByTestId('signed-in-as').waitFor();
+    await signInAsAdmin(page, p.env);
     await page.goto('/orgs/acme/blobs/adder');
     await page.getByRole('link', { name: 'Model' }).click();
     await page.getByText('No model on this revision yet.').waitFor();

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { SCHEDULER, startSchedulerFixture, targetOf, type SchedulerFixture } from '../support/scheduler';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 
 let fx: SchedulerFixture;
 let browser: TestBrowser;
@@ -39,11 +39,7 @@ const fireTimes = () => page.getByTestId('next-fire-times').getByRole('listitem'
 
 describe('the scheduler page', () => {
   it('builds a cron expression and shows its next five fire times in the chosen time zone, from the server', async () => {
-    await page.goto('/signin');
-    await field('Email').fill(fx.p.env.BLOBHUB_ADMIN_EMAIL);
-    await field('Password').fill(fx.p.env.BLOBHUB_ADMIN_PASSWORD);
-    await button('Sign in').click();
-    await page.getByTestId('signed-in-as').waitFor();
+    await signInAsAdmin(page, fx.p.env);
     await page.goto('/orgs/acme/blobs/timers');
     await page.getByRole('link', { name: 'Schedules' }).click();
     await page.getByText('No schedules on this revision yet.').waitFor();

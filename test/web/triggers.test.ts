@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { newWorkflowBlob, upload } from '../support/workflow';
 import { fibonacciDefinition } from './fixtures';
@@ -31,11 +31,7 @@ const button = (name: string) => page.getByRole('button', { name, exact: true })
 
 describe('the triggers tab', () => {
   it('creates a webhook trigger, shows its secret once, and revokes it', async () => {
-    await page.goto('/signin');
-    await field('Email').fill(p.env.BLOBHUB_ADMIN_EMAIL);
-    await field('Password').fill(p.env.BLOBHUB_ADMIN_PASSWORD);
-    await button('Sign in').click();
-    await page.getByTestId('signed-in-as').waitFor();
+    await signInAsAdmin(page, p.env);
     await page.goto('/orgs/acme/blobs/flows');
     await page.getByRole('link', { name: 'Triggers' }).click();
     await page.getByText('No webhook triggers on this blob.').waitFor();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { webDistDir } from '../../apps/api/web';
 import { comp, definition, ENGINE, flow, newWorkflowBlob, upload } from '../support/workflow';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 let p: TestPlatform;
@@ -77,11 +77,7 @@ async function addPort(component: string, what: string, name: string) {
 
 describe('the workflow editor', () => {
   it('shows the engine catalog and builds a three-component flow by mouse: drag from the catalog, drag handle to handle', async () => {
-    await page.goto('/signin');
-    await field('Email').fill(p.env.BLOBHUB_ADMIN_EMAIL);
-    await field('Password').fill(p.env.BLOBHUB_ADMIN_PASSWORD);
-    await button('Sign in').click();
-    await page.getByTestId('signed-in-as').waitFor();
+    await signInAsAdmin(page, p.env);
     await page.goto('/orgs/acme/blobs/flows');
     await page.getByRole('link', { name: 'Editor' }).click();
     await page.getByText('Drag a component from the catalog onto the canvas.').waitFor();
