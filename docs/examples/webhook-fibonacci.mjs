@@ -3,30 +3,10 @@
 // trigger mapping the body's `n` to the input `n`, and one signed POST to its URL, answered with
 // the ended execution. Needs BLOBHUB_API_URL (…/v1) and BLOBHUB_API_KEY; `node docs/examples/webhook-fibonacci.mjs 20`.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { data, fibonacciBlob } from './client.mjs';
 
-const url = process.env.BLOBHUB_API_URL ?? 'http://localhost:8080/v1';
-const key = process.env.BLOBHUB_API_KEY;
-if (!key) throw new Error('set BLOBHUB_API_KEY (dev mode prints it and saves it in .blobhub/client-home/.blobhub/credentials.yaml)');
 const n = Number(process.argv[2] ?? 10);
-
-async function call(method, path, body) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'x-api-key': key, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-const data = (revision, command, params) => call('POST', `/revisions/${revision}/data`, { engine: 'workflow_blobhub', command, ...params });
-
-const suffix = Date.now().toString(36);
-const { org } = await call('POST', '/orgs', { name: `hooks-${suffix}` });
-const { revision } = await call('POST', `/orgs/${org.id}/blobs`, { name: 'fibonacci', type: 'workflow' });
-const definition = JSON.parse(readFileSync(new URL('./fibonacci.json', import.meta.url), 'utf8'));
-await data(revision.id, 'upload_definition', { alias: 'fib', definition });
+const { revision } = await fibonacciBlob('hooks');
 const { trigger } = await data(revision.id, 'create_trigger', {
   alias: 'fib',
   mode: 'sync',
