@@ -164,6 +164,11 @@ const configSchema = z
       .min(100)
       .max(10 * 60_000)
       .default(60_000),
+    /**
+     * the operator's bound on a logic.code component's memory_mb (MiB of heap per run): a definition asking
+     * for more is refused when uploaded or checked, and a stored one runs with this much
+     */
+    BLOBHUB_SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(8).max(1024).default(256),
     /** largest single value (a component output, a session write) in bytes of JSON: above it, value_too_large */
     BLOBHUB_MAX_VALUE_BYTES: z.coerce
       .number()

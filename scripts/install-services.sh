@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real services BlobHub runs against (Temporal CLI dev server, MinIO, PostgreSQL),
-# docker compose (to check docker-compose.yml) and Chromium (the web app's browser tests). Idempotent: each step is skipped when its binary is already there.
+# docker compose (to check docker-compose.yml), helm, kubeconform and the Kubernetes schemas (to check
+# the Helm chart) and Chromium (the web app's browser tests). Idempotent: each step is skipped when its binary is already there.
 # Go binaries go to .tools/bin (git-ignored); Go's module and build caches make re-installs fast.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,6 +10,8 @@ mkdir -p "$bin"
 
 TEMPORAL_VERSION="v1.5.1"
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c" # RELEASE tags are not semver; this is the newest commit the Go proxy serves
+HELM_VERSION="v4.3.2"
+KUBECONFORM_VERSION="v0.8.0"
 
 log() { echo "[install-services] $*" >&2; }
 
@@ -91,11 +94,41 @@ schemathesis_install() {
   echo "$pin" >"$venv/.pins"
 }
 
+# The Kubernetes JSON schemas kubeconform checks the Helm chart against (test/core/helm.test.ts), made
+# here rather than downloaded (kubeconform's default source is a GitHub repository): the OpenAPI spec
+# inside the k8s.io/kubernetes module from the Go module proxy, converted by openapi2jsonschema2 (PyPI;
+# the maintained fork of the converter that made kubeconform's own schema set) into one stand-alone,
+# strict schema per kind and version, named as kubeconform looks them up (deployment-apps-v1.json).
+KUBERNETES_SCHEMA_VERSION="v1.36.3"
+OPENAPI2JSONSCHEMA_VERSION="1.1.37"
+kubernetes_schemas_install() {
+  local dest="$root/.tools/kubernetes-json-schema" venv="$root/.tools/openapi2jsonschema"
+  local pin="kubernetes $KUBERNETES_SCHEMA_VERSION openapi2jsonschema2==$OPENAPI2JSONSCHEMA_VERSION"
+  if [ -f "$dest/standalone-strict/deployment-apps-v1.json" ] && [ "$(cat "$dest/.pins" 2>/dev/null)" = "$pin" ]; then return 0; fi
+  local python spec
+  python="$(find_python)" || { log "the Kubernetes schemas need Python >= 3.12"; return 1; }
+  log "making the Kubernetes $KUBERNETES_SCHEMA_VERSION JSON schemas (first run takes minutes)"
+  if [ "$("$venv/bin/pip" show openapi2jsonschema2 2>/dev/null | sed -n 's/^Version: //p')" != "$OPENAPI2JSONSCHEMA_VERSION" ]; then
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi2jsonschema2==$OPENAPI2JSONSCHEMA_VERSION"
+  fi
+  spec="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_SCHEMA_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/api/openapi-spec/swagger.json"
+  rm -rf "$dest" && mkdir -p "$dest"
+  # it reports the kinds it leaves out (the recursive CustomResourceDefinition schema) as errors and exits 0
+  (cd "$dest" && "$venv/bin/openapi2jsonschema2" -o standalone-strict.partial --expanded --kubernetes --stand-alone --strict "$spec" >/dev/null 2>&1)
+  mv "$dest/standalone-strict.partial" "$dest/standalone-strict"
+  echo "$pin" >"$dest/.pins"
+}
+
 want="${1:-all}"
 case "$want" in all|temporal) go_install temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" ;; esac
 case "$want" in all|minio) go_install minio github.com/minio/minio "$MINIO_VERSION" ;; esac
 case "$want" in all|postgres) apt_install /usr/lib/postgresql/15/bin/postgres postgresql ;; esac
 case "$want" in all|compose) compose_install ;; esac
+case "$want" in all|helm) go_install helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" ;; esac
+case "$want" in all|helm) go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" ;; esac
+case "$want" in all|helm) kubernetes_schemas_install ;; esac
 case "$want" in all|python-clients) python_clients_install ;; esac
 # the browser the web app's tests drive (playwright-core with the system Chromium)
 case "$want" in all|chromium) apt_install /usr/bin/chromium chromium ;; esac

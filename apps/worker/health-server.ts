@@ -1,7 +1,7 @@
 /**
- * A standalone worker's own HTTP surface (BLOBHUB_WORKER_HTTP_PORT): `/metrics` (Prometheus) and
- * `/readyz`, 503 while its sandbox pool is saturated, so that an orchestrator or a load test sees
- * the worker that runs the code, not only the API.
+ * A standalone worker's own HTTP surface (BLOBHUB_WORKER_HTTP_PORT): `/metrics` (Prometheus),
+ * `/healthz` (the process answers: a liveness probe) and `/readyz`, 503 while its sandbox pool is
+ * saturated, so that an orchestrator or a load test sees the worker that runs the code, not only the API.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { capacityStatus } from '../../core/metrics';
@@ -13,6 +13,7 @@ export async function startWorkerHealthServer(port: number, host: string): Promi
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/metrics') return void writeMetrics(res);
+    if (path === '/healthz') return void json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const { saturated, capacity } = capacityStatus();
       return void json(res, saturated ? 503 : 200, { status: saturated ? 'saturated' : 'ready', ...capacity });

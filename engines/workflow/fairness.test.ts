@@ -144,6 +144,8 @@ describe('sandbox fairness', () => {
       status: 503,
       body: { status: 'saturated', sandbox: { status: 'saturated' } },
     });
+    // saturated is not dead: the liveness probe (the Helm chart's) leaves a busy worker running
+    expect((await fetch(`${workerHealthUrl}/healthz`)).status).toBe(200);
     // it runs as soon as the short spinner's thread frees
     expect((await waitForStatus(p.admin, revs.quiet, blocked, undefined, 20_000)).status).toBe('completed');
 

@@ -24,7 +24,7 @@ export async function writeSessionObject(app: App, scope: SessionScope, alias: s
 }
 
 /** Creates or replaces an object and records its session_object_modified event, in the caller's transaction. */
-export async function upsertSessionObject(db: Db, scope: SessionScope, alias: string, value: unknown, dedupeKey?: string) {
+export async function upsertSessionObject(db: Db, scope: SessionScope, alias: string, value: unknown, dedupeKey?: string, sizeBytes?: number) {
   const now = new Date();
   const type = objectTypeOf(value);
   await db
@@ -40,7 +40,9 @@ export async function upsertSessionObject(db: Db, scope: SessionScope, alias: st
   if (type !== 'thread') await db.delete(threadItems).where(ofAlias(threadItems));
   if (type !== 'graph') await db.delete(graphElements).where(ofAlias(graphElements));
   if (type !== 'file') await db.delete(sessionFiles).where(ofAlias(sessionFiles));
-  await recordEvent(db, { ...scope, type: 'session_object_modified', attributes: { session_object: { alias, type } }, dedupeKey });
+  // an execution's write carries its size: it counts against the execution's data limit (values.ts)
+  const sessionObject = sizeBytes === undefined ? { alias, type } : { alias, type, size_bytes: sizeBytes };
+  await recordEvent(db, { ...scope, type: 'session_object_modified', attributes: { session_object: sessionObject }, dedupeKey });
 }
 
 export async function readSessionObject(app: App, sessionId: string, alias: string) {

@@ -44,6 +44,24 @@ describe('value size limits', () => {
   });
 });
 
+describe('session writes within the execution limit', () => {
+  it('counts what code writes to session objects with the execution values, and refuses the write that passes the limit', async () => {
+    // four writes of 900 KiB each: every one within the per-value limit, the fourth past the 3 MiB per execution
+    const code = "for (const alias of ['a', 'b', 'c', 'd']) set_session_object('big/' + alias, alias.repeat(900 * 1024))";
+    await upload(p.admin, rev, 'session-writes', codeDefinition(code, []));
+    const execution = await run(p.admin, rev, 'session-writes');
+    expect(execution).toMatchObject({ status: 'failed', error: { kind: 'value_too_large', component_id: 'c' } });
+    expect(execution.error.message).toContain('BLOBHUB_MAX_EXECUTION_DATA_BYTES');
+    const stored = await p.admin.data(rev, ENGINE, 'list_session_objects', { session_id: execution.session_id, prefix: 'big/' });
+    expect(stored.body.objects.map((o: { alias: string }) => o.alias)).toEqual(['big/a', 'big/b', 'big/c']);
+    // each write of the execution says its size, which is what counts
+    const writes = (await eventsOf(p.admin, rev, execution.id)).filter((e) => e.type === 'session_object_modified');
+    expect(writes.map((e) => e.attributes.session_object)).toEqual(
+      ['a', 'b', 'c'].map((alias) => ({ alias: `big/${alias}`, type: 'json', size_bytes: 900 * 1024 + 2 })),
+    );
+  });
+});
+
 describe('large values by reference', () => {
   it('keeps big inputs and outputs out of execution rows, fetched with get_execution_data, and lists stay under 1 MiB', async () => {
     const code =

@@ -6,14 +6,15 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { theRow } from '../../core/errors';
 import type { Db } from '../../db/client';
-import { executionData, executions } from '../../db/schema';
+import { events, executionData, executions } from '../../db/schema';
 import { ComponentError } from './components/registry';
 import { valueObject, type ValueObject } from './model';
 import type { ValueRef } from './plan';
+import { upsertSessionObject, type SessionScope } from './session-objects';
 
 /** Values above this size travel through Temporal history as references. */
 export const INLINE_VALUE_LIMIT = 16 * 1024;
@@ -77,22 +78,10 @@ export async function storeData(app: App, executionId: string, id: string, value
   const bytes = Buffer.byteLength(json);
   assertValueSize(app, 'the value', bytes);
   await db.transaction(async (tx) => {
-    // the execution row lock orders concurrent writers of one execution, so the total holds
-    await tx.select({ id: executions.id }).from(executions).where(eq(executions.id, executionId)).for('update');
+    await lockExecution(tx, executionId);
     const [existing] = await tx.select({ id: executionData.id }).from(executionData).where(eq(executionData.id, id));
     if (existing) return;
-    const { total } = await tx
-      .select({ total: sql<string>`coalesce(sum(${executionData.sizeBytes}), 0)` })
-      .from(executionData)
-      .where(eq(executionData.executionId, executionId))
-      .then(theRow);
-    const limit = app.config.BLOBHUB_MAX_EXECUTION_DATA_BYTES;
-    if (Number(total) + bytes > limit) {
-      throw new ComponentError(
-        `the execution's values would reach ${mib(Number(total) + bytes)}, above the limit of ${mib(limit)} per execution (BLOBHUB_MAX_EXECUTION_DATA_BYTES)`,
-        'value_too_large',
-      );
-    }
+    await assertExecutionRoom(app, tx, executionId, bytes);
     let storageKey: string | null = null;
     if (bytes > BLOBSTORE_VALUE_BYTES && app.blobStore) {
       storageKey = `executions/${executionId}/data/${id}.json`;
@@ -101,6 +90,57 @@ export async function storeData(app: App, executionId: string, id: string, value
     await tx.insert(executionData).values({ id, executionId, value: storageKey ? null : value, storageKey, sizeBytes: bytes });
   });
   return id;
+}
+
+/** The execution row lock orders concurrent writers of one execution, so that its total holds. */
+const lockExecution = (tx: Db, executionId: string) => tx.select({ id: executions.id }).from(executions).where(eq(executions.id, executionId)).for('update');
+
+/**
+ * Refuses `bytes` more for an execution whose stored values and session writes would then pass
+ * BLOBHUB_MAX_EXECUTION_DATA_BYTES. Call with the execution locked (lockExecution).
+ */
+async function assertExecutionRoom(app: App, tx: Db, executionId: string, bytes: number) {
+  const [{ total: values }, { total: sessionWrites }] = await Promise.all([
+    tx
+      .select({ total: sql<string>`coalesce(sum(${executionData.sizeBytes}), 0)` })
+      .from(executionData)
+      .where(eq(executionData.executionId, executionId))
+      .then(theRow),
+    tx
+      .select({ total: sql<string>`coalesce(sum((${events.attributes} -> 'session_object' ->> 'size_bytes')::bigint), 0)` })
+      .from(events)
+      .where(and(eq(events.executionId, executionId), eq(events.type, 'session_object_modified')))
+      .then(theRow),
+  ]);
+  const total = Number(values) + Number(sessionWrites) + bytes;
+  const limit = app.config.BLOBHUB_MAX_EXECUTION_DATA_BYTES;
+  if (total > limit) {
+    throw new ComponentError(
+      `the execution's values would reach ${mib(total)}, above the limit of ${mib(limit)} per execution (BLOBHUB_MAX_EXECUTION_DATA_BYTES)`,
+      'value_too_large',
+    );
+  }
+}
+
+/**
+ * A session object an execution's component writes (user code's set_session_object): it counts
+ * with the execution's stored values against BLOBHUB_MAX_EXECUTION_DATA_BYTES, as over REST the
+ * body limit bounds a write. A retried attempt's write (its event already recorded) counts once.
+ */
+export async function writeExecutionSessionObject(
+  app: App,
+  execution: SessionScope & { executionId: string },
+  alias: string,
+  value: unknown,
+  dedupeKey: string,
+) {
+  await app.db.transaction(async (tx) => {
+    await lockExecution(tx, execution.executionId);
+    const bytes = jsonBytes(value);
+    const [written] = await tx.select({ id: events.id }).from(events).where(eq(events.dedupeKey, dedupeKey));
+    if (!written) await assertExecutionRoom(app, tx, execution.executionId, bytes);
+    await upsertSessionObject(tx, execution, alias, value, dedupeKey, bytes);
+  });
 }
 
 /** The value of a stored row, wherever it lives. */

@@ -4,6 +4,8 @@
  * that BlobHub's own config module accepts.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config';
@@ -105,5 +107,51 @@ describe('docker-compose.yml', () => {
       BLOBHUB_ADMIN_API_KEY: secrets.BLOBHUB_ADMIN_API_KEY,
       BLOBHUB_DATABASE_URL: 'postgres://blobhub:pg-secret@postgres:5432/blobhub',
     });
+  });
+
+  it('passes tracing and a secured Temporal (TLS, mTLS, API key) through to the API and the worker', () => {
+    // the certificate files as a docker-compose.override.yml would mount them
+    const dir = mkdtempSync(path.join(tmpdir(), 'blobhub-compose-tls-'));
+    const pem = (name: string) => {
+      writeFileSync(path.join(dir, name), `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n`);
+      return path.join(dir, name);
+    };
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer collector-token',
+      BLOBHUB_TEMPORAL_ADDRESS: 'temporal.example.internal:7233',
+      BLOBHUB_TEMPORAL_NAMESPACE: 'blobhub-prod',
+      BLOBHUB_TEMPORAL_TLS_CA_FILE: pem('ca.pem'),
+      BLOBHUB_TEMPORAL_TLS_CERT_FILE: pem('client.pem'),
+      BLOBHUB_TEMPORAL_TLS_KEY_FILE: pem('client.key'),
+      BLOBHUB_TEMPORAL_TLS_SERVER_NAME: 'temporal.example.internal',
+      BLOBHUB_TEMPORAL_API_KEY: 'temporal-api-key',
+    };
+    const { services: configured } = composeConfig(env);
+    for (const [name, serviceName] of [
+      ['api', 'blobhub-api'],
+      ['worker', 'blobhub-worker'],
+    ] as const) {
+      const environment = configured[name]?.environment ?? {};
+      // read by the OTLP exporter itself, not by BlobHub's config
+      expect(environment.OTEL_EXPORTER_OTLP_HEADERS, name).toBe(env.OTEL_EXPORTER_OTLP_HEADERS);
+      const config = loadConfig(environment);
+      expect(config, name).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        OTEL_SERVICE_NAME: serviceName,
+        BLOBHUB_TEMPORAL_ADDRESS: env.BLOBHUB_TEMPORAL_ADDRESS,
+        BLOBHUB_TEMPORAL_NAMESPACE: env.BLOBHUB_TEMPORAL_NAMESPACE,
+        BLOBHUB_TEMPORAL_TLS_SERVER_NAME: env.BLOBHUB_TEMPORAL_TLS_SERVER_NAME,
+        BLOBHUB_TEMPORAL_API_KEY: env.BLOBHUB_TEMPORAL_API_KEY,
+      });
+      expect([config.BLOBHUB_TEMPORAL_TLS_CA_FILE, config.BLOBHUB_TEMPORAL_TLS_CERT_FILE, config.BLOBHUB_TEMPORAL_TLS_KEY_FILE].map(String), name).toEqual([
+        expect.stringContaining('BEGIN CERTIFICATE'),
+        expect.stringContaining('BEGIN CERTIFICATE'),
+        expect.stringContaining('BEGIN CERTIFICATE'),
+      ]);
+    }
+    // unset, nothing of it: the bundled Temporal in plain gRPC, no tracing
+    const plain = loadConfig(services.worker?.environment ?? {});
+    expect([plain.BLOBHUB_TEMPORAL_TLS, plain.BLOBHUB_TEMPORAL_API_KEY, plain.OTEL_EXPORTER_OTLP_ENDPOINT]).toEqual([false, undefined, undefined]);
   });
 });

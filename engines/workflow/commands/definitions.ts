@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { auditCommand } from '../../../core/audit';
 import { defineCommand, type CommandContext } from '../../../core/engines';
 import type { Db } from '../../../db/client';
+import type { App } from '../../../core/app';
 import { ApiError, notFound, theRow } from '../../../core/errors';
 import { newId } from '../../../core/ids';
 import { idOf } from '../../../core/schemas';
@@ -12,7 +13,7 @@ import { definitions } from '../../../db/schema';
 import { componentCatalog } from '../components/catalog';
 import type { WorkflowDefinition } from '../model';
 import { definitionHash } from '../validate';
-import { compileDefinitionWithCode } from '../validate-code';
+import { compileDefinitionWithCode, type CodeBounds } from '../validate-code';
 
 export const definitionAlias = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, _ . -');
 const definitionRef = z
@@ -51,9 +52,11 @@ const WORKFLOW_CATEGORY = 'workflow';
 /** The document `create_definition` holds until its first upload: it does not compile, so a commit refuses it. */
 const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
 
+const codeBounds = (app: App): CodeBounds => ({ maxMemoryMb: app.config.BLOBHUB_SANDBOX_MAX_MEMORY_MB });
+
 /** `check_definition`'s answer: BlobHub's `{status, events}`, one `definition_error` event per problem. */
-async function checkResult(definition: unknown) {
-  const compiled = await compileDefinitionWithCode(definition);
+async function checkResult(app: App, definition: unknown) {
+  const compiled = await compileDefinitionWithCode(definition, codeBounds(app));
   const events = compiled.errors.map((e) => ({
     type: 'definition_error',
     message: e.message,
@@ -107,7 +110,7 @@ export const definitionCommands = {
     async run(ctx, { definition_id, definition, ...named }) {
       const { app, revision } = ctx;
       const alias = definition_id ? (await findByRef(app.db, revision.id, { definition_id })).alias : named.alias!;
-      const compiled = await compileDefinitionWithCode(definition);
+      const compiled = await compileDefinitionWithCode(definition, codeBounds(app));
       if (!compiled.valid) {
         throw new ApiError('bad_request', `the definition is invalid: ${compiled.errors[0]?.message}`, {
           details: compiled.errors,
@@ -142,7 +145,7 @@ export const definitionCommands = {
     kind: 'query',
     input: definitionRef,
     async run({ app, revision }, ref) {
-      return checkResult((await findByRef(app.db, revision.id, ref)).definition);
+      return checkResult(app, (await findByRef(app.db, revision.id, ref)).definition);
     },
   }),
   get_definition: defineCommand({
@@ -188,8 +191,8 @@ export const definitionCommands = {
   validate_definition: defineCommand({
     kind: 'query',
     input: z.object({ definition: z.unknown() }),
-    async run(_ctx, { definition }) {
-      const compiled = await compileDefinitionWithCode(definition);
+    async run({ app }, { definition }) {
+      const compiled = await compileDefinitionWithCode(definition, codeBounds(app));
       return { valid: compiled.valid, errors: compiled.errors };
     },
   }),

@@ -1,6 +1,6 @@
 /** logic.code: user JavaScript (V8 isolate) or Python (Pyodide) in the sandbox (engines/workflow/sandbox). */
 import { z } from 'zod';
-import { DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
+import { DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_MS, runLogicCode, UserCodeError, type QueueReason } from '../sandbox';
 import { listSessionObjects } from '../session-objects';
 import { asValue } from '../values';
 import type { ComponentRequest } from '../plan';
@@ -20,6 +20,13 @@ type LogicCodeConfig = z.infer<typeof logicCodeConfig>;
 
 /** The sandbox stops the code just before the activity times out, so it ends as a clean `timeout`. */
 const sandboxTimeout = (timeoutMs: number | undefined) => (timeoutMs ? Math.max(1, timeoutMs - 250) : DEFAULT_TIMEOUT_MS);
+
+/**
+ * The heap a run gets: what the component asks for (else the sandbox's default), never above the
+ * operator's bound, which may have been lowered since the definition was uploaded.
+ */
+const memoryBytes = (memoryMb: number | undefined, maxMemoryMb: number) => Math.min(memoryMb ? memoryMb * MIB : DEFAULT_MEMORY_BYTES, maxMemoryMb * MIB);
+const MIB = 1024 * 1024;
 
 /** BlobHub's metadata objects the code reads as globals: where this run belongs. */
 const metadataOf = ({ execution, component, visit }: ComponentRequest, attempt: number) => ({
@@ -66,7 +73,7 @@ export const logicCode: ComponentType<LogicCodeConfig> = {
           sessionObjects: Object.fromEntries(objects.map((o) => [o.alias, o.value])),
           metadata: metadataOf(request, attempt),
           limits: {
-            memoryBytes: config.memory_mb ? config.memory_mb * 1024 * 1024 : undefined,
+            memoryBytes: memoryBytes(config.memory_mb, app.config.BLOBHUB_SANDBOX_MAX_MEMORY_MB),
             timeoutMs,
           },
         },

@@ -7,6 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { runInIsolate } from './isolate-runner';
 import type { SandboxRequest } from './protocol';
 
@@ -32,6 +33,20 @@ function dropPrivileges() {
   process.setuid?.(NOBODY);
 }
 
+/**
+ * Ends this process as soon as the worker that started it is gone, however it went (a SIGKILL, an
+ * OOM kill): the IPC channel's disconnect reaches the main thread only between runs, and a run may
+ * spin for its whole time limit. A thread of its own watches the parent (a dead parent's orphans
+ * are adopted by another process, so the parent pid changes) and kills the process with its run.
+ */
+function exitWithParent() {
+  const watch = `const { workerData } = require('node:worker_threads');
+    setInterval(() => { if (process.ppid !== workerData.parent) process.kill(process.pid, 'SIGKILL'); }, workerData.everyMs);`;
+  new Worker(watch, { eval: true, workerData: { parent: process.ppid, everyMs: PARENT_CHECK_MS } }).unref();
+}
+const PARENT_CHECK_MS = 200;
+
+exitWithParent();
 // a first run starts V8's and isolated-vm's threads, so that lowering the priority covers them all
 runInIsolate({ code: '', inputs: {}, sessionObjects: {}, memoryBytes: 8 * 1024 * 1024, timeoutMs: 5000 });
 lowerPriority();

@@ -12,7 +12,6 @@ import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
 import { appendExecutionEvents, finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
-import { writeSessionObject } from '../session-objects';
 import { assertStorableResult } from '../storable-result';
 import {
   instantEvents,
@@ -31,7 +30,7 @@ import { logger } from '../../../core/log';
 import type { CarriedValues } from './carry-over';
 import type { ChildRequest, ControlActivities, LoadOptions } from './contracts';
 import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
-import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, type DataEntry } from '../values';
+import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, writeExecutionSessionObject, type DataEntry } from '../values';
 
 /** The execution's row and its pinned definition compiled, with the limits the interpreter keeps to. */
 async function loadPlan(app: App, execution: ExecutionArgs) {
@@ -286,7 +285,7 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
   if (Object.keys(result.sessionWrites ?? {}).length) await recordEntered();
   await entered;
   for (const [alias, value] of Object.entries(result.sessionWrites ?? {})) {
-    await writeSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
+    await writeExecutionSessionObject(app, execution, alias, value, `${execution.executionId}:${visit}:object:${alias}`);
   }
   const outputEvents = Object.entries(result.outputs ?? {})
     .filter(([, output]) => output.persist)
