@@ -4,7 +4,10 @@ import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
 import { logicCode } from './logic-code';
 import type { ComponentType } from './registry';
+import { s3GetObject, s3PutObject } from './s3-object';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
+import { sqlQuery } from './sql-query';
+import { dataTransform } from './data-transform';
 
 export { allComponentTypes, ComponentError } from './registry';
 export type { ComponentType, ComponentRunResult, QueueState } from './registry';
@@ -25,4 +28,8 @@ export const builtinComponents: ComponentType[] = [
   threadPostItem,
   graphMutate,
   graphQueryComponent,
+  sqlQuery,
+  s3GetObject,
+  s3PutObject,
+  dataTransform,
 ];
