@@ -5,7 +5,7 @@
  * components run on a standalone worker process whose debug-level JSON logs are captured: the
  * credentials' secrets appear in no output, event, list, Temporal history or log line.
  */
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { temporal } from '@temporalio/proto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +17,7 @@ import { comp, data, definition, ENGINE, eventsOf, flow, integer, newWorkflowBlo
 const PG_PASSWORD = 'pg-secret-8d1f3b7c52';
 const S3_SECRET = inject('s3').secretAccessKey;
 const USER_BUCKET = 'user-bucket';
+const MAX_VALUE_BYTES = 256 * 1024;
 
 let p: TestPlatform;
 let worker: BlobHubProcess;
@@ -37,7 +38,8 @@ async function credential(alias: string, type: string, body: Record<string, unkn
 
 beforeAll(async () => {
   const s3 = inject('s3');
-  [userDb, p] = await Promise.all([startPostgres(), startTestPlatform({ worker: false })]);
+  // one value at most 256 KiB, so that an object above it is quick to make
+  [userDb, p] = await Promise.all([startPostgres(), startTestPlatform({ worker: false, env: { BLOBHUB_MAX_VALUE_BYTES: String(MAX_VALUE_BYTES) } })]);
   worker = await startWorkerProcess({ ...p.env, BLOBHUB_LOG_LEVEL: 'debug', BLOBHUB_LOG_FORMAT: 'json' }, { pipeStdout: true });
   worker.child.stdout!.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));
 
@@ -234,7 +236,7 @@ describe('s3.put_object and s3.get_object', () => {
     expect(outputOf(asText, 'body')).toEqual(text('{"sold":3,"items":["a","b"]}'));
   });
 
-  it('fails clearly on a missing object, a bad key pair and a body that is not base64', async () => {
+  it('fails clearly on a missing object, a bad key pair, an object above the value limit and a body that is not base64', async () => {
     await uploadStep('get-missing', comp('r', 's3.get_object', { credential: 'store', key: 'nothing/here' }), [], ['body']);
     const missing = await runStep('get-missing');
     expect(missing).toMatchObject({ status: 'failed', error: { kind: 'not_found' } });
@@ -244,6 +246,13 @@ describe('s3.put_object and s3.get_object', () => {
     const forbidden = await runStep('get-badkey');
     expect(forbidden).toMatchObject({ status: 'failed', error: { kind: 'forbidden' } });
     expect(forbidden.error.message).toContain('SignatureDoesNotMatch');
+
+    // an object above one value's limit is refused before it is read
+    await userS3.send(new PutObjectCommand({ Bucket: USER_BUCKET, Key: 'big.bin', Body: Buffer.alloc(MAX_VALUE_BYTES + 1) }));
+    await uploadStep('get-big', comp('r', 's3.get_object', { credential: 'store', key: 'big.bin', format: 'base64' }), [], ['body']);
+    const big = await runStep('get-big');
+    expect(big).toMatchObject({ status: 'failed', error: { kind: 'value_too_large' } });
+    expect(big.error.message).toContain('the object is 0.250 MiB, above the limit of 0.250 MiB per value (BLOBHUB_MAX_VALUE_BYTES)');
 
     await uploadStep('put-binary', comp('w', 's3.put_object', { credential: 'store', key: 'bin', encoding: 'base64' }), ['body'], ['object']);
     const notBase64 = await runStep('put-binary', [{ alias: 'body', value: text('not base64!') }]);

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { CredentialBody } from '../../../core/credentials';
@@ -134,6 +135,10 @@ async function withStore(
 
 /** The object's bytes, refused above one value's limit before they are read. */
 async function bodyBytes(ctx: ComponentRunContext<S3GetObjectConfig>, out: GetObjectCommandOutput): Promise<Buffer> {
+  if ((out.ContentLength ?? 0) > ctx.app.config.BLOBHUB_MAX_VALUE_BYTES && out.Body instanceof Readable) {
+    // closed quietly here: left open, the client's shutdown would abort it with an 'error' nobody handles
+    out.Body.destroy();
+  }
   assertValueSize(ctx.app, 'the object', out.ContentLength ?? 0);
   const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
   assertValueSize(ctx.app, 'the object', bytes.length);

@@ -114,7 +114,6 @@ const jsonRows = (rows: unknown[]): unknown[] =>
     }),
   ) as unknown[];
 
-/** A socket already connected to a checked address of the target (postgres.js then speaks TLS over it if asked). */
 /**
  * The statement inside a READ ONLY transaction, after a first query has taken the snapshot: from
  * then on PostgreSQL refuses `SET TRANSACTION READ WRITE`, so the statement cannot lift the mode.
@@ -124,6 +123,7 @@ async function readOnly<T>(tx: postgres.TransactionSql, statement: (tx: postgres
   return statement(tx);
 }
 
+/** A socket already connected to a checked address of the target (postgres.js then speaks TLS over it if asked). */
 async function connectedSocket(host: string, port: number, lookup: net.LookupFunction, signal: AbortSignal): Promise<net.Socket> {
   const socket = net.connect({ host, port, lookup });
   try {
