@@ -3,12 +3,14 @@
  * against a user's own PostgreSQL (a second server the harness starts, not the platform's), S3
  * get/put against the harness's MinIO in a user's bucket, and data.transform (JSONata). The
  * components run on a standalone worker process whose debug-level JSON logs are captured: the
- * credentials' secrets appear in no output, event, list, Temporal history or log line.
+ * credentials' secrets appear in no output, event, list, Temporal history or log line. A second
+ * platform, whose own blob store is that MinIO, refuses s3.* there.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { temporal } from '@temporalio/proto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { s3Env } from '../../test/support/minio';
 import { startPostgres, type PostgresServer } from '../../test/support/postgres';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 import { startWorkerProcess, type BlobHubProcess } from '../../test/support/processes';
@@ -258,6 +260,28 @@ describe('s3.put_object and s3.get_object', () => {
     const notBase64 = await runStep('put-binary', [{ alias: 'body', value: text('not base64!') }]);
     expect(notBase64).toMatchObject({ status: 'failed', error: { kind: 'invalid_input' } });
     expect(notBase64.error.message).toBe('s3.put_object w (w) failed: the body input is not base64 text');
+  });
+});
+
+describe("the platform's own blob store", () => {
+  let own: TestPlatform;
+  beforeAll(async () => {
+    own = await startTestPlatform({ env: s3Env(inject('s3'), 'platform-store') });
+  }, 120_000);
+  afterAll(() => own?.close());
+
+  it('is refused to s3.* even in another bucket, whatever allowed_hosts says', async () => {
+    const s3 = inject('s3');
+    const { revisionId } = await newWorkflowBlob(own.admin, 'tenant');
+    const tenantId = (await own.admin.get('/orgs/tenant')).body.org.id;
+    const body = { endpoint: s3.endpoint, access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, bucket: USER_BUCKET };
+    const created = await own.admin.post(`/orgs/${tenantId}/credentials`, { alias: 'store', type: 's3', body, allowed_hosts: [hostOf(s3.endpoint)] });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const steps = [comp('s', 'flow.start'), comp('r', 's3.get_object', { credential: 'store', key: 'reports/today.json' }), comp('e', 'flow.end')];
+    await upload(own.admin, revisionId, 'read', definition(steps, [flow('s', 'r'), flow('r', 'e')]));
+    const execution = await waitForStatus(own.admin, revisionId, (await start(own.admin, revisionId, 'read')).id, undefined, 60_000);
+    expect(execution).toMatchObject({ status: 'failed', error: { kind: 'blocked_destination' } });
+    expect(execution.error.message).toContain("is one of the platform's own services");
   });
 });
 
