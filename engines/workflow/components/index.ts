@@ -1,4 +1,5 @@
 /** The built-in component catalog of docs/spec.md §4. */
+import { dataTransform } from './data-transform';
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
@@ -7,7 +8,6 @@ import type { ComponentType } from './registry';
 import { s3GetObject, s3PutObject } from './s3-object';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
 import { sqlQuery } from './sql-query';
-import { dataTransform } from './data-transform';
 
 export { allComponentTypes, ComponentError } from './registry';
 export type { ComponentType, ComponentRunResult, QueueState } from './registry';
