@@ -35,7 +35,7 @@ export const allowedHostPattern = z
   .regex(/^(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:]+\])(:\d{1,5})?$/i, 'a host name, optionally *. in front and :port behind')
   .transform((h) => h.toLowerCase());
 
-const defaultPorts: Record<string, string> = { 'http:': '80', 'https:': '443' };
+const defaultPorts: Record<string, string> = { 'http:': '80', 'https:': '443', 'postgres:': '5432' };
 
 /** Does the URL's host match a pattern? A pattern without a port allows the scheme's default port only. */
 export function hostAllowed(patterns: string[], url: URL): boolean {
@@ -126,7 +126,8 @@ function resourceOf(row: CredentialRow, scope: { orgId: string; blobId: string }
  */
 export async function useCredential(
   app: App,
-  scope: { executor: Executor; orgId: string; blobId: string; alias: string; url: URL },
+  /** `url`: where it goes, or (for a credential that names its own host, e.g. a database's) how to read that from its body */
+  scope: { executor: Executor; orgId: string; blobId: string; alias: string; url: URL | ((body: CredentialBody) => URL) },
 ): Promise<{ type: string; body: CredentialBody }> {
   const row = await findCredentialRow(app, { userId: scope.executor.userId, orgId: scope.orgId, blobId: scope.blobId, alias: scope.alias });
   if (!row) throw new CredentialUseError(`no credential with alias ${scope.alias}`, 'credential_not_found');
@@ -138,13 +139,15 @@ export async function useCredential(
       'credential_forbidden',
     );
   }
-  if (!hostAllowed(row.allowedHosts, scope.url)) {
+  const body = open(app, row);
+  const url = typeof scope.url === 'function' ? scope.url(body) : scope.url;
+  if (!hostAllowed(row.allowedHosts, url)) {
     throw new CredentialUseError(
-      `credential ${scope.alias} may not be sent to ${scope.url.host}: add it to the credential's allowed_hosts`,
+      `credential ${scope.alias} may not be sent to ${url.host}: add it to the credential's allowed_hosts`,
       'credential_host_not_allowed',
     );
   }
-  return { type: row.type, body: open(app, row) };
+  return { type: row.type, body };
 }
 
 const REDACTED = '[redacted]';

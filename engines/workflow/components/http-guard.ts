@@ -1,5 +1,6 @@
 /**
- * Where http.request may connect. By default only to public unicast addresses: never loopback,
+ * Where http.request (and the components that connect to a user's database or object store:
+ * sql.query, s3.*) may connect. By default only to public unicast addresses: never loopback,
  * link-local, private, shared (100.64/10), unspecified, multicast or other special ranges (their
  * IPv4-mapped, IPv4-compatible and NAT64 forms included) and never a cloud metadata service.
  * BLOBHUB_HTTP_ALLOW_HOSTS opens the hosts an operator names; the platform's own services (its
@@ -158,7 +159,7 @@ async function checkedAddresses(policy: OutboundPolicy, hostname: string, port: 
 export const checkDestination = (app: App, hostname: string, port: number) => checkedAddresses(policyOf(app), hostname, port);
 
 /** A socket lookup that answers only with addresses already checked, so the connection cannot go elsewhere. */
-const pinnedLookup =
+export const pinnedLookup =
   (addresses: LookupAddress[]): LookupFunction =>
   (_hostname, options, callback) => {
     const fitting = addresses.filter((a) => !options.family || a.family === options.family);

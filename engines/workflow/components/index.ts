@@ -1,10 +1,13 @@
 /** The built-in component catalog of docs/spec.md §4. */
+import { dataTransform } from './data-transform';
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
 import { logicCode } from './logic-code';
 import type { ComponentType } from './registry';
+import { s3GetObject, s3PutObject } from './s3-object';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
+import { sqlQuery } from './sql-query';
 
 export { allComponentTypes, ComponentError } from './registry';
 export type { ComponentType, ComponentRunResult, QueueState } from './registry';
@@ -25,4 +28,8 @@ export const builtinComponents: ComponentType[] = [
   threadPostItem,
   graphMutate,
   graphQueryComponent,
+  sqlQuery,
+  s3GetObject,
+  s3PutObject,
+  dataTransform,
 ];
