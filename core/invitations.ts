@@ -11,7 +11,7 @@ import type { Actor } from './actor';
 import { recordAudit } from './audit';
 import type { Config } from './config';
 import { randomSecret, sha256Hex } from './crypto';
-import { ApiError, badRequest, conflict, forbidden, notFound } from './errors';
+import { ApiError, badRequest, conflict, forbidden, notFound, theRow } from './errors';
 import { newId } from './ids';
 import { fetchPage } from './paging';
 import type { ResolvedTarget } from './targets';
@@ -41,7 +41,7 @@ export function createInvitation(
   const token = randomSecret('bhi');
   const days = input.expiresInDays ?? config.BLOBHUB_INVITATION_TTL_DAYS;
   return db.transaction(async (tx) => {
-    const [invitation] = await tx
+    const invitation = await tx
       .insert(invitations)
       .values({
         id: newId('invitation'),
@@ -52,8 +52,8 @@ export function createInvitation(
         createdBy: actor.userId,
         expiresAt: new Date(Date.now() + days * 86_400_000),
       })
-      .returning();
-    if (!invitation) throw new Error('the invitation insert returned no row');
+      .returning()
+      .then(theRow);
     await auditInvitation(tx, actor, invitation, 'create', { email: invitation.email, role: invitation.role, expires_at: invitation.expiresAt.toISOString() });
     return { invitation, token };
   });
@@ -100,9 +100,9 @@ export async function revokeInvitation(db: Db, actor: Actor, org: ResolvedTarget
     if (!row) throw notFound('invitation');
     const status = invitationStatus(row);
     if (status !== 'pending') throw closedError(status);
-    const [revoked] = await tx.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, row.id)).returning();
+    const revoked = await tx.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, row.id)).returning().then(theRow);
     await auditInvitation(tx, actor, row, 'revoke', { email: row.email, role: row.role });
-    return revoked ?? row;
+    return revoked;
   });
 }
 
@@ -167,7 +167,7 @@ export async function acceptInvitation(db: Db, config: Config, caller: Caller, o
       .onConflictDoNothing()
       .returning();
     if (!member) throw conflict(`you are already a member of ${org.name}`);
-    const [accepted] = await tx.update(invitations).set({ acceptedAt: new Date(), acceptedBy: user.id }).where(eq(invitations.id, invitation.id)).returning();
+    await tx.update(invitations).set({ acceptedAt: new Date(), acceptedBy: user.id }).where(eq(invitations.id, invitation.id));
     const actor = { ...origin, userId: user.id };
     await recordAudit(tx, actor, {
       orgId: org.id,
@@ -177,6 +177,6 @@ export async function acceptInvitation(db: Db, config: Config, caller: Caller, o
     });
     await auditInvitation(tx, actor, invitation, 'accept', { user_id: user.id, role: invitation.role });
     const tokens = caller.kind === 'anonymous' ? await issueTokenPair(tx, config, user.id) : null;
-    return { invitation: accepted ?? invitation, org, member, user, tokens };
+    return { org, member, user, tokens };
   });
 }
