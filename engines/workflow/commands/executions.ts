@@ -1,7 +1,7 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, desc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
 import { auditCommand } from '../../../core/audit';
@@ -192,8 +192,12 @@ async function countUpTo(app: App, where: SQL | undefined) {
   return { total: Math.min(count, EXECUTION_TOTAL_CAP), total_exact: count <= EXECUTION_TOTAL_CAP };
 }
 
-/** An execution id as typed, or a part of the alias; LIKE's wildcards in it match themselves. */
-const searchCondition = (search: string) => or(eq(executions.id, search), ilike(executions.alias, `%${search.replace(/[\\%_]/g, '\\$&')}%`));
+/**
+ * An execution id (exe_…) finds that execution by its key; any other text is a part of the alias,
+ * in any case, where LIKE's wildcards match themselves.
+ */
+const searchCondition = (search: string) =>
+  executionId.safeParse(search).success ? eq(executions.id, search) : ilike(executions.alias, `%${search.replace(/[\\%_]/g, '\\$&')}%`);
 
 /** A component failure event, written as the partial index events_execution_failures_idx reads it. */
 const componentFailure = sql`(${events.type} = 'processor.error' or (${events.type} = 'processor.exited' and ${events.attributes}->>'route' = 'failure'))`;
