@@ -32,7 +32,7 @@ const invitationsTable = () => page.getByTestId('invitations-table');
 /** Creates an invitation with `role` on the Members page and returns the link it shows. */
 async function inviteFromMembersPage(role: string): Promise<string> {
   await page.goto('/orgs/crew/members');
-  await page.locator('section', { hasText: 'Invite someone' }).getByLabel('Role', { exact: true }).selectOption(role);
+  await page.getByLabel('Invitee’s role', { exact: true }).selectOption(role);
   await page.getByRole('button', { name: 'Create invitation', exact: true }).click();
   const url = (await page.getByTestId('invitation-url').textContent())!;
   expect(url).toMatch(new RegExp(`^${p.url}/invite/bhi_`));

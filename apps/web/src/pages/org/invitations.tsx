@@ -93,7 +93,7 @@ export function InviteSomeone() {
       >
         <input className="input" type="email" {...form.bind('email')} />
       </Field>
-      <Field label="Role" hint="What they can do in the organization once they join.">
+      <Field label="Invitee’s role" hint="What they can do in the organization once they join.">
         <select className="input" {...form.bind('role')}>
           <Options values={roles} />
         </select>
