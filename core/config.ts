@@ -103,6 +103,15 @@ const configSchema = z
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
+    /** how long an org invitation's link stays valid, unless its creator chose another time */
+    BLOBHUB_INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+    /** smtp:// or smtps:// URL (credentials in it) of the server invitations are e-mailed through; unset: admins copy the link */
+    BLOBHUB_SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    /** the From address of those e-mails */
+    BLOBHUB_SMTP_FROM: z.string().min(3).default('BlobHub <blobhub@localhost>'),
     BLOBHUB_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
     BLOBHUB_REFRESH_TOKEN_TTL_SECONDS: z.coerce
       .number()

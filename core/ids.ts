@@ -20,6 +20,7 @@ export const idPrefixes = {
   upload: 'upl',
   auditEntry: 'aud',
   trigger: 'trg',
+  invitation: 'inv',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -65,6 +65,31 @@ export const members = pgTable(
   (t) => [primaryKey({ columns: [t.targetType, t.targetId, t.userId] }), index('members_user_idx').on(t.userId)],
 );
 
+/**
+ * An invitation to join an org with a role, by a link whose token is stored as its SHA-256 only.
+ * Pending while none of accepted_at, revoked_at is set and expires_at is ahead.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    /** who may accept it; null: whoever holds the link */
+    email: text('email'),
+    role: text('role', { enum: roles }).notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    acceptedBy: text('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: ts('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('invitations_org_idx').on(t.orgId)],
+);
+
 export const keyTargets = ['org', 'blob', 'user'] as const;
 
 export const apiKeys = pgTable(

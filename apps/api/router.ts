@@ -8,6 +8,7 @@ import { blobByNameRouter, blobsRouter } from './routers/blobs';
 import { credentialsRouter } from './routers/credentials';
 import { dataRouter } from './routers/data';
 import { engineRouter } from './routers/engines';
+import { invitationsRouter } from './routers/invitations';
 import { membersRouter } from './routers/members';
 import { metadataRouter } from './routers/metadata';
 import { operationsRouter } from './routers/operations';
@@ -29,6 +30,7 @@ export const appRouter = router({
   revisions: revisionsRouter,
   data: dataRouter,
   members: membersRouter,
+  invitations: invitationsRouter,
   apiKeys: apiKeysRouter,
   credentials: credentialsRouter,
   metadata: metadataRouter,

@@ -110,6 +110,27 @@ describe('list_executions filters', () => {
     expect(await idsOf({ component_failed: 'c' })).toEqual([]);
   });
 
+  it('by search: an execution id, or a part of the alias in any case', async () => {
+    expect(await idsOf({ search: ids.failed })).toEqual([ids.failed]);
+    expect(await idsOf({ search: 'FAIL' })).toEqual([ids.failed]);
+    expect(await idsOf({ search: 'ing' })).toEqual([ids.recovered, ids.failed]);
+    expect(await idsOf({ search: 'ib', trigger: 'manual' })).toEqual([ids.fibByKey, ids.fibByUser]);
+    // LIKE's wildcards match only themselves
+    expect(await idsOf({ search: '%' })).toEqual([]);
+    expect(await idsOf({ search: '_' })).toEqual([]);
+  });
+
+  it('counts every match across pages when asked, and only then', async () => {
+    const first = await list({ alias: 'fib', limit: 1, include_total: true });
+    expect(first.body).toMatchObject({ total: 3, total_exact: true });
+    expect(first.body.executions).toHaveLength(1);
+    const next = await list({ alias: 'fib', limit: 1, cursor: first.body.cursor, include_total: true });
+    expect(next.body.total).toBe(3);
+    expect((await list({ status: 'failed', include_total: true })).body.total).toBe(1);
+    expect((await list({ search: 'nothing-like-it', include_total: true })).body).toMatchObject({ executions: [], total: 0 });
+    expect((await list({ alias: 'fib' })).body.total).toBeUndefined();
+  });
+
   it('pages a filtered list without gaps or repeats', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;

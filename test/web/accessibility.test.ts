@@ -15,6 +15,7 @@ let fx: SchedulerFixture;
 let browser: TestBrowser;
 let page: Page;
 let executionPath: string;
+let invitePath: string;
 /** pages, assets and the favicon answered 404 (the API's own 404s, e.g. "no model yet", are answers, not missing files) */
 const notFound: string[] = [];
 
@@ -33,6 +34,9 @@ beforeAll(async () => {
   });
   expect(schedule.status, JSON.stringify(schedule.body)).toBe(200);
   expect((await fx.p.admin.post('/orgs/acme/blobs', { name: 'model', type: 'onnx' })).status).toBe(200);
+  const invitation = await fx.p.admin.post('/orgs/acme/invitations', { role: 'write' });
+  expect(invitation.status, JSON.stringify(invitation.body)).toBe(200);
+  invitePath = new URL(invitation.body.invitation.url).pathname;
   browser = await openBrowser(fx.p.url);
   page = browser.page;
   page.on('response', (r) => r.status() === 404 && !/^\/(trpc|v1)\//.test(new URL(r.url()).pathname) && notFound.push(r.url()));
@@ -53,11 +57,12 @@ const signedOutPages: Walked[] = [
   { name: 'sign-in', path: () => '/signin', ready: 'Sign in to BlobHub' },
   { name: 'welcome', path: () => '/', ready: 'Welcome to BlobHub' },
   { name: 'setup', path: () => '/setup', ready: 'Set up BlobHub' },
+  { name: 'invite', path: () => invitePath, ready: 'Create account and join' },
 ];
 const signedInPages: Walked[] = [
   { name: 'organizations', path: () => '/', ready: 'New organization' },
   { name: 'blobs', path: () => '/orgs/acme', ready: 'timers' },
-  { name: 'members', path: () => '/orgs/acme/members', ready: 'Instance admin' },
+  { name: 'members', path: () => '/orgs/acme/members', ready: 'anyone with the link' },
   { name: 'api-keys', path: () => '/orgs/acme/keys', ready: 'New API key' },
   { name: 'credentials', path: () => '/orgs/acme/credentials', ready: 'No credentials.' },
   { name: 'settings', path: () => '/orgs/acme/settings', ready: 'Delete this organization' },

@@ -7,6 +7,7 @@ import { Shell } from './pages/shell';
 import { HomePage } from './pages/home';
 import { SignInPage } from './pages/sign-in';
 import { SetupPage } from './pages/setup';
+import { InvitePage } from './pages/invite';
 import { OrgLayout } from './pages/org/layout';
 import { OrgBlobs } from './pages/org/blobs';
 import { OrgMembers } from './pages/org/members';
@@ -27,6 +28,7 @@ export const router = createBrowserRouter([
       { path: '/', element: <HomePage /> },
       { path: '/signin', element: <SignInPage /> },
       { path: '/setup', element: <SetupPage /> },
+      { path: '/invite/:token', element: <InvitePage /> },
       {
         path: '/orgs/:org',
         element: <OrgLayout />,

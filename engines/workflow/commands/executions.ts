@@ -1,7 +1,7 @@
 /** create/get/list/cancel/signal executions, their events and persisted data. */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../../../core/app';
 import { auditCommand } from '../../../core/audit';
@@ -172,8 +172,32 @@ const executionFilters = {
     .optional()
     .describe('the user, or the API key, that started them'),
   component_failed: z.string().min(1).max(128).optional().describe('a component id or name that failed in them (its error, or its failure route)'),
+  search: z.string().trim().min(1).max(128).optional().describe('an execution id, or a part of the definition alias (any case)'),
   ...pageQuery,
 };
+
+/** A list's total is counted up to here: past it the answer says "at least", so that a count never costs more than a bounded scan. */
+export const EXECUTION_TOTAL_CAP = 10_000;
+
+/** How many executions match, counted up to EXECUTION_TOTAL_CAP (+1 tells that the cap was passed). */
+async function countUpTo(app: App, where: SQL | undefined) {
+  const matching = app.db
+    .select({ one: sql`1` })
+    .from(executions)
+    .where(where)
+    .limit(EXECUTION_TOTAL_CAP + 1)
+    .as('matching');
+  const [row] = await app.db.select({ count: sql<number>`count(*)::int` }).from(matching);
+  const count = row?.count ?? 0;
+  return { total: Math.min(count, EXECUTION_TOTAL_CAP), total_exact: count <= EXECUTION_TOTAL_CAP };
+}
+
+/**
+ * An execution id (exe_…) finds that execution by its key; any other text is a part of the alias,
+ * in any case, where LIKE's wildcards match themselves.
+ */
+const searchCondition = (search: string) =>
+  executionId.safeParse(search).success ? eq(executions.id, search) : ilike(executions.alias, `%${search.replace(/[\\%_]/g, '\\$&')}%`);
 
 /** A component failure event, written as the partial index events_execution_failures_idx reads it. */
 const componentFailure = sql`(${events.type} = 'processor.error' or (${events.type} = 'processor.exited' and ${events.attributes}->>'route' = 'failure'))`;
@@ -190,6 +214,7 @@ function executionConditions(f: z.infer<z.ZodObject<typeof executionFilters>>) {
     f.trigger ? eq(executions.trigger, f.trigger) : undefined,
     f.started_by ? (hasPrefix(f.started_by, 'apiKey') ? eq(executions.createdByKeyId, f.started_by) : eq(executions.createdBy, f.started_by)) : undefined,
     f.component_failed ? failedComponent(f.component_failed) : undefined,
+    f.search ? searchCondition(f.search) : undefined,
   ];
 }
 
@@ -260,14 +285,19 @@ export const executionCommands = {
   list_executions: defineCommand({
     kind: 'query',
     // strict: an unknown filter is a 400, never silently ignored (which would answer a wider list)
-    input: z.strictObject(executionFilters),
-    async run({ app, revision }, filters) {
+    input: z.strictObject({
+      ...executionFilters,
+      include_total: z.boolean().optional().describe(`also count every match (all pages), up to ${EXECUTION_TOTAL_CAP}: \`total\`, \`total_exact\``),
+    }),
+    async run({ app, revision }, { include_total, ...filters }) {
+      const matching = and(eq(executions.revisionId, revision.id), ...executionConditions(filters));
       // newest first by creation time: a schedule's executions have hashed ids, so the id alone would misorder them
-      const where = and(eq(executions.revisionId, revision.id), ...executionConditions(filters), createdBeforeCursor(filters.cursor));
-      const { items, cursor: next } = await fetchPage(filters.limit, (take) =>
-        app.db.select().from(executions).where(where).orderBy(desc(executions.createdAt), desc(executions.id)).limit(take),
-      );
-      return { executions: items.map((e) => toExecutionWire(app, e)), cursor: next };
+      const where = and(matching, createdBeforeCursor(filters.cursor));
+      const [{ items, cursor: next }, total] = await Promise.all([
+        fetchPage(filters.limit, (take) => app.db.select().from(executions).where(where).orderBy(desc(executions.createdAt), desc(executions.id)).limit(take)),
+        include_total ? countUpTo(app, matching) : undefined,
+      ]);
+      return { executions: items.map((e) => toExecutionWire(app, e)), cursor: next, ...total };
     },
   }),
   list_execution_events: defineCommand({

@@ -1,19 +1,23 @@
 import { useMutation } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { session } from '../api/session';
 import { api } from '../api/trpc';
 import { useForm } from '../ui/forms';
 import { Button, Card, ErrorNotice, Field } from '../ui/kit';
 
+/** Where to go once signed in: `?next=` when it is a path of this app (never another site), else home. */
+const nextPath = (next: string | null) => (next && /^\/(?![/\\])/.test(next) ? next : '/');
+
 export function SignInPage() {
   const navigate = useNavigate();
+  const [params] = useSearchParams();
   const form = useForm({ email: '', password: '' });
   const signIn = useMutation({
     mutationFn: () => api.auth.login.mutate(form.values),
     onSuccess: (signedIn) => {
       session.signIn(signedIn);
-      void navigate('/');
+      void navigate(nextPath(params.get('next')));
     },
   });
   const submit = (e: FormEvent) => {

@@ -1,10 +1,11 @@
-/** Members of an organization: add by email with a role, change roles, remove. */
+/** Members of an organization: add by email with a role, change roles, remove; invite people without an account. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, queries, type ApiInputs } from '../../api/trpc';
 import { useForm } from '../../ui/forms';
 import { Card, ErrorNotice, Field, FormCard, Options, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
+import { InviteSomeone, PendingInvitations } from './invitations';
 import { useOrgName } from './layout';
 
 type Role = ApiInputs['members']['add']['role'];
@@ -67,7 +68,11 @@ export function OrgMembers() {
         />
         <Pager pages={pages} loaded={members.data} />
       </Card>
-      <AddMember onAdded={() => void refresh()} />
+      <div className="space-y-6">
+        <AddMember onAdded={() => void refresh()} />
+        <InviteSomeone />
+      </div>
+      <PendingInvitations />
     </div>
   );
 }

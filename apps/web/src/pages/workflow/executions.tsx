@@ -1,32 +1,46 @@
-/** A workflow blob's executions: pick a revision, filter by status, page; and start a new run. */
+/** A workflow blob's executions: pick a revision, search and filter (kept in the URL), see the total, page; and start a new run. */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, queries } from '../../api/trpc';
-import { inputDataHint, parseInputData, type ExecutionStatus } from '../../api/workflow';
+import { inputDataHint, parseInputData } from '../../api/workflow';
 import { useForm } from '../../ui/forms';
-import { Badge, Button, Card, Duration, Empty, ErrorNotice, Field, Options, Pager, when } from '../../ui/kit';
+import { Badge, Button, Card, Duration, Empty, ErrorNotice, Field, Pager, when } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useCursorPages } from '../../ui/paging';
 import { useBlob } from '../blob/context';
 import { RevisionOptions, useChosenRevision, type Revision } from '../blob/revisions';
-
-export const executionStatuses: ExecutionStatus[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'];
+import { ExecutionFilterBar, listFiltersOf, useExecutionFilters } from './execution-filters';
 
 export function ExecutionsPage() {
-  const { blob, base } = useBlob();
+  const { blob, base, org } = useBlob();
   const { revisions, revisionId, setParams } = useChosenRevision(blob);
-  const [status, setStatus] = useState<ExecutionStatus | ''>('');
+  const filters = useExecutionFilters();
   const pages = useCursorPages();
-  const filters = { status: status || undefined, cursor: pages.cursor, limit: 20 };
+  const listFilters = listFiltersOf(filters.values);
   const executions = useQuery({
-    ...queries.workflow_blobhub.list_executions.queryOptions({ revision_id: revisionId!, ...filters }),
+    ...queries.workflow_blobhub.list_executions.queryOptions({
+      revision_id: revisionId!,
+      ...listFilters,
+      include_total: true,
+      cursor: pages.cursor,
+      limit: 20,
+    }),
     enabled: Boolean(revisionId),
   });
-  const pickRevision = (id: string) => {
-    setParams({ revision: id });
+  // a new filter or revision starts again at the first page
+  const [shownFilters, setShownFilters] = useState(JSON.stringify([revisionId, listFilters]));
+  if (shownFilters !== JSON.stringify([revisionId, listFilters])) {
+    setShownFilters(JSON.stringify([revisionId, listFilters]));
     pages.reset();
-  };
+  }
+  const pickRevision = (id: string) =>
+    setParams((current) => {
+      const next = new URLSearchParams(current);
+      next.set('revision', id);
+      return next;
+    });
+  const total = executions.data?.total;
   return (
     <div className="grid gap-6 lg:grid-cols-3">
       <Card
@@ -40,21 +54,17 @@ export function ExecutionsPage() {
                 <RevisionOptions revisions={revisions.data?.revisions} />
               </select>
             </label>
-            <select
-              className="input w-36"
-              aria-label="Status"
-              value={status}
-              onChange={(e) => {
-                setStatus(e.target.value as ExecutionStatus | '');
-                pages.reset();
-              }}
-            >
-              <option value="">Any status</option>
-              <Options values={executionStatuses} />
-            </select>
           </>
         }
       >
+        <ExecutionFilterBar key={`${filters.values.search}|${filters.values.component_failed}`} org={org} filters={filters} />
+        {total !== undefined && (
+          <p className="mb-2 text-sm text-slate-600" data-testid="executions-total" aria-live="polite">
+            {total.toLocaleString()}
+            {executions.data?.total_exact ? '' : '+'} {total === 1 ? 'execution' : 'executions'}
+            {filters.active ? ' match' : ''}
+          </p>
+        )}
         <ErrorNotice error={executions.error ?? revisions.error} />
         <DataTable
           testId="executions-table"
@@ -62,7 +72,7 @@ export function ExecutionsPage() {
           rowKey={(e) => e.id}
           empty={
             <OtherRevisions
-              message={`No executions on this revision${status && ` with status ${status}`}.`}
+              message={filters.active ? 'No executions of this revision match these filters.' : 'No executions on this revision.'}
               revisions={revisions.data?.revisions.filter((r) => r.id !== revisionId)}
               pick={pickRevision}
             />
@@ -78,6 +88,7 @@ export function ExecutionsPage() {
             },
             { header: 'Definition', cell: (e) => e.alias },
             { header: 'Status', cell: (e) => <Badge value={e.status} /> },
+            { header: 'Trigger', cell: (e) => e.trigger, className: 'text-slate-600' },
             { header: 'Created', cell: (e) => when(e.created_at), className: 'text-slate-600' },
             { header: 'Duration', cell: (e) => <Duration start={e.started_at} end={e.ended_at} />, className: 'text-slate-600' },
           ]}
