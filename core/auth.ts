@@ -1,9 +1,10 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { anonymous, type Caller } from './access';
 import type { App } from './app';
 import { CredentialCache, type CheckedCredential } from './credential-cache';
 import { sha256Hex } from './crypto';
 import { unauthenticated } from './errors';
+import { preparedPerDb } from '../db/prepared';
 import { apiKeys, authTokens, users } from '../db/schema';
 
 /** Credentials as presented: header values, or a browser WebSocket subprotocol. */
@@ -57,23 +58,40 @@ function cacheOf(app: App): CredentialCache {
 
 const checkSecret = (app: App, kind: SecretKind, secret: string) => (kind === 'key' ? callerFromApiKey(app, secret) : callerFromAccessToken(app, secret));
 
-async function callerFromAccessToken(app: App, token: string): Promise<CheckedCredential> {
-  const [row] = await app.db
+const accessTokenByHash = preparedPerDb((db) =>
+  db
     .select({ userId: authTokens.userId, isInstanceAdmin: users.isInstanceAdmin, expiresAt: authTokens.expiresAt })
     .from(authTokens)
     .leftJoin(users, eq(users.id, authTokens.userId))
-    .where(and(eq(authTokens.tokenHash, sha256Hex(token)), eq(authTokens.kind, 'access'), isNull(authTokens.revokedAt), gt(authTokens.expiresAt, new Date())));
+    .where(
+      and(
+        eq(authTokens.tokenHash, sql.placeholder('hash')),
+        eq(authTokens.kind, 'access'),
+        isNull(authTokens.revokedAt),
+        gt(authTokens.expiresAt, sql.placeholder('now')),
+      ),
+    )
+    .prepare('access_token_by_hash'),
+);
+
+async function callerFromAccessToken(app: App, token: string): Promise<CheckedCredential> {
+  const [row] = await accessTokenByHash(app.db).execute({ hash: sha256Hex(token), now: new Date().toISOString() });
   if (!row) throw unauthenticated('the access token is invalid or expired');
   if (!row.userId) return { caller: anonymous, expiresAt: row.expiresAt };
   return { caller: { kind: 'user', userId: row.userId, isInstanceAdmin: row.isInstanceAdmin ?? false }, expiresAt: row.expiresAt };
 }
 
-async function callerFromApiKey(app: App, secret: string): Promise<CheckedCredential> {
-  const [row] = await app.db
+const apiKeyByHash = preparedPerDb((db) =>
+  db
     .select({ key: apiKeys, isInstanceAdmin: users.isInstanceAdmin })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(and(eq(apiKeys.secretHash, sha256Hex(secret)), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.secretHash, sql.placeholder('hash')), isNull(apiKeys.revokedAt)))
+    .prepare('api_key_by_hash'),
+);
+
+async function callerFromApiKey(app: App, secret: string): Promise<CheckedCredential> {
+  const [row] = await apiKeyByHash(app.db).execute({ hash: sha256Hex(secret) });
   if (!row) throw unauthenticated('the API key is invalid or revoked');
   return {
     caller: {
