@@ -7,7 +7,8 @@
  * tRPC/OpenAPI adapter, zod validation, rate limits or request observation. The overhead ratio is
  * bare req/s ÷ platform req/s (the goal for reads: ≤ 2). On a shared machine the load drifts
  * within seconds, so each scenario warms both sides up, then alternates them for BENCH_ROUNDS
- * rounds of BENCH_SECONDS each and reports each side's median round.
+ * rounds of BENCH_SECONDS each and reports each side's median round, and the server-side CPU
+ * per request (this process, which runs both servers, plus PostgreSQL), which the load shifts less.
  *
  *   npm run bench:api            # BENCH_SECONDS=4 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32
  *   BENCH_ONLY=key npm run bench:api   # only the scenarios whose name contains `key`
@@ -33,7 +34,8 @@ import { freePort, repoRoot } from '../../apps/dev/processes';
 import { ApiClient } from '../../test/support/client';
 import { ENGINE, fibonacciDefinition, integer, run, upload } from '../../test/support/workflow';
 import { startBenchPlatform } from '../support/platform';
-import { loadAverage } from '../support/services';
+import { median } from '../support/stats';
+import { cpuMsOfTrees, loadAverage } from '../support/services';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -41,6 +43,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const only = process.env.BENCH_ONLY;
 
 interface LoadResult {
+  /** server-side CPU per request: this process (the servers) and PostgreSQL, in µs */
+  cpuUs: number;
   rps: number;
   p50: number;
   p99: number;
@@ -110,6 +114,7 @@ interface Request {
 /** Runs the load generator as a child process (asynchronously: the servers live in this one). */
 async function load(request: Request, durationSeconds = seconds): Promise<LoadResult> {
   const scenario = { ...request, connections, durationSeconds };
+  const [nodeBefore, postgresBefore] = [process.cpuUsage(), cpuMsOfTrees(postgresPids)];
   const { stdout } = await promisify(execFile)(
     path.join(repoRoot, 'node_modules/.bin/tsx'),
     [path.join(repoRoot, 'bench/api/load.ts'), JSON.stringify(scenario)],
@@ -117,10 +122,14 @@ async function load(request: Request, durationSeconds = seconds): Promise<LoadRe
       encoding: 'utf8',
     },
   );
-  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  const nodeUs = process.cpuUsage(nodeBefore);
+  const cpuMs = (nodeUs.user + nodeUs.system) / 1000 + cpuMsOfTrees(postgresPids) - postgresBefore;
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<LoadResult, 'cpuUs'>;
+  return { ...result, cpuUs: (cpuMs * 1000) / result.total };
 }
 
 const platform = await startBenchPlatform();
+const postgresPids = [platform.postgres.child.pid!];
 const api = platform.url;
 const bare = await startBareServer(platform.app, await freePort());
 const bareAddress = bare.address();
@@ -175,7 +184,8 @@ scenarios.push({
 /** The round of median throughput, with its own latencies. */
 const medianRound = (results: LoadResult[]) => [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
 
-const fmt = (r: LoadResult) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms`;
+const fmt = (r: LoadResult) =>
+  `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  CPU ${r.cpuUs.toFixed(0).padStart(5)} µs/request`;
 console.log(
   `\nBlobHub REST API vs bare node:http running the same SQL (${connections} connections, median of ${rounds} alternating rounds of ${seconds} s, ${os.cpus().length} cores)`,
 );
@@ -197,7 +207,13 @@ try {
     console.log(s.name);
     console.log(`  platform  ${fmt(platformResult)}`);
     console.log(`  bare      ${fmt(bareResult)}`);
-    console.log(`  overhead  ${(bareResult.rps / platformResult.rps).toFixed(2)}× (bare req/s ÷ platform req/s)  load ${loadAverage()}\n`);
+    const each = (rs: LoadResult[]) => rs.map((r) => r.rps.toFixed(0)).join(', ');
+    const cpu = (rs: LoadResult[]) => median(rs.map((r) => r.cpuUs));
+    console.log(`  rounds    platform ${each(results.platform)} req/s; bare ${each(results.bare)} req/s`);
+    console.log(`  overhead  ${(bareResult.rps / platformResult.rps).toFixed(2)}× (bare req/s ÷ platform req/s)  load ${loadAverage()}`);
+    console.log(
+      `  CPU       ${(cpu(results.platform) / cpu(results.bare)).toFixed(2)}× (platform ÷ bare server-side CPU per request, medians of the rounds)\n`,
+    );
   }
 } finally {
   bare.close();
