@@ -17,9 +17,13 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 /** Either the database or a transaction on it: what data functions take. */
 export type Db = Database | Transaction;
 
-/** Cross-process notifications: LISTEN on both drivers (writers NOTIFY inside their transaction). */
+/**
+ * Cross-process notifications: LISTEN on both drivers (writers NOTIFY inside their transaction).
+ * `onListen` runs each time the LISTEN is in place, again after a lost connection is re-established
+ * (notifications sent meanwhile are lost).
+ */
 export interface Notifier {
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
 }
 
 export interface DatabaseHandle {
@@ -50,8 +54,8 @@ function openPostgres(url: string): DatabaseHandle {
     db,
     kind: 'postgres',
     notifier: {
-      async listen(channel, onPayload) {
-        const sub = await client.listen(channel, onPayload);
+      async listen(channel, onPayload, onListen) {
+        const sub = await client.listen(channel, onPayload, onListen);
         return () => sub.unlisten();
       },
     },
@@ -71,8 +75,9 @@ function openPglite(dataDir?: string): DatabaseHandle {
     db,
     kind: 'pglite',
     notifier: {
-      async listen(channel, onPayload) {
+      async listen(channel, onPayload, onListen) {
         const unlisten = await client.listen(channel, onPayload);
+        onListen?.();
         return unlisten;
       },
     },

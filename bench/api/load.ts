@@ -9,6 +9,8 @@ interface Scenario {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
+  /** the same body on every request */
+  body?: string;
   /** POST bodies get a unique blob name per request */
   createBlob?: boolean;
   connections: number;
@@ -29,6 +31,7 @@ const result = await autocannon({
     {
       method: scenario.method,
       headers: scenario.headers,
+      body: scenario.body,
       setupRequest: (req) =>
         scenario.createBlob ? { ...req, body: JSON.stringify({ name: `b-${runId}-${process.pid}-${++counter}`, type: 'workflow' }) } : req,
     },
