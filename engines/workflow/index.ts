@@ -8,6 +8,7 @@ import { definitions } from '../../db/schema';
 import { definitionCommands, loadDefinitions } from './commands/definitions';
 import { executionCommands } from './commands/executions';
 import { graphCommands } from './commands/graphs';
+import { limitCommands } from './commands/limits';
 import { sessionEventCommands } from './commands/session-events';
 import { sessionFileCommands } from './commands/session-files';
 import { sessionCommands } from './commands/sessions';
@@ -29,6 +30,7 @@ export const workflowCommands = {
   ...sessionEventCommands,
   ...sessionFileCommands,
   ...triggerCommands,
+  ...limitCommands,
 };
 
 export const workflowEngine: Engine<typeof workflowCommands> = {

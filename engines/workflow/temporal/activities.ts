@@ -11,6 +11,7 @@ import type { App } from '../../../core/app';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { admitWaiting } from '../limits';
 import { appendExecutionEvents, finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
 import { writeSessionObject } from '../session-objects';
 import { assertStorableResult } from '../storable-result';
@@ -329,6 +330,7 @@ function createControlActivities(app: App): ControlActivities {
     'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordExecutionEvents(app.db, execution, events),
     'workflow.create_child': (args: ChildRequest) => createChild(app, args),
+    'workflow.admit': (execution: ExecutionArgs) => admitWaiting(app.db, execution),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]) => finishExecution(app, execution, outcome, before),
   };
 }

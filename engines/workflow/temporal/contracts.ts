@@ -29,6 +29,8 @@ export type ControlActivities = {
   'workflow.carry_values'(execution: ExecutionArgs, carried: CarriedValues): Promise<CarriedValues['values']>;
   'workflow.record'(execution: ExecutionArgs, events: EventSpec[]): Promise<void>;
   'workflow.create_child'(args: ChildRequest): Promise<ExecutionArgs>;
+  /** an execution waiting for its blob's execution limits asks to start: admitted, or when to ask again */
+  'workflow.admit'(execution: ExecutionArgs): Promise<{ admitted: boolean; retryAfterMs?: number }>;
   /** the closing events (after `before`, the events of the component that ended it) and the final row; returns the outcome as recorded */
   'workflow.finish'(execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]): Promise<ExecutionOutcome>;
 };
