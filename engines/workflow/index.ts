@@ -8,6 +8,7 @@ import { definitions } from '../../db/schema';
 import { definitionCommands, loadDefinitions } from './commands/definitions';
 import { executionCommands } from './commands/executions';
 import { graphCommands } from './commands/graphs';
+import type { SubworkflowConfig } from './components/flow';
 import { limitCommands } from './commands/limits';
 import { sessionEventCommands } from './commands/session-events';
 import { sessionFileCommands } from './commands/session-files';
@@ -60,7 +61,8 @@ export const workflowEngine: Engine<typeof workflowCommands> = {
       const errors: DefinitionError[] = compiled.valid ? [] : [...compiled.errors];
       if (compiled.valid) {
         for (const c of Object.values(compiled.plan.components)) {
-          const child = c.type === 'flow.subworkflow' ? (c.config as { alias: string }).alias : null;
+          // a definition of another blob is looked up when the component runs, under its starter's access
+          const child = c.type === 'flow.subworkflow' && !(c.config as SubworkflowConfig).blob ? (c.config as SubworkflowConfig).alias : null;
           if (child && !aliases.has(child))
             errors.push({ component_id: c.id, message: `flow.subworkflow ${c.id} runs definition ${child}, which is not in this revision` });
         }

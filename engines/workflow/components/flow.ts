@@ -150,11 +150,25 @@ export const flowWait: ComponentType<WaitConfig> = {
   outputs: () => ['payload'],
 };
 
-export const subworkflowConfig = z.object({ alias: z.string().min(1).max(128) }).strict();
+export const subworkflowConfig = z
+  .object({
+    /** the definition the child runs */
+    alias: z.string().min(1).max(128),
+    /** another workflow blob (`<org>/<blob>` or its id) the execution's starter may run; none: this revision */
+    blob: z
+      .string()
+      .regex(/^([a-z0-9][a-z0-9-]{0,62}\/[a-z0-9][a-z0-9-]{0,62}|blb_[0-9a-z]{26})$/, 'give <org>/<blob> or a blob id')
+      .optional(),
+    /** that blob's revision: `default` (its default revision at each run) or a committed revision's id */
+    revision: z.union([z.literal('default'), z.string().regex(/^rev_[0-9a-z]{26}$/)]).optional(),
+  })
+  .strict()
+  .refine((c) => c.revision === undefined || c.blob !== undefined, { message: 'revision goes with blob' });
+export type SubworkflowConfig = z.infer<typeof subworkflowConfig>;
 
-export const flowSubworkflow: ComponentType<z.infer<typeof subworkflowConfig>> = {
+export const flowSubworkflow: ComponentType<SubworkflowConfig> = {
   type: 'flow.subworkflow',
-  description: 'Runs another definition of the same revision as a child workflow; its inputs and outputs pass through.',
+  description: "Runs another definition, of this revision or of another workflow blob's revision, as a child workflow; its inputs and outputs pass through.",
   category: 'flow',
   config: subworkflowConfig,
   runsIn: 'workflow',

@@ -11,6 +11,7 @@ import type { App } from '../../../core/app';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { createChildInBlob } from '../cross-blob';
 import { admitWaiting } from '../limits';
 import { appendExecutionEvents, finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
 import { writeSessionObject } from '../session-objects';
@@ -110,8 +111,9 @@ async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedV
   return values;
 }
 
-/** A flow.subworkflow's child: a new execution of another definition in the same session. */
+/** A flow.subworkflow's child: a new execution of another definition in the same session (or of another blob: cross-blob.ts). */
 async function createChild(app: App, args: ChildRequest): Promise<ExecutionArgs> {
+  if (args.target) return createChildInBlob(app, args, args.target);
   const { parent } = args;
   const row = await app.db.transaction(async (tx) => {
     const definition = await findDefinition(tx, parent.revisionId, { alias: args.alias }).catch(() => {

@@ -12,6 +12,8 @@ export interface ChildRequest {
   childId: string;
   alias: string;
   inputs: Record<string, ValueRef>;
+  /** a definition of another workflow blob (set only then: the requests of every other child stay as they were) */
+  target?: { blob: string; revision: string };
 }
 
 export interface LoadOptions {

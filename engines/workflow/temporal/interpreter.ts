@@ -1,6 +1,6 @@
 /** The walk of one execution's plan, inside the interpreter workflow (deterministic: workflow APIs only). */
 import { CancellationScope, condition, executeChild, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
-import type { WaitConfig } from '../components/flow';
+import type { SubworkflowConfig, WaitConfig } from '../components/flow';
 import {
   instantEvents,
   processorAttributes,
@@ -350,11 +350,13 @@ export class Interpreter {
   }
 
   private async subworkflow(c: PlanComponent, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
+    const config = c.config as SubworkflowConfig;
     const child = await control['workflow.create_child']({
       parent: this.execution,
       childId: childExecutionId(),
-      alias: (c.config as { alias: string }).alias,
+      alias: config.alias,
       inputs,
+      ...(config.blob && { target: { blob: config.blob, revision: config.revision ?? 'default' } }),
     });
     const outcome = await executeChild(this.childWorkflow, {
       workflowId: child.executionId,
