@@ -62,9 +62,10 @@ export const workflowEngine: Engine<typeof workflowCommands> = {
       if (compiled.valid) {
         for (const c of Object.values(compiled.plan.components)) {
           // a definition of another blob is looked up when the component runs, under its starter's access
-          const child = c.type === 'flow.subworkflow' && !(c.config as SubworkflowConfig).blob ? (c.config as SubworkflowConfig).alias : null;
+          const runsChild = (c.type === 'flow.subworkflow' || c.type === 'flow.foreach') && !(c.config as SubworkflowConfig).blob;
+          const child = runsChild ? (c.config as SubworkflowConfig).alias : null;
           if (child && !aliases.has(child))
-            errors.push({ component_id: c.id, message: `flow.subworkflow ${c.id} runs definition ${child}, which is not in this revision` });
+            errors.push({ component_id: c.id, message: `${c.type} ${c.id} runs definition ${child}, which is not in this revision` });
         }
       }
       return errors.map((e) => ({ ...e, definition_alias: row.alias, message: `${row.alias}: ${e.message}` }));

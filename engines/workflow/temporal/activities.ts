@@ -12,6 +12,7 @@ import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
 import { createChildInBlob } from '../cross-blob';
+import { foreachItems, foreachResults } from '../foreach';
 import { admitWaiting } from '../limits';
 import { appendExecutionEvents, finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
 import { writeSessionObject } from '../session-objects';
@@ -31,7 +32,7 @@ import {
 import { compileDefinition } from '../validate';
 import { logger } from '../../../core/log';
 import type { CarriedValues } from './carry-over';
-import type { ChildRequest, ControlActivities, LoadOptions } from './contracts';
+import type { ChildRequest, ControlActivities, ForeachOutcome, LoadOptions } from './contracts';
 import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, type DataEntry } from '../values';
 
@@ -333,6 +334,8 @@ function createControlActivities(app: App): ControlActivities {
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordExecutionEvents(app.db, execution, events),
     'workflow.create_child': (args: ChildRequest) => createChild(app, args),
     'workflow.admit': (execution: ExecutionArgs) => admitWaiting(app.db, execution),
+    'workflow.foreach_items': (execution: ExecutionArgs, args: { visit: string; items: ValueRef }) => foreachItems(app, execution, args),
+    'workflow.foreach_results': (execution: ExecutionArgs, args: { visit: string; outcomes: ForeachOutcome[] }) => foreachResults(app, execution, args),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]) => finishExecution(app, execution, outcome, before),
   };
 }
