@@ -26,7 +26,7 @@ async function resolveTarget(app: App, parent: ExecutionArgs, target: Target) {
   if (typeof caller === 'string') throw new ApiError('forbidden', caller);
   const [org, name] = target.blob.includes('/') ? target.blob.split('/') : [undefined, target.blob];
   // running a blob's workflow is a write, as create_execution is
-  const { blob } = await requireBlob(app.db, caller, name!, 'write', org);
+  const { blob } = await requireBlob(app.db, caller, name, 'write', org);
   if (blob.type !== 'workflow') throw new ApiError('bad_request', `blob ${target.blob} is not a workflow blob`);
   // `default`: the newest committed revision, so that a draft being edited never changes what callers run
   const [revision] = await app.db
