@@ -74,7 +74,8 @@ async function usageOf(tx: Db, limit: ExecutionLimitRow, self?: ExecutionRow): P
   const live = inArray(executions.status, liveStatuses);
   const windowStart = sql`now() - make_interval(secs => ${limit.intervalSeconds ?? 0})`;
   const inWindow = limit.maxStarts !== null ? gt(executions.admittedAt, windowStart) : sql`false`;
-  const before = self ? sql`(${executions.createdAt}, ${executions.id}) < (${self.createdAt.toISOString()}::timestamptz, ${self.id})` : sql`true`;
+  // compared in the database: its timestamps are finer than a JavaScript Date
+  const before = self ? sql`(${executions.createdAt}, ${executions.id}) < (select s.created_at, s.id from ${executions} s where s.id = ${self.id})` : sql`true`;
   const [usage] = await tx
     .select({
       running: sql<number>`count(*) filter (where ${live} and ${executions.admittedAt} is not null)`.mapWith(Number),
