@@ -452,12 +452,19 @@ export const executions = pgTable(
     /** the API key its starter used, if any */
     createdByKeyId: text('created_by_key_id'),
     trigger: text('trigger', { enum: executionTriggers }).notNull().default('manual'),
+    /**
+     * when the execution got past its blob's execution limits (at creation, or later when it
+     * waited `queued` for them); null while it waits. The rate limit counts these.
+     */
+    admittedAt: ts('admitted_at'),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
   },
   (t) => [
     index('workflow_executions_session_idx').on(t.sessionId, t.createdAt),
+    // max_starts per interval counts the executions admitted within the interval
+    index('workflow_executions_admitted_idx').on(t.admittedAt),
     index('workflow_executions_revision_idx').on(t.revisionId, t.createdAt),
     // list_executions: a revision's runs newest first (by id), optionally of one definition alias
     index('workflow_executions_revision_id_idx').on(t.revisionId, t.id),
@@ -467,6 +474,32 @@ export const executions = pgTable(
       .on(t.status)
       .where(sql`status in ('pending', 'queued', 'running')`),
   ],
+);
+
+export const limitPolicies = ['queue', 'refuse'] as const;
+
+/**
+ * Execution limits of a workflow blob (`alias` ''), or of one definition alias in it (every
+ * revision's): at most `max_concurrent` live at once, at most `max_starts` admitted per
+ * `interval_seconds`; past either the execution waits `queued` or is refused, as its policy says.
+ * Creations and admissions lock the rows that apply (engines/workflow/limits.ts).
+ */
+export const executionLimits = pgTable(
+  'workflow_execution_limits',
+  {
+    blobId: text('blob_id')
+      .notNull()
+      .references(() => blobs.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull().default(''),
+    maxConcurrent: integer('max_concurrent'),
+    concurrencyPolicy: text('concurrency_policy', { enum: limitPolicies }).notNull().default('queue'),
+    maxStarts: integer('max_starts'),
+    intervalSeconds: integer('interval_seconds'),
+    ratePolicy: text('rate_policy', { enum: limitPolicies }).notNull().default('refuse'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.blobId, t.alias] })],
 );
 
 /**

@@ -22,6 +22,8 @@ import { blobhubExecution } from './temporal/workflows';
 import { ComponentError } from './components/registry';
 import { dataIdFor, inlineDataEntries, toDataEntries, type DataEntry } from './values';
 import { addLogContext } from '../../core/log';
+import { appendExecutionEvents, liveStatuses } from './finish';
+import { admitAtCreation, queuedEvent } from './limits';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionTrigger = (typeof executionTriggers)[number];
@@ -29,8 +31,7 @@ export type ExecutionTrigger = (typeof executionTriggers)[number];
 /** What started an execution, from the surface its starter came through. */
 const triggerOf = (actor: Actor): ExecutionTrigger => (actor.via === 'schedule' || actor.via === 'webhook' ? actor.via : 'manual');
 
-/** Statuses of an execution that has not ended (`queued`: a component waits for a sandbox thread). */
-export const liveStatuses: ExecutionRow['status'][] = ['pending', 'queued', 'running'];
+export { liveStatuses };
 
 export function toExecutionWire(app: App, e: ExecutionRow) {
   return {
@@ -93,6 +94,8 @@ export async function insertExecution(
     /** runs in `tx` when this call created the row (not when a concurrent retry had), e.g. to audit it */
     onCreated?: (row: ExecutionRow) => Promise<void>;
     triggerId?: string;
+    /** it waits `queued` for its blob's execution limits (limits.ts) instead of being admitted now */
+    waiting?: boolean;
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
@@ -113,6 +116,7 @@ export async function insertExecution(
       trigger: args.trigger,
       parentExecutionId: args.parentExecutionId ?? null,
       triggerId: args.triggerId ?? null,
+      ...(args.waiting ? { status: 'queued' as const, admittedAt: null } : { admittedAt: sql`now()` }),
     })
     .onConflictDoNothing()
     .returning();
@@ -190,6 +194,8 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       if (existing) return existing;
     }
     const definition = await findDefinition(tx, revision.id, args);
+    // refused here (429) before anything is written, or admitted, or told to wait
+    const admission = await admitAtCreation(tx, blob.id, definition.alias);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, {
@@ -201,13 +207,17 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       createdBy,
       createdByKeyId: keyId,
       trigger: triggerOf(args.actor),
-      onCreated: (created) =>
-        recordAudit(tx, args.actor, {
+      waiting: admission.waiting !== undefined,
+      onCreated: async (created) => {
+        await recordAudit(tx, args.actor, {
           orgId: blob.orgId,
           action: 'execution.start',
           target: { type: 'execution', id: created.id },
           changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: created.trigger },
-        }),
+        });
+        if (admission.waiting)
+          await appendExecutionEvents(tx, executionArgsOf(created, { orgId: blob.orgId, blobId: blob.id }), [queuedEvent(admission.waiting)]);
+      },
       triggerId: args.triggerId,
     });
   });
@@ -259,6 +269,8 @@ export const executionArgsOf = (row: ExecutionRow, ids: { orgId: string; blobId:
   createdBy: row.createdBy,
   createdByKeyId: ids.keyId ?? null,
   timeoutSeconds: ids.timeoutSeconds,
+  // only then: the arguments of every other execution stay as they were
+  ...(row.admittedAt === null && { awaitsAdmission: true as const }),
 });
 
 async function startExecutionWorkflow(app: App, row: ExecutionRow, start: ExecutionStart) {

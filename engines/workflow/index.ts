@@ -8,6 +8,8 @@ import { definitions } from '../../db/schema';
 import { definitionCommands, loadDefinitions } from './commands/definitions';
 import { executionCommands } from './commands/executions';
 import { graphCommands } from './commands/graphs';
+import type { SubworkflowConfig } from './components/flow';
+import { limitCommands } from './commands/limits';
 import { sessionEventCommands } from './commands/session-events';
 import { sessionFileCommands } from './commands/session-files';
 import { sessionCommands } from './commands/sessions';
@@ -29,6 +31,7 @@ export const workflowCommands = {
   ...sessionEventCommands,
   ...sessionFileCommands,
   ...triggerCommands,
+  ...limitCommands,
 };
 
 export const workflowEngine: Engine<typeof workflowCommands> = {
@@ -58,9 +61,11 @@ export const workflowEngine: Engine<typeof workflowCommands> = {
       const errors: DefinitionError[] = compiled.valid ? [] : [...compiled.errors];
       if (compiled.valid) {
         for (const c of Object.values(compiled.plan.components)) {
-          const child = c.type === 'flow.subworkflow' ? (c.config as { alias: string }).alias : null;
+          // a definition of another blob is looked up when the component runs, under its starter's access
+          const runsChild = (c.type === 'flow.subworkflow' || c.type === 'flow.foreach') && !(c.config as SubworkflowConfig).blob;
+          const child = runsChild ? (c.config as SubworkflowConfig).alias : null;
           if (child && !aliases.has(child))
-            errors.push({ component_id: c.id, message: `flow.subworkflow ${c.id} runs definition ${child}, which is not in this revision` });
+            errors.push({ component_id: c.id, message: `${c.type} ${c.id} runs definition ${child}, which is not in this revision` });
         }
       }
       return errors.map((e) => ({ ...e, definition_alias: row.alias, message: `${row.alias}: ${e.message}` }));

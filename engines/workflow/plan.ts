@@ -50,6 +50,8 @@ export interface ExecutionArgs {
   createdByKeyId?: string | null;
   /** the whole execution ends `timed_out` after this long */
   timeoutSeconds?: number;
+  /** it was created waiting `queued` for its blob's execution limits: the workflow waits to be admitted first */
+  awaitsAdmission?: true;
 }
 
 /** What the worker's configuration tells the interpreter workflow (read by its load activity). */

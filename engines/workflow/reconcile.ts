@@ -89,8 +89,10 @@ async function finishRow(app: App, row: ExecutionRow, outcome: ExecutionOutcome)
 }
 
 const isLive = (row: ExecutionRow) => liveStatuses.includes(row.status);
+/** Not started yet: `pending`, or `queued` for its blob's execution limits. */
+const notStartedStatuses: ExecutionRow['status'][] = ['pending', 'queued'];
 const isOldPendingWithoutRun = (row: ExecutionRow) =>
-  row.status === 'pending' && !row.temporalRunId && Date.now() - row.createdAt.getTime() > neverStartedAfterMs;
+  notStartedStatuses.includes(row.status) && !row.temporalRunId && Date.now() - row.createdAt.getTime() > neverStartedAfterMs;
 
 /**
  * Brings one live row in line with Temporal and returns it as it now is: closed on Temporal →
@@ -208,12 +210,18 @@ async function terminateOverdueCancels(app: App) {
   });
 }
 
-/** Pending rows whose creation died between the insert and the Temporal start. */
+/** Pending (or limit-queued) rows whose creation died between the insert and the Temporal start. */
 async function reconcileNeverStarted(app: App) {
   const stale = await app.db
     .select()
     .from(executions)
-    .where(and(eq(executions.status, 'pending'), isNull(executions.temporalRunId), lt(executions.createdAt, new Date(Date.now() - neverStartedAfterMs))));
+    .where(
+      and(
+        inArray(executions.status, notStartedStatuses),
+        isNull(executions.temporalRunId),
+        lt(executions.createdAt, new Date(Date.now() - neverStartedAfterMs)),
+      ),
+    );
   await forEachRow(stale, (row) => reconcileExecution(app, row));
 }
 

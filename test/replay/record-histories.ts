@@ -1,6 +1,6 @@
 /**
  * Records the replay corpus (test/replay/histories) from real runs: every component type, waits,
- * signals, subworkflows, loops, failures, cancellation, timeouts, a schedule fire and ONNX
+ * signals, subworkflows (of the same revision and of another blob), foreach, execution limits, loops, failures, cancellation, timeouts, a schedule fire and ONNX
  * processing, and executions caught mid-wait and mid-sleep (what a deploy finds in flight).
  * Not part of `npm test`: run `npm run replay:record` after adding a scenario, and commit the
  * histories it writes. `npm test` replays them all against the current workflow bundle.
@@ -229,6 +229,39 @@ describe('workflow executions', () => {
     const ended = await runAndRecord('subworkflow-parent', parent, [{ alias: 'n', value: integer(7) }]);
     expect(ended.status).toBe('completed');
     await record('subworkflow-child', await childOf(ended.id));
+  });
+
+  it('execution limits: one execution queued behind another, then admitted', async () => {
+    const held = definition([comp('s', 'flow.start'), comp('w', 'flow.wait', { signal: 'go' }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]);
+    await upload(p.admin, rev, 'limited', held);
+    expect((await cmd('set_execution_limits', { alias: 'limited', max_concurrent: 1 })).status).toBe(200);
+    const first = await start(p.admin, rev, 'limited');
+    const second = await start(p.admin, rev, 'limited');
+    expect(second.status).toBe('queued');
+    await waitForEvent(p.admin, rev, first.id, entered('w'));
+    await cmd('signal_execution', { execution_id: first.id, name: 'go' });
+    await waitForEvent(p.admin, rev, second.id, entered('w'));
+    await cmd('signal_execution', { execution_id: second.id, name: 'go' });
+    expect((await waitForStatus(p.admin, rev, second.id)).status).toBe('completed');
+    await record('limit-queued', second.id);
+  });
+
+  it('flow.foreach over a list, and flow.subworkflow of another blob', async () => {
+    await upload(p.admin, rev, 'fib-item', fibonacciDefinition());
+    const each = definition(
+      [comp('s', 'flow.start'), comp('each', 'flow.foreach', { alias: 'fib-item', item_input: 'n', parallelism: 2 }), comp('e', 'flow.end')],
+      [flow('s', 'each'), flow('each', 'e'), data('s', 'list', 'each', 'items'), data('each', 'results', 'e')],
+    );
+    expect((await runAndRecord('foreach', each, [{ alias: 'list', value: { type: 'json', json: [3, 4, 5] } }])).status).toBe('completed');
+
+    const lib = (await p.admin.post('/orgs/corpus/blobs', { name: 'lib', type: 'workflow', visibility: 'private' })).body.revision.id;
+    await upload(p.admin, lib, 'fib', fibonacciDefinition());
+    expect((await p.admin.post(`/revisions/${lib}/commit`)).status).toBe(200);
+    const caller = definition(
+      [comp('s', 'flow.start'), comp('sub', 'flow.subworkflow', { blob: 'corpus/lib', alias: 'fib' }), comp('e', 'flow.end')],
+      [flow('s', 'sub'), flow('sub', 'e'), data('s', 'n', 'sub'), data('sub', 'result', 'e')],
+    );
+    expect((await runAndRecord('subworkflow-other-blob', caller, [{ alias: 'n', value: integer(6) }])).status).toBe('completed');
   });
 
   it('cancelled while waiting, and timed out while sleeping', async () => {

@@ -150,11 +150,26 @@ export const flowWait: ComponentType<WaitConfig> = {
   outputs: () => ['payload'],
 };
 
-export const subworkflowConfig = z.object({ alias: z.string().min(1).max(128) }).strict();
+/** The definition a child execution runs: of this revision, or of another workflow blob. */
+const childDefinition = {
+  /** the definition the child runs */
+  alias: z.string().min(1).max(128),
+  /** another workflow blob (`<org>/<blob>` or its id) the execution's starter may run; none: this revision */
+  blob: z
+    .string()
+    .regex(/^([a-z0-9][a-z0-9-]{0,62}\/[a-z0-9][a-z0-9-]{0,62}|blb_[0-9a-z]{26})$/, 'give <org>/<blob> or a blob id')
+    .optional(),
+  /** that blob's revision: `default` (its newest committed revision at each run) or a committed revision's id */
+  revision: z.union([z.literal('default'), z.string().regex(/^rev_[0-9a-z]{26}$/)]).optional(),
+};
+const revisionNeedsBlob = (c: { blob?: string; revision?: string }) => c.revision === undefined || c.blob !== undefined;
 
-export const flowSubworkflow: ComponentType<z.infer<typeof subworkflowConfig>> = {
+export const subworkflowConfig = z.object(childDefinition).strict().refine(revisionNeedsBlob, { message: 'revision goes with blob' });
+export type SubworkflowConfig = z.infer<typeof subworkflowConfig>;
+
+export const flowSubworkflow: ComponentType<SubworkflowConfig> = {
   type: 'flow.subworkflow',
-  description: 'Runs another definition of the same revision as a child workflow; its inputs and outputs pass through.',
+  description: "Runs another definition, of this revision or of another workflow blob's revision, as a child workflow; its inputs and outputs pass through.",
   category: 'flow',
   config: subworkflowConfig,
   runsIn: 'workflow',
@@ -162,4 +177,33 @@ export const flowSubworkflow: ComponentType<z.infer<typeof subworkflowConfig>> =
   // inputs become the child's input_data; the child's output_data become outputs
   inputs: anyPorts,
   outputs: anyPorts,
+};
+
+/** The most items one flow.foreach takes: each is a child workflow in the execution's history. */
+export const FOREACH_MAX_ITEMS = 1000;
+
+export const foreachConfig = z
+  .object({
+    ...childDefinition,
+    /** the child's input that receives the item (the component's other inputs go to every child as they are) */
+    item_input: z.string().min(1).max(128).default('item'),
+    /** children running at once */
+    parallelism: z.number().int().min(1).max(100).default(4),
+    /** `fail_fast`: the first failed item cancels the others and fails the component; `collect`: every item runs, failures go to `errors` */
+    on_failure: z.enum(['fail_fast', 'collect']).default('fail_fast'),
+  })
+  .strict()
+  .refine(revisionNeedsBlob, { message: 'revision goes with blob' });
+export type ForeachConfig = z.infer<typeof foreachConfig>;
+
+export const flowForeach: ComponentType<ForeachConfig> = {
+  type: 'flow.foreach',
+  description: 'Runs a definition (of this revision or another blob) once per item of a list, a few at a time, and collects the results in order.',
+  category: 'flow',
+  config: foreachConfig,
+  runsIn: 'workflow',
+  routes: () => ['success', 'failure'],
+  // `items` is the list; any other input goes to every child
+  inputs: anyPorts,
+  outputs: () => ['results', 'errors'],
 };

@@ -1,6 +1,6 @@
 /** The built-in component catalog of docs/spec.md §4. */
 import { dataTransform } from './data-transform';
-import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
+import { flowBranch, flowDelay, flowEnd, flowForeach, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
 import { logicCode } from './logic-code';
@@ -21,6 +21,7 @@ export const builtinComponents: ComponentType[] = [
   flowDelay,
   flowWait,
   flowSubworkflow,
+  flowForeach,
   logicCode,
   httpRequest,
   sessionReadObject,

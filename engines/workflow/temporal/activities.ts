@@ -11,6 +11,9 @@ import type { App } from '../../../core/app';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
+import { createChildInBlob } from '../cross-blob';
+import { foreachItems, foreachResults } from '../foreach';
+import { admitWaiting } from '../limits';
 import { appendExecutionEvents, finishExecution, recordExecutionEvent, recordExecutionEvents } from '../finish';
 import { assertStorableResult } from '../storable-result';
 import {
@@ -28,7 +31,7 @@ import {
 import { compileDefinition } from '../validate';
 import { logger } from '../../../core/log';
 import type { CarriedValues } from './carry-over';
-import type { ChildRequest, ControlActivities, LoadOptions } from './contracts';
+import type { ChildRequest, ControlActivities, ForeachOutcome, LoadOptions } from './contracts';
 import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, writeExecutionSessionObject, type DataEntry } from '../values';
 
@@ -108,8 +111,9 @@ async function carryValues(app: App, execution: ExecutionArgs, carried: CarriedV
   return values;
 }
 
-/** A flow.subworkflow's child: a new execution of another definition in the same session. */
+/** A flow.subworkflow's child: a new execution of another definition in the same session (or of another blob: cross-blob.ts). */
 async function createChild(app: App, args: ChildRequest): Promise<ExecutionArgs> {
+  if (args.target) return createChildInBlob(app, args, args.target);
   const { parent } = args;
   const row = await app.db.transaction(async (tx) => {
     const definition = await findDefinition(tx, parent.revisionId, { alias: args.alias }).catch(() => {
@@ -328,6 +332,9 @@ function createControlActivities(app: App): ControlActivities {
     'workflow.carry_values': (execution: ExecutionArgs, carried: CarriedValues) => carryValues(app, execution, carried),
     'workflow.record': (execution: ExecutionArgs, events: EventSpec[]) => recordExecutionEvents(app.db, execution, events),
     'workflow.create_child': (args: ChildRequest) => createChild(app, args),
+    'workflow.admit': (execution: ExecutionArgs) => admitWaiting(app.db, execution),
+    'workflow.foreach_items': (execution: ExecutionArgs, args: { visit: string; items: ValueRef }) => foreachItems(app, execution, args),
+    'workflow.foreach_results': (execution: ExecutionArgs, args: { visit: string; outcomes: ForeachOutcome[] }) => foreachResults(app, execution, args),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]) => finishExecution(app, execution, outcome, before),
   };
 }

@@ -12,7 +12,12 @@ export interface ChildRequest {
   childId: string;
   alias: string;
   inputs: Record<string, ValueRef>;
+  /** a definition of another workflow blob (set only then: the requests of every other child stay as they were) */
+  target?: { blob: string; revision: string };
 }
+
+/** How one item of a flow.foreach ended: its child's outputs, or (`collect`) why it failed. */
+export type ForeachOutcome = { outputs: Record<string, ValueRef> } | { error: string };
 
 export interface LoadOptions {
   /** record the start component's events with the execution's start (LEAN_EXECUTION_PATCH) */
@@ -29,6 +34,12 @@ export type ControlActivities = {
   'workflow.carry_values'(execution: ExecutionArgs, carried: CarriedValues): Promise<CarriedValues['values']>;
   'workflow.record'(execution: ExecutionArgs, events: EventSpec[]): Promise<void>;
   'workflow.create_child'(args: ChildRequest): Promise<ExecutionArgs>;
+  /** a flow.foreach's items input as one value per item (large ones by reference) */
+  'workflow.foreach_items'(execution: ExecutionArgs, args: { visit: string; items: ValueRef }): Promise<ValueRef[]>;
+  /** a flow.foreach's outcomes as its `results` (each item's outputs by alias, in order; null for a failed one) and `errors` ([{index, message}]) */
+  'workflow.foreach_results'(execution: ExecutionArgs, args: { visit: string; outcomes: ForeachOutcome[] }): Promise<Record<string, ValueRef>>;
+  /** an execution waiting for its blob's execution limits asks to start: admitted, or when to ask again */
+  'workflow.admit'(execution: ExecutionArgs): Promise<{ admitted: boolean; retryAfterMs?: number }>;
   /** the closing events (after `before`, the events of the component that ended it) and the final row; returns the outcome as recorded */
   'workflow.finish'(execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]): Promise<ExecutionOutcome>;
 };

@@ -1,6 +1,6 @@
 /** The walk of one execution's plan, inside the interpreter workflow (deterministic: workflow APIs only). */
-import { CancellationScope, condition, executeChild, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
-import type { WaitConfig } from '../components/flow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
+import type { ForeachConfig, SubworkflowConfig, WaitConfig } from '../components/flow';
 import {
   instantEvents,
   processorAttributes,
@@ -17,7 +17,7 @@ import {
 } from '../plan';
 import { componentActivity, control, controlAsActivity, type ComponentActivity } from './activity-stubs';
 import { TaskBudget, type CarriedState, type CarriedWalk } from './carry-over';
-import type { ExecutionWorkflow } from './contracts';
+import type { ExecutionWorkflow, ForeachOutcome } from './contracts';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
 import { executionSearchAttributes } from './search-attributes';
 import { waitSignalName, type ExecutionSignal } from './signals';
@@ -306,6 +306,8 @@ export class Interpreter {
         return this.around(c, visit, () => this.wait(c));
       case 'flow.subworkflow':
         return this.around(c, visit, () => this.subworkflow(c, inputs));
+      case 'flow.foreach':
+        return this.around(c, visit, () => this.foreach(c, visit, inputs));
       default:
         return this.runActivity(c, { execution: this.execution, component: c, visit, inputs });
     }
@@ -350,11 +352,53 @@ export class Interpreter {
   }
 
   private async subworkflow(c: PlanComponent, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
+    return { route: 'success', terminal: false, outputs: await this.runChild(c.config as SubworkflowConfig, inputs) };
+  }
+
+  /**
+   * flow.foreach: one child per item, at most `parallelism` at once, their outputs gathered in the
+   * items' order. A failed item fails the component and cancels the others (`fail_fast`), or is
+   * listed in `errors` (`collect`). Items and results go by reference when large (activities.ts).
+   */
+  private async foreach(c: PlanComponent, visit: string, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
+    const config = c.config as ForeachConfig;
+    const { items: list, ...shared } = inputs;
+    if (!list) throw ApplicationFailure.nonRetryable(`flow.foreach ${c.id} has no items input`, 'missing_input');
+    const items = await control['workflow.foreach_items'](this.execution, { visit, items: list });
+    const outcomes: ForeachOutcome[] = [];
+    let next = 0;
+    const lane = async () => {
+      while (next < items.length) {
+        const i = next++;
+        outcomes[i] = await this.runChild(config, { ...shared, [config.item_input]: items[i]! }).then(
+          (outputs) => ({ outputs }),
+          (err: unknown) => {
+            if (config.on_failure === 'fail_fast' || isCancellation(err)) throw err;
+            return { error: failureInfo(err, c).message };
+          },
+        );
+      }
+    };
+    const lanes = new CancellationScope();
+    await lanes
+      .run(() => Promise.all(Array.from({ length: Math.min(config.parallelism, items.length) }, lane)))
+      .catch((err: unknown) => {
+        // fail fast: the items still running are cancelled
+        lanes.cancel();
+        throw err;
+      });
+    const outputs = await control['workflow.foreach_results'](this.execution, { visit, outcomes });
+    return { route: 'success', terminal: false, outputs };
+  }
+
+  /** Runs a definition as a child execution and answers its outputs by alias. */
+  private async runChild(config: SubworkflowConfig, inputs: Record<string, ValueRef>): Promise<Record<string, ValueRef>> {
     const child = await control['workflow.create_child']({
       parent: this.execution,
       childId: childExecutionId(),
-      alias: (c.config as { alias: string }).alias,
+      alias: config.alias,
       inputs,
+      ...(config.blob && { target: { blob: config.blob, revision: config.revision ?? 'default' } }),
     });
     const outcome = await executeChild(this.childWorkflow, {
       workflowId: child.executionId,
@@ -363,8 +407,7 @@ export class Interpreter {
       ...executionUiMetadata(child, { parentExecution: this.execution.executionId }),
       memo: { parent_execution_id: this.execution.executionId },
     });
-    const outputs = Object.fromEntries((outcome.outputData ?? []).map((o) => [o.alias, o.value]));
-    return { route: 'success', terminal: false, outputs };
+    return Object.fromEntries((outcome.outputData ?? []).map((o) => [o.alias, o.value]));
   }
 
   /** A component done inside the workflow at once: entered and exited in one record. */

@@ -40,3 +40,6 @@ export function requireConsumable(names: ReadonlySet<string>, signal: ExecutionS
     waits_for: [...names],
   });
 }
+
+/** Tells an execution waiting for its blob's execution limits that a slot may be free: it asks again (limits.ts). */
+export const admissionSignal = defineSignal('blobhub.admission');

@@ -20,7 +20,10 @@ import { control } from './activity-stubs';
 import { LEAN_EXECUTION_PATCH, LONG_RUN_PATCH, type CarriedState, type CarriedWalk } from './carry-over';
 import { ComponentFailed, ExecutionTimedOut } from './failures';
 import { Interpreter } from './interpreter';
-import { consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
+import { admissionSignal, consumableSignalNames, executionSignal, executionSignalUpdate, requireConsumable, type ExecutionSignal } from './signals';
+
+/** Executions created waiting for their blob's execution limits wait to be admitted before they load (histories before it never wait). */
+const EXECUTION_LIMITS_PATCH = 'blobhub-execution-limits';
 
 // the engine's other workflow: one short run per thread item, signalling the executions waiting on it
 export { threadItemDelivery } from './thread-delivery';
@@ -42,6 +45,7 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
   );
   let next: CarriedState;
   try {
+    if (!carried && execution.awaitsAdmission && patched(EXECUTION_LIMITS_PATCH)) await awaitAdmission(execution);
     const longRun = patched(LONG_RUN_PATCH);
     const lean = patched(LEAN_EXECUTION_PATCH);
     // only a run that continues another has `carried`: it starts from its plan, the start is done
@@ -69,6 +73,21 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
     throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
   }
   return continueAsNew<typeof blobhubExecution>(execution, next);
+}
+
+/**
+ * Waits `queued` until the blob's execution limits admit the execution: it asks when created, when
+ * an execution of the blob ends (a signal), when its rate window opens, and every few minutes.
+ */
+async function awaitAdmission(execution: ExecutionArgs) {
+  let wakeUps = 0;
+  setHandler(admissionSignal, () => void wakeUps++);
+  for (;;) {
+    const seen = wakeUps;
+    const { admitted, retryAfterMs } = await control['workflow.admit'](execution);
+    if (admitted) return;
+    await condition(() => wakeUps > seen, retryAfterMs ?? '5 minutes');
+  }
 }
 
 /** A failure BlobHub has already recorded: the workflow ends with it as is. */
