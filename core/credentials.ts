@@ -127,7 +127,7 @@ function resourceOf(row: CredentialRow, scope: { orgId: string; blobId: string }
 export async function useCredential(
   app: App,
   scope: { executor: Executor; orgId: string; blobId: string; alias: string; url: URL },
-): Promise<{ type: string; body: CredentialBody }> {
+): Promise<{ id: string; type: string; targetType: CredentialRow['targetType']; body: CredentialBody }> {
   const row = await findCredentialRow(app, { userId: scope.executor.userId, orgId: scope.orgId, blobId: scope.blobId, alias: scope.alias });
   if (!row) throw new CredentialUseError(`no credential with alias ${scope.alias}`, 'credential_not_found');
   const caller = await callerOf(app, scope.executor);
@@ -144,7 +144,7 @@ export async function useCredential(
       'credential_host_not_allowed',
     );
   }
-  return { type: row.type, body: open(app, row) };
+  return { id: row.id, type: row.type, targetType: row.targetType, body: open(app, row) };
 }
 
 const REDACTED = '[redacted]';

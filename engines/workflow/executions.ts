@@ -15,6 +15,7 @@ import type { Transaction } from '../../db/client';
 import { blobs, definitions, executionData, executions, executionTriggers, revisions, sessions } from '../../db/schema';
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
+import type { CarriedState } from './temporal/carry-over';
 import { executionStartOptions, type ExecutionStart } from './temporal/start-options';
 import { threadSignalName } from './temporal/signals';
 import { threadItemDelivery } from './temporal/thread-delivery';
@@ -45,6 +46,8 @@ export function toExecutionWire(app: App, e: ExecutionRow) {
     output_data: (e.outputData as DataEntry[] | null) ?? null,
     error: (e.error as Record<string, unknown> | null) ?? null,
     parent_execution_id: e.parentExecutionId,
+    rerun_of: e.rerunOf,
+    rerun_from: e.rerunFrom,
     trigger: e.trigger,
     trigger_id: e.triggerId,
     created_by: e.createdBy,
@@ -75,6 +78,9 @@ export async function findDefinition(tx: Transaction | App['db'], revisionId: st
   return row;
 }
 
+/** What an execution pins and runs: a definition row, or the pinned copy of the execution a rerun reruns. */
+export type PinnedDefinition = Pick<typeof definitions.$inferSelect, 'id' | 'alias' | 'contentHash' | 'definition'>;
+
 /** Writes the execution row and pins its definition; the caller starts the workflow. */
 export async function insertExecution(
   app: App,
@@ -83,7 +89,7 @@ export async function insertExecution(
     id?: string;
     revisionId: string;
     sessionId: string;
-    definition: typeof definitions.$inferSelect;
+    definition: PinnedDefinition;
     inputData: { alias: string; value: ValueRef }[];
     createdBy: string | null;
     /** the API key the starter used */
@@ -93,6 +99,7 @@ export async function insertExecution(
     /** runs in `tx` when this call created the row (not when a concurrent retry had), e.g. to audit it */
     onCreated?: (row: ExecutionRow) => Promise<void>;
     triggerId?: string;
+    rerun?: Rerun;
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
@@ -113,6 +120,8 @@ export async function insertExecution(
       trigger: args.trigger,
       parentExecutionId: args.parentExecutionId ?? null,
       triggerId: args.triggerId ?? null,
+      rerunOf: args.rerun?.of ?? null,
+      rerunFrom: args.rerun?.from ?? null,
     })
     .onConflictDoNothing()
     .returning();
@@ -137,6 +146,12 @@ export async function insertExecution(
   return created;
 }
 
+/** What a rerun (rerun_execution) reruns: the execution, and the component it runs from. */
+export interface Rerun {
+  of: string;
+  from: string;
+}
+
 export interface CreateExecutionArgs {
   /** who creates it (its write access on the blob is already checked) */
   caller: Caller;
@@ -147,7 +162,8 @@ export interface CreateExecutionArgs {
   sessionId?: string;
   alias?: string;
   definitionId?: string;
-  inputData?: InputData;
+  /** values, or (a rerun's, taken over from its original) references to stored ones */
+  inputData?: InputData | { alias: string; value: ValueRef }[];
   /** set when a schedule fires the execution (kept in the Temporal memo) */
   scheduleId?: string;
   /** the execution ends `timed_out` after this many seconds */
@@ -156,6 +172,9 @@ export interface CreateExecutionArgs {
   executionId?: string;
   /** set when a webhook trigger starts the execution */
   triggerId?: string;
+  /** a rerun: runs this pinned definition (the rerun execution's) rather than the revision's definition of that alias */
+  pinned?: PinnedDefinition;
+  rerun?: Rerun;
 }
 
 /**
@@ -163,11 +182,16 @@ export interface CreateExecutionArgs {
  * Access is checked once, before: by the data command's dispatch, or by a schedule fire for the
  * schedule's owner. Throws ApiError not_found / bad_request.
  */
-export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
+export async function createExecution(
+  app: App,
+  args: CreateExecutionArgs,
+  /** a rerun's walk so far: its workflow starts as a continuation of it (rerun.ts) */
+  continuing?: (row: ExecutionRow) => Promise<CarriedState | undefined>,
+): Promise<ExecutionWire> {
   const { row, start } = await prepareExecution(app, args);
   // started already, or ended (the reconciler failed a creation that died before its start): never started again
   if (row.temporalRunId || !liveStatuses.includes(row.status)) return toExecutionWire(app, row);
-  return toExecutionWire(app, await startExecutionWorkflow(app, row, start));
+  return toExecutionWire(app, await startExecutionWorkflow(app, row, { ...start, carried: await continuing?.(row) }));
 }
 
 /**
@@ -177,7 +201,7 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
 export async function prepareExecution(app: App, args: CreateExecutionArgs): Promise<{ row: ExecutionRow; start: ExecutionStart }> {
   const { blob, revision } = args;
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
-  if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
+  if (!args.alias && !args.definitionId && !args.pinned) throw badRequest('give definition_id or alias');
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const row = await insertRow(app, async (tx) => {
@@ -189,7 +213,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
       if (existing) return existing;
     }
-    const definition = await findDefinition(tx, revision.id, args);
+    const definition = args.pinned ?? (await findDefinition(tx, revision.id, args));
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, {
@@ -204,11 +228,19 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       onCreated: (created) =>
         recordAudit(tx, args.actor, {
           orgId: blob.orgId,
-          action: 'execution.start',
+          action: args.rerun ? 'execution.rerun' : 'execution.start',
           target: { type: 'execution', id: created.id },
-          changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: created.trigger },
+          changes: {
+            blob_id: blob.id,
+            revision_id: revision.id,
+            session_id: sessionId,
+            alias: definition.alias,
+            trigger: created.trigger,
+            ...(args.rerun && { rerun_of: args.rerun.of, rerun_from: args.rerun.from }),
+          },
         }),
       triggerId: args.triggerId,
+      rerun: args.rerun,
     });
   });
   addLogContext({ execution_id: row.id });
