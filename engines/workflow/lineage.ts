@@ -70,7 +70,7 @@ export async function executionsUsingModel(app: App, caller: Caller, modelRevisi
   return rows
     .filter((r) => readable.has(r.blob.id))
     .map((r) => ({
-      execution_id: r.execution.id,
+      id: r.execution.id,
       org_id: r.blob.orgId,
       blob_id: r.blob.id,
       blob_name: r.blob.name,
