@@ -7,13 +7,13 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { roleOn, type Caller } from '../../core/access';
 import type { App } from '../../core/app';
-import { blobs, executionLineage, executions, revisions } from '../../db/schema';
+import { blobs, executionLineage, executions, orgs, revisions } from '../../db/schema';
 import type { ExecutionRow } from './executions';
 import type { ComponentRequest } from './plan';
 
-type LineageEntry =
-  | { kind: 'model'; ref: string; details: { blob_id: string; path: string } }
-  | { kind: 'credential'; ref: string; details: { credential_id: string; scope: 'blob' | 'org' | 'user'; type: string } };
+type ModelDetails = { blob_id: string; path: string };
+type CredentialDetails = { credential_id: string; scope: 'blob' | 'org' | 'user'; type: string };
+type LineageEntry = { kind: 'model'; ref: string; details: ModelDetails } | { kind: 'credential'; ref: string; details: CredentialDetails };
 
 /** Records that a component used something; a retried attempt records it once. */
 export async function recordLineage(app: App, request: ComponentRequest, entry: LineageEntry): Promise<void> {
@@ -43,8 +43,8 @@ export async function lineageOf(app: App, execution: ExecutionRow) {
     rerun_of: execution.rerunOf,
     rerun_from: execution.rerunFrom,
     reruns: reruns.map((r) => ({ ...r, created_at: r.created_at.toISOString() })),
-    models: of('model').map((m) => ({ revision_id: m.ref, component_id: m.componentId, ...(m.details as object) })),
-    credentials: of('credential').map((c) => ({ alias: c.ref, component_id: c.componentId, ...(c.details as object) })),
+    models: of('model').map((m) => ({ revision_id: m.ref, component_id: m.componentId, ...(m.details as ModelDetails) })),
+    credentials: of('credential').map((c) => ({ alias: c.ref, component_id: c.componentId, ...(c.details as CredentialDetails) })),
   };
 }
 
@@ -54,11 +54,12 @@ export async function lineageOf(app: App, execution: ExecutionRow) {
  */
 export async function executionsUsingModel(app: App, caller: Caller, modelRevisionId: string, limit: number) {
   const rows = await app.db
-    .select({ execution: executions, blob: blobs, componentId: executionLineage.componentId })
+    .select({ execution: executions, blob: blobs, orgName: orgs.name, componentId: executionLineage.componentId })
     .from(executionLineage)
     .innerJoin(executions, eq(executions.id, executionLineage.executionId))
     .innerJoin(revisions, eq(revisions.id, executions.revisionId))
     .innerJoin(blobs, eq(blobs.id, revisions.blobId))
+    .innerJoin(orgs, eq(orgs.id, blobs.orgId))
     .where(and(eq(executionLineage.kind, 'model'), eq(executionLineage.ref, modelRevisionId)))
     .orderBy(desc(executionLineage.createdAt), desc(executionLineage.executionId))
     .limit(limit);
@@ -72,6 +73,7 @@ export async function executionsUsingModel(app: App, caller: Caller, modelRevisi
     .map((r) => ({
       id: r.execution.id,
       org_id: r.blob.orgId,
+      org_name: r.orgName,
       blob_id: r.blob.id,
       blob_name: r.blob.name,
       revision_id: r.execution.revisionId,
