@@ -9,7 +9,20 @@ import { expectError } from '../../test/support/people';
 import { newModelBlob, s3Env, uploadModel } from '../../test/support/onnx-client';
 import { matMulModel } from '../../test/support/onnx-models';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
-import { comp, data, definition, ENGINE, eventsOf, flow, newWorkflowBlob, run, start, startHitCounter, upload, waitForStatus } from '../../test/support/workflow';
+import {
+  comp,
+  data,
+  definition,
+  ENGINE,
+  eventsOf,
+  flow,
+  newWorkflowBlob,
+  run,
+  start,
+  startHitCounter,
+  upload,
+  waitForStatus,
+} from '../../test/support/workflow';
 
 const SECRET = 'rerun-secret-5c1d9e7a';
 const tensor = (t: unknown) => ({ type: 'json', json: t });
@@ -134,7 +147,12 @@ describe('rerun_execution', () => {
     expect(unreached.body.message).toMatch(/component e was not reached by execution/);
     expectError(await rerun({ execution_id: failed.id, fromComponent: 'check' }), 400, 'bad_request');
 
-    await upload(p.admin, rev, 'waits', definition([comp('s', 'flow.start'), comp('w', 'flow.wait', { signal: 'go' }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]));
+    await upload(
+      p.admin,
+      rev,
+      'waits',
+      definition([comp('s', 'flow.start'), comp('w', 'flow.wait', { signal: 'go' }), comp('e', 'flow.end')], [flow('s', 'w'), flow('w', 'e')]),
+    );
     const live = await start(p.admin, rev, 'waits');
     const refused = await rerun({ execution_id: live.id });
     expectError(refused, 409, 'conflict');

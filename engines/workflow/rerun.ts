@@ -73,7 +73,10 @@ const unknownComponent = (message: string, engineCode = 'unknown_component') => 
 
 /** The original's pinned definition (a later upload under its alias changes nothing here), compiled. */
 async function pinnedPlanOf(app: App, original: ExecutionRow) {
-  const [row] = await app.db.select().from(executionData).where(eq(executionData.id, definitionDataId(original.id)));
+  const [row] = await app.db
+    .select()
+    .from(executionData)
+    .where(eq(executionData.id, definitionDataId(original.id)));
   const definition = row ? await storedValue(app, row) : undefined;
   const compiled = definition === undefined ? undefined : compileDefinition(definition);
   if (!compiled?.valid) throw new ApiError('bad_request', `execution ${original.id} has no runnable definition to rerun`, { engineCode: 'invalid_definition' });
@@ -99,7 +102,8 @@ async function recordedRun(app: App, executionId: string): Promise<RecordedRun> 
     const attributes = (row.attributes ?? {}) as { processor_id?: string; route?: string; error?: string };
     if (!attributes.processor_id) continue;
     if (row.type === 'processor.entered') run.lastEntered.set(attributes.processor_id, row.seq);
-    else run.exits.push({ componentId: attributes.processor_id, route: attributes.route ?? 'success', outputs: exitOutputs(attributes, row.data), seq: row.seq });
+    else
+      run.exits.push({ componentId: attributes.processor_id, route: attributes.route ?? 'success', outputs: exitOutputs(attributes, row.data), seq: row.seq });
   }
   return run;
 }
@@ -117,7 +121,11 @@ function downstreamOf(plan: Plan, from: string): Set<string> {
   const queue = [from];
   for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
     for (const edges of Object.values(plan.next[id] ?? {})) {
-      for (const { targetId } of edges) if (!seen.has(targetId)) (seen.add(targetId), queue.push(targetId));
+      for (const { targetId } of edges) {
+        if (seen.has(targetId)) continue;
+        seen.add(targetId);
+        queue.push(targetId);
+      }
     }
   }
   return seen;
@@ -139,7 +147,8 @@ function seedAt(plan: Plan, from: string, run: RecordedRun, enteredAt: number): 
   for (const id of last.keys()) if (plan.components[id]?.type === 'flow.join') values[id] = inputsOf(plan, values, id);
   const joins: CarriedWalk['joins'] = {};
   // rerun from a join: it fires with the one arrival the rerun makes
-  if (plan.components[from]?.type === 'flow.join') joins[from] = { arrived: Array.from({ length: (plan.incoming[from] ?? 1) - 1 }, (_, i) => `rerun#${i}`), fired: false };
+  if (plan.components[from]?.type === 'flow.join')
+    joins[from] = { arrived: Array.from({ length: (plan.incoming[from] ?? 1) - 1 }, (_, i) => `rerun#${i}`), fired: false };
   for (const [id, exit] of last) {
     if (downstream.has(id)) continue;
     for (const edge of plan.next[id]?.[exit.route] ?? []) {

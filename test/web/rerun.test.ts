@@ -44,7 +44,12 @@ beforeAll(async () => {
   modelRevisionId = model.revisionId;
   modelOrg = model.org;
   const orgId = (await p.admin.get('/orgs/acme')).body.org.id;
-  const stored = await p.admin.post(`/orgs/${orgId}/credentials`, { alias: 'service-token', type: 'bearer', body: { token: 'tok-9b1e3c' }, allowed_hosts: [new URL(url).host] });
+  const stored = await p.admin.post(`/orgs/${orgId}/credentials`, {
+    alias: 'service-token',
+    type: 'bearer',
+    body: { token: 'tok-9b1e3c' },
+    allowed_hosts: [new URL(url).host],
+  });
   expect(stored.status, JSON.stringify(stored.body)).toBe(200);
   await upload(
     p.admin,
@@ -58,7 +63,15 @@ beforeAll(async () => {
         comp('post', 'http.request', { url: `${url}/post` }, { retry: { maximum_attempts: 1 } }),
         comp('e', 'flow.end'),
       ],
-      [flow('s', 'call'), flow('call', 'model'), flow('model', 'post'), flow('post', 'e'), data('s', 'x', 'model', 'X'), data('call', 'body', 'e', 'counted'), data('model', 'Y', 'e', 'y')],
+      [
+        flow('s', 'call'),
+        flow('call', 'model'),
+        flow('model', 'post'),
+        flow('post', 'e'),
+        data('s', 'x', 'model', 'X'),
+        data('call', 'body', 'e', 'counted'),
+        data('model', 'Y', 'e', 'y'),
+      ],
     ),
   );
   browser = await openBrowser(p.url);

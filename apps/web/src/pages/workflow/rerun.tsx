@@ -10,14 +10,26 @@ import { api, queries } from '../../api/trpc';
 import { Badge, Button, Card, ErrorNotice, when } from '../../ui/kit';
 
 /** Starts a rerun and opens it. `fromComponent`: the component to run from; the start when not given. */
-export function RerunButton({ revisionId, executionId, fromComponent, children }: { revisionId: string; executionId: string; fromComponent?: string; children: ReactNode }) {
+export function RerunButton({
+  revisionId,
+  executionId,
+  fromComponent,
+  children,
+}: {
+  revisionId: string;
+  executionId: string;
+  fromComponent?: string;
+  children: ReactNode;
+}) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const rerun = useMutation({
     mutationFn: () => api.workflow_blobhub.rerun_execution.mutate({ revision_id: revisionId, execution_id: executionId, from_component: fromComponent }),
     onSuccess: ({ execution }) => {
       // this execution's lineage lists the new rerun
-      void queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.get_execution_lineage.queryKey({ revision_id: revisionId, execution_id: executionId }) });
+      void queryClient.invalidateQueries({
+        queryKey: queries.workflow_blobhub.get_execution_lineage.queryKey({ revision_id: revisionId, execution_id: executionId }),
+      });
       // the rerun is a sibling of this execution's page
       void navigate(`../${execution.id}`, { relative: 'path' });
     },
