@@ -21,8 +21,10 @@ import {
   start,
   startHitCounter,
   upload,
+  waitForEvent,
   waitForStatus,
 } from '../../test/support/workflow';
+import { eventually } from '../../test/support/scheduler';
 
 const SECRET = 'rerun-secret-5c1d9e7a';
 const tensor = (t: unknown) => ({ type: 'json', json: t });
@@ -166,6 +168,62 @@ describe('rerun_execution', () => {
     const [a, b] = await Promise.all([rerun(params), rerun(params)]);
     expect(a.body.execution.id).toBe(b.body.execution.id);
     expectError(await rerun({ ...params, from_component: 'model' }), 409, 'idempotency_key_reused');
+  });
+});
+
+describe('rerun_execution through waits and parallel paths', () => {
+  it("reuses a flow.wait's signal payload and a path that ran beside the chosen component, whose join counts it as arrived", async () => {
+    const checkLimit = `if (get_data_input('payload').json.n > get_data_input('limit').integer) throw new Error('over the limit');
+      set_data_output('n', create_value('integer', get_data_input('payload').json.n));`;
+    await upload(
+      p.admin,
+      rev,
+      'waits-and-joins',
+      definition(
+        [
+          comp('s', 'flow.start'),
+          comp('w', 'flow.wait', { signal: 'go' }),
+          // two paths after the wait: `a` counts a call; `b`, a second later, checks the payload against the input `limit`
+          comp('a', 'http.request', { url: `${counter.url}/count` }),
+          comp('d', 'flow.delay', { seconds: 1 }),
+          comp('b', 'logic.code', { language: 'javascript', code: checkLimit }, { retry: { maximum_attempts: 1 } }),
+          comp('j', 'flow.join', { mode: 'all' }),
+          comp('e', 'flow.end'),
+        ],
+        [
+          flow('s', 'w'),
+          flow('w', 'a'),
+          flow('w', 'd'),
+          flow('d', 'b'),
+          flow('a', 'j'),
+          flow('b', 'j'),
+          flow('j', 'e'),
+          data('w', 'payload', 'b'),
+          data('s', 'limit', 'b'),
+          data('a', 'body', 'e', 'counted'),
+          data('b', 'n', 'e'),
+        ],
+      ),
+    );
+    counter.reset();
+    const original = await start(p.admin, rev, 'waits-and-joins', [{ alias: 'limit', value: { type: 'integer', integer: 1 } }]);
+    await waitForEvent(p.admin, rev, original.id, (e) => e.type === 'processor.entered' && e.attributes.processor_id === 'w');
+    const signalled = await p.admin.data(rev, ENGINE, 'signal_execution', { execution_id: original.id, name: 'go', payload: { n: 5 } });
+    expect(signalled.status, JSON.stringify(signalled.body)).toBe(200);
+    const failed = await waitForStatus(p.admin, rev, original.id);
+    expect(failed.status).toBe('failed');
+    await eventually(async () => counter.hits() === 1);
+
+    const res = await rerun({ execution_id: failed.id, from_component: 'b', input_data: [{ alias: 'limit', value: { type: 'integer', integer: 10 } }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const done = await waitForStatus(p.admin, rev, res.body.execution.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('completed');
+    // no new wait for a signal, no second call: the payload and the call's answer are the original's
+    expect(counter.hits()).toBe(1);
+    expect(done.output_data).toEqual([
+      { alias: 'counted', value: { type: 'json', json: { hits: 1 } } },
+      { alias: 'n', value: { type: 'integer', integer: 5 } },
+    ]);
   });
 });
 
