@@ -116,6 +116,12 @@ describe('rerun_execution', () => {
     const ran = (await eventsOf(p.admin, rev, rerunDone.id)).filter((e) => e.type === 'processor.entered').map((e) => e.attributes.processor_id);
     expect(ran).toEqual(['check', 'e']);
 
+    // a rerun of the rerun reuses what the rerun was seeded with
+    const again = await rerun({ execution_id: rerunDone.id, from_component: 'check' });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(await waitForStatus(p.admin, rev, again.body.execution.id)).toMatchObject({ status: 'completed', output_data: rerunDone.output_data });
+    expect(counter.hits()).toBe(1);
+
     // the original lists its reruns
     const listed = await p.admin.data(rev, ENGINE, 'list_executions', { rerun_of: failed.id });
     expect(listed.body.executions.map((e: { id: string }) => e.id)).toEqual([rerunDone.id]);

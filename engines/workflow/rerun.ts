@@ -65,9 +65,17 @@ export async function rerunExecution(
     const seeded = seedAt(plan, from, run, enteredAt);
     // flow.start's outputs are the rerun's own inputs (with their overrides)
     seeded.values[plan.startId] = Object.fromEntries(entryRefs(row.inputData as DataEntry[]).map((e) => [e.alias, e.value]));
-    return { ...seeded, values: await adoptValues(app, row.id, seeded.values), resumeAt: { connectionId: 'rerun', targetId: from }, visits: {}, signals: [] };
+    const values = await adoptValues(app, row.id, seeded.values);
+    // a rerun of this rerun starts from what it was seeded with: its own events begin at `from`
+    const seed: SeededExit[] = seeded.exits.map(({ componentId, route }) => ({ componentId, route, outputs: values[componentId] ?? {} }));
+    await storeData(app, row.id, seedDataId(row.id), seed);
+    return { joins: seeded.joins, values, resumeAt: { connectionId: 'rerun', targetId: from }, visits: {}, signals: [] };
   });
 }
+
+/** The exits a rerun was seeded with, stored with its data. */
+type SeededExit = Omit<RecordedExit, 'seq'>;
+const seedDataId = (executionId: string) => dataIdFor(executionId, 'rerun-seed');
 
 const unknownComponent = (message: string, engineCode = 'unknown_component') => new ApiError('bad_request', message, { engineCode });
 
@@ -97,7 +105,13 @@ async function recordedRun(app: App, executionId: string): Promise<RecordedRun> 
     .from(events)
     .where(and(eq(events.executionId, executionId), inArray(events.type, ['processor.entered', 'processor.exited'])))
     .orderBy(asc(events.seq));
-  const run: RecordedRun = { exits: [], lastEntered: new Map() };
+  const [seed] = await app.db
+    .select()
+    .from(executionData)
+    .where(eq(executionData.id, seedDataId(executionId)));
+  // a rerun's seeded exits come before everything it ran itself
+  const seeded = seed ? ((await storedValue(app, seed)) as SeededExit[]) : [];
+  const run: RecordedRun = { exits: seeded.map((e) => ({ ...e, seq: -1 })), lastEntered: new Map() };
   for (const row of rows) {
     const attributes = (row.attributes ?? {}) as { processor_id?: string; route?: string; error?: string };
     if (!attributes.processor_id) continue;
@@ -137,7 +151,7 @@ function downstreamOf(plan: Plan, from: string): Set<string> {
  * beside it, which the rerun does not run again) whenever they ended. A flow.join after `from`
  * counts those paths as arrived.
  */
-function seedAt(plan: Plan, from: string, run: RecordedRun, enteredAt: number): Pick<CarriedWalk, 'values' | 'joins'> {
+function seedAt(plan: Plan, from: string, run: RecordedRun, enteredAt: number): Pick<CarriedWalk, 'values' | 'joins'> & { exits: RecordedExit[] } {
   const downstream = downstreamOf(plan, from);
   const last = new Map<string, RecordedExit>();
   for (const exit of run.exits) if (exit.seq < enteredAt || !downstream.has(exit.componentId)) last.set(exit.componentId, exit);
@@ -157,7 +171,7 @@ function seedAt(plan: Plan, from: string, run: RecordedRun, enteredAt: number): 
       (joins[target.id] ??= { arrived: [], fired: false }).arrived.push(edge.connectionId);
     }
   }
-  return { values, joins };
+  return { values, joins, exits: [...last.values()] };
 }
 
 function inputsOf(plan: Plan, values: Values, id: string): Record<string, ValueRef> {
