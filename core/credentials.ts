@@ -128,7 +128,7 @@ export async function useCredential(
   app: App,
   /** `url`: where it goes, or (for a credential that names its own host, e.g. a database's) how to read that from its body */
   scope: { executor: Executor; orgId: string; blobId: string; alias: string; url: URL | ((body: CredentialBody) => URL) },
-): Promise<{ type: string; body: CredentialBody }> {
+): Promise<{ id: string; type: string; targetType: CredentialRow['targetType']; body: CredentialBody }> {
   const row = await findCredentialRow(app, { userId: scope.executor.userId, orgId: scope.orgId, blobId: scope.blobId, alias: scope.alias });
   if (!row) throw new CredentialUseError(`no credential with alias ${scope.alias}`, 'credential_not_found');
   const caller = await callerOf(app, scope.executor);
@@ -147,7 +147,7 @@ export async function useCredential(
       'credential_host_not_allowed',
     );
   }
-  return { type: row.type, body };
+  return { id: row.id, type: row.type, targetType: row.targetType, body };
 }
 
 const REDACTED = '[redacted]';

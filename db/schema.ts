@@ -457,6 +457,9 @@ export const executions = pgTable(
      * waited `queued` for them); null while it waits. The rate limit counts these.
      */
     admittedAt: ts('admitted_at'),
+    /** the execution this one reruns (rerun_execution), and the component it runs from */
+    rerunOf: text('rerun_of'),
+    rerunFrom: text('rerun_from'),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
@@ -469,6 +472,10 @@ export const executions = pgTable(
     // list_executions: a revision's runs newest first (by id), optionally of one definition alias
     index('workflow_executions_revision_id_idx').on(t.revisionId, t.id),
     index('workflow_executions_revision_alias_idx').on(t.revisionId, t.alias, t.id),
+    // an execution's reruns
+    index('workflow_executions_rerun_of_idx')
+      .on(t.rerunOf)
+      .where(sql`rerun_of is not null`),
     // the reconciler reads the executions that have not ended: few among many
     index('workflow_executions_live_idx')
       .on(t.status)
@@ -565,6 +572,34 @@ export const executionData = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('workflow_execution_data_execution_idx').on(t.executionId)],
+);
+
+/** What a lineage entry names: a model revision an `ml.onnx` component ran, a credential a component used (by alias). */
+export const lineageKinds = ['model', 'credential'] as const;
+
+/**
+ * An execution's lineage beyond its row (definition hash, revision): what its components used,
+ * recorded when they use it. Never a secret: a credential by alias and id only.
+ */
+export const executionLineage = pgTable(
+  'workflow_execution_lineage',
+  {
+    executionId: text('execution_id')
+      .notNull()
+      .references(() => executions.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: lineageKinds }).notNull(),
+    /** the model revision id, or the credential alias */
+    ref: text('ref').notNull(),
+    componentId: text('component_id').notNull(),
+    /** model: {blob_id, path}; credential: {credential_id, scope, type} */
+    details: jsonb('details').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.executionId, t.kind, t.ref, t.componentId] }),
+    // the executions that used a model revision
+    index('workflow_execution_lineage_ref_idx').on(t.kind, t.ref),
+  ],
 );
 
 // ---------------------------------------------------------------- scheduler engine

@@ -4,6 +4,7 @@
  * (or a fuzzer's stateful phase) chain create → read → update → delete.
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
+import { allEngines } from '../../core/engines';
 import { toRestSchema } from '../../http/dialect';
 import { appRouter } from './router';
 import type { ProcedureMeta } from './trpc';
@@ -17,6 +18,7 @@ interface Response {
 }
 interface Operation {
   operationId: string;
+  description?: string;
   security?: Record<string, string[]>[];
   parameters?: { schema?: unknown }[];
   requestBody?: { content: { 'application/json': { schema: unknown; example?: unknown } } };
@@ -164,6 +166,23 @@ function authRequiredRoutes(): Set<string> {
   );
 }
 
+/** The data routes carry the engines' commands in their body: each route lists the commands it runs. */
+const dataRoutes: Record<string, 'any' | 'command' | 'query'> = {
+  'post /revisions/{revision_id}/data': 'any',
+  'post /revisions/{revision_id}/data/command': 'command',
+  'post /revisions/{revision_id}/data/query': 'query',
+};
+
+function engineCommandsText(mode: 'any' | 'command' | 'query'): string {
+  const lines = allEngines().map((engine) => {
+    const names = Object.entries(engine.commands)
+      .filter(([, command]) => mode === 'any' || command.kind === mode)
+      .map(([name, command]) => (mode === 'any' ? `${name} (${command.kind})` : name));
+    return `- \`${engine.name}\` (${engine.blobType} blobs): ${names.join(', ')}`;
+  });
+  return `The body is \`{command, …its parameters}\`; the revision's blob type names the engine. Commands (parameters: docs/spec.md, docs/<engine>.md):\n\n${lines.join('\n')}`;
+}
+
 export function openApiDocument(baseUrl: string) {
   const doc = generateOpenApiDocument(appRouter, {
     title: 'BlobHub API',
@@ -196,6 +215,8 @@ export function openApiDocument(baseUrl: string) {
       const body = operation.requestBody?.content['application/json'];
       if (body) body.schema = { ...(storable(body.schema) as object), ...bodyConstraints[route] };
       if (body && requestExamples[route]) body.example = requestExamples[route];
+      const dataMode = dataRoutes[route];
+      if (dataMode) operation.description = engineCommandsText(dataMode);
     }
   }
   for (const [from, name, to, parameters] of links) {

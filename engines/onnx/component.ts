@@ -10,6 +10,7 @@ import type { App } from '../../core/app';
 import { ApiError } from '../../core/errors';
 import { users } from '../../db/schema';
 import { ComponentError, type ComponentType } from '../workflow/components/registry';
+import { recordLineage } from '../workflow/lineage';
 import { runModel, tensorInput, type RunInputs } from './inference';
 
 const config = z.object({ revision_id: z.string().regex(/^rev_[0-9a-z]{26}$/, 'a revision id'), path: z.string().min(1).max(256).optional() }).strict();
@@ -39,7 +40,8 @@ export const mlOnnx: ComponentType<MlOnnxConfig> = {
     }
     try {
       const caller = await callerOf(app, request.execution.createdBy);
-      const { outputs } = await runModel(app, { caller, revisionId: config.revision_id, path: config.path, inputs: modelInputs });
+      const { outputs, blobId, path } = await runModel(app, { caller, revisionId: config.revision_id, path: config.path, inputs: modelInputs });
+      await recordLineage(app, request, { kind: 'model', ref: config.revision_id, details: { blob_id: blobId, path } });
       return {
         route: 'success',
         outputs: Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, { value: { type: 'json' as const, json: tensor } }])),

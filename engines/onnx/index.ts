@@ -15,6 +15,7 @@ import { modelPath } from './model-path';
 import { createOnnxActivities } from './temporal/activities';
 import { ENGINE_NAME } from './engine-name';
 import { logger } from '../../core/log';
+import { executionsUsingModel } from '../workflow/lineage';
 
 const MiB = 1024 * 1024;
 /** Files larger than this are offered as ranged download parts too. */
@@ -104,6 +105,13 @@ export const onnxCommands = {
         .default(3600),
     }),
     run: ({ app, revision }, input) => initiateDownload(app, revision, input.path, input.expires_in),
+  }),
+  list_model_usage: defineCommand({
+    kind: 'query',
+    input: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+    async run({ app, caller, revision }, { limit }) {
+      return { executions: await executionsUsingModel(app, caller, revision.id, limit) };
+    },
   }),
   run: defineCommand({
     kind: 'query',

@@ -159,5 +159,7 @@ export async function runModel(app: App, input: { caller: Caller; revisionId: st
   if (blob.type !== 'onnx') throw badRequest(`revision ${input.revisionId} is not an ONNX model`);
   const parsed = runInputs.safeParse(input.inputs);
   if (!parsed.success) throw badRequest('invalid model inputs', parsed.error.issues);
-  return runModelFile(app, await requireFile(app.db, revision, input.path, 'model'), parsed.data);
+  const file = await requireFile(app.db, revision, input.path, 'model');
+  // the model's blob and file go into the lineage of the execution that ran it
+  return { ...(await runModelFile(app, file, parsed.data)), blobId: blob.id, path: file.path };
 }

@@ -15,6 +15,7 @@ import type { Transaction } from '../../db/client';
 import { blobs, definitions, executionData, executions, executionTriggers, revisions, sessions } from '../../db/schema';
 import type { InputData } from './model';
 import type { ExecutionArgs, ValueRef } from './plan';
+import type { CarriedState } from './temporal/carry-over';
 import { executionStartOptions, type ExecutionStart } from './temporal/start-options';
 import { threadSignalName } from './temporal/signals';
 import { threadItemDelivery } from './temporal/thread-delivery';
@@ -46,6 +47,8 @@ export function toExecutionWire(app: App, e: ExecutionRow) {
     output_data: (e.outputData as DataEntry[] | null) ?? null,
     error: (e.error as Record<string, unknown> | null) ?? null,
     parent_execution_id: e.parentExecutionId,
+    rerun_of: e.rerunOf,
+    rerun_from: e.rerunFrom,
     trigger: e.trigger,
     trigger_id: e.triggerId,
     created_by: e.createdBy,
@@ -76,6 +79,9 @@ export async function findDefinition(tx: Transaction | App['db'], revisionId: st
   return row;
 }
 
+/** What an execution pins and runs: a definition row, or the pinned copy of the execution a rerun reruns. */
+export type PinnedDefinition = Pick<typeof definitions.$inferSelect, 'id' | 'alias' | 'contentHash' | 'definition'>;
+
 /** Writes the execution row and pins its definition; the caller starts the workflow. */
 export async function insertExecution(
   app: App,
@@ -84,7 +90,7 @@ export async function insertExecution(
     id?: string;
     revisionId: string;
     sessionId: string;
-    definition: typeof definitions.$inferSelect;
+    definition: PinnedDefinition;
     inputData: { alias: string; value: ValueRef }[];
     createdBy: string | null;
     /** the API key the starter used */
@@ -96,6 +102,7 @@ export async function insertExecution(
     triggerId?: string;
     /** it waits `queued` for its blob's execution limits (limits.ts) instead of being admitted now */
     waiting?: boolean;
+    rerun?: Rerun;
   },
 ): Promise<ExecutionRow> {
   const id = args.id ?? newId('execution');
@@ -117,6 +124,8 @@ export async function insertExecution(
       parentExecutionId: args.parentExecutionId ?? null,
       triggerId: args.triggerId ?? null,
       ...(args.waiting ? { status: 'queued' as const, admittedAt: null } : { admittedAt: sql`now()` }),
+      rerunOf: args.rerun?.of ?? null,
+      rerunFrom: args.rerun?.from ?? null,
     })
     .onConflictDoNothing()
     .returning();
@@ -141,6 +150,12 @@ export async function insertExecution(
   return created;
 }
 
+/** What a rerun (rerun_execution) reruns: the execution, and the component it runs from. */
+export interface Rerun {
+  of: string;
+  from: string;
+}
+
 export interface CreateExecutionArgs {
   /** who creates it (its write access on the blob is already checked) */
   caller: Caller;
@@ -151,7 +166,8 @@ export interface CreateExecutionArgs {
   sessionId?: string;
   alias?: string;
   definitionId?: string;
-  inputData?: InputData;
+  /** values, or (a rerun's, taken over from its original) references to stored ones */
+  inputData?: InputData | { alias: string; value: ValueRef }[];
   /** set when a schedule fires the execution (kept in the Temporal memo) */
   scheduleId?: string;
   /** the execution ends `timed_out` after this many seconds */
@@ -160,6 +176,9 @@ export interface CreateExecutionArgs {
   executionId?: string;
   /** set when a webhook trigger starts the execution */
   triggerId?: string;
+  /** a rerun: runs this pinned definition (the rerun execution's) rather than the revision's definition of that alias */
+  pinned?: PinnedDefinition;
+  rerun?: Rerun;
 }
 
 /**
@@ -167,11 +186,16 @@ export interface CreateExecutionArgs {
  * Access is checked once, before: by the data command's dispatch, or by a schedule fire for the
  * schedule's owner. Throws ApiError not_found / bad_request.
  */
-export async function createExecution(app: App, args: CreateExecutionArgs): Promise<ExecutionWire> {
+export async function createExecution(
+  app: App,
+  args: CreateExecutionArgs,
+  /** a rerun's walk so far: its workflow starts as a continuation of it (rerun.ts) */
+  continuing?: (row: ExecutionRow) => Promise<CarriedState | undefined>,
+): Promise<ExecutionWire> {
   const { row, start } = await prepareExecution(app, args);
   // started already, or ended (the reconciler failed a creation that died before its start): never started again
   if (row.temporalRunId || !liveStatuses.includes(row.status)) return toExecutionWire(app, row);
-  return toExecutionWire(app, await startExecutionWorkflow(app, row, start));
+  return toExecutionWire(app, await startExecutionWorkflow(app, row, { ...start, carried: await continuing?.(row) }));
 }
 
 /**
@@ -181,7 +205,7 @@ export async function createExecution(app: App, args: CreateExecutionArgs): Prom
 export async function prepareExecution(app: App, args: CreateExecutionArgs): Promise<{ row: ExecutionRow; start: ExecutionStart }> {
   const { blob, revision } = args;
   if (blob.type !== 'workflow') throw badRequest('executions run on workflow blobs only');
-  if (!args.alias && !args.definitionId) throw badRequest('give definition_id or alias');
+  if (!args.alias && !args.definitionId && !args.pinned) throw badRequest('give definition_id or alias');
   const createdBy = args.caller.kind === 'anonymous' ? null : args.caller.userId;
   const keyId = args.caller.kind === 'key' ? args.caller.keyId : null;
   const row = await insertRow(app, async (tx) => {
@@ -193,7 +217,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       if (existing && existing.revisionId !== revision.id) throw conflict(`execution_id ${args.executionId} is already used`);
       if (existing) return existing;
     }
-    const definition = await findDefinition(tx, revision.id, args);
+    const definition = args.pinned ?? (await findDefinition(tx, revision.id, args));
     // refused here (429) before anything is written, or admitted, or told to wait
     const admission = await admitAtCreation(tx, blob.id, definition.alias);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
@@ -211,14 +235,22 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
       onCreated: async (created) => {
         await recordAudit(tx, args.actor, {
           orgId: blob.orgId,
-          action: 'execution.start',
+          action: args.rerun ? 'execution.rerun' : 'execution.start',
           target: { type: 'execution', id: created.id },
-          changes: { blob_id: blob.id, revision_id: revision.id, session_id: sessionId, alias: definition.alias, trigger: created.trigger },
+          changes: {
+            blob_id: blob.id,
+            revision_id: revision.id,
+            session_id: sessionId,
+            alias: definition.alias,
+            trigger: created.trigger,
+            ...(args.rerun && { rerun_of: args.rerun.of, rerun_from: args.rerun.from }),
+          },
         });
         if (admission.waiting)
           await appendExecutionEvents(tx, executionArgsOf(created, { orgId: blob.orgId, blobId: blob.id }), [queuedEvent(admission.waiting)]);
       },
       triggerId: args.triggerId,
+      rerun: args.rerun,
     });
   });
   addLogContext({ execution_id: row.id });

@@ -100,6 +100,12 @@ export interface ExecutionOutcome {
 export const processorAttributes = (c: PlanComponent) => ({ processor_id: c.id, processor_type: c.type, processor_name: c.name });
 
 /** A component done inside the workflow at once (flow.start, flow.end, flow.join): entered and exited. */
+/**
+ * A component's outputs as its processor.exited event keeps them (`data.outputs`: small values
+ * inline, the rest as `{$ref}`), so that rerun_execution can seed a rerun with them.
+ */
+export const recordedOutputs = (outputs: Record<string, ValueRef>): Pick<EventSpec, 'data'> => (Object.keys(outputs).length ? { data: { outputs } } : {});
+
 export function instantEvents(c: PlanComponent, visit: string, route: string): EventSpec[] {
   const attributes = processorAttributes(c);
   return [

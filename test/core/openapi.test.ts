@@ -23,6 +23,16 @@ describe('GET /v1/openapi.json', () => {
     expect(res.body.servers).toEqual([{ url: `${p.url}/v1` }]);
   });
 
+  it("lists the engines' commands on the data routes, each route those it runs", async () => {
+    const doc = (await p.anonymous.get('/v1/openapi.json')).body;
+    const data = doc.paths['/revisions/{revision_id}/data'].post.description;
+    expect(data).toMatch(/`workflow_blobhub` \(workflow blobs\): .*rerun_execution \(command\).*get_execution_lineage \(query\)/);
+    expect(data).toMatch(/`onnx_blobhub` \(onnx blobs\): .*list_model_usage \(query\)/);
+    const queries = doc.paths['/revisions/{revision_id}/data/query'].post.description;
+    expect(queries).toContain('get_execution_lineage');
+    expect(queries).not.toContain('rerun_execution');
+  });
+
   it('describes every procedure of the router with its request and response schemas', async () => {
     const doc = (await p.anonymous.get('/v1/openapi.json')).body;
     const all = Object.entries(appRouter._def.procedures as unknown as Record<string, OpenApiMetaOf>);

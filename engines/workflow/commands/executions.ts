@@ -17,6 +17,8 @@ import { events, executionData, executionStatuses, executions, executionTriggers
 import { createExecution, liveStatuses, requireSessionByRef, toExecutionWire, type ExecutionRow } from '../executions';
 import { reconcileExecution, terminateStrayWorkflow } from '../reconcile';
 import { inputData } from '../model';
+import { lineageOf } from '../lineage';
+import { rerunExecution } from '../rerun';
 import { executionSignalUpdate, UNKNOWN_SIGNAL, type ExecutionSignal } from '../temporal/signals';
 import { storedValue } from '../values';
 import { definitionAlias } from './definitions';
@@ -173,6 +175,7 @@ const executionFilters = {
     .describe('the user, or the API key, that started them'),
   component_failed: z.string().min(1).max(128).optional().describe('a component id or name that failed in them (its error, or its failure route)'),
   search: z.string().trim().min(1).max(128).optional().describe('an execution id, or a part of the definition alias (any case)'),
+  rerun_of: executionId.optional().describe('the execution they rerun (rerun_execution)'),
   ...pageQuery,
 };
 
@@ -215,6 +218,7 @@ function executionConditions(f: z.infer<z.ZodObject<typeof executionFilters>>) {
     f.started_by ? (hasPrefix(f.started_by, 'apiKey') ? eq(executions.createdByKeyId, f.started_by) : eq(executions.createdBy, f.started_by)) : undefined,
     f.component_failed ? failedComponent(f.component_failed) : undefined,
     f.search ? searchCondition(f.search) : undefined,
+    f.rerun_of ? eq(executions.rerunOf, f.rerun_of) : undefined,
   ];
 }
 
@@ -273,6 +277,43 @@ export const executionCommands = {
         executionId,
       });
       return { execution };
+    },
+  }),
+  rerun_execution: defineCommand({
+    kind: 'command',
+    input: z.strictObject({
+      execution_id: executionId,
+      /** the component (id) to run from; the start component when not given */
+      from_component: z.string().min(1).max(128).optional(),
+      /** inputs that replace the original's of the same alias */
+      input_data: inputData.optional(),
+      idempotency_key: idempotencyKeySchema.optional(),
+    }),
+    async run(ctx, { idempotency_key, ...input }) {
+      const { app, caller, blob, revision } = ctx;
+      const original = await requireExecution(ctx, input.execution_id);
+      const key = requestIdempotencyKey(idempotency_key, ctx.idempotencyKey);
+      const executionId = key
+        ? await claimIdempotencyKey(app, {
+            orgId: blob.orgId,
+            key,
+            requestHash: requestHash('rerun_execution', revision.id, input),
+            candidateId: newId('execution'),
+          })
+        : undefined;
+      const execution = await rerunExecution(
+        app,
+        { caller, actor: ctx.actor, blob, revision, executionId },
+        { original, fromComponent: input.from_component, inputOverrides: input.input_data },
+      );
+      return { execution };
+    },
+  }),
+  get_execution_lineage: defineCommand({
+    kind: 'query',
+    input: z.object({ execution_id: executionId }),
+    async run(ctx, { execution_id }) {
+      return { lineage: await lineageOf(ctx.app, await requireExecution(ctx, execution_id)) };
     },
   }),
   get_execution: defineCommand({

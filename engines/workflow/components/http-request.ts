@@ -7,6 +7,7 @@
 import { fetch, type Response } from 'undici';
 import { z } from 'zod';
 import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential } from '../../../core/credentials';
+import { recordLineage } from '../lineage';
 import type { ComponentRequest } from '../plan';
 import { primitiveOf } from '../values';
 import { BlockedDestinationError, guardedDispatcher } from './http-guard';
@@ -92,6 +93,11 @@ async function call({ app, request, config, inputs, signal }: ComponentRunContex
     });
     const auth = authHeaders(credential.body);
     secrets.push(...secretStringsOf(credential.body, auth));
+    await recordLineage(app, request, {
+      kind: 'credential',
+      ref: config.credential,
+      details: { credential_id: credential.id, scope: credential.targetType, type: credential.type },
+    });
     Object.assign(headers, auth);
   }
   // the user's own key, if any, is sent as it is

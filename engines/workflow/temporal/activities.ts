@@ -19,6 +19,7 @@ import { assertStorableResult } from '../storable-result';
 import {
   instantEvents,
   processorAttributes,
+  recordedOutputs,
   type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
@@ -61,20 +62,8 @@ async function load(
   options: LoadOptions = {},
 ): Promise<{ plan: Plan; inputs: Record<string, ValueRef>; limits: RunLimits }> {
   const { row, plan, limits } = await loadPlan(app, execution);
-  await app.db.transaction(async (tx) => {
-    // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
-    const runId = Context.current().info.workflowExecution?.runId ?? null;
-    await tx
-      .update(executions)
-      .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
-      .where(and(eq(executions.id, row.id), eq(executions.status, 'pending')));
-    const start = plan.components[plan.startId];
-    await appendExecutionEvents(tx, execution, [
-      { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
-      { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
-      ...(options.startComponent && start ? instantEvents(start, `${start.id}#1`, 'success') : []),
-    ]);
-  });
+  const start = plan.components[plan.startId];
+  await recordStart(app, execution, options.startComponent && start ? instantEvents(start, `${start.id}#1`, 'success') : []);
   const inputs: Record<string, ValueRef> = {};
   for (const entry of row.inputData as DataEntry[]) {
     inputs[entry.alias] = isDataRef(entry) ? { $ref: entry.data_id } : await toRef(app, row.id, dataIdFor(row.id, 'input', entry.alias), entry.value);
@@ -82,12 +71,35 @@ async function load(
   return { plan, inputs, limits };
 }
 
+/** The execution `running`, and its start events (then `more`), recorded once. */
+async function recordStart(app: App, execution: ExecutionArgs, more: EventSpec[]) {
+  await app.db.transaction(async (tx) => {
+    // a workflow started by a parent (a subworkflow's, a schedule fire's) records its run id here
+    const runId = Context.current().info.workflowExecution?.runId ?? null;
+    await tx
+      .update(executions)
+      .set({ status: 'running', startedAt: new Date(), temporalRunId: sql`coalesce(${executions.temporalRunId}, ${runId})` })
+      .where(and(eq(executions.id, execution.executionId), eq(executions.status, 'pending')));
+    await appendExecutionEvents(tx, execution, [
+      { type: 'execution_started', key: 'execution_started', attributes: { alias: execution.alias, definition_id: execution.definitionId } },
+      { type: 'flow.entered', key: 'flow.entered', attributes: { alias: execution.alias } },
+      ...more,
+    ]);
+  });
+}
+
 /**
  * A run that continues an execution (continue-as-new): its plan only, nothing of the start done
- * again; the row now names this run, so its Temporal UI link opens the run that is live.
+ * again; the row now names this run, so its Temporal UI link opens the run that is live. A rerun
+ * (rerun_execution) starts as such a continuation of the run it reruns: its first run, still
+ * `pending`, records the start as load does.
  */
 async function resume(app: App, execution: ExecutionArgs): Promise<{ plan: Plan; limits: RunLimits }> {
-  const { plan, limits } = await loadPlan(app, execution);
+  const { row, plan, limits } = await loadPlan(app, execution);
+  if (row.status === 'pending') {
+    await recordStart(app, execution, []);
+    return { plan, limits };
+  }
   const runId = Context.current().info.workflowExecution?.runId;
   if (runId) await app.db.update(executions).set({ temporalRunId: runId }).where(eq(executions.id, execution.executionId));
   return { plan, limits };
@@ -307,6 +319,8 @@ async function runAttempt(app: App, type: ComponentType, request: ComponentReque
       type: 'processor.exited',
       key: `${visit}:processor.exited`,
       attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: result.route, attempt: userAttempt(info) },
+      // what rerun_execution seeds a rerun with (rerun.ts): small values inline, the rest by reference
+      ...recordedOutputs(outputs),
     },
   ]);
   return { route: result.route, terminal: result.terminal ?? false, outputs };

@@ -16,6 +16,12 @@ export const LONG_RUN_PATCH = 'blobhub-long-run';
  */
 export const LEAN_EXECUTION_PATCH = 'blobhub-lean-execution';
 
+/**
+ * Components run inside the workflow (flow.wait, flow.subworkflow) keep their outputs on their
+ * processor.exited event, as activity components do, so that a rerun can reuse them.
+ */
+export const RECORDED_OUTPUTS_PATCH = 'blobhub-recorded-outputs';
+
 export interface CarriedValues {
   /** the latest output of each component by port */
   values: Record<string, Record<string, ValueRef>>;

@@ -1,9 +1,10 @@
 /** The walk of one execution's plan, inside the interpreter workflow (deterministic: workflow APIs only). */
-import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ForeachConfig, SubworkflowConfig, WaitConfig } from '../components/flow';
 import {
   instantEvents,
   processorAttributes,
+  recordedOutputs,
   type ComponentRequest,
   type ComponentResponse,
   type EventSpec,
@@ -16,7 +17,7 @@ import {
   type ValueRef,
 } from '../plan';
 import { componentActivity, control, controlAsActivity, type ComponentActivity } from './activity-stubs';
-import { TaskBudget, type CarriedState, type CarriedWalk } from './carry-over';
+import { RECORDED_OUTPUTS_PATCH, TaskBudget, type CarriedState, type CarriedWalk } from './carry-over';
 import type { ExecutionWorkflow, ForeachOutcome } from './contracts';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
 import { executionSearchAttributes } from './search-attributes';
@@ -427,6 +428,7 @@ export class Interpreter {
         type: 'processor.exited',
         key: `${visit}:processor.exited`,
         attributes: { ...attributes, duration_ms: Date.now() - startedAt, route: response.route, attempt: 1 },
+        ...(patched(RECORDED_OUTPUTS_PATCH) ? recordedOutputs(response.outputs) : {}),
       },
     ]);
     return response;

@@ -9,6 +9,7 @@ import { Badge, Button, Card, Empty, ErrorNotice, Field } from '../../ui/kit';
 import { DataTable } from '../../ui/table';
 import { useBlob } from '../blob/context';
 import { RevisionOptions, useChosenRevision } from '../blob/revisions';
+import { ModelUsage } from './usage';
 import { TryModel } from './try-model';
 
 /** How often the revision is read while the server validates and describes an upload. */
@@ -59,6 +60,7 @@ export function OnnxModelPage() {
           {model && revisionId && <ModelDescriptionView revisionId={revisionId} model={model} />}
         </Card>
         {model && revisionId && <TryModel revisionId={revisionId} model={model} />}
+        {model && revisionId && <ModelUsage revisionId={revisionId} />}
       </div>
       {revisionId && revision.data?.revision.phase === 'draft' && <UploadCard key={revisionId} revisionId={revisionId} />}
     </div>

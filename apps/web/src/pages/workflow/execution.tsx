@@ -1,6 +1,7 @@
 /**
  * One execution: status, inputs and outputs, each component's run, and the event timeline, which
- * fills in live over the realtime WebSocket. Cancel, signal, and the run in the Temporal UI.
+ * fills in live over the realtime WebSocket. Cancel, signal, the run in the Temporal UI; once it
+ * has ended, rerun it (from the start or from a component) and see its lineage.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
@@ -14,6 +15,7 @@ import { parseJsonInput } from '../../ui/json';
 import { ConfirmButton } from '../../ui/confirm';
 import { Badge, Button, Card, Duration, ErrorNotice, when } from '../../ui/kit';
 import { componentRuns, endedStatuses, liveStatus, runBadge, type ComponentRun } from './components';
+import { LineageCard, RerunButton } from './rerun';
 import { RunTimeline } from './run-timeline';
 import { DataEntries } from './values';
 /** The row is written just after the closing events: re-read it until it says so too. */
@@ -79,6 +81,7 @@ export function ExecutionPage() {
         <Components revisionId={revisionId} executionId={executionId} events={live.events} status={shownStatus} />
         <Timeline events={live.events} />
       </div>
+      <LineageCard revisionId={revisionId} executionId={executionId} status={shownStatus} />
     </div>
   );
 }
@@ -133,7 +136,12 @@ function ExecutionActions({ revisionId, execution, ended }: { revisionId: string
     e.preventDefault();
     signal.mutate();
   };
-  if (ended) return null;
+  if (ended)
+    return (
+      <RerunButton revisionId={revisionId} executionId={execution.id}>
+        Rerun
+      </RerunButton>
+    );
   return (
     <div className="flex flex-col items-end gap-2">
       <div className="flex items-center gap-2">
@@ -182,7 +190,14 @@ function Components({
               <p className="font-medium">
                 {run.name} <span className="text-xs font-normal text-slate-500">{run.type}</span>
               </p>
-              <Badge value={runBadge(run.state)} />
+              <span className="flex items-center gap-2">
+                {endedStatuses.has(status) && (
+                  <RerunButton revisionId={revisionId} executionId={executionId} fromComponent={run.id}>
+                    Rerun from here
+                  </RerunButton>
+                )}
+                <Badge value={runBadge(run.state)} />
+              </span>
             </div>
             <p className="text-xs text-slate-500">
               {run.route && `route ${run.route} · `}
