@@ -122,11 +122,12 @@ function resourceOf(row: CredentialRow, scope: { orgId: string; blobId: string }
 
 /**
  * The credential a run may use to call `url`: found by alias (blob, org, user), allowed for the
- * executor and for the URL's host. Throws CredentialUseError otherwise.
+ * executor and for the URL's host. Throws CredentialUseError otherwise. `url` is a function of the
+ * body for a credential that names its own server (an SMTP relay's host).
  */
 export async function useCredential(
   app: App,
-  scope: { executor: Executor; orgId: string; blobId: string; alias: string; url: URL },
+  scope: { executor: Executor; orgId: string; blobId: string; alias: string; url: URL | ((body: CredentialBody) => URL) },
 ): Promise<{ type: string; body: CredentialBody }> {
   const row = await findCredentialRow(app, { userId: scope.executor.userId, orgId: scope.orgId, blobId: scope.blobId, alias: scope.alias });
   if (!row) throw new CredentialUseError(`no credential with alias ${scope.alias}`, 'credential_not_found');
@@ -138,13 +139,15 @@ export async function useCredential(
       'credential_forbidden',
     );
   }
-  if (!hostAllowed(row.allowedHosts, scope.url)) {
+  const body = open(app, row);
+  const url = typeof scope.url === 'function' ? scope.url(body) : scope.url;
+  if (!hostAllowed(row.allowedHosts, url)) {
     throw new CredentialUseError(
-      `credential ${scope.alias} may not be sent to ${scope.url.host}: add it to the credential's allowed_hosts`,
+      `credential ${scope.alias} may not be sent to ${url.host}: add it to the credential's allowed_hosts`,
       'credential_host_not_allowed',
     );
   }
-  return { type: row.type, body: open(app, row) };
+  return { type: row.type, body };
 }
 
 const REDACTED = '[redacted]';

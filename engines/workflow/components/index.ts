@@ -1,4 +1,5 @@
 /** The built-in component catalog of docs/spec.md §4. */
+import { emailSend } from './email-send';
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
@@ -20,6 +21,7 @@ export const builtinComponents: ComponentType[] = [
   flowSubworkflow,
   logicCode,
   httpRequest,
+  emailSend,
   sessionReadObject,
   sessionWriteObject,
   threadPostItem,
