@@ -30,7 +30,10 @@ export async function redactingSecrets(work: (secrets: string[]) => Promise<Comp
   try {
     return redactSecrets(await work(secrets), secrets);
   } catch (e) {
-    if (e instanceof ComponentError) throw new ComponentError(redactString(e.message, secrets), e.kind);
+    if (e instanceof ComponentError) {
+      const redact = (text: string) => redactString(text, secrets);
+      throw new ComponentError(redact(e.message), e.kind, e.logs.map(redact), e.retryAfterMs);
+    }
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 /** The built-in component catalog of docs/spec.md §4. */
+import { aiChat } from './ai-chat';
 import { emailSend } from './email-send';
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
@@ -22,6 +23,7 @@ export const builtinComponents: ComponentType[] = [
   logicCode,
   httpRequest,
   emailSend,
+  aiChat,
   sessionReadObject,
   sessionWriteObject,
   threadPostItem,
