@@ -1,11 +1,13 @@
 /** The built-in component catalog of docs/spec.md §4. */
 import { aiChat } from './ai-chat';
 import { emailSend } from './email-send';
+import { flowEmitEvent } from './emit-event';
 import { flowBranch, flowDelay, flowEnd, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
 import { logicCode } from './logic-code';
 import type { ComponentType } from './registry';
+import { flowWaitForEvent } from './wait-for-event';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
 
 export { allComponentTypes, ComponentError } from './registry';
@@ -20,6 +22,8 @@ export const builtinComponents: ComponentType[] = [
   flowDelay,
   flowWait,
   flowSubworkflow,
+  flowWaitForEvent,
+  flowEmitEvent,
   logicCode,
   httpRequest,
   emailSend,

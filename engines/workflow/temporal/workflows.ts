@@ -24,6 +24,8 @@ import { consumableSignalNames, executionSignal, executionSignalUpdate, requireC
 
 // the engine's other workflow: one short run per thread item, signalling the executions waiting on it
 export { threadItemDelivery } from './thread-delivery';
+// and one short run per emitted event, signalling the flow.wait_for_event visits waiting on its key
+export { eventDelivery } from './event-delivery';
 
 export async function blobhubExecution(execution: ExecutionArgs, carried?: CarriedState): Promise<ExecutionOutcome> {
   const signals: ExecutionSignal[] = [...(carried?.signals ?? [])];
