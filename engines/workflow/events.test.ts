@@ -126,6 +126,15 @@ describe('flow.wait_for_event', () => {
     expect(outputsOf(woken).payload).toEqual({ type: 'json', json: 'while no worker ran' });
   });
 
+  it('lists the event, e-mail and chat types in the catalog with their ports and config schemas', async () => {
+    const res = await p.admin.post(`/revisions/${acme.waiters}/data/query`, { engine: ENGINE, command: 'list_component_types' });
+    const byType = new Map(res.body.component_types.map((t: { type: string }) => [t.type, t]));
+    expect(byType.get('flow.wait_for_event')).toMatchObject({ runs_in: 'workflow', routes: ['success', 'timeout'], data_inputs: ['key'] });
+    expect(byType.get('flow.emit_event')).toMatchObject({ routes: ['success'], data_inputs: ['key', 'payload'], data_outputs: ['event_id', 'waiters'] });
+    expect(byType.get('email.send')).toMatchObject({ category: 'email', runs_in: 'activity', config_schema: { required: ['credential'] } });
+    expect(byType.get('ai.chat')).toMatchObject({ category: 'ai', data_outputs: ['content', 'message', 'usage', 'finish_reason'] });
+  });
+
   it('refuses an emit without a key, or with a payload above 256 KiB', async () => {
     expect((await emit(acme.emitters, { payload: 1 })).status).toBe(400);
     expect((await emit(acme.emitters, { key: 'big', payload: 'x'.repeat(300 * 1024) })).status).toBe(413);

@@ -380,7 +380,9 @@ export class Interpreter {
       this.signals.findIndex((s) => s.name === name),
       1,
     );
-    const event = signal?.payload as DeliveredEvent;
+    // the condition above held, so this visit's event is queued
+    if (!signal) throw new Error(`no event for ${visit} arrived`);
+    const event = signal.payload as DeliveredEvent;
     return {
       route: 'success',
       terminal: false,
