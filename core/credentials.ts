@@ -122,7 +122,8 @@ function resourceOf(row: CredentialRow, scope: { orgId: string; blobId: string }
 
 /**
  * The credential a run may use to call `url`: found by alias (blob, org, user), allowed for the
- * executor and for the URL's host. Throws CredentialUseError otherwise.
+ * executor and for the URL's host. Throws CredentialUseError otherwise. `url` is a function of the
+ * body for a credential that names its own server (an SMTP relay's host).
  */
 export async function useCredential(
   app: App,

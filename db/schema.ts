@@ -602,6 +602,27 @@ export const executionLineage = pgTable(
   ],
 );
 
+/**
+ * The flow.wait_for_event visits waiting now, one row each, found by the org and key of an
+ * emitted event (an org's events never reach another org's executions). The wait writes its row
+ * before it waits and removes it when it ends; a row of an execution that ended otherwise is
+ * passed over (and removed) by the next emit of its key.
+ */
+export const eventWaiters = pgTable(
+  'workflow_event_waiters',
+  {
+    executionId: text('execution_id')
+      .notNull()
+      .references(() => executions.id, { onDelete: 'cascade' }),
+    /** `<component id>#<n>`: the visit that waits; the event's signal names it */
+    visit: text('visit').notNull(),
+    orgId: text('org_id').notNull(),
+    key: text('key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.executionId, t.visit] }), index('workflow_event_waiters_key_idx').on(t.orgId, t.key)],
+);
+
 // ---------------------------------------------------------------- scheduler engine
 
 export const schedules = pgTable(

@@ -6,6 +6,7 @@ import type { Engine } from '../../core/engines';
 import { newId } from '../../core/ids';
 import { definitions } from '../../db/schema';
 import { definitionCommands, loadDefinitions } from './commands/definitions';
+import { eventCommands } from './commands/events';
 import { executionCommands } from './commands/executions';
 import { graphCommands } from './commands/graphs';
 import type { SubworkflowConfig } from './components/flow';
@@ -26,6 +27,7 @@ export const workflowCommands = {
   ...definitionCommands,
   ...sessionCommands,
   ...executionCommands,
+  ...eventCommands,
   ...threadCommands,
   ...graphCommands,
   ...sessionEventCommands,

@@ -220,6 +220,31 @@ describe('workflow executions', () => {
     expect((await runAndRecord('wait-timeout', waiter({ signal: 'never', timeout_seconds: 1 }))).status).toBe('completed');
   });
 
+  it('flow.wait_for_event: woken by an event flow.emit_event emits, and the workflow that delivered it', async () => {
+    const waiter = definition(
+      [comp('s', 'flow.start'), comp('w', 'flow.wait_for_event', { key: 'corpus:ready', timeout_seconds: 120 }), comp('e', 'flow.end')],
+      [flow('s', 'w'), flow('w', 'e'), flow('w', 'e', 'timeout'), data('w', 'payload', 'e'), data('w', 'event_id', 'e')],
+    );
+    const emitter = definition(
+      [comp('s', 'flow.start'), comp('m', 'flow.emit_event', { key: 'corpus:ready', payload: { ok: true } }), comp('e', 'flow.end')],
+      [flow('s', 'm'), flow('m', 'e'), data('m', 'waiters', 'e')],
+    );
+    await upload(p.admin, rev, 'wait-event', waiter);
+    await upload(p.admin, rev, 'emit-event', emitter);
+    const waiting = await start(p.admin, rev, 'wait-event');
+    // emitted again until the wait is registered (an event emitted before that does not reach it)
+    const emitted = await eventually(async () => {
+      const ended = await waitForStatus(p.admin, rev, (await start(p.admin, rev, 'emit-event')).id);
+      return ended.output_data[0]?.value.integer === 1 ? ended : undefined;
+    });
+    await record('emit-event', emitted.id);
+    const woken = await waitForStatus(p.admin, rev, waiting.id);
+    expect(woken.status).toBe('completed');
+    await record('wait-event', waiting.id);
+    const eventId = woken.output_data.find((o: { alias: string }) => o.alias === 'event_id').value.text;
+    await record('event-delivery', `event-${eventId}`);
+  });
+
   it('flow.subworkflow: the parent and its child', async () => {
     await upload(p.admin, rev, 'child', fibonacciDefinition());
     const parent = definition(

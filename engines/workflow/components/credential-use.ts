@@ -1,7 +1,10 @@
 /**
- * What the components that connect with a stored credential share (sql.query, s3.*): opening it
- * for one destination inside the activity, checking that destination against http-guard's rules,
- * and redacting the credential's secret fields from everything the component hands back.
+ * What the components that connect with a stored credential share (http.request, sql.query, s3.*,
+ * email.send, ai.chat): opening it for one destination inside the activity (its refusals are the
+ * component's errors: credential_not_found, credential_forbidden, credential_host_not_allowed),
+ * checking that destination against http-guard's rules, and redacting the credential's secrets
+ * from everything the component hands back (outputs, error messages and logs), so that none reaches
+ * an event, the execution row or Temporal history, even when a server echoes it.
  */
 import type { LookupFunction } from 'node:net';
 import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential, type CredentialBody } from '../../../core/credentials';
@@ -40,16 +43,16 @@ export async function guardedLookup(ctx: ComponentRunContext<unknown>, host: str
   }
 }
 
-/**
- * Runs `work`, which pushes the secret strings it opens onto the list it is given, and redacts
- * them from its result and from its error's message, so none reaches events, outputs or history.
- */
+/** Runs `work`, which pushes the secret strings it opens onto the list it is given, and redacts them from its result and error. */
 export async function redactingSecrets(work: (secrets: string[]) => Promise<ComponentRunResult>): Promise<ComponentRunResult> {
   const secrets: string[] = [];
   try {
     return redactSecrets(await work(secrets), secrets);
   } catch (e) {
-    if (e instanceof ComponentError) throw new ComponentError(redactString(e.message, secrets), e.kind);
+    if (e instanceof ComponentError) {
+      const redact = (text: string) => redactString(text, secrets);
+      throw new ComponentError(redact(e.message), e.kind, e.logs.map(redact), e.retryAfterMs);
+    }
     throw e;
   }
 }

@@ -6,10 +6,10 @@
  */
 import { fetch, type Response } from 'undici';
 import { z } from 'zod';
-import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential } from '../../../core/credentials';
-import { recordLineage } from '../lineage';
+import { secretStringsOf } from '../../../core/credentials';
 import type { ComponentRequest } from '../plan';
 import { primitiveOf } from '../values';
+import { openCredential, redactingSecrets } from './credential-use';
 import { BlockedDestinationError, guardedDispatcher } from './http-guard';
 import { ComponentError, type ComponentRunContext, type ComponentRunResult, type ComponentType } from './registry';
 
@@ -48,15 +48,7 @@ export const httpRequest: ComponentType<HttpRequestConfig> = {
   // data inputs override the config: `url` (text), `body` (any value), `headers` (json)
   inputs: () => ['url', 'body', 'headers'],
   outputs: () => ['response', 'status', 'body'],
-  async run(ctx) {
-    const secrets: string[] = [];
-    try {
-      return redactSecrets(await call(ctx, secrets), secrets);
-    } catch (e) {
-      if (e instanceof ComponentError) throw new ComponentError(redactString(e.message, secrets), e.kind);
-      throw e;
-    }
-  },
+  run: (ctx) => redactingSecrets((secrets) => call(ctx, secrets)),
 };
 
 function parseUrl(url: string): URL {
@@ -76,28 +68,15 @@ const idempotencyKeyOf = ({ execution, visit }: ComponentRequest) => `${executio
 const hasHeader = (headers: Record<string, string>, name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
 
 /** The call itself; fills `secrets` with what must not leave the activity. */
-async function call({ app, request, config, inputs, signal }: ComponentRunContext<HttpRequestConfig>, secrets: string[]): Promise<ComponentRunResult> {
+async function call(ctx: ComponentRunContext<HttpRequestConfig>, secrets: string[]): Promise<ComponentRunResult> {
+  const { app, request, config, inputs, signal } = ctx;
   const url = inputs.url ? String(primitiveOf(inputs.url)) : config.url;
   if (!url) throw new ComponentError('no url: set config.url or connect a url input', 'invalid_request');
   const headers: Record<string, string> = { ...config.headers, ...(inputs.headers ? (primitiveOf(inputs.headers) as Record<string, string>) : {}) };
   if (config.credential) {
-    const { execution } = request;
-    const credential = await useCredential(app, {
-      executor: { userId: execution.createdBy, keyId: execution.createdByKeyId },
-      orgId: execution.orgId,
-      blobId: execution.blobId,
-      alias: config.credential,
-      url: parseUrl(url),
-    }).catch((e: unknown) => {
-      throw e instanceof CredentialUseError ? new ComponentError(e.message, e.kind) : e;
-    });
-    const auth = authHeaders(credential.body);
-    secrets.push(...secretStringsOf(credential.body, auth));
-    await recordLineage(app, request, {
-      kind: 'credential',
-      ref: config.credential,
-      details: { credential_id: credential.id, scope: credential.targetType, type: credential.type },
-    });
+    const credential = await openCredential(ctx, config.credential, parseUrl(url));
+    const auth = authHeaders(credential);
+    secrets.push(...secretStringsOf(credential, auth));
     Object.assign(headers, auth);
   }
   // the user's own key, if any, is sent as it is

@@ -1,5 +1,8 @@
 /** The built-in component catalog of docs/spec.md §4. */
+import { aiChat } from './ai-chat';
 import { dataTransform } from './data-transform';
+import { emailSend } from './email-send';
+import { flowEmitEvent } from './emit-event';
 import { flowBranch, flowDelay, flowEnd, flowForeach, flowJoin, flowStart, flowSubworkflow, flowWait } from './flow';
 import { graphMutate, graphQueryComponent } from './graph';
 import { httpRequest } from './http-request';
@@ -8,6 +11,7 @@ import type { ComponentType } from './registry';
 import { s3GetObject, s3PutObject } from './s3-object';
 import { sessionReadObject, sessionWriteObject, threadPostItem } from './session';
 import { sqlQuery } from './sql-query';
+import { flowWaitForEvent } from './wait-for-event';
 
 export { allComponentTypes, ComponentError } from './registry';
 export type { ComponentType, ComponentRunResult, QueueState } from './registry';
@@ -22,8 +26,12 @@ export const builtinComponents: ComponentType[] = [
   flowWait,
   flowSubworkflow,
   flowForeach,
+  flowWaitForEvent,
+  flowEmitEvent,
   logicCode,
   httpRequest,
+  emailSend,
+  aiChat,
   sessionReadObject,
   sessionWriteObject,
   threadPostItem,

@@ -82,6 +82,8 @@ export class ComponentError extends Error {
     readonly kind: string = 'error',
     /** what the component logged before it failed */
     readonly logs: string[] = [],
+    /** the far side asked to wait this long before the next attempt (HTTP Retry-After) */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ComponentError';

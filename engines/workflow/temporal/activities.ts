@@ -10,6 +10,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { App } from '../../../core/app';
 import { executionData, executions } from '../../../db/schema';
 import { allComponentTypes, ComponentError, type ComponentRunResult, type ComponentType, type QueueState } from '../components';
+import { eventKeyOf } from '../components/wait-for-event';
+import { registerEventWaiter, removeEventWaiter } from '../events';
 import { definitionDataId, findDefinition, insertExecution } from '../executions';
 import { createChildInBlob } from '../cross-blob';
 import { foreachItems, foreachResults } from '../foreach';
@@ -32,7 +34,7 @@ import {
 import { compileDefinition } from '../validate';
 import { logger } from '../../../core/log';
 import type { CarriedValues } from './carry-over';
-import type { ChildRequest, ControlActivities, ForeachOutcome, LoadOptions } from './contracts';
+import type { ChildRequest, ControlActivities, EventWait, ForeachOutcome, LoadOptions } from './contracts';
 import { assertUserAttemptsLeft, ComponentTimedOut, componentFailure, forgetAttempts, userAttempt, WorkerInterrupted } from './retries';
 import { assertValueSize, dataIdFor, isDataRef, jsonBytes, resolveRefs, toRef, toRefsWithin, writeExecutionSessionObject, type DataEntry } from '../values';
 
@@ -143,6 +145,19 @@ async function createChild(app: App, args: ChildRequest): Promise<ExecutionArgs>
     });
   });
   return { ...parent, executionId: row.id, definitionId: row.definitionId, alias: row.alias, timeoutSeconds: undefined };
+}
+
+/** A flow.wait_for_event's key resolved (a large `key` input is fetched) and its visit registered as waiting on it. */
+async function startEventWait(app: App, execution: ExecutionArgs, wait: EventWait): Promise<{ key: string }> {
+  const { key: keyInput } = wait.keyInput ? await resolveRefs(app, { key: wait.keyInput }) : {};
+  let key: string;
+  try {
+    key = eventKeyOf(wait.key, keyInput);
+  } catch (e) {
+    throw ApplicationFailure.nonRetryable((e as Error).message, 'invalid_request');
+  }
+  await registerEventWaiter(app, execution, wait.visit, key);
+  return { key };
 }
 
 const logEvents = (lines: string[], keyPrefix: string, attributes: Record<string, unknown>) =>
@@ -349,6 +364,8 @@ function createControlActivities(app: App): ControlActivities {
     'workflow.admit': (execution: ExecutionArgs) => admitWaiting(app.db, execution),
     'workflow.foreach_items': (execution: ExecutionArgs, args: { visit: string; items: ValueRef }) => foreachItems(app, execution, args),
     'workflow.foreach_results': (execution: ExecutionArgs, args: { visit: string; outcomes: ForeachOutcome[] }) => foreachResults(app, execution, args),
+    'workflow.start_event_wait': (execution: ExecutionArgs, wait: EventWait) => startEventWait(app, execution, wait),
+    'workflow.end_event_wait': (execution: ExecutionArgs, visit: string) => removeEventWaiter(app, execution, visit),
     'workflow.finish': (execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]) => finishExecution(app, execution, outcome, before),
   };
 }

@@ -24,6 +24,13 @@ export interface LoadOptions {
   startComponent?: true;
 }
 
+/** A flow.wait_for_event about to wait: its visit, and its key from the config or the `key` input. */
+export interface EventWait {
+  visit: string;
+  key?: string;
+  keyInput?: ValueRef;
+}
+
 /** What the interpreter workflow itself calls (as local activities). */
 // a type, not an interface: the worker registers activities as an indexable record
 export type ControlActivities = {
@@ -40,6 +47,9 @@ export type ControlActivities = {
   'workflow.foreach_results'(execution: ExecutionArgs, args: { visit: string; outcomes: ForeachOutcome[] }): Promise<Record<string, ValueRef>>;
   /** an execution waiting for its blob's execution limits asks to start: admitted, or when to ask again */
   'workflow.admit'(execution: ExecutionArgs): Promise<{ admitted: boolean; retryAfterMs?: number }>;
+  /** registers the wait under its key (EVENT_WAIT_PATCH); an emit from then on signals it */
+  'workflow.start_event_wait'(execution: ExecutionArgs, wait: EventWait): Promise<{ key: string }>;
+  'workflow.end_event_wait'(execution: ExecutionArgs, visit: string): Promise<void>;
   /** the closing events (after `before`, the events of the component that ended it) and the final row; returns the outcome as recorded */
   'workflow.finish'(execution: ExecutionArgs, outcome: ExecutionOutcome, before?: EventSpec[]): Promise<ExecutionOutcome>;
 };

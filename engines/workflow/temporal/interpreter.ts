@@ -1,6 +1,7 @@
 /** The walk of one execution's plan, inside the interpreter workflow (deterministic: workflow APIs only). */
 import { ApplicationFailure, CancellationScope, condition, executeChild, isCancellation, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ForeachConfig, SubworkflowConfig, WaitConfig } from '../components/flow';
+import type { WaitForEventConfig } from '../components/wait-for-event';
 import {
   instantEvents,
   processorAttributes,
@@ -21,7 +22,7 @@ import { RECORDED_OUTPUTS_PATCH, TaskBudget, type CarriedState, type CarriedWalk
 import type { ExecutionWorkflow, ForeachOutcome } from './contracts';
 import { ComponentFailed, ExecutionTimedOut, failureInfo, type FailureInfo } from './failures';
 import { executionSearchAttributes } from './search-attributes';
-import { waitSignalName, type ExecutionSignal } from './signals';
+import { eventSignalName, waitSignalName, type DeliveredEvent, type ExecutionSignal } from './signals';
 import { componentSummary, executionUiMetadata } from './ui-metadata';
 
 /**
@@ -51,6 +52,13 @@ export type WalkResult = { outputData: OutputData; closing?: EventSpec[] } | { c
  * and Temporal expects a workflow task to end within seconds (TMPRL1104 warns past 5 s).
  */
 export const LOCAL_COMPONENT_MAX_TIMEOUT_MS = 5_000;
+
+/**
+ * flow.wait_for_event waits inside the workflow: it registers its visit, waits for the event's
+ * signal and unregisters. Code from before ran every type it did not know as an activity, so a
+ * history recorded by it replays down that path.
+ */
+export const EVENT_WAIT_PATCH = 'blobhub-wait-for-event';
 
 /** A run that may continue as new and keeps each workflow task within budget (behind LONG_RUN_PATCH). */
 export interface LongRun {
@@ -309,6 +317,9 @@ export class Interpreter {
         return this.around(c, visit, () => this.subworkflow(c, inputs));
       case 'flow.foreach':
         return this.around(c, visit, () => this.foreach(c, visit, inputs));
+      case 'flow.wait_for_event':
+        if (patched(EVENT_WAIT_PATCH)) return this.around(c, visit, () => this.waitForEvent(c, visit, inputs));
+        return this.runActivity(c, { execution: this.execution, component: c, visit, inputs });
       default:
         return this.runActivity(c, { execution: this.execution, component: c, visit, inputs });
     }
@@ -350,6 +361,45 @@ export class Interpreter {
     // the condition above held, so a signal of this name is queued
     if (!signal) throw new Error(`no ${name} signal arrived`);
     return { route: 'success', terminal: false, outputs: { payload: { type: 'json', json: signal.payload ?? null } } };
+  }
+
+  /**
+   * Registered before it waits, so that every event emitted from then on reaches it (one emitted
+   * earlier does not); unregistered once it has its event or timed out.
+   */
+  private async waitForEvent(c: PlanComponent, visit: string, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {
+    const config = c.config as WaitForEventConfig;
+    const { key } = await this.controlStep((activities) =>
+      activities['workflow.start_event_wait'](this.execution, { visit, key: config.key, keyInput: inputs.key }),
+    );
+    const name = eventSignalName(visit);
+    const arrived = () => this.signals.some((s) => s.name === name);
+    const timeout = config.timeout_seconds === undefined ? undefined : Math.round(config.timeout_seconds * 1000);
+    const summary = `${componentSummary(c)} waits for event ${key}`;
+    const ok = timeout === undefined ? (await condition(arrived), true) : await condition(arrived, timeout, { summary });
+    await this.controlStep((activities) => activities['workflow.end_event_wait'](this.execution, visit));
+    if (!ok) return { route: 'timeout', terminal: false, outputs: {} };
+    const [signal] = this.signals.splice(
+      this.signals.findIndex((s) => s.name === name),
+      1,
+    );
+    // the condition above held, so this visit's event is queued
+    if (!signal) throw new Error(`no event for ${visit} arrived`);
+    const event = signal.payload as DeliveredEvent;
+    return {
+      route: 'success',
+      terminal: false,
+      outputs: { payload: { type: 'json', json: event.payload ?? null }, event_id: { type: 'text', text: event.event_id } },
+    };
+  }
+
+  /** A control activity, as an ordinary activity once the task's budget of local ones is spent. */
+  private async controlStep<T>(step: (activities: typeof control) => Promise<T>): Promise<T> {
+    const budget = this.budget;
+    if (budget?.exhausted) return step(controlAsActivity);
+    const result = await step(control);
+    budget?.spend(result);
+    return result;
   }
 
   private async subworkflow(c: PlanComponent, inputs: Record<string, ValueRef>): Promise<ComponentResponse> {

@@ -30,7 +30,16 @@ const PLATFORM_RETRY_MAX_MS = 5_000;
 const MAX_TRACKED_ACTIVITIES = 10_000;
 
 /** User errors that no retry can fix. */
-const permanentKinds = new Set(['value_too_large', 'credential_not_found', 'credential_forbidden', 'credential_host_not_allowed', 'blocked_destination']);
+const permanentKinds = new Set([
+  'value_too_large',
+  'credential_not_found',
+  'credential_forbidden',
+  'credential_host_not_allowed',
+  'blocked_destination',
+  // a server refused the credential's login or key (email.send, ai.chat)
+  'smtp_auth',
+  'llm_auth',
+]);
 
 /** The worker stopped the run (it shuts down, or Temporal gave the activity up): not the component's fault. */
 export class WorkerInterrupted extends Error {}
@@ -118,6 +127,7 @@ export function componentFailure(error: unknown, component: PlanComponent, info:
     type: kind,
     nonRetryable: !retryable,
     details: [details],
-    nextRetryDelay: retryable ? userRetryDelayMs(component, attempt) : undefined,
+    // never sooner than the far side asked (a 429's Retry-After)
+    nextRetryDelay: retryable ? Math.max(userRetryDelayMs(component, attempt), userError ? (error.retryAfterMs ?? 0) : 0) : undefined,
   });
 }

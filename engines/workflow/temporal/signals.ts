@@ -43,3 +43,17 @@ export function requireConsumable(names: ReadonlySet<string>, signal: ExecutionS
 
 /** Tells an execution waiting for its blob's execution limits that a slot may be free: it asks again (limits.ts). */
 export const admissionSignal = defineSignal('blobhub.admission');
+
+/**
+ * The signal name under which an emitted event reaches one waiting flow.wait_for_event: named by
+ * the visit that waits (found in workflow_event_waiters by org and key), so that two waits on one
+ * key in one execution each get the event, and one that ended never takes an event meant for a later visit.
+ */
+export const eventSignalName = (visit: string) => `event:${visit}`;
+
+/** What a woken flow.wait_for_event receives: the payload of its signal. */
+export interface DeliveredEvent {
+  event_id: string;
+  key: string;
+  payload: unknown;
+}

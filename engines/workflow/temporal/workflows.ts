@@ -27,6 +27,8 @@ const EXECUTION_LIMITS_PATCH = 'blobhub-execution-limits';
 
 // the engine's other workflow: one short run per thread item, signalling the executions waiting on it
 export { threadItemDelivery } from './thread-delivery';
+// and one short run per emitted event, signalling the flow.wait_for_event visits waiting on its key
+export { eventDelivery } from './event-delivery';
 
 export async function blobhubExecution(execution: ExecutionArgs, carried?: CarriedState): Promise<ExecutionOutcome> {
   const signals: ExecutionSignal[] = [...(carried?.signals ?? [])];
@@ -45,7 +47,8 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
   );
   let next: CarriedState;
   try {
-    if (!carried && execution.awaitsAdmission && patched(EXECUTION_LIMITS_PATCH)) await awaitAdmission(execution);
+    // a rerun's first run is carried too, and waits like any new execution; a continued run was admitted (continueAsNew drops the flag)
+    if (execution.awaitsAdmission && patched(EXECUTION_LIMITS_PATCH)) await awaitAdmission(execution);
     const longRun = patched(LONG_RUN_PATCH);
     const lean = patched(LEAN_EXECUTION_PATCH);
     // only a run that continues another has `carried`: it starts from its plan, the start is done
@@ -72,7 +75,8 @@ export async function blobhubExecution(execution: ExecutionArgs, carried?: Carri
     await control['workflow.finish'](execution, { status: timedOut ? 'timed_out' : 'failed', error });
     throw ApplicationFailure.nonRetryable(error.message, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', error);
   }
-  return continueAsNew<typeof blobhubExecution>(execution, next);
+  const { awaitsAdmission: _admitted, ...admitted } = execution;
+  return continueAsNew<typeof blobhubExecution>(admitted, next);
 }
 
 /**
