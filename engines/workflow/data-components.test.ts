@@ -123,6 +123,9 @@ describe('sql.query', () => {
     expect(outputOf(found, 'rows').json[0]).toEqual({ id: 10, customer: 'c1', total: '100', placed: '2026-01-01T00:00:00.000Z' });
     expect(outputOf(found, 'row_count')).toEqual(integer(6));
     expect(outputOf(found, 'truncated')).toEqual({ type: 'boolean', flag: false });
+    // the execution's lineage names the credential it used, by alias (never its body)
+    const lineage = await p.admin.data(rev, ENGINE, 'get_execution_lineage', { execution_id: found.id });
+    expect(lineage.body.lineage.credentials).toEqual([expect.objectContaining({ alias: 'shop', component_id: 'q', type: 'postgres' })]);
 
     // an injection attempt is only ever a value compared with customer
     const injected = await runStep('orders', [

@@ -8,12 +8,14 @@
  */
 import type { LookupFunction } from 'node:net';
 import { CredentialUseError, redactSecrets, redactString, secretStringsOf, useCredential, type CredentialBody } from '../../../core/credentials';
+import { recordLineage } from '../lineage';
 import { BlockedDestinationError, checkDestination, pinnedLookup } from './http-guard';
 import { ComponentError, type ComponentRunContext, type ComponentRunResult } from './registry';
 
 /**
  * The credential `alias` as the execution's starter may use it towards `url` (on its
  * allowed_hosts), or towards the address its body names when `url` reads that from the body.
+ * Its use goes into the execution's lineage (by alias and id, never its body).
  */
 export async function openCredential(ctx: ComponentRunContext<unknown>, alias: string, url: URL | ((body: CredentialBody) => URL)): Promise<CredentialBody> {
   const { execution } = ctx.request;
@@ -25,6 +27,11 @@ export async function openCredential(ctx: ComponentRunContext<unknown>, alias: s
     url,
   }).catch((e: unknown) => {
     throw e instanceof CredentialUseError ? new ComponentError(e.message, e.kind) : e;
+  });
+  await recordLineage(ctx.app, ctx.request, {
+    kind: 'credential',
+    ref: alias,
+    details: { credential_id: credential.id, scope: credential.targetType, type: credential.type },
   });
   return credential.body;
 }
