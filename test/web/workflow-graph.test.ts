@@ -200,12 +200,7 @@ describe('copy and paste', () => {
     code!.selected = true;
     const text = copiedText(nodes, edges)!;
     let id = 0;
-    const pasted = pastedGraph(
-      text,
-      nodes.map((n) => n.data.component.name),
-      40,
-      () => `new-${++id}`,
-    )!;
+    const pasted = pastedGraph(text, nodes, () => `new-${++id}`)!;
     expect(pasted.nodes.map((n) => n.data.component.name)).toEqual([start!, code!].map((n) => uniqueName(n.data.component.name, [n.data.component.name])));
     expect(pasted.nodes.map((n) => n.id)).toEqual(['new-1', 'new-2']);
     expect(pasted.nodes.map((n) => n.position)).toEqual([start!.position, code!.position].map((p) => ({ x: p.x + 40, y: p.y + 40 })));
@@ -218,6 +213,9 @@ describe('copy and paste', () => {
     );
     expect(new Set(pasted.edges.map((e) => e.id)).size).toBe(between.length);
     expect(pasted.edges.some((e) => edges.some((old) => old.id === e.id))).toBe(false);
+    // pasted again over the first copies, they move further on
+    const again = pastedGraph(text, [...nodes, ...pasted.nodes], () => `new-${++id}`)!;
+    expect(again.nodes.map((n) => n.position)).toEqual([start!.position, code!.position].map((p) => ({ x: p.x + 80, y: p.y + 80 })));
   });
 
   it('copies nothing without a selection, and pastes nothing but copied components', () => {
@@ -225,7 +223,7 @@ describe('copy and paste', () => {
     expect(copiedText(nodes, edges)).toBeUndefined();
     const newId = () => 'x';
     for (const text of ['hello', '{}', '{"type":"workflow_definition","version":"1","components":[],"connections":[]}', '[1]'])
-      expect(pastedGraph(text, [], 40, newId)).toBeUndefined();
+      expect(pastedGraph(text, [], newId)).toBeUndefined();
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * Copy and paste of components. What is copied is a workflow_definition holding the selected
  * components and the connections between them, as text: it pastes into another definition, another
- * tab, or a file. A paste gives the components new ids and free names, moved by `offset`, and is
- * checked for its shape first (the server validates the rest of the definition as for any edit).
+ * tab, or a file. A paste gives the components new ids and free names, moved down and right off
+ * the components already there, and is checked for its shape first (the server validates the rest
+ * of the definition as for any edit).
  */
 import { z } from 'zod';
 import { definitionToGraph, graphToDefinition, uniqueName, type ComponentNode, type ConnectionEdge } from './graph';
@@ -34,8 +35,19 @@ export function copiedText(nodes: ComponentNode[], edges: ConnectionEdge[]): str
   );
 }
 
+/** The step by which a paste (or a new component) moves off a component in its place. */
+export const STEP = 40;
+
+/** The smallest multiple of STEP (from `from` steps) that moves all the points off every component's place. */
+export function clearOffset(points: { x: number; y: number }[], nodes: ComponentNode[], from = 1): number {
+  const occupied = (p: { x: number; y: number }) => nodes.some((n) => Math.abs(n.position.x - p.x) < STEP / 2 && Math.abs(n.position.y - p.y) < STEP / 2);
+  let steps = from;
+  while (points.some((p) => occupied({ x: p.x + steps * STEP, y: p.y + steps * STEP }))) steps++;
+  return steps * STEP;
+}
+
 /** The components a copied text holds, with new ids and names, selected; nothing when it is not copied components. */
-export function pastedGraph(text: string, takenNames: string[], offset: number, newId: () => string): GraphState | undefined {
+export function pastedGraph(text: string, existing: ComponentNode[], newId: () => string): GraphState | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -46,7 +58,11 @@ export function pastedGraph(text: string, takenNames: string[], offset: number, 
   if (!parsed.success) return undefined;
   const source = parsed.data;
   const ids = new Map(source.components.map((c) => [c.id, newId()]));
-  const names = [...takenNames];
+  const names = existing.map((n) => n.data.component.name);
+  const offset = clearOffset(
+    source.components.map((c) => c.position ?? { x: 0, y: 0 }),
+    existing,
+  );
   const components = source.components.map((c) => {
     const name = uniqueName(c.name, names);
     names.push(name);

@@ -32,7 +32,7 @@ import { Button, Card, ErrorNotice } from '../../../ui/kit';
 import { useIsDark } from '../../../ui/theme';
 import { useBlob } from '../../blob/context';
 import { RevisionOptions, useChosenRevision } from '../../blob/revisions';
-import { copiedText, pastedGraph } from './clipboard';
+import { clearOffset, copiedText, pastedGraph } from './clipboard';
 import {
   CONTROL_INPUT,
   definitionToGraph,
@@ -59,8 +59,6 @@ import { useEditorShortcuts } from './shortcuts';
 const VALIDATE_AFTER_MS = 400;
 const DRAG_TYPE = 'application/x-blobhub-component';
 const NEW_ALIAS = 'main';
-/** how far each paste of the same components lands from the last one */
-const PASTE_OFFSET = 40;
 /** the gap between a component and one added after it from the palette */
 const FOLLOW_GAP = 80;
 const nodeTypes = { component: ComponentNodeView };
@@ -93,15 +91,12 @@ export function EditorPage() {
   const ready = revision.data && catalog.data && definitions.data && (!stored || definition.data);
   const header = (
     <>
-      <label className="flex items-center gap-2 text-sm">
-        <span className="text-xs font-medium text-slate-600">Revision</span>
-        <select className="input w-40" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => setParams({ revision: e.target.value })}>
-          <RevisionOptions revisions={revisions.data?.revisions} />
-        </select>
-      </label>
+      <select className="input w-44" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => setParams({ revision: e.target.value })}>
+        <RevisionOptions revisions={revisions.data?.revisions} />
+      </select>
       <label className="flex items-center gap-2 text-sm">
         <span className="text-xs font-medium text-slate-600">Definition</span>
-        <select className="input w-36" aria-label="Definition" value={alias} onChange={(e) => open({ definition: e.target.value })}>
+        <select className="input w-32" aria-label="Definition" value={alias} onChange={(e) => open({ definition: e.target.value })}>
           {[...new Set([...aliases, alias])].map((a) => (
             <option key={a}>{a}</option>
           ))}
@@ -146,7 +141,7 @@ function NewDefinition({ taken, onCreate }: { taken: string[]; onCreate: (alias:
         setName('');
       }}
     >
-      <input className="input w-32" aria-label="New definition alias" placeholder="new alias" value={name} onChange={(e) => setName(e.target.value)} />
+      <input className="input w-28" aria-label="New definition alias" placeholder="new alias" value={name} onChange={(e) => setName(e.target.value)} />
       <Button type="submit" disabled={!valid}>
         New
       </Button>
@@ -202,10 +197,8 @@ const documentTextOf = (graph: GraphState) => JSON.stringify(graphToDefinition(g
 
 /** Where a component added without a drop point goes: the canvas' middle, moved off any component already there. */
 function freeSpot(centre: { x: number; y: number }, nodes: ComponentNode[]) {
-  let at = centre;
-  while (nodes.some((n) => Math.abs(n.position.x - at.x) < PASTE_OFFSET / 2 && Math.abs(n.position.y - at.y) < PASTE_OFFSET / 2))
-    at = { x: at.x + PASTE_OFFSET, y: at.y + PASTE_OFFSET };
-  return at;
+  const offset = clearOffset([centre], nodes, 0);
+  return { x: centre.x + offset, y: centre.y + offset };
 }
 
 function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias, stored, initial, catalog, onOpenRevision }: DefinitionEditorProps) {
@@ -232,7 +225,6 @@ function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias,
   const [catalogOpen, setCatalogOpen] = useState(() => window.matchMedia(WIDE_SCREEN).matches);
   // the names of the components the last edit deleted, until another edit: Undo puts them back
   const [deleted, setDeleted] = useState<string[]>();
-  const pastes = useRef<{ text: string; times: number }>(undefined);
 
   const save = useMutation({
     meta: { success: 'Definition saved' },
@@ -324,6 +316,7 @@ function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias,
     setPaletteOpen(false);
     const chosen = nodes.filter((n) => n.selected);
     add(entry, { after: chosen.length === 1 ? chosen[0] : undefined });
+    showAll();
   };
   const updateData = (id: string, data: ComponentData) => edit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === id ? { ...n, data } : n)) }), `data:${id}`);
   /** Deletes the components `ids` with their connections, and the selected connections. */
@@ -336,23 +329,17 @@ function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias,
   };
   const paste = (text: string) => {
     if (readOnly) return false;
-    const times = pastes.current?.text === text ? pastes.current.times + 1 : 1;
-    const pasted = pastedGraph(
-      text,
-      nodes.map((n) => n.data.component.name),
-      PASTE_OFFSET * times,
-      () => crypto.randomUUID(),
-    );
+    const pasted = pastedGraph(text, nodes, () => crypto.randomUUID());
     if (!pasted) return false;
-    pastes.current = { text, times };
     edit((g) => ({ nodes: [...g.nodes.map(deselected), ...pasted.nodes], edges: [...g.edges.map(deselected), ...pasted.edges] }));
     return true;
   };
+  /** Brings every component into view, once React Flow has drawn the last change. */
+  const showAll = () => requestAnimationFrame(() => void flow.fitView({ maxZoom: 1, duration: 200 }));
   const arrange = () => {
     const laidOut = autoLayout(nodes, edges);
     edit((g) => ({ ...g, nodes: g.nodes.map((n) => ({ ...n, position: laidOut.get(n.id) ?? n.position })) }));
-    // once React Flow has the new positions
-    requestAnimationFrame(() => void flow.fitView({ maxZoom: 1, duration: 200 }));
+    showAll();
   };
   useEditorShortcuts({
     save: saveDraft,
@@ -562,7 +549,7 @@ function Catalog({ catalog, disabled, onAdd }: { catalog: CatalogEntry[]; disabl
     e.dataTransfer.effectAllowed = 'move';
   };
   return (
-    <Card title="Components" className="lg:w-48 lg:shrink-0 lg:overflow-y-auto">
+    <Card title="Components" className="p-3 lg:w-52 lg:shrink-0 lg:overflow-y-auto">
       <div id="editor-catalog" className="max-h-60 space-y-3 overflow-y-auto lg:max-h-none" data-testid="catalog">
         {categories.map((category) => (
           <div key={category}>
@@ -582,7 +569,7 @@ function Catalog({ catalog, disabled, onAdd }: { catalog: CatalogEntry[]; disabl
                       title={`${c.type}: ${c.description}`}
                       aria-label={`Add ${c.type}`}
                       data-testid={`catalog-${c.type}`}
-                      className={`block w-full rounded border break-all border-slate-200 px-2 py-1 text-left font-mono text-xs ${disabled ? 'text-slate-500' : 'cursor-grab bg-white hover:border-indigo-400'}`}
+                      className={`block w-full rounded border break-words border-slate-200 px-2 py-1 text-left font-mono text-xs ${disabled ? 'text-slate-500' : 'cursor-grab bg-white hover:border-indigo-400'}`}
                     >
                       {c.type}
                     </button>
