@@ -75,7 +75,7 @@ export function ExecutionPage() {
           <DataEntries label="Output data" entries={row.output_data} revisionId={revisionId} executionId={executionId} />
         </div>
       </Card>
-      <div className="grid gap-6 xl:grid-cols-2">
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <Card title="Graph">
           <Suspense fallback={<p className="text-sm text-slate-600">Loading the graph…</p>}>
             <RunGraph

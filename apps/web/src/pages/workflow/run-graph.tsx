@@ -7,8 +7,8 @@
  */
 import '@xyflow/react/dist/style.css';
 import { useQuery } from '@tanstack/react-query';
-import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
-import { useMemo } from 'react';
+import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow, useStore } from '@xyflow/react';
+import { useEffect, useMemo } from 'react';
 import { queries } from '../../api/trpc';
 import { ErrorNotice } from '../../ui/kit';
 import { useIsDark } from '../../ui/theme';
@@ -17,6 +17,8 @@ import { definitionToGraph, nodePorts, storedDocument, type CatalogEntry } from 
 import { ComponentNodeView, viewEdge, type ViewNode } from './editor/node';
 
 const nodeTypes = { component: ComponentNodeView };
+/** small enough that a long flow fits its box whole (React Flow's default stops at 0.5) */
+const MIN_ZOOM = 0.2;
 
 interface RunGraphProps {
   revisionId: string;
@@ -71,14 +73,26 @@ function Graph({ document, catalog, runs, ended, detailsOf }: RunGraphProps & { 
         nodesConnectable={false}
         elementsSelectable={false}
         onNodeClick={(_, node) => window.document.getElementById(detailsOf(node.id))?.scrollIntoView({ behavior: 'smooth', block: 'center' })}
-        fitView
-        fitViewOptions={{ maxZoom: 1 }}
+        minZoom={MIN_ZOOM}
         proOptions={{ hideAttribution: true }}
         colorMode={isDark ? 'dark' : 'light'}
       >
         <Background />
         <Controls showInteractive={false} />
+        <FitWhole />
       </ReactFlow>
     </div>
   );
+}
+
+/** Keeps the whole graph in view: once its components are measured, and whenever its box changes size. */
+function FitWhole() {
+  const { fitView } = useReactFlow();
+  const measured = useNodesInitialized();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  useEffect(() => {
+    if (measured) void fitView({ maxZoom: 1, minZoom: MIN_ZOOM });
+  }, [measured, width, height, fitView]);
+  return null;
 }

@@ -62,9 +62,11 @@ const NEW_ALIAS = 'main';
 /** the gap between a component and one added after it from the palette */
 const FOLLOW_GAP = 80;
 const nodeTypes = { component: ComponentNodeView };
+/** small enough that a large definition fits the canvas whole (React Flow's default stops at 0.5) */
+const MIN_ZOOM = 0.2;
 const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
-/** the catalog starts open where the canvas keeps room beside it */
-const WIDE_SCREEN = '(min-width: 1280px)';
+/** the catalog (to drag from) starts open where the canvas keeps room beside it; the palette is always there */
+const WIDE_SCREEN = '(min-width: 1536px)';
 
 export function EditorPage() {
   const { blob } = useBlob();
@@ -438,6 +440,7 @@ function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias,
             deleteKeyCode={null}
             fitView={first.nodes.length > 0}
             fitViewOptions={{ maxZoom: 1 }}
+            minZoom={MIN_ZOOM}
             proOptions={{ hideAttribution: true }}
             colorMode={isDark ? 'dark' : 'light'}
           >
@@ -447,7 +450,7 @@ function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias,
           </ReactFlow>
         </div>
         {panelOpen && (
-          <aside id="editor-panel" aria-label="Inspector and playground" className="space-y-4 lg:w-[24rem] lg:shrink-0 lg:overflow-y-auto xl:w-[28rem]">
+          <aside id="editor-panel" aria-label="Inspector and playground" className="space-y-4 lg:w-[24rem] lg:shrink-0 lg:overflow-y-auto">
             <Card title={inspected ? inspected.data.component.name || 'Component' : 'Inspector'}>
               {inspected ? (
                 <Inspector
