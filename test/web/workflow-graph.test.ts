@@ -18,7 +18,7 @@ import {
 import { inputData, valueOf } from '../../apps/web/src/pages/workflow/editor/inputs';
 import { autoLayout } from '../../apps/web/src/pages/workflow/editor/layout';
 import { copiedText, pastedGraph } from '../../apps/web/src/pages/workflow/editor/clipboard';
-import { matchingEntries } from '../../apps/web/src/pages/workflow/editor/palette';
+import { matchingEntries } from '../../apps/web/src/pages/workflow/editor/search';
 
 registerAllEngines();
 const catalog = new Map(componentCatalog().map((c) => [c.type, c]));

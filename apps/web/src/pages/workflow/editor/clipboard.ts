@@ -6,8 +6,7 @@
  * of the definition as for any edit).
  */
 import { z } from 'zod';
-import { definitionToGraph, graphToDefinition, uniqueName, type ComponentNode, type ConnectionEdge } from './graph';
-import type { GraphState } from './history';
+import { definitionToGraph, graphToDefinition, uniqueName, type ComponentNode, type ConnectionEdge, type GraphState } from './graph';
 
 const point = z.object({ x: z.number(), y: z.number() });
 const copied = z.object({

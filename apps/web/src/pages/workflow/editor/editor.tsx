@@ -47,8 +47,9 @@ import {
   type ComponentData,
   type ComponentNode,
   type ConnectionEdge,
+  type GraphState,
 } from './graph';
-import { useGraphHistory, type GraphState } from './history';
+import { useGraphHistory } from './history';
 import { Inspector } from './inspector';
 import { autoLayout } from './layout';
 import { ComponentNodeView, viewEdge, type ViewNode } from './node';

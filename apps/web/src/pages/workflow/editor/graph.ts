@@ -5,7 +5,6 @@
  * connection to it takes its name from the other end.
  */
 import type { CatalogEntry, CatalogPorts, Component, Connection, WorkflowDefinition } from '../../../../../../sdk/browser';
-import type { ApiOutputs } from '../../../api/trpc';
 import { autoLayout } from './layout';
 
 export type { CatalogEntry };
@@ -35,6 +34,12 @@ export interface ComponentNode {
   selected?: boolean;
   /** the size React Flow measured on screen (auto-layout uses it) */
   measured?: { width?: number; height?: number };
+}
+
+/** The editor's graph: what an edit changes, and undo restores. */
+export interface GraphState {
+  nodes: ComponentNode[];
+  edges: ConnectionEdge[];
 }
 
 export type ConnectionKind = 'control' | 'data';
@@ -129,7 +134,7 @@ export function definitionToGraph(definition: WorkflowDefinition): { nodes: Comp
  * optional (JSON drops undefined values); a stored document was compiled before it was saved, so
  * its fields are all there.
  */
-export const storedDocument = (stored: ApiOutputs['workflow_blobhub']['get_definition']) => stored.definition.definition as WorkflowDefinition;
+export const storedDocument = (stored: { definition: { definition: unknown } }) => stored.definition.definition as WorkflowDefinition;
 
 export function connectionOf(edge: ConnectionEdge): Connection {
   if (edge.data?.kind === 'control') {

@@ -5,12 +5,7 @@
  * Edits with the same key in quick succession (typing a name) are one step too.
  */
 import { useRef, useState } from 'react';
-import type { ComponentNode, ConnectionEdge } from './graph';
-
-export interface GraphState {
-  nodes: ComponentNode[];
-  edges: ConnectionEdge[];
-}
+import type { GraphState } from './graph';
 
 const KEPT_STEPS = 200;
 const GROUP_WITHIN_MS = 1000;
