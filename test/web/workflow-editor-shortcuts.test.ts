@@ -209,7 +209,7 @@ describe('the editor, as n8n and Windmill users expect it', () => {
     await saveState().getByText('Unsaved changes').waitFor();
     await expect.poll(async () => (await box('Start')).x < (await box('Wait')).x && (await box('Wait')).x < (await box('End')).x).toBe(true);
     // one row: the three in line
-    expect(Math.abs((await box('Start')).y - (await box('End')).y)).toBeLessThan(30);
+    await expect.poll(async () => Math.abs((await box('Start')).y - (await box('End')).y)).toBeLessThan(30);
     await browser.screenshot('editor-auto-layout');
     await page.keyboard.press('Control+s');
     await saveState().getByText('Saved', { exact: true }).waitFor();
