@@ -238,6 +238,7 @@ describe('paths that used to dead-end', () => {
     await newBlob('stub', 'workflow');
     await page.goto('/orgs/acme/blobs/stub/editor');
     await page.getByText('Drag a component from the catalog onto the canvas.').waitFor();
+    await button('Catalog').click();
     const canvas = page.getByTestId('canvas');
     await page.getByTestId('catalog-flow.start').dragTo(canvas, { targetPosition: { x: 10, y: 30 } });
     await page.getByTestId('catalog-logic.code').dragTo(canvas, { targetPosition: { x: 240, y: 130 } });

@@ -81,6 +81,7 @@ describe('the workflow editor', () => {
     await page.goto('/orgs/acme/blobs/flows');
     await page.getByRole('link', { name: 'Editor' }).click();
     await page.getByText('Drag a component from the catalog onto the canvas.').waitFor();
+    await button('Catalog').click();
     // the catalog is the engine's own, ml.onnx (registered by the ONNX engine) included
     await page.getByTestId('catalog-ml.onnx').waitFor();
 

@@ -12,9 +12,13 @@ import {
   graphToDefinition,
   newComponentNode,
   nodePorts,
+  uniqueName,
   type ConnectionEdge,
 } from '../../apps/web/src/pages/workflow/editor/graph';
 import { inputData, valueOf } from '../../apps/web/src/pages/workflow/editor/inputs';
+import { autoLayout } from '../../apps/web/src/pages/workflow/editor/layout';
+import { copiedText, pastedGraph } from '../../apps/web/src/pages/workflow/editor/clipboard';
+import { matchingEntries } from '../../apps/web/src/pages/workflow/editor/search';
 
 registerAllEngines();
 const catalog = new Map(componentCatalog().map((c) => [c.type, c]));
@@ -40,7 +44,7 @@ describe('definition ⇄ graph', () => {
     expect(graphToDefinition(nodes, edges)).toEqual(definition);
   });
 
-  it('lays out a definition written by code (no positions, or all in one place) by control-flow depth', () => {
+  it('lays out a definition written by code (no positions, or all in one place) in columns along the control flow', () => {
     const definition = workflowDefinition.parse(
       definition_(
         [
@@ -53,16 +57,33 @@ describe('definition ⇄ graph', () => {
         [flow('s', 'a'), flow('s', 'b'), flow('a', 'e'), flow('b', 'e')],
       ),
     );
-    const at = (nodes: { id: string; position: unknown }[]) => Object.fromEntries(nodes.map((n) => [n.id, n.position]));
-    expect(at(definitionToGraph(definition).nodes)).toEqual({
-      s: { x: 0, y: 0 },
-      a: { x: 260, y: 0 },
-      b: { x: 260, y: 180 },
-      e: { x: 520, y: 0 },
-      lost: { x: 780, y: 0 },
-    });
+    const laidOut = (d: typeof definition) => Object.fromEntries(definitionToGraph(d).nodes.map((n) => [n.id, n.position]));
+    const at = laidOut(definition);
+    // start, then the two delays one above the other, then the end
+    expect(at.s!.x).toBeLessThan(at.a!.x);
+    expect(at.a!.x).toBe(at.b!.x);
+    expect(at.a!.y).not.toBe(at.b!.y);
+    expect(at.e!.x).toBeGreaterThan(at.a!.x);
+    // no two components drawn in one place (a component is up to 200 × 120 before it is measured)
+    const boxes = Object.values(at);
+    for (const [i, p] of boxes.entries())
+      for (const q of boxes.slice(i + 1)) expect(Math.abs(p.x - q.x) >= 200 || Math.abs(p.y - q.y) >= 120, JSON.stringify([p, q])).toBe(true);
     for (const c of definition.components) delete c.position;
-    expect(at(definitionToGraph(definition).nodes).b).toEqual({ x: 260, y: 180 });
+    expect(laidOut(definition)).toEqual(at);
+  });
+
+  it('auto-layout keeps measured components apart and follows data connections where control does not reach', () => {
+    const nodes = [
+      { id: 'wide', measured: { width: 400, height: 60 } },
+      { id: 'next', measured: { width: 150, height: 60 } },
+      { id: 'reader', measured: { width: 150, height: 60 } },
+    ];
+    const at = autoLayout(nodes, [
+      { source: 'wide', target: 'next', data: { kind: 'control' } },
+      { source: 'next', target: 'reader', data: { kind: 'data' } },
+    ]);
+    expect(at.get('next')!.x).toBeGreaterThanOrEqual(at.get('wide')!.x + 400);
+    expect(at.get('reader')!.x).toBeGreaterThanOrEqual(at.get('next')!.x + 150);
   });
 
   it('rounds dragged positions', () => {
@@ -162,6 +183,57 @@ describe('connecting handles', () => {
       pinned: new Map([['c-1', ['component "Code" (logic.code) is unreachable', 'two']]]),
       general: ['general'],
     });
+  });
+});
+
+describe('copy and paste', () => {
+  it('numbers a taken name', () => {
+    expect(uniqueName('Code', ['Start'])).toBe('Code');
+    expect(uniqueName('Code', ['Code', 'Code 2'])).toBe('Code 3');
+    expect(uniqueName('Code 2', ['Code', 'Code 2'])).toBe('Code 3');
+  });
+
+  it('copies the selected components with the connections among them, and pastes them with new ids, free names and an offset', () => {
+    const { nodes, edges } = definitionToGraph(fibonacciDefinition());
+    const [start, code] = nodes;
+    start!.selected = true;
+    code!.selected = true;
+    const text = copiedText(nodes, edges)!;
+    let id = 0;
+    const pasted = pastedGraph(text, nodes, () => `new-${++id}`)!;
+    expect(pasted.nodes.map((n) => n.data.component.name)).toEqual([start!, code!].map((n) => uniqueName(n.data.component.name, [n.data.component.name])));
+    expect(pasted.nodes.map((n) => n.id)).toEqual(['new-1', 'new-2']);
+    expect(pasted.nodes.map((n) => n.position)).toEqual([start!.position, code!.position].map((p) => ({ x: p.x + 40, y: p.y + 40 })));
+    expect(pasted.nodes.every((n) => n.selected)).toBe(true);
+    expect(pasted.nodes[1]!.data.component.config).toEqual(code!.data.component.config);
+    // only the connections between copied components come along, joined to the copies
+    const between = edges.filter((e) => e.source === start!.id && e.target === code!.id);
+    expect(pasted.edges.map((e) => [e.source, e.target, e.sourceHandle, e.targetHandle])).toEqual(
+      between.map((e) => ['new-1', 'new-2', e.sourceHandle, e.targetHandle]),
+    );
+    expect(new Set(pasted.edges.map((e) => e.id)).size).toBe(between.length);
+    expect(pasted.edges.some((e) => edges.some((old) => old.id === e.id))).toBe(false);
+    // pasted again over the first copies, they move further on
+    const again = pastedGraph(text, [...nodes, ...pasted.nodes], () => `new-${++id}`)!;
+    expect(again.nodes.map((n) => n.position)).toEqual([start!.position, code!.position].map((p) => ({ x: p.x + 80, y: p.y + 80 })));
+  });
+
+  it('copies nothing without a selection, and pastes nothing but copied components', () => {
+    const { nodes, edges } = definitionToGraph(fibonacciDefinition());
+    expect(copiedText(nodes, edges)).toBeUndefined();
+    const newId = () => 'x';
+    for (const text of ['hello', '{}', '{"type":"workflow_definition","version":"1","components":[],"connections":[]}', '[1]'])
+      expect(pastedGraph(text, [], newId)).toBeUndefined();
+  });
+});
+
+describe('the add-component palette', () => {
+  const all = componentCatalog();
+  it('finds components by any words of their type, category or description, those named so first', () => {
+    expect(matchingEntries(all, '').length).toBe(all.length);
+    expect(matchingEntries(all, 'flow.end')[0]?.type).toBe('flow.end');
+    expect(matchingEntries(all, 'http').map((c) => c.type)[0]).toBe('http.request');
+    expect(matchingEntries(all, 'zzz no such thing')).toEqual([]);
   });
 });
 

@@ -7,10 +7,11 @@ export interface Tab {
   end?: boolean;
 }
 
-export function Tabs({ tabs }: { tabs: Tab[] }) {
+/** `compact`: beside a heading, without the space under it */
+export function Tabs({ tabs, compact }: { tabs: Tab[]; compact?: boolean }) {
   return (
     // narrow screens scroll the tabs, not the page
-    <nav className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
+    <nav className={`flex gap-1 overflow-x-auto border-b border-slate-200 ${compact ? 'min-w-0' : 'mb-6'}`}>
       {tabs.map((tab) => (
         <NavLink
           key={tab.to}

@@ -1,6 +1,7 @@
 /** The pages each blob type adds to its blob page. */
 import { lazy, Suspense } from 'react';
 import type { RouteObject } from 'react-router';
+import { fullScreenPage } from '../../ui/full-screen';
 import type { Tab } from '../../ui/tabs';
 import { OnnxModelPage } from '../onnx/model';
 import { SchedulesPage } from '../scheduler/schedules';
@@ -28,6 +29,7 @@ export const tabsOfBlobType = (type: Blob['type']) => typeTabs[type];
 export const blobTypeRoutes: RouteObject[] = [
   {
     path: 'editor',
+    handle: fullScreenPage,
     element: (
       <Suspense fallback={<p className="text-sm text-slate-500">Loading the editor…</p>}>
         <EditorPage />

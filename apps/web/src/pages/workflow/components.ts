@@ -29,6 +29,8 @@ export function componentRuns(events: ExecutionEvent[], executionStatus?: string
   for (const event of events) {
     const attrs = (event.attributes ?? {}) as Attributes;
     if (!event.type.startsWith('processor.') || !attrs.processor_id) continue;
+    // events carry integer milliseconds (docs/spec.md); the runs keep ISO times, as the execution row does
+    const at = new Date(event.created_at).toISOString();
     let run = runs.get(attrs.processor_id);
     if (!run) {
       run = {
@@ -42,11 +44,11 @@ export function componentRuns(events: ExecutionEvent[], executionStatus?: string
       };
       runs.set(run.id, run);
     }
-    if (event.type === 'processor.entered') Object.assign(run, { state: 'running', startedAt: event.created_at, endedAt: undefined });
+    if (event.type === 'processor.entered') Object.assign(run, { state: 'running', startedAt: at, endedAt: undefined });
     if (event.type === 'processor.exited')
-      Object.assign(run, { state: 'exited', route: attrs.route, durationMs: attrs.duration_ms, attempt: attrs.attempt, endedAt: event.created_at });
+      Object.assign(run, { state: 'exited', route: attrs.route, durationMs: attrs.duration_ms, attempt: attrs.attempt, endedAt: at });
     if (event.type === 'processor.error') {
-      Object.assign(run, { state: 'error', endedAt: event.created_at });
+      Object.assign(run, { state: 'error', endedAt: at });
       run.errors.push(event.message ?? 'failed');
     }
     if (event.type === 'processor.output') {

@@ -4,7 +4,7 @@
  * has ended, rerun it (from the start or from a component) and see its lineage.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FormEvent } from 'react';
+import { lazy, Suspense, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { api, queries } from '../../api/trpc';
 import type { Execution } from '../../api/workflow';
@@ -20,6 +20,9 @@ import { RunTimeline } from './run-timeline';
 import { DataEntries } from './values';
 /** The row is written just after the closing events: re-read it until it says so too. */
 const REREAD_MS = 200;
+/** The graph (React Flow) is loaded when an execution is opened, not with the app. */
+const RunGraph = lazy(() => import('./run-graph'));
+const runDetailsId = (componentId: string) => `run-${componentId}`;
 
 export function ExecutionPage() {
   const { revision: revisionId, execution: executionId } = useParams() as { revision: string; execution: string };
@@ -74,9 +77,22 @@ export function ExecutionPage() {
           <DataEntries label="Output data" entries={row.output_data} revisionId={revisionId} executionId={executionId} />
         </div>
       </Card>
-      <Card title="Timeline">
-        <RunTimeline runs={componentRuns(live.events, shownStatus)} start={row.started_at} end={row.ended_at} />
-      </Card>
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <Card title="Graph">
+          <Suspense fallback={<p className="text-sm text-slate-600">Loading the graph…</p>}>
+            <RunGraph
+              revisionId={revisionId}
+              alias={row.alias}
+              runs={componentRuns(live.events, shownStatus)}
+              ended={endedStatuses.has(shownStatus)}
+              detailsOf={runDetailsId}
+            />
+          </Suspense>
+        </Card>
+        <Card title="Timeline">
+          <RunTimeline runs={componentRuns(live.events, shownStatus)} start={row.started_at} end={row.ended_at} />
+        </Card>
+      </div>
       <div className="grid gap-6 lg:grid-cols-2">
         <Components revisionId={revisionId} executionId={executionId} events={live.events} status={shownStatus} />
         <Timeline events={live.events} />
@@ -185,7 +201,13 @@ function Components({
       {runs.length === 0 && <p className="text-sm text-slate-500">No component has run yet.</p>}
       <ul className="space-y-3" data-testid="components">
         {runs.map((run) => (
-          <li key={run.id} className="rounded-md border border-slate-200 p-3" data-testid={`component-${run.id}`} data-state={run.state}>
+          <li
+            key={run.id}
+            id={runDetailsId(run.id)}
+            className="rounded-md border border-slate-200 p-3"
+            data-testid={`component-${run.id}`}
+            data-state={run.state}
+          >
             <div className="flex items-center justify-between">
               <p className="font-medium">
                 {run.name} <span className="text-xs font-normal text-slate-500">{run.type}</span>

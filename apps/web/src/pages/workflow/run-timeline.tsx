@@ -25,8 +25,8 @@ export function RunTimeline({ runs, start, end }: { runs: ComponentRun[]; start:
       {timed.map((run) => {
         const left = Date.parse(run.startedAt!) - from;
         return (
-          <li key={run.id} className="grid grid-cols-[minmax(0,8rem)_1fr_auto] items-center gap-2 text-xs" data-testid={`timeline-${run.id}`}>
-            <span className="truncate font-medium" title={`${run.name} (${run.type})`}>
+          <li key={run.id} className="grid grid-cols-[minmax(0,12rem)_1fr_auto] items-center gap-2 text-xs" data-testid={`timeline-${run.id}`}>
+            <span className="font-medium break-words" title={`${run.name} (${run.type})`}>
               {run.name}
             </span>
             <span className="relative h-3 rounded bg-slate-100" aria-hidden>

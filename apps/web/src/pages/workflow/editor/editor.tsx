@@ -1,15 +1,18 @@
 /**
- * The workflow editor tab: a definition of a revision on a React Flow canvas, the engine's
- * component catalog to drag from, an inspector with the config form of the selected component,
- * validation as you edit (pinned on the components), Save to the draft, and the playground.
- * A committed revision is shown read-only, with a way to open a new draft.
+ * The workflow editor tab: a definition of a revision on a React Flow canvas that fills the window
+ * below the header, the engine's component catalog to drag from, a searchable palette to add from
+ * the keyboard, undo and redo over every edit, copy and paste of components, auto-layout, a
+ * minimap, and a collapsible side panel with the inspector of the selected component, the
+ * definition's problems (validated as you edit, pinned on the components) and the playground.
+ * Save (Ctrl+S) writes the draft; a committed revision is shown read-only, with a way to open a
+ * new draft.
  */
 import '@xyflow/react/dist/style.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Background,
   Controls,
-  MarkerType,
+  MiniMap,
   ReactFlow,
   ReactFlowProvider,
   applyEdgeChanges,
@@ -20,42 +23,51 @@ import {
   type NodeChange,
   type OnConnect,
 } from '@xyflow/react';
-import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { useBeforeUnload, useBlocker } from 'react-router';
 import { TRPCClientError } from '@trpc/client';
-import { api, queries, type ApiOutputs } from '../../../api/trpc';
+import { api, queries } from '../../../api/trpc';
 import type { DefinitionError, WorkflowDefinition } from '../../../../../../sdk/browser';
 import { Button, Card, ErrorNotice } from '../../../ui/kit';
 import { useIsDark } from '../../../ui/theme';
 import { useBlob } from '../../blob/context';
 import { RevisionOptions, useChosenRevision } from '../../blob/revisions';
+import { clearOffset, copiedText, pastedGraph } from './clipboard';
 import {
+  CONTROL_INPUT,
   definitionToGraph,
   edgeFromHandles,
   errorsByComponent,
   graphToDefinition,
   newComponentNode,
   nodePorts,
+  routeHandle,
+  storedDocument,
   type CatalogEntry,
   type ComponentData,
   type ComponentNode,
   type ConnectionEdge,
+  type GraphState,
 } from './graph';
+import { useGraphHistory } from './history';
 import { Inspector } from './inspector';
-import { ComponentNodeView, type ViewNode } from './node';
+import { autoLayout } from './layout';
+import { ComponentNodeView, viewEdge, type ViewNode } from './node';
+import { Palette } from './palette';
 import { PlaygroundCard, RunOutputs, usePlayground } from './playground';
+import { useEditorShortcuts } from './shortcuts';
 
 const VALIDATE_AFTER_MS = 400;
 const DRAG_TYPE = 'application/x-blobhub-component';
 const NEW_ALIAS = 'main';
+/** the gap between a component and one added after it from the palette */
+const FOLLOW_GAP = 80;
 const nodeTypes = { component: ComponentNodeView };
+/** small enough that a large definition fits the canvas whole (React Flow's default stops at 0.5) */
+const MIN_ZOOM = 0.2;
 const emptyDefinition: WorkflowDefinition = { type: 'workflow_definition', version: '1.0.1', components: [], connections: [] };
-/**
- * The stored document as the editor takes it. Its type as it travels makes every `unknown` field
- * optional (JSON drops undefined values); a stored document was compiled before it was saved, so
- * its fields are all there.
- */
-const documentOf = (stored: ApiOutputs['workflow_blobhub']['get_definition']) => stored.definition.definition as WorkflowDefinition;
+/** the catalog (to drag from) starts open where the canvas keeps room beside it; the palette is always there */
+const WIDE_SCREEN = '(min-width: 1536px)';
 
 export function EditorPage() {
   const { blob } = useBlob();
@@ -80,39 +92,41 @@ export function EditorPage() {
   const open = (next: { revision?: string; definition?: string }) =>
     setParams({ revision: next.revision ?? revisionId ?? '', definition: next.definition ?? alias });
   const ready = revision.data && catalog.data && definitions.data && (!stored || definition.data);
+  const header = (
+    <>
+      <select className="input w-44" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => setParams({ revision: e.target.value })}>
+        <RevisionOptions revisions={revisions.data?.revisions} />
+      </select>
+      <label className="flex items-center gap-2 text-sm">
+        <span className="text-xs font-medium text-slate-600">Definition</span>
+        <select className="input w-32" aria-label="Definition" value={alias} onChange={(e) => open({ definition: e.target.value })}>
+          {[...new Set([...aliases, alias])].map((a) => (
+            <option key={a}>{a}</option>
+          ))}
+        </select>
+      </label>
+      {revision.data?.revision.phase === 'draft' && <NewDefinition taken={aliases} onCreate={(a) => open({ definition: a })} />}
+    </>
+  );
   return (
-    <div className="space-y-4">
-      <div className="flex flex-wrap items-end gap-3">
-        <label className="text-sm">
-          <span className="label">Revision</span>
-          <select className="input w-48" aria-label="Revision" value={revisionId ?? ''} onChange={(e) => setParams({ revision: e.target.value })}>
-            <RevisionOptions revisions={revisions.data?.revisions} />
-          </select>
-        </label>
-        <label className="text-sm">
-          <span className="label">Definition</span>
-          <select className="input w-48" aria-label="Definition" value={alias} onChange={(e) => open({ definition: e.target.value })}>
-            {[...new Set([...aliases, alias])].map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        {revision.data?.revision.phase === 'draft' && <NewDefinition taken={aliases} onCreate={(a) => open({ definition: a })} />}
-      </div>
+    <div className="flex flex-col gap-3 lg:min-h-0 lg:flex-1">
       <ErrorNotice error={revisions.error ?? revision.error ?? catalog.error ?? definitions.error ?? definition.error} />
-      {ready && (
+      {ready ? (
         <ReactFlowProvider key={`${revisionId}/${alias}`}>
           <DefinitionEditor
+            header={header}
             revisionId={revisionId!}
             revisionNumber={revision.data.revision.number}
             readOnly={revision.data.revision.phase !== 'draft'}
             alias={alias}
             stored={stored}
-            initial={definition.data ? documentOf(definition.data) : emptyDefinition}
+            initial={definition.data ? storedDocument(definition.data) : emptyDefinition}
             catalog={catalog.data.component_types}
             onOpenRevision={(id) => open({ revision: id })}
           />
         </ReactFlowProvider>
+      ) : (
+        <div className="flex flex-wrap items-center gap-3">{header}</div>
       )}
     </div>
   );
@@ -123,17 +137,14 @@ function NewDefinition({ taken, onCreate }: { taken: string[]; onCreate: (alias:
   const valid = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name) && !taken.includes(name);
   return (
     <form
-      className="flex items-end gap-2"
+      className="flex items-center gap-2"
       onSubmit={(e) => {
         e.preventDefault();
         if (valid) onCreate(name);
         setName('');
       }}
     >
-      <label className="text-sm">
-        <span className="label">New definition</span>
-        <input className="input w-40" aria-label="New definition alias" placeholder="alias" value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
+      <input className="input w-28" aria-label="New definition alias" placeholder="new alias" value={name} onChange={(e) => setName(e.target.value)} />
       <Button type="submit" disabled={!valid}>
         New
       </Button>
@@ -147,19 +158,13 @@ function refusalErrors(error: unknown): DefinitionError[] | undefined {
   return Array.isArray(details) ? (details as DefinitionError[]) : undefined;
 }
 
-const edgeLooks = {
-  control: { style: { stroke: '#334155', strokeWidth: 2 }, markerEnd: { type: MarkerType.ArrowClosed, color: '#334155' } },
-  data: { style: { stroke: '#6366f1', strokeWidth: 1.5, strokeDasharray: '6 4' }, markerEnd: { type: MarkerType.Arrow, color: '#6366f1' } },
-};
-
 /**
  * The server's verdict on the definition, asked again a moment after each edit; a verdict that
  * arrives after a newer edit is dropped. A refused save may replace it until the next edit.
  */
-function useValidation(revisionId: string, definition: WorkflowDefinition, onFailure: (message: string) => void) {
+function useValidation(revisionId: string, documentText: string, onFailure: (message: string) => void) {
   const [errors, setErrors] = useState<DefinitionError[]>([]);
   // the text, not the object, decides when to ask again: a new object with the same content does not
-  const documentText = JSON.stringify(definition);
   useEffect(() => {
     let current = true;
     const timer = setTimeout(() => {
@@ -178,6 +183,8 @@ function useValidation(revisionId: string, definition: WorkflowDefinition, onFai
 }
 
 interface DefinitionEditorProps {
+  /** the revision and definition choosers, first in the toolbar */
+  header: ReactNode;
   revisionId: string;
   revisionNumber: number;
   readOnly: boolean;
@@ -188,67 +195,81 @@ interface DefinitionEditorProps {
   onOpenRevision: (revisionId: string) => void;
 }
 
-function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored, initial, catalog, onOpenRevision }: DefinitionEditorProps) {
+const deselected = <T extends { selected?: boolean }>(item: T): T => (item.selected ? { ...item, selected: false } : item);
+const documentTextOf = (graph: GraphState) => JSON.stringify(graphToDefinition(graph.nodes, graph.edges));
+
+/** Where a component added without a drop point goes: the canvas' middle, moved off any component already there. */
+function freeSpot(centre: { x: number; y: number }, nodes: ComponentNode[]) {
+  const offset = clearOffset([centre], nodes, 0);
+  return { x: centre.x + offset, y: centre.y + offset };
+}
+
+function DefinitionEditor({ header, revisionId, revisionNumber, readOnly, alias, stored, initial, catalog, onOpenRevision }: DefinitionEditorProps) {
   const { base } = useBlob();
   const queryClient = useQueryClient();
   const flow = useReactFlow();
   const byType = useMemo(() => new Map(catalog.map((c) => [c.type, c])), [catalog]);
-  const [graph] = useState(() => definitionToGraph(initial));
-  const [nodes, setNodes] = useState<ComponentNode[]>(graph.nodes);
-  const [edges, setEdges] = useState<ConnectionEdge[]>(graph.edges);
-  const [dirty, setDirty] = useState(false);
+  const [first] = useState(() => definitionToGraph(initial));
+  const history = useGraphHistory(first);
+  const { nodes, edges } = history.graph;
+  const documentText = useMemo(() => documentTextOf(history.graph), [history.graph]);
+  // what the server holds: unsaved changes are a difference from it (an undo back to it leaves none)
+  const [savedText, setSavedText] = useState(() => documentTextOf(first));
+  const dirty = documentText !== savedText;
   // a new definition exists only once it is saved (a run saves it first)
   const [saved, setSaved] = useState(stored);
   const [notice, setNotice] = useState<string>();
-  const definition = useMemo(() => graphToDefinition(nodes, edges), [nodes, edges]);
-  const [errors, setErrors] = useValidation(revisionId, definition, setNotice);
+  const [errors, setErrors] = useValidation(revisionId, documentText, setNotice);
   const playground = usePlayground(revisionId);
   const isDark = useIsDark();
   const canvas = useRef<HTMLDivElement>(null);
-  // the last deletion, until another change: one click puts it back
-  const [deleted, setDeleted] = useState<{ names: string[]; nodes: ComponentNode[]; edges: ConnectionEdge[] }>();
-  const keepForUndo = (removedIds: string[]) => {
-    const names = nodes.filter((n) => removedIds.includes(n.id)).map((n) => n.data.component.name || n.id);
-    if (names.length > 0) setDeleted({ names, nodes, edges });
-  };
-  const undoDelete = () => {
-    if (!deleted) return;
-    setNodes(deleted.nodes);
-    setEdges(deleted.edges);
-    change();
-  };
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const [panelOpen, setPanelOpen] = useState(true);
+  const [catalogOpen, setCatalogOpen] = useState(() => window.matchMedia(WIDE_SCREEN).matches);
+  // the names of the components the last edit deleted, until another edit: Undo puts them back
+  const [deleted, setDeleted] = useState<string[]>();
 
   const save = useMutation({
     meta: { success: 'Definition saved' },
-    mutationFn: () => api.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition }),
-    onSuccess: ({ definition: row }) => {
-      setDirty(false);
+    mutationFn: (text: string) => api.workflow_blobhub.upload_definition.mutate({ revision_id: revisionId, alias, definition: JSON.parse(text) }),
+    onSuccess: ({ definition: row }, text) => {
+      setSavedText(text);
       setSaved(true);
       // The page's read of this definition, filled in: a new definition's first save (e.g. by its
       // first run) then keeps this editor, and the run it starts, on screen instead of reloading it.
-      queryClient.setQueryData(queries.workflow_blobhub.get_definition.queryKey({ revision_id: revisionId, alias }), { definition: { ...row, definition } });
+      queryClient.setQueryData(queries.workflow_blobhub.get_definition.queryKey({ revision_id: revisionId, alias }), {
+        definition: { ...row, definition: JSON.parse(text) as WorkflowDefinition },
+      });
       void queryClient.invalidateQueries({ queryKey: queries.workflow_blobhub.list_definitions.queryKey({ revision_id: revisionId }) });
     },
     onError: (e) => setErrors(refusalErrors(e) ?? errors),
   });
+  const saveDraft = () => {
+    if (!readOnly && !save.isPending && (dirty || !saved)) save.mutate(documentText);
+  };
 
-  const edit = () => {
-    setDirty(true);
+  /** An edit of the graph, undoable; `key` groups quick edits of one thing (typing a name) into one step. */
+  const edit = (update: (graph: GraphState) => GraphState, key?: string) => {
+    if (readOnly) return;
+    history.edit(update, key);
+    setDeleted(undefined);
     save.reset();
   };
-  /** An edit that is not a deletion: the last deletion can no longer be undone on its own. */
-  const change = () => {
+  const undo = () => {
     setDeleted(undefined);
-    edit();
+    history.undo();
   };
-  const onNodesChange = (changes: NodeChange<ComponentNode>[]) => {
-    keepForUndo(changes.flatMap((c) => (c.type === 'remove' ? [c.id] : [])));
-    if (changes.some((c) => c.type === 'position' || c.type === 'remove')) edit();
-    setNodes((ns) => applyNodeChanges(changes, ns));
+  const redo = () => {
+    setDeleted(undefined);
+    history.redo();
   };
-  const onEdgesChange = (changes: EdgeChange<ConnectionEdge>[]) => {
-    if (changes.some((c) => c.type === 'remove')) edit();
-    setEdges((es) => applyEdgeChanges(changes, es));
+  // moving, selecting and measuring are not edits; a drag becomes one when it starts
+  const onNodesChange = (changes: NodeChange<ComponentNode>[]) => history.apply((g) => ({ ...g, nodes: applyNodeChanges(changes, g.nodes) }));
+  const onEdgesChange = (changes: EdgeChange<ConnectionEdge>[]) => history.apply((g) => ({ ...g, edges: applyEdgeChanges(changes, g.edges) }));
+  const onNodeDragStart = () => {
+    history.checkpoint();
+    setDeleted(undefined);
+    save.reset();
   };
   const onConnect: OnConnect = (pair) => {
     const edge = edgeFromHandles(pair, crypto.randomUUID());
@@ -256,75 +277,133 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
     setNotice(undefined);
     const same = (e: ConnectionEdge) =>
       e.source === edge.source && e.target === edge.target && e.sourceHandle === edge.sourceHandle && e.targetHandle === edge.targetHandle;
-    setEdges((es) => (es.some(same) ? es : [...es, edge]));
-    change();
+    edit((g) => (g.edges.some(same) ? g : { ...g, edges: [...g.edges, edge] }));
   };
   const isValidConnection: IsValidConnection = (pair) => !('refused' in edgeFromHandles(pair, ''));
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     const entry = byType.get(e.dataTransfer.getData(DRAG_TYPE));
-    if (entry) add(entry, { x: e.clientX, y: e.clientY });
+    if (entry) add(entry, { at: { x: e.clientX, y: e.clientY } });
   };
-  /** Adds a component at a point of the screen; from the keyboard (no drop point), at the canvas' middle. */
-  const add = (entry: CatalogEntry, at?: { x: number; y: number }) => {
-    if (readOnly) return;
+  const portsOf = (n: ComponentNode) => nodePorts(byType.get(n.data.component.type), n.id, edges, n.data.added);
+  /** The control connection from the first route of `from` that leads nowhere yet, to a new component of `entry`. */
+  const followingEdge = (from: ComponentNode, entry: CatalogEntry, targetId: string) => {
+    const route = portsOf(from).routes.find((r) => !edges.some((e) => e.source === from.id && e.sourceHandle === routeHandle(r)));
+    if (!route || entry.control_input === null) return undefined;
+    const edge = edgeFromHandles({ source: from.id, target: targetId, sourceHandle: routeHandle(route), targetHandle: CONTROL_INPUT }, crypto.randomUUID());
+    return 'refused' in edge ? undefined : edge;
+  };
+  /**
+   * Adds a component: at a point of the screen (a drop), after a component (from the palette:
+   * to its right, joined to its first free route), or in the canvas' middle.
+   */
+  const add = (entry: CatalogEntry, place: { at?: { x: number; y: number }; after?: ComponentNode } = {}) => {
     const box = canvas.current?.getBoundingClientRect();
-    const point = at ?? (box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : { x: 0, y: 0 });
-    const position = flow.screenToFlowPosition(point);
+    const centre = box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : { x: 0, y: 0 };
+    const { at, after } = place;
+    const position = after
+      ? { x: after.position.x + (after.measured?.width ?? 0) + FOLLOW_GAP, y: after.position.y }
+      : at
+        ? flow.screenToFlowPosition(at)
+        : freeSpot(flow.screenToFlowPosition(centre), nodes);
     const node = newComponentNode(
       entry,
       crypto.randomUUID(),
       position,
       nodes.map((n) => n.data.component.name),
     );
-    setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), { ...node, selected: true }]);
-    change();
+    const link = after && followingEdge(after, entry, node.id);
+    edit((g) => ({ nodes: [...g.nodes.map(deselected), { ...node, selected: true }], edges: link ? [...g.edges, link] : g.edges }));
   };
-  const updateData = (id: string, data: ComponentData) => {
-    setNodes((ns) => ns.map((n) => (n.id === id ? { ...n, data } : n)));
-    change();
+  const addFromPalette = (entry: CatalogEntry) => {
+    setPaletteOpen(false);
+    const chosen = nodes.filter((n) => n.selected);
+    add(entry, { after: chosen.length === 1 ? chosen[0] : undefined });
+    showAll();
   };
-  const remove = (id: string) => {
-    setNodes((ns) => ns.filter((n) => n.id !== id));
-    setEdges((es) => es.filter((e) => e.source !== id && e.target !== id));
-    keepForUndo([id]);
-    edit();
+  const updateData = (id: string, data: ComponentData) => edit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === id ? { ...n, data } : n)) }), `data:${id}`);
+  /** Deletes the components `ids` with their connections, and the selected connections. */
+  const removeComponents = (ids: Set<string>) => {
+    const gone = (e: ConnectionEdge) => e.selected || ids.has(e.source) || ids.has(e.target);
+    if (ids.size === 0 && !edges.some(gone)) return;
+    edit((g) => ({ nodes: g.nodes.filter((n) => !ids.has(n.id)), edges: g.edges.filter((e) => !gone(e)) }));
+    const names = nodes.filter((n) => ids.has(n.id)).map((n) => n.data.component.name || n.id);
+    if (names.length > 0 && !readOnly) setDeleted(names);
   };
+  const paste = (text: string) => {
+    if (readOnly) return false;
+    const pasted = pastedGraph(text, nodes, () => crypto.randomUUID());
+    if (!pasted) return false;
+    edit((g) => ({ nodes: [...g.nodes.map(deselected), ...pasted.nodes], edges: [...g.edges.map(deselected), ...pasted.edges] }));
+    return true;
+  };
+  /** Brings every component into view, once React Flow has drawn the last change. */
+  const showAll = () => requestAnimationFrame(() => void flow.fitView({ maxZoom: 1, duration: 200 }));
+  const arrange = () => {
+    const laidOut = autoLayout(nodes, edges);
+    edit((g) => ({ ...g, nodes: g.nodes.map((n) => ({ ...n, position: laidOut.get(n.id) ?? n.position })) }));
+    showAll();
+  };
+  useEditorShortcuts({
+    save: saveDraft,
+    undo,
+    redo,
+    openPalette: () => !readOnly && setPaletteOpen(true),
+    deleteSelection: () => removeComponents(new Set(nodes.filter((n) => n.selected).map((n) => n.id))),
+    copy: () => copiedText(nodes, edges),
+    paste,
+  });
   const prepare = async () => {
-    if (!readOnly && (dirty || !saved)) await save.mutateAsync();
+    if (!readOnly && (dirty || !saved)) await save.mutateAsync(documentText);
   };
 
   const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.component.name || id;
   const { pinned, general } = errorsByComponent(errors, nameOf);
-  const portsOf = (n: ComponentNode) => nodePorts(byType.get(n.data.component.type), n.id, edges, n.data.added);
   const viewNodes: ViewNode[] = nodes.map((n) => ({
     ...n,
     data: { ...n.data, ports: portsOf(n), errors: pinned.get(n.id) ?? [], run: playground.runs.get(n.id) },
   }));
-  const viewEdges = edges.map((e) => ({
-    ...e,
-    ...edgeLooks[e.data?.kind ?? 'data'],
-    label: e.data?.kind === 'control' ? e.sourceHandle?.slice('route:'.length) : undefined,
-  }));
-  const selected = nodes.find((n) => n.selected);
+  const selected = nodes.filter((n) => n.selected);
+  const inspected = selected.length === 1 ? selected[0] : undefined;
   const start = nodes.find((n) => n.data.component.type === 'flow.start');
 
   return (
-    <div className="space-y-4">
+    <>
       <LeaveGuard dirty={dirty} />
       {readOnly && <ReadOnlyBanner revisionId={revisionId} revisionNumber={revisionNumber} onOpenRevision={onOpenRevision} />}
-      <div className="flex items-center gap-3">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2" role="toolbar" aria-label="Editor">
+        {header}
         <ValidationState valid={errors.length === 0} count={errors.length} />
         {!readOnly && (
           <>
-            <span className="text-sm text-slate-500" data-testid="save-state">
+            <span className="text-sm text-slate-600" data-testid="save-state">
               {save.isPending ? 'Saving…' : dirty ? 'Unsaved changes' : saved ? 'Saved' : 'Not saved yet'}
             </span>
-            <Button kind="primary" busy={save.isPending} disabled={!dirty && saved} onClick={() => save.mutate()}>
+            <Button kind="primary" busy={save.isPending} disabled={!dirty && saved} onClick={saveDraft} title="Save the draft (Ctrl+S)">
               Save
+            </Button>
+            <Button onClick={undo} disabled={!history.canUndo} title="Undo (Ctrl+Z)">
+              Undo
+            </Button>
+            <Button onClick={redo} disabled={!history.canRedo} title="Redo (Ctrl+Shift+Z or Ctrl+Y)">
+              Redo
+            </Button>
+            <Button onClick={() => setPaletteOpen(true)} title="Add a component (/ or Ctrl+K)">
+              Add component
+            </Button>
+            <Button onClick={arrange} disabled={nodes.length < 2} title="Arrange the components along the control flow">
+              Auto-layout
             </Button>
           </>
         )}
+        <span className="ml-auto flex gap-2">
+          <Button onClick={() => setCatalogOpen(!catalogOpen)} aria-expanded={catalogOpen} aria-controls={catalogOpen ? 'editor-catalog' : undefined}>
+            Catalog
+          </Button>
+          <Button onClick={() => setPanelOpen(!panelOpen)} aria-expanded={panelOpen} aria-controls={panelOpen ? 'editor-panel' : undefined}>
+            Side panel
+          </Button>
+        </span>
       </div>
       <ErrorNotice error={save.error} />
       {notice && (
@@ -332,79 +411,88 @@ function DefinitionEditor({ revisionId, revisionNumber, readOnly, alias, stored,
           {notice}
         </p>
       )}
-      {deleted && !readOnly && (
+      {deleted && (
         <p role="status" className="flex items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 text-sm" data-testid="deleted-notice">
-          Deleted {deleted.names.join(', ')}.<Button onClick={undoDelete}>Undo</Button>
+          Deleted {deleted.join(', ')}.<Button onClick={undo}>Undo</Button>
         </p>
       )}
-      <div className="grid gap-4 md:grid-cols-[10rem_1fr]">
-        <Catalog catalog={catalog} disabled={readOnly} onAdd={add} />
+      {paletteOpen && <Palette catalog={catalog} onPick={addFromPalette} onClose={() => setPaletteOpen(false)} />}
+      <div className="flex flex-col gap-3 lg:min-h-0 lg:flex-1 lg:flex-row">
+        {catalogOpen && <Catalog catalog={catalog} disabled={readOnly} onAdd={(entry) => add(entry)} />}
         <div
           ref={canvas}
-          className="h-[520px] min-w-0 rounded-lg border border-slate-200 bg-white"
+          className="h-[60vh] min-h-80 min-w-0 rounded-lg border border-slate-200 bg-white lg:h-auto lg:min-h-0 lg:flex-1"
           data-testid="canvas"
           onDragOver={(e) => e.preventDefault()}
           onDrop={onDrop}
         >
           <ReactFlow
             nodes={viewNodes}
-            edges={viewEdges}
+            edges={edges.map(viewEdge)}
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
+            onNodeDragStart={onNodeDragStart}
             onConnect={onConnect}
             isValidConnection={isValidConnection}
             nodesDraggable={!readOnly}
             nodesConnectable={!readOnly}
-            deleteKeyCode={readOnly ? null : ['Backspace', 'Delete']}
-            fitView={graph.nodes.length > 0}
+            // deleting is the editor's own (undoable) command
+            deleteKeyCode={null}
+            fitView={first.nodes.length > 0}
             fitViewOptions={{ maxZoom: 1 }}
+            minZoom={MIN_ZOOM}
             proOptions={{ hideAttribution: true }}
             colorMode={isDark ? 'dark' : 'light'}
           >
             <Background />
             <Controls showInteractive={false} />
+            <MiniMap pannable zoomable ariaLabel="Minimap of the definition" />
           </ReactFlow>
         </div>
+        {panelOpen && (
+          <aside id="editor-panel" aria-label="Inspector and playground" className="space-y-4 lg:w-[24rem] lg:shrink-0 lg:overflow-y-auto">
+            <Card title={inspected ? inspected.data.component.name || 'Component' : 'Inspector'}>
+              {inspected ? (
+                <Inspector
+                  key={inspected.id}
+                  data={inspected.data}
+                  ports={portsOf(inspected)}
+                  entry={byType.get(inspected.data.component.type)}
+                  readOnly={readOnly}
+                  onChange={(data) => updateData(inspected.id, data)}
+                  onDelete={() => removeComponents(new Set([inspected.id]))}
+                >
+                  <RunOutputs
+                    run={playground.runs.get(inspected.id)}
+                    revisionId={revisionId}
+                    executionId={playground.executionId}
+                    outputData={inspected.data.component.type === 'flow.end' ? playground.execution?.output_data : undefined}
+                  />
+                </Inspector>
+              ) : (
+                <p className="text-sm text-slate-600">
+                  {nodes.length === 0
+                    ? 'Drag a component from the catalog onto the canvas.'
+                    : selected.length > 1
+                      ? `${selected.length} components selected: Ctrl+C copies them, Delete deletes them.`
+                      : 'Select a component to edit it.'}
+                </p>
+              )}
+            </Card>
+            {errors.length > 0 && <Problems pinned={pinned} general={general} nameOf={nameOf} />}
+            <PlaygroundCard
+              playground={playground}
+              base={base}
+              revisionId={revisionId}
+              alias={alias}
+              inputAliases={start ? portsOf(start).outputs : []}
+              prepare={prepare}
+            />
+          </aside>
+        )}
       </div>
-      <div className="grid items-start gap-4 lg:grid-cols-2">
-        <Card title={selected ? selected.data.component.name || 'Component' : 'Inspector'}>
-          {selected ? (
-            <Inspector
-              key={selected.id}
-              data={selected.data}
-              ports={portsOf(selected)}
-              entry={byType.get(selected.data.component.type)}
-              readOnly={readOnly}
-              onChange={(data) => updateData(selected.id, data)}
-              onDelete={() => remove(selected.id)}
-            >
-              <RunOutputs
-                run={playground.runs.get(selected.id)}
-                revisionId={revisionId}
-                executionId={playground.executionId}
-                outputData={selected.data.component.type === 'flow.end' ? playground.execution?.output_data : undefined}
-              />
-            </Inspector>
-          ) : (
-            <p className="text-sm text-slate-500">
-              {nodes.length === 0 ? 'Drag a component from the catalog onto the canvas.' : 'Select a component to edit it.'}
-            </p>
-          )}
-        </Card>
-        <div className="space-y-4">
-          {errors.length > 0 && <Problems pinned={pinned} general={general} nameOf={nameOf} />}
-          <PlaygroundCard
-            playground={playground}
-            base={base}
-            revisionId={revisionId}
-            alias={alias}
-            inputAliases={start ? portsOf(start).outputs : []}
-            prepare={prepare}
-          />
-        </div>
-      </div>
-    </div>
+    </>
   );
 }
 
@@ -465,8 +553,8 @@ function Catalog({ catalog, disabled, onAdd }: { catalog: CatalogEntry[]; disabl
     e.dataTransfer.effectAllowed = 'move';
   };
   return (
-    <Card title="Components">
-      <div className="max-h-[500px] space-y-3 overflow-auto" data-testid="catalog">
+    <Card title="Components" className="p-3 lg:w-52 lg:shrink-0 lg:overflow-y-auto">
+      <div id="editor-catalog" className="max-h-60 space-y-3 overflow-y-auto lg:max-h-none" data-testid="catalog">
         {categories.map((category) => (
           <div key={category}>
             <p className="label">{category}</p>
@@ -485,7 +573,7 @@ function Catalog({ catalog, disabled, onAdd }: { catalog: CatalogEntry[]; disabl
                       title={`${c.type}: ${c.description}`}
                       aria-label={`Add ${c.type}`}
                       data-testid={`catalog-${c.type}`}
-                      className={`block w-full truncate rounded border border-slate-200 px-2 py-1 text-left font-mono text-xs ${disabled ? 'text-slate-500' : 'cursor-grab bg-white hover:border-indigo-400'}`}
+                      className={`block w-full rounded border break-words border-slate-200 px-2 py-1 text-left font-mono text-xs ${disabled ? 'text-slate-500' : 'cursor-grab bg-white hover:border-indigo-400'}`}
                     >
                       {c.type}
                     </button>

@@ -5,6 +5,7 @@
  * connection to it takes its name from the other end.
  */
 import type { CatalogEntry, CatalogPorts, Component, Connection, WorkflowDefinition } from '../../../../../../sdk/browser';
+import { autoLayout } from './layout';
 
 export type { CatalogEntry };
 export const CONTROL_INPUT = 'flow_input';
@@ -31,6 +32,14 @@ export interface ComponentNode {
   position: { x: number; y: number };
   data: ComponentData;
   selected?: boolean;
+  /** the size React Flow measured on screen (auto-layout uses it) */
+  measured?: { width?: number; height?: number };
+}
+
+/** The editor's graph: what an edit changes, and undo restores. */
+export interface GraphState {
+  nodes: ComponentNode[];
+  edges: ConnectionEdge[];
 }
 
 export type ConnectionKind = 'control' | 'data';
@@ -42,6 +51,7 @@ export interface ConnectionEdge {
   sourceHandle?: string | null;
   targetHandle?: string | null;
   data?: { kind: ConnectionKind };
+  selected?: boolean;
 }
 
 /** What a node shows: its named ports, and whether it also takes new names. */
@@ -102,52 +112,29 @@ export function edgeOf(connection: Connection): ConnectionEdge {
   };
 }
 
-const LAYER_WIDTH = 260;
-const ROW_HEIGHT = 180;
-
-/** Columns by control-flow distance from flow.start (what it cannot reach comes last), one row each. */
-function layeredPositions(definition: WorkflowDefinition): Map<string, { x: number; y: number }> {
-  const next = new Map<string, string[]>();
-  for (const c of definition.connections) {
-    if (c.source_port === CONTROL_OUTPUT) next.set(c.source_id, [...(next.get(c.source_id) ?? []), c.target_id]);
-  }
-  const depth = new Map<string, number>();
-  const queue = definition.components.filter((c) => c.type === 'flow.start').map((c) => c.id);
-  for (const id of queue) depth.set(id, 0);
-  while (queue.length) {
-    const id = queue.shift()!;
-    for (const target of next.get(id) ?? []) {
-      if (depth.has(target)) continue;
-      depth.set(target, depth.get(id)! + 1);
-      queue.push(target);
-    }
-  }
-  const last = Math.max(-1, ...depth.values()) + 1;
-  const rows = new Map<number, number>();
-  const positions = new Map<string, { x: number; y: number }>();
-  for (const c of definition.components) {
-    const column = depth.get(c.id) ?? last;
-    const row = rows.get(column) ?? 0;
-    rows.set(column, row + 1);
-    positions.set(c.id, { x: column * LAYER_WIDTH, y: row * ROW_HEIGHT });
-  }
-  return positions;
-}
-
 /** Written by code, not an editor: no positions, or all in one place. */
 const needsLayout = (components: Component[]) =>
   components.length > 1 && new Set(components.map((c) => (c.position ? `${c.position.x},${c.position.y}` : ''))).size === 1;
 
 export function definitionToGraph(definition: WorkflowDefinition): { nodes: ComponentNode[]; edges: ConnectionEdge[] } {
-  const laidOut = needsLayout(definition.components) ? layeredPositions(definition) : undefined;
   const nodes = definition.components.map(({ position, ...component }): ComponentNode => ({
     id: component.id,
     type: 'component',
-    position: laidOut?.get(component.id) ?? position ?? { x: 0, y: 0 },
+    position: position ?? { x: 0, y: 0 },
     data: { component, added: noneAdded() },
   }));
-  return { nodes, edges: definition.connections.map(edgeOf) };
+  const edges = definition.connections.map(edgeOf);
+  if (!needsLayout(definition.components)) return { nodes, edges };
+  const laidOut = autoLayout(nodes, edges);
+  return { nodes: nodes.map((n) => ({ ...n, position: laidOut.get(n.id)! })), edges };
 }
+
+/**
+ * A stored document as the editor takes it. Its type as it travels makes every `unknown` field
+ * optional (JSON drops undefined values); a stored document was compiled before it was saved, so
+ * its fields are all there.
+ */
+export const storedDocument = (stored: { definition: { definition: unknown } }) => stored.definition.definition as WorkflowDefinition;
 
 export function connectionOf(edge: ConnectionEdge): Connection {
   if (edge.data?.kind === 'control') {
@@ -213,9 +200,7 @@ export function edgeFromHandles(pair: HandlePair, id: string): ConnectionEdge | 
 
 /** A new component of a catalog type, named after the type and numbered when the name is taken. */
 export function newComponentNode(entry: CatalogEntry, id: string, position: { x: number; y: number }, takenNames: string[]): ComponentNode {
-  const base = baseName(entry.type);
-  let name = base;
-  for (let n = 2; takenNames.includes(name); n++) name = `${base} ${n}`;
+  const name = uniqueName(baseName(entry.type), takenNames);
   const config = entry.type === 'logic.code' ? { language: 'javascript', code: STARTER_CODE } : undefined;
   return {
     id,
@@ -223,6 +208,15 @@ export function newComponentNode(entry: CatalogEntry, id: string, position: { x:
     position,
     data: { component: { id, category: entry.category, type: entry.type, name, ...(config ? { config } : {}) }, added: noneAdded() },
   };
+}
+
+/** The name, numbered when it is taken: "Code", "Code 2", "Code 3"… (a copy of "Code 2" is "Code 3"). */
+export function uniqueName(name: string, takenNames: string[]): string {
+  if (!takenNames.includes(name)) return name;
+  const base = name.replace(/ \d+$/, '');
+  let n = 2;
+  while (takenNames.includes(`${base} ${n}`)) n++;
+  return `${base} ${n}`;
 }
 
 const typeNames: Record<string, string> = { 'flow.start': 'Start', 'flow.end': 'End', 'logic.code': 'Code', 'http.request': 'HTTP request' };
