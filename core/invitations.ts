@@ -124,29 +124,33 @@ async function pendingByToken(tx: Db, token: string, lock: boolean) {
 /** What the accept page shows before anyone signs in: the org, the role, who invited. */
 export const previewInvitation = (db: Db, token: string) => pendingByToken(db, token, false);
 
+/** What an anonymous caller gives to create the accepting account (both name and password), checked once the token is known good. */
 export interface NewAccount {
-  name: string;
-  password: string;
+  name?: string;
+  password?: string;
   email?: string;
 }
 
 /** The account that accepts: the signed-in user, or one created now from `account`. */
-async function acceptingUser(tx: Transaction, caller: Caller, invitation: InvitationRow, account: NewAccount | undefined): Promise<UserRow> {
+async function acceptingUser(tx: Transaction, caller: Caller, invitation: InvitationRow, account: NewAccount): Promise<UserRow> {
   if (caller.kind === 'key') throw forbidden('accept an invitation signed in as yourself, not with an API key');
+  const { name, password } = account;
   if (caller.kind === 'user') {
-    if (account) throw badRequest('you are signed in: accept without name and password, or sign out to create another account');
+    if (name !== undefined || password !== undefined)
+      throw badRequest('you are signed in: accept without name and password, or sign out to create another account');
     const user = await requireUser(tx, caller.userId);
     if (invitation.email && user.email !== invitation.email) throw forbidden(`this invitation is for ${invitation.email}; sign in as that user`);
     return user;
   }
-  if (!account) throw badRequest('give name and password to create your account, or sign in first');
+  if (name === undefined && password === undefined) throw badRequest('give name and password to create your account, or sign in first');
+  if (!name || !password) throw badRequest('a new account needs both name and password', [{ path: [name ? 'password' : 'name'], message: 'required' }]);
   if (invitation.email && account.email && account.email.toLowerCase() !== invitation.email) {
     throw badRequest(`this invitation is for ${invitation.email}`, [{ path: ['email'], message: `must be ${invitation.email}` }]);
   }
   const email = invitation.email ?? account.email;
   if (!email) throw badRequest('give the email of your new account', [{ path: ['email'], message: 'required' }]);
   // an invitation admits its holder even where open sign-up is off: an org admin vouched for them
-  return createUser(tx, { email, name: account.name, password: account.password }).catch((error: unknown) => {
+  return createUser(tx, { email, name, password }).catch((error: unknown) => {
     throw error instanceof ApiError && error.specCode === 'conflict'
       ? conflict('an account with this email already exists: sign in, then open the link again')
       : error;
@@ -157,7 +161,7 @@ async function acceptingUser(tx: Transaction, caller: Caller, invitation: Invita
  * Spends the invitation: the accepting user becomes a member of its org with its role, all or
  * nothing (a refused accept leaves the invitation pending). A new account is also signed in.
  */
-export async function acceptInvitation(db: Db, config: Config, caller: Caller, origin: Actor, token: string, account?: NewAccount) {
+export async function acceptInvitation(db: Db, config: Config, caller: Caller, origin: Actor, token: string, account: NewAccount) {
   return db.transaction(async (tx) => {
     const { invitation, org } = await pendingByToken(tx, token, true);
     const user = await acceptingUser(tx, caller, invitation, account);

@@ -3,10 +3,11 @@
  * playwright-core: headless, sandbox-less (root in CI), no network of its own, a fresh profile.
  * Screenshots go to test-artifacts/web (git-ignored) for a person to look at.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { webDistDir } from '../../apps/api/web';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const screenshotDir = path.resolve('test-artifacts/web');
@@ -38,7 +39,9 @@ export async function signInAsAdmin(page: Page, env: { BLOBHUB_ADMIN_EMAIL: stri
   await page.getByTestId('signed-in-as').waitFor();
 }
 
+/** A fresh Chromium whose pages open at `baseURL`; the built web app must be there to serve (npm test builds it first). */
 export async function openBrowser(baseURL: string): Promise<TestBrowser> {
+  if (!existsSync(path.join(webDistDir, 'index.html'))) throw new Error('the web app is not built: run `npm run build` first (npm test does)');
   const profile = mkdtempSync(path.join(os.tmpdir(), 'blobhub-chromium-'));
   // headless: true makes playwright pass --headless; the persistent context is the fresh profile dir.
   const context = await chromium.launchPersistentContext(profile, {

@@ -4,11 +4,8 @@
  * /docs run without one CSP violation (Chromium reports each as a `securitypolicyviolation`
  * event and a console error).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { webDistDir } from '../../apps/api/web';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { newWorkflowBlob, upload } from '../support/workflow';
@@ -20,7 +17,6 @@ let page: Page;
 const violations: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webDistDir, 'index.html'))) throw new Error('the web app is not built: run `npm run build` first (npm test does)');
   p = await startTestPlatform();
   const { revisionId } = await newWorkflowBlob(p.admin, 'acme', 'flows');
   await upload(p.admin, revisionId, 'fib', fibonacciDefinition());

@@ -4,11 +4,8 @@
  * and drags, copy and paste of components with their config, auto-layout, the full-window canvas
  * at 1024 px with its minimap and side panel; and a live execution drawn on its definition's graph.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { webDistDir } from '../../apps/api/web';
 import { comp, definition, ENGINE, flow, newWorkflowBlob, start, upload } from '../support/workflow';
 import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -19,7 +16,6 @@ let page: Page;
 let blob: { blobId: string; revisionId: string };
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webDistDir, 'index.html'))) throw new Error('the web app is not built: run `npm run build` first (npm test does)');
   p = await startTestPlatform();
   blob = await newWorkflowBlob(p.admin, 'acme', 'flows');
   browser = await openBrowser(p.url);

@@ -4,11 +4,8 @@
  * sees a bad config pinned on its component, fixes it, saves, runs it in the playground and
  * watches the components light up; a committed revision is read-only until a new draft is opened.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { webDistDir } from '../../apps/api/web';
 import { comp, definition, ENGINE, flow, newWorkflowBlob, upload } from '../support/workflow';
 import { openBrowser, signInAsAdmin, type TestBrowser } from '../support/browser';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -19,7 +16,6 @@ let page: Page;
 let blob: { blobId: string; revisionId: string };
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webDistDir, 'index.html'))) throw new Error('the web app is not built: run `npm run build` first (npm test does)');
   p = await startTestPlatform();
   blob = await newWorkflowBlob(p.admin, 'acme', 'flows');
   browser = await openBrowser(p.url);

@@ -8,9 +8,7 @@ import {
   previewInvitation,
   revokeInvitation,
   type InvitationRow,
-  type NewAccount,
 } from '../../../core/invitations';
-import { badRequest } from '../../../core/errors';
 import { requireOrg } from '../../../core/resources';
 import { sendMail } from '../../../core/mail';
 import { requireTarget } from '../../../core/targets';
@@ -63,15 +61,6 @@ const invitationMail = (to: string, orgName: string, invitation: InvitationRow, 
     url,
   ].join('\n\n'),
 });
-
-/** The account an anonymous caller creates while accepting: both name and password, or neither. */
-function newAccountOf(input: { name?: string; password?: string; email?: string }): NewAccount | undefined {
-  if (input.name === undefined && input.password === undefined) return undefined;
-  if (!input.name || !input.password) {
-    throw badRequest('a new account needs both name and password', [{ path: [input.name ? 'password' : 'name'], message: 'required' }]);
-  }
-  return { name: input.name, password: input.password, email: input.email };
-}
 
 const orgSummary = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable() });
 
@@ -189,7 +178,11 @@ export const invitationsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const accepted = await acceptInvitation(ctx.app.db, ctx.app.config, ctx.caller, ctx.actor, input.token, newAccountOf(input));
+      const accepted = await acceptInvitation(ctx.app.db, ctx.app.config, ctx.caller, ctx.actor, input.token, {
+        name: input.name,
+        password: input.password,
+        email: input.email,
+      });
       return {
         org: { id: accepted.org.id, name: accepted.org.name, display_name: accepted.org.displayName },
         role: accepted.member.role,

@@ -123,17 +123,20 @@ export const flowDelay: ComponentType<z.infer<typeof delayConfig>> = {
   outputs: noPorts,
 };
 
+/** How long a wait may last before it takes its `timeout` route (at most a year; none: for ever). */
+export const waitTimeoutSeconds = z
+  .number()
+  .min(0)
+  .max(365 * 86_400)
+  .optional();
+
 export const waitConfig = z
   .object({
     /** the signal name (signal_execution) that resolves the wait */
     signal: z.string().min(1).max(128).optional(),
     /** or: an item posted to this thread session object */
     thread_alias: z.string().min(1).max(128).optional(),
-    timeout_seconds: z
-      .number()
-      .min(0)
-      .max(365 * 86_400)
-      .optional(),
+    timeout_seconds: waitTimeoutSeconds,
   })
   .strict()
   .refine((c) => Boolean(c.signal) !== Boolean(c.thread_alias), { message: 'set exactly one of signal and thread_alias' });

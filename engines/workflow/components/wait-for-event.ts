@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ValueObject } from '../model';
 import { primitiveOf } from '../values';
+import { waitTimeoutSeconds } from './flow';
 import { ComponentError, type ComponentType } from './registry';
 
 export const eventKey = z.string().min(1).max(256);
@@ -14,11 +15,7 @@ export const waitForEventConfig = z
   .object({
     /** the event key to wait for; a connected `key` input (text) replaces it, e.g. `order:<id>` built upstream */
     key: eventKey.optional(),
-    timeout_seconds: z
-      .number()
-      .min(0)
-      .max(365 * 86_400)
-      .optional(),
+    timeout_seconds: waitTimeoutSeconds,
   })
   .strict()
   .optional()
