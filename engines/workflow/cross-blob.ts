@@ -52,7 +52,7 @@ export async function createChildInBlob(app: App, args: ChildRequest, target: Ta
       const [existing] = await tx.select().from(executions).where(eq(executions.id, args.childId));
       if (existing) return existing;
       const definition = await findDefinition(tx, revision.id, { alias: args.alias });
-      const admission = await admitAtCreation(tx, blob.id, definition.alias);
+      const admission = await admitAtCreation(tx, blob, definition.alias);
       const session = await createSessionRow(tx, revision.id, parent.createdBy);
       return insertExecution(app, tx, {
         id: args.childId,

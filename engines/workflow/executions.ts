@@ -219,7 +219,7 @@ export async function prepareExecution(app: App, args: CreateExecutionArgs): Pro
     }
     const definition = args.pinned ?? (await findDefinition(tx, revision.id, args));
     // refused here (429) before anything is written, or admitted, or told to wait
-    const admission = await admitAtCreation(tx, blob.id, definition.alias);
+    const admission = await admitAtCreation(tx, blob, definition.alias);
     const sessionId = args.sessionId ?? (await createSessionRow(tx, revision.id, createdBy)).id;
     if (args.sessionId) await requireSessionIn(tx, revision.id, args.sessionId);
     return insertExecution(app, tx, {

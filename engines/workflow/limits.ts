@@ -15,6 +15,7 @@
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { Counter, Histogram } from 'prom-client';
 import { ApiError } from '../../core/errors';
+import { lockOrgEvents } from '../../core/events';
 import { metricsRegistry } from '../../core/metrics';
 import type { Db } from '../../db/client';
 import { executionLimits, executions, revisions } from '../../db/schema';
@@ -48,8 +49,13 @@ const waited = new Histogram({
   registers,
 });
 
-/** The limits of the blob and of the alias, locked until the transaction ends (blob-wide first: one lock order for every transaction). */
-function lockLimits(tx: Db, blobId: string, alias: string): Promise<ExecutionLimitRow[]> {
+/**
+ * The limits of the blob and of the alias, locked until the transaction ends (blob-wide first: one
+ * lock order for every transaction), after the org's event lock: the transaction records events
+ * later, and deleting the org takes that lock before the rows it deletes.
+ */
+async function lockLimits(tx: Db, orgId: string, blobId: string, alias: string): Promise<ExecutionLimitRow[]> {
+  await lockOrgEvents(tx, orgId);
   return tx
     .select()
     .from(executionLimits)
@@ -135,8 +141,9 @@ export type Admission = { waiting?: { limit: LimitName; message: string } };
  * Judges a new execution of `alias` in the blob, inside the transaction that creates its row (the
  * limit rows stay locked until it commits). A limit whose policy is `refuse` throws 429 `rate_limited`.
  */
-export async function admitAtCreation(tx: Db, blobId: string, alias: string): Promise<Admission> {
-  const limits = await lockLimits(tx, blobId, alias);
+export async function admitAtCreation(tx: Db, blob: { id: string; orgId: string }, alias: string): Promise<Admission> {
+  const blobId = blob.id;
+  const limits = await lockLimits(tx, blob.orgId, blobId, alias);
   if (limits.length === 0) return {};
   const block = await firstBlock(tx, limits);
   if (!block) return {};
@@ -165,7 +172,7 @@ export const queuedEvent = (waiting: NonNullable<Admission['waiting']>): EventSp
  */
 export async function admitWaiting(db: Db, execution: ExecutionArgs): Promise<{ admitted: boolean; retryAfterMs?: number }> {
   return db.transaction(async (tx) => {
-    const limits = await lockLimits(tx, execution.blobId, execution.alias);
+    const limits = await lockLimits(tx, execution.orgId, execution.blobId, execution.alias);
     const [self] = await tx.select().from(executions).where(eq(executions.id, execution.executionId));
     // admitted already (a retried activity), or ended: the walk goes on, or notices the end itself
     if (!self || self.admittedAt || !liveStatuses.includes(self.status)) return { admitted: true };

@@ -9,6 +9,7 @@ import { text as readText } from 'node:stream/consumers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { App } from '../../core/app';
 import { theRow } from '../../core/errors';
+import { lockOrgEvents } from '../../core/events';
 import type { Db } from '../../db/client';
 import { events, executionData, executions } from '../../db/schema';
 import { ComponentError } from './components/registry';
@@ -135,6 +136,9 @@ export async function writeExecutionSessionObject(
   dedupeKey: string,
 ) {
   await app.db.transaction(async (tx) => {
+    // the write records an event: the org's event lock comes before the execution's row lock, the
+    // order of every change that records events (deleting the org would deadlock with the reverse)
+    await lockOrgEvents(tx, execution.orgId);
     await lockExecution(tx, execution.executionId);
     const bytes = jsonBytes(value);
     const [written] = await tx.select({ id: events.id }).from(events).where(eq(events.dedupeKey, dedupeKey));
