@@ -109,6 +109,7 @@ describe('max_starts per interval', () => {
     expectError(refused, 429, 'rate_limited');
     expect(refused.body.details).toMatchObject({ scope: 'max_starts', alias: 'fib' });
     expect(refused.body.details.retry_after_seconds).toBeGreaterThan(3000);
+    expect(Number(refused.headers.get('retry-after'))).toBe(Math.ceil(refused.body.details.retry_after_seconds));
 
     const metrics = await p.anonymous.get('/metrics');
     expect(metrics.body).toMatch(/blobhub_execution_limit_refused_total\{limit="max_starts"\} 1/);

@@ -16,7 +16,9 @@ export function writeRestDialect(res: ServerResponse) {
         if (res.statusCode >= 400) {
           // the status our errorFormatter chose (e.g. 503 for an outage tRPC saw as a 500)
           if (parsed.data?.httpStatus && !res.headersSent) res.statusCode = parsed.data.httpStatus;
-          return end(JSON.stringify(toRestError(parsed.data?.blobhub ?? toErrorBody(parsed))));
+          const error = parsed.data?.blobhub ?? toErrorBody(parsed);
+          setRetryAfter(res, error);
+          return end(JSON.stringify(toRestError(error)));
         }
         return end(JSON.stringify(toRestBody(parsed)));
       } catch {
@@ -25,4 +27,10 @@ export function writeRestDialect(res: ServerResponse) {
     }
     return end(chunk);
   }) as typeof res.end;
+}
+
+/** An error that says when to try again (an execution limit's 429) says it in `Retry-After` too, as HTTP clients look for it there. */
+function setRetryAfter(res: ServerResponse, error: ErrorBody) {
+  const seconds = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  if (typeof seconds === 'number' && !res.headersSent) res.setHeader('retry-after', String(Math.ceil(seconds)));
 }
