@@ -8,6 +8,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { session, useSession } from '../api/session';
 import { api } from '../api/trpc';
 import { useForm } from '../ui/forms';
+import { NewPasswordFields } from '../ui/new-password';
 import { Button, Card, ErrorNotice, Field, when } from '../ui/kit';
 
 type Preview = Awaited<ReturnType<typeof api.invitations.preview.mutate>>['invitation'];
@@ -95,17 +96,7 @@ function CreateAccount({ invitation, token }: { invitation: Preview; token: stri
       <Field label="Email" hint={invitation.email ? 'The invitation is for this address.' : undefined}>
         <input className="input" type="email" autoComplete="username" required readOnly={Boolean(invitation.email)} {...form.bind('email')} />
       </Field>
-      <Field label="Password" hint="At least 8 characters.">
-        <input className="input" type="password" autoComplete="new-password" required minLength={8} {...form.bind('password')} />
-      </Field>
-      <Field label="Repeat the password">
-        <input className="input" type="password" autoComplete="new-password" required {...form.bind('repeat')} />
-      </Field>
-      {mismatch && (
-        <p role="alert" className="text-sm text-red-700">
-          The two passwords differ.
-        </p>
-      )}
+      <NewPasswordFields form={form} label="Password" minLength={8} mismatch={mismatch} />
       <ErrorNotice error={accept.error} />
       <Button kind="primary" type="submit" busy={accept.isPending}>
         Create account and join

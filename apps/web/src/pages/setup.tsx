@@ -5,7 +5,8 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { session } from '../api/session';
 import { api } from '../api/trpc';
 import { useForm } from '../ui/forms';
-import { Button, Card, ErrorNotice, Field } from '../ui/kit';
+import { NewPasswordFields } from '../ui/new-password';
+import { Button, Card, ErrorNotice } from '../ui/kit';
 
 export function SetupPage() {
   const [params] = useSearchParams();
@@ -36,17 +37,7 @@ export function SetupPage() {
           </p>
         ) : (
           <form className="space-y-4" onSubmit={submit}>
-            <Field label="New password" hint="At least 8 characters.">
-              <input className="input" type="password" autoComplete="new-password" required {...form.bind('password')} />
-            </Field>
-            <Field label="Repeat the password">
-              <input className="input" type="password" autoComplete="new-password" required {...form.bind('repeat')} />
-            </Field>
-            {mismatch && (
-              <p role="alert" className="text-sm text-red-700">
-                The two passwords differ.
-              </p>
-            )}
+            <NewPasswordFields form={form} label="New password" mismatch={mismatch} />
             <ErrorNotice error={setup.error} />
             <Button kind="primary" type="submit" busy={setup.isPending}>
               Set password and sign in
